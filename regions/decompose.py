@@ -1,0 +1,213 @@
+"""The front door: :func:`decompose` and :func:`count`.
+
+Layerwise hyperplane intersection. Walking the traced network in order, the values of every live
+node are kept at the vertices of the current partition. At an activation layer each unit's
+breakpoint is a line on every current region (the unit's input is affine there), so each
+(unit, breakpoint) "switch" cuts the mesh once; new vertices get their node values by linear
+interpolation along the cut edge, which is exact because every node is affine on the edge.
+After the layer the activation is applied at the vertices and the walk continues.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from torch import nn
+from tqdm.auto import tqdm
+
+from .domain import Domain, Plane, as_domain, as_plane
+from .errors import InvalidModelError, TooManyRegionsError
+from .mesh import Mesh
+from .network import Activation, Affine, Concat, Network, Sum, trace
+from .partition import Level, Partition, Switches
+
+__all__ = ["decompose", "count", "DEFAULT_MAX_REGIONS", "DEFAULT_TOL"]
+
+DEFAULT_MAX_REGIONS = 2_000_000
+DEFAULT_TOL = 1e-10
+
+
+def decompose(
+    model: nn.Module | Network,
+    domain: object = None,
+    *,
+    plane: object = None,
+    max_regions: int = DEFAULT_MAX_REGIONS,
+    tol: float = DEFAULT_TOL,
+    n_inputs: int | None = None,
+    progress: bool = False,
+) -> Partition:
+    """Decompose a piecewise-linear model exactly into its linear regions over a 2D domain.
+
+    Parameters
+    ----------
+    model : torch.nn.Module or Network
+        A ``torch.fx``-traceable model of supported modules (see :mod:`regions.network`), with
+        eval semantics (dropout off, BatchNorm running statistics) whatever its mode.
+    domain : (xmin, xmax, ymin, ymax) or shapely.Polygon, optional
+        Where to decompose, in plane coordinates. Default the box [-2, 2]^2. Non-convex
+        polygons and polygons with holes are allowed: regions are clipped to them.
+    plane : (origin, (d1, d2)) or (p0, p1, p2), optional
+        For models with more than 2 inputs: the 2D affine slice ``origin + u d1 + v d2`` (or
+        through three points, placed at (u, v) = (0, 0), (1, 0), (0, 1)).
+    max_regions : int
+        Raise :class:`TooManyRegionsError` as soon as more regions appear, before memory runs out.
+    tol : float
+        Relative tolerance: a vertex whose value for a breakpoint is within ``tol`` times the
+        breakpoint's largest absolute value over the domain counts as lying on it. Regions
+        with any vertex beyond that are found and counted, however thin (see :mod:`regions.mesh`).
+    n_inputs : int, optional
+        Input width when the model does not start with ``nn.Linear``.
+    progress : bool
+        Show a progress bar over breakpoints.
+
+    Returns
+    -------
+    Partition
+        The regions, their activation patterns and affine maps.
+
+    Examples
+    --------
+    >>> import torch, regions
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    >>> with torch.no_grad():
+    ...     _ = net[0].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
+    ...     _ = net[0].bias.zero_()
+    >>> len(regions.decompose(net))  # three lines through the origin
+    6
+    """
+    net = model if isinstance(model, Network) else trace(model, n_inputs=n_inputs)
+    if max_regions < 1:
+        raise ValueError(f"max_regions must be >= 1, got {max_regions}")
+    if not 0 <= tol < 1e-3:
+        raise ValueError(f"tol must be in [0, 1e-3), got {tol}")
+    dom = as_domain(domain)
+    pl = as_plane(plane, net.n_inputs)
+    mesh, levels, switches = _cut_layers(net, dom, pl, max_regions, tol, progress)
+    return Partition(
+        network=net,
+        domain=dom,
+        plane=pl,
+        vertices=mesh.xy.copy(),
+        ring=mesh.ring,
+        start=mesh.start,
+        edge_label=mesh.label,
+        cell_patterns=_patterns(levels),
+        switches=switches,
+        levels=tuple(levels),
+        depth=net.n_layers,
+    )
+
+
+def count(model: nn.Module | Network, domain: object = None, **kwargs: object) -> int:
+    """Number of linear (activation) regions of ``model`` on ``domain``.
+
+    Takes the same arguments as :func:`decompose`.
+
+    Examples
+    --------
+    >>> import torch, regions
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    >>> regions.count(net) >= 1
+    True
+    """
+    return len(decompose(model, domain, **kwargs))
+
+
+def _cut_layers(
+    net: Network, dom: Domain, pl: Plane, max_regions: int, tol: float, progress: bool
+) -> tuple[Mesh, list[Level], Switches]:
+    mesh = Mesh(dom.hull)
+    last_use = net.last_use()
+    values: dict[int, np.ndarray] = {0: pl.to_input(mesh.xy).T}
+    levels: list[Level] = []
+    layer_of, unit_of, threshold_of = [], [], []
+    n_cuts = sum(a.thresholds.size for a in net.activations)
+    bar = tqdm(total=n_cuts, desc="regions: cutting", unit="breakpoint", disable=not progress)
+    for i, node in enumerate(net.nodes[1:], 1):
+        if isinstance(node, Affine):
+            values[i] = node.W @ values[node.src] + node.b[:, None]
+        elif isinstance(node, Sum):
+            values[i] = sum(s * values[j] for j, s in zip(node.srcs, node.signs))
+        elif isinstance(node, Concat):
+            values[i] = np.concatenate([values[j] for j in node.srcs], axis=0)
+        else:
+            live = sorted(values)
+            rows = np.cumsum([0] + [values[j].shape[0] for j in live])
+            mesh.set_values(np.concatenate([values[j] for j in live], axis=0))
+            mesh.reset_parents()
+            first_switch = len(layer_of)
+            src_row = rows[live.index(node.src)]
+            for unit, row in enumerate(range(src_row, src_row + node.width)):
+                for t in node.thresholds[unit]:
+                    s = mesh.values[row] - t
+                    scale = float(np.abs(s).max())
+                    label = len(layer_of)
+                    layer_of.append(node.layer)
+                    unit_of.append(unit)
+                    threshold_of.append(t)
+                    if scale > 0:
+                        mesh.cut(s, tol * scale, label)
+                    bar.update()
+                    if mesh.n_polygons > max_regions:
+                        bar.close()
+                        raise TooManyRegionsError(
+                            f"more than max_regions={max_regions} regions after unit {unit} of "
+                            f"activation layer {node.layer} ('{node.name}'); raise max_regions, "
+                            "shrink the domain or decompose fewer layers"
+                        )
+            values = {j: mesh.values[rows[n] : rows[n + 1]] for n, j in enumerate(live)}
+            z = values[node.src]
+            levels.append(_level(mesh, z, node, first_switch))
+            values[i] = node.apply(z.T).T
+        for j in [j for j in values if last_use[j] <= i and j != i]:
+            del values[j]
+    bar.close()
+    if not np.all(np.isfinite(mesh.xy)):
+        raise InvalidModelError("the decomposition produced non-finite vertices (weights overflow)")
+    switches = Switches(
+        layer=np.asarray(layer_of, dtype=np.int64),
+        unit=np.asarray(unit_of, dtype=np.int64),
+        threshold=np.asarray(threshold_of, dtype=np.float64),
+    )
+    return mesh, levels, switches
+
+
+def _level(mesh: Mesh, z: np.ndarray, node: Activation, first: int) -> Level:
+    """Snapshot of the mesh after an activation layer, with each region's side of its breakpoints.
+
+    The side is read at the region's vertex mean, an interior point where each preactivation
+    (affine on the region) equals the mean of its vertex values. A region the cuts left whole
+    lies on one side of every breakpoint, except slivers thinner than the tolerance, for which
+    the interior point decides, as a forward pass there would.
+    """
+    lengths = mesh.lengths
+    averaging = csr_matrix(
+        (np.repeat(1.0 / lengths, lengths), mesh.ring, mesh.start),
+        shape=(mesh.n_polygons, mesh.n_vertices),
+    )
+    inside = averaging @ np.ascontiguousarray(z.T)  # (regions, width)
+    units = np.repeat(np.arange(node.width), node.thresholds.shape[1])
+    bits = inside[:, units] > node.thresholds.ravel()
+    return Level(
+        ring=mesh.ring,
+        start=mesh.start,
+        edge_label=mesh.label,
+        parent=mesh.parent,
+        bits=bits,
+        first_switch=first,
+    )
+
+
+def _patterns(levels: list[Level]) -> np.ndarray:
+    """Final regions' bits for every switch: each layer's bits read through the region's ancestor."""
+    if not levels:
+        return np.zeros((1, 0), dtype=bool)
+    ancestor = np.arange(levels[-1].n_regions)
+    parts = []
+    for level in reversed(levels):
+        parts.append(level.bits[ancestor])
+        ancestor = level.parent[ancestor]
+    return np.concatenate(parts[::-1], axis=1)

@@ -1,0 +1,155 @@
+"""Domains (where to decompose) and planes (which 2D slice of a wider input space).
+
+A domain is a box ``(xmin, xmax, ymin, ymax)`` or any shapely Polygon, in plane coordinates.
+The decomposition runs on the domain's convex hull; a non-convex domain (or one with holes) is
+clipped afterwards, see :mod:`regions.partition`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely.geometry import Polygon, box
+
+from .errors import DomainError
+
+__all__ = ["DEFAULT_BOX", "Domain", "Plane", "as_domain", "as_plane"]
+
+DEFAULT_BOX = (-2.0, 2.0, -2.0, 2.0)
+
+
+@dataclass(frozen=True, eq=False)
+class Domain:
+    """A validated 2D domain.
+
+    Attributes
+    ----------
+    polygon : shapely.Polygon
+        The domain itself.
+    hull : ndarray, shape (k, 2)
+        Counter-clockwise vertices of its convex hull (where the decomposition runs).
+    convex : bool
+        Whether the domain equals its hull (then no clipping is needed).
+    """
+
+    polygon: Polygon
+    hull: np.ndarray
+    convex: bool
+
+    @property
+    def area(self) -> float:
+        return float(self.polygon.area)
+
+    @property
+    def diameter(self) -> float:
+        lo, hi = self.hull.min(axis=0), self.hull.max(axis=0)
+        return float(np.hypot(*(hi - lo)))
+
+
+def as_domain(domain: object = None) -> Domain:
+    """Validate ``domain`` (None, a 4-tuple box or a shapely Polygon) into a :class:`Domain`."""
+    if domain is None:
+        domain = DEFAULT_BOX
+    if isinstance(domain, Polygon):
+        poly = domain
+    elif isinstance(domain, Sequence) and len(domain) == 4 and not isinstance(domain, str):
+        try:
+            xmin, xmax, ymin, ymax = (float(v) for v in domain)
+        except (TypeError, ValueError) as exc:
+            raise DomainError(f"domain box {domain!r} must hold four numbers") from exc
+        if not np.all(np.isfinite([xmin, xmax, ymin, ymax])):
+            raise DomainError(f"domain box {domain!r} has non-finite bounds")
+        if not (xmin < xmax and ymin < ymax):
+            raise DomainError(
+                f"domain box (xmin, xmax, ymin, ymax) = {domain!r} is empty: "
+                "need xmin < xmax and ymin < ymax"
+            )
+        poly = box(xmin, ymin, xmax, ymax)
+    else:
+        raise DomainError(
+            "domain must be None, a box (xmin, xmax, ymin, ymax) or a shapely Polygon, "
+            f"got {type(domain).__name__}"
+        )
+    if poly.is_empty or not poly.is_valid or poly.area <= 0:
+        reason = shapely.is_valid_reason(poly) if not poly.is_empty else "empty"
+        raise DomainError(f"domain polygon is empty, degenerate or invalid ({reason})")
+    if not np.all(np.isfinite(shapely.get_coordinates(poly))):
+        raise DomainError("domain polygon has non-finite coordinates")
+    hull_poly = shapely.orient_polygons(poly.convex_hull)
+    hull = np.asarray(hull_poly.exterior.coords)[:-1]
+    hull = _drop_collinear(hull)
+    convex = bool(abs(hull_poly.area - poly.area) <= 1e-12 * hull_poly.area)
+    return Domain(polygon=shapely.orient_polygons(poly), hull=hull, convex=convex)
+
+
+def _drop_collinear(ring: np.ndarray) -> np.ndarray:
+    """Remove vertices of a CCW ring that lie on the segment between their neighbours."""
+    prev, nxt = np.roll(ring, 1, axis=0), np.roll(ring, -1, axis=0)
+    cross = (ring[:, 0] - prev[:, 0]) * (nxt[:, 1] - prev[:, 1]) - (ring[:, 1] - prev[:, 1]) * (
+        nxt[:, 0] - prev[:, 0]
+    )
+    scale = np.abs(ring).max() ** 2 + 1.0
+    return ring[np.abs(cross) > 1e-14 * scale]
+
+
+@dataclass(frozen=True, eq=False)
+class Plane:
+    """The affine map from plane coordinates (u, v) to the model's input space.
+
+    ``x = origin + u * basis[:, 0] + v * basis[:, 1]``; origin (d,), basis (d, 2).
+    """
+
+    origin: np.ndarray
+    basis: np.ndarray
+
+    @property
+    def map(self) -> np.ndarray:
+        """The map as one (d, 3) array ``[basis | origin]``."""
+        return np.concatenate([self.basis, self.origin[:, None]], axis=1)
+
+    def to_input(self, points: np.ndarray) -> np.ndarray:
+        """Plane points (N, 2) to input points (N, d)."""
+        return self.origin + np.asarray(points, dtype=np.float64) @ self.basis.T
+
+
+def as_plane(plane: object, n_inputs: int) -> Plane:
+    """Validate ``plane`` for a model with ``n_inputs`` inputs.
+
+    ``plane`` is None (only for 2 inputs: the identity), ``(origin, (d1, d2))`` with an origin and
+    two direction vectors, or three input points ``(p0, p1, p2)`` (then p0, p1, p2 sit at plane
+    coordinates (0, 0), (1, 0), (0, 1)).
+    """
+    if plane is None:
+        if n_inputs != 2:
+            raise DomainError(
+                f"the model has {n_inputs} inputs, not 2: pass plane=(origin, (d1, d2)) or "
+                "plane=(p0, p1, p2) to decompose a 2D slice of its input space"
+            )
+        return Plane(np.zeros(2), np.eye(2))
+    try:
+        parts = list(plane)
+        if len(parts) == 2:
+            origin = np.asarray(parts[0], dtype=np.float64)
+            basis = np.asarray(parts[1], dtype=np.float64).T
+        elif len(parts) == 3:
+            p0, p1, p2 = (np.asarray(p, dtype=np.float64) for p in parts)
+            origin, basis = p0, np.stack([p1 - p0, p2 - p0], axis=1)
+        else:
+            raise ValueError
+    except (TypeError, ValueError) as exc:
+        raise DomainError(
+            "plane must be (origin, (d1, d2)) or three points (p0, p1, p2) of the input space"
+        ) from exc
+    if origin.shape != (n_inputs,) or basis.shape != (n_inputs, 2):
+        raise DomainError(
+            f"plane vectors must have the model's input width {n_inputs}; got origin "
+            f"{origin.shape} and directions {basis.T.shape}"
+        )
+    if not (np.all(np.isfinite(origin)) and np.all(np.isfinite(basis))):
+        raise DomainError("plane has non-finite entries")
+    if np.linalg.matrix_rank(basis, tol=1e-12 * max(np.abs(basis).max(), 1e-300)) < 2:
+        raise DomainError("plane directions are parallel (or the three points collinear)")
+    return Plane(origin, basis)
