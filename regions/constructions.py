@@ -32,11 +32,11 @@ __all__ = [
 
 def _linear(W: np.ndarray, b: np.ndarray) -> nn.Linear:
     W = np.asarray(W, dtype=np.float64)
-    layer = nn.Linear(W.shape[1], W.shape[0])
+    layer = nn.Linear(W.shape[1], W.shape[0], dtype=torch.float64)
     with torch.no_grad():
-        layer.weight.copy_(torch.as_tensor(W, dtype=torch.float32))
-        layer.bias.copy_(torch.as_tensor(np.asarray(b, dtype=np.float64), dtype=torch.float32))
-    return layer.double()
+        layer.weight.copy_(torch.as_tensor(W))
+        layer.bias.copy_(torch.as_tensor(np.asarray(b, dtype=np.float64)))
+    return layer
 
 
 def _zigzag(p: int) -> tuple[np.ndarray, np.ndarray]:

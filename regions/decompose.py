@@ -130,7 +130,7 @@ def _cut_layers(
         if isinstance(node, Affine):
             values[i] = node.W @ values[node.src] + node.b[:, None]
         elif isinstance(node, Sum):
-            values[i] = sum(s * values[j] for j, s in zip(node.srcs, node.signs))
+            values[i] = sum(s * values[j] for j, s in zip(node.srcs, node.signs, strict=True))
         elif isinstance(node, Concat):
             values[i] = np.concatenate([values[j] for j in node.srcs], axis=0)
         else:
@@ -202,7 +202,7 @@ def _level(mesh: Mesh, z: np.ndarray, node: Activation, first: int) -> Level:
 
 
 def _patterns(levels: list[Level]) -> np.ndarray:
-    """Final regions' bits for every switch: each layer's bits read through the region's ancestor."""
+    """Final regions' bits for every switch, each layer's read through the region's ancestor."""
     if not levels:
         return np.zeros((1, 0), dtype=bool)
     ancestor = np.arange(levels[-1].n_regions)

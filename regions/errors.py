@@ -42,4 +42,7 @@ class TooManyRegionsError(RegionsError, RuntimeError):
 
 
 class EvalSemanticsWarning(UserWarning):
-    """A model in training mode was decomposed with eval semantics (dropout off, BatchNorm running stats)."""
+    """A model in training mode was decomposed with eval semantics.
+
+    Dropout is off and BatchNorm uses its running statistics, as after ``model.eval()``.
+    """

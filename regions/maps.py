@@ -53,7 +53,9 @@ def node_maps(
     return A, c
 
 
-def _propagate(net: Network, plane_map: np.ndarray, pieces: list[np.ndarray], stop: int) -> np.ndarray:
+def _propagate(
+    net: Network, plane_map: np.ndarray, pieces: list[np.ndarray], stop: int
+) -> np.ndarray:
     """Maps in feature-major layout (width, regions, 3), so each Linear is one matrix product."""
     r = pieces[0].shape[0] if pieces else 1
     last_use = net.last_use()
@@ -64,7 +66,7 @@ def _propagate(net: Network, plane_map: np.ndarray, pieces: list[np.ndarray], st
             m = (node.W @ src.reshape(src.shape[0], -1)).reshape(-1, r, 3)
             m[:, :, 2] += node.b[:, None]
         elif isinstance(node, Sum):
-            m = sum(s * maps[i] for i, s in zip(node.srcs, node.signs))
+            m = sum(s * maps[i] for i, s in zip(node.srcs, node.signs, strict=True))
         elif isinstance(node, Concat):
             m = np.concatenate([maps[i] for i in node.srcs], axis=0)
         elif isinstance(node, Activation):

@@ -161,7 +161,9 @@ class Network:
             if isinstance(node, Affine):
                 values.append(values[node.src] @ node.W.T + node.b)
             elif isinstance(node, Sum):
-                values.append(sum(s * values[i] for i, s in zip(node.srcs, node.signs)))
+                values.append(
+                    sum(s * values[i] for i, s in zip(node.srcs, node.signs, strict=True))
+                )
             elif isinstance(node, Concat):
                 values.append(np.concatenate([values[i] for i in node.srcs], axis=1))
             else:
@@ -288,8 +290,12 @@ def trace(model: nn.Module, *, n_inputs: int | None = None, warn: bool = True) -
     """
     if not isinstance(model, nn.Module):
         raise UnsupportedModelError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if warn and model.training and any(
-        isinstance(m, (nn.Dropout, nn.BatchNorm1d, nn.AlphaDropout)) for m in model.modules()
+    if (
+        warn
+        and model.training
+        and any(
+            isinstance(m, (nn.Dropout, nn.BatchNorm1d, nn.AlphaDropout)) for m in model.modules()
+        )
     ):
         warnings.warn(
             f"{type(model).__name__} is in training mode; regions decomposes it with eval "
@@ -477,7 +483,9 @@ class _Builder:
         if isinstance(a, torch.fx.Node) and isinstance(b, torch.fx.Node):
             ia, ib = self.src(a, where), self.src(b, where)
             if self.width_of(ia) != self.width_of(ib):
-                raise InvalidModelError(f"{where} adds tensors of widths {self.widths[ia]}, {self.widths[ib]}")
+                raise InvalidModelError(
+                    f"{where} adds tensors of widths {self.widths[ia]}, {self.widths[ib]}"
+                )
             return self.add(Sum((ia, ib), (1.0, sign), fx_node.name), self.widths[ia])
         node, const = (a, b) if isinstance(a, torch.fx.Node) else (b, a)
         if not isinstance(const, (int, float)):
@@ -497,7 +505,7 @@ class _Builder:
             node, k = b, float(a)
         else:
             raise UnsupportedModelError(
-                f"{where}: multiplying two tensors is not piecewise linear; only scaling by a number"
+                f"{where}: multiplying two tensors is not piecewise linear; only scaling by numbers"
             )
         i = self.src(node, where)
         n = self.width_of(i)

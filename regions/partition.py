@@ -278,11 +278,13 @@ class Partition:
         """The convex cells as an array (C,) of shapely Polygons."""
         coords = self.vertices[self.ring]
         return shapely.polygons(
-            shapely.linearrings(coords, indices=np.repeat(np.arange(self.n_cells), np.diff(self.start)))
+            shapely.linearrings(
+                coords, indices=np.repeat(np.arange(self.n_cells), np.diff(self.start))
+            )
         )
 
     def to_shapely(self) -> np.ndarray:
-        """The regions as an array (R,) of shapely Polygons (with holes where the domain has them)."""
+        """The regions as an array (R,) of shapely Polygons (with holes if the domain has any)."""
         clipped = self._clipped
         return self.cell_geometries() if clipped is None else clipped[1]
 
@@ -333,7 +335,9 @@ class Partition:
         return shapely.get_coordinates(shapely.point_on_surface(clipped[1]))
 
     # -------------------------------------------------------------------- affine maps
-    def affine(self, layer: int | None = None, *, pre: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def affine(
+        self, layer: int | None = None, *, pre: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Affine maps of the output (or of a hidden layer) on every region.
 
         Parameters
@@ -373,7 +377,9 @@ class Partition:
 
     def _check_layer(self, layer: int) -> None:
         if not 1 <= layer <= self.depth:
-            raise ValueError(f"layer must be in 1..{self.depth} (1-based activation layer), got {layer}")
+            raise ValueError(
+                f"layer must be in 1..{self.depth} (1-based activation layer), got {layer}"
+            )
 
     # ------------------------------------------------------------------ point location
     @cached_property
@@ -450,7 +456,9 @@ class Partition:
         for rank in range(int((last - first).max(initial=0))):
             idx = todo[first[cell[todo]] + rank < last[cell[todo]]]
             r = order[first[cell[idx]] + rank]
-            hit = shapely.intersects_xy(geoms[r], points[idx, 0], points[idx, 1]) & (region[idx] < 0)
+            hit = shapely.intersects_xy(geoms[r], points[idx, 0], points[idx, 1]) & (
+                region[idx] < 0
+            )
             region[idx[hit]] = r[hit]
         return region
 
@@ -495,7 +503,9 @@ class Partition:
         idx, owner, local = expand(np.zeros(len(pairs), dtype=np.int64), rep)
         ra = order[first[pairs[owner, 0]] + local // nb[owner]]
         rb = order[first[pairs[owner, 1]] + local % nb[owner]]
-        shared = shapely.length(shapely.intersection(shapely.boundary(geoms[ra]), shapely.boundary(geoms[rb])))
+        shared = shapely.length(
+            shapely.intersection(shapely.boundary(geoms[ra]), shapely.boundary(geoms[rb]))
+        )
         keep = shared > 1e-12 * self.domain.diameter
         return np.sort(np.stack([ra[keep], rb[keep]], 1), axis=1), sw[owner[keep]]
 
@@ -520,14 +530,17 @@ class Partition:
             if include_domain:
                 ring_segments = _polygon_segments(self.domain.polygon)
                 segments = np.concatenate([segments[sw != DOMAIN_EDGE], ring_segments])
-                sw = np.concatenate([sw[sw != DOMAIN_EDGE], np.full(len(ring_segments), DOMAIN_EDGE)])
+                sw = np.concatenate(
+                    [sw[sw != DOMAIN_EDGE], np.full(len(ring_segments), DOMAIN_EDGE)]
+                )
         on_domain = sw == DOMAIN_EDGE
         layer = np.where(on_domain, 0, self.switches.layer[sw] if sw.size else sw)
         unit = np.where(on_domain, -1, self.switches.unit[sw] if sw.size else sw)
         return Boundaries(segments, layer, unit, np.where(on_domain, -1, sw))
 
     def euler_characteristic(self) -> int:
-        """V - E + F of the cells' planar subdivision (1 for a conforming tiling of a convex domain)."""
+        """V - E + F of the cells' planar subdivision: 1 for a conforming tiling of a convex
+        domain, which every decomposition must be."""
         u, v, _, _ = self._edges()
         n = len(self.vertices)
         n_edges = np.unique(np.minimum(u, v) * n + np.maximum(u, v)).size
@@ -645,8 +658,10 @@ def _row_keys(bits: np.ndarray) -> np.ndarray:
     """One comparable key per boolean row."""
     packed = np.packbits(bits, axis=1)
     packed = np.ascontiguousarray(packed)
-    return packed.view(np.dtype((np.void, packed.shape[1]))).ravel() if packed.shape[1] else np.zeros(
-        len(bits), dtype="V1"
+    return (
+        packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+        if packed.shape[1]
+        else np.zeros(len(bits), dtype="V1")
     )
 
 
@@ -657,7 +672,10 @@ def _clip_segments(segments: np.ndarray, polygon: shapely.Polygon) -> tuple[np.n
     keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)
     parts, index = parts[keep], index[keep]
     ends = np.stack(
-        [shapely.get_coordinates(shapely.get_point(parts, 0)), shapely.get_coordinates(shapely.get_point(parts, -1))],
+        [
+            shapely.get_coordinates(shapely.get_point(parts, 0)),
+            shapely.get_coordinates(shapely.get_point(parts, -1)),
+        ],
         axis=1,
     )
     return ends.reshape(-1, 2, 2), index

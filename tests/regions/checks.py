@@ -1,0 +1,76 @@
+"""Exactness checks shared by the region tests: each one can fail on a wrong partition."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+import torch
+
+import regions
+
+
+def model_forward(model: torch.nn.Module, points: np.ndarray) -> np.ndarray:
+    """The model's own float64 output at input points (N, d), in eval semantics."""
+    model = model.double().eval()
+    with torch.no_grad():
+        return model(torch.as_tensor(points, dtype=torch.float64)).numpy()
+
+
+def check_tiling(part: regions.Partition, rtol: float = 1e-9) -> None:
+    """Areas positive and summing to the domain's; cells convex, valid and non-overlapping."""
+    areas = part.areas
+    assert np.all(areas > 0), f"{np.sum(areas <= 0)} regions of non-positive area"
+    assert abs(areas.sum() - part.domain.area) <= rtol * part.domain.area, (
+        areas.sum(),
+        part.domain.area,
+    )
+    geoms = part.to_shapely()
+    assert shapely.is_valid(geoms).all()
+    if len(geoms) <= 3000:
+        union = shapely.union_all(geoms)
+        assert abs(union.area - areas.sum()) <= 1e-9 * part.domain.area, "regions overlap"
+
+
+def check_affine(model: torch.nn.Module, part: regions.Partition, rtol: float = 1e-9) -> None:
+    """The model's output at every region's interior point equals the region's A x + c."""
+    A, c = part.affine()
+    p = part.points
+    expected = model_forward(model, part.plane.to_input(p))
+    got = np.einsum("rij,rj->ri", A, p) + c
+    scale = max(np.abs(expected).max(), 1.0)
+    assert np.abs(got - expected).max() <= rtol * scale
+
+
+def check_patterns(part: regions.Partition, grid: int = 150) -> None:
+    """Interior points show their region's pattern; patterns are distinct; every pattern seen
+    on a dense grid is a region of the partition (completeness)."""
+    pats = part.patterns
+    assert np.array_equal(part._point_patterns(part.points), pats)
+    assert len(np.unique(pats, axis=0)) == len(pats) or not part.domain.convex
+    xmin, ymin, xmax, ymax = part.domain.polygon.bounds
+    # Cell-centred grid with different x and y offsets, so no sample sits exactly on a
+    # boundary by symmetry (boundaries have measure zero and are not regions).
+    gx, gy = np.meshgrid(
+        xmin + (np.arange(grid) + 0.31) * (xmax - xmin) / grid,
+        ymin + (np.arange(grid) + 0.77) * (ymax - ymin) / grid,
+    )
+    pts = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    pts = pts[shapely.contains_xy(part.domain.polygon, pts[:, 0], pts[:, 1])]
+    seen = np.unique(part._point_patterns(pts), axis=0)
+    known = {row.tobytes() for row in pats}
+    missing = [row for row in seen if row.tobytes() not in known]
+    assert not missing, f"{len(missing)} grid patterns are not regions"
+
+
+def check_locate(part: regions.Partition) -> None:
+    """Each region's interior point is located in that region."""
+    assert np.array_equal(part.locate(part.points), np.arange(len(part)))
+
+
+def check_all(model: torch.nn.Module, part: regions.Partition) -> None:
+    check_tiling(part)
+    check_affine(model, part)
+    check_patterns(part)
+    check_locate(part)
+    if part.domain.convex:
+        assert part.euler_characteristic() == 1

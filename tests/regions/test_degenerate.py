@@ -1,0 +1,122 @@
+"""Non-generic networks: never a crash, never lost or double-counted area."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from checks import check_affine, check_all, check_locate, check_tiling
+from torch import nn
+
+import regions
+from regions.constructions import line_arrangement
+
+
+def one_layer(W, b) -> nn.Module:
+    return line_arrangement(np.asarray(W, dtype=float), np.asarray(b, dtype=float))
+
+
+def test_duplicate_units_draw_one_line():
+    model = one_layer([[1, 1], [1, 1], [2, 2]], [0, 0, 0])  # same line three times
+    part = regions.decompose(model)
+    assert len(part) == 2
+    check_all(model, part)
+
+
+def test_parallel_units():
+    model = one_layer([[1, 0], [1, 0], [-1, 0]], [0.5, -0.5, 1.0])  # x = -0.5, 0.5, 1
+    part = regions.decompose(model)
+    assert len(part) == 4
+    check_all(model, part)
+
+
+def test_coincident_with_opposite_orientation():
+    model = one_layer([[1, -1], [-1, 1]], [0, 0])  # y = x from both sides
+    part = regions.decompose(model)
+    assert len(part) == 2
+    check_all(model, part)
+
+
+def test_zero_weight_and_dead_units_draw_nothing():
+    # zero weights with positive bias (always on), negative bias (always off), exactly zero
+    model = one_layer([[0, 0], [0, 0], [0, 0], [1, 0], [1, 0]], [1, -1, 0, 10, -10])
+    part = regions.decompose(model)
+    assert len(part) == 1
+    check_tiling(part)
+    check_affine(model, part)
+    check_locate(part)
+
+
+def test_lines_through_domain_corners():
+    model = one_layer([[1, -1], [1, 1]], [0, 0])  # both diagonals of [-2, 2]^2
+    part = regions.decompose(model)
+    assert len(part) == 4
+    np.testing.assert_allclose(part.areas, 4.0)
+    check_all(model, part)
+
+
+def test_line_along_domain_edge_adds_nothing():
+    model = one_layer([[1, 0], [0, 1]], [2, -2])  # x = -2 and y = 2: the box's edges
+    assert regions.count(model) == 1
+
+
+def test_many_lines_through_one_point():
+    angles = np.linspace(0, np.pi, 7, endpoint=False)
+    W = np.stack([np.cos(angles), np.sin(angles)], 1)
+    b = -W @ np.array([0.3, -0.2])  # all through (0.3, -0.2)
+    model = one_layer(W, b)
+    part = regions.decompose(model)
+    assert len(part) == 14
+    check_all(model, part)
+
+
+def test_second_layer_through_existing_vertex():
+    # Layer 1 cuts at x = 0 and y = 0; layer 2's unit switches on x + y = 0 on the positive
+    # quadrant only (through the vertex at the origin) and along the quadrant's edges.
+    l1 = nn.Linear(2, 2).double()
+    l2 = nn.Linear(2, 1).double()
+    with torch.no_grad():
+        l1.weight.copy_(torch.eye(2, dtype=torch.float64))
+        l1.bias.zero_()
+        l2.weight.copy_(torch.tensor([[1.0, -1.0]], dtype=torch.float64))
+        l2.bias.zero_()
+    model = nn.Sequential(l1, nn.ReLU(), l2, nn.ReLU(), nn.Linear(1, 1).double())
+    part = regions.decompose(model)
+    # Quadrant x>0,y>0 is split by y = x; x>0,y<0 has h = x > 0 (one region); x<0,y>0 has
+    # h = -y < 0; x<0,y<0 has h = 0 on a whole quadrant (dead, touching, not switching).
+    assert len(part) == 5
+    check_all(model, part)
+
+
+def test_preactivation_touching_zero_without_sign_change():
+    # relu(|x|) style: unit 3 sees relu(x) + relu(-x) = |x| which touches 0 at x = 0 only.
+    l1 = nn.Linear(2, 2).double()
+    l2 = nn.Linear(2, 1).double()
+    with torch.no_grad():
+        l1.weight.copy_(torch.tensor([[1.0, 0.0], [-1.0, 0.0]], dtype=torch.float64))
+        l1.bias.zero_()
+        l2.weight.copy_(torch.tensor([[1.0, 1.0]], dtype=torch.float64))
+        l2.bias.zero_()
+    model = nn.Sequential(l1, nn.ReLU(), l2, nn.ReLU(), nn.Linear(1, 1).double())
+    part = regions.decompose(model)
+    assert len(part) == 2
+    check_all(model, part)
+
+
+@pytest.mark.parametrize("eps", [1e-3, 1e-5, 1e-7])
+def test_thin_slivers_are_counted(eps):
+    # Two parallel lines eps apart: the strip between them is a region, however thin.
+    model = one_layer([[1, 0], [1, 0]], [0.0, -eps])
+    part = regions.decompose(model)
+    assert len(part) == 3
+    assert np.isclose(part.areas.min(), 4 * eps, rtol=1e-6)
+    check_tiling(part)
+
+
+def test_sliver_corner_triangle_is_counted():
+    # A line cutting off a tiny triangle at a domain corner.
+    eps = 1e-6
+    model = one_layer([[1, 1]], [4 - eps])  # x + y = -4 + eps near corner (-2, -2)
+    part = regions.decompose(model)
+    assert len(part) == 2
+    assert np.isclose(part.areas.min(), eps**2 / 2, rtol=1e-6)

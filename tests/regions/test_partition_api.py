@@ -1,0 +1,183 @@
+"""The Partition's views: neighbours, boundaries, coarser and merged partitions, decisions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+import torch
+from checks import model_forward
+from torch import nn
+
+import regions
+from regions.constructions import line_arrangement, sawtooth
+
+
+def random_relu(widths, seed, outputs=2):
+    torch.manual_seed(seed)
+    layers, n = [], 2
+    for w in widths:
+        layers += [nn.Linear(n, w), nn.ReLU()]
+        n = w
+    return nn.Sequential(*layers, nn.Linear(n, outputs)).double().eval()
+
+
+def test_polygons_are_counter_clockwise_and_convex():
+    part = regions.decompose(random_relu([8, 8], 1))
+    for poly in part.polygons:
+        d = np.roll(poly, -1, axis=0) - poly
+        cross = d[:, 0] * np.roll(d[:, 1], -1) - d[:, 1] * np.roll(d[:, 0], -1)
+        assert np.all(cross > -1e-12)
+
+
+def test_centroids_match_shapely():
+    part = regions.decompose(random_relu([6, 6], 2))
+    expected = shapely.get_coordinates(shapely.centroid(part.to_shapely()))
+    np.testing.assert_allclose(part.centroids, expected, atol=1e-10)
+
+
+def test_adjacent_regions_differ_in_the_separating_unit():
+    part = regions.decompose(random_relu([7], 3))
+    adj = part.adjacency()
+    pats = part.patterns
+    diff = pats[adj.pairs[:, 0]] != pats[adj.pairs[:, 1]]
+    # One hidden layer: neighbours differ in exactly one unit, the one labelling their edge.
+    assert np.all(diff.sum(axis=1) == 1)
+    assert np.array_equal(np.argmax(diff, axis=1), adj.switch)
+    assert np.all(adj.layer == 1)
+    # Euler: interior edges = adjacency pairs for lines in general position.
+    assert len(adj) == len(part.boundaries())
+
+
+def test_boundary_segments_lie_on_their_units_breakpoints():
+    model = random_relu([6, 5, 4], 4)
+    part = regions.decompose(model)
+    b = part.boundaries()
+    assert set(np.unique(b.layer)) <= {1, 2, 3} and len(b) > 0
+    _, pre = part.network.forward(b.segments.mean(axis=1))
+    values = np.array(
+        [
+            pre[layer - 1][i, unit]
+            for i, (layer, unit) in enumerate(zip(b.layer, b.unit, strict=True))
+        ]
+    )
+    assert np.abs(values).max() < 1e-9
+    with_domain = part.boundaries(include_domain=True)
+    on_edge = with_domain.layer == 0
+    lengths = np.linalg.norm(np.diff(with_domain.segments, axis=1)[:, 0], axis=1)
+    assert np.isclose(lengths[on_edge].sum(), 16.0)  # perimeter of [-2, 2]^2
+
+
+def test_hidden_layer_maps_agree_with_activations():
+    model = random_relu([5, 6, 4], 5)
+    part = regions.decompose(model)
+    p = part.points
+    h = torch.as_tensor(p)
+    for k in (1, 2, 3):
+        pre = model[: 2 * k - 1](h).detach().numpy()
+        post = model[: 2 * k](h).detach().numpy()
+        A, c = part.affine(layer=k)
+        np.testing.assert_allclose(np.einsum("rij,rj->ri", A, p) + c, post, atol=1e-9)
+        A, c = part.affine(layer=k, pre=True)
+        np.testing.assert_allclose(np.einsum("rij,rj->ri", A, p) + c, pre, atol=1e-9)
+    assert part.layer_patterns(2).shape == (len(part), 6)
+    with pytest.raises(ValueError, match="layer must be in 1..3"):
+        part.affine(layer=4)
+
+
+def test_locate_outside_and_on_boundaries():
+    part = regions.decompose(random_relu([6, 6], 6))
+    idx = part.locate([[5.0, 0.0], [0.0, -2.5]])
+    assert np.all(idx == -1)
+    b = part.boundaries(include_domain=True).segments.mean(axis=1)
+    found = part.locate(b)
+    assert np.all(found >= 0)
+    # the region found touches the point
+    dist = shapely.distance(part.to_shapely()[found], shapely.points(b))
+    assert dist.max() < 1e-9
+
+
+def test_linear_regions_merge_regions_with_equal_maps():
+    # Unit 2's output weight is zero: crossing its line changes the pattern, not the map.
+    model = line_arrangement(np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2))
+    with torch.no_grad():
+        model[2].weight.copy_(torch.tensor([[1.0, 0.0]], dtype=torch.float64))
+    part = regions.decompose(model)
+    assert len(part) == 4
+    lin = part.linear_regions()
+    assert lin.n == 2
+    assert len(np.unique(lin.labels)) == 2
+    # a generic net: every activation region is its own linear region
+    assert regions.decompose(random_relu([5, 5], 7)).linear_regions().n == len(
+        regions.decompose(random_relu([5, 5], 7))
+    )
+
+
+def test_at_depth_views():
+    model = sawtooth(4)
+    part = regions.decompose(model, (0, 1, 0, 1))
+    assert list(part.counts_by_depth()) == [1, 2, 4, 8, 16]
+    coarse = part.at_depth(2)
+    assert coarse.depth == 2 and coarse.patterns.shape[1] == 4
+    with pytest.raises(ValueError, match="not affine"):
+        coarse.affine()
+    with pytest.raises(ValueError, match="k must be in 0..4"):
+        part.at_depth(5)
+
+
+def diagonal_classifier(outputs: int) -> nn.Module:
+    """Logit difference y - x (2 outputs) or logit y - x (1 output), via one ReLU layer."""
+    model = line_arrangement(
+        np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]), np.zeros(4)
+    )
+    head = nn.Linear(4, outputs, dtype=torch.float64)
+    with torch.no_grad():
+        w = torch.tensor([-1.0, 1.0, 1.0, -1.0], dtype=torch.float64)  # y - x
+        head.weight.copy_(w[None] if outputs == 1 else torch.stack([-w / 2, w / 2]))
+        head.bias.zero_()
+    model[2] = head
+    return model
+
+
+@pytest.mark.parametrize("outputs", [1, 2])
+def test_decision_boundary_of_the_diagonal(outputs):
+    part = regions.decompose(diagonal_classifier(outputs))
+    db = part.decision_boundary()
+    assert np.isclose(db.length, 4 * np.sqrt(2))
+    pts = db.segments.reshape(-1, 2)
+    np.testing.assert_allclose(pts[:, 0], pts[:, 1], atol=1e-12)
+    merged = db.to_shapely()
+    assert len(merged.geoms) == 1  # one polyline corner to corner
+    pos = part.predicted_region(1)
+    assert np.isclose(pos.area, 8.0)
+    assert pos.contains(shapely.Point(-1, 1))
+
+
+def test_decision_boundary_three_classes_against_a_grid():
+    model = random_relu([8, 8], 8, outputs=3)
+    part = regions.decompose(model)
+    db = part.decision_boundary()
+    # Predicted class is constant off the boundary: grid points far from it agree with the
+    # class regions, and the class regions tile the domain.
+    areas = [part.predicted_region(k).area for k in range(3)]
+    assert np.isclose(sum(areas), 16.0)
+    g = np.stack(
+        np.meshgrid(np.linspace(-1.99, 1.99, 80), np.linspace(-1.97, 1.98, 80)), -1
+    ).reshape(-1, 2)
+    cls = model_forward(model, g).argmax(axis=1)
+    far = shapely.distance(db.to_shapely(), shapely.points(g)) > 1e-6
+    for k in range(3):
+        inside = shapely.contains_xy(part.predicted_region(k), g[:, 0], g[:, 1])
+        assert np.array_equal(inside[far], (cls == k)[far])
+
+
+def test_non_convex_domain_splits_regions_into_connected_pieces():
+    # A U-shaped domain cut by the line y = 0.5: the base below, two arms above.
+    u = shapely.Polygon([(-2, -2), (2, -2), (2, 2), (1, 2), (1, -1), (-1, -1), (-1, 2), (-2, 2)])
+    model = line_arrangement(np.array([[0.0, 1.0]]), np.array([-0.5]))
+    part = regions.decompose(model, u)
+    assert len(part) == 3
+    assert np.isclose(part.areas.sum(), u.area)
+    assert len(part.adjacency()) == 2
+    found = part.locate([[-1.5, 1.5], [1.5, 1.5], [0, -1.5], [0, 1.5]])
+    assert len(set(found[:3])) == 3 and found[3] == -1  # (0, 1.5) lies in the notch
