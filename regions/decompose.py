@@ -11,7 +11,6 @@ After the layer the activation is applied at the vertices and the walk continues
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import csr_matrix
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -20,6 +19,7 @@ from .errors import InvalidModelError, TooManyRegionsError
 from .mesh import Mesh
 from .network import Activation, Affine, Concat, Network, Sum, trace
 from .partition import Level, Partition, Switches
+from .ragged import expand, offsets, segment_sum
 
 __all__ = ["decompose", "count", "DEFAULT_MAX_REGIONS", "DEFAULT_TOL"]
 
@@ -137,30 +137,17 @@ def _cut_layers(
             live = sorted(values)
             rows = np.cumsum([0] + [values[j].shape[0] for j in live])
             mesh.set_values(np.concatenate([values[j] for j in live], axis=0))
-            mesh.reset_parents()
+            src_row = int(rows[live.index(node.src)])
             first_switch = len(layer_of)
-            src_row = rows[live.index(node.src)]
-            for unit, row in enumerate(range(src_row, src_row + node.width)):
+            for unit in range(node.width):
                 for t in node.thresholds[unit]:
-                    s = mesh.values[row] - t
-                    scale = float(np.abs(s).max())
-                    label = len(layer_of)
                     layer_of.append(node.layer)
                     unit_of.append(unit)
                     threshold_of.append(t)
-                    if scale > 0:
-                        mesh.cut(s, tol * scale, label)
-                    bar.update()
-                    if mesh.n_polygons > max_regions:
-                        bar.close()
-                        raise TooManyRegionsError(
-                            f"more than max_regions={max_regions} regions after unit {unit} of "
-                            f"activation layer {node.layer} ('{node.name}'); raise max_regions, "
-                            "shrink the domain or decompose fewer layers"
-                        )
+            tols = _cut_layer(mesh, node, src_row, tol, max_regions, bar, first_switch)
             values = {j: mesh.values[rows[n] : rows[n + 1]] for n, j in enumerate(live)}
             z = values[node.src]
-            levels.append(_level(mesh, z, node, first_switch))
+            levels.append(_level(mesh, z, node, tols, first_switch))
             values[i] = node.apply(z.T).T
         for j in [j for j in values if last_use[j] <= i and j != i]:
             del values[j]
@@ -175,26 +162,114 @@ def _cut_layers(
     return mesh, levels, switches
 
 
-def _level(mesh: Mesh, z: np.ndarray, node: Activation, first: int) -> Level:
+def _cut_layer(
+    mesh: Mesh,
+    node: Activation,
+    src_row: int,
+    rtol: float,
+    max_regions: int,
+    bar: tqdm,
+    first_switch: int,
+) -> list[np.ndarray]:
+    """Cut the mesh by every breakpoint of one activation layer, unit by unit.
+
+    Each breakpoint only visits the regions whose layer-start ancestor it crosses (found for
+    all breakpoints at once), so a cut costs in proportion to what it touches.
+
+    Returns
+    -------
+    list of ndarray
+        Per threshold column k, the tolerance (width,) of each unit's breakpoint.
+    """
+    mesh.reset_parents()
+    ring, start = mesh.ring, mesh.start
+    z = mesh.values[src_row : src_row + node.width]
+    tols, crossed = [], []
+    for t in node.thresholds.T:
+        tol = rtol * np.maximum(z.max(axis=1) - t, t - z.min(axis=1))
+        above, below = _sides(z, t, tol, ring, start)
+        tols.append(tol)
+        crossed.append(above & below)
+    n_thresholds = node.thresholds.shape[1]
+    for unit in range(node.width):
+        for k in range(n_thresholds):
+            tol = tols[k][unit]
+            if tol > 0:
+                s = mesh.values[src_row + unit] - node.thresholds[unit, k]
+                candidates = np.flatnonzero(crossed[k][unit][mesh.parent])
+                mesh.cut(s, tol, first_switch + unit * n_thresholds + k, candidates)
+            bar.update()
+            if mesh.n_polygons > max_regions:
+                bar.close()
+                raise TooManyRegionsError(
+                    f"more than max_regions={max_regions} regions after unit {unit} of "
+                    f"activation layer {node.layer} ('{node.name}'); raise max_regions, "
+                    "shrink the domain or decompose fewer layers"
+                )
+    return tols
+
+
+def _sides(
+    z: np.ndarray, t: np.ndarray, tol: np.ndarray, ring: np.ndarray, start: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which regions have a vertex strictly above / below each unit's breakpoint.
+
+    Parameters
+    ----------
+    z : ndarray, shape (width, n_vertices)
+        Preactivations at the vertices.
+    t, tol : ndarray, shape (width,)
+        Breakpoints and their tolerances.
+    ring, start : ndarray
+        The regions, ragged.
+
+    Returns
+    -------
+    above, below : ndarray of bool, shape (width, n_regions)
+    """
+    width = z.shape[0]
+    # Pack each vertex's sides into machine words, so one or-reduction over the ring
+    # answers every unit at once.
+    packed = np.concatenate(
+        [
+            np.packbits(z > (t + tol)[:, None], axis=0),
+            np.packbits(z < (t - tol)[:, None], axis=0),
+        ]
+    ).T
+    pad = -packed.shape[1] % 8
+    packed = np.ascontiguousarray(np.pad(packed, ((0, 0), (0, pad)))).view(np.uint64)
+    words = np.bitwise_or.reduceat(packed[ring], start[:-1], axis=0)
+    bits = np.unpackbits(words.view(np.uint8), axis=1)
+    half = (bits.shape[1] - 8 * pad) // 2
+    return bits[:, :width].T, bits[:, half : half + width].T
+
+
+def _level(
+    mesh: Mesh, z: np.ndarray, node: Activation, tols: list[np.ndarray], first: int
+) -> Level:
     """Snapshot of the mesh after an activation layer, with each region's side of its breakpoints.
 
-    The side is read at the region's vertex mean, an interior point where each preactivation
-    (affine on the region) equals the mean of its vertex values. A region the cuts left whole
-    lies on one side of every breakpoint, except slivers thinner than the tolerance, for which
-    the interior point decides, as a forward pass there would.
+    A region the cuts left whole lies on one side of each breakpoint: the side its vertices
+    reach beyond the tolerance. Where that does not decide (every vertex within tolerance, as
+    for a unit constant at its breakpoint, or rounding on both sides) the region's vertex
+    mean, an interior point, decides, as a forward pass there would.
     """
-    lengths = mesh.lengths
-    averaging = csr_matrix(
-        (np.repeat(1.0 / lengths, lengths), mesh.ring, mesh.start),
-        shape=(mesh.n_polygons, mesh.n_vertices),
-    )
-    inside = averaging @ np.ascontiguousarray(z.T)  # (regions, width)
-    units = np.repeat(np.arange(node.width), node.thresholds.shape[1])
-    bits = inside[:, units] > node.thresholds.ravel()
+    ring, start = mesh.ring, mesh.start
+    columns = []
+    for k, t in enumerate(node.thresholds.T):
+        above, below = _sides(z, t, tols[k], ring, start)
+        side = above & ~below
+        unit, region = np.nonzero(above == below)
+        if unit.size:
+            inc, owner, _ = expand(start[region], np.diff(start)[region])
+            total = segment_sum(z[unit[owner], ring[inc]], offsets(np.diff(start)[region]))
+            side[unit, region] = total / np.diff(start)[region] > t[unit]
+        columns.append(side.T)
+    bits = np.stack(columns, axis=2).reshape(mesh.n_polygons, -1)  # unit-major, as switches
     return Level(
-        ring=mesh.ring,
-        start=mesh.start,
-        edge_label=mesh.label,
+        ring=mesh.ring.copy(),
+        start=start,
+        edge_label=mesh.label.copy(),
         parent=mesh.parent,
         bits=bits,
         first_switch=first,

@@ -29,19 +29,20 @@ DOMAIN_EDGE = -1
 class Mesh:
     """Convex polygons over a shared vertex pool.
 
+    Polygons are a table of (first, length) slices into an append-only ring store: a split
+    rewrites only the polygons it touches, and :meth:`compact` lays the rings out contiguously
+    when a consumer needs the ragged form (``ring``, ``start``, ``label``).
+
     Attributes
     ----------
     xy : ndarray, shape (n_vertices, 2)
         Vertex coordinates (a view of the pool).
     values : ndarray, shape (n_values, n_vertices)
         Values of the live network nodes at each vertex (a view of the pool).
-    ring : ndarray, shape (n_incidences,)
-        Vertex ids of all polygons, polygon after polygon, counter-clockwise.
-    start : ndarray, shape (n_polygons + 1,)
-        Ragged offsets into ``ring``.
-    label : ndarray, shape (n_incidences,)
-        Label of the edge from each ring vertex to the next: the switch that drew it, or
-        :data:`DOMAIN_EDGE`.
+    ring, start, label : ndarray
+        Compacted polygons: vertex ids of all polygons, polygon after polygon, counter-clockwise
+        (n_incidences,); ragged offsets (n_polygons + 1,); and the label of the edge from each
+        ring vertex to the next: the switch that drew it, or :data:`DOMAIN_EDGE`.
     parent : ndarray, shape (n_polygons,)
         Index of each polygon's ancestor at the last :meth:`reset_parents`.
     """
@@ -51,9 +52,11 @@ class Mesh:
         self._xy = np.array(hull, dtype=np.float64)
         self._values = np.zeros((0, k))
         self.n_vertices = k
-        self.ring = np.arange(k, dtype=np.int64)
-        self.start = np.array([0, k], dtype=np.int64)
-        self.label = np.full(k, DOMAIN_EDGE, dtype=np.int64)
+        self._ring = np.arange(k, dtype=np.int64)
+        self._label = np.full(k, DOMAIN_EDGE, dtype=np.int64)
+        self._used = k
+        self.first = np.zeros(1, dtype=np.int64)
+        self.length = np.array([k], dtype=np.int64)
         self.parent = np.zeros(1, dtype=np.int64)
 
     @classmethod
@@ -70,10 +73,12 @@ class Mesh:
         mesh._xy = np.array(xy, dtype=np.float64)
         mesh.n_vertices = len(xy)
         mesh.set_values(np.asarray(values, dtype=np.float64))
-        mesh.ring, mesh.start, mesh.label = ring.copy(), start.copy(), label.copy()
+        mesh._ring, mesh._label, mesh._used = ring.copy(), label.copy(), len(ring)
+        mesh.first, mesh.length = start[:-1].copy(), np.diff(start)
         mesh.reset_parents()
         return mesh
 
+    # ----------------------------------------------------------------------- views
     @property
     def xy(self) -> np.ndarray:
         return self._xy[: self.n_vertices]
@@ -84,15 +89,50 @@ class Mesh:
 
     @property
     def n_polygons(self) -> int:
-        return len(self.start) - 1
+        return len(self.first)
 
     @property
     def lengths(self) -> np.ndarray:
-        return np.diff(self.start)
+        return self.length
 
+    @property
+    def ring(self) -> np.ndarray:
+        self.compact()
+        return self._ring[: self._used]
+
+    @property
+    def label(self) -> np.ndarray:
+        self.compact()
+        return self._label[: self._used]
+
+    @property
+    def start(self) -> np.ndarray:
+        self.compact()
+        return offsets(self.length)
+
+    def compact(self) -> None:
+        """Lay the rings out contiguously in polygon order, dropping replaced rings."""
+        if self._used == int(self.length.sum()) and np.array_equal(
+            self.first, offsets(self.length)[:-1]
+        ):
+            return
+        index, _, _ = expand(self.first, self.length)
+        self._ring, self._label = self._ring[index], self._label[index]
+        self._used = len(index)
+        self.first = offsets(self.length)[:-1]
+
+    # --------------------------------------------------------------------- updates
     def set_values(self, values: np.ndarray) -> None:
-        """Replace the per-vertex node values (n_values, n_vertices), keeping spare capacity."""
-        cap = self._xy.shape[0]
+        """Replace the per-vertex node values (n_values, n_vertices).
+
+        Room is reserved for the vertices the coming cuts add (about as many again), so the
+        values, the largest array of a decomposition, are rarely copied.
+        """
+        cap = max(self._xy.shape[0], 2 * self.n_vertices)
+        if cap > self._xy.shape[0]:
+            grown = np.empty((cap, 2))
+            grown[: self.n_vertices] = self.xy
+            self._xy = grown
         self._values = np.empty((values.shape[0], cap))
         self._values[:, : self.n_vertices] = values
 
@@ -115,7 +155,21 @@ class Mesh:
         self.n_vertices = n + m
         return np.arange(n, n + m, dtype=np.int64)
 
-    def cut(self, s: np.ndarray, tol: float, label: int) -> int:
+    def _append_rings(self, ring: np.ndarray, label: np.ndarray) -> int:
+        """Store rings at the end of the ring store; returns where they start."""
+        n, m = self._used, len(ring)
+        if n + m > len(self._ring):
+            cap = max(2 * len(self._ring), n + m)
+            self._ring = np.concatenate([self._ring[:n], np.empty(cap - n, dtype=np.int64)])
+            self._label = np.concatenate([self._label[:n], np.empty(cap - n, dtype=np.int64)])
+        self._ring[n : n + m] = ring
+        self._label[n : n + m] = label
+        self._used = n + m
+        return n
+
+    def cut(
+        self, s: np.ndarray, tol: float, label: int, candidates: np.ndarray | None = None
+    ) -> int:
         """Split every polygon that the line ``s = 0`` crosses.
 
         Parameters
@@ -126,36 +180,47 @@ class Mesh:
             Values with ``|s| <= tol`` count as on the line.
         label : int
             Label given to the new edges along the line.
+        candidates : ndarray of int, optional
+            The only polygons the line may cross (default: all).
 
         Returns
         -------
         int
             Number of polygons split.
         """
-        sv = s[self.ring]
-        pos, neg = sv > tol, sv < -tol
-        split = segment_any(pos, self.start) & segment_any(neg, self.start)
-        chosen = np.flatnonzero(split)
+        if candidates is None:
+            candidates = np.arange(self.n_polygons)
+        if candidates.size == 0:
+            return 0
+        inc, _, _ = expand(self.first[candidates], self.length[candidates])
+        sv = s[self._ring[inc]]
+        sub_start = offsets(self.length[candidates])
+        split = segment_any(sv > tol, sub_start) & segment_any(sv < -tol, sub_start)
+        chosen = candidates[split]
         if chosen.size == 0:
             return 0
-        first, k = self.start[chosen], self.lengths[chosen]
-        inc, owner, local = expand(first, k)
+        k = self.length[chosen]
+        inc, owner, local = expand(self.first[chosen], k)
+        rv, lv = self._ring[inc], self._label[inc]
+        sv = s[rv]
+        pos, neg = sv > tol, sv < -tol
         sub_start = offsets(k)
+        first = sub_start[:-1]
 
         # Rotate each ring so that it starts with its run of strictly positive vertices around
         # the vertex of largest value: the run and the rest are the two sides of the line.
-        top = segment_max(sv[inc], sub_start)
-        at_top = np.where(sv[inc] == top[owner], local, k[owner])
+        top = segment_max(sv, sub_start)
+        at_top = np.where(sv == top[owner], local, k[owner])
         i_top = segment_min(at_top, sub_start)
         q = (local - i_top[owner]) % k[owner]
-        off_run = ~pos[inc]
+        off_run = ~pos
         f = segment_min(np.where(off_run, q, k[owner]), sub_start)
         g = segment_max(np.where(off_run, q, -1), sub_start)
         run = k - 1 - g + f  # strictly positive vertices, starting at rotated position 0
         shift = i_top + g + 1
 
         def at(r: np.ndarray) -> np.ndarray:
-            """Flat ring position of rotated position r (per split polygon)."""
+            """Position in the expanded arrays of rotated position r (per split polygon)."""
             return first + (r + shift) % k
 
         a, b, nb, pa = at(np.zeros_like(k)), at(run - 1), at(run), at(k - 1)
@@ -165,13 +230,14 @@ class Mesh:
         # neighbour across each edge by keying on the edge's (smaller, larger) vertex ids.
         ends = np.concatenate(
             [
-                np.stack([self.ring[b], self.ring[nb]], 1)[cross_after],
-                np.stack([self.ring[pa], self.ring[a]], 1)[cross_before],
+                np.stack([rv[b], rv[nb]], 1)[cross_after],
+                np.stack([rv[pa], rv[a]], 1)[cross_before],
             ]
         )
         ends.sort(axis=1)
-        keys, inverse = np.unique(ends[:, 0] * self.n_vertices + ends[:, 1], return_inverse=True)
-        lo, hi = keys // self.n_vertices, keys % self.n_vertices
+        n = self.n_vertices
+        keys, inverse = np.unique(ends[:, 0] * n + ends[:, 1], return_inverse=True)
+        lo, hi = keys // n, keys % n
         t = s[lo] / (s[lo] - s[hi])
         vals = self.values
         new_ids = self._append_vertices(
@@ -192,12 +258,12 @@ class Mesh:
         p_start = offsets(p_len)
         p_ring = np.empty(p_start[-1], dtype=np.int64)
         p_label = np.empty(p_start[-1], dtype=np.int64)
-        p_ring[p_start[:-1]] = np.where(cross_before, x_before, self.ring[pa])
-        p_label[p_start[:-1]] = self.label[pa]
+        p_ring[p_start[:-1]] = np.where(cross_before, x_before, rv[pa])
+        p_label[p_start[:-1]] = lv[pa]
         dst = p_start[:-1][owner[in_run]] + 1 + local[in_run]
-        p_ring[dst] = self.ring[rotated[in_run]]
-        p_label[dst] = self.label[rotated[in_run]]
-        p_ring[p_start[1:] - 1] = np.where(cross_after, x_after, self.ring[nb])
+        p_ring[dst] = rv[rotated[in_run]]
+        p_label[dst] = lv[rotated[in_run]]
+        p_ring[p_start[1:] - 1] = np.where(cross_after, x_after, rv[nb])
         p_label[p_start[1:] - 1] = label
 
         # Negative side: [crossing after the run] + the rest + [crossing before the run].
@@ -208,18 +274,21 @@ class Mesh:
         n_label = np.empty(n_start[-1], dtype=np.int64)
         head = n_start[:-1][cross_after]
         n_ring[head] = x_after[cross_after]
-        n_label[head] = self.label[b][cross_after]
+        n_label[head] = lv[b][cross_after]
         dst = n_start[:-1][owner[rest]] + cross_after[owner[rest]] + local[rest] - run[owner[rest]]
-        n_ring[dst] = self.ring[rotated[rest]]
-        n_label[dst] = self.label[rotated[rest]]
+        n_ring[dst] = rv[rotated[rest]]
+        n_label[dst] = lv[rotated[rest]]
         tail = n_start[1:][cross_before] - 1
         n_ring[tail] = x_before[cross_before]
         n_label[n_start[1:] - 1] = label  # the closing edge runs along the line
 
-        keep = ~split
-        kept = np.repeat(keep, self.lengths)
-        self.ring = np.concatenate([self.ring[kept], p_ring, n_ring])
-        self.label = np.concatenate([self.label[kept], p_label, n_label])
-        self.start = offsets(np.concatenate([self.lengths[keep], p_len, n_len]))
-        self.parent = np.concatenate([self.parent[keep], self.parent[chosen], self.parent[chosen]])
+        # The positive side takes the split polygon's place; the negative side is appended.
+        base = self._append_rings(
+            np.concatenate([p_ring, n_ring]), np.concatenate([p_label, n_label])
+        )
+        self.first[chosen] = base + p_start[:-1]
+        self.length[chosen] = p_len
+        self.first = np.concatenate([self.first, base + p_start[-1] + n_start[:-1]])
+        self.length = np.concatenate([self.length, n_len])
+        self.parent = np.concatenate([self.parent, self.parent[chosen]])
         return len(chosen)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import operator
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -81,6 +82,15 @@ class Activation:
     def width(self) -> int:
         return self.thresholds.shape[0]
 
+    @cached_property
+    def is_relu(self) -> bool:
+        return (
+            self.thresholds.shape[1] == 1
+            and not self.thresholds.any()
+            and not self.offsets.any()
+            and np.all(self.slopes == [0.0, 1.0])
+        )
+
     def apply(self, z: np.ndarray) -> np.ndarray:
         """The activation of preactivations ``z`` (..., width).
 
@@ -88,6 +98,8 @@ class Activation:
         piecewise definition because the function is continuous, and costs one pass per
         breakpoint instead of a gather per entry.
         """
+        if self.is_relu:
+            return np.maximum(z, 0.0)
         out = self.slopes[:, 0] * z + self.offsets[:, 0]
         for k in range(self.thresholds.shape[1]):
             kink = self.slopes[:, k + 1] - self.slopes[:, k]
