@@ -1,0 +1,143 @@
+"""Time exact decomposition against grid sampling, and print a table.
+
+    python benchmarks/bench_decompose.py                 # the full table (minutes)
+    python benchmarks/bench_decompose.py --quick         # a few rows
+    python benchmarks/bench_decompose.py --million       # the million-region run
+
+Nets are 2-[w]xd-1 ReLU MLPs under ``torch.manual_seed(seed)``, with PyTorch's default init or
+He-normal weights (zero biases). For each: exact regions, seconds, regions per second and peak
+Python-heap memory (tracemalloc: numpy's arrays, not torch's), then the grid baseline: unique
+activation patterns on an N x N grid (default 1000 x 1000), its count and its time.
+Results are recorded in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import time
+import tracemalloc
+
+import numpy as np
+import torch
+from torch import nn
+
+import regions
+
+
+def mlp(width: int, depth: int, init: str, seed: int) -> nn.Sequential:
+    torch.manual_seed(seed)
+    layers: list[nn.Module] = []
+    n = 2
+    for _ in range(depth):
+        layers += [nn.Linear(n, width), nn.ReLU()]
+        n = width
+    model = nn.Sequential(*layers, nn.Linear(n, 1))
+    if init == "he":
+        for m in model:
+            if isinstance(m, nn.Linear):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                nn.init.zeros_(m.bias)
+    return model.eval()
+
+
+def timed_decompose(
+    model: nn.Module, box: tuple, max_regions: int, repeat: int = 3
+) -> tuple[int | str, float, int]:
+    """(regions or '> max', best seconds of ``repeat``, peak bytes from a separate traced run).
+
+    Peak memory is measured in its own run because tracemalloc slows allocation-heavy code.
+    """
+    best = np.inf
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        try:
+            n: int | str = len(regions.decompose(model, box, max_regions=max_regions))
+        except regions.TooManyRegionsError:
+            n = f"> {max_regions:,}"
+        best = min(best, time.perf_counter() - start)
+        if best > 5:
+            break
+    tracemalloc.start()
+    try:
+        regions.decompose(model, box, max_regions=max_regions)
+    except regions.TooManyRegionsError:
+        pass
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return n, best, peak
+
+
+def grid_patterns(model: nn.Module, box: tuple, n: int) -> tuple[int, float]:
+    """Unique activation patterns on an n x n grid, as grid-sampling tools count: (count, s)."""
+    hidden = [m for m in model if isinstance(m, nn.ReLU)]
+    start = time.perf_counter()
+    xs = torch.linspace(box[0], box[1], n)
+    ys = torch.linspace(box[2], box[3], n)
+    chunks = []
+    with torch.no_grad():
+        for row in torch.split(ys, max(1, 250_000 // n)):
+            gy, gx = torch.meshgrid(row, xs, indexing="ij")
+            h = torch.stack([gx.ravel(), gy.ravel()], dim=1)
+            bits = []
+            for m in model:
+                h = m(h)
+                if isinstance(m, nn.Linear) and len(bits) < len(hidden):
+                    bits.append(h > 0)
+            packed = np.packbits(torch.cat(bits, dim=1).numpy(), axis=1)
+            chunks.append(np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel()))
+    count = len(np.unique(np.concatenate(chunks)))
+    return count, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--widths", type=int, nargs="+", default=[8, 16, 32, 64, 128])
+    parser.add_argument("--depths", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--inits", nargs="+", default=["default", "he"])
+    parser.add_argument("--boxes", type=float, nargs="+", default=[1.0, 2.0], help="half-widths")
+    parser.add_argument("--grid", type=int, default=1000, help="grid side (0: skip)")
+    parser.add_argument("--max-regions", type=int, default=2_000_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="a handful of rows")
+    parser.add_argument("--million", action="store_true", help="only the million-region run")
+    args = parser.parse_args()
+    if args.quick:
+        args.widths, args.depths, args.inits, args.boxes = [64, 128], [3, 4], ["default"], [1.0]
+    rows = [
+        (init, h, w, d)
+        for init in args.inits
+        for h in args.boxes
+        for w in args.widths
+        for d in args.depths
+    ]
+    if args.million:
+        rows, args.grid = [("he", 2.0, 64, 8)], 0
+    print(
+        f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, numpy {np.__version__}"
+    )
+    header = (
+        f"{'init':8} {'box':>7} {'net':>14} {'regions':>12} {'s':>8} {'regions/s':>10} "
+        f"{'peak MB':>8} {'grid':>8} {'grid s':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    regions.decompose(mlp(8, 1, "default", 0))  # warm up BLAS and imports
+    for init, h, w, d in rows:
+        box = (-h, h, -h, h)
+        model = mlp(w, d, init, args.seed)
+        n, seconds, peak = timed_decompose(model, box, args.max_regions)
+        rate = f"{n / seconds:10.0f}" if isinstance(n, int) else f"{'-':>10}"
+        grid, grid_s = grid_patterns(model, box, args.grid) if args.grid else ("-", 0.0)
+        print(
+            f"{init:8} {f'[-{h:g},{h:g}]':>7} {f'2-{w}x{d}-1':>14} {n!s:>12} {seconds:8.3f} "
+            f"{rate} {peak / 2**20:8.0f} {grid!s:>8} {grid_s:7.2f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
