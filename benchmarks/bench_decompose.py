@@ -2,7 +2,7 @@
 
     python benchmarks/bench_decompose.py                 # the full table (minutes)
     python benchmarks/bench_decompose.py --quick         # a few rows
-    python benchmarks/bench_decompose.py --million       # the million-region run
+    python benchmarks/bench_decompose.py --million       # the million-region runs
 
 Nets are 2-[w]xd-1 ReLU MLPs under ``torch.manual_seed(seed)``, with PyTorch's default init or
 He-normal weights (zero biases). For each: exact regions, seconds, regions per second and peak
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gc
 import platform
+import resource
 import time
 import tracemalloc
 
@@ -27,6 +28,8 @@ import regions
 
 
 def mlp(width: int, depth: int, init: str, seed: int) -> nn.Sequential:
+    """2-[width]x depth-1 ReLU net: init 'default' (PyTorch's), 'he' (He-normal weights, zero
+    biases) or 'he+bias' (He-normal weights, standard-normal biases)."""
     torch.manual_seed(seed)
     layers: list[nn.Module] = []
     n = 2
@@ -34,12 +37,30 @@ def mlp(width: int, depth: int, init: str, seed: int) -> nn.Sequential:
         layers += [nn.Linear(n, width), nn.ReLU()]
         n = width
     model = nn.Sequential(*layers, nn.Linear(n, 1))
-    if init == "he":
+    if init != "default":
         for m in model:
             if isinstance(m, nn.Linear):
                 nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-                nn.init.zeros_(m.bias)
+                nn.init.zeros_(m.bias) if init == "he" else nn.init.normal_(m.bias)
     return model.eval()
+
+
+def million() -> None:
+    """Near and past a million regions: the 2D sawtooth (width 4) and a wide random net."""
+    from regions.constructions import sawtooth_2d
+
+    runs = [
+        ("sawtooth_2d(10)", sawtooth_2d(10), (0.0, 1.0, 0.0, 1.0)),
+        ("he+bias 2-128x8-1", mlp(128, 8, "he+bias", 0), (-3.0, 3.0, -3.0, 3.0)),
+        ("he+bias 2-64x16-1", mlp(64, 16, "he+bias", 0), (-3.0, 3.0, -3.0, 3.0)),
+    ]
+    print(f"{'net':20} {'regions':>9} {'s':>7} {'regions/s':>10} {'max RSS MB':>10}")
+    for name, model, box in runs:
+        start = time.perf_counter()
+        n = len(regions.decompose(model, box, max_regions=3_000_000))
+        seconds = time.perf_counter() - start
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{name:20} {n:9d} {seconds:7.2f} {n / seconds:10.0f} {rss:10.0f}", flush=True)
 
 
 def timed_decompose(
@@ -96,7 +117,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--widths", type=int, nargs="+", default=[8, 16, 32, 64, 128])
     parser.add_argument("--depths", type=int, nargs="+", default=[1, 2, 4, 8])
-    parser.add_argument("--inits", nargs="+", default=["default", "he"])
+    parser.add_argument(
+        "--inits", nargs="+", default=["default", "he"], help="default, he, he+bias"
+    )
     parser.add_argument("--boxes", type=float, nargs="+", default=[1.0, 2.0], help="half-widths")
     parser.add_argument("--grid", type=int, default=1000, help="grid side (0: skip)")
     parser.add_argument("--max-regions", type=int, default=2_000_000)
@@ -114,7 +137,8 @@ def main() -> None:
         for d in args.depths
     ]
     if args.million:
-        rows, args.grid = [("he", 2.0, 64, 8)], 0
+        million()
+        return
     print(
         f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads, numpy {np.__version__}"

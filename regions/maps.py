@@ -47,33 +47,36 @@ def node_maps(
     c = np.empty((n_regions, net.widths[node]))
     for lo in range(0, n_regions, step):
         chunk = [p[lo : lo + step] for p in pieces]
-        m = _propagate(net, plane_map, chunk, node)  # (width, r, 3)
-        A[lo : lo + step] = m[:, :, :2].transpose(1, 0, 2)
-        c[lo : lo + step] = m[:, :, 2].T
+        m = _propagate(net, plane_map, chunk, node)  # (r, 3, width)
+        A[lo : lo + step] = m[:, :2, :].transpose(0, 2, 1)
+        c[lo : lo + step] = m[:, 2, :]
     return A, c
 
 
 def _propagate(
     net: Network, plane_map: np.ndarray, pieces: list[np.ndarray], stop: int
 ) -> np.ndarray:
-    """Maps in feature-major layout (width, regions, 3), so each Linear is one matrix product."""
+    """Maps in layout (regions, 3, width): rows d/du, d/dv and the value at the origin, so a
+    Linear is one matrix product over all regions and an activation one broadcast multiply."""
     r = pieces[0].shape[0] if pieces else 1
     last_use = net.last_use()
-    maps: list[np.ndarray | None] = [np.repeat(plane_map[:, None, :], r, axis=1)]
+    maps: list[np.ndarray | None] = [np.broadcast_to(plane_map.T, (r, 3, net.n_inputs))]
     for i, node in enumerate(net.nodes[1 : stop + 1], 1):
         if isinstance(node, Affine):
             src = maps[node.src]
-            m = (node.W @ src.reshape(src.shape[0], -1)).reshape(-1, r, 3)
-            m[:, :, 2] += node.b[:, None]
+            m = (src.reshape(-1, src.shape[2]) @ node.W.T).reshape(r, 3, -1)
+            m[:, 2, :] += node.b
         elif isinstance(node, Sum):
-            m = sum(s * maps[i] for i, s in zip(node.srcs, node.signs, strict=True))
+            m = sum(s * maps[j] for j, s in zip(node.srcs, node.signs, strict=True))
         elif isinstance(node, Concat):
-            m = np.concatenate([maps[i] for i in node.srcs], axis=0)
+            m = np.concatenate([maps[j] for j in node.srcs], axis=2)
         elif isinstance(node, Activation):
-            p = pieces[node.layer - 1].T  # (width, r)
-            units = np.arange(node.width)[:, None]
-            m = maps[node.src] * node.slopes[units, p][:, :, None]
-            m[:, :, 2] += node.offsets[units, p]
+            p = pieces[node.layer - 1]  # (r, width)
+            if node.is_relu:
+                m = maps[node.src] * (p > 0)[:, None, :]
+            else:
+                m = maps[node.src] * np.take_along_axis(node.slopes.T, p, axis=0)[:, None, :]
+                m[:, 2, :] += np.take_along_axis(node.offsets.T, p, axis=0)
         maps.append(m)
         for j in range(i):
             if last_use[j] <= i and j != stop:

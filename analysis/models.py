@@ -1,0 +1,331 @@
+"""Small fully connected classifiers for 2D inputs.
+
+The network is a stack of hidden blocks followed by a linear output layer::
+
+    block_i(x) = dropout(act(bn(W_i x + b_i) [+ x if residual_i]))
+    logits     = W_out h + b_out
+
+It returns *logits*; class probabilities are ``softmax(logits)``, applied outside the model
+(:func:`predict_proba`, or implicitly by the cross-entropy loss). The forward pass has no
+data-dependent control flow, so ``torch.fx.symbolic_trace`` flattens it into a plain graph of
+``nn.Linear``, ``nn.BatchNorm1d``, activation and ``nn.Dropout`` modules and ``add`` calls.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+ACTIVATIONS: tuple[str, ...] = ("relu", "leaky_relu", "sigmoid", "tanh", "elu", "swish")
+INITS: tuple[str, ...] = ("he", "xavier", "default")
+
+
+@dataclass(frozen=True)
+class MLPConfig:
+    """Everything needed to rebuild an :class:`MLP`; see :class:`MLP` for the meaning of fields.
+
+    ``hidden`` and ``residual`` are normalised to tuples and float fields to floats, so configs
+    built from lists or ints compare, hash and serialise equal to canonical ones.
+    """
+
+    hidden: tuple[int, ...] = (10, 10, 10, 10)
+    activation: str = "relu"
+    keep_prob: float = 1.0
+    batch_norm: bool = False
+    residual: tuple[bool, ...] | None = None
+    n_inputs: int = 2
+    n_outputs: int = 2
+    init: str = "he"
+    bn_momentum: float = 0.05
+    bn_eps: float = 1e-4
+    leaky_slope: float = 0.01
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        # Canonical types, so equal configs serialise (and hash into cache keys) identically.
+        hidden = tuple(int(h) for h in self.hidden)
+        object.__setattr__(self, "hidden", hidden)
+        if self.residual is not None:
+            object.__setattr__(self, "residual", tuple(bool(r) for r in self.residual))
+        for name in ("keep_prob", "bn_momentum", "bn_eps", "leaky_slope"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+        object.__setattr__(self, "batch_norm", bool(self.batch_norm))
+        if not hidden or min(hidden) < 1:
+            raise ValueError(f"hidden must be a non-empty sequence of positive widths: {hidden}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {self.init!r}")
+        if not 0.0 < self.keep_prob <= 1.0:
+            raise ValueError(f"keep_prob must be in (0, 1], got {self.keep_prob}")
+        if self.n_inputs < 1 or self.n_outputs < 1:
+            raise ValueError("n_inputs and n_outputs must be positive")
+        self._check_residual()
+
+    def _check_residual(self) -> None:
+        if self.residual is None:
+            return
+        if len(self.residual) != len(self.hidden):
+            raise ValueError(
+                f"residual needs one flag per hidden layer ({len(self.hidden)}), "
+                f"got {len(self.residual)}"
+            )
+        widths_in = (self.n_inputs, *self.hidden[:-1])
+        for i, (flag, w_in, w_out) in enumerate(
+            zip(self.residual, widths_in, self.hidden, strict=True)
+        ):
+            if flag and w_in != w_out:
+                raise ValueError(
+                    f"residual skip on hidden layer {i} needs equal widths, got {w_in} -> {w_out}"
+                )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict (tuples become lists); inverse of :meth:`from_dict`."""
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        d["residual"] = None if self.residual is None else list(self.residual)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> MLPConfig:
+        """Rebuild a config from :meth:`to_dict` output; unknown keys raise ``TypeError``."""
+        return cls(**d)
+
+
+def _activation(name: str, leaky_slope: float) -> nn.Module:
+    return {
+        "relu": nn.ReLU,
+        "leaky_relu": lambda: nn.LeakyReLU(leaky_slope),
+        "sigmoid": nn.Sigmoid,
+        "tanh": nn.Tanh,
+        "elu": nn.ELU,
+        "swish": nn.SiLU,
+    }[name]()
+
+
+class HiddenBlock(nn.Module):
+    """``dropout(act(bn(linear(x)) [+ x]))``; absent parts are ``None`` and skipped.
+
+    The ``is None`` / ``residual`` tests depend only on construction-time constants, so they do
+    not hinder ``torch.fx`` tracing.
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        activation: nn.Module,
+        *,
+        batch_norm: bool,
+        residual: bool,
+        keep_prob: float,
+        bn_momentum: float,
+        bn_eps: float,
+    ) -> None:
+        super().__init__()
+        # skip_init: our own seeded init follows, so do not consume the global RNG here.
+        self.linear = nn.utils.skip_init(nn.Linear, n_in, n_out)
+        self.bn = nn.BatchNorm1d(n_out, eps=bn_eps, momentum=bn_momentum) if batch_norm else None
+        self.residual = residual
+        self.act = activation
+        self.dropout = nn.Dropout(p=1.0 - keep_prob) if keep_prob < 1.0 else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.linear(x)
+        if self.bn is not None:
+            z = self.bn(z)
+        if self.residual:
+            z = z + x
+        z = self.act(z)
+        if self.dropout is not None:
+            z = self.dropout(z)
+        return z
+
+
+class MLP(nn.Module):
+    """Fully connected classifier, ``(N, n_inputs) -> (N, n_outputs)`` logits.
+
+    Parameters
+    ----------
+    hidden : sequence of int
+        Widths of the hidden layers.
+    activation : str
+        One of ``'relu'``, ``'leaky_relu'``, ``'sigmoid'``, ``'tanh'``, ``'elu'``, ``'swish'``
+        (``nn.SiLU``).
+    keep_prob : float
+        Dropout keep probability in (0, 1]; dropout (``p = 1 - keep_prob``) follows each hidden
+        activation and is active in training mode only. No dropout module exists when 1.
+    batch_norm : bool
+        Insert ``nn.BatchNorm1d`` between each hidden linear map and its activation.
+    residual : sequence of bool, optional
+        One flag per hidden layer: add the layer's input to its linear (and batch-norm) output
+        before the activation. A flag on a layer whose input and output widths differ raises
+        ``ValueError`` naming the layer.
+    n_inputs, n_outputs : int
+        Input dimension and number of logits.
+    init : str
+        ``'he'``: He-normal weights (``kaiming_normal_``, fan-in, ReLU gain, std
+        ``sqrt(2 / fan_in)``) and zero biases; ``'xavier'``: Xavier-normal weights and zero
+        biases; ``'default'``: PyTorch's default ``nn.Linear`` distribution. Applies to every
+        linear layer including the output layer.
+    bn_momentum : float
+        PyTorch batch-norm momentum: ``running = (1 - m) running + m batch``. The classic
+        TensorFlow setting ``decay = 0.95`` is ``m = 0.05``.
+    bn_eps : float
+        Batch-norm variance epsilon.
+    leaky_slope : float
+        Negative slope of ``'leaky_relu'``.
+    seed : int, optional
+        Seed of the initialisation, drawn from a private ``torch.Generator``; the global RNG is
+        then left untouched. ``None`` draws from the global RNG like PyTorch does.
+
+    Attributes
+    ----------
+    config : MLPConfig
+        The constructor arguments.
+    blocks : nn.ModuleList of HiddenBlock
+    output : nn.Linear
+    """
+
+    def __init__(
+        self,
+        hidden: Sequence[int] = (10, 10, 10, 10),
+        activation: str = "relu",
+        *,
+        keep_prob: float = 1.0,
+        batch_norm: bool = False,
+        residual: Sequence[bool] | None = None,
+        n_inputs: int = 2,
+        n_outputs: int = 2,
+        init: str = "he",
+        bn_momentum: float = 0.05,
+        bn_eps: float = 1e-4,
+        leaky_slope: float = 0.01,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__()
+        cfg = MLPConfig(
+            hidden=tuple(hidden),
+            activation=activation,
+            keep_prob=keep_prob,
+            batch_norm=batch_norm,
+            residual=None if residual is None else tuple(residual),
+            n_inputs=n_inputs,
+            n_outputs=n_outputs,
+            init=init,
+            bn_momentum=bn_momentum,
+            bn_eps=bn_eps,
+            leaky_slope=leaky_slope,
+            seed=seed,
+        )
+        self.config = cfg
+        widths = (cfg.n_inputs, *cfg.hidden)
+        flags = cfg.residual or (False,) * len(cfg.hidden)
+        self.blocks = nn.ModuleList(
+            HiddenBlock(
+                n_in,
+                n_out,
+                _activation(cfg.activation, cfg.leaky_slope),
+                batch_norm=cfg.batch_norm,
+                residual=flag,
+                keep_prob=cfg.keep_prob,
+                bn_momentum=cfg.bn_momentum,
+                bn_eps=cfg.bn_eps,
+            )
+            for n_in, n_out, flag in zip(widths[:-1], widths[1:], flags, strict=True)
+        )
+        self.output = nn.utils.skip_init(nn.Linear, cfg.hidden[-1], cfg.n_outputs)
+        self.reset_parameters()
+
+    @classmethod
+    def from_config(cls, cfg: MLPConfig) -> MLP:
+        """Build a fresh (newly initialised) model from ``cfg``."""
+        d = cfg.to_dict()
+        return cls(d.pop("hidden"), d.pop("activation"), **d)
+
+    def reset_parameters(self) -> None:
+        """Re-draw all linear weights and biases from ``config.seed`` (or the global RNG)."""
+        gen = None if self.config.seed is None else torch.Generator().manual_seed(self.config.seed)
+        for layer in self.linears():
+            _init_linear(layer, self.config.init, gen)
+        for block in self.blocks:
+            if block.bn is not None:
+                block.bn.reset_parameters()
+
+    def linears(self) -> list[nn.Linear]:
+        """All linear layers in forward order: hidden layers, then the output layer."""
+        return [block.linear for block in self.blocks] + [self.output]
+
+    @property
+    def n_parameters(self) -> int:
+        """Number of trainable scalars (batch-norm running statistics excluded)."""
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of shape (N, n_outputs) for inputs of shape (N, n_inputs)."""
+        for block in self.blocks:
+            x = block(x)
+        return self.output(x)
+
+
+@torch.no_grad()
+def _init_linear(layer: nn.Linear, scheme: str, gen: torch.Generator | None) -> None:
+    if scheme == "he":
+        nn.init.kaiming_normal_(layer.weight, mode="fan_in", nonlinearity="relu", generator=gen)
+        nn.init.zeros_(layer.bias)
+    elif scheme == "xavier":
+        nn.init.xavier_normal_(layer.weight, generator=gen)
+        nn.init.zeros_(layer.bias)
+    else:
+        # Same distribution as nn.Linear.reset_parameters, but drawn from ``gen``.
+        nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=gen)
+        bound = 1.0 / math.sqrt(layer.in_features)
+        nn.init.uniform_(layer.bias, -bound, bound, generator=gen)
+
+
+def predict_proba(
+    model: nn.Module, points: np.ndarray | torch.Tensor, *, chunk: int = 65_536
+) -> np.ndarray:
+    """Probability of class 1 under ``softmax(model(points))``, in eval mode.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Maps (N, 2) float32 inputs to (N, 2) logits.
+    points : array or tensor, shape (N, 2)
+        Inputs; converted to the model's parameter dtype.
+    chunk : int
+        Rows per forward pass, bounding memory for dense grids.
+
+    Returns
+    -------
+    ndarray, shape (N,), float64
+        The softmax is evaluated in float64 from the logits.
+
+    Notes
+    -----
+    The model runs in eval mode (no dropout, batch-norm running statistics) under
+    ``torch.no_grad``; each submodule's train/eval flag is restored afterwards.
+    """
+    modes = [(m, m.training) for m in model.modules()]
+    param = next(model.parameters())
+    x = torch.as_tensor(points).to(dtype=param.dtype, device=param.device)
+    if x.ndim != 2:
+        raise ValueError(f"points must have shape (N, d), got {tuple(x.shape)}")
+    try:
+        model.eval()
+        with torch.no_grad():
+            logits = [model(x[i : i + chunk]) for i in range(0, len(x), chunk)]
+    finally:
+        for m, training in modes:
+            m.training = training
+    out = torch.cat(logits) if logits else torch.empty(0, 2)
+    if out.shape[1] != 2:
+        raise ValueError(f"predict_proba needs 2 logits per point, got {out.shape[1]}")
+    return out.double().softmax(dim=1)[:, 1].cpu().numpy()

@@ -1,0 +1,133 @@
+"""The one place that decides how figures look: rcParams, palettes and saving.
+
+Every figure builder in :mod:`analysis.plots` creates its artists inside :func:`style`
+and every figure is written with :func:`save_figure`, so the look does not depend on the
+caller's global matplotlib state. Figures are built on :class:`matplotlib.figure.Figure`
+directly (no pyplot), which renders with the Agg canvas whatever backend is active.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import matplotlib
+from matplotlib.colors import Colormap
+from matplotlib.figure import Figure
+
+#: Okabe & Ito (2008) palette, safe for the common colour-vision deficiencies; for lines
+#: and categories, in this order.
+OKABE_ITO: tuple[str, ...] = (
+    "#000000",  # black
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#009E73",  # bluish green
+    "#F0E442",  # yellow
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+)
+
+#: Paul Tol's "light" qualitative scheme: pale, colour-blind safe fills that keep black
+#: edges and text readable; used to colour linear regions.
+REGION_PALETTE: tuple[str, ...] = (
+    "#77AADD",
+    "#EE8866",
+    "#EEDD88",
+    "#FFAABB",
+    "#99DDFF",
+    "#44BB99",
+    "#BBCC33",
+    "#AAAA00",
+    "#DDDDDD",
+)
+
+#: Diverging map for P(class 1): ColorBrewer RdBu is colour-blind safe and its white
+#: midpoint sits on the decision threshold P = 0.5 (blue: class 0, red: class 1).
+PROBABILITY_CMAP: Colormap = matplotlib.colormaps["RdBu_r"]
+
+#: Overlay colours, chosen to stay visible on every shade of :data:`PROBABILITY_CMAP`.
+TRUE_BOUNDARY_COLOR = OKABE_ITO[3]  # bluish green, dashed
+DECISION_BOUNDARY_COLOR = OKABE_ITO[0]
+REGION_EDGE_COLOR = "#404040"
+POSITIVE_FILL_COLOR = "#F4A582"  # the class-1 shade of RdBu, for ground-truth panels
+
+PNG_DPI = 150
+PDF_RASTER_DPI = 200  # resolution of the rasterised layers (dense meshes) inside PDFs
+
+RC_PARAMS: dict[str, object] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.titlesize": 8,
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "legend.fontsize": 7,
+    "figure.titlesize": 10,
+    "axes.linewidth": 0.6,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "xtick.major.size": 2.5,
+    "ytick.major.size": 2.5,
+    "lines.linewidth": 1.2,
+    "axes.prop_cycle": matplotlib.cycler(color=list(OKABE_ITO)),
+    "image.cmap": "RdBu_r",
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    # Layouts are fixed in inches (constrained or manual); "tight" would cost a second draw.
+    "savefig.bbox": "standard",
+    # Embed TrueType (not Type 3) fonts so PDF text stays editable in vector tools.
+    "pdf.fonttype": 42,
+    "svg.hashsalt": "relu-regions",
+}
+
+
+@contextlib.contextmanager
+def style() -> Iterator[None]:
+    """Context in which figures are built and saved with the project's rcParams."""
+    with matplotlib.rc_context(RC_PARAMS):
+        yield
+
+
+def save_figure(fig: Figure, path_without_ext: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Write ``fig`` as PNG (``PNG_DPI``) and PDF next to each other, atomically.
+
+    Artists marked for rasterisation (dense meshes, region fills) become images at
+    ``PDF_RASTER_DPI`` inside the otherwise vector PDF.
+
+    Each file is written to a temporary name in the target directory and renamed into
+    place, so an interrupted run never leaves a truncated figure behind. Metadata that
+    would change from run to run (the PDF creation date) is left out, so the same figure
+    gives the same bytes.
+
+    Parameters
+    ----------
+    fig
+        The figure to write.
+    path_without_ext
+        Destination without extension; its parent directory is created if missing.
+
+    Returns
+    -------
+    tuple of Path
+        The PNG and PDF paths written.
+    """
+    base = Path(path_without_ext)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    with style():
+        for ext, kwargs in (
+            ("png", {"dpi": PNG_DPI}),
+            ("pdf", {"dpi": PDF_RASTER_DPI, "metadata": {"CreationDate": None}}),
+        ):
+            target = base.with_name(f"{base.name}.{ext}")
+            tmp = target.with_name(f".{target.name}.partial")
+            try:
+                fig.savefig(tmp, format=ext, **kwargs)
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
+            written.append(target)
+    return written[0], written[1]

@@ -1,0 +1,499 @@
+"""Deterministic, cached training of :class:`~analysis.models.MLP` classifiers.
+
+Training is plain mini-batch SGD (no momentum) on the cross-entropy of the logits, with the
+training set reshuffled every epoch. Every random draw comes from a seed in the
+:class:`TrainConfig`: the initialisation (unless the model config fixes its own seed), the
+shuffling (a private ``torch.Generator``) and dropout masks (the global torch RNG, seeded inside
+``torch.random.fork_rng`` so the caller's RNG state is restored afterwards). Training runs on one
+torch thread, because batch-norm reductions round differently with other thread counts. The
+same config therefore gives bit-identical weights on the same machine and torch build, in
+process or in a worker pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from analysis.cache import CacheError, CacheWarning, entry_paths, load_entry, save_entry
+from analysis.data import DATASET_NAMES, Dataset, make_dataset
+from analysis.models import MLP, MLPConfig
+
+CACHE_VERSION = 1
+"""Part of every cache key: bump it when a code change alters what a config trains into."""
+
+StateDict = dict[str, torch.Tensor]
+HISTORY_FIELDS = ("epoch", "loss", "train_acc", "test_acc")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run.
+
+    Attributes
+    ----------
+    dataset : str
+        Dataset name (:data:`analysis.data.DATASET_NAMES`).
+    n_train, n_test : int
+        Dataset sizes.
+    noise : float
+        Training label-flip probability.
+    data_seed : int
+        Seed of the dataset sample.
+    model : MLPConfig
+        Architecture. If ``model.seed`` is None the initialisation seed derives from ``seed``.
+    epochs : int
+        Passes over the training set.
+    batch_size : int
+        Mini-batch size; the last batch of an epoch may be smaller.
+    lr : float
+        SGD learning rate.
+    weight_decay : float
+        L2 coefficient ``lambda`` on the linear layers' weights only (biases and batch-norm
+        parameters are not decayed): the loss gains ``lambda / 2 * sum(W**2)``.
+    seed : int
+        Seed of initialisation (see ``model``), shuffling and dropout.
+    """
+
+    dataset: str
+    n_train: int = 10_000
+    n_test: int = 2_000
+    noise: float = 0.0
+    data_seed: int = 0
+    model: MLPConfig = field(default_factory=MLPConfig)
+    epochs: int = 100
+    batch_size: int = 1000
+    lr: float = 0.01
+    weight_decay: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.dataset not in DATASET_NAMES:
+            raise ValueError(f"unknown dataset {self.dataset!r}; valid: {', '.join(DATASET_NAMES)}")
+        if not isinstance(self.model, MLPConfig):
+            raise TypeError(f"model must be an MLPConfig, got {type(self.model).__name__}")
+        # Canonical types, so equal configs hash into the same cache key.
+        for name in ("n_train", "n_test", "data_seed", "epochs", "batch_size", "seed"):
+            object.__setattr__(self, name, int(getattr(self, name)))
+        for name in ("noise", "lr", "weight_decay"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+        if self.epochs < 0 or self.batch_size < 1 or self.lr <= 0 or self.weight_decay < 0:
+            raise ValueError(
+                "need epochs >= 0, batch_size >= 1, lr > 0 and weight_decay >= 0, got "
+                f"{self.epochs}, {self.batch_size}, {self.lr}, {self.weight_decay}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict; inverse of :meth:`from_dict`."""
+        return {**asdict(self), "model": self.model.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        """Rebuild a config from :meth:`to_dict` output."""
+        return cls(**{**d, "model": MLPConfig.from_dict(d["model"])})
+
+    def key(self) -> str:
+        """Stable 16-hex-digit cache key: sha256 of the canonical JSON of the config."""
+        canonical = json.dumps(
+            {"cache_version": CACHE_VERSION, "config": self.to_dict()},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, eq=False)
+class History:
+    """Training curves at the recorded epochs.
+
+    Attributes
+    ----------
+    epoch : ndarray, shape (R,), int64
+        1-based epoch numbers recorded (every ``record_every``-th epoch and the last one).
+    loss : ndarray, shape (R,), float64
+        Mean mini-batch cross-entropy (nats) during that epoch, in training mode.
+    train_acc : ndarray, shape (R,), float64
+        Accuracy in [0, 1] on the (possibly noisy) training labels after the epoch, eval mode.
+    test_acc : ndarray, shape (R,), float64
+        Accuracy in [0, 1] on the clean test labels after the epoch, eval mode (NaN when the
+        test set is empty).
+    """
+
+    epoch: np.ndarray
+    loss: np.ndarray
+    train_acc: np.ndarray
+    test_acc: np.ndarray
+
+    def to_dict(self) -> dict[str, list[float] | list[int]]:
+        """Plain lists, safe for JSON and ``torch.load(weights_only=True)``."""
+        return {name: getattr(self, name).tolist() for name in HISTORY_FIELDS}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> History:
+        """Inverse of :meth:`to_dict`; ``ValueError`` on missing fields or ragged lengths."""
+        arrays = {
+            name: np.asarray(d[name], dtype=np.int64 if name == "epoch" else np.float64)
+            for name in HISTORY_FIELDS
+        }
+        if len({a.shape for a in arrays.values()}) != 1 or arrays["epoch"].ndim != 1:
+            raise ValueError("history fields must be 1-D arrays of equal length")
+        return cls(**arrays)
+
+    def select(self, epochs: np.ndarray) -> History:
+        """The rows for ``epochs`` (each must have been recorded, else ``KeyError``)."""
+        missing = np.setdiff1d(epochs, self.epoch)
+        if missing.size:
+            raise KeyError(f"epochs {missing.tolist()} were not recorded")
+        rows = np.searchsorted(self.epoch, epochs)
+        return History(**{name: getattr(self, name)[rows] for name in HISTORY_FIELDS})
+
+
+@dataclass(frozen=True, eq=False)
+class TrainResult:
+    """Outcome of :func:`train`.
+
+    Attributes
+    ----------
+    model : MLP
+        Trained model, in eval mode.
+    history : History
+        Training curves.
+    config : TrainConfig
+        The configuration trained.
+    from_cache : bool
+        True when the weights were loaded from the cache instead of trained.
+    initial_state : dict of str to Tensor
+        ``model.state_dict()`` before the first update, for re-initialisation experiments.
+    """
+
+    model: MLP
+    history: History
+    config: TrainConfig
+    from_cache: bool
+    initial_state: StateDict
+
+    @property
+    def key(self) -> str:
+        """Cache key of :attr:`config`."""
+        return self.config.key()
+
+
+def dataset_for(config: TrainConfig) -> Dataset:
+    """The dataset ``config`` trains and tests on."""
+    return make_dataset(
+        config.dataset,
+        config.n_train,
+        config.n_test,
+        noise=config.noise,
+        seed=config.data_seed,
+    )
+
+
+def _derived_seeds(config: TrainConfig) -> tuple[int, int, int]:
+    """Independent (init, shuffle, dropout) seeds from ``config.seed``."""
+    init, shuffle, dropout = np.random.SeedSequence(config.seed).generate_state(3)
+    return int(init), int(shuffle), int(dropout)
+
+
+def build_model(config: TrainConfig) -> MLP:
+    """The freshly initialised model ``config`` starts training from."""
+    model_cfg = config.model
+    if model_cfg.seed is None:
+        model_cfg = replace(model_cfg, seed=_derived_seeds(config)[0])
+    return MLP.from_config(model_cfg)
+
+
+def _recorded_epochs(epochs: int, record_every: int) -> np.ndarray:
+    recorded = set(range(record_every, epochs + 1, record_every)) | ({epochs} if epochs else set())
+    return np.array(sorted(recorded), dtype=np.int64)
+
+
+@torch.no_grad()
+def _accuracy(model: MLP, X: torch.Tensor, y: torch.Tensor) -> float:
+    if len(y) == 0:
+        return float("nan")
+    return (model(X).argmax(dim=1) == y).double().mean().item()
+
+
+def _optimizer(model: MLP, config: TrainConfig) -> torch.optim.SGD:
+    weights = [layer.weight for layer in model.linears()]
+    weight_ids = {id(w) for w in weights}
+    others = [p for p in model.parameters() if id(p) not in weight_ids]
+    return torch.optim.SGD(
+        [
+            {"params": weights, "weight_decay": config.weight_decay},
+            {"params": others, "weight_decay": 0.0},
+        ],
+        lr=config.lr,
+        momentum=0.0,
+    )
+
+
+def _clone_state(model: MLP) -> StateDict:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+@contextmanager
+def _single_thread() -> Iterator[None]:
+    """Run torch on one intra-op thread: CPU batch-norm reductions round differently with
+    different thread counts, so this keeps weights bit-identical whoever calls :func:`train`."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _fit(config: TrainConfig, record_every: int, progress: bool) -> tuple[MLP, StateDict, History]:
+    """Train from scratch; returns (model in eval mode, initial state, history)."""
+    data = dataset_for(config)
+    X_train, y_train = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train)
+    X_test, y_test = torch.from_numpy(data.X_test), torch.from_numpy(data.y_test)
+    model = build_model(config)
+    initial_state = _clone_state(model)
+    optimizer = _optimizer(model, config)
+    _, shuffle_seed, dropout_seed = _derived_seeds(config)
+    shuffle = torch.Generator().manual_seed(shuffle_seed)
+    recorded = set(_recorded_epochs(config.epochs, record_every).tolist())
+    rows: list[tuple[int, float, float, float]] = []
+    bar = tqdm(
+        range(1, config.epochs + 1),
+        desc=f"{config.dataset} {config.key()}",
+        disable=not progress,
+        leave=False,
+    )
+    with _single_thread(), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(dropout_seed)
+        for epoch in bar:
+            model.train()
+            order = torch.randperm(len(y_train), generator=shuffle)
+            total = torch.zeros((), dtype=torch.float64)
+            for start in range(0, len(order), config.batch_size):
+                idx = order[start : start + config.batch_size]
+                loss = F.cross_entropy(model(X_train[idx]), y_train[idx])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                total += loss.detach().double() * len(idx)
+            if epoch in recorded:
+                model.eval()
+                row = (
+                    epoch,
+                    total.item() / len(y_train),
+                    _accuracy(model, X_train, y_train),
+                    _accuracy(model, X_test, y_test),
+                )
+                rows.append(row)
+                bar.set_postfix(loss=f"{row[1]:.4f}", test_acc=f"{row[3]:.4f}")
+    model.eval()
+    columns = list(zip(*rows, strict=True)) if rows else [[]] * len(HISTORY_FIELDS)
+    history = History.from_dict(dict(zip(HISTORY_FIELDS, columns, strict=True)))
+    return model, initial_state, history
+
+
+def _payload(result: TrainResult, record_every: int) -> dict[str, Any]:
+    """What the ``.pt`` file stores: tensors and plain containers only."""
+    return {
+        "state_dict": _clone_state(result.model),
+        "initial_state_dict": dict(result.initial_state),
+        "history": result.history.to_dict(),
+        "record_every": record_every,
+    }
+
+
+def _check_state(state: Any, reference: StateDict, what: str) -> StateDict:
+    if not isinstance(state, dict) or set(state) != set(reference):
+        raise CacheError(f"{what} has the wrong keys")
+    for name, ref in reference.items():
+        value = state[name]
+        if not isinstance(value, torch.Tensor) or value.shape != ref.shape:
+            raise CacheError(f"{what}[{name!r}] does not match shape {tuple(ref.shape)}")
+        if value.dtype != ref.dtype:
+            raise CacheError(f"{what}[{name!r}] has dtype {value.dtype}, expected {ref.dtype}")
+    return state
+
+
+def _result_from_payload(
+    config: TrainConfig, payload: dict[str, Any], record_every: int, from_cache: bool
+) -> TrainResult:
+    """Validate ``payload`` against ``config``; ``CacheError`` says what is wrong."""
+    missing = {"state_dict", "initial_state_dict", "history", "record_every"} - set(payload)
+    if missing:
+        raise CacheError(f"missing keys {sorted(missing)}")
+    model = build_model(config)
+    reference = model.state_dict()
+    state = _check_state(payload["state_dict"], reference, "state_dict")
+    initial = _check_state(payload["initial_state_dict"], reference, "initial_state_dict")
+    try:
+        history = History.from_dict(payload["history"])
+        history = history.select(_recorded_epochs(config.epochs, record_every))
+    except (KeyError, TypeError, ValueError) as err:
+        raise CacheError(
+            f"history unusable for record_every={record_every} "
+            f"(stored with {payload['record_every']}): {err}"
+        ) from err
+    model.load_state_dict(state)
+    model.eval()
+    initial_state = {k: v.clone() for k, v in initial.items()}
+    return TrainResult(model, history, config, from_cache, initial_state)
+
+
+def _load_cached(
+    config: TrainConfig, cache_dir: str | os.PathLike[str], record_every: int
+) -> TrainResult | None:
+    """Cached result for ``config``, or None (with a :class:`CacheWarning` if unusable)."""
+    key = config.key()
+    pt_path, json_path = entry_paths(cache_dir, key)
+    try:
+        entry = load_entry(cache_dir, key)
+        if entry is None:
+            return None
+        payload, meta = entry
+        # Round-trip through JSON so tuples and lists compare equal.
+        expected = json.loads(json.dumps(config.to_dict()))
+        if meta.get("config") != expected:
+            raise CacheError(f"the config in {json_path.name} does not match key {key}")
+        return _result_from_payload(config, payload, record_every, from_cache=True)
+    except CacheError as err:
+        warnings.warn(
+            f"ignoring cache entry {pt_path}: {err}; retraining", CacheWarning, stacklevel=3
+        )
+        return None
+
+
+def train(
+    config: TrainConfig,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+    record_every: int = 1,
+) -> TrainResult:
+    """Train ``config`` or load it from ``cache_dir``.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        What to train.
+    cache_dir : path, optional
+        Cache directory (created on demand); ``None`` disables caching. A usable entry is
+        returned without training; an unusable one (unreadable, wrong keys or shapes, config
+        mismatch, history not covering the requested epochs) triggers a :class:`CacheWarning`
+        naming the file and reason, then retraining and overwriting.
+    progress : bool
+        Show a tqdm bar over epochs.
+    record_every : int
+        Record the history every this many epochs (the last epoch is always recorded).
+        Evaluation does not touch any RNG, so it does not change the weights.
+
+    Returns
+    -------
+    TrainResult
+    """
+    if record_every < 1:
+        raise ValueError(f"record_every must be >= 1, got {record_every}")
+    if cache_dir is not None:
+        cached = _load_cached(config, cache_dir, record_every)
+        if cached is not None:
+            return cached
+    start = time.perf_counter()
+    model, initial_state, history = _fit(config, record_every, progress)
+    seconds = time.perf_counter() - start
+    result = TrainResult(model, history, config, False, initial_state)
+    if cache_dir is not None:
+        meta = {
+            "key": config.key(),
+            "cache_version": CACHE_VERSION,
+            "config": config.to_dict(),
+            "summary": _summary(result, seconds),
+        }
+        save_entry(cache_dir, config.key(), _payload(result, record_every), meta)
+    return result
+
+
+def _summary(result: TrainResult, seconds: float) -> dict[str, Any]:
+    h = result.history
+    final = {
+        f"final_{name}": float(getattr(h, name)[-1]) if len(h.epoch) else None
+        for name in ("loss", "train_acc", "test_acc")
+    }
+    return {**final, "n_parameters": result.model.n_parameters, "train_seconds": round(seconds, 3)}
+
+
+def _train_serialised(
+    config: TrainConfig, cache_dir: str | os.PathLike[str] | None, record_every: int
+) -> tuple[bytes, bool]:
+    """Pool worker: train, return the payload as bytes (not live tensors, which would travel
+    through shared-memory file descriptors) and the from_cache flag."""
+    result = train(config, cache_dir=cache_dir, progress=False, record_every=record_every)
+    buffer = io.BytesIO()
+    torch.save(_payload(result, record_every), buffer)
+    return buffer.getvalue(), result.from_cache
+
+
+def train_many(
+    configs: Sequence[TrainConfig],
+    cache_dir: str | os.PathLike[str] | None,
+    jobs: int = 1,
+    progress: bool = True,
+    *,
+    record_every: int = 1,
+) -> list[TrainResult]:
+    """Train (or load from cache) every config; results in input order.
+
+    Parameters
+    ----------
+    configs : sequence of TrainConfig
+        Duplicates (same key) are trained once and share one result.
+    cache_dir : path, optional
+        Passed to :func:`train`; finished entries make reruns resume where they stopped.
+    jobs : int
+        Worker processes; ``jobs > 1`` uses a ``spawn`` process pool (safe with torch threads).
+        Scripts calling this must guard their entry point with ``if __name__ == "__main__"``.
+    progress : bool
+        Show a tqdm bar over configs.
+    record_every : int
+        See :func:`train`.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    unique = {c.key(): c for c in configs}
+    results: dict[str, TrainResult] = {}
+    with tqdm(total=len(unique), desc="training", disable=not progress) as bar:
+        if jobs == 1:
+            for key, config in unique.items():
+                results[key] = train(
+                    config, cache_dir=cache_dir, progress=False, record_every=record_every
+                )
+                bar.update()
+        else:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+                futures = {
+                    pool.submit(_train_serialised, config, cache_dir, record_every): key
+                    for key, config in unique.items()
+                }
+                for future in as_completed(futures):
+                    key = futures[future]
+                    blob, from_cache = future.result()
+                    payload = torch.load(io.BytesIO(blob), weights_only=True)
+                    results[key] = _result_from_payload(
+                        unique[key], payload, record_every, from_cache
+                    )
+                    bar.update()
+    return [results[c.key()] for c in configs]
