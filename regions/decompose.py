@@ -18,7 +18,7 @@ from .domain import Domain, Plane, as_domain, as_plane
 from .errors import InvalidModelError, TooManyRegionsError
 from .mesh import Mesh
 from .network import Activation, Affine, Concat, Network, Sum, trace
-from .partition import Level, Partition, Switches
+from .partition import Level, Partition, Switches, stack_levels
 from .ragged import expand, offsets, segment_sum
 
 __all__ = ["decompose", "count", "DEFAULT_MAX_REGIONS", "DEFAULT_TOL"]
@@ -92,7 +92,7 @@ def decompose(
         ring=mesh.ring,
         start=mesh.start,
         edge_label=mesh.label,
-        cell_patterns=_patterns(levels),
+        cell_bits=stack_levels(tuple(levels)),
         switches=switches,
         levels=tuple(levels),
         depth=net.n_layers,
@@ -147,7 +147,7 @@ def _cut_layers(
             tols = _cut_layer(mesh, node, src_row, tol, max_regions, bar, first_switch)
             values = {j: mesh.values[rows[n] : rows[n + 1]] for n, j in enumerate(live)}
             z = values[node.src]
-            levels.append(_level(mesh, z, node, tols, first_switch))
+            levels.append(_level(mesh, z, node, tols))
             values[i] = node.apply(z.T).T
         for j in [j for j in values if last_use[j] <= i and j != i]:
             del values[j]
@@ -244,9 +244,7 @@ def _sides(
     return bits[:, :width].T, bits[:, half : half + width].T
 
 
-def _level(
-    mesh: Mesh, z: np.ndarray, node: Activation, tols: list[np.ndarray], first: int
-) -> Level:
+def _level(mesh: Mesh, z: np.ndarray, node: Activation, tols: list[np.ndarray]) -> Level:
     """Snapshot of the mesh after an activation layer, with each region's side of its breakpoints.
 
     A region the cuts left whole lies on one side of each breakpoint: the side its vertices
@@ -267,22 +265,10 @@ def _level(
         columns.append(side.T)
     bits = np.stack(columns, axis=2).reshape(mesh.n_polygons, -1)  # unit-major, as switches
     return Level(
-        ring=mesh.ring.copy(),
+        ring=ring,
         start=start,
-        edge_label=mesh.label.copy(),
+        edge_label=mesh.label,
         parent=mesh.parent,
-        bits=bits,
-        first_switch=first,
+        bits=np.packbits(bits, axis=1),
+        n_bits=bits.shape[1],
     )
-
-
-def _patterns(levels: list[Level]) -> np.ndarray:
-    """Final regions' bits for every switch, each layer's read through the region's ancestor."""
-    if not levels:
-        return np.zeros((1, 0), dtype=bool)
-    ancestor = np.arange(levels[-1].n_regions)
-    parts = []
-    for level in reversed(levels):
-        parts.append(level.bits[ancestor])
-        ancestor = level.parent[ancestor]
-    return np.concatenate(parts[::-1], axis=1)

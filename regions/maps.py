@@ -7,9 +7,14 @@ the graph for many regions at once, one matrix product per node over all regions
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .network import Activation, Affine, Concat, Network, Sum
+
+if TYPE_CHECKING:
+    from .partition import Switches
 
 __all__ = ["node_maps", "CHUNK_ENTRIES"]
 
@@ -18,7 +23,7 @@ CHUNK_ENTRIES = 1 << 23
 
 
 def node_maps(
-    net: Network, plane_map: np.ndarray, pieces: list[np.ndarray], node: int
+    net: Network, plane_map: np.ndarray, bits: np.ndarray, switches: Switches, node: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Affine map of ``net.nodes[node]`` on every region.
 
@@ -27,9 +32,10 @@ def node_maps(
     net : Network
     plane_map : ndarray, shape (n_inputs, 3)
         Input as a function of plane coordinates: ``x = plane_map @ (u, v, 1)``.
-    pieces : list of ndarray
-        One (R, width_l) integer array per activation layer: the piece of every unit on every
-        region (only layers before ``node`` are read).
+    bits : ndarray of uint8, shape (R, ceil(S / 8))
+        Packed activation patterns of the regions (at least the layers before ``node``).
+    switches : Switches
+        What each pattern column means.
     node : int
         Index into ``net.nodes``.
 
@@ -40,25 +46,27 @@ def node_maps(
     c : ndarray, shape (R, width)
         Value at plane coordinates (0, 0).
     """
-    n_regions = pieces[0].shape[0] if pieces else 1
+    n_regions = len(bits)
+    layers = sum(1 for n in net.nodes[1 : node + 1] if isinstance(n, Activation))
+    n_bits = int(np.count_nonzero(switches.layer <= layers))
     widest = max(net.widths)
     step = max(1, CHUNK_ENTRIES // (3 * widest))
     A = np.empty((n_regions, net.widths[node], 2))
     c = np.empty((n_regions, net.widths[node]))
     for lo in range(0, n_regions, step):
-        chunk = [p[lo : lo + step] for p in pieces]
-        m = _propagate(net, plane_map, chunk, node)  # (r, 3, width)
+        patterns = np.unpackbits(bits[lo : lo + step], axis=1, count=n_bits).astype(bool)
+        pieces = switches.pieces(patterns, net, layers)
+        m = _propagate(net, plane_map, pieces, len(patterns), node)  # (r, 3, width)
         A[lo : lo + step] = m[:, :2, :].transpose(0, 2, 1)
         c[lo : lo + step] = m[:, 2, :]
     return A, c
 
 
 def _propagate(
-    net: Network, plane_map: np.ndarray, pieces: list[np.ndarray], stop: int
+    net: Network, plane_map: np.ndarray, pieces: list[np.ndarray], r: int, stop: int
 ) -> np.ndarray:
     """Maps in layout (regions, 3, width): rows d/du, d/dv and the value at the origin, so a
     Linear is one matrix product over all regions and an activation one broadcast multiply."""
-    r = pieces[0].shape[0] if pieces else 1
     last_use = net.last_use()
     maps: list[np.ndarray | None] = [np.broadcast_to(plane_map.T, (r, 3, net.n_inputs))]
     for i, node in enumerate(net.nodes[1 : stop + 1], 1):

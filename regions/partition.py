@@ -72,7 +72,7 @@ class Level:
     """The partition drawn by the first k activation layers (a snapshot taken during cutting).
 
     ``parent`` maps each region to its region at the previous level; ``bits`` holds each region's
-    side of this layer's breakpoints, whose pattern columns start at ``first_switch``.
+    side of this layer's ``n_bits`` breakpoints, packed along axis 1 (``np.packbits``).
     """
 
     ring: np.ndarray
@@ -80,11 +80,32 @@ class Level:
     edge_label: np.ndarray
     parent: np.ndarray
     bits: np.ndarray
-    first_switch: int
+    n_bits: int
 
     @property
     def n_regions(self) -> int:
         return len(self.start) - 1
+
+
+def stack_levels(levels: tuple[Level, ...], chunk: int = 1 << 16) -> np.ndarray:
+    """Packed patterns (R, ceil(S / 8)) of the last level's regions.
+
+    Each level's bits are read through the region's ancestor at that level; rows are
+    assembled in chunks so the unpacked bits never exist for all regions at once.
+    """
+    if not levels:
+        return np.zeros((1, 0), dtype=np.uint8)
+    n_regions = levels[-1].n_regions
+    n_bits = sum(level.n_bits for level in levels)
+    out = np.empty((n_regions, (n_bits + 7) // 8), dtype=np.uint8)
+    for lo in range(0, n_regions, chunk):
+        ancestor = np.arange(lo, min(lo + chunk, n_regions))
+        columns = []
+        for level in reversed(levels):
+            columns.append(np.unpackbits(level.bits[ancestor], axis=1, count=level.n_bits))
+            ancestor = level.parent[ancestor]
+        out[lo : lo + chunk] = np.packbits(np.concatenate(columns[::-1], axis=1), axis=1)
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,8 +230,9 @@ class Partition:
         Vertex pool of the convex cells (shared between neighbouring cells).
     ring, start, edge_label : ndarray
         Cells as ragged rings of vertex ids (counter-clockwise) and the label of each edge.
-    cell_patterns : ndarray, shape (C, S)
-        Activation pattern of every convex cell (affine maps are derived from it on demand).
+    cell_bits : ndarray of uint8, shape (C, ceil(S / 8))
+        Activation pattern of every convex cell, packed (``np.packbits``); affine maps are
+        derived from it on demand.
     levels : tuple of Level
         Snapshots after each activation layer, for :meth:`at_depth`.
     """
@@ -224,7 +246,7 @@ class Partition:
     ring: np.ndarray
     start: np.ndarray
     edge_label: np.ndarray
-    cell_patterns: np.ndarray
+    cell_bits: np.ndarray
     levels: tuple[Level, ...]
 
     # ----------------------------------------------------------------- regions of the domain
@@ -262,6 +284,16 @@ class Partition:
     def n_layers(self) -> int:
         """Number of activation layers drawn (same as ``depth``)."""
         return self.depth
+
+    @property
+    def n_switches(self) -> int:
+        """Number of pattern columns: the breakpoints of the first ``depth`` layers."""
+        return int(np.count_nonzero(self.switches.layer <= self.depth))
+
+    @cached_property
+    def cell_patterns(self) -> np.ndarray:
+        """Activation pattern (C, S) bool of every convex cell (``cell_bits`` unpacked)."""
+        return np.unpackbits(self.cell_bits, axis=1, count=self.n_switches).astype(bool)
 
     @property
     def patterns(self) -> np.ndarray:
@@ -360,8 +392,7 @@ class Partition:
             self._check_layer(layer)
             act = self.network.activations[layer - 1]
             node = act.src if pre else self.network.nodes.index(act)
-            pieces = self.switches.pieces(self.cell_patterns, self.network, layer)
-            A, c = node_maps(self.network, self.plane.map, pieces, node)
+            A, c = node_maps(self.network, self.plane.map, self.cell_bits, self.switches, node)
         return A[self.region_cell], c[self.region_cell]
 
     @cached_property
@@ -372,8 +403,9 @@ class Partition:
                 f"the output is not affine on the regions of a depth-{self.depth} partition; "
                 "ask for affine(layer=k) with k <= depth, or use the full partition"
             )
-        pieces = self.switches.pieces(self.cell_patterns, self.network, self.depth)
-        return node_maps(self.network, self.plane.map, pieces, self.network.output)
+        return node_maps(
+            self.network, self.plane.map, self.cell_bits, self.switches, self.network.output
+        )
 
     def _check_layer(self, layer: int) -> None:
         if not 1 <= layer <= self.depth:
@@ -384,7 +416,7 @@ class Partition:
     # ------------------------------------------------------------------ point location
     @cached_property
     def _pattern_table(self) -> tuple[np.ndarray, np.ndarray]:
-        keys = _row_keys(self.cell_patterns)
+        keys = _row_keys(self.cell_bits)
         order = np.argsort(keys, kind="stable")
         return keys[order], order
 
@@ -419,7 +451,7 @@ class Partition:
         inside = shapely.intersects_xy(self.domain.polygon, points[:, 0], points[:, 1])
         if inside.any():
             keys, order = self._pattern_table
-            q = _row_keys(self._point_patterns(points[inside]))
+            q = _row_keys(np.packbits(self._point_patterns(points[inside]), axis=1))
             pos = np.clip(np.searchsorted(keys, q), 0, len(keys) - 1)
             found = np.where(keys[pos] == q, order[pos], -1)
             missing = np.flatnonzero(found < 0)
@@ -556,11 +588,6 @@ class Partition:
         if k == 0:
             return _whole_domain(self)
         level = self.levels[k - 1]
-        ancestor = np.arange(level.n_regions)
-        bits = []
-        for lv in reversed(self.levels[:k]):
-            bits.append(lv.bits[ancestor])
-            ancestor = lv.parent[ancestor]
         return Partition(
             network=self.network,
             domain=self.domain,
@@ -571,7 +598,7 @@ class Partition:
             ring=level.ring,
             start=level.start,
             edge_label=level.edge_label,
-            cell_patterns=np.concatenate(bits[::-1], axis=1),
+            cell_bits=stack_levels(self.levels[:k]),
             levels=self.levels[:k],
         )
 
@@ -620,7 +647,7 @@ class Partition:
             ring=mesh.ring,
             start=mesh.start,
             edge_label=mesh.label,
-            cell_patterns=self.cell_patterns[mesh.parent],
+            cell_bits=self.cell_bits[mesh.parent],
             levels=(),
         )
         return cells, cls
@@ -654,14 +681,13 @@ class Partition:
         return region if self.domain.convex else shapely.intersection(region, self.domain.polygon)
 
 
-def _row_keys(bits: np.ndarray) -> np.ndarray:
-    """One comparable key per boolean row."""
-    packed = np.packbits(bits, axis=1)
+def _row_keys(packed: np.ndarray) -> np.ndarray:
+    """One comparable key per row of packed bits."""
     packed = np.ascontiguousarray(packed)
     return (
         packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
         if packed.shape[1]
-        else np.zeros(len(bits), dtype="V1")
+        else np.zeros(len(packed), dtype="V1")
     )
 
 
@@ -702,6 +728,6 @@ def _whole_domain(part: Partition) -> Partition:
         ring=np.arange(len(hull)),
         start=np.array([0, len(hull)]),
         edge_label=np.full(len(hull), DOMAIN_EDGE),
-        cell_patterns=np.zeros((1, 0), dtype=bool),
+        cell_bits=np.zeros((1, 0), dtype=np.uint8),
         levels=(),
     )
