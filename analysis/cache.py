@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import torch
+
+from analysis.files import atomic_write
 
 
 class CacheError(Exception):
@@ -35,28 +35,14 @@ def entry_paths(cache_dir: str | os.PathLike[str], key: str) -> tuple[Path, Path
     return base / f"{key}.pt", base / f"{key}.json"
 
 
-def _atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_entry(
     cache_dir: str | os.PathLike[str], key: str, payload: dict[str, Any], meta: dict[str, Any]
 ) -> None:
     """Atomically write ``payload`` (tensors and plain containers) and ``meta`` (JSON-able)."""
     pt_path, json_path = entry_paths(cache_dir, key)
-    _atomic_write(pt_path, lambda fh: torch.save(payload, fh))
+    atomic_write(pt_path, lambda fh: torch.save(payload, fh))
     text = json.dumps(meta, indent=2, sort_keys=True) + "\n"
-    _atomic_write(json_path, lambda fh: fh.write(text.encode()))
+    atomic_write(json_path, lambda fh: fh.write(text.encode()))
 
 
 def load_entry(

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from analysis.files import atomic_write_text
+
 MANIFEST = "results.json"
 TABLE_CSV = "results.csv"
 INDEX = "index.html"
@@ -86,26 +88,17 @@ class ExperimentReport:
     table: Table
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def save_manifest(out_dir: str | os.PathLike[str], report: ExperimentReport) -> Path:
     """Write ``<out_dir>/<name>/results.json`` and ``results.csv``; returns the JSON path."""
     folder = Path(out_dir) / report.name
     folder.mkdir(parents=True, exist_ok=True)
     data = dataclasses.asdict(report)
-    _atomic_write_text(folder / MANIFEST, json.dumps(data, indent=1) + "\n")
+    atomic_write_text(folder / MANIFEST, json.dumps(data, indent=1) + "\n")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(report.table.columns)
     writer.writerows([["" if v is None else v for v in row] for row in report.table.rows])
-    _atomic_write_text(folder / TABLE_CSV, buffer.getvalue())
+    atomic_write_text(folder / TABLE_CSV, buffer.getvalue())
     return folder / MANIFEST
 
 
@@ -205,5 +198,5 @@ def write_index(out_dir: str | os.PathLike[str], reports: Sequence[ExperimentRep
         f"<ul>\n{toc}\n</ul>\n{sections}\n</body>\n</html>\n"
     )
     path = Path(out_dir) / INDEX
-    _atomic_write_text(path, page)
+    atomic_write_text(path, page)
     return path

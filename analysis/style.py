@@ -11,11 +11,14 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import matplotlib
 from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
+
+from analysis.files import atomic_write
 
 #: Okabe & Ito (2008) palette, safe for the common colour-vision deficiencies; for lines
 #: and categories, in this order.
@@ -123,11 +126,5 @@ def save_figure(fig: Figure, path_without_ext: str | os.PathLike[str]) -> tuple[
             ("pdf", {"dpi": PDF_RASTER_DPI, "metadata": {"CreationDate": None}}),
         ):
             target = base.with_name(f"{base.name}.{ext}")
-            tmp = target.with_name(f".{target.name}.partial")
-            try:
-                fig.savefig(tmp, format=ext, **kwargs)
-                os.replace(tmp, target)
-            finally:
-                tmp.unlink(missing_ok=True)
-            written.append(target)
+            written.append(atomic_write(target, partial(fig.savefig, format=ext, **kwargs)))
     return written[0], written[1]
