@@ -334,9 +334,7 @@ class Partition:
         xy = self.vertices[self.ring]
         mean = segment_sum(xy, self.start) / lengths[:, None]
         p = xy - np.repeat(mean, lengths, axis=0)
-        nxt = np.roll(np.arange(len(self.ring)), -1)
-        nxt[self.start[1:] - 1] = self.start[:-1]
-        q = p[nxt]
+        q = p[self._next]
         cross = p[:, 0] * q[:, 1] - q[:, 0] * p[:, 1]
         area = 0.5 * segment_sum(cross, self.start)
         moment = segment_sum((p + q) * cross[:, None], self.start) / 6.0
@@ -467,9 +465,7 @@ class Partition:
         if len(points) == 0:
             return out
         a = self.vertices[self.ring]
-        nxt = np.roll(np.arange(len(self.ring)), -1)
-        nxt[self.start[1:] - 1] = self.start[:-1]
-        edge = self.vertices[self.ring[nxt]] - a
+        edge = self.vertices[self.ring[self._next]] - a
         scale = np.linalg.norm(edge, axis=1) * self.domain.diameter * 1e-12
         for i, p in enumerate(points):  # only points the pattern lookup missed (degenerate nets)
             d = p - a
@@ -495,26 +491,40 @@ class Partition:
         return region
 
     # --------------------------------------------------------------- edges and neighbours
-    def _edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every directed cell edge: (from vertex, to vertex, owning cell, label)."""
-        nxt = np.roll(np.arange(len(self.ring)), -1)
+    @cached_property
+    def _next(self) -> np.ndarray:
+        """Ring position (I,) of the next vertex of the same cell."""
+        nxt = np.arange(1, len(self.ring) + 1)
         nxt[self.start[1:] - 1] = self.start[:-1]
-        owner = np.repeat(np.arange(self.n_cells), np.diff(self.start))
-        return self.ring, self.ring[nxt], owner, self.edge_label
+        return nxt
+
+    @cached_property
+    def _edge_keys(self) -> np.ndarray:
+        """One key (I,) per directed cell edge, equal for the two directions of an edge."""
+        u, v = self.ring, self.ring[self._next]
+        return np.minimum(u, v) * len(self.vertices) + np.maximum(u, v)
+
+    @cached_property
+    def _twins(self) -> tuple[np.ndarray, np.ndarray]:
+        """Ring positions (a, b) of the two sides of every interior edge (the mesh is
+        conforming, so each interior edge appears once in each neighbouring cell)."""
+        order = np.argsort(self._edge_keys, kind="stable")
+        k = self._edge_keys[order]
+        twin = np.flatnonzero(k[1:] == k[:-1])
+        return order[twin], order[twin + 1]
+
+    @cached_property
+    def _owner(self) -> np.ndarray:
+        """Cell (I,) owning each ring position."""
+        return np.repeat(np.arange(self.n_cells), np.diff(self.start))
 
     @cached_property
     def _cell_adjacency(self) -> tuple[np.ndarray, np.ndarray]:
         """Pairs (P, 2) of cells sharing an edge, and the label of that edge."""
-        u, v, owner, label = self._edges()
-        n = len(self.vertices)
-        key = np.minimum(u, v) * n + np.maximum(u, v)
-        order = np.argsort(key, kind="stable")
-        k = key[order]
-        twin = np.flatnonzero(k[1:] == k[:-1])
-        a, b = owner[order[twin]], owner[order[twin + 1]]
-        pairs = np.sort(np.stack([a, b], axis=1), axis=1)
+        a, b = self._twins
+        pairs = np.sort(np.stack([self._owner[a], self._owner[b]], axis=1), axis=1)
         pairs, idx = np.unique(pairs, axis=0, return_index=True)
-        return pairs.reshape(-1, 2), label[order[twin]][idx]
+        return pairs.reshape(-1, 2), self.edge_label[a][idx]
 
     def adjacency(self) -> Adjacency:
         """Neighbouring regions and the breakpoint whose boundary separates them."""
@@ -549,13 +559,11 @@ class Partition:
         include_domain : bool
             Also return the domain's own boundary (layer 0, unit -1).
         """
-        u, v, _, label = self._edges()
-        n = len(self.vertices)
-        key = np.minimum(u, v) * n + np.maximum(u, v)
-        _, first = np.unique(key, return_index=True)
-        first = first[(label[first] != DOMAIN_EDGE) | include_domain]
-        segments = np.stack([self.vertices[u[first]], self.vertices[v[first]]], axis=1)
-        sw = label[first]
+        _, first = np.unique(self._edge_keys, return_index=True)
+        first = first[(self.edge_label[first] != DOMAIN_EDGE) | include_domain]
+        ends = self.ring[first], self.ring[self._next[first]]
+        segments = np.stack([self.vertices[ends[0]], self.vertices[ends[1]]], axis=1)
+        sw = self.edge_label[first]
         if self._clipped is not None:
             segments, keep = _clip_segments(segments, self.domain.polygon)
             sw = sw[keep]
@@ -573,9 +581,7 @@ class Partition:
     def euler_characteristic(self) -> int:
         """V - E + F of the cells' planar subdivision: 1 for a conforming tiling of a convex
         domain, which every decomposition must be."""
-        u, v, _, _ = self._edges()
-        n = len(self.vertices)
-        n_edges = np.unique(np.minimum(u, v) * n + np.maximum(u, v)).size
+        n_edges = np.unique(self._edge_keys).size
         return np.unique(self.ring).size - n_edges + self.n_cells
 
     # ------------------------------------------------------------------- coarser views
@@ -656,16 +662,10 @@ class Partition:
         """The exact boundary where the predicted class (argmax of the logits, or logit > 0 for
         one output) changes, as straight segments."""
         cells, cls = self._class_cells
-        u, v, owner, _ = cells._edges()
-        n = len(cells.vertices)
-        key = np.minimum(u, v) * n + np.maximum(u, v)
-        order = np.argsort(key, kind="stable")
-        k = key[order]
-        twin = np.flatnonzero(k[1:] == k[:-1])
-        a, b = order[twin], order[twin + 1]
-        differ = cls[owner[a]] != cls[owner[b]]
-        e = a[differ]
-        segments = np.stack([cells.vertices[u[e]], cells.vertices[v[e]]], axis=1)
+        a, b = cells._twins
+        e = a[cls[cells._owner[a]] != cls[cells._owner[b]]]
+        ends = cells.ring[e], cells.ring[cells._next[e]]
+        segments = np.stack([cells.vertices[ends[0]], cells.vertices[ends[1]]], axis=1)
         if self._clipped is not None:
             segments, _ = _clip_segments(segments, self.domain.polygon)
         return DecisionBoundary(segments)
