@@ -198,6 +198,8 @@ _SOFTMAX_FNS = (F.softmax, F.log_softmax, torch.softmax, torch.log_softmax)
 _IDENTITY_MODULES = (nn.Identity, nn.Dropout, nn.AlphaDropout, nn.Flatten)
 _IDENTITY_FNS = (F.dropout, torch.flatten)
 _RELU_FNS = (F.relu, torch.relu)
+_ACTIVATION_FNS = (*_RELU_FNS, "relu", F.leaky_relu, F.relu6, F.hardtanh)
+_ACTIVATION_MODULES = (nn.ReLU, nn.LeakyReLU, nn.Hardtanh, nn.PReLU)  # ReLU6 is a Hardtanh
 
 
 def _piecewise(thresholds: list[float], slopes: list[float], offsets: list[float], n: int) -> tuple:
@@ -206,44 +208,44 @@ def _piecewise(thresholds: list[float], slopes: list[float], offsets: list[float
     return tile(thresholds), tile(slopes), tile(offsets)
 
 
-def _module_activation(mod: nn.Module, n: int) -> tuple | None:
-    """Breakpoints/slopes/offsets of a piecewise-linear activation module, else None."""
+def _leaky(slope: float, n: int) -> tuple:
+    """ReLU (slope 0) or LeakyReLU: one breakpoint at 0."""
+    return _piecewise([0.0], [slope, 1.0], [0.0, 0.0], n)
+
+
+def _hardtanh(lo: float, hi: float, n: int) -> tuple:
+    """Hardtanh (ReLU6 is lo = 0, hi = 6): flat, identity, flat."""
+    return _piecewise([lo, hi], [0.0, 1.0, 0.0], [lo, 0.0, hi], n)
+
+
+def _module_activation(mod: nn.Module, n: int) -> tuple:
+    """Breakpoints/slopes/offsets of one of ``_ACTIVATION_MODULES`` with ``n`` units."""
     if isinstance(mod, nn.ReLU):
-        return _piecewise([0.0], [0.0, 1.0], [0.0, 0.0], n)
+        return _leaky(0.0, n)
     if isinstance(mod, nn.LeakyReLU):
-        return _piecewise([0.0], [mod.negative_slope, 1.0], [0.0, 0.0], n)
-    if isinstance(mod, nn.ReLU6):
-        return _piecewise([0.0, 6.0], [0.0, 1.0, 0.0], [0.0, 0.0, 6.0], n)
-    if isinstance(mod, nn.Hardtanh):
-        lo, hi = float(mod.min_val), float(mod.max_val)
-        return _piecewise([lo, hi], [0.0, 1.0, 0.0], [lo, 0.0, hi], n)
-    if isinstance(mod, nn.PReLU):
-        a = mod.weight.detach().double().cpu().numpy()
-        a = np.broadcast_to(a, (n,)) if a.size in (1, n) else None
-        if a is None:
-            raise InvalidModelError(f"PReLU has {mod.weight.numel()} slopes for {n} features")
-        slopes = np.stack([a, np.ones(n)], axis=1)
-        return np.zeros((n, 1)), slopes, np.zeros((n, 2))
-    return None
+        return _leaky(mod.negative_slope, n)
+    if isinstance(mod, nn.Hardtanh):  # and ReLU6, a Hardtanh from 0 to 6
+        return _hardtanh(float(mod.min_val), float(mod.max_val), n)
+    a = _to_numpy(mod.weight, "PReLU.weight")
+    if a.size not in (1, n):
+        raise InvalidModelError(f"PReLU has {a.size} slopes for {n} features")
+    slopes = np.stack([np.broadcast_to(a, (n,)), np.ones(n)], axis=1)
+    return np.zeros((n, 1)), slopes, np.zeros((n, 2))
 
 
-def _function_activation(target: Any, args: tuple, kwargs: dict, n: int) -> tuple | None:
-    """Same as :func:`_module_activation` for functional calls (F.relu, x.relu(), ...)."""
+def _function_activation(target: Any, args: tuple, kwargs: dict, n: int) -> tuple:
+    """Same as :func:`_module_activation` for ``_ACTIVATION_FNS`` (F.relu, x.relu(), ...)."""
 
     def arg(i: int, key: str, default: float) -> float:
         return float(args[i]) if len(args) > i else float(kwargs.get(key, default))
 
-    if target in _RELU_FNS or target == "relu":
-        return _piecewise([0.0], [0.0, 1.0], [0.0, 0.0], n)
     if target is F.leaky_relu:
-        a = arg(1, "negative_slope", 0.01)
-        return _piecewise([0.0], [a, 1.0], [0.0, 0.0], n)
+        return _leaky(arg(1, "negative_slope", 0.01), n)
     if target is F.relu6:
-        return _piecewise([0.0, 6.0], [0.0, 1.0, 0.0], [0.0, 0.0, 6.0], n)
+        return _hardtanh(0.0, 6.0, n)
     if target is F.hardtanh:
-        lo, hi = arg(1, "min_val", -1.0), arg(2, "max_val", 1.0)
-        return _piecewise([lo, hi], [0.0, 1.0, 0.0], [lo, 0.0, hi], n)
-    return None
+        return _hardtanh(arg(1, "min_val", -1.0), arg(2, "max_val", 1.0), n)
+    return _leaky(0.0, n)  # relu
 
 
 def _to_numpy(t: torch.Tensor, where: str) -> np.ndarray:
@@ -316,6 +318,8 @@ def trace(model: nn.Module, *, n_inputs: int | None = None, warn: bool = True) -
             EvalSemanticsWarning,
             stacklevel=3,
         )
+    if not any(True for _ in model.children()):
+        model = nn.Sequential(model)  # fx would trace a bare leaf's internals (F.linear, ...)
     try:
         gm = torch.fx.symbolic_trace(model)
     except Exception as exc:  # fx raises many types; all mean "cannot trace"
@@ -438,14 +442,13 @@ class _Builder:
             W, b = _batchnorm(mod, where)
             self.check_width(src, W.shape[1], where)
             return self.add(Affine(src, W, b, str(fx_node.target)), W.shape[0])
-        n = self.width_of(src)
-        spec = _module_activation(mod, n)
-        if spec is None:
+        if not isinstance(mod, _ACTIVATION_MODULES):
             raise NotPiecewiseLinearError(
                 f"{where} after '{self.prev_name}' is not piecewise linear; regions supports "
                 "Linear, ReLU, LeakyReLU, PReLU, ReLU6, Hardtanh, BatchNorm1d, Dropout, Identity, "
                 "Flatten, residual adds, concatenation and a final Softmax"
             )
+        spec = _module_activation(mod, self.width_of(src))
         return self.add_activation(src, spec, str(fx_node.target))
 
     def add_activation(self, src: int, spec: tuple, name: str) -> int:
@@ -481,12 +484,12 @@ class _Builder:
             srcs = tuple(self.src(t, where) for t in tensors)
             width = sum(self.width_of(i) for i in srcs)
             return self.add(Concat(srcs, fx_node.name), width)
-        src = self.src(args[0], where)
-        spec = _function_activation(target, args, kwargs, self.width_of(src))
-        if spec is None:
+        if target not in _ACTIVATION_FNS:
             raise NotPiecewiseLinearError(
                 f"{where} after '{self.prev_name}' is not piecewise linear (or not supported)"
             )
+        src = self.src(args[0], where)
+        spec = _function_activation(target, args, kwargs, self.width_of(src))
         return self.add_activation(src, spec, fx_node.name)
 
     def add_sum(self, fx_node: torch.fx.Node, where: str) -> int:

@@ -223,3 +223,35 @@ def test_region_explosion_stops_at_max_regions():
     )
     with pytest.raises(regions.TooManyRegionsError, match="max_regions=100 .*layer"):
         regions.decompose(model, max_regions=100)
+
+
+def test_functional_activations_match_their_modules():
+    class Functional(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.c, self.d = (
+                nn.Linear(2, 4),
+                nn.Linear(4, 4),
+                nn.Linear(4, 4),
+                nn.Linear(4, 1),
+            )
+
+        def forward(self, x):
+            x = F.leaky_relu(self.a(x), 0.2)
+            x = F.relu6(3 * self.b(x))
+            x = F.hardtanh(self.c(x), -0.5, 0.5)
+            return self.d(x)
+
+    model = seeded(Functional())
+    part = regions.decompose(model)
+    check_all(model, part)
+    assert part.switches.threshold.tolist()[4:6] == [0.0, 6.0]
+
+
+def test_bare_modules():
+    linear = seeded(nn.Linear(2, 3))
+    part = regions.decompose(linear)
+    assert len(part) == 1 and part.patterns.shape == (1, 0)
+    check_all(linear, part)
+    with pytest.raises(regions.NotPiecewiseLinearError, match=r"\(Tanh\)"):
+        regions.decompose(nn.Tanh())
