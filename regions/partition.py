@@ -419,11 +419,13 @@ class Partition:
         return keys[order], order
 
     def _point_patterns(self, points: np.ndarray) -> np.ndarray:
+        """Activation patterns (N, S) of the model at plane points, columns as ``switches``."""
         _, pre = self.network.forward(self.plane.to_input(points))
+        acts = self.network.activations[: self.depth]
+        # Unit-major, breakpoint-minor: the order in which the switches were cut.
         cols = [
-            (pre[layer - 1][:, self.switches.unit[s]] > self.switches.threshold[s])
-            for layer in range(1, self.depth + 1)
-            for s in [self.switches.columns(layer)]
+            (z[:, :, None] > a.thresholds).reshape(len(z), -1)
+            for z, a in zip(pre[: self.depth], acts, strict=True)
         ]
         return np.concatenate(cols, axis=1) if cols else np.zeros((len(points), 0), dtype=bool)
 
