@@ -10,6 +10,9 @@ After the layer the activation is applied at the vertices and the walk continues
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 from torch import nn
 from tqdm.auto import tqdm
@@ -147,7 +150,8 @@ def _cut_layers(
             tols = _cut_layer(mesh, node, src_row, tol, max_regions, bar, first_switch)
             values = {j: mesh.values[rows[n] : rows[n + 1]] for n, j in enumerate(live)}
             z = values[node.src]
-            levels.append(_level(mesh, z, node, tols))
+            preactivation = partial(_preactivation, net, pl, node.layer)
+            levels.append(_level(mesh, z, node, tols, preactivation))
             values[i] = node.apply(z.T).T
         for j in [j for j in values if last_use[j] <= i and j != i]:
             del values[j]
@@ -160,6 +164,11 @@ def _cut_layers(
         threshold=np.asarray(threshold_of, dtype=np.float64),
     )
     return mesh, levels, switches
+
+
+def _preactivation(net: Network, pl: Plane, layer: int, points: np.ndarray) -> np.ndarray:
+    """The model's preactivations (N, width) of activation ``layer`` at plane points."""
+    return net.forward(pl.to_input(points))[1][layer - 1]
 
 
 def _cut_layer(
@@ -244,25 +253,36 @@ def _sides(
     return bits[:, :width].T, bits[:, half : half + width].T
 
 
-def _level(mesh: Mesh, z: np.ndarray, node: Activation, tols: list[np.ndarray]) -> Level:
+def _level(
+    mesh: Mesh,
+    z: np.ndarray,
+    node: Activation,
+    tols: list[np.ndarray],
+    preactivation: Callable[[np.ndarray], np.ndarray],
+) -> Level:
     """Snapshot of the mesh after an activation layer, with each region's side of its breakpoints.
 
     A region the cuts left whole lies on one side of each breakpoint: the side its vertices
     reach beyond the tolerance. Where that does not decide (every vertex within tolerance, as
-    for a unit constant at its breakpoint, or rounding on both sides) the region's vertex
-    mean, an interior point, decides, as a forward pass there would.
+    for a unit that is constant at its breakpoint on the region, or rounding on both sides),
+    the model's own forward pass at the region's vertex mean, an interior point, decides,
+    so patterns agree with what a forward pass (and :meth:`Partition.locate`) sees there.
     """
     ring, start = mesh.ring, mesh.start
-    columns = []
+    lengths = np.diff(start)
+    columns, undecided = [], []
     for k, t in enumerate(node.thresholds.T):
         above, below = _sides(z, t, tols[k], ring, start)
-        side = above & ~below
-        unit, region = np.nonzero(above == below)
-        if unit.size:
-            inc, owner, _ = expand(start[region], np.diff(start)[region])
-            total = segment_sum(z[unit[owner], ring[inc]], offsets(np.diff(start)[region]))
-            side[unit, region] = total / np.diff(start)[region] > t[unit]
-        columns.append(side.T)
+        columns.append((above & ~below).T)
+        undecided.append((above == below).T)
+    regions_left = np.flatnonzero(np.any(undecided, axis=(0, 2)))
+    if regions_left.size:
+        inc, owner, _ = expand(start[regions_left], lengths[regions_left])
+        inside = segment_sum(mesh.xy[ring[inc]], offsets(lengths[regions_left]))
+        pre = preactivation(inside / lengths[regions_left][:, None])
+        for k, t in enumerate(node.thresholds.T):
+            rows = undecided[k][regions_left]
+            columns[k][regions_left] = np.where(rows, pre > t, columns[k][regions_left])
     bits = np.stack(columns, axis=2).reshape(mesh.n_polygons, -1)  # unit-major, as switches
     return Level(
         ring=ring,

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import torch
 from checks import check_affine, check_all, check_locate, check_tiling
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 import regions
@@ -120,3 +122,24 @@ def test_sliver_corner_triangle_is_counted():
     part = regions.decompose(model)
     assert len(part) == 2
     assert np.isclose(part.areas.min(), eps**2 / 2, rtol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 8), min_size=1, max_size=4),
+    seed=st.integers(0, 2**32 - 1),
+    leaky=st.booleans(),
+)
+def test_nets_with_half_integer_weights(widths, seed, leaky):
+    # Weights and biases in {-1, -0.5, 0, 0.5, 1}: parallel, coincident and concurrent lines,
+    # dead units and units sitting exactly at their breakpoint on whole regions, everywhere.
+    rng = np.random.default_rng(seed)
+    layers, n = [], 2
+    for w in widths:
+        layers += [nn.Linear(n, w), nn.LeakyReLU(0.5) if leaky else nn.ReLU()]
+        n = w
+    model = nn.Sequential(*layers, nn.Linear(n, 2)).double().eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.as_tensor(rng.integers(-2, 3, tuple(p.shape)) / 2.0))
+    check_all(model, regions.decompose(model, (-1.0, 1.5, -0.5, 2.0)))
