@@ -46,6 +46,7 @@ class MLPConfig:
     bn_eps: float = 1e-4
     leaky_slope: float = 0.01
     seed: int | None = None
+    bias_std: float = 0.0
 
     def __post_init__(self) -> None:
         # Canonical types, so equal configs serialise (and hash into cache keys) identically.
@@ -53,7 +54,7 @@ class MLPConfig:
         object.__setattr__(self, "hidden", hidden)
         if self.residual is not None:
             object.__setattr__(self, "residual", tuple(bool(r) for r in self.residual))
-        for name in ("keep_prob", "bn_momentum", "bn_eps", "leaky_slope"):
+        for name in ("keep_prob", "bn_momentum", "bn_eps", "leaky_slope", "bias_std"):
             object.__setattr__(self, name, float(getattr(self, name)))
         object.__setattr__(self, "batch_norm", bool(self.batch_norm))
         if not hidden or min(hidden) < 1:
@@ -66,6 +67,11 @@ class MLPConfig:
             raise ValueError(f"keep_prob must be in (0, 1], got {self.keep_prob}")
         if self.n_inputs < 1 or self.n_outputs < 1:
             raise ValueError("n_inputs and n_outputs must be positive")
+        if self.bias_std < 0 or (self.bias_std > 0 and self.init == "default"):
+            raise ValueError(
+                f"bias_std must be >= 0 and applies to init 'he' or 'xavier' only, got "
+                f"{self.bias_std} with init {self.init!r}"
+            )
         self._check_residual()
 
     def _check_residual(self) -> None:
@@ -86,10 +92,16 @@ class MLPConfig:
                 )
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict (tuples become lists); inverse of :meth:`from_dict`."""
+        """JSON-able dict (tuples become lists); inverse of :meth:`from_dict`.
+
+        ``bias_std`` is left out when 0 (its default), so configs, and the training cache keys
+        hashed from them, are the same as before the field existed.
+        """
         d = asdict(self)
         d["hidden"] = list(self.hidden)
         d["residual"] = None if self.residual is None else list(self.residual)
+        if self.bias_std == 0.0:
+            del d["bias_std"]
         return d
 
     @classmethod
@@ -174,6 +186,10 @@ class MLP(nn.Module):
         ``sqrt(2 / fan_in)``) and zero biases; ``'xavier'``: Xavier-normal weights and zero
         biases; ``'default'``: PyTorch's default ``nn.Linear`` distribution. Applies to every
         linear layer including the output layer.
+    bias_std : float
+        With ``'he'`` or ``'xavier'``: draw biases from N(0, bias_std^2) instead of zeros.
+        Zero biases put every first-layer breakpoint line through the origin (a degenerate
+        fan of lines); Hanin & Rolnick (2019) use a small positive std for that reason.
     bn_momentum : float
         PyTorch batch-norm momentum: ``running = (1 - m) running + m batch``. The classic
         TensorFlow setting ``decay = 0.95`` is ``m = 0.05``.
@@ -208,6 +224,7 @@ class MLP(nn.Module):
         bn_eps: float = 1e-4,
         leaky_slope: float = 0.01,
         seed: int | None = None,
+        bias_std: float = 0.0,
     ) -> None:
         super().__init__()
         cfg = MLPConfig(
@@ -223,6 +240,7 @@ class MLP(nn.Module):
             bn_eps=bn_eps,
             leaky_slope=leaky_slope,
             seed=seed,
+            bias_std=bias_std,
         )
         self.config = cfg
         widths = (cfg.n_inputs, *cfg.hidden)
@@ -253,7 +271,7 @@ class MLP(nn.Module):
         """Re-draw all linear weights and biases from ``config.seed`` (or the global RNG)."""
         gen = None if self.config.seed is None else torch.Generator().manual_seed(self.config.seed)
         for layer in self.linears():
-            _init_linear(layer, self.config.init, gen)
+            _init_linear(layer, self.config.init, gen, self.config.bias_std)
         for block in self.blocks:
             if block.bn is not None:
                 block.bn.reset_parameters()
@@ -275,13 +293,19 @@ class MLP(nn.Module):
 
 
 @torch.no_grad()
-def _init_linear(layer: nn.Linear, scheme: str, gen: torch.Generator | None) -> None:
-    if scheme == "he":
-        nn.init.kaiming_normal_(layer.weight, mode="fan_in", nonlinearity="relu", generator=gen)
-        nn.init.zeros_(layer.bias)
-    elif scheme == "xavier":
-        nn.init.xavier_normal_(layer.weight, generator=gen)
-        nn.init.zeros_(layer.bias)
+def _init_linear(
+    layer: nn.Linear, scheme: str, gen: torch.Generator | None, bias_std: float = 0.0
+) -> None:
+    if scheme in ("he", "xavier"):
+        if scheme == "he":
+            nn.init.kaiming_normal_(layer.weight, mode="fan_in", nonlinearity="relu", generator=gen)
+        else:
+            nn.init.xavier_normal_(layer.weight, generator=gen)
+        # Zero biases draw nothing from ``gen``, so bias_std = 0 keeps the old random stream.
+        if bias_std > 0:
+            nn.init.normal_(layer.bias, 0.0, bias_std, generator=gen)
+        else:
+            nn.init.zeros_(layer.bias)
     else:
         # Same distribution as nn.Linear.reset_parameters, but drawn from ``gen``.
         nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=gen)
