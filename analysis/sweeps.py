@@ -32,7 +32,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
@@ -40,6 +39,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from tqdm.auto import tqdm
+
+from analysis.files import atomic_write_text
 
 __all__ = ["Job", "SweepWarning", "load_result", "result_path", "run_sweep"]
 
@@ -84,25 +85,10 @@ def _record(job: Job, result: JSON) -> dict[str, JSON]:
     return {"key": job.key(), "type": type(job).__name__, "job": job.to_dict(), "result": result}
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file in the same directory, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _save(out_dir: str | os.PathLike[str], job: Job, result: JSON) -> JSON:
     """Write the result file; returns the result as it reads back from JSON."""
     text = json.dumps(_record(job, result), indent=1, sort_keys=True, allow_nan=True) + "\n"
-    _write_atomic(result_path(out_dir, job), text)
+    atomic_write_text(result_path(out_dir, job), text)
     return json.loads(text)["result"]
 
 
