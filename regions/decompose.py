@@ -182,30 +182,35 @@ def _cut_layer(
 ) -> list[np.ndarray]:
     """Cut the mesh by every breakpoint of one activation layer, unit by unit.
 
-    Each breakpoint only visits the regions whose layer-start ancestor it crosses (found for
-    all breakpoints at once), so a cut costs in proportion to what it touches.
+    Each breakpoint only visits the regions whose ancestor at the last refresh it crosses
+    (found for all remaining breakpoints at once with a bit-packed reduction), so a cut costs
+    in proportion to what it touches. The ancestors are refreshed whenever the regions have
+    doubled since, which keeps wide first layers (one region to start from) from scanning
+    every region at every cut.
 
     Returns
     -------
     list of ndarray
         Per threshold column k, the tolerance (width,) of each unit's breakpoint.
     """
-    mesh.reset_parents()
-    ring, start = mesh.ring, mesh.start
     z = mesh.values[src_row : src_row + node.width]
-    tols, crossed = [], []
-    for t in node.thresholds.T:
-        tol = rtol * np.maximum(z.max(axis=1) - t, t - z.min(axis=1))
-        above, below = _sides(z, t, tol, ring, start)
-        tols.append(tol)
-        crossed.append(above & below)
+    tols = [rtol * np.maximum(z.max(axis=1) - t, t - z.min(axis=1)) for t in node.thresholds.T]
     n_thresholds = node.thresholds.shape[1]
+    mesh.reset_parents()
+    origin = mesh.parent  # each polygon's region at the layer's start
+    crossed: list[np.ndarray] = []
+    first = refreshed_at = 0
     for unit in range(node.width):
+        if not crossed or mesh.n_polygons > 2 * refreshed_at:
+            origin = origin[mesh.parent]
+            mesh.reset_parents()
+            first, refreshed_at = unit, mesh.n_polygons
+            crossed = _crossings(mesh, src_row + unit, node, tols, unit)
         for k in range(n_thresholds):
             tol = tols[k][unit]
             if tol > 0:
                 s = mesh.values[src_row + unit] - node.thresholds[unit, k]
-                candidates = np.flatnonzero(crossed[k][unit][mesh.parent])
+                candidates = np.flatnonzero(crossed[k][unit - first][mesh.parent])
                 mesh.cut(s, tol, first_switch + unit * n_thresholds + k, candidates)
             bar.update()
             if mesh.n_polygons > max_regions:
@@ -215,7 +220,22 @@ def _cut_layer(
                     f"activation layer {node.layer} ('{node.name}'); raise max_regions, "
                     "shrink the domain or decompose fewer layers"
                 )
+    mesh.parent = origin[mesh.parent]
     return tols
+
+
+def _crossings(
+    mesh: Mesh, row: int, node: Activation, tols: list[np.ndarray], unit: int
+) -> list[np.ndarray]:
+    """Per threshold column, which polygons (units from ``unit`` on, polygons) each remaining
+    breakpoint crosses: a vertex beyond it on both sides."""
+    z = mesh.values[row : row - unit + node.width]
+    ring, start = mesh.ring, mesh.start
+    out = []
+    for k, t in enumerate(node.thresholds[unit:].T):
+        above, below = _sides(z, t, tols[k][unit:], ring, start)
+        out.append(above & below)
+    return out
 
 
 def _sides(
