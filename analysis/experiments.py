@@ -31,6 +31,7 @@ from analysis.depth_width import EXPERIMENT as DEPTH_VS_WIDTH
 from analysis.models import MLPConfig
 from analysis.plots import Panel, heatmap_grid, region_grid, surface_grid
 from analysis.report import ExperimentReport, FigureFile, Table
+from analysis.sensitivity_experiment import run as run_sensitivity
 from analysis.style import save_figure
 from analysis.surfaces import grid_accuracy, misclassified_area, probability_grid
 from analysis.train import TrainConfig, TrainResult, train_many
@@ -418,3 +419,4 @@ CLASSIC_EXPERIMENTS: tuple[GridExperiment, ...] = (
 EXPERIMENTS: dict[str, Runner] = {e.name: e for e in CLASSIC_EXPERIMENTS}
 """Registry of runnable experiments, in the order ``reproduce`` runs them."""
 EXPERIMENTS[DEPTH_VS_WIDTH.name] = DEPTH_VS_WIDTH
+EXPERIMENTS["sensitivity"] = run_sensitivity

@@ -1,0 +1,183 @@
+"""Gradient flow, layer by layer: gradient norms and relative update sizes during training.
+
+:func:`record_gradients` trains a :class:`~analysis.train.TrainConfig` exactly as
+:func:`analysis.train.train` does (same data, initialisation, shuffling, dropout seeds, plain
+SGD, one torch thread) and, every ``every`` SGD steps, records for every linear layer ``k``
+(hidden layers, then the output layer) on that step's mini-batch:
+
+* ``grad_norm``: the Frobenius norm of ``dL/dW_k`` (L the batch's mean cross-entropy);
+* ``weight_norm``: ``||W_k||`` before the step;
+* ``update_ratio``: ``||Delta W_k|| / ||W_k||`` of the step (weight decay included).
+
+Why a loop of its own: ``train`` has no per-step hook and this module may not change it,
+so the loop here mirrors ``analysis.train._fit`` (it reuses its seed derivation and thread
+guard) and a test checks that it ends with bit-identical weights. It also takes per-layer
+learning rates, ``lr * lr_scales[k]``, for the depth-decreasing-rate comparison
+(:func:`depth_lr_scales`). Results are not cached; the nets are small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from analysis.models import MLP
+from analysis.train import (
+    TrainConfig,
+    _derived_seeds,
+    _single_thread,
+    build_model,
+    dataset_for,
+)
+
+__all__ = ["GradientRecord", "depth_lr_scales", "record_gradients"]
+
+
+@dataclass(frozen=True, eq=False)
+class GradientRecord:
+    """Per-layer gradient and update sizes at the recorded SGD steps of one run.
+
+    Attributes
+    ----------
+    config : TrainConfig
+        The run.
+    lr_scales : ndarray, shape (L,)
+        Learning-rate multiplier of each linear layer (hidden layers, then output).
+    step : ndarray, shape (T,), int64
+        0-based SGD step of each record: multiples of ``every`` and the last step.
+    loss : ndarray, shape (T,)
+        Mean cross-entropy (nats) of that step's mini-batch, before the update.
+    grad_norm : ndarray, shape (T, L)
+        ``||dL/dW_k||`` (Frobenius) on that mini-batch.
+    weight_norm : ndarray, shape (T, L)
+        ``||W_k||`` before the update.
+    update_ratio : ndarray, shape (T, L)
+        ``||W_k(after) - W_k(before)|| / ||W_k(before)||``, dimensionless.
+    n_steps : int
+        SGD steps taken.
+    test_acc : float
+        Clean test accuracy in [0, 1] after training (NaN without a test set).
+    model : MLP
+        The trained net, in eval mode.
+    """
+
+    config: TrainConfig
+    lr_scales: np.ndarray
+    step: np.ndarray
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    weight_norm: np.ndarray
+    update_ratio: np.ndarray
+    n_steps: int
+    test_acc: float
+    model: MLP
+
+
+def depth_lr_scales(n_layers: int, floor: float = 0.1) -> np.ndarray:
+    """Learning-rate multipliers (n_layers,) falling geometrically from 1 (first layer) to
+    ``floor`` (output layer): ``floor ** (k / (n_layers - 1))``, ``k = 0..n_layers - 1``."""
+    if n_layers < 1 or not 0 < floor <= 1:
+        raise ValueError(f"need n_layers >= 1 and 0 < floor <= 1, got {n_layers}, {floor}")
+    if n_layers == 1:
+        return np.ones(1)
+    return floor ** (np.arange(n_layers) / (n_layers - 1))
+
+
+def _optimizer(model: MLP, config: TrainConfig, scales: np.ndarray) -> torch.optim.SGD:
+    """``train``'s SGD (weight decay on linear weights only), one group per linear layer."""
+    groups: list[dict] = []
+    seen: set[int] = set()
+    for layer, s in zip(model.linears(), scales, strict=True):
+        lr = config.lr * float(s)
+        groups.append({"params": [layer.weight], "lr": lr, "weight_decay": config.weight_decay})
+        groups.append({"params": [layer.bias], "lr": lr, "weight_decay": 0.0})
+        seen |= {id(layer.weight), id(layer.bias)}
+    others = [p for p in model.parameters() if id(p) not in seen]  # batch-norm affine
+    if others:
+        groups.append({"params": others, "lr": config.lr, "weight_decay": 0.0})
+    return torch.optim.SGD(groups, lr=config.lr, momentum=0.0)
+
+
+def _norms(tensors: Sequence[torch.Tensor]) -> np.ndarray:
+    return np.array([t.detach().double().norm().item() for t in tensors])
+
+
+def record_gradients(
+    config: TrainConfig,
+    *,
+    every: int = 10,
+    lr_scales: Sequence[float] | None = None,
+    progress: bool = False,
+) -> GradientRecord:
+    """Train ``config`` like :func:`analysis.train.train`, recording per-layer gradients.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        What to train (never cached here).
+    every : int
+        Record every this many SGD steps (step 0 and the last step always).
+    lr_scales : sequence of float, optional
+        One learning-rate multiplier per linear layer (default all 1, which reproduces
+        ``train``'s weights bit for bit).
+    progress : bool
+        tqdm bar over epochs.
+    """
+    if every < 1:
+        raise ValueError(f"every must be >= 1, got {every}")
+    data = dataset_for(config)
+    X_train, y_train = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train)
+    model = build_model(config)
+    weights = [layer.weight for layer in model.linears()]
+    scales = np.ones(len(weights)) if lr_scales is None else np.asarray(lr_scales, float)
+    if scales.shape != (len(weights),):
+        raise ValueError(f"lr_scales needs {len(weights)} entries, got {scales.shape}")
+    optimizer = _optimizer(model, config, scales)
+    _, shuffle_seed, dropout_seed = _derived_seeds(config)
+    shuffle = torch.Generator().manual_seed(shuffle_seed)
+    per_epoch = -(-len(y_train) // config.batch_size)
+    last = config.epochs * per_epoch - 1
+    rows: list[tuple[int, float, np.ndarray, np.ndarray, np.ndarray]] = []
+    step = 0
+    with _single_thread(), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(dropout_seed)
+        for _ in tqdm(range(config.epochs), desc="gradients", disable=not progress, leave=False):
+            model.train()
+            order = torch.randperm(len(y_train), generator=shuffle)
+            for start in range(0, len(order), config.batch_size):
+                idx = order[start : start + config.batch_size]
+                loss = F.cross_entropy(model(X_train[idx]), y_train[idx])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                record = step % every == 0 or step == last
+                if record:
+                    before = [w.detach().clone() for w in weights]
+                optimizer.step()
+                if record:
+                    w_norm = _norms(before)
+                    update = _norms([w - b for w, b in zip(weights, before, strict=True)])
+                    rows.append((step, loss.item(), _norms([w.grad for w in weights]), w_norm,
+                                 update / w_norm))  # fmt: skip
+                step += 1
+    model.eval()
+    X_test, y_test = torch.from_numpy(data.X_test), torch.from_numpy(data.y_test)
+    with torch.no_grad():
+        acc = (model(X_test).argmax(1) == y_test).double().mean().item() if len(y_test) else np.nan
+    n = len(weights)
+    return GradientRecord(
+        config=config,
+        lr_scales=scales,
+        step=np.array([r[0] for r in rows], dtype=np.int64),
+        loss=np.array([r[1] for r in rows]),
+        grad_norm=np.array([r[2] for r in rows]).reshape(-1, n),
+        weight_norm=np.array([r[3] for r in rows]).reshape(-1, n),
+        update_ratio=np.array([r[4] for r in rows]).reshape(-1, n),
+        n_steps=step,
+        test_acc=float(acc),
+        model=model,
+    )
