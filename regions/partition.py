@@ -276,7 +276,7 @@ class Partition:
     def __repr__(self) -> str:
         return (
             f"Partition({len(self)} regions, depth {self.depth} of {self.network.n_layers}, "
-            f"{self.switches.layer.size if self.depth else 0} breakpoints, "
+            f"{self.n_switches} breakpoints, "
             f"domain area {self.domain.area:g})"
         )
 
