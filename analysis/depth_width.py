@@ -44,7 +44,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 import torch
-import torch.nn.functional as F
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -61,11 +60,10 @@ from analysis.style import save_figure
 from analysis.sweeps import Job, run_sweep
 from analysis.train import (
     TrainConfig,
-    _derived_seeds,
     _optimizer,
-    _single_thread,
     build_model,
     dataset_for,
+    run_sgd,
     train,
 )
 from regions import constructions
@@ -243,9 +241,9 @@ class CountJob(Job):
 class CurveJob(Job):
     """Exact counts every ``every`` SGD steps while training one net.
 
-    :func:`analysis.train.train` has no per-step hook, so :meth:`run` repeats its loop
-    (same model, optimiser, shuffling and RNG handling, imported from it) and counts in
-    between steps; the tests check that the final weights equal ``train``'s bit for bit.
+    :meth:`run` trains with ``train``'s own loop (:func:`analysis.train.run_sgd`) and counts
+    after every ``every``-th step; the tests check that the final weights equal ``train``'s
+    bit for bit.
     """
 
     hidden: tuple[int, ...]
@@ -274,9 +272,6 @@ def _train_counting(
     data = dataset_for(config)
     X, y = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train)
     model = build_model(config)
-    optimizer = _optimizer(model, config)
-    _, shuffle_seed, dropout_seed = _derived_seeds(config)
-    shuffle = torch.Generator().manual_seed(shuffle_seed)
     steps: list[int] = []
     by_depth: list[list[int]] = []
     linear: list[int] = []
@@ -287,25 +282,13 @@ def _train_counting(
         by_depth.append(list(count.by_depth))
         linear.append(count.linear)
 
-    step = 0
-    with _single_thread(), torch.random.fork_rng(devices=[]):
-        torch.manual_seed(dropout_seed)
-        record(0)
-        for _ in range(config.epochs):
-            model.train()
-            order = torch.randperm(len(y), generator=shuffle)
-            for start in range(0, len(order), config.batch_size):
-                idx = order[start : start + config.batch_size]
-                loss = F.cross_entropy(model(X[idx]), y[idx])
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                step += 1
-                if step % every == 0:
-                    model.eval()
-                    record(step)
-                    model.train()
-    model.eval()
+    def every_k(step: int, idx: torch.Tensor, loss: torch.Tensor) -> None:
+        if (step + 1) % every == 0:
+            model.eval()
+            record(step + 1)
+
+    record(0)
+    step = run_sgd(model, _optimizer(model, config), config, X, y, after_step=every_k)
     if steps[-1] != step:
         record(step)
     return model, steps, by_depth, linear

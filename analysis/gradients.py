@@ -9,11 +9,10 @@ SGD, one torch thread) and, every ``every`` SGD steps, records for every linear 
 * ``weight_norm``: ``||W_k||`` before the step;
 * ``update_ratio``: ``||Delta W_k|| / ||W_k||`` of the step (weight decay included).
 
-Why a loop of its own: ``train`` has no per-step hook and this module may not change it,
-so the loop here mirrors ``analysis.train._fit`` (it reuses its seed derivation and thread
-guard) and a test checks that it ends with bit-identical weights. It also takes per-layer
-learning rates, ``lr * lr_scales[k]``, for the depth-decreasing-rate comparison
-(:func:`depth_lr_scales`). Results are not cached; the nets are small.
+It runs ``train``'s own loop (:func:`analysis.train.run_sgd`) with hooks around each optimizer
+step, so with all scales 1 it ends with bit-identical weights (a test checks this). It also
+takes per-layer learning rates, ``lr * lr_scales[k]``, for the depth-decreasing-rate
+comparison (:func:`depth_lr_scales`). Results are not cached; the nets are small.
 """
 
 from __future__ import annotations
@@ -23,17 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from analysis.models import MLP
-from analysis.train import (
-    TrainConfig,
-    _derived_seeds,
-    _single_thread,
-    build_model,
-    dataset_for,
-)
+from analysis.train import TrainConfig, build_model, dataset_for, run_sgd
 
 __all__ = ["GradientRecord", "depth_lr_scales", "record_gradients"]
 
@@ -138,32 +130,30 @@ def record_gradients(
     if scales.shape != (len(weights),):
         raise ValueError(f"lr_scales needs {len(weights)} entries, got {scales.shape}")
     optimizer = _optimizer(model, config, scales)
-    _, shuffle_seed, dropout_seed = _derived_seeds(config)
-    shuffle = torch.Generator().manual_seed(shuffle_seed)
     per_epoch = -(-len(y_train) // config.batch_size)
     last = config.epochs * per_epoch - 1
     rows: list[tuple[int, float, np.ndarray, np.ndarray, np.ndarray]] = []
-    step = 0
-    with _single_thread(), torch.random.fork_rng(devices=[]):
-        torch.manual_seed(dropout_seed)
-        for _ in tqdm(range(config.epochs), desc="gradients", disable=not progress, leave=False):
-            model.train()
-            order = torch.randperm(len(y_train), generator=shuffle)
-            for start in range(0, len(order), config.batch_size):
-                idx = order[start : start + config.batch_size]
-                loss = F.cross_entropy(model(X_train[idx]), y_train[idx])
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                record = step % every == 0 or step == last
-                if record:
-                    before = [w.detach().clone() for w in weights]
-                optimizer.step()
-                if record:
-                    w_norm = _norms(before)
-                    update = _norms([w - b for w, b in zip(weights, before, strict=True)])
-                    rows.append((step, loss.item(), _norms([w.grad for w in weights]), w_norm,
-                                 update / w_norm))  # fmt: skip
-                step += 1
+    before: list[torch.Tensor] = []
+
+    def recorded(step: int) -> bool:
+        return step % every == 0 or step == last
+
+    def keep_weights(step: int, idx: torch.Tensor, loss: torch.Tensor) -> None:
+        if recorded(step):
+            before[:] = [w.detach().clone() for w in weights]
+
+    def measure(step: int, idx: torch.Tensor, loss: torch.Tensor) -> None:
+        if recorded(step):
+            w_norm = _norms(before)
+            update = _norms([w - b for w, b in zip(weights, before, strict=True)])
+            rows.append((step, loss.item(), _norms([w.grad for w in weights]), w_norm,
+                         update / w_norm))  # fmt: skip
+
+    bar = tqdm(range(1, config.epochs + 1), desc="gradients", disable=not progress, leave=False)
+    step = run_sgd(
+        model, optimizer, config, X_train, y_train, before_step=keep_weights,
+        after_step=measure, epochs=bar,
+    )  # fmt: skip
     model.eval()
     X_test, y_test = torch.from_numpy(data.X_test), torch.from_numpy(data.y_test)
     with torch.no_grad():

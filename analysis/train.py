@@ -19,7 +19,7 @@ import multiprocessing
 import os
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -260,6 +260,76 @@ def _single_thread() -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
+StepHook = Callable[[int, torch.Tensor, torch.Tensor], None]
+"""Called as ``hook(step, batch indices, loss)``; ``step`` counts from 0."""
+
+
+def run_sgd(
+    model: MLP,
+    optimizer: torch.optim.Optimizer,
+    config: TrainConfig,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    before_step: StepHook | None = None,
+    after_step: StepHook | None = None,
+    after_epoch: Callable[[int], None] | None = None,
+    epochs: Iterable[int] | None = None,
+) -> int:
+    """The seeded SGD loop of :func:`train`, with hooks for code that watches it.
+
+    Shuffling and dropout draw from generators seeded by ``config``, on one torch thread
+    and with the caller's global RNG state left untouched, so every caller that runs this
+    loop on the same config gets the same weights bit for bit.
+
+    Parameters
+    ----------
+    model, optimizer
+        The network and its optimizer (see :func:`build_model`).
+    config : TrainConfig
+        Epochs, batch size and seeds.
+    X : Tensor, shape (N, 2)
+        Training inputs.
+    y : Tensor, shape (N,)
+        Training labels.
+    before_step, after_step : callable, optional
+        Called after each backward pass, before and after the optimizer step. They may switch
+        the model to eval mode; the loop switches it back before the next forward pass.
+    after_epoch : callable, optional
+        Called with the 1-based epoch number after its last step.
+    epochs : iterable of int, optional
+        The 1-based epochs to run, e.g. wrapped in a progress bar; default all.
+
+    Returns
+    -------
+    int
+        Number of SGD steps taken. The model is left in eval mode.
+    """
+    _, shuffle_seed, dropout_seed = _derived_seeds(config)
+    shuffle = torch.Generator().manual_seed(shuffle_seed)
+    step = 0
+    with _single_thread(), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(dropout_seed)
+        for epoch in range(1, config.epochs + 1) if epochs is None else epochs:
+            order = torch.randperm(len(y), generator=shuffle)
+            for start in range(0, len(order), config.batch_size):
+                idx = order[start : start + config.batch_size]
+                model.train()
+                loss = F.cross_entropy(model(X[idx]), y[idx])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if before_step is not None:
+                    before_step(step, idx, loss)
+                optimizer.step()
+                if after_step is not None:
+                    after_step(step, idx, loss)
+                step += 1
+            if after_epoch is not None:
+                after_epoch(epoch)
+    model.eval()
+    return step
+
+
 def _fit(config: TrainConfig, record_every: int, progress: bool) -> tuple[MLP, StateDict, History]:
     """Train from scratch; returns (model in eval mode, initial state, history)."""
     data = dataset_for(config)
@@ -267,41 +337,37 @@ def _fit(config: TrainConfig, record_every: int, progress: bool) -> tuple[MLP, S
     X_test, y_test = torch.from_numpy(data.X_test), torch.from_numpy(data.y_test)
     model = build_model(config)
     initial_state = _clone_state(model)
-    optimizer = _optimizer(model, config)
-    _, shuffle_seed, dropout_seed = _derived_seeds(config)
-    shuffle = torch.Generator().manual_seed(shuffle_seed)
     recorded = set(_recorded_epochs(config.epochs, record_every).tolist())
     rows: list[tuple[int, float, float, float]] = []
+    total = torch.zeros((), dtype=torch.float64)
     bar = tqdm(
         range(1, config.epochs + 1),
         desc=f"{config.dataset} {config.key()}",
         disable=not progress,
         leave=False,
     )
-    with _single_thread(), torch.random.fork_rng(devices=[]):
-        torch.manual_seed(dropout_seed)
-        for epoch in bar:
-            model.train()
-            order = torch.randperm(len(y_train), generator=shuffle)
-            total = torch.zeros((), dtype=torch.float64)
-            for start in range(0, len(order), config.batch_size):
-                idx = order[start : start + config.batch_size]
-                loss = F.cross_entropy(model(X_train[idx]), y_train[idx])
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                total += loss.detach().double() * len(idx)
-            if epoch in recorded:
-                model.eval()
-                row = (
-                    epoch,
-                    total.item() / len(y_train),
-                    _accuracy(model, X_train, y_train),
-                    _accuracy(model, X_test, y_test),
-                )
-                rows.append(row)
-                bar.set_postfix(loss=f"{row[1]:.4f}", test_acc=f"{row[3]:.4f}")
-    model.eval()
+
+    def add_loss(step: int, idx: torch.Tensor, loss: torch.Tensor) -> None:
+        total.add_(loss.detach().double() * len(idx))
+
+    def end_epoch(epoch: int) -> None:
+        if epoch in recorded:
+            model.eval()
+            row = (
+                epoch,
+                total.item() / len(y_train),
+                _accuracy(model, X_train, y_train),
+                _accuracy(model, X_test, y_test),
+            )
+            rows.append(row)
+            bar.set_postfix(loss=f"{row[1]:.4f}", test_acc=f"{row[3]:.4f}")
+        total.zero_()
+
+    optimizer = _optimizer(model, config)
+    run_sgd(
+        model, optimizer, config, X_train, y_train, after_step=add_loss, after_epoch=end_epoch,
+        epochs=bar,
+    )  # fmt: skip
     columns = list(zip(*rows, strict=True)) if rows else [[]] * len(HISTORY_FIELDS)
     history = History.from_dict(dict(zip(HISTORY_FIELDS, columns, strict=True)))
     return model, initial_state, history

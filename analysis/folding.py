@@ -1,0 +1,452 @@
+"""Space folding, computed exactly from a decomposition.
+
+Lewandowski et al.'s folding measure of a straight segment ``[p, q]`` in input space: walk along
+the segment through the linear regions it crosses, with activation patterns ``pi_1 .. pi_m`` in
+order, and compare how far the walk gets in Hamming distance with how far it travels::
+
+    chi = 1 - max_i d_H(pi_1, pi_i) / sum_i d_H(pi_i, pi_{i+1})
+
+``chi = 0`` when the walk only moves away from its start (a one-hidden-layer net: every
+boundary is a line, crossed at most once), and approaches 1 when the walk keeps coming back to
+patterns near the first one (the space is folded onto itself). A segment inside one region has
+``chi = 0`` by definition.
+
+Nothing here samples points: the regions a segment crosses come from clipping it against the
+exact region polygons, and the images of regions under the first ``k`` layers come from the
+exact affine maps of :meth:`regions.Partition.affine`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from regions import Partition
+
+__all__ = [
+    "Crossing",
+    "Folds",
+    "crossed_regions",
+    "find_folds",
+    "folding_distribution",
+    "folding_measure",
+    "pattern_walk",
+    "project",
+    "random_segments",
+    "region_images",
+]
+
+Box = tuple[float, float, float, float]
+
+#: Pieces shorter than this fraction of the segment are touches (corners), not crossings.
+TOUCH_RTOL = 1e-12
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """The regions a segment ``p + t (q - p)``, ``t in [0, 1]``, crosses, in order.
+
+    Attributes
+    ----------
+    indices : ndarray of int, shape (m,)
+        Region index (into the partition's per-region arrays) of each piece.
+    t_enter, t_exit : ndarray of float, shape (m,)
+        Segment parameter where each piece starts and ends; consecutive pieces share their
+        endpoints, ``t_enter[0] = 0`` and ``t_exit[-1] = 1`` when the segment lies in the domain.
+    """
+
+    indices: np.ndarray
+    t_enter: np.ndarray
+    t_exit: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __iter__(self):
+        return iter((self.indices, self.t_enter, self.t_exit))
+
+
+def _as_segment(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    if p.shape != (2,) or q.shape != (2,):
+        raise ValueError(f"p and q must be points of shape (2,), got {p.shape} and {q.shape}")
+    if not np.all(np.isfinite(p)) or not np.all(np.isfinite(q)):
+        raise ValueError("p and q must be finite")
+    return p, q
+
+
+def _clip_convex(
+    part: Partition, p: np.ndarray, d: np.ndarray, tol: float
+) -> tuple[np.ndarray, ...]:
+    """Parameter interval of the segment inside every convex cell, by half-plane clipping.
+
+    Each counter-clockwise edge ``a -> a + e`` keeps ``cross(e, x - a) >= 0``; along
+    ``x = p + t d`` that is ``num + t den >= 0``, a lower bound on t where ``den > 0`` and an
+    upper bound where ``den < 0``. Edges parallel to the segment keep all or nothing; ``tol``
+    (a length) lets a segment lying on a shared edge count as inside both cells, which the
+    caller resolves.
+    """
+    a = part.vertices[part.ring]
+    nxt = np.arange(1, len(part.ring) + 1)
+    nxt[part.start[1:] - 1] = part.start[:-1]
+    e = part.vertices[part.ring[nxt]] - a
+    num = e[:, 0] * (p[1] - a[:, 1]) - e[:, 1] * (p[0] - a[:, 0])
+    den = e[:, 0] * d[1] - e[:, 1] * d[0]
+    norm = np.linalg.norm(e, axis=1)
+    parallel = np.abs(den) <= 1e-14 * norm * np.linalg.norm(d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = -num / den
+    lower = np.where(parallel | (den < 0), -np.inf, bound)
+    upper = np.where(parallel | (den > 0), np.inf, bound)
+    # A parallel edge with the segment on its outer side empties the cell.
+    empty = parallel & (num < -tol * norm)
+    lower = np.where(empty, np.inf, lower)
+    lo = np.maximum.reduceat(lower, part.start[:-1])
+    hi = np.minimum.reduceat(upper, part.start[:-1])
+    return np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+
+
+def _clip_shapely(part: Partition, p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Pieces of the segment inside every region polygon (non-convex domains), via shapely."""
+    line = shapely.LineString([p, q])
+    geoms = part.to_shapely()
+    cand = shapely.STRtree(geoms).query(line, predicate="intersects")
+    pieces, owner = shapely.get_parts(shapely.intersection(line, geoms[cand]), return_index=True)
+    keep = shapely.get_type_id(pieces) == 1
+    pieces, owner = pieces[keep], cand[owner[keep]]
+    ends = np.stack(
+        [
+            shapely.line_locate_point(line, shapely.get_point(pieces, 0), normalized=True),
+            shapely.line_locate_point(line, shapely.get_point(pieces, -1), normalized=True),
+        ]
+    )
+    return owner, ends.min(axis=0), ends.max(axis=0)
+
+
+def crossed_regions(part: Partition, p: np.ndarray, q: np.ndarray) -> Crossing:
+    """The exact sequence of regions the segment ``[p, q]`` crosses, in order from ``p``.
+
+    Parameters
+    ----------
+    part : Partition
+        Any partition (``part.at_depth(k)`` for the regions of the first k layers).
+    p, q : array_like, shape (2,)
+        Segment endpoints in plane coordinates.
+
+    Returns
+    -------
+    Crossing
+        ``(indices (m,), t_enter (m,), t_exit (m,))``, unpackable as a tuple. Pieces shorter
+        than ``TOUCH_RTOL`` of the segment (corner touches) are dropped. A segment that runs
+        exactly along a boundary is assigned to one of the two regions there (the lower
+        index). Parts of the segment outside the domain are absent (gaps in the parameters).
+
+    Notes
+    -----
+    On a convex domain the cells are clipped in numpy, all at once (one pass over every edge
+    of the partition); on a non-convex domain shapely intersects the segment with the clipped
+    regions, and a non-convex region may appear more than once.
+    """
+    p, q = _as_segment(p, q)
+    d = q - p
+    length = float(np.linalg.norm(d))
+    if length == 0:
+        raise ValueError("the segment has zero length")
+    tol = TOUCH_RTOL * max(length, part.domain.diameter)
+    if part.domain.convex:
+        lo, hi = _clip_convex(part, p, d, tol)
+        idx = np.flatnonzero(hi - lo > TOUCH_RTOL)
+        lo, hi = lo[idx], hi[idx]
+    else:
+        idx, lo, hi = _clip_shapely(part, p, q)
+        keep = hi - lo > TOUCH_RTOL
+        idx, lo, hi = idx[keep], lo[keep], hi[keep]
+    order = np.lexsort((idx, lo))
+    idx, lo, hi = idx[order], lo[order], hi[order]
+    # Along a shared boundary both neighbours hold the piece: keep only pieces that reach past
+    # everything before them, then close the rounding gaps so the pieces tile exactly.
+    reach = np.maximum.accumulate(hi)
+    prev = np.concatenate([[-np.inf], reach[:-1]])
+    keep = hi > prev + TOUCH_RTOL
+    idx, lo, hi, prev = idx[keep], lo[keep], hi[keep], prev[keep]
+    snap = np.abs(lo - prev) <= 1e-9
+    lo = np.where(snap, prev, lo)
+    return Crossing(idx.astype(np.int64), lo, hi)
+
+
+def _patterns(part: Partition, layer: int | None, cumulative: bool) -> np.ndarray:
+    """Pattern columns (R, S') used for Hamming distances."""
+    if layer is None:
+        return part.patterns
+    if not 1 <= layer <= part.depth:
+        raise ValueError(f"layer must be in 1..{part.depth}, got {layer}")
+    if not cumulative:
+        return part.layer_patterns(layer)
+    return part.patterns[:, np.flatnonzero(part.switches.layer <= layer)]
+
+
+def pattern_walk(
+    part: Partition,
+    p: np.ndarray,
+    q: np.ndarray,
+    layer: int | None = None,
+    *,
+    cumulative: bool = True,
+) -> np.ndarray:
+    """Activation patterns (m', S') met along ``[p, q]``, consecutive repeats merged.
+
+    Parameters
+    ----------
+    part : Partition
+    p, q : array_like, shape (2,)
+    layer : int, optional
+        Restrict patterns to the breakpoints of layers ``1..layer`` (``cumulative``) or of layer
+        ``layer`` alone; None for every layer of ``part``.
+    cumulative : bool
+        See ``layer``.
+
+    Returns
+    -------
+    ndarray of bool, shape (m', S')
+        Restricted patterns, so two neighbouring regions that differ only in deeper layers give
+        equal consecutive rows; those are merged into one step of length 0 (they would add
+        nothing to the path length, and merging makes ``m'`` the number of distinct steps).
+    """
+    return _merge(_patterns(part, layer, cumulative)[crossed_regions(part, p, q).indices])
+
+
+def _chi(pats: np.ndarray) -> float:
+    if len(pats) < 2:
+        return 0.0
+    steps = np.count_nonzero(pats[1:] != pats[:-1], axis=1).sum()
+    reach = np.count_nonzero(pats != pats[0], axis=1).max()
+    return float(1.0 - reach / steps)
+
+
+def folding_measure(
+    part: Partition,
+    p: np.ndarray,
+    q: np.ndarray,
+    layer: int | None = None,
+    *,
+    cumulative: bool = True,
+) -> float:
+    """Lewandowski et al.'s space-folding measure chi of the segment ``[p, q]``, exactly.
+
+    ``chi = 1 - max_i d_H(pi_1, pi_i) / sum_i d_H(pi_i, pi_{i+1})`` over the (merged) patterns
+    of :func:`pattern_walk`; 0 when the segment stays in one region (or one pattern).
+
+    Parameters
+    ----------
+    part : Partition
+    p, q : array_like, shape (2,)
+        Segment endpoints (plane coordinates).
+    layer : int, optional
+        Per-layer measure: patterns of layers ``1..layer`` (or of layer ``layer`` alone when
+        ``cumulative`` is False); None for the whole network.
+    cumulative : bool
+
+    Returns
+    -------
+    float
+        chi in [0, 1).
+    """
+    return _chi(pattern_walk(part, p, q, layer, cumulative=cumulative))
+
+
+def random_segments(n: int, box: Box, seed: int) -> np.ndarray:
+    """``n`` segments (n, 2, 2) with both endpoints uniform in ``box = (xmin, xmax, ymin, ymax)``.
+
+    Deterministic in ``seed``; zero-length segments (probability 0) are redrawn.
+    """
+    xmin, xmax, ymin, ymax = map(float, box)
+    if not (xmin < xmax and ymin < ymax):
+        raise ValueError(f"box must have xmin < xmax and ymin < ymax, got {box}")
+    rng = np.random.default_rng(seed)
+    lo, hi = np.array([xmin, ymin]), np.array([xmax, ymax])
+    out = lo + (hi - lo) * rng.random((n, 2, 2))
+    while True:
+        bad = np.all(out[:, 0] == out[:, 1], axis=1)
+        if not bad.any():
+            return out
+        out[bad, 1] = lo + (hi - lo) * rng.random((int(bad.sum()), 2))
+
+
+def folding_distribution(
+    part: Partition,
+    segments: np.ndarray,
+    layer: int | None = None,
+    *,
+    cumulative: bool = True,
+) -> np.ndarray:
+    """chi (n,) of every segment (n, 2, 2), as :func:`folding_measure`."""
+    segments = np.asarray(segments, dtype=np.float64)
+    if segments.ndim != 3 or segments.shape[1:] != (2, 2):
+        raise ValueError(f"segments must have shape (n, 2, 2), got {segments.shape}")
+    pats = _patterns(part, layer, cumulative)  # computed once, not per segment
+    out = np.empty(len(segments))
+    for i, (p, q) in enumerate(segments):
+        out[i] = _chi(_merge(pats[crossed_regions(part, p, q).indices]))
+    return out
+
+
+def _merge(pats: np.ndarray) -> np.ndarray:
+    """Rows (m', S') of ``pats`` (m, S) with consecutive repeats dropped."""
+    if len(pats) < 2:
+        return pats
+    return pats[np.concatenate([[True], np.any(pats[1:] != pats[:-1], axis=1)])]
+
+
+# --------------------------------------------------------------------------- folding maps
+def region_images(part: Partition, layer: int) -> tuple[np.ndarray, ...]:
+    """Exact image of every region under the first ``layer`` layers (activations of ``layer``).
+
+    The map is affine on each region, ``h = A v + c`` with ``part.affine(layer=layer)``, so the
+    image of a convex region is the convex polygon spanned by its vertices' images (flat, a
+    segment or a point, where the map loses rank).
+
+    Parameters
+    ----------
+    part : Partition
+        Depth at least ``layer``; ``part.at_depth(layer)`` gives the coarsest regions.
+    layer : int
+        1-based activation layer.
+
+    Returns
+    -------
+    tuple of ndarray, shape (k_i, width)
+        Images of the vertices of region i (``part.polygons[i]``), in the same order.
+    """
+    A, c = part.affine(layer=layer)
+    polys = part.polygons
+    lengths = np.array([len(v) for v in polys])
+    owner = np.repeat(np.arange(len(polys)), lengths)
+    xy = np.concatenate(polys)
+    h = np.einsum("nwk,nk->nw", A[owner], xy) + c[owner]
+    return tuple(np.split(h, np.cumsum(lengths)[:-1]))
+
+
+def project(
+    images: tuple[np.ndarray, ...], units: tuple[int, int] | Literal["pca"] = (0, 1)
+) -> tuple[np.ndarray, ...]:
+    """Images (k_i, width) projected to 2D (k_i, 2).
+
+    Parameters
+    ----------
+    images : tuple of ndarray, shape (k_i, width)
+    units : (i, j) or "pca"
+        Two units to keep, or the plane of the first two principal components of all image
+        vertices (centred; each component's sign fixed so its largest loading is positive).
+    """
+    lengths = np.array([len(v) for v in images])
+    h = np.concatenate(images)
+    if isinstance(units, str):
+        if units != "pca":
+            raise ValueError(f"units must be a pair of unit indices or 'pca', got {units!r}")
+        centred = h - h.mean(axis=0)
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        basis = vt[:2]
+        if len(basis) < 2:
+            basis = np.vstack([basis, np.zeros((2 - len(basis), h.shape[1]))])
+        sign = np.sign(basis[np.arange(2), np.abs(basis).argmax(axis=1)])
+        basis = basis * np.where(sign == 0, 1.0, sign)[:, None]
+        out = centred @ basis.T
+    else:
+        i, j = units
+        out = h[:, [i, j]]
+    return tuple(np.split(out, np.cumsum(lengths)[:-1]))
+
+
+@dataclass(frozen=True)
+class Folds:
+    """Regions whose images under the first ``layer`` layers overlap: copies folded together.
+
+    Attributes
+    ----------
+    layer : int
+        The layer whose activations were compared.
+    pairs : ndarray of int, shape (P, 2)
+        Region pairs ``i < j`` whose (projected) images overlap with positive area.
+    overlap : ndarray, shape (P,)
+        Area of each pair's overlap (squared activation units).
+    labels : ndarray of int, shape (R,)
+        Group of every region: connected components of the overlap graph.
+    sizes : ndarray of int, shape (G,)
+        Regions per group; a group of size > 1 is a set of copies folded onto each other.
+    """
+
+    layer: int
+    pairs: np.ndarray
+    overlap: np.ndarray
+    labels: np.ndarray
+    sizes: np.ndarray
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.sizes)
+
+    @property
+    def max_copies(self) -> int:
+        """Size of the largest group of regions folded onto each other."""
+        return int(self.sizes.max(initial=0))
+
+    def groups(self) -> list[np.ndarray]:
+        """Region indices of every group with more than one region."""
+        return [np.flatnonzero(self.labels == g) for g in np.flatnonzero(self.sizes > 1)]
+
+
+def find_folds(
+    part: Partition,
+    layer: int,
+    units: tuple[int, int] | Literal["pca"] = (0, 1),
+    *,
+    rtol: float = 1e-9,
+) -> Folds:
+    """Group regions whose images under the first ``layer`` layers overlap.
+
+    Only meaningful for a width-2 layer with ``units=(0, 1)``: then the images are exact and an
+    overlap of positive area means distinct regions land on the same activations (folded onto
+    each other). For a wider layer the projection can overlap images that are apart in the
+    full space. Images that lose rank (segments, points) have no area and never overlap.
+
+    Parameters
+    ----------
+    part : Partition
+        Regions to compare (``part.at_depth(layer)`` for the regions of the first layers alone).
+    layer : int
+        1-based activation layer.
+    units : (i, j) or "pca"
+        Projection, see :func:`project`.
+    rtol : float
+        Overlaps below ``rtol`` times the largest image area are rounding, not folds.
+
+    Returns
+    -------
+    Folds
+    """
+    flat = project(region_images(part, layer), units)
+    lengths = np.array([len(v) for v in flat])
+    points = shapely.multipoints(
+        np.concatenate(flat), indices=np.repeat(np.arange(len(flat)), lengths)
+    )
+    # The image of a convex region is the convex hull of its vertices' images (valid even when
+    # the map reverses orientation or flattens the region).
+    hulls = shapely.convex_hull(points)
+    area = shapely.area(hulls)
+    solid = np.flatnonzero(area > 0)
+    tree = shapely.STRtree(hulls[solid])
+    a, b = tree.query(hulls[solid], predicate="intersects")
+    a, b = solid[a], solid[b]
+    a, b = a[a < b], b[a < b]
+    overlap = shapely.area(shapely.intersection(hulls[a], hulls[b]))
+    keep = overlap > rtol * float(area.max(initial=0.0))
+    pairs = np.stack([a[keep], b[keep]], axis=1).reshape(-1, 2)
+    n = len(flat)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return Folds(layer, pairs, overlap[keep], labels, np.bincount(labels))
