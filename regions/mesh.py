@@ -92,10 +92,6 @@ class Mesh:
         return len(self.first)
 
     @property
-    def lengths(self) -> np.ndarray:
-        return self.length
-
-    @property
     def ring(self) -> np.ndarray:
         self.compact()
         return self._ring[: self._used]

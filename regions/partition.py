@@ -661,7 +661,7 @@ class Partition:
             scale = float(np.abs(s).max())
             if scale > 0:
                 mesh.cut(s, 1e-10 * scale, DOMAIN_EDGE - 1)
-        mean = segment_sum(mesh.values[:, mesh.ring].T, mesh.start) / mesh.lengths[:, None]
+        mean = segment_sum(mesh.values[:, mesh.ring].T, mesh.start) / mesh.length[:, None]
         cls = (mean[:, 0] > 0).astype(np.int64) if m == 1 else mean.argmax(axis=1)
         cells = Partition(
             network=self.network,
