@@ -28,6 +28,7 @@ import regions
 from analysis.cache import entry_paths
 from analysis.data import BOUNDARY_NAMES, DEFAULT_BOX, Box, get_boundary
 from analysis.depth_width import EXPERIMENT as DEPTH_VS_WIDTH
+from analysis.folding_experiment import run as run_folding
 from analysis.models import MLPConfig
 from analysis.plots import Panel, heatmap_grid, region_grid, surface_grid
 from analysis.report import ExperimentReport, FigureFile, Table
@@ -420,3 +421,4 @@ EXPERIMENTS: dict[str, Runner] = {e.name: e for e in CLASSIC_EXPERIMENTS}
 """Registry of runnable experiments, in the order ``reproduce`` runs them."""
 EXPERIMENTS[DEPTH_VS_WIDTH.name] = DEPTH_VS_WIDTH
 EXPERIMENTS["sensitivity"] = run_sensitivity
+EXPERIMENTS["folding"] = run_folding

@@ -18,6 +18,7 @@ exact affine maps of :meth:`regions.Partition.affine`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -67,7 +68,7 @@ class Crossing:
     def __len__(self) -> int:
         return len(self.indices)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[np.ndarray]:
         return iter((self.indices, self.t_enter, self.t_exit))
 
 
@@ -80,8 +81,21 @@ def _as_segment(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return p, q
 
 
+def _edges(part: Partition) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per ring position: edge start (I, 2), edge vector (I, 2) and its length (I,)."""
+    a = part.vertices[part.ring]
+    nxt = np.arange(1, len(part.ring) + 1)
+    nxt[part.start[1:] - 1] = part.start[:-1]
+    e = part.vertices[part.ring[nxt]] - a
+    return a, e, np.linalg.norm(e, axis=1)
+
+
 def _clip_convex(
-    part: Partition, p: np.ndarray, d: np.ndarray, tol: float
+    part: Partition,
+    p: np.ndarray,
+    d: np.ndarray,
+    tol: float,
+    edges: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, ...]:
     """Parameter interval of the segment inside every convex cell, by half-plane clipping.
 
@@ -91,13 +105,9 @@ def _clip_convex(
     (a length) lets a segment lying on a shared edge count as inside both cells, which the
     caller resolves.
     """
-    a = part.vertices[part.ring]
-    nxt = np.arange(1, len(part.ring) + 1)
-    nxt[part.start[1:] - 1] = part.start[:-1]
-    e = part.vertices[part.ring[nxt]] - a
+    a, e, norm = edges
     num = e[:, 0] * (p[1] - a[:, 1]) - e[:, 1] * (p[0] - a[:, 0])
     den = e[:, 0] * d[1] - e[:, 1] * d[0]
-    norm = np.linalg.norm(e, axis=1)
     parallel = np.abs(den) <= 1e-14 * norm * np.linalg.norm(d)
     with np.errstate(divide="ignore", invalid="ignore"):
         bound = -num / den
@@ -143,8 +153,8 @@ def crossed_regions(part: Partition, p: np.ndarray, q: np.ndarray) -> Crossing:
     Crossing
         ``(indices (m,), t_enter (m,), t_exit (m,))``, unpackable as a tuple. Pieces shorter
         than ``TOUCH_RTOL`` of the segment (corner touches) are dropped. A segment that runs
-        exactly along a boundary is assigned to one of the two regions there (the lower
-        index). Parts of the segment outside the domain are absent (gaps in the parameters).
+        exactly along a boundary is assigned to one of the two regions there. Parts of the
+        segment outside the domain are absent (gaps in the parameters).
 
     Notes
     -----
@@ -152,14 +162,24 @@ def crossed_regions(part: Partition, p: np.ndarray, q: np.ndarray) -> Crossing:
     of the partition); on a non-convex domain shapely intersects the segment with the clipped
     regions, and a non-convex region may appear more than once.
     """
+    return _crossed(part, p, q, _edges(part) if part.domain.convex else None)
+
+
+def _crossed(
+    part: Partition,
+    p: np.ndarray,
+    q: np.ndarray,
+    edges: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+) -> Crossing:
+    """:func:`crossed_regions` with the partition's edges (convex domains) precomputed."""
     p, q = _as_segment(p, q)
     d = q - p
     length = float(np.linalg.norm(d))
     if length == 0:
         raise ValueError("the segment has zero length")
     tol = TOUCH_RTOL * max(length, part.domain.diameter)
-    if part.domain.convex:
-        lo, hi = _clip_convex(part, p, d, tol)
+    if edges is not None:
+        lo, hi = _clip_convex(part, p, d, tol, edges)
         idx = np.flatnonzero(hi - lo > TOUCH_RTOL)
         lo, hi = lo[idx], hi[idx]
     else:
@@ -174,8 +194,7 @@ def crossed_regions(part: Partition, p: np.ndarray, q: np.ndarray) -> Crossing:
     prev = np.concatenate([[-np.inf], reach[:-1]])
     keep = hi > prev + TOUCH_RTOL
     idx, lo, hi, prev = idx[keep], lo[keep], hi[keep], prev[keep]
-    snap = np.abs(lo - prev) <= 1e-9
-    lo = np.where(snap, prev, lo)
+    lo = np.where(lo - prev <= 1e-9, prev, lo)
     return Crossing(idx.astype(np.int64), lo, hi)
 
 
@@ -288,10 +307,12 @@ def folding_distribution(
     segments = np.asarray(segments, dtype=np.float64)
     if segments.ndim != 3 or segments.shape[1:] != (2, 2):
         raise ValueError(f"segments must have shape (n, 2, 2), got {segments.shape}")
-    pats = _patterns(part, layer, cumulative)  # computed once, not per segment
+    # Patterns and edges are computed once, not per segment.
+    pats = _patterns(part, layer, cumulative)
+    edges = _edges(part) if part.domain.convex else None
     out = np.empty(len(segments))
     for i, (p, q) in enumerate(segments):
-        out[i] = _chi(_merge(pats[crossed_regions(part, p, q).indices]))
+        out[i] = _chi(_merge(pats[_crossed(part, p, q, edges).indices]))
     return out
 
 
