@@ -1175,6 +1175,8 @@ def construction_figure(mode: str) -> Figure:
                 ax.set_title(f"{label}\n{count} regions; {formula}")
                 ax.set_xticks([0, 1])
                 ax.set_yticks([0, 1])
+                ax.set_xlabel("x", labelpad=-6)
+                ax.set_ylabel("y", labelpad=-6)
         fig.suptitle(f"Constructions that attain the depth lower bounds{mode}")
     return fig
 
