@@ -11,6 +11,11 @@ Nets: width-2 MLPs of depth 1..6, a single width-3 layer (whose bounded inner re
 polygon of at most six sides, about 95 % accurate), and a width-32 layer followed by a
 width-3 layer (> 99 % accurate). For every net the table also gives the mean exact space-folding
 measure chi (:mod:`analysis.folding`) of random segments across the data box.
+
+Two more figures show folding itself on the hand-built ``folding_net(2, 3)``
+(:mod:`analysis.folding_pictures`): the exact images of the regions of the first k layers,
+4^k copies on one square, and a disc in the folded representation whose exact preimage is
+replicated 4^k times in the input.
 """
 
 from __future__ import annotations
@@ -26,6 +31,13 @@ from matplotlib.figure import Figure
 import regions
 from analysis.data import DEFAULT_BOX, Box, get_boundary
 from analysis.folding import folding_distribution, random_segments
+from analysis.folding_pictures import (
+    DISC_SIDES,
+    HOLE_RADIUS,
+    folding_figure,
+    folding_partition,
+    hole_figure,
+)
 from analysis.models import MLPConfig
 from analysis.plots import (
     annotate,
@@ -180,6 +192,11 @@ def run(options: RunOptions) -> ExperimentReport:
     stem = f"{NAME}/ring_enclosure"
     with style():
         save_figure(_figure(rows, parts), options.out_dir / stem)
+    # The hand-built folding net: exact, no training, the same in quick and full runs.
+    demo = folding_partition()
+    folds_stem, hole_stem = f"{NAME}/folding_net_images", f"{NAME}/folding_net_hole"
+    save_figure(folding_figure(demo), options.out_dir / folds_stem)
+    save_figure(hole_figure(demo), options.out_dir / hole_stem)
     return ExperimentReport(
         name=NAME,
         title="Folding without enclosing: width-2 nets on the ring",
@@ -197,6 +214,22 @@ def run(options: RunOptions) -> ExperimentReport:
                 "Exact regions, decision boundary and predicted inner class (shaded) on the data "
                 "box, one net per panel; bounded: inner components that do not reach the edge "
                 "of the large box.",
+            ),
+            FigureFile(
+                folds_stem,
+                "Hand-built folding_net(2, 3) on the unit square. Left: the input coloured by "
+                "position (x: blue to orange, y: dark to pale) with the regions of the first k "
+                "folding layers. Right: the exact images of those regions in folded coordinates "
+                "(t^k(x), t^k(y)), each filled with the colour of its region's centroid. All "
+                "4^k images are the same unit square; they are drawn as a stack shifted "
+                "diagonally so every copy shows.",
+            ),
+            FigureFile(
+                hole_stem,
+                f"A disc of radius {HOLE_RADIUS} (a regular {DISC_SIDES}-gon) in the folded "
+                "coordinates after layer k (right) and its exact preimage in the input square "
+                "(left), computed by inverting each region's affine map: it is replicated "
+                "4^k times, once per region.",
             ),
         ),
         table=Table.from_records(rows),
