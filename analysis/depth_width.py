@@ -60,10 +60,10 @@ from analysis.style import save_figure
 from analysis.sweeps import Job, run_sweep
 from analysis.train import (
     TrainConfig,
-    _optimizer,
     build_model,
     dataset_for,
     run_sgd,
+    sgd_optimizer,
     train,
 )
 from regions import constructions
@@ -288,7 +288,7 @@ def _train_counting(
             record(step + 1)
 
     record(0)
-    step = run_sgd(model, _optimizer(model, config), config, X, y, after_step=every_k)
+    step = run_sgd(model, sgd_optimizer(model, config), config, X, y, after_step=every_k)
     if steps[-1] != step:
         record(step)
     return model, steps, by_depth, linear

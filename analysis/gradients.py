@@ -25,7 +25,7 @@ import torch
 from tqdm.auto import tqdm
 
 from analysis.models import MLP
-from analysis.train import TrainConfig, build_model, dataset_for, run_sgd
+from analysis.train import TrainConfig, accuracy, build_model, dataset_for, run_sgd, sgd_optimizer
 
 __all__ = ["GradientRecord", "depth_lr_scales", "record_gradients"]
 
@@ -80,21 +80,6 @@ def depth_lr_scales(n_layers: int, floor: float = 0.1) -> np.ndarray:
     return floor ** (np.arange(n_layers) / (n_layers - 1))
 
 
-def _optimizer(model: MLP, config: TrainConfig, scales: np.ndarray) -> torch.optim.SGD:
-    """``train``'s SGD (weight decay on linear weights only), one group per linear layer."""
-    groups: list[dict] = []
-    seen: set[int] = set()
-    for layer, s in zip(model.linears(), scales, strict=True):
-        lr = config.lr * float(s)
-        groups.append({"params": [layer.weight], "lr": lr, "weight_decay": config.weight_decay})
-        groups.append({"params": [layer.bias], "lr": lr, "weight_decay": 0.0})
-        seen |= {id(layer.weight), id(layer.bias)}
-    others = [p for p in model.parameters() if id(p) not in seen]  # batch-norm affine
-    if others:
-        groups.append({"params": others, "lr": config.lr, "weight_decay": 0.0})
-    return torch.optim.SGD(groups, lr=config.lr, momentum=0.0)
-
-
 def _norms(tensors: Sequence[torch.Tensor]) -> np.ndarray:
     return np.array([t.detach().double().norm().item() for t in tensors])
 
@@ -127,9 +112,7 @@ def record_gradients(
     model = build_model(config)
     weights = [layer.weight for layer in model.linears()]
     scales = np.ones(len(weights)) if lr_scales is None else np.asarray(lr_scales, float)
-    if scales.shape != (len(weights),):
-        raise ValueError(f"lr_scales needs {len(weights)} entries, got {scales.shape}")
-    optimizer = _optimizer(model, config, scales)
+    optimizer = sgd_optimizer(model, config, scales)
     per_epoch = -(-len(y_train) // config.batch_size)
     last = config.epochs * per_epoch - 1
     rows: list[tuple[int, float, np.ndarray, np.ndarray, np.ndarray]] = []
@@ -156,8 +139,7 @@ def record_gradients(
     )  # fmt: skip
     model.eval()
     X_test, y_test = torch.from_numpy(data.X_test), torch.from_numpy(data.y_test)
-    with torch.no_grad():
-        acc = (model(X_test).argmax(1) == y_test).double().mean().item() if len(y_test) else np.nan
+    acc = accuracy(model, X_test, y_test)
     n = len(weights)
     return GradientRecord(
         config=config,

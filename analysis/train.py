@@ -224,24 +224,35 @@ def _recorded_epochs(epochs: int, record_every: int) -> np.ndarray:
 
 
 @torch.no_grad()
-def _accuracy(model: MLP, X: torch.Tensor, y: torch.Tensor) -> float:
+def accuracy(model: MLP, X: torch.Tensor, y: torch.Tensor) -> float:
+    """Fraction of ``X`` (N, 2) whose predicted class is ``y`` (N,); NaN when N = 0."""
     if len(y) == 0:
         return float("nan")
     return (model(X).argmax(dim=1) == y).double().mean().item()
 
 
-def _optimizer(model: MLP, config: TrainConfig) -> torch.optim.SGD:
-    weights = [layer.weight for layer in model.linears()]
-    weight_ids = {id(w) for w in weights}
-    others = [p for p in model.parameters() if id(p) not in weight_ids]
-    return torch.optim.SGD(
-        [
-            {"params": weights, "weight_decay": config.weight_decay},
-            {"params": others, "weight_decay": 0.0},
-        ],
-        lr=config.lr,
-        momentum=0.0,
-    )
+def sgd_optimizer(
+    model: MLP, config: TrainConfig, lr_scales: Sequence[float] | None = None
+) -> torch.optim.SGD:
+    """Plain SGD at ``config.lr`` with L2 weight decay on the linear weights only.
+
+    ``lr_scales`` (one per linear layer, output last) multiplies each layer's learning rate;
+    other parameters (batch-norm affine) keep ``config.lr``.
+    """
+    linears = model.linears()
+    scales = [1.0] * len(linears) if lr_scales is None else [float(s) for s in lr_scales]
+    if len(scales) != len(linears):
+        raise ValueError(f"lr_scales needs {len(linears)} entries, got {len(scales)}")
+    groups: list[dict[str, Any]] = []
+    for layer, scale in zip(linears, scales, strict=True):
+        lr = config.lr * scale
+        groups.append({"params": [layer.weight], "lr": lr, "weight_decay": config.weight_decay})
+        groups.append({"params": [layer.bias], "lr": lr, "weight_decay": 0.0})
+    seen = {id(p) for group in groups for p in group["params"]}
+    others = [p for p in model.parameters() if id(p) not in seen]
+    if others:
+        groups.append({"params": others, "lr": config.lr, "weight_decay": 0.0})
+    return torch.optim.SGD(groups, lr=config.lr, momentum=0.0)
 
 
 def _clone_state(model: MLP) -> StateDict:
@@ -356,14 +367,14 @@ def _fit(config: TrainConfig, record_every: int, progress: bool) -> tuple[MLP, S
             row = (
                 epoch,
                 total.item() / len(y_train),
-                _accuracy(model, X_train, y_train),
-                _accuracy(model, X_test, y_test),
+                accuracy(model, X_train, y_train),
+                accuracy(model, X_test, y_test),
             )
             rows.append(row)
             bar.set_postfix(loss=f"{row[1]:.4f}", test_acc=f"{row[3]:.4f}")
         total.zero_()
 
-    optimizer = _optimizer(model, config)
+    optimizer = sgd_optimizer(model, config)
     run_sgd(
         model, optimizer, config, X_train, y_train, after_step=add_loss, after_epoch=end_epoch,
         epochs=bar,
