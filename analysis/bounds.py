@@ -120,6 +120,7 @@ def one_layer_max(n1: int, n0: int = 2) -> int:
 
     Examples
     --------
+    >>> from analysis.bounds import one_layer_max
     >>> one_layer_max(4)
     11
     >>> one_layer_max(4, n0=1)
@@ -152,6 +153,7 @@ def trivial_upper(widths: Sequence[int], n0: int = 2) -> int:
 
     Examples
     --------
+    >>> from analysis.bounds import trivial_upper
     >>> trivial_upper([4, 4])
     256
     """
@@ -185,6 +187,7 @@ def montufar_upper(widths: Sequence[int], n0: int = 2) -> int:
 
     Examples
     --------
+    >>> from analysis.bounds import montufar_upper
     >>> montufar_upper([4, 4])  # 11 * 11
     121
     >>> montufar_upper([2, 1, 4])  # 4 * 2 * (1 + 4): the width-1 layer caps d_3 at 1
@@ -230,6 +233,7 @@ def serra_upper(widths: Sequence[int], n0: int = 2) -> int:
 
     Examples
     --------
+    >>> from analysis.bounds import one_layer_max, serra_upper
     >>> serra_upper([4, 4])
     121
     >>> serra_upper([2, 2, 2])  # the narrow layers cost dimensions: Montufar gives 64
@@ -296,6 +300,7 @@ def montufar_lower(widths: Sequence[int], n0: int = 2) -> int:
 
     Examples
     --------
+    >>> from analysis.bounds import montufar_lower
     >>> montufar_lower([4, 4])  # 2^2 * 11
     44
     >>> montufar_lower([8, 8, 8])  # 4^2 * 4^2 * 37
@@ -345,6 +350,7 @@ def serra_lower(widths: Sequence[int], n0: int = 2) -> int:
 
     Examples
     --------
+    >>> from analysis.bounds import montufar_lower, serra_lower
     >>> serra_lower([8, 8, 8])  # 5^2 * 5^2 * 37
     23125
     >>> serra_lower([6, 6]) > montufar_lower([6, 6])  # 16 * 22 against 9 * 22
@@ -397,6 +403,7 @@ def evaluate_bounds(widths: Sequence[int], n0: int = 2) -> dict[str, int | None]
 
     Examples
     --------
+    >>> from analysis.bounds import evaluate_bounds
     >>> b = evaluate_bounds([4, 4])
     >>> b["serra_upper"], b["montufar_lower"], b["serra_lower"]  # 4 < 3 * 2: not applicable
     (121, 44, None)
@@ -437,6 +444,25 @@ class DensityFit:
         Number of ``(N, count)`` observations fitted.
     exponent : float
         The fixed exponent, 2.0 (the input dimension).
+
+    Examples
+    --------
+    Counts that double faster than ``N^2`` give a free slope above 2 and a nonzero residual
+    of the fixed-exponent fit:
+
+    >>> import numpy as np
+    >>> from analysis.bounds import fit_density_law
+    >>> n = np.array([10, 20, 40])  # hidden units
+    >>> counts = np.array([100, 400 * 1.1, 1600 * 1.1**2])  # regions on [-2, 2]^2
+    >>> fit = fit_density_law(n, counts, area=16.0)
+    >>> fit.n_points, fit.exponent
+    (3, 2.0)
+    >>> round(fit.slope, 4), round(fit.rms_log_residual, 4)  # 2 + log2(1.1); log(1.1) * sqrt(2/3)
+    (2.1375, 0.0778)
+    >>> round(fit.constant * 20**2 * 16.0, 1)  # the fixed-exponent fit through the middle net
+    440.0
+    >>> fit.predict([10, 40], 16.0).round(1).tolist()
+    [110.0, 1760.0]
     """
 
     constant: float
@@ -466,6 +492,8 @@ class DensityFit:
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from analysis.bounds import DensityFit
         >>> fit = DensityFit(constant=3.0, slope=2.0, intercept=np.log(3.0),
         ...                  rms_log_residual=0.0, n_points=2)
         >>> float(fit.predict(10, 16.0))
@@ -518,6 +546,8 @@ def fit_density_law(n_neurons: ArrayLike, counts: ArrayLike, area: ArrayLike) ->
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from analysis.bounds import fit_density_law
     >>> n = np.array([8, 16, 32, 64])
     >>> fit = fit_density_law(n, 3.0 * n**2 * 16.0, area=16.0)
     >>> round(fit.constant, 6), round(fit.slope, 6)

@@ -45,6 +45,25 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+__all__ = [
+    "BOUNDARY_NAMES",
+    "DATASET_NAMES",
+    "DEFAULT_BOX",
+    "MOON_CENTRE_A",
+    "MOON_CENTRE_B",
+    "MOON_RADIUS",
+    "RING_RADIUS",
+    "SPIRAL_RATE",
+    "Boundary",
+    "Box",
+    "Dataset",
+    "RegionBuilder",
+    "SignFunction",
+    "get_boundary",
+    "make_dataset",
+    "validate_box",
+]
+
 Box = tuple[float, float, float, float]
 """``(xmin, xmax, ymin, ymax)`` in input units."""
 
@@ -63,7 +82,34 @@ RegionBuilder = Callable[[Box, int], BaseGeometry]
 
 
 def validate_box(box: Box) -> Box:
-    """Return ``box`` as floats; ``ValueError`` unless ``xmin < xmax`` and ``ymin < ymax``."""
+    """Return ``box`` as floats; ``ValueError`` unless ``xmin < xmax`` and ``ymin < ymax``.
+
+    Parameters
+    ----------
+    box : (xmin, xmax, ymin, ymax)
+        Four finite numbers in input units.
+
+    Returns
+    -------
+    tuple of 4 float
+        The same box as Python floats.
+
+    Raises
+    ------
+    ValueError
+        If ``box`` does not have four entries, an entry is not finite, or an interval is empty.
+
+    Examples
+    --------
+    >>> from analysis.data import validate_box
+    >>> validate_box((-2, 2, 0, 1))
+    (-2.0, 2.0, 0.0, 1.0)
+    >>> try:
+    ...     validate_box((1.0, 0.0, -1.0, 1.0))
+    ... except ValueError as err:
+    ...     print(err)
+    box must satisfy xmin < xmax and ymin < ymax, got (1.0, 0.0, -1.0, 1.0)
+    """
     if len(box) != 4:
         raise ValueError(f"box must be (xmin, xmax, ymin, ymax), got {box!r}")
     xmin, xmax, ymin, ymax = (float(v) for v in box)
@@ -260,6 +306,21 @@ class Boundary:
         polygonal approximation of a curved boundary.
     default_resolution : int
         ``resolution`` used by :meth:`positive_region` when none is given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.data import get_boundary
+    >>> line = get_boundary("line")
+    >>> line.formula, line.exact_region
+    ('sign(y - x)', True)
+    >>> points = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])  # shape (3, 2)
+    >>> line.f(points).tolist()  # y - x
+    [1.0, -1.0, 0.0]
+    >>> line.labels(points).tolist()  # f == 0 counts as negative
+    [1, 0, 0]
+    >>> line.positive_region().area  # half of the default box [-2, 2]^2, squared input units
+    8.0
     """
 
     name: str
@@ -294,6 +355,17 @@ class Boundary:
         Polygon or MultiPolygon
             The positive class intersected with the box. For curved boundaries the result is an
             approximation whose error vanishes as ``resolution`` grows.
+
+        Examples
+        --------
+        >>> from analysis.data import get_boundary
+        >>> get_boundary("abs").positive_region().area  # the wedge y > |x| in [-2, 2]^2
+        4.0
+        >>> get_boundary("xor").positive_region((-1, 2, -1, 1)).area  # 2 x 1 + 1 x 1
+        3.0
+        >>> ring = get_boundary("ring")  # a disc of area 8, inscribed polygons approach it
+        >>> round(ring.positive_region(resolution=8).area, 3), round(ring.positive_region().area, 3)
+        (7.203, 8.0)
         """
         box = validate_box(box)
         resolution = self.default_resolution if resolution is None else resolution
@@ -318,7 +390,30 @@ _BOUNDARIES: dict[str, Boundary] = {
 
 
 def get_boundary(name: str) -> Boundary:
-    """Return the :class:`Boundary` called ``name``; ``ValueError`` lists the valid names."""
+    """Return the :class:`Boundary` called ``name``; ``ValueError`` lists the valid names.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`DATASET_NAMES`.
+
+    Returns
+    -------
+    Boundary
+
+    Examples
+    --------
+    >>> from analysis.data import DATASET_NAMES, get_boundary
+    >>> get_boundary("ellipse").formula
+    'sign(1 - x²/4 - y²)'
+    >>> [get_boundary(n).exact_region for n in DATASET_NAMES]
+    [True, True, False, False, False, True, False, False]
+    >>> try:
+    ...     get_boundary("circle")
+    ... except ValueError as err:
+    ...     print(err)
+    unknown dataset 'circle'; valid names: line, abs, ellipse, sine, ring, xor, spirals, moons
+    """
     try:
         return _BOUNDARIES[name]
     except KeyError:
@@ -347,6 +442,17 @@ class Dataset:
         Clean test labels (never flipped), so test accuracy measures the true boundary.
     noise : float
         Label-flip probability applied to the training labels.
+
+    Examples
+    --------
+    >>> from analysis.data import make_dataset
+    >>> data = make_dataset("xor", n_train=100, n_test=20, seed=1)
+    >>> data.X_train.shape, data.X_train.dtype, data.y_train.shape, data.y_train.dtype
+    ((100, 2), dtype('float32'), (100,), dtype('int64'))
+    >>> data.X_test.shape, data.box, data.noise
+    ((20, 2), (-2.0, 2.0, -2.0, 2.0), 0.0)
+    >>> bool((data.y_train == data.boundary.labels(data.X_train)).all())  # no noise
+    True
     """
 
     name: str
@@ -388,6 +494,27 @@ def make_dataset(
     -------
     Dataset
         Labels are computed from the float32 points actually stored.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.data import make_dataset
+    >>> data = make_dataset("ellipse", n_train=200, n_test=50, noise=0.1, seed=0)
+    >>> data.X_train.shape, data.y_train.shape, data.X_test.shape, data.y_test.shape
+    ((200, 2), (200,), (50, 2), (50,))
+    >>> bool(np.all(np.abs(data.X_train) <= 2.0))  # inside the default box [-2, 2]^2
+    True
+    >>> flipped = int((data.y_train != data.boundary.labels(data.X_train)).sum())
+    >>> 0 < flipped < 40  # about noise * n_train = 20 training labels flipped
+    True
+    >>> bool((data.y_test == data.boundary.labels(data.X_test)).all())  # test labels are clean
+    True
+
+    The same seed gives the same points; other noise levels keep the training points:
+
+    >>> again = make_dataset("ellipse", n_train=200, n_test=50, noise=0.0, seed=0)
+    >>> bool((again.X_train == data.X_train).all())
+    True
     """
     boundary = get_boundary(name)
     box = validate_box(box)

@@ -71,6 +71,31 @@ from regions import constructions
 if TYPE_CHECKING:
     from analysis.experiments import RunOptions
 
+__all__ = [
+    "BOUNDARY_BINS",
+    "DATA_BINS",
+    "EXPERIMENT",
+    "INIT_BIAS_STD",
+    "NAME",
+    "SHALLOW_DECOMPOSE_MAX",
+    "STATS_BOX",
+    "Count",
+    "CountJob",
+    "CurveJob",
+    "DepthWidth",
+    "Row",
+    "StatsJob",
+    "construction_figure",
+    "count_net",
+    "describe",
+    "layer_figure",
+    "matched_widths",
+    "n_parameters",
+    "one_layer_count",
+    "region_statistics",
+    "train_config",
+]
+
 NAME = "depth-vs-width"
 INIT_BIAS_STD = 0.5
 SHALLOW_DECOMPOSE_MAX = 300  # one-layer nets wider than this use the arrangement formula
@@ -82,7 +107,28 @@ AREA = (DEFAULT_BOX[1] - DEFAULT_BOX[0]) * (DEFAULT_BOX[3] - DEFAULT_BOX[2])
 
 # --------------------------------------------------------------------------- architectures
 def n_parameters(widths: Sequence[int], n_in: int = 2, n_out: int = 2) -> int:
-    """Weights and biases of a fully connected net ``n_in -> widths... -> n_out``."""
+    """Weights and biases of a fully connected net ``n_in -> widths... -> n_out``.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        Hidden widths.
+    n_in, n_out : int
+        Inputs and logits.
+
+    Returns
+    -------
+    int
+        ``sum((a + 1) * b)`` over consecutive layer sizes ``a -> b``.
+
+    Examples
+    --------
+    >>> from analysis.depth_width import n_parameters
+    >>> n_parameters([10])  # 3 * 10 + 11 * 2
+    52
+    >>> n_parameters([4, 4]), n_parameters([4, 4], n_out=1)
+    (42, 37)
+    """
     sizes = (n_in, *widths, n_out)
     return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
 
@@ -94,6 +140,33 @@ def matched_widths(budget: int, depth: int, n_in: int = 2, n_out: int = 2) -> tu
     step too coarsely for deep nets at small budgets (4 layers at budget 100: 82 or 117
     parameters). Among all such profiles the closest count wins; ties go to the profile with
     fewer wide layers. Every budget >= 100 with depth <= 8 is hit within 5% (tests check it).
+
+    Parameters
+    ----------
+    budget : int
+        Target number of parameters (>= 1).
+    depth : int
+        Hidden layers (>= 1).
+    n_in, n_out : int
+        Inputs and logits.
+
+    Returns
+    -------
+    tuple of int, length ``depth``
+        Hidden widths, non-increasing.
+
+    Examples
+    --------
+    >>> from analysis.depth_width import matched_widths, n_parameters
+    >>> matched_widths(100, 4), n_parameters(matched_widths(100, 4))
+    ((5, 5, 4, 4), 99)
+    >>> for depth in (1, 2, 4, 8):
+    ...     widths = matched_widths(1000, depth)
+    ...     print(depth, widths, n_parameters(widths))
+    1 (200,) 1002
+    2 (29, 28) 985
+    4 (17, 17, 17, 17) 1005
+    8 (12, 11, 11, 11, 11, 11, 11, 11) 995
     """
     if budget < 1 or depth < 1:
         raise ValueError(f"budget and depth must be >= 1, got {budget}, {depth}")
@@ -111,7 +184,24 @@ def matched_widths(budget: int, depth: int, n_in: int = 2, n_out: int = 2) -> tu
 
 
 def describe(widths: Sequence[int]) -> str:
-    """``'4 × 55'`` for constant widths, ``'5-5-4-4'`` otherwise."""
+    """``'4 × 55'`` for constant widths, ``'5-5-4-4'`` otherwise.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        Hidden widths (non-empty).
+
+    Returns
+    -------
+    str
+        A short label for figures and tables.
+
+    Examples
+    --------
+    >>> from analysis.depth_width import describe
+    >>> describe((55, 55, 55, 55)), describe((5, 5, 4, 4)), describe([200])
+    ('4 × 55', '5-5-4-4', '1 × 200')
+    """
     if len(set(widths)) == 1:
         return f"{len(widths)} × {widths[0]}"
     return "-".join(map(str, widths))
@@ -128,12 +218,31 @@ def one_layer_count(weight: np.ndarray, bias: np.ndarray, box: Box = DEFAULT_BOX
     Parameters
     ----------
     weight : ndarray, shape (n, 2)
+        Line normals (a one-hidden-layer net's first weight matrix).
     bias : ndarray, shape (n,)
+        Line offsets.
     box : (xmin, xmax, ymin, ymax)
+        The domain, in input units.
 
     Returns
     -------
     int
+        Number of cells, ``1 + L + I``.
+
+    Examples
+    --------
+    The lines x = 0.5, y = 0.5 and x + y = 0 cross three times in [-2, 2]^2 but do not
+    cross (and x + y = 0 does not enter) in [0, 1]^2; :func:`regions.count` agrees:
+
+    >>> import numpy as np
+    >>> import regions
+    >>> from regions.constructions import line_arrangement
+    >>> from analysis.depth_width import one_layer_count
+    >>> W, b = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -0.5, 0.0])
+    >>> one_layer_count(W, b), regions.count(line_arrangement(W, b), (-2, 2, -2, 2))
+    (7, 7)
+    >>> one_layer_count(W, b, (0, 1, 0, 1)), regions.count(line_arrangement(W, b), (0, 1, 0, 1))
+    (4, 4)
     """
     W, b = np.asarray(weight, np.float64), np.asarray(bias, np.float64)
     x0, x1, y0, y1 = box
@@ -167,6 +276,13 @@ class Count:
         ``'decompose'`` (:func:`regions.decompose`) or ``'arrangement'``
         (:func:`one_layer_count`; linear regions then equal activation regions, as they do
         for lines in general position).
+
+    Examples
+    --------
+    >>> from analysis.depth_width import Count
+    >>> c = Count(by_depth=(1, 4, 9), linear=8, method="decompose")
+    >>> c.by_depth[-1], c.linear  # activation and linear regions of the whole net
+    (9, 8)
     """
 
     by_depth: tuple[int, ...]
@@ -175,7 +291,43 @@ class Count:
 
 
 def count_net(model: MLP, box: Box = DEFAULT_BOX) -> Count:
-    """Exact activation-region counts per depth and linear-region count of ``model``."""
+    """Exact activation-region counts per depth and linear-region count of ``model``.
+
+    One-hidden-layer nets wider than :data:`SHALLOW_DECOMPOSE_MAX` are counted by
+    :func:`one_layer_count`, which assumes lines in general position (biases drawn from a
+    continuous distribution, not zero).
+
+    Parameters
+    ----------
+    model : MLP
+        A ReLU net.
+    box : (xmin, xmax, ymin, ymax)
+        The domain, in input units.
+
+    Returns
+    -------
+    Count
+        Counts on ``box``.
+
+    Examples
+    --------
+    Two hidden units whose breakpoint lines are the axes cut the box into its quadrants:
+
+    >>> import torch
+    >>> from analysis.depth_width import count_net
+    >>> from analysis.models import MLP
+    >>> net = MLP((2,), seed=0)
+    >>> with torch.no_grad():
+    ...     _ = net.blocks[0].linear.weight.copy_(torch.eye(2))
+    >>> count_net(net)
+    Count(by_depth=(1, 4), linear=4, method='decompose')
+
+    A wide one-layer net is counted by the arrangement formula:
+
+    >>> wide = count_net(MLP((400,), seed=0, bias_std=0.5))
+    >>> wide.method, wide.by_depth[0], wide.linear == wide.by_depth[-1]
+    ('arrangement', 1, True)
+    """
     hidden = model.config.hidden
     if len(hidden) == 1 and hidden[0] > SHALLOW_DECOMPOSE_MAX:
         layer = model.blocks[0].linear
@@ -192,7 +344,35 @@ def count_net(model: MLP, box: Box = DEFAULT_BOX) -> Count:
 def train_config(
     hidden: Sequence[int], dataset: str, seed: int, bias_std: float, quick: bool
 ) -> TrainConfig:
-    """Classic training settings (quickened in quick mode) for one net of the experiment."""
+    """Classic training settings (quickened in quick mode) for one net of the experiment.
+
+    Parameters
+    ----------
+    hidden : sequence of int
+        Hidden widths.
+    dataset : str
+        Dataset name.
+    seed : int
+        Seed of initialisation, shuffling and dropout.
+    bias_std : float
+        Std of the initial biases (He-normal weights).
+    quick : bool
+        Apply :func:`analysis.experiments.quicken`.
+
+    Returns
+    -------
+    TrainConfig
+
+    Examples
+    --------
+    >>> from analysis.depth_width import INIT_BIAS_STD, train_config
+    >>> full = train_config((4, 4), "sine", seed=1, bias_std=INIT_BIAS_STD, quick=False)
+    >>> full.model.hidden, full.model.bias_std, full.seed, full.n_train, full.epochs
+    ((4, 4), 0.5, 1, 10000, 100)
+    >>> quick = train_config((4, 4), "sine", seed=1, bias_std=INIT_BIAS_STD, quick=True)
+    >>> quick.n_train, quick.batch_size, quick.epochs  # 1,000 SGD steps
+    (2000, 100, 50)
+    """
     config = TrainConfig(
         dataset=dataset,
         model=MLPConfig(hidden=tuple(hidden), bias_std=bias_std),
@@ -209,6 +389,33 @@ class CountJob(Job):
 
     The initialisation is the one :func:`train_config` would train from (it depends on
     ``seed`` only), so a net's count at initialisation and after training pair up.
+
+    Attributes
+    ----------
+    hidden : tuple of int
+        Hidden widths.
+    seed : int
+        Training (and initialisation) seed.
+    bias_std : float
+        Std of the initial biases.
+    dataset : str or None
+        Dataset to train on; None counts the net at initialisation.
+    quick : bool
+        Quick-mode training.
+
+    Examples
+    --------
+    Three lines (biases N(0, 0.5^2)) at initialisation, no training:
+
+    >>> from analysis.depth_width import CountJob
+    >>> job = CountJob((3,), seed=0, bias_std=0.5)
+    >>> len(job.key())  # the file name of its result in a sweep
+    16
+    >>> result = job.run(cache_dir=None)
+    >>> result["n_parameters"], result["method"], result["test_acc"], result["by_depth"][0]
+    (17, 'decompose', None, 1)
+    >>> result["linear"] <= result["by_depth"][-1] <= 7  # 3 lines cut at most 7 cells
+    True
     """
 
     hidden: tuple[int, ...]
@@ -218,6 +425,15 @@ class CountJob(Job):
     quick: bool = False
 
     def run(self, cache_dir: str | None) -> dict[str, Any]:
+        """Build (or train, through the model cache ``cache_dir``) the net and count it.
+
+        Returns
+        -------
+        dict
+            ``n_parameters`` (int), ``by_depth`` (list of int, per :class:`Count`),
+            ``linear`` (int), ``method`` (str) and ``test_acc`` (float in [0, 1], or None at
+            initialisation).
+        """
         config = train_config(
             self.hidden, self.dataset or "line", self.seed, self.bias_std, self.quick
         )
@@ -244,6 +460,34 @@ class CurveJob(Job):
     :meth:`run` trains with ``train``'s own loop (:func:`analysis.train.run_sgd`) and counts
     after every ``every``-th step; the tests check that the final weights equal ``train``'s
     bit for bit.
+
+    Attributes
+    ----------
+    hidden : tuple of int
+        Hidden widths.
+    dataset : str
+        Dataset trained on.
+    seed : int
+        Training seed.
+    bias_std : float
+        Std of the initial biases.
+    every : int
+        SGD steps between counts.
+    quick : bool
+        Quick-mode training.
+
+    Examples
+    --------
+    A 2-unit net over the 1,000 SGD steps of quick mode, counted every 500 steps:
+
+    >>> from analysis.depth_width import CurveJob
+    >>> result = CurveJob((2,), "line", seed=0, bias_std=0.5, every=500, quick=True).run()
+    >>> result["steps"], len(result["regions"]), len(result["by_depth"][0])
+    ([0, 500, 1000], 3, 2)
+    >>> all(1 <= n <= 4 for n in result["regions"])  # 2 lines: at most 4 cells
+    True
+    >>> sorted(result["state"])  # the final weights, as lists
+    ['blocks.0.linear.bias', 'blocks.0.linear.weight', 'output.bias', 'output.weight']
     """
 
     hidden: tuple[int, ...]
@@ -254,6 +498,15 @@ class CurveJob(Job):
     quick: bool = False
 
     def run(self, cache_dir: str | None = None) -> dict[str, Any]:
+        """Train (never cached; ``cache_dir`` is unused) and count along the way.
+
+        Returns
+        -------
+        dict
+            ``steps`` (list of int: 0, ``every``, ..., and the last step), ``regions``,
+            ``by_depth`` and ``linear`` (one entry per step, as in :class:`Count`) and
+            ``state`` (the final ``state_dict`` as nested lists).
+        """
         config = train_config(self.hidden, self.dataset, self.seed, self.bias_std, self.quick)
         model, steps, by_depth, linear = _train_counting(config, self.every)
         return {
@@ -296,7 +549,33 @@ def _train_counting(
 
 @dataclass(frozen=True)
 class StatsJob(Job):
-    """Region statistics of one trained net on :data:`STATS_BOX` (data box plus a margin)."""
+    """Region statistics of one trained net on :data:`STATS_BOX` (data box plus a margin).
+
+    Attributes
+    ----------
+    hidden : tuple of int
+        Hidden widths.
+    dataset : str
+        Dataset trained on.
+    seed : int
+        Training seed.
+    bias_std : float
+        Std of the initial biases.
+    quick : bool
+        Quick-mode training.
+
+    Examples
+    --------
+    >>> from analysis.depth_width import StatsJob
+    >>> job = StatsJob((2,), "line", seed=0, bias_std=0.5, quick=True)
+    >>> job.version, job.to_dict()
+    (2, {'hidden': [2], 'dataset': 'line', 'seed': 0, 'bias_std': 0.5, 'quick': True})
+    >>> stats = job.run(cache_dir=None)  # trains 1,000 quick SGD steps, nothing cached
+    >>> stats["n_regions"] == len(stats["areas"]) == len(stats["vertices"])
+    True
+    >>> round(sum(stats["areas"]), 9)  # the regions tile [-4, 4]^2
+    64.0
+    """
 
     version = 2  # 2: boundary densities measured inside the data box only
 
@@ -307,6 +586,8 @@ class StatsJob(Job):
     quick: bool = False
 
     def run(self, cache_dir: str | None) -> dict[str, Any]:
+        """Train (through the model cache ``cache_dir``) and measure; see
+        :func:`region_statistics`."""
         config = train_config(self.hidden, self.dataset, self.seed, self.bias_std, self.quick)
         model = train(config, cache_dir=cache_dir, progress=False).model
         return region_statistics(regions.decompose(model, domain=STATS_BOX), config)
@@ -330,6 +611,47 @@ def region_statistics(part: regions.Partition, config: TrainConfig) -> dict[str,
     median distance from a region to its nearest training point. Inside the data box every
     point is within about 0.05 of a training point (10,000 uniform samples on 16 square
     units), so "near the data" means the data box and "far" means the margin around it.
+
+    Parameters
+    ----------
+    part : regions.Partition
+        Exact partition of :data:`STATS_BOX` of a two-logit net.
+    config : TrainConfig
+        The net's training configuration (for the training points).
+
+    Returns
+    -------
+    dict
+        ``n_regions`` (int); ``areas`` (R floats, squared input units); ``vertices`` (R
+        ints); ``boundary_length`` (input units); ``boundary_density`` (one per band of
+        :data:`BOUNDARY_BINS`, regions per unit area, None for an empty band);
+        ``train_distance_median`` (input units); ``density_data_box``; ``density_outside``
+        (one per band of :data:`DATA_BINS`).
+
+    Examples
+    --------
+    A net set by hand to ``logit_1 - logit_0 = relu(x) + relu(y) - 0.5``: four quadrants
+    of area 16, each placed by its interior point (+-2, +-2), on the data box's corners:
+
+    >>> import regions
+    >>> import torch
+    >>> from analysis.depth_width import STATS_BOX, region_statistics, train_config
+    >>> from analysis.models import MLP
+    >>> net = MLP((2,), seed=0)
+    >>> with torch.no_grad():
+    ...     _ = net.blocks[0].linear.weight.copy_(torch.eye(2))
+    ...     _ = net.output.weight.copy_(torch.tensor([[0.0, 0.0], [1.0, 1.0]]))
+    ...     _ = net.output.bias.copy_(torch.tensor([0.0, -0.5]))
+    >>> config = train_config((2,), "line", 0, 0.5, quick=True)
+    >>> st = region_statistics(regions.decompose(net, STATS_BOX), config)
+    >>> st["n_regions"], st["areas"], st["vertices"]
+    (4, [16.0, 16.0, 16.0, 16.0], [4, 4, 4, 4])
+    >>> round(st["boundary_length"], 4)  # 4 + sqrt(0.5) + 4
+    8.7071
+    >>> st["density_data_box"], st["density_outside"]  # 4 regions on 16 square units
+    (0.25, [0.0, 0.0, 0.0])
+    >>> st["boundary_density"][:-1]  # every interior point is > 0.8 from the boundary
+    [0.0, 0.0, 0.0, 0.0, 0.0]
     """
     points = part.points
     half = DEFAULT_BOX[1]
@@ -399,6 +721,29 @@ class DepthWidth:
         Std of the initial biases (see the module docstring).
     quick_changes : dict
         Field overrides applied in quick mode (empty: use the fields as they are).
+
+    Examples
+    --------
+    >>> from analysis.depth_width import EXPERIMENT, DepthWidth, n_parameters
+    >>> from analysis.experiments import EXPERIMENTS
+    >>> EXPERIMENTS["depth-vs-width"] is EXPERIMENT
+    True
+    >>> setup = DepthWidth()
+    >>> [w for b, d, w in setup.budget_nets() if b == 100]  # depths 1, 2, 4, 8
+    [(20,), (8, 7), (5, 5, 4, 4), (3, 3, 3, 3, 3, 3, 3, 3)]
+    >>> setup.focus_widths(), n_parameters(setup.focus_widths())
+    ((17, 17, 17, 17), 1005)
+    >>> len(setup.init_jobs((4, 4))), setup.sweep_nets()[:2]
+    (5, [('depth', (16,)), ('depth', (16, 16))])
+    >>> len(setup.curve_jobs(quick=False))  # 4 depths on 4 datasets
+    16
+
+    A smaller study: fields are plain values, so :func:`dataclasses.replace` makes one.
+
+    >>> from dataclasses import replace
+    >>> small = replace(setup, budgets=(100,), depths=(1, 2), seeds=2)
+    >>> [job.hidden for _, _, w in small.budget_nets() for job in small.init_jobs(w)]
+    [(20,), (20,), (8, 7), (8, 7)]
     """
 
     budgets: tuple[int, ...] = (100, 300, 1_000, 3_000, 10_000)
@@ -430,6 +775,7 @@ class DepthWidth:
 
     # ------------------------------------------------------------------------ the jobs
     def init_jobs(self, hidden: Sequence[int]) -> list[CountJob]:
+        """One count at initialisation of ``hidden`` per seed ``0..seeds - 1``."""
         return [CountJob(tuple(hidden), s, self.bias_std) for s in range(self.seeds)]
 
     def budget_nets(self) -> list[tuple[int, int, tuple[int, ...]]]:
@@ -443,6 +789,7 @@ class DepthWidth:
         return [("depth", (width,) * d) for d in depths] + [("width", (w,) * depth) for w in widths]
 
     def curve_jobs(self, quick: bool) -> list[CurveJob]:
+        """Counts during training: each depth of ``curve_depths`` on each dataset."""
         return [
             CurveJob(
                 matched_widths(self.curve_budget, d), ds, 0, self.bias_std, self.curve_every, quick
@@ -452,10 +799,12 @@ class DepthWidth:
         ]
 
     def focus_widths(self) -> tuple[int, ...]:
+        """Hidden widths of the focus net (``focus``: budget, depth)."""
         return matched_widths(*self.focus)
 
     # ----------------------------------------------------------------------- running
     def __call__(self, options: RunOptions) -> ExperimentReport:
+        """Run the sweeps (resuming from their result files), draw and report."""
         run = replace(self, quick_changes={}, **self.quick_changes) if options.quick else self
         return run._report(options)
 
@@ -591,6 +940,15 @@ class Row:
         Bounds on the whole plane for the architecture (None where not applicable).
     per_layer : str
         Activation regions after each hidden layer, ``'1/a/b/...'``.
+
+    Examples
+    --------
+    >>> from analysis.depth_width import Row, describe, n_parameters
+    >>> widths = (5, 5, 4, 4)
+    >>> row = Row("budget 100", describe(widths), n_parameters(widths), sum(widths), "init",
+    ...           "regions", 41.2, 6.5, 5, None, 11.0, "1/9/20/33/41")
+    >>> row.architecture, row.n_parameters, row.per_layer.split("/")[-1]
+    ('5-5-4-4', 99, '41')
     """
 
     part: str
@@ -1070,7 +1428,48 @@ def _depth_style(depth: int) -> tuple[str, str]:
 
 # ------------------------------------------------------------------ figure 4: layer by layer
 def layer_figure(setup: DepthWidth, options: RunOptions, mode: str) -> Figure:
-    """Partition after each hidden layer of the focus net trained on every dataset."""
+    """Partition after each hidden layer of the focus net trained on every dataset.
+
+    Parameters
+    ----------
+    setup : DepthWidth
+        Its ``focus`` net, ``datasets`` and ``bias_std``.
+    options : RunOptions
+        ``quick`` and ``cache_dir`` (the nets are trained or loaded from the cache).
+    mode : str
+        Appended to the title.
+
+    Returns
+    -------
+    Figure
+        One row per dataset, one column per hidden layer ``k``: the boundaries drawn by
+        layers ``1..k`` on [-2, 2]^2, annotated with the count after layer ``k``.
+
+    Examples
+    --------
+    A 2 x 3 focus net on one dataset (trained in quick mode into a temporary cache):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis.depth_width import DepthWidth, count_net, layer_figure, train_config
+    >>> from analysis.experiments import RunOptions
+    >>> from analysis.train import train
+    >>> setup = DepthWidth(focus=(30, 2), datasets=("line",))
+    >>> setup.focus_widths()
+    (3, 3)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     options = RunOptions(Path(tmp), Path(tmp), quick=True, progress=False)
+    ...     fig = layer_figure(setup, options, " (example)")
+    ...     config = train_config((3, 3), "line", 0, setup.bias_std, quick=True)
+    ...     count = count_net(train(config, cache_dir=tmp, progress=False).model)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['after layer 1', 'after layer 2']
+    >>> n = count.by_depth
+    >>> fig.axes[1].texts[0].get_text() == f"{n[2]} regions (+{n[2] - n[1]})"
+    True
+    >>> fig.get_suptitle().splitlines()[1]
+    '2 × 3 trained nets (example)'
+    """
     widths = setup.focus_widths()
     depth = len(widths)
     with style.style():
@@ -1152,7 +1551,34 @@ def _constructions() -> list[tuple[str, Any, int, str]]:
 
 
 def construction_figure(mode: str) -> Figure:
-    """Sawtooth, 2D sawtooth and folding nets with exact counts next to their formulas."""
+    """Sawtooth, 2D sawtooth and folding nets with exact counts next to their formulas.
+
+    Parameters
+    ----------
+    mode : str
+        Appended to the title.
+
+    Returns
+    -------
+    Figure
+        One row per construction, one panel per depth: the exact regions on [0, 1]^2,
+        titled with the exact count and the closed-form one.
+
+    Examples
+    --------
+    >>> from analysis.depth_width import construction_figure
+    >>> fig = construction_figure("")
+    >>> len(fig.axes)  # 3 rows x 4 columns (two unused)
+    12
+    >>> for ax in fig.axes[:4]:
+    ...     print(ax.get_title().splitlines())
+    ['sawtooth L=1', '2 regions; 2^1 = 2']
+    ['sawtooth L=2', '4 regions; 2^2 = 4']
+    ['sawtooth L=3', '8 regions; 2^3 = 8']
+    ['sawtooth L=4', '16 regions; 2^4 = 16']
+    >>> fig.axes[6].get_title().splitlines()[1]  # 2D sawtooth, L = 3
+    '64 regions; 4^3 = 64'
+    """
     items = _constructions()
     rows = [
         [i for i in items if i[0].startswith(p)] for p in ("sawtooth", "2D sawtooth", "folding")

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+__all__ = ["ACTIVATIONS", "INITS", "MLP", "HiddenBlock", "MLPConfig", "predict_proba"]
+
 ACTIVATIONS: tuple[str, ...] = ("relu", "leaky_relu", "sigmoid", "tanh", "elu", "swish")
 INITS: tuple[str, ...] = ("he", "xavier", "default")
 
@@ -31,7 +33,26 @@ class MLPConfig:
     """Everything needed to rebuild an :class:`MLP`; see :class:`MLP` for the meaning of fields.
 
     ``hidden`` and ``residual`` are normalised to tuples and float fields to floats, so configs
-    built from lists or ints compare, hash and serialise equal to canonical ones.
+    built from lists or ints compare, hash and serialise equal to canonical ones. Invalid
+    values raise ``ValueError`` at construction.
+
+    Examples
+    --------
+    >>> from analysis.models import MLP, MLPConfig
+    >>> config = MLPConfig(hidden=[4, 4], residual=[0, 1], keep_prob=1)
+    >>> config.hidden, config.residual, config.keep_prob
+    ((4, 4), (False, True), 1.0)
+    >>> config == MLPConfig(hidden=(4, 4), residual=(False, True))
+    True
+    >>> MLPConfig.from_dict(config.to_dict()) == config
+    True
+    >>> MLP.from_config(config).config == config
+    True
+    >>> try:
+    ...     MLPConfig(hidden=(4, 3), residual=(False, True))
+    ... except ValueError as err:
+    ...     print(err)
+    residual skip on hidden layer 1 needs equal widths, got 4 -> 3
     """
 
     hidden: tuple[int, ...] = (10, 10, 10, 10)
@@ -96,6 +117,13 @@ class MLPConfig:
 
         ``bias_std`` is left out when 0 (its default), so configs, and the training cache keys
         hashed from them, are the same as before the field existed.
+
+        Examples
+        --------
+        >>> from analysis.models import MLPConfig
+        >>> d = MLPConfig(hidden=(3,), seed=1).to_dict()
+        >>> d["hidden"], d["seed"], "bias_std" in d
+        ([3], 1, False)
         """
         d = asdict(self)
         d["hidden"] = list(self.hidden)
@@ -125,7 +153,46 @@ class HiddenBlock(nn.Module):
     """``dropout(act(bn(linear(x)) [+ x]))``; absent parts are ``None`` and skipped.
 
     The ``is None`` / ``residual`` tests depend only on construction-time constants, so they do
-    not hinder ``torch.fx`` tracing.
+    not hinder ``torch.fx`` tracing. Maps ``(N, n_in)`` to ``(N, n_out)``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input and output widths; equal when ``residual``.
+    activation : nn.Module
+        The activation module, applied after the (optional) batch norm and skip.
+    batch_norm : bool
+        Insert ``nn.BatchNorm1d(n_out)`` after the linear map.
+    residual : bool
+        Add the block's input before the activation.
+    keep_prob : float
+        Dropout keep probability in (0, 1]; no dropout module when 1.
+    bn_momentum, bn_eps : float
+        Batch-norm momentum and variance epsilon.
+
+    Attributes
+    ----------
+    linear : nn.Linear
+        Left uninitialised (``nn.utils.skip_init``): :meth:`MLP.reset_parameters` sets it.
+    bn : nn.BatchNorm1d or None
+    act : nn.Module
+    dropout : nn.Dropout or None
+    residual : bool
+
+    Examples
+    --------
+    >>> import torch
+    >>> from analysis.models import HiddenBlock
+    >>> block = HiddenBlock(3, 3, torch.nn.ReLU(), batch_norm=True, residual=True,
+    ...                     keep_prob=0.5, bn_momentum=0.05, bn_eps=1e-4)
+    >>> [name for name, _ in block.named_children()]
+    ['linear', 'bn', 'act', 'dropout']
+    >>> with torch.no_grad():  # a zero linear map: only the skip feeds the ReLU
+    ...     _ = block.linear.weight.zero_()
+    ...     _ = block.linear.bias.zero_()
+    ...     y = block.eval()(torch.tensor([[1.0, -2.0, 3.0]]))  # eval: no dropout
+    >>> y.shape, y.tolist()
+    (torch.Size([1, 3]), [[1.0, 0.0, 3.0]])
     """
 
     def __init__(
@@ -207,6 +274,21 @@ class MLP(nn.Module):
         The constructor arguments.
     blocks : nn.ModuleList of HiddenBlock
     output : nn.Linear
+
+    Examples
+    --------
+    >>> import torch
+    >>> from analysis.models import MLP
+    >>> net = MLP(hidden=(8, 8), seed=0)
+    >>> net(torch.zeros(5, 2)).shape  # (N, n_inputs) -> (N, n_outputs) logits
+    torch.Size([5, 2])
+    >>> [tuple(layer.weight.shape) for layer in net.linears()]
+    [(8, 2), (8, 8), (2, 8)]
+    >>> net.n_parameters  # (2 * 8 + 8) + (8 * 8 + 8) + (8 * 2 + 2)
+    114
+    >>> again = MLP(hidden=(8, 8), seed=0)  # same seed, same weights
+    >>> all(torch.equal(a, b) for a, b in zip(net.parameters(), again.parameters()))
+    True
     """
 
     def __init__(
@@ -336,6 +418,25 @@ def predict_proba(
     -----
     The model runs in eval mode (no dropout, batch-norm running statistics) under
     ``torch.no_grad``; each submodule's train/eval flag is restored afterwards.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from analysis.models import predict_proba
+    >>> net = torch.nn.Linear(2, 2)  # logits (0, y - x): P(class 1) = sigmoid(y - x)
+    >>> with torch.no_grad():
+    ...     _ = net.weight.copy_(torch.tensor([[0.0, 0.0], [-1.0, 1.0]]))
+    ...     _ = net.bias.zero_()
+    >>> p = predict_proba(net, np.array([[0.0, 0.0], [0.0, 2.0], [2.0, 0.0]]))
+    >>> p.shape, p.dtype
+    ((3,), dtype('float64'))
+    >>> p.round(4).tolist()
+    [0.5, 0.8808, 0.1192]
+    >>> from analysis.models import MLP
+    >>> net = MLP(hidden=(4,), seed=0).train()
+    >>> predict_proba(net, np.zeros((2, 2))).tolist(), net.training  # zero biases: P = 0.5
+    ([0.5, 0.5], True)
     """
     modes = [(m, m.training) for m in model.modules()]
     param = next(model.parameters())

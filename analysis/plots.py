@@ -38,6 +38,24 @@ if TYPE_CHECKING:
     from analysis.data import Boundary, Box
     from regions import Partition
 
+__all__ = [
+    "Panel",
+    "annotate",
+    "draw_decision_boundary",
+    "draw_positive_region",
+    "draw_probability",
+    "draw_region_boundaries",
+    "draw_regions",
+    "draw_surface_3d",
+    "draw_true_boundary",
+    "draw_truth",
+    "heatmap_grid",
+    "region_colors",
+    "region_grid",
+    "surface_grid",
+    "true_boundary_lines",
+]
+
 PANEL_INCHES = 1.6  # side of one 2D panel
 SURFACE_INCHES = 1.9  # side of one 3D panel (3D axes need room for their own labels)
 SURFACE_SAMPLES = 60  # rows and columns of the 3D mesh: smooth enough, light in a PDF
@@ -64,6 +82,18 @@ class Panel:
         The exact partition, or None for nets that are not piecewise linear.
     annotation : str
         Text written in the panel's corner (test accuracy, region count, ...).
+
+    Examples
+    --------
+    >>> import regions
+    >>> from analysis.models import MLP
+    >>> from analysis.plots import Panel
+    >>> from analysis.surfaces import probability_grid
+    >>> net = MLP((2,), seed=0)
+    >>> box = (-1.0, 1.0, -1.0, 1.0)
+    >>> panel = Panel(probability_grid(net, box, 5), regions.decompose(net, box), "4 regions")
+    >>> panel.surface.P.shape, len(panel.partition), panel.surface.box
+    ((5, 5), 4, (-1.0, 1.0, -1.0, 1.0))
     """
 
     surface: Surface
@@ -106,12 +136,68 @@ def _image(ax: Axes, values: np.ndarray, surface: Surface) -> AxesImage:
 
 
 def draw_probability(ax: Axes, surface: Surface) -> AxesImage:
-    """Heat map (zorder -3) of P(class 1) over the surface's box, colours fixed to [0, 1]."""
+    """Heat map (zorder -3) of P(class 1) over the surface's box, colours fixed to [0, 1].
+
+    Parameters
+    ----------
+    ax : Axes
+        A 2D axes; its limits are set to the box and its aspect to equal.
+    surface : Surface
+        P(class 1), shape (res, res), sampled over the box (input units).
+
+    Returns
+    -------
+    AxesImage
+        One pixel per grid point, centred on it.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from analysis.models import MLP
+    >>> from analysis.plots import draw_probability
+    >>> from analysis.surfaces import probability_grid
+    >>> surface = probability_grid(MLP((2,), seed=0), (-1.0, 1.0, -1.0, 1.0), 5)
+    >>> ax = Figure().subplots()
+    >>> image = draw_probability(ax, surface)
+    >>> image.get_array().shape, image.get_clim(), ax.get_xlim() == (-1, 1)
+    ((5, 5), (0.0, 1.0), True)
+    >>> [float(e) for e in image.get_extent()]  # half a cell (0.25) past the outer points
+    [-1.25, 1.25, -1.25, 1.25]
+    """
     return _image(ax, surface.P, surface)
 
 
 def draw_truth(ax: Axes, boundary: Boundary, surface: Surface) -> AxesImage:
-    """The true labels on ``surface``'s grid, coloured as P = 0 or 1 on the same scale."""
+    """The true labels on ``surface``'s grid, coloured as P = 0 or 1 on the same scale.
+
+    Parameters
+    ----------
+    ax : Axes
+        A 2D axes; limits set to the surface's box.
+    boundary : Boundary
+        The true boundary that labels the grid points.
+    surface : Surface
+        Only its grid (``xs``, ``ys``, shape (res,)) is used.
+
+    Returns
+    -------
+    AxesImage
+        Labels 0.0 or 1.0, shape (res, res), rows following y.
+
+    Examples
+    --------
+    Class 1 above the diagonal (``sign(y - x)``), on a 3 x 3 grid of [-1, 1]^2:
+
+    >>> from matplotlib.figure import Figure
+    >>> from analysis.data import get_boundary
+    >>> from analysis.models import MLP
+    >>> from analysis.plots import draw_truth
+    >>> from analysis.surfaces import probability_grid
+    >>> surface = probability_grid(MLP((2,), seed=0), (-1.0, 1.0, -1.0, 1.0), 3)
+    >>> image = draw_truth(Figure().subplots(), get_boundary("line"), surface)
+    >>> image.get_array().tolist()  # rows y = -1, 0, 1; columns x = -1, 0, 1
+    [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 1.0, 0.0]]
+    """
     labels = boundary.labels(surface.points).reshape(surface.P.shape)
     return _image(ax, labels.astype(np.float64), surface)
 
@@ -122,6 +208,29 @@ def true_boundary_lines(boundary: Boundary, box: Box) -> tuple[np.ndarray, ...]:
 
     Traced by marching squares on a ``TRUTH_RESOLUTION``-point grid per axis (error far
     below a line width) and cached, as every panel of a row draws the same curve.
+
+    Parameters
+    ----------
+    boundary : Boundary
+        The true boundary.
+    box : (xmin, xmax, ymin, ymax)
+        A hashable tuple, in input units.
+
+    Returns
+    -------
+    tuple of ndarray, each shape (k, 2)
+        Polylines in input units.
+
+    Examples
+    --------
+    >>> from analysis.data import get_boundary
+    >>> from analysis.plots import true_boundary_lines
+    >>> (diagonal,) = true_boundary_lines(get_boundary("line"), (-1.0, 1.0, -1.0, 1.0))
+    >>> diagonal[[0, -1]].tolist()
+    [[-1.0, -1.0], [1.0, 1.0]]
+    >>> (ellipse,) = true_boundary_lines(get_boundary("ellipse"), (-2.5, 2.5, -2.5, 2.5))
+    >>> abs(ellipse).max(axis=0).round(3).tolist()  # semi-axes 2 and 1
+    [2.0, 1.0]
     """
     xs = np.linspace(box[0], box[1], TRUTH_RESOLUTION)
     ys = np.linspace(box[2], box[3], TRUTH_RESOLUTION)
@@ -131,7 +240,34 @@ def true_boundary_lines(boundary: Boundary, box: Box) -> tuple[np.ndarray, ...]:
 
 
 def draw_true_boundary(ax: Axes, boundary: Boundary, box: Box) -> LineCollection:
-    """Dashed line (zorder 5) along the true boundary ``f = 0`` inside ``box``."""
+    """Dashed line (zorder 5) along the true boundary ``f = 0`` inside ``box``.
+
+    Parameters
+    ----------
+    ax : Axes
+        A 2D axes.
+    boundary : Boundary
+        The true boundary.
+    box : (xmin, xmax, ymin, ymax)
+        Input units; a tuple (the traced lines are cached per box).
+
+    Returns
+    -------
+    LineCollection
+        One polyline per piece of :func:`true_boundary_lines`.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from analysis.data import get_boundary
+    >>> from analysis.plots import draw_true_boundary
+    >>> ax = Figure().subplots()
+    >>> lines = draw_true_boundary(ax, get_boundary("abs"), (-1.0, 1.0, -1.0, 1.0))
+    >>> len(lines.get_segments()), lines.get_linestyle()[0][1] is not None  # one dashed V
+    (1, True)
+    >>> lines.get_segments()[0][[0, -1]].round(6).tolist()  # its two upper ends
+    [[-1.0, 1.0], [1.0, 1.0]]
+    """
     lines = LineCollection(
         true_boundary_lines(boundary, box),
         colors=style.TRUE_BOUNDARY_COLOR,
@@ -152,7 +288,33 @@ def _edge_width(n_regions: int, widest: float) -> float:
 
 
 def draw_region_boundaries(ax: Axes, partition: Partition) -> LineCollection:
-    """Thin lines (zorder -1) on every edge between two exact linear regions, domain left out."""
+    """Thin lines (zorder -1) on every edge between two exact linear regions, domain left out.
+
+    Parameters
+    ----------
+    ax : Axes
+        A 2D axes.
+    partition : regions.Partition
+        The exact partition; its :meth:`~regions.Partition.boundaries` segments (E, 2, 2),
+        in input units, are drawn, thinner in dense partitions.
+
+    Returns
+    -------
+    LineCollection
+        One segment per interior edge.
+
+    Examples
+    --------
+    >>> import regions
+    >>> from matplotlib.figure import Figure
+    >>> from analysis.models import MLP
+    >>> net = MLP((2,), seed=0)  # zero biases: two breakpoint lines through the origin
+    >>> part = regions.decompose(net, (-1, 1, -1, 1))  # so four regions
+    >>> from analysis.plots import draw_region_boundaries
+    >>> lines = draw_region_boundaries(Figure().subplots(), part)
+    >>> len(lines.get_segments())  # each line is cut in two at the origin
+    4
+    """
     lines = LineCollection(
         partition.boundaries().segments,
         colors=style.REGION_EDGE_COLOR,
@@ -165,7 +327,44 @@ def draw_region_boundaries(ax: Axes, partition: Partition) -> LineCollection:
 
 
 def draw_decision_boundary(ax: Axes, partition: Partition) -> LineCollection:
-    """The exact decision boundary (logit difference = 0) as a thick line (zorder 4)."""
+    """The exact decision boundary (logit difference = 0) as a thick line (zorder 4).
+
+    Parameters
+    ----------
+    ax : Axes
+        A 2D axes.
+    partition : regions.Partition
+        The exact partition of a two-logit net; its decision-boundary segments (E, 2, 2),
+        in input units, are drawn.
+
+    Returns
+    -------
+    LineCollection
+        One segment per piece of the boundary (empty when the class never changes).
+
+    Examples
+    --------
+    A net set by hand to ``logit_1 - logit_0 = relu(x) + relu(y) - 0.5``: its boundary runs
+    from (-1, 0.5) to (0, 0.5), (0.5, 0) and (0.5, -1):
+
+    >>> import numpy as np
+    >>> import regions
+    >>> import torch
+    >>> from matplotlib.figure import Figure
+    >>> from analysis.models import MLP
+    >>> from analysis.plots import draw_decision_boundary
+    >>> net = MLP((2,), seed=0)
+    >>> with torch.no_grad():
+    ...     _ = net.blocks[0].linear.weight.copy_(torch.eye(2))
+    ...     _ = net.output.weight.copy_(torch.tensor([[0.0, 0.0], [1.0, 1.0]]))
+    ...     _ = net.output.bias.copy_(torch.tensor([0.0, -0.5]))
+    >>> part = regions.decompose(net, (-1, 1, -1, 1))
+    >>> lines = draw_decision_boundary(Figure().subplots(), part)
+    >>> segments = np.array(lines.get_segments())  # (E, 2, 2)
+    >>> lengths = np.linalg.norm(segments[:, 1] - segments[:, 0], axis=1)
+    >>> len(segments), round(float(lengths.sum()), 4)  # 1 + sqrt(0.5) + 1
+    (3, 2.7071)
+    """
     segments = np.asarray(partition.decision_boundary().segments)
     lines = LineCollection(
         segments,
@@ -200,6 +399,25 @@ def region_colors(n_regions: int, pairs: np.ndarray, n_colors: int) -> np.ndarra
     -------
     ndarray, shape (R,), int64
         A palette index per region.
+
+    Examples
+    --------
+    Three regions in a row: the middle one (most neighbours) is coloured first:
+
+    >>> import numpy as np
+    >>> from analysis.plots import region_colors
+    >>> region_colors(3, np.array([[0, 1], [1, 2]]), n_colors=3).tolist()
+    [1, 0, 2]
+
+    The four quadrants of two crossing lines:
+
+    >>> import regions
+    >>> from analysis.models import MLP
+    >>> part = regions.decompose(MLP((2,), seed=0), (-1, 1, -1, 1))
+    >>> pairs = part.adjacency().pairs
+    >>> colors = region_colors(len(part), pairs, n_colors=8)
+    >>> len(pairs), all(colors[a] != colors[b] for a, b in pairs)
+    (4, True)
     """
     neighbours: list[list[int]] = [[] for _ in range(n_regions)]
     for a, b in np.asarray(pairs, dtype=np.int64).reshape(-1, 2).tolist():
@@ -218,7 +436,33 @@ def region_colors(n_regions: int, pairs: np.ndarray, n_colors: int) -> np.ndarra
 
 
 def draw_regions(ax: Axes, partition: Partition) -> PolyCollection:
-    """Fill every exact linear region (zorder -2), neighbours in different colours."""
+    """Fill every exact linear region (zorder -2), neighbours in different colours.
+
+    Parameters
+    ----------
+    ax : Axes
+        A 2D axes.
+    partition : regions.Partition
+        The exact partition; each region's polygon (k, 2), in input units, is filled with a
+        colour of :data:`analysis.style.REGION_PALETTE` chosen by :func:`region_colors`.
+
+    Returns
+    -------
+    PolyCollection
+        One polygon per region.
+
+    Examples
+    --------
+    >>> import regions
+    >>> from matplotlib.figure import Figure
+    >>> from analysis.models import MLP
+    >>> net = MLP((2,), seed=0)  # zero biases: two breakpoint lines through the origin
+    >>> part = regions.decompose(net, (-1, 1, -1, 1))  # so four regions
+    >>> from analysis.plots import draw_regions
+    >>> polys = draw_regions(Figure().subplots(), part)
+    >>> len(polys.get_paths()), len({tuple(c) for c in polys.get_facecolor()}) >= 2
+    (4, True)
+    """
     palette = style.REGION_PALETTE
     colors = region_colors(len(partition), partition.adjacency().pairs, len(palette))
     polys = PolyCollection(
@@ -233,7 +477,35 @@ def draw_regions(ax: Axes, partition: Partition) -> PolyCollection:
 
 
 def draw_positive_region(ax: Axes, boundary: Boundary, box: Box) -> PolyCollection:
-    """Fill the true positive region of ``boundary`` inside ``box`` (ground-truth panels)."""
+    """Fill the true positive region of ``boundary`` inside ``box`` (ground-truth panels).
+
+    Parameters
+    ----------
+    ax : Axes
+        A 2D axes; limits set to ``box``.
+    boundary : Boundary
+        The true boundary; its :meth:`~analysis.data.Boundary.positive_region` is filled.
+    box : (xmin, xmax, ymin, ymax)
+        Input units.
+
+    Returns
+    -------
+    PolyCollection
+        One polygon per connected piece of class 1 (exterior rings only).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from analysis.data import get_boundary
+    >>> from analysis.plots import draw_positive_region
+    >>> ax = Figure().subplots()
+    >>> polys = draw_positive_region(ax, get_boundary("line"), (-1.0, 1.0, -1.0, 1.0))
+    >>> len(polys.get_paths()), ax.get_xlim() == (-1, 1)  # the triangle above the diagonal
+    (1, True)
+    >>> xor = draw_positive_region(ax, get_boundary("xor"), (-1.0, 1.0, -1.0, 1.0))
+    >>> len(xor.get_paths())  # two opposite quadrants
+    2
+    """
     region = boundary.positive_region(box)
     rings = [np.asarray(g.exterior.coords) for g in getattr(region, "geoms", [region])]
     polys = PolyCollection(
@@ -245,7 +517,29 @@ def draw_positive_region(ax: Axes, boundary: Boundary, box: Box) -> PolyCollecti
 
 
 def annotate(ax: Axes, text: str) -> None:
-    """Write ``text`` in the lower-left corner of a 2D panel, on a translucent white box."""
+    """Write ``text`` in the lower-left corner of a 2D panel, on a translucent white box.
+
+    Parameters
+    ----------
+    ax : Axes
+        A 2D axes.
+    text : str
+        May hold several lines.
+
+    Returns
+    -------
+    None
+        The text is added to ``ax.texts``, placed in axes coordinates (0.03, 0.03).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from analysis.plots import annotate
+    >>> ax = Figure().subplots()
+    >>> annotate(ax, "12 regions, test acc 98.0%")
+    >>> ax.texts[0].get_text(), ax.texts[0].get_position()
+    ('12 regions, test acc 98.0%', (0.03, 0.03))
+    """
     ax.text(
         0.03,
         0.03,
@@ -277,6 +571,26 @@ def draw_surface_3d(
     truth
         Draw the true labels (a 0/1 step) instead of ``surface.P``; each facet then takes
         the colour of one corner so the step's walls are solid, not striped.
+
+    Returns
+    -------
+    Poly3DCollection
+        The surface (x, y in input units, z = P in [0, 1]).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from analysis.data import get_boundary
+    >>> from analysis.models import MLP
+    >>> from analysis.plots import draw_surface_3d
+    >>> from analysis.surfaces import probability_grid
+    >>> surface = probability_grid(MLP((2,), seed=0), (-1.0, 1.0, -1.0, 1.0), 5)
+    >>> ax = Figure().add_subplot(projection="3d", computed_zorder=False)
+    >>> artist = draw_surface_3d(ax, surface, get_boundary("line"))
+    >>> type(artist).__name__, ax.get_zlim() == (0, 1), ax.get_zlabel()
+    ('Poly3DCollection', True, 'P')
+    >>> ax.get_xticks().tolist()  # inner ticks only
+    [-0.5, 0.0, 0.5]
     """
     X, Y = np.meshgrid(surface.xs, surface.ys)
     if truth:
@@ -389,6 +703,34 @@ def heatmap_grid(
         One label per setting (column after the ground truth).
     panels
         ``panels[i][j]``: the net trained on ``boundaries[i]`` with setting ``j``.
+
+    Returns
+    -------
+    Figure
+        ``len(boundaries)`` x ``(len(column_labels) + 1)`` panels and a colour bar.
+
+    Examples
+    --------
+    One row (``line``), an exact panel and one without a partition:
+
+    >>> import regions
+    >>> from analysis.data import get_boundary
+    >>> from analysis.models import MLP
+    >>> from analysis.plots import Panel
+    >>> from analysis.surfaces import probability_grid
+    >>> box = (-1.0, 1.0, -1.0, 1.0)
+    >>> net = MLP((2,), seed=0)
+    >>> exact = Panel(probability_grid(net, box, 5), regions.decompose(net, box), "4 regions")
+    >>> smooth = Panel(probability_grid(MLP((2,), "tanh", seed=0), box, 5), None, "tanh")
+    >>> from analysis.plots import heatmap_grid
+    >>> fig = heatmap_grid("P(class 1)", [get_boundary("line")], ["relu", "tanh"],
+    ...                    [[exact, smooth]])
+    >>> [ax.get_title() for ax in fig.axes]  # three panels, then the colour bar
+    ['ground truth', 'relu', 'tanh', '']
+    >>> fig.axes[0].get_ylabel().splitlines()[0], fig.get_suptitle()
+    ('line: sign(y - x)', 'P(class 1)')
+    >>> len(fig.axes[1].collections)  # region edges, decision boundary, true boundary
+    3
     """
     with style.style():
         fig, axes = _grid_2d(title, boundaries, column_labels)
@@ -420,6 +762,31 @@ def region_grid(
 
     Same layout and arguments as :func:`heatmap_grid`; nets without an exact partition get
     an empty panel saying so. The ground-truth column fills the true positive region.
+
+    Returns
+    -------
+    Figure
+        ``len(boundaries)`` x ``(len(column_labels) + 1)`` panels.
+
+    Examples
+    --------
+    >>> import regions
+    >>> from analysis.data import get_boundary
+    >>> from analysis.models import MLP
+    >>> from analysis.plots import Panel
+    >>> from analysis.surfaces import probability_grid
+    >>> box = (-1.0, 1.0, -1.0, 1.0)
+    >>> net = MLP((2,), seed=0)
+    >>> exact = Panel(probability_grid(net, box, 5), regions.decompose(net, box), "4 regions")
+    >>> smooth = Panel(probability_grid(MLP((2,), "tanh", seed=0), box, 5), None, "tanh")
+    >>> from analysis.plots import region_grid
+    >>> fig = region_grid("Regions", [get_boundary("line")], ["relu", "tanh"], [[exact, smooth]])
+    >>> [ax.get_title() for ax in fig.axes]
+    ['ground truth', 'relu', 'tanh']
+    >>> len(fig.axes[1].collections[0].get_paths())  # the four regions
+    4
+    >>> fig.axes[2].texts[0].get_text().split()
+    ['not', 'piecewise', 'linear']
     """
     with style.style():
         fig, axes = _grid_2d(title, boundaries, column_labels)
@@ -465,6 +832,32 @@ def surface_grid(
 
     Same layout and arguments as :func:`heatmap_grid`; the ground-truth column shows the
     true labels as a 0/1 step. Each panel's annotation is its title.
+
+    Returns
+    -------
+    Figure
+        ``len(boundaries)`` x ``(len(column_labels) + 1)`` 3D panels and a colour bar.
+
+    Examples
+    --------
+    >>> import regions
+    >>> from analysis.data import get_boundary
+    >>> from analysis.models import MLP
+    >>> from analysis.plots import Panel
+    >>> from analysis.surfaces import probability_grid
+    >>> box = (-1.0, 1.0, -1.0, 1.0)
+    >>> net = MLP((2,), seed=0)
+    >>> exact = Panel(probability_grid(net, box, 5), regions.decompose(net, box), "4 regions")
+    >>> smooth = Panel(probability_grid(MLP((2,), "tanh", seed=0), box, 5), None, "tanh")
+    >>> from analysis.plots import surface_grid
+    >>> fig = surface_grid("Surfaces", [get_boundary("line")], ["relu", "tanh"],
+    ...                    [[exact, smooth]])
+    >>> [ax.name for ax in fig.axes]  # three 3D panels, then the colour bar
+    ['3d', '3d', '3d', 'rectilinear']
+    >>> [ax.get_title() for ax in fig.axes[:3]]
+    ['', '4 regions', 'tanh']
+    >>> [t.get_text() for t in fig.texts[:3]]  # column and row labels
+    ['ground truth', 'line: sign(y - x)', 'relu']
     """
     n_rows, n_cols = len(boundaries), len(column_labels) + 1
     width, height = SURFACE_INCHES * n_cols + 1.3, SURFACE_INCHES * n_rows + 1.1

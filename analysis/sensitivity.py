@@ -110,6 +110,18 @@ class Perturbation:
         ``'weight'`` or ``'bias'``.
     scale : str
         ``'layer'`` (one RMS for the whole tensor) or ``'row'`` (per output unit).
+
+    Examples
+    --------
+    >>> from analysis.sensitivity import Perturbation
+    >>> Perturbation(layer=2, eps=0.1)
+    Perturbation(layer=2, eps=0.1, seed=0, target='weight', scale='layer')
+    >>> Perturbation(1, 0.3, seed=4, target="bias").target
+    'bias'
+    >>> Perturbation(0, 0.1)
+    Traceback (most recent call last):
+    ...
+    ValueError: layer is 1-based, got 0
     """
 
     layer: int
@@ -156,6 +168,26 @@ def layer_noise(
     Tensor
         Same shape and dtype as ``param``. Its RMS is ``eps * RMS(param)`` in expectation,
         not exactly (a sample of ``param.numel()`` normals).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from analysis.sensitivity import layer_noise
+    >>> w = torch.full((100, 100), 2.0)
+    >>> noise = layer_noise(w, 0.1, torch.Generator().manual_seed(0))
+    >>> noise.shape, noise.dtype
+    (torch.Size([100, 100]), torch.float32)
+    >>> round(noise.square().mean().sqrt().item(), 2)  # about 0.1 * RMS(w) = 0.2
+    0.2
+
+    Per-row noise follows each row's scale; whole-layer noise does not:
+
+    >>> w = torch.tensor([[1.0] * 50, [100.0] * 50])
+    >>> row = layer_noise(w, 0.1, torch.Generator().manual_seed(0), scale="row")
+    >>> (row.square().mean(dim=1).sqrt() / 0.1).round().tolist()  # about the row RMS
+    [1.0, 118.0]
+    >>> layer_noise(w, 0.0, torch.Generator()).abs().max().item()
+    0.0
     """
     z = torch.randn(param.shape, generator=generator, dtype=torch.float64)
     if scale == "layer":
@@ -176,6 +208,40 @@ def perturb(model: MLP, p: Perturbation) -> MLP:
 
     Every parameter and buffer other than the perturbed tensor is bit-identical to the
     original's; with ``eps = 0`` the perturbed tensor keeps its values too.
+
+    Parameters
+    ----------
+    model : MLP
+        The net to perturb.
+    p : Perturbation
+        Layer (1-based, ``1..len(model.linears())``), relative size, seed, target, scale.
+
+    Returns
+    -------
+    MLP
+        The perturbed copy, in eval mode.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from analysis.models import MLP
+    >>> from analysis.sensitivity import Perturbation, perturb
+    >>> net = MLP((4, 4), seed=0)
+    >>> noisy = perturb(net, Perturbation(layer=2, eps=0.1))
+    >>> [torch.equal(a.weight, b.weight) for a, b in zip(net.linears(), noisy.linears())]
+    [True, False, True]
+    >>> torch.equal(noisy.blocks[1].linear.bias, net.blocks[1].linear.bias)  # weights only
+    True
+
+    The same ``(layer, seed)`` gives the same direction, ``eps`` only scales it:
+
+    >>> def delta(eps):
+    ...     w = perturb(net, Perturbation(2, eps)).blocks[1].linear.weight
+    ...     return w - net.blocks[1].linear.weight
+    >>> torch.allclose(delta(0.2), 2 * delta(0.1), atol=1e-6)
+    True
+    >>> delta(0.0).abs().max().item()
+    0.0
     """
     linears = model.linears()
     if p.layer > len(linears):
@@ -189,7 +255,40 @@ def perturb(model: MLP, p: Perturbation) -> MLP:
 
 # ------------------------------------------------------------------------------ measures
 def accuracy(model: torch.nn.Module, data: Dataset) -> float:
-    """Accuracy in [0, 1] on ``data``'s clean test set (class 1 where P > 0.5)."""
+    """Accuracy in [0, 1] on ``data``'s clean test set (class 1 where P > 0.5).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Two-logit classifier of (N, 2) inputs.
+    data : Dataset
+        Its ``X_test`` (n_test, 2) and clean labels ``y_test`` (n_test,) are used.
+
+    Returns
+    -------
+    float
+        Fraction of test points classified correctly.
+
+    Examples
+    --------
+    A hand-set net computing ``sign(y - x)`` exactly, and its mirror image:
+
+    >>> import torch
+    >>> from analysis.models import MLP
+    >>> net = MLP((2,), seed=0)
+    >>> with torch.no_grad():  # logit difference relu(y - x) - relu(x - y) = y - x
+    ...     _ = net.blocks[0].linear.weight.copy_(torch.tensor([[-1.0, 1.0], [1.0, -1.0]]))
+    ...     _ = net.output.weight.copy_(torch.tensor([[0.0, 0.0], [1.0, -1.0]]))
+    >>> from analysis.data import make_dataset
+    >>> from analysis.sensitivity import accuracy
+    >>> data = make_dataset("line", n_train=10, n_test=200, seed=0)
+    >>> accuracy(net, data)
+    1.0
+    >>> with torch.no_grad():
+    ...     _ = net.output.weight.neg_()
+    >>> accuracy(net, data)
+    0.0
+    """
     predicted = predict_proba(model, data.X_test) > 0.5
     return float(np.mean(predicted == data.y_test.astype(bool)))
 
@@ -218,6 +317,26 @@ class Baseline:
         Exact misclassified area (squared input units).
     resolution : int
         Grid points per axis of ``P``.
+
+    Examples
+    --------
+    The baseline of a net that computes the ``line`` boundary ``sign(y - x)`` exactly:
+
+    >>> import torch
+    >>> from analysis.models import MLP
+    >>> net = MLP((2,), seed=0)
+    >>> with torch.no_grad():  # logit difference relu(y - x) - relu(x - y) = y - x
+    ...     _ = net.blocks[0].linear.weight.copy_(torch.tensor([[-1.0, 1.0], [1.0, -1.0]]))
+    ...     _ = net.output.weight.copy_(torch.tensor([[0.0, 0.0], [1.0, -1.0]]))
+    >>> from analysis.data import make_dataset
+    >>> from analysis.sensitivity import baseline
+    >>> base = baseline(net, make_dataset("line", n_train=10, n_test=200, seed=0))
+    >>> base.box, base.P.shape, base.resolution
+    ((-2.0, 2.0, -2.0, 2.0), (100, 100), 100)
+    >>> base.test_acc, base.error_area, len(base.partition)
+    (1.0, 0.0, 2)
+    >>> base.boundary.tolist()  # the diagonal of the box
+    [[[-2.0, -2.0], [2.0, 2.0]]]
     """
 
     model: MLP
@@ -232,7 +351,39 @@ class Baseline:
 
 
 def baseline(model: MLP, data: Dataset, resolution: int = SURFACE_RESOLUTION) -> Baseline:
-    """Evaluate the unperturbed ``model`` once, over ``data.box``."""
+    """Evaluate the unperturbed ``model`` once, over ``data.box``.
+
+    Parameters
+    ----------
+    model : MLP
+        The unperturbed, piecewise-linear net.
+    data : Dataset
+        Test set, true boundary and box.
+    resolution : int
+        Grid points per axis of the probability grid (function change).
+
+    Returns
+    -------
+    Baseline
+        Test accuracy, P(class 1) grid (resolution, resolution), exact partition, decision
+        boundary (E, 2, 2) and misclassified area (squared input units).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from analysis.models import MLP
+    >>> net = MLP((2,), seed=0)
+    >>> with torch.no_grad():  # logit difference relu(y - x) - relu(x - y) = y - x
+    ...     _ = net.blocks[0].linear.weight.copy_(torch.tensor([[-1.0, 1.0], [1.0, -1.0]]))
+    ...     _ = net.output.weight.copy_(torch.tensor([[0.0, 0.0], [1.0, -1.0]]))
+    >>> from analysis.data import make_dataset
+    >>> from analysis.sensitivity import baseline
+    >>> base = baseline(net, make_dataset("line", n_train=10, n_test=200, seed=0), resolution=50)
+    >>> base.P.shape, base.test_acc, base.error_area
+    ((50, 50), 1.0, 0.0)
+    >>> round(float(base.P[0, -1]), 4), round(float(base.P[-1, 0]), 4)  # P at (2, -2), (-2, 2)
+    (0.0180, 0.9820)
+    """
     part = regions.decompose(model, domain=data.box)
     return Baseline(
         model=model,
@@ -267,6 +418,15 @@ class Measures:
     pattern_flips : float
         Fraction in [0, 1] of the original regions whose interior point has a different
         activation pattern in the perturbed net.
+
+    Examples
+    --------
+    >>> from analysis.sensitivity import MEASURES, Measures
+    >>> m = Measures(0.01, 0.02, 3, 0.05, -0.1, 0.25)
+    >>> m.as_array().tolist()
+    [0.01, 0.02, 3.0, 0.05, -0.1, 0.25]
+    >>> MEASURES[3], m.hausdorff
+    ('hausdorff', 0.05)
     """
 
     acc_drop: float
@@ -286,6 +446,48 @@ def measure(base: Baseline, model: MLP, *, exact: bool = True) -> Measures:
 
     With ``exact=False`` only the cheap sampled measures (accuracy drop, function change)
     are computed and the four exact ones, which need a decomposition, are NaN.
+
+    Parameters
+    ----------
+    base : Baseline
+        The unperturbed net evaluated by :func:`baseline`.
+    model : MLP
+        The perturbed net (same architecture, piecewise linear if ``exact``).
+    exact : bool
+        Also compute the exact measures (one decomposition over ``base.box``).
+
+    Returns
+    -------
+    Measures
+        Perturbed minus original: accuracy drop, mean ``|Delta P|``, region-count change,
+        boundary Hausdorff distance (input units), misclassified-area change (squared input
+        units) and fraction of flipped patterns.
+
+    Examples
+    --------
+    The net below computes ``sign(y - x)`` exactly. Noise on its output layer rescales the
+    two units' slopes but cannot move the boundary; noise on the hidden layer tilts the two
+    (coinciding) breakpoint lines apart:
+
+    >>> import torch
+    >>> from analysis.models import MLP
+    >>> net = MLP((2,), seed=0)
+    >>> with torch.no_grad():  # logit difference relu(y - x) - relu(x - y) = y - x
+    ...     _ = net.blocks[0].linear.weight.copy_(torch.tensor([[-1.0, 1.0], [1.0, -1.0]]))
+    ...     _ = net.output.weight.copy_(torch.tensor([[0.0, 0.0], [1.0, -1.0]]))
+    >>> from analysis.data import make_dataset
+    >>> from analysis.sensitivity import Perturbation, baseline, measure, perturb
+    >>> base = baseline(net, make_dataset("line", n_train=10, n_test=200, seed=0))
+    >>> out = measure(base, perturb(net, Perturbation(layer=2, eps=0.1)))
+    >>> out.acc_drop, out.region_change, out.hausdorff, out.area_change, out.pattern_flips
+    (0.0, 0, 0.0, 0.0, 0.0)
+    >>> out.function_change > 0
+    True
+    >>> hidden = measure(base, perturb(net, Perturbation(layer=1, eps=0.1)))
+    >>> hidden.region_change, hidden.hausdorff > 0, hidden.area_change > 0
+    (2, True, True)
+    >>> measure(base, perturb(net, Perturbation(1, 0.1)), exact=False).hausdorff
+    nan
     """
     P = probability_grid(model, base.box, base.resolution).P
     cheap = {
@@ -327,6 +529,23 @@ class PerturbationSweep:
         See :class:`Perturbation`.
     base_acc : float
         Test accuracy of the unperturbed net.
+
+    Examples
+    --------
+    Usually made by :func:`perturbation_sweep`; built by hand here:
+
+    >>> import numpy as np
+    >>> from analysis.sensitivity import MEASURES, PerturbationSweep
+    >>> values = np.zeros((2, 3, 4, len(MEASURES)))  # 2 layers, 3 eps, 4 seeds
+    >>> values[..., 0] = np.arange(4)  # acc_drop = seed number
+    >>> sweep = PerturbationSweep(
+    ...     layers=np.array([1, 2]), eps=np.array([0.01, 0.1, 1.0]), seeds=np.arange(4),
+    ...     values=values, target="weight", scale="layer", base_acc=0.9,
+    ... )
+    >>> sweep.get("acc_drop").shape, sweep.mean("acc_drop").shape
+    ((2, 3, 4), (2, 3))
+    >>> sweep.mean("acc_drop")[0].tolist(), round(float(sweep.std("acc_drop")[0, 0]), 4)
+    ([1.5, 1.5, 1.5], 1.118)
     """
 
     layers: np.ndarray
@@ -338,7 +557,7 @@ class PerturbationSweep:
     base_acc: float
 
     def get(self, name: str) -> np.ndarray:
-        """All values (L, E, S) of one measure."""
+        """All values (L, E, S) of one measure (a name in :data:`MEASURES`)."""
         return self.values[..., MEASURES.index(name)]
 
     def mean(self, name: str) -> np.ndarray:
@@ -384,6 +603,41 @@ def perturbation_sweep(
         Each costs a decomposition per perturbation, the sampled ones do not.
     progress : bool
         tqdm bar over perturbations.
+
+    Returns
+    -------
+    PerturbationSweep
+        ``values`` of shape (L, E, S, 6): :class:`Measures` per layer, eps and seed.
+
+    Examples
+    --------
+    A net that computes ``sign(y - x)`` exactly, both layers, two sizes, two seeds:
+
+    >>> import torch
+    >>> from analysis.models import MLP
+    >>> net = MLP((2,), seed=0)
+    >>> with torch.no_grad():  # logit difference relu(y - x) - relu(x - y) = y - x
+    ...     _ = net.blocks[0].linear.weight.copy_(torch.tensor([[-1.0, 1.0], [1.0, -1.0]]))
+    ...     _ = net.output.weight.copy_(torch.tensor([[0.0, 0.0], [1.0, -1.0]]))
+    >>> from analysis.data import make_dataset
+    >>> from analysis.sensitivity import perturbation_sweep
+    >>> data = make_dataset("line", n_train=10, n_test=200, seed=0)
+    >>> sweep = perturbation_sweep(net, data, eps=(0.0, 0.1), seeds=range(2))
+    >>> sweep.layers.tolist(), sweep.values.shape, sweep.base_acc
+    ([1, 2], (2, 2, 2, 6), 1.0)
+    >>> sweep.mean("hausdorff")[:, 0].tolist()  # eps = 0 changes nothing
+    [0.0, 0.0]
+    >>> sweep.mean("hausdorff")[1].tolist()  # the output layer cannot move this boundary
+    [0.0, 0.0]
+    >>> bool(sweep.mean("hausdorff")[0, 1] > 0)  # the hidden layer can
+    True
+
+    Exact measures at some sizes only (NaN elsewhere):
+
+    >>> quick = perturbation_sweep(net, data, layers=[1], eps=(0.01, 0.1), seeds=[0],
+    ...                            exact_eps=(0.1,))
+    >>> quick.get("region_change")[0, :, 0].tolist()
+    [nan, 2.0]
     """
     layers = list(range(1, len(model.linears()) + 1)) if layers is None else list(layers)
     base = baseline(model, data) if base is None else base
@@ -458,6 +712,24 @@ def hausdorff_distance(a: np.ndarray, b: np.ndarray, tol: float = HAUSDORFF_TOL)
     float
         ``max(sup_{p in A} d(p, B), sup_{q in B} d(q, A))``; 0 if both sets are empty and
         ``inf`` if exactly one is.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.sensitivity import hausdorff_distance, shapely_hausdorff
+    >>> a = [[[0.0, 0.0], [1.0, 0.0]]]
+    >>> hausdorff_distance(a, [[[0.0, 0.5], [1.0, 0.5]]])  # a parallel shift
+    0.5
+
+    The farthest point can lie inside a segment, where vertex-only distances miss it: the
+    segment from (0, 0) to (2, 0) against its two endpoints (degenerate segments):
+
+    >>> seg = [[[0.0, 0.0], [2.0, 0.0]]]
+    >>> ends = [[[0.0, 0.0], [0.0, 0.0]], [[2.0, 0.0], [2.0, 0.0]]]
+    >>> hausdorff_distance(seg, ends), shapely_hausdorff(seg, ends)
+    (1.0, 0.0)
+    >>> hausdorff_distance(np.empty((0, 2, 2)), a), hausdorff_distance([], [])
+    (inf, 0.0)
     """
     a = np.asarray(a, dtype=np.float64).reshape(-1, 2, 2)
     b = np.asarray(b, dtype=np.float64).reshape(-1, 2, 2)
@@ -468,7 +740,28 @@ def hausdorff_distance(a: np.ndarray, b: np.ndarray, tol: float = HAUSDORFF_TOL)
 
 def shapely_hausdorff(a: np.ndarray, b: np.ndarray, densify: float | None = None) -> float:
     """``shapely.hausdorff_distance`` of the two segment sets (vertices only unless
-    ``densify``, a fraction of each segment); for cross-checks of :func:`hausdorff_distance`."""
+    ``densify``, a fraction of each segment); for cross-checks of :func:`hausdorff_distance`.
+
+    Parameters
+    ----------
+    a, b : array-like, shape (E, 2, 2) and (F, 2, 2)
+        Segments ``[[x0, y0], [x1, y1]]``.
+    densify : float, optional
+        Split each segment into pieces of at most this fraction of its length.
+
+    Returns
+    -------
+    float
+        The distance in plane units; a lower bound on the exact one without ``densify``.
+
+    Examples
+    --------
+    >>> from analysis.sensitivity import shapely_hausdorff
+    >>> seg = [[[0.0, 0.0], [2.0, 0.0]]]
+    >>> ends = [[[0.0, 0.0], [0.0, 0.0]], [[2.0, 0.0], [2.0, 0.0]]]
+    >>> shapely_hausdorff(seg, ends), shapely_hausdorff(seg, ends, densify=0.25)
+    (0.0, 1.0)
+    """
     ga = shapely.multilinestrings(shapely.linestrings(np.asarray(a, dtype=np.float64)))
     gb = shapely.multilinestrings(shapely.linestrings(np.asarray(b, dtype=np.float64)))
     return float(shapely.hausdorff_distance(ga, gb, densify=densify))
@@ -488,6 +781,48 @@ def reinit_layer(
     ``TrainResult.initial_state``) and ``seed`` (re-draw from the model's init
     distribution: the layer of a fresh ``MLP`` with ``config.seed = seed``) must be given.
     Every other parameter is bit-identical to ``model``'s.
+
+    Parameters
+    ----------
+    model : MLP
+        The trained net (not modified).
+    layer : int
+        1-based index into ``model.linears()`` (hidden layers, then the output layer).
+    initial_state : dict of str to Tensor, optional
+        A ``state_dict`` of the same architecture to take the layer's values from.
+    seed : int, optional
+        Initialisation seed of the re-drawn layer.
+
+    Returns
+    -------
+    MLP
+        The copy, in eval mode.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from analysis.models import MLP
+    >>> from analysis.sensitivity import reinit_layer
+    >>> net = MLP((4, 4), seed=0)
+    >>> initial = {k: v.clone() for k, v in net.state_dict().items()}
+    >>> with torch.no_grad():  # "training" moves every weight
+    ...     for p in net.parameters():
+    ...         _ = p.add_(0.5)
+    >>> reset = reinit_layer(net, 2, initial_state=initial)
+    >>> [torch.equal(a.weight, b.weight) for a, b in zip(reset.linears(), net.linears())]
+    [True, False, True]
+    >>> torch.equal(reset.blocks[1].linear.weight, initial["blocks.1.linear.weight"])
+    True
+
+    Re-drawing with the net's own init seed gives back its initial layer:
+
+    >>> redrawn = reinit_layer(net, 1, seed=0)
+    >>> torch.equal(redrawn.blocks[0].linear.weight, initial["blocks.0.linear.weight"])
+    True
+    >>> reinit_layer(net, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: give exactly one of initial_state and seed
     """
     if (initial_state is None) == (seed is None):
         raise ValueError("give exactly one of initial_state and seed")
@@ -531,6 +866,19 @@ class Reinit:
         Accuracy with layer ``k`` reset to its initial values.
     rerandom_acc : ndarray, shape (L, S)
         Accuracy with layer ``k`` re-drawn from the init distribution, one column per seed.
+
+    Examples
+    --------
+    Usually made by :func:`reinit_robustness`; built by hand here:
+
+    >>> import numpy as np
+    >>> from analysis.sensitivity import Reinit
+    >>> r = Reinit(
+    ...     layers=np.array([1, 2, 3]), trained_acc=0.98,
+    ...     reset_acc=np.array([0.5, 0.9, 0.97]), rerandom_acc=np.full((3, 2), 0.6),
+    ... )
+    >>> r.rerandom_acc.mean(axis=1).tolist(), int(r.layers[np.argmin(r.reset_acc)])
+    ([0.6, 0.6, 0.6], 1)
     """
 
     layers: np.ndarray
@@ -545,7 +893,44 @@ def reinit_robustness(
     data: Dataset,
     seeds: Sequence[int] = range(5),
 ) -> Reinit:
-    """Reset (to ``initial_state``) and re-randomise (with each of ``seeds``) every layer."""
+    """Reset (to ``initial_state``) and re-randomise (with each of ``seeds``) every layer.
+
+    Parameters
+    ----------
+    model : MLP
+        The trained net.
+    initial_state : dict of str to Tensor
+        Its ``state_dict`` before training (``TrainResult.initial_state``).
+    data : Dataset
+        Test set of the accuracies.
+    seeds : sequence of int
+        Re-draws per layer; a re-draw uses init seed ``10_000 + s``.
+
+    Returns
+    -------
+    Reinit
+        Accuracies in [0, 1]: ``reset_acc`` (L,) and ``rerandom_acc`` (L, S).
+
+    Examples
+    --------
+    A net set by hand to compute ``sign(y - x)`` exactly, from its random initialisation:
+
+    >>> import torch
+    >>> from analysis.data import make_dataset
+    >>> from analysis.models import MLP
+    >>> from analysis.sensitivity import reinit_robustness
+    >>> net = MLP((2,), seed=0)
+    >>> initial = {k: v.clone() for k, v in net.state_dict().items()}
+    >>> with torch.no_grad():  # logit difference relu(y - x) - relu(x - y) = y - x
+    ...     _ = net.blocks[0].linear.weight.copy_(torch.tensor([[-1.0, 1.0], [1.0, -1.0]]))
+    ...     _ = net.output.weight.copy_(torch.tensor([[0.0, 0.0], [1.0, -1.0]]))
+    >>> data = make_dataset("line", n_train=10, n_test=200, seed=0)
+    >>> r = reinit_robustness(net, initial, data, seeds=range(3))
+    >>> r.layers.tolist(), r.trained_acc, r.reset_acc.shape, r.rerandom_acc.shape
+    ([1, 2], 1.0, (2,), (2, 3))
+    >>> bool((r.reset_acc < 1).all())  # either layer alone undoes the fit
+    True
+    """
     layers = np.arange(1, len(model.linears()) + 1)
     reset = [accuracy(reinit_layer(model, k, initial_state=initial_state), data) for k in layers]
     # Seeds offset from the small training seeds, so a re-draw is not the original init.

@@ -63,6 +63,20 @@ from analysis.train import TrainConfig, TrainResult, dataset_for, train_many
 if TYPE_CHECKING:
     from analysis.experiments import RunOptions
 
+__all__ = [
+    "DEPTHS",
+    "NAME",
+    "WIDTH",
+    "Row",
+    "drawn_figure",
+    "gradient_figure",
+    "layer_lr_figure",
+    "net_config",
+    "perturbation_figure",
+    "reinit_figure",
+    "run",
+]
+
 NAME = "sensitivity"
 DEPTHS = (4, 8)
 WIDTH = 10
@@ -101,6 +115,17 @@ class Row:
     test_acc_alt : float or None
         Re-init rows: mean accuracy over re-randomised draws; gradient rows: final accuracy
         with depth-decreasing rates.
+
+    Examples
+    --------
+    >>> from analysis.report import Table
+    >>> from analysis.sensitivity_experiment import Row
+    >>> row = Row("reinit", "sine", "4 × 10 relu", "out", test_acc=0.55, test_acc_alt=0.52)
+    >>> row.layer, row.eps, row.test_acc
+    ('out', None, 0.55)
+    >>> table = Table.from_records([row, Row("perturb", "sine", "4 × 10 relu", "1", eps=0.1)])
+    >>> len(table.rows)
+    2
     """
 
     part: str
@@ -127,7 +152,35 @@ def _layer_colors(n: int) -> list[tuple[float, ...]]:
 
 
 def net_config(dataset: str, depth: int, quick: bool, activation: str = "relu") -> TrainConfig:
-    """The classic configuration of a ``depth`` x 10 net (quickened in quick mode)."""
+    """The classic configuration of a ``depth`` x 10 net (quickened in quick mode).
+
+    Parameters
+    ----------
+    dataset : str
+        Dataset name (:data:`analysis.data.DATASET_NAMES`).
+    depth : int
+        Hidden layers of ``WIDTH`` (10) units.
+    quick : bool
+        Apply :func:`analysis.experiments.quicken` (fewer samples, smaller batches, at most
+        1,000 SGD steps).
+    activation : str
+        Hidden activation.
+
+    Returns
+    -------
+    TrainConfig
+        The same configuration, hence cache entry, as the ``depth`` experiment's.
+
+    Examples
+    --------
+    >>> from analysis.sensitivity_experiment import net_config
+    >>> full = net_config("sine", 4, quick=False)
+    >>> full.model.hidden, full.n_train, full.batch_size, full.epochs
+    ((10, 10, 10, 10), 10000, 1000, 100)
+    >>> quick = net_config("sine", 4, quick=True, activation="tanh")
+    >>> quick.model.activation, quick.n_train, quick.batch_size, quick.epochs  # 20 x 50 steps
+    ('tanh', 2000, 100, 50)
+    """
     from analysis.experiments import quicken  # experiments imports this module's runner
 
     config = TrainConfig(dataset, model=MLPConfig(hidden=(WIDTH,) * depth, activation=activation))
@@ -144,7 +197,48 @@ def _curves(ax: Axes, x: np.ndarray, mean: np.ndarray, spread: np.ndarray) -> No
 
 
 def perturbation_figure(sweeps: dict[tuple[str, int], PerturbationSweep], mode: str) -> Figure:
-    """Accuracy drop and function change against eps, one curve per layer (figure 1)."""
+    """Accuracy drop and function change against eps, one curve per layer (figure 1).
+
+    Parameters
+    ----------
+    sweeps : dict of (str, int) to PerturbationSweep
+        One sweep per (boundary in :data:`~analysis.data.BOUNDARY_NAMES`, depth in
+        ``DEPTHS``).
+    mode : str
+        Appended to the title (``' (quick mode)'`` or ``''``).
+
+    Returns
+    -------
+    Figure
+        One row per boundary; per depth, accuracy drop (fraction of the test set) and mean
+        ``|Delta P(class 1)|`` against the relative noise size (log scale), mean ± 1 sd
+        over seeds.
+
+    Examples
+    --------
+    Made-up sweeps (accuracy drop equal to eps) drawn into the figure:
+
+    >>> import numpy as np
+    >>> from analysis.data import BOUNDARY_NAMES
+    >>> from analysis.sensitivity import MEASURES, PerturbationSweep
+    >>> from analysis.sensitivity_experiment import DEPTHS, perturbation_figure
+    >>> eps = np.array([0.01, 0.1, 1.0])
+    >>> def sweep(depth):  # depth + 1 layers, 3 eps, 2 seeds
+    ...     values = np.zeros((depth + 1, len(eps), 2, len(MEASURES)))
+    ...     values[..., 0] = eps[:, None]
+    ...     return PerturbationSweep(np.arange(1, depth + 2), eps, np.arange(2), values,
+    ...                              "weight", "layer", base_acc=0.95)
+    >>> fig = perturbation_figure({(b, d): sweep(d) for b in BOUNDARY_NAMES for d in DEPTHS},
+    ...                           " (example)")
+    >>> len(fig.axes)  # 4 boundaries x 2 depths x 2 measures
+    16
+    >>> fig.axes[0].get_title(), fig.axes[1].get_title()
+    ('4 × 10: test-accuracy drop', '4 × 10: mean |ΔP(class 1)|')
+    >>> fig.axes[0].get_ylabel().split()
+    ['line', '(trained', 'acc', '95.0%)']
+    >>> len(fig.axes[0].get_lines()), fig.get_suptitle().startswith("Per-layer weight")
+    (5, True)
+    """
     with style.style():
         fig = Figure(figsize=(9.0, 8.2), layout="constrained")
         axes = fig.subplots(len(BOUNDARY_NAMES), 2 * len(DEPTHS), sharex=True, squeeze=False)
@@ -172,7 +266,46 @@ def perturbation_figure(sweeps: dict[tuple[str, int], PerturbationSweep], mode: 
 
 def drawn_figure(results: dict[int, TrainResult], mode: str, seed: int = 0) -> Figure:
     """Surface, exact regions and boundaries before and after perturbing layer 1 and the last
-    hidden layer at ``DRAW_EPS`` (figure 2)."""
+    hidden layer at ``DRAW_EPS`` (figure 2).
+
+    Parameters
+    ----------
+    results : dict of int to TrainResult
+        One trained net per depth in ``DEPTHS``; its config gives the dataset and box.
+    mode : str
+        Appended to the title.
+    seed : int
+        Noise seed of the drawn perturbations.
+
+    Returns
+    -------
+    Figure
+        One row per depth: the trained net, then layer 1 and the last hidden layer
+        perturbed, each with P(class 1), exact regions, exact decision boundary and the
+        unperturbed boundary; annotations give region count, test accuracy and the
+        Hausdorff distance the boundary moved (input units).
+
+    Examples
+    --------
+    Nets of width 3 trained for 8 SGD steps, to keep the example fast (the titles always
+    give the experiment's width, ``WIDTH``):
+
+    >>> from analysis.models import MLPConfig
+    >>> from analysis.sensitivity_experiment import DEPTHS, drawn_figure
+    >>> from analysis.train import TrainConfig, train
+    >>> results = {
+    ...     d: train(TrainConfig("sine", n_train=200, n_test=100, epochs=2, batch_size=50,
+    ...                          model=MLPConfig(hidden=(3,) * d)), progress=False)
+    ...     for d in DEPTHS
+    ... }
+    >>> fig = drawn_figure(results, " (example)")
+    >>> [ax.get_title() for ax in fig.axes[:3]]
+    ['4 × 10: trained', '4 × 10: layer 1, ε = 0.1', '4 × 10: layer 4 (last hidden), ε = 0.1']
+    >>> len(fig.axes)  # 2 x 3 panels and the colour bar
+    7
+    >>> "boundary moved (Hausdorff)" in fig.axes[1].texts[0].get_text()
+    True
+    """
     with style.style():
         fig = Figure(figsize=(7.2, 2.5 * len(DEPTHS) + 0.6), layout="constrained")
         axes = fig.subplots(len(DEPTHS), 3, sharex=True, sharey=True, squeeze=False)
@@ -225,7 +358,43 @@ def _old_boundary(segments: np.ndarray) -> LineCollection:
 
 
 def reinit_figure(reinits: dict[tuple[str, int], Reinit], mode: str) -> Figure:
-    """Test accuracy after resetting or re-randomising each layer alone (figure 3)."""
+    """Test accuracy after resetting or re-randomising each layer alone (figure 3).
+
+    Parameters
+    ----------
+    reinits : dict of (str, int) to Reinit
+        One result per (boundary in :data:`~analysis.data.BOUNDARY_NAMES`, depth in
+        ``DEPTHS``).
+    mode : str
+        Appended to the title.
+
+    Returns
+    -------
+    Figure
+        Test accuracy (fraction) against the re-initialised layer: reset (top row) and
+        re-drawn (bottom, mean ± sd over seeds), one column per depth.
+
+    Examples
+    --------
+    Made-up results: only the first layer matters.
+
+    >>> import numpy as np
+    >>> from analysis.data import BOUNDARY_NAMES
+    >>> from analysis.sensitivity import Reinit
+    >>> from analysis.sensitivity_experiment import DEPTHS, reinit_figure
+    >>> def reinit(depth):
+    ...     acc = np.where(np.arange(depth + 1) == 0, 0.5, 0.95)
+    ...     return Reinit(np.arange(1, depth + 2), 0.95, acc, np.tile(acc[:, None], (1, 2)))
+    >>> fig = reinit_figure({(b, d): reinit(d) for b in BOUNDARY_NAMES for d in DEPTHS}, "")
+    >>> for ax in fig.axes:
+    ...     print(ax.get_title())
+    4 × 10: layer reset to initial values
+    8 × 10: layer reset to initial values
+    4 × 10: layer re-drawn from the init
+    8 × 10: layer re-drawn from the init
+    >>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    ['1', '2', '3', '4', 'out']
+    """
     with style.style():
         fig = Figure(figsize=(7.5, 5.0), layout="constrained")
         axes = fig.subplots(2, len(DEPTHS), sharey=True, squeeze=False)
@@ -265,7 +434,43 @@ def reinit_figure(reinits: dict[tuple[str, int], Reinit], mode: str) -> Figure:
 def gradient_figure(
     records: dict[tuple[str, int], GradientRecord], field: str, label: str, mode: str
 ) -> Figure:
-    """``field`` (grad_norm or update_ratio) per layer over training, one panel per net."""
+    """``field`` (grad_norm or update_ratio) per layer over training, one panel per net.
+
+    Parameters
+    ----------
+    records : dict of (str, int) to GradientRecord
+        One record per (activation in ``GRAD_ACTIVATIONS``, depth); the depths present
+        become the columns.
+    field : str
+        ``'grad_norm'`` or ``'update_ratio'`` (a (T, L) attribute of the records).
+    label : str
+        Y-axis label.
+    mode : str
+        Appended to the title.
+
+    Returns
+    -------
+    Figure
+        One row per activation, one column per depth, one log-scale curve per layer
+        against the SGD step.
+
+    Examples
+    --------
+    >>> from analysis.gradients import depth_lr_scales, record_gradients
+    >>> from analysis.models import MLPConfig
+    >>> from analysis.sensitivity_experiment import GRAD_ACTIVATIONS
+    >>> from analysis.train import TrainConfig
+    >>> def config(act):  # 8 SGD steps of a 2 x 10 net
+    ...     return TrainConfig("sine", n_train=200, n_test=100, epochs=2, batch_size=50,
+    ...                        model=MLPConfig(hidden=(10, 10), activation=act))
+    >>> from analysis.sensitivity_experiment import gradient_figure
+    >>> records = {(a, 2): record_gradients(config(a), every=2) for a in GRAD_ACTIVATIONS}
+    >>> fig = gradient_figure(records, "grad_norm", "gradient norm", " (example)")
+    >>> len(fig.axes), len(fig.axes[0].get_lines())  # 3 activations; 3 linear layers
+    (3, 3)
+    >>> fig.axes[0].get_title().startswith("sigmoid, 2 × 10 (test acc")
+    True
+    """
     depths = sorted({d for _, d in records})
     with style.style():
         fig = Figure(figsize=(2.6 * len(depths) + 0.6, 6.4), layout="constrained")
@@ -294,7 +499,43 @@ def layer_lr_figure(
     mode: str,
 ) -> Figure:
     """Final accuracy with one rate vs depth-decreasing rates, and the deepest ReLU net's
-    update ratios under both."""
+    update ratios under both.
+
+    Parameters
+    ----------
+    single, decreasing : dict of (str, int) to GradientRecord
+        Runs with one learning rate and with rates falling to ``LR_FLOOR`` at the output
+        layer, same keys (activation, depth); ``('relu', deepest depth)`` must be present.
+    mode : str
+        Appended to the title.
+
+    Returns
+    -------
+    Figure
+        Final test accuracy (fraction) per net and rate schedule (bars), and the deepest
+        ReLU net's relative update sizes ``||Delta W_k|| / ||W_k||`` per layer under both.
+
+    Examples
+    --------
+    >>> from analysis.gradients import depth_lr_scales, record_gradients
+    >>> from analysis.models import MLPConfig
+    >>> from analysis.sensitivity_experiment import GRAD_ACTIVATIONS
+    >>> from analysis.train import TrainConfig
+    >>> def config(act):  # 8 SGD steps of a 2 x 10 net
+    ...     return TrainConfig("sine", n_train=200, n_test=100, epochs=2, batch_size=50,
+    ...                        model=MLPConfig(hidden=(10, 10), activation=act))
+    >>> from analysis.sensitivity_experiment import layer_lr_figure
+    >>> single = {(a, 2): record_gradients(config(a), every=2) for a in GRAD_ACTIVATIONS}
+    >>> decreasing = {
+    ...     (a, 2): record_gradients(config(a), every=2, lr_scales=depth_lr_scales(3))
+    ...     for a in GRAD_ACTIVATIONS
+    ... }
+    >>> fig = layer_lr_figure(single, decreasing, "")
+    >>> [ax.get_title() for ax in fig.axes]
+    ['final accuracy', 'relu 2 × 10, one rate', 'relu 2 × 10, decreasing rates']
+    >>> len(fig.axes[0].patches)  # 3 nets x 2 schedules
+    6
+    """
     keys = list(single)
     deepest = max(d for _, d in keys)
     with style.style():
@@ -367,7 +608,36 @@ def _perturb_rows(name: str, depth: int, sweep: PerturbationSweep) -> list[Row]:
 
 
 def run(options: RunOptions) -> ExperimentReport:
-    """Train (or load), perturb, re-initialise, record gradients; write figures and table."""
+    """Train (or load), perturb, re-initialise, record gradients; write figures and table.
+
+    Parameters
+    ----------
+    options : RunOptions
+        Output and cache directories, quick mode, worker processes, progress bars.
+
+    Returns
+    -------
+    ExperimentReport
+        Six figures (written as PNG and PDF under ``options.out_dir / 'sensitivity'``) and
+        the table of :class:`Row` s.
+
+    Examples
+    --------
+    The runner is registered as experiment ``sensitivity``; a run takes minutes even in quick
+    mode (``python -m analysis reproduce --experiment sensitivity --quick``):
+
+    >>> from pathlib import Path
+    >>> from analysis.experiments import EXPERIMENTS, RunOptions
+    >>> from analysis.sensitivity_experiment import QUICK_EPS, TABLE_EPS, run
+    >>> EXPERIMENTS["sensitivity"] is run
+    True
+    >>> TABLE_EPS in QUICK_EPS  # the table's noise size is swept in quick mode too
+    True
+    >>> options = RunOptions(out_dir=Path("out"), cache_dir=Path("out/cache"), quick=True)
+    >>> report = run(options)  # doctest: +SKIP
+    >>> len(report.figures), report.figures[0].stem  # doctest: +SKIP
+    (6, 'sensitivity/perturbation')
+    """
     quick = options.quick
     mode = " (quick mode)" if quick else ""
     eps, seeds = (QUICK_EPS, range(2)) if quick else (EPS_GRID, range(5))

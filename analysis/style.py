@@ -20,6 +20,21 @@ from matplotlib.figure import Figure
 
 from analysis.files import atomic_write
 
+__all__ = [
+    "DECISION_BOUNDARY_COLOR",
+    "OKABE_ITO",
+    "PDF_RASTER_DPI",
+    "PNG_DPI",
+    "POSITIVE_FILL_COLOR",
+    "PROBABILITY_CMAP",
+    "RC_PARAMS",
+    "REGION_EDGE_COLOR",
+    "REGION_PALETTE",
+    "TRUE_BOUNDARY_COLOR",
+    "save_figure",
+    "style",
+]
+
 #: Okabe & Ito (2008) palette, safe for the common colour-vision deficiencies; for lines
 #: and categories, in this order.
 OKABE_ITO: tuple[str, ...] = (
@@ -89,7 +104,28 @@ RC_PARAMS: dict[str, object] = {
 
 @contextlib.contextmanager
 def style() -> Iterator[None]:
-    """Context in which figures are built and saved with the project's rcParams."""
+    """Context in which figures are built and saved with the project's rcParams.
+
+    Applies :data:`RC_PARAMS` through :func:`matplotlib.rc_context` and restores the caller's
+    rcParams on exit, even after an exception. Artists take their fonts, line widths and
+    colour cycle when they are created, so build a figure's contents inside the context.
+
+    Yields
+    ------
+    None
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> from matplotlib.figure import Figure
+    >>> from analysis.style import OKABE_ITO, style
+    >>> with style():
+    ...     fig = Figure(figsize=(3.0, 2.0))  # inches
+    ...     ax = fig.add_subplot()
+    ...     (line,) = ax.plot([0, 1], [0, 1])
+    ...     print(matplotlib.rcParams["font.size"], line.get_color() == OKABE_ITO[0])
+    8.0 True
+    """
     with matplotlib.rc_context(RC_PARAMS):
         yield
 
@@ -115,7 +151,24 @@ def save_figure(fig: Figure, path_without_ext: str | os.PathLike[str]) -> tuple[
     Returns
     -------
     tuple of Path
-        The PNG and PDF paths written.
+        The PNG and PDF paths written: ``<path_without_ext>.png`` and ``.pdf``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from matplotlib.figure import Figure
+    >>> from analysis.style import save_figure, style
+    >>> with style():
+    ...     fig = Figure(figsize=(2.0, 1.0))  # inches: 300 x 150 pixels at PNG_DPI = 150
+    ...     _ = fig.add_subplot().plot([0, 1], [1, 0])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     png, pdf = save_figure(fig, Path(tmp) / "figs" / "demo")
+    ...     head = png.read_bytes()
+    ...     print(png.name, pdf.name, pdf.read_bytes()[:4])
+    ...     print(int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big"))
+    demo.png demo.pdf b'%PDF'
+    300 150
     """
     base = Path(path_without_ext)
     base.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from analysis.data import Boundary
     from regions import Partition
 
+__all__ = [
+    "MisclassifiedArea",
+    "Surface",
+    "grid_accuracy",
+    "misclassified_area",
+    "probability_grid",
+]
+
 
 @dataclass(frozen=True, eq=False)
 class Surface:
@@ -35,6 +43,22 @@ class Surface:
     P : ndarray, shape (res, res), float64
         ``P[i, j]`` is P(class 1) at ``(xs[j], ys[i])`` (rows follow y, as for ``imshow``
         with ``origin='lower'`` and for ``contour(xs, ys, P)``). Values lie in [0, 1].
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = torch.nn.Linear(2, 2)  # logits (0, y - x): predicts class 1 exactly where y > x
+    >>> with torch.no_grad():
+    ...     _ = net.weight.copy_(torch.tensor([[0.0, 0.0], [-1.0, 1.0]]))
+    ...     _ = net.bias.zero_()
+    >>> from analysis.surfaces import probability_grid
+    >>> surface = probability_grid(net, box=(-1, 1, 0, 2), resolution=3)
+    >>> surface.xs.tolist(), surface.ys.tolist(), surface.box
+    ([-1.0, 0.0, 1.0], [0.0, 1.0, 2.0], (-1.0, 1.0, 0.0, 2.0))
+    >>> surface.points.shape  # (res * res, 2), in the row-major order of P
+    (9, 2)
+    >>> surface.predicted.tolist()  # rows follow y: 1 where y > x
+    [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
     """
 
     xs: np.ndarray
@@ -69,6 +93,15 @@ class MisclassifiedArea:
         squared input units.
     fraction : float
         ``area`` divided by the area of the box, in [0, 1].
+
+    Examples
+    --------
+    >>> from analysis.surfaces import MisclassifiedArea
+    >>> error = MisclassifiedArea(area=4.0, fraction=4.0 / 16.0)  # in the box [-2, 2]^2
+    >>> error.area, error.fraction
+    (4.0, 0.25)
+
+    See :func:`misclassified_area` for how it is computed.
     """
 
     area: float
@@ -95,7 +128,23 @@ def probability_grid(
     Returns
     -------
     Surface
-        The sampled probabilities, float64 in [0, 1].
+        The sampled probabilities, float64 in [0, 1], shape ``(resolution, resolution)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = torch.nn.Linear(2, 2)  # logits (0, y - x): predicts class 1 exactly where y > x
+    >>> with torch.no_grad():
+    ...     _ = net.weight.copy_(torch.tensor([[0.0, 0.0], [-1.0, 1.0]]))
+    ...     _ = net.bias.zero_()
+    >>> from analysis.surfaces import probability_grid
+    >>> surface = probability_grid(net, resolution=5)  # default box [-2, 2]^2
+    >>> surface.P.shape, surface.P.dtype, surface.xs.tolist()
+    ((5, 5), dtype('float64'), [-2.0, -1.0, 0.0, 1.0, 2.0])
+    >>> surface.P.diagonal().tolist()  # on the line y = x the logits tie
+    [0.5, 0.5, 0.5, 0.5, 0.5]
+    >>> round(float(surface.P[4, 0]), 4)  # P(class 1) at (x, y) = (-2, 2): sigmoid(4)
+    0.982
     """
     if resolution < 2:
         raise ValueError(f"resolution must be at least 2, got {resolution}")
@@ -112,6 +161,34 @@ def grid_accuracy(surface: Surface, boundary: Boundary) -> float:
 
     A resolution-limited estimate of ``1 - misclassified_area(...).fraction`` that also
     works for nets without an exact partition (sigmoid, tanh, ...).
+
+    Parameters
+    ----------
+    surface : Surface
+        A sampled prediction surface (:func:`probability_grid`).
+    boundary : Boundary
+        The true class boundary.
+
+    Returns
+    -------
+    float
+        Fraction in [0, 1] of the ``res * res`` grid points classified correctly; points
+        on the true boundary count as class 0, as in :meth:`Boundary.labels`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = torch.nn.Linear(2, 2)  # logits (0, y - x): predicts class 1 exactly where y > x
+    >>> with torch.no_grad():
+    ...     _ = net.weight.copy_(torch.tensor([[0.0, 0.0], [-1.0, 1.0]]))
+    ...     _ = net.bias.zero_()
+    >>> from analysis.data import get_boundary
+    >>> from analysis.surfaces import grid_accuracy, probability_grid
+    >>> surface = probability_grid(net, resolution=101)
+    >>> grid_accuracy(surface, get_boundary("line"))
+    1.0
+    >>> round(grid_accuracy(surface, get_boundary("abs")), 2)  # exact: 1 - 4 / 16
+    0.75
     """
     truth = np.asarray(boundary.labels(surface.points)).reshape(surface.P.shape)
     return float(np.mean(surface.predicted == truth))
@@ -136,7 +213,28 @@ def misclassified_area(partition: Partition, boundary: Boundary, box: Box) -> Mi
     Returns
     -------
     MisclassifiedArea
-        Area of the symmetric difference and its fraction of the box area.
+        Area of the symmetric difference (squared input units) and its fraction of the box
+        area.
+
+    Examples
+    --------
+    A net predicting class 1 exactly where ``y > x`` is right everywhere for the ``line``
+    boundary and wrong on the triangle ``x < y <= -x`` (area 4) for ``abs``:
+
+    >>> import torch
+    >>> net = torch.nn.Linear(2, 2)  # logits (0, y - x): predicts class 1 exactly where y > x
+    >>> with torch.no_grad():
+    ...     _ = net.weight.copy_(torch.tensor([[0.0, 0.0], [-1.0, 1.0]]))
+    ...     _ = net.bias.zero_()
+    >>> import regions
+    >>> from analysis.data import get_boundary
+    >>> from analysis.surfaces import misclassified_area
+    >>> box = (-2.0, 2.0, -2.0, 2.0)
+    >>> partition = regions.decompose(net, domain=box)
+    >>> misclassified_area(partition, get_boundary("line"), box)
+    MisclassifiedArea(area=0.0, fraction=0.0)
+    >>> misclassified_area(partition, get_boundary("abs"), box)
+    MisclassifiedArea(area=4.0, fraction=0.25)
     """
     xmin, xmax, ymin, ymax = box
     domain = shapely.box(xmin, ymin, xmax, ymax)

@@ -49,7 +49,25 @@ JSON = Any
 
 
 class SweepWarning(UserWarning):
-    """Emitted when an unreadable or mismatched result file is ignored and recomputed."""
+    """Emitted when an unreadable or mismatched result file is ignored and recomputed.
+
+    Examples
+    --------
+    >>> import tempfile, warnings
+    >>> import dataclasses
+    >>> from analysis.sweeps import Job
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Square(Job):
+    ...     n: int
+    >>> from analysis.sweeps import SweepWarning, result_path, run_sweep
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = result_path(tmp, Square(3)).write_text("{ truncated")
+    ...     with warnings.catch_warnings(record=True) as caught:
+    ...         warnings.simplefilter("always")
+    ...         results = run_sweep([Square(3)], lambda job: job.n**2, tmp, progress=False)
+    >>> results, [w.category is SweepWarning for w in caught]
+    ([9], [True])
+    """
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +76,21 @@ class Job:
 
     Bump the subclass's ``version`` when a code change alters what its jobs compute, so old
     result files are no longer picked up.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from analysis.sweeps import Job
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Square(Job):
+    ...     n: int
+    >>> job = Square(3)
+    >>> job.to_dict()
+    {'n': 3}
+    >>> job.key()  # sha256 of the type name, version and fields: stable across runs
+    '00247edc3ba6b4ef'
+    >>> Square(3).key() == job.key() != Square(4).key()
+    True
     """
 
     version: ClassVar[int] = 1
@@ -77,7 +110,31 @@ class Job:
 
 
 def result_path(out_dir: str | os.PathLike[str], job: Job) -> Path:
-    """Where the result of ``job`` lives: ``<out_dir>/<key>.json``."""
+    """Where the result of ``job`` lives: ``<out_dir>/<key>.json``.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The sweep's result directory (need not exist).
+    job : Job
+        The job.
+
+    Returns
+    -------
+    Path
+        The result file's path; nothing is created.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from analysis.sweeps import Job
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Square(Job):
+    ...     n: int
+    >>> from analysis.sweeps import result_path
+    >>> result_path("sweeps", Square(3)).as_posix()
+    'sweeps/00247edc3ba6b4ef.json'
+    """
     return Path(out_dir) / f"{job.key()}.json"
 
 
@@ -98,6 +155,33 @@ def load_result(out_dir: str | os.PathLike[str], job: Job) -> tuple[bool, JSON]:
     A file that cannot be parsed or that belongs to a different job gives a
     :class:`SweepWarning` and ``(False, None)``, so the job is recomputed and the file
     overwritten.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The sweep's result directory.
+    job : Job
+        The job whose result to read.
+
+    Returns
+    -------
+    (bool, JSON)
+        Whether a usable result exists, and the result as read back from JSON (``None``
+        when there is none).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import dataclasses
+    >>> from analysis.sweeps import Job
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Square(Job):
+    ...     n: int
+    >>> from analysis.sweeps import load_result, run_sweep
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = run_sweep([Square(3)], lambda job: {"square": job.n**2}, tmp, progress=False)
+    ...     print(load_result(tmp, Square(3)), load_result(tmp, Square(4)))
+    (True, {'square': 9}) (False, None)
     """
     path = result_path(out_dir, job)
     if not path.is_file():
@@ -153,6 +237,29 @@ def run_sweep(
     Exception
         The first exception raised by ``fn``. Jobs finished before it (and, in a pool,
         those already running) keep their result files, so a rerun computes only the rest.
+
+    Examples
+    --------
+    A second sweep over the same directory computes only the jobs it has not seen:
+
+    >>> import tempfile
+    >>> import dataclasses
+    >>> from analysis.sweeps import Job
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Square(Job):
+    ...     n: int
+    >>> from analysis.sweeps import run_sweep
+    >>> computed = []
+    >>> def square(job):
+    ...     computed.append(job.n)
+    ...     return {"square": job.n**2, "pair": (job.n, job.n)}
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     first = run_sweep([Square(2), Square(3), Square(2)], square, tmp, progress=False)
+    ...     second = run_sweep([Square(3), Square(4)], square, tmp, progress=False)
+    >>> first  # in job order; tuples come back as lists, as from the JSON file
+    [{'pair': [2, 2], 'square': 4}, {'pair': [3, 3], 'square': 9}, {'pair': [2, 2], 'square': 4}]
+    >>> second, computed  # Square(2) ran once, Square(3) was loaded the second time
+    ([{'pair': [3, 3], 'square': 9}, {'pair': [4, 4], 'square': 16}], [2, 3, 4])
     """
     if n_jobs < 1:
         raise ValueError(f"n_jobs must be >= 1, got {n_jobs}")

@@ -34,6 +34,23 @@ from analysis.cache import CacheError, CacheWarning, entry_paths, load_entry, sa
 from analysis.data import DATASET_NAMES, Dataset, make_dataset
 from analysis.models import MLP, MLPConfig
 
+__all__ = [
+    "CACHE_VERSION",
+    "HISTORY_FIELDS",
+    "History",
+    "StateDict",
+    "StepHook",
+    "TrainConfig",
+    "TrainResult",
+    "accuracy",
+    "build_model",
+    "dataset_for",
+    "run_sgd",
+    "sgd_optimizer",
+    "train",
+    "train_many",
+]
+
 CACHE_VERSION = 1
 """Part of every cache key: bump it when a code change alters what a config trains into."""
 
@@ -68,6 +85,23 @@ class TrainConfig:
         parameters are not decayed): the loss gains ``lambda / 2 * sum(W**2)``.
     seed : int
         Seed of initialisation (see ``model``), shuffling and dropout.
+
+    Examples
+    --------
+    >>> from analysis.models import MLPConfig
+    >>> from analysis.train import TrainConfig
+    >>> config = TrainConfig("line", n_train=200, n_test=100, epochs=2,
+    ...                      model=MLPConfig(hidden=(4,)))
+    >>> config.batch_size, config.lr, config.weight_decay  # defaults
+    (1000, 0.01, 0.0)
+    >>> TrainConfig.from_dict(config.to_dict()) == config
+    True
+    >>> key = config.key()  # names the cache entry
+    >>> len(key), key == TrainConfig.from_dict(config.to_dict()).key()
+    (16, True)
+    >>> key != TrainConfig("line", n_train=200, n_test=100, epochs=3,
+    ...                    model=MLPConfig(hidden=(4,))).key()
+    True
     """
 
     dataset: str
@@ -132,6 +166,20 @@ class History:
     test_acc : ndarray, shape (R,), float64
         Accuracy in [0, 1] on the clean test labels after the epoch, eval mode (NaN when the
         test set is empty).
+
+    Examples
+    --------
+    >>> from analysis.train import History
+    >>> history = History.from_dict({
+    ...     "epoch": [1, 2, 3],
+    ...     "loss": [0.7, 0.5, 0.4],
+    ...     "train_acc": [0.5, 0.8, 0.9],
+    ...     "test_acc": [0.6, 0.8, 0.95],
+    ... })
+    >>> history.epoch.dtype, history.loss.shape
+    (dtype('int64'), (3,))
+    >>> history.select([1, 3]).to_dict()
+    {'epoch': [1, 3], 'loss': [0.7, 0.4], 'train_acc': [0.5, 0.9], 'test_acc': [0.6, 0.95]}
     """
 
     epoch: np.ndarray
@@ -179,6 +227,23 @@ class TrainResult:
         True when the weights were loaded from the cache instead of trained.
     initial_state : dict of str to Tensor
         ``model.state_dict()`` before the first update, for re-initialisation experiments.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from analysis.models import MLPConfig
+    >>> from analysis.train import TrainConfig
+    >>> config = TrainConfig("line", n_train=200, n_test=100, epochs=2,
+    ...                      model=MLPConfig(hidden=(4,)))
+    >>> from analysis.train import build_model, train
+    >>> result = train(config, progress=False)
+    >>> result.from_cache, result.model.training, result.key == config.key()
+    (False, False, True)
+    >>> result.history.epoch.tolist()
+    [1, 2]
+    >>> start = build_model(config).state_dict()
+    >>> all(torch.equal(start[k], v) for k, v in result.initial_state.items())
+    True
     """
 
     model: MLP
@@ -194,7 +259,29 @@ class TrainResult:
 
 
 def dataset_for(config: TrainConfig) -> Dataset:
-    """The dataset ``config`` trains and tests on."""
+    """The dataset ``config`` trains and tests on.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        Uses its ``dataset``, ``n_train``, ``n_test``, ``noise`` and ``data_seed``.
+
+    Returns
+    -------
+    Dataset
+        Sampled in the default box ``[-2, 2]^2`` (:func:`analysis.data.make_dataset`).
+
+    Examples
+    --------
+    >>> from analysis.models import MLPConfig
+    >>> from analysis.train import TrainConfig
+    >>> config = TrainConfig("line", n_train=200, n_test=100, epochs=2,
+    ...                      model=MLPConfig(hidden=(4,)))
+    >>> from analysis.train import dataset_for
+    >>> data = dataset_for(config)
+    >>> data.name, data.X_train.shape, data.y_test.shape
+    ('line', (200, 2), (100,))
+    """
     return make_dataset(
         config.dataset,
         config.n_train,
@@ -211,7 +298,33 @@ def _derived_seeds(config: TrainConfig) -> tuple[int, int, int]:
 
 
 def build_model(config: TrainConfig) -> MLP:
-    """The freshly initialised model ``config`` starts training from."""
+    """The freshly initialised model ``config`` starts training from.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        When ``config.model.seed`` is None, the initialisation seed is derived from
+        ``config.seed``; otherwise the model's own seed is used.
+
+    Returns
+    -------
+    MLP
+        A new model in training mode; the same config always gives the same weights.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from analysis.models import MLPConfig
+    >>> from analysis.train import TrainConfig
+    >>> config = TrainConfig("line", n_train=200, n_test=100, epochs=2,
+    ...                      model=MLPConfig(hidden=(4,)))
+    >>> from analysis.train import build_model
+    >>> a, b = build_model(config), build_model(config)
+    >>> all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    True
+    >>> a.config.seed is not None, a.config.hidden
+    (True, (4,))
+    """
     model_cfg = config.model
     if model_cfg.seed is None:
         model_cfg = replace(model_cfg, seed=_derived_seeds(config)[0])
@@ -225,7 +338,37 @@ def _recorded_epochs(epochs: int, record_every: int) -> np.ndarray:
 
 @torch.no_grad()
 def accuracy(model: MLP, X: torch.Tensor, y: torch.Tensor) -> float:
-    """Fraction of ``X`` (N, 2) whose predicted class is ``y`` (N,); NaN when N = 0."""
+    """Fraction of ``X`` (N, 2) whose predicted class is ``y`` (N,); NaN when N = 0.
+
+    Parameters
+    ----------
+    model : MLP
+        Any module mapping ``(N, 2)`` inputs to ``(N, n_classes)`` logits, evaluated in its
+        current train/eval mode without gradients.
+    X : Tensor, shape (N, 2)
+        Inputs, in the model's dtype.
+    y : Tensor, shape (N,), int64
+        True classes.
+
+    Returns
+    -------
+    float
+        Accuracy in [0, 1] (argmax of the logits against ``y``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from analysis.train import accuracy
+    >>> net = torch.nn.Linear(2, 2)  # logits (0, y - x)
+    >>> with torch.no_grad():
+    ...     _ = net.weight.copy_(torch.tensor([[0.0, 0.0], [-1.0, 1.0]]))
+    ...     _ = net.bias.zero_()
+    >>> X = torch.tensor([[0.0, 1.0], [1.0, 0.0], [1.0, 2.0], [2.0, 1.0]])
+    >>> accuracy(net, X, torch.tensor([1, 0, 1, 1]))
+    0.75
+    >>> accuracy(net, X[:0], torch.tensor([], dtype=torch.int64))
+    nan
+    """
     if len(y) == 0:
         return float("nan")
     return (model(X).argmax(dim=1) == y).double().mean().item()
@@ -238,6 +381,32 @@ def sgd_optimizer(
 
     ``lr_scales`` (one per linear layer, output last) multiplies each layer's learning rate;
     other parameters (batch-norm affine) keep ``config.lr``.
+
+    Parameters
+    ----------
+    model : MLP
+        The model whose parameters to optimise.
+    config : TrainConfig
+        Uses ``lr`` and ``weight_decay``.
+    lr_scales : sequence of float, optional
+        One factor per linear layer (``len(model.linears())``); default all 1.
+
+    Returns
+    -------
+    torch.optim.SGD
+        Without momentum. Parameter groups, in order: for each linear layer its weight
+        (decayed) and its bias (not decayed), then any other parameters.
+
+    Examples
+    --------
+    >>> from analysis.models import MLPConfig
+    >>> from analysis.train import TrainConfig
+    >>> config = TrainConfig("line", n_train=200, n_test=100, epochs=2,
+    ...                      model=MLPConfig(hidden=(4,)))
+    >>> from analysis.train import build_model, sgd_optimizer
+    >>> optimizer = sgd_optimizer(build_model(config), config, lr_scales=[0.5, 2.0])
+    >>> [(g["lr"], g["weight_decay"]) for g in optimizer.param_groups]
+    [(0.005, 0.0), (0.005, 0.0), (0.02, 0.0), (0.02, 0.0)]
     """
     linears = model.linears()
     scales = [1.0] * len(linears) if lr_scales is None else [float(s) for s in lr_scales]
@@ -315,6 +484,23 @@ def run_sgd(
     -------
     int
         Number of SGD steps taken. The model is left in eval mode.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from analysis.models import MLPConfig
+    >>> from analysis.train import TrainConfig
+    >>> config = TrainConfig("line", n_train=200, n_test=100, epochs=2,
+    ...                      model=MLPConfig(hidden=(4,)))
+    >>> from analysis.train import build_model, dataset_for, run_sgd, sgd_optimizer
+    >>> data = dataset_for(config)
+    >>> X, y = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train)
+    >>> model = build_model(config)
+    >>> losses = []
+    >>> steps = run_sgd(model, sgd_optimizer(model, config), config, X, y,
+    ...                 after_step=lambda step, idx, loss: losses.append(len(idx)))
+    >>> steps, losses, model.training  # 2 epochs of one batch of 200 samples
+    (2, [200, 200], False)
     """
     _, shuffle_seed, dropout_seed = _derived_seeds(config)
     shuffle = torch.Generator().manual_seed(shuffle_seed)
@@ -481,6 +667,25 @@ def train(
     Returns
     -------
     TrainResult
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis.models import MLPConfig
+    >>> from analysis.train import TrainConfig, train
+    >>> config = TrainConfig("line", n_train=200, n_test=100, epochs=5, batch_size=50, lr=0.5,
+    ...                      model=MLPConfig(hidden=(4,)))
+    >>> with tempfile.TemporaryDirectory() as cache:
+    ...     result = train(config, cache_dir=cache, progress=False, record_every=2)
+    ...     again = train(config, cache_dir=cache, progress=False, record_every=2)
+    >>> result.history.epoch.tolist()  # every 2nd epoch and the last
+    [2, 4, 5]
+    >>> bool(result.history.test_acc[-1] > 0.9)  # the line y = x is easy
+    True
+    >>> result.from_cache, again.from_cache
+    (False, True)
+    >>> bool((again.history.loss == result.history.loss).all())
+    True
     """
     if record_every < 1:
         raise ValueError(f"record_every must be >= 1, got {record_every}")
@@ -546,6 +751,28 @@ def train_many(
         Show a tqdm bar over configs.
     record_every : int
         See :func:`train`.
+
+    Returns
+    -------
+    list of TrainResult
+        ``results[i]`` belongs to ``configs[i]``; duplicates share the same object.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import torch
+    >>> from analysis.models import MLPConfig
+    >>> from analysis.train import TrainConfig
+    >>> config = TrainConfig("line", n_train=200, n_test=100, epochs=2,
+    ...                      model=MLPConfig(hidden=(4,)))
+    >>> from analysis.train import train_many
+    >>> with tempfile.TemporaryDirectory() as cache:
+    ...     first = train_many([config, config], cache, progress=False)
+    ...     second = train_many([config], cache, progress=False)
+    >>> [r.from_cache for r in first], first[0] is first[1], second[0].from_cache
+    ([False, False], True, True)
+    >>> torch.equal(first[0].model.output.weight, second[0].model.output.weight)
+    True
     """
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")

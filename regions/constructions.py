@@ -65,6 +65,41 @@ def sawtooth(depth: int) -> nn.Sequential:
     ``depth`` times on x in [0, 1] (y ignored). Float64, output ``t^depth(x)``.
 
     On [0, 1]^2 it has exactly ``2**depth`` regions, vertical strips of width ``2**-depth``.
+
+    Parameters
+    ----------
+    depth : int
+        Number of hidden ReLU layers, >= 1.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        Float64 model from 2 inputs (x, y) to 1 output, with ``depth`` ReLU layers of width 2.
+
+    Raises
+    ------
+    ValueError
+        If ``depth < 1``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> net = sawtooth(3)
+    >>> regions.count(net, (0, 1, 0, 1))  # 2^3 strips
+    8
+    >>> part = regions.decompose(net, (0, 1, 0, 1))
+    >>> part.counts_by_depth().tolist()  # each layer doubles the count
+    [1, 2, 4, 8]
+    >>> sorted(set(part.areas.round(12).tolist()))  # strips of width 1/8
+    [0.125]
+
+    The output zigzags between 0 and 1 with slopes +-2^depth:
+
+    >>> x = torch.tensor([[0.0, 0.0], [0.25, 0.0], [0.5, 0.0], [0.75, 0.0]], dtype=torch.float64)
+    >>> sawtooth(2)(x).flatten().tolist()
+    [0.0, 1.0, 0.0, 1.0]
     """
     if depth < 1:
         raise ValueError(f"depth must be >= 1, got {depth}")
@@ -74,7 +109,35 @@ def sawtooth(depth: int) -> nn.Sequential:
 
 def sawtooth_2d(depth: int) -> nn.Sequential:
     """The tent map iterated on x and y separately: width-4 layers, ``4**depth`` squares on
-    [0, 1]^2. Output ``t^depth(x) + t^depth(y)``."""
+    [0, 1]^2. Output ``t^depth(x) + t^depth(y)``.
+
+    Parameters
+    ----------
+    depth : int
+        Number of hidden ReLU layers, >= 1.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        Float64 model from 2 inputs to 1 output, with ``depth`` ReLU layers of width 4.
+
+    Raises
+    ------
+    ValueError
+        If ``depth < 1``.
+
+    Examples
+    --------
+    >>> import regions
+    >>> from regions.constructions import sawtooth_2d
+    >>> part = regions.decompose(sawtooth_2d(2), (0, 1, 0, 1))
+    >>> len(part)  # 4^2 squares of side 1/4
+    16
+    >>> part.counts_by_depth().tolist()
+    [1, 4, 16]
+    >>> sorted(set(part.areas.round(12).tolist()))
+    [0.0625]
+    """
     if depth < 1:
         raise ValueError(f"depth must be >= 1, got {depth}")
     layers = _fold_layers(2, depth, coords=2)
@@ -87,6 +150,28 @@ def line_arrangement(normals: np.ndarray, offsets: np.ndarray) -> nn.Sequential:
 
     ``n`` lines in general position whose crossings all lie inside the domain make
     ``1 + n + n(n-1)/2`` regions.
+
+    Parameters
+    ----------
+    normals : array_like, shape (n, 2)
+        Normal vector of each line (input units).
+    offsets : array_like, shape (n,)
+        Offset of each line.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        Float64 model ``Linear(2, n), ReLU, Linear(n, 1)`` whose output sums the units.
+
+    Examples
+    --------
+    The lines x = 0, y = 0 and x + y = 1/2 cross pairwise inside [-1, 1]^2:
+
+    >>> import regions
+    >>> from regions.constructions import line_arrangement
+    >>> net = line_arrangement([[1, 0], [0, 1], [1, 1]], [0, 0, -0.5])
+    >>> regions.count(net, (-1, 1, -1, 1))  # 1 + 3 + 3
+    7
     """
     normals = np.asarray(normals, dtype=np.float64)
     return nn.Sequential(
@@ -102,6 +187,36 @@ def folding_net(p: int, depth: int, final_width: int = 3) -> nn.Sequential:
     general position inside the folded unit square, replicated in every fold.
 
     Returns a float64 model with 1 output; :func:`folding_net_count` gives its region count.
+
+    Parameters
+    ----------
+    p : int
+        Folds per coordinate per layer, >= 1.
+    depth : int
+        Number of hidden ReLU layers L, >= 1 (the last one draws the lines).
+    final_width : int
+        Number n of lines drawn by the last hidden layer, >= 1.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        Float64 model from 2 inputs to 1 output: ``depth - 1`` ReLU layers of width ``2 p``,
+        then one of width ``final_width``.
+
+    Raises
+    ------
+    ValueError
+        If any argument is < 1.
+
+    Examples
+    --------
+    >>> import regions
+    >>> from regions.constructions import folding_net, folding_net_count
+    >>> net = folding_net(2, 2)  # one folding layer of width 4, then 3 lines
+    >>> regions.count(net, (0, 1, 0, 1)), folding_net_count(2, 2)  # 2^2 (1 + 3 + 3)
+    (28, 28)
+    >>> regions.count(folding_net(2, 3), (0, 1, 0, 1))  # 2^4 (1 + 3 + 3)
+    112
     """
     if p < 1 or depth < 1 or final_width < 1:
         raise ValueError("p, depth and final_width must be >= 1")
@@ -121,5 +236,27 @@ def folding_net(p: int, depth: int, final_width: int = 3) -> nn.Sequential:
 
 
 def folding_net_count(p: int, depth: int, final_width: int = 3) -> int:
-    """Region count of :func:`folding_net` on [0, 1]^2: p^(2(L-1)) (1 + n + C(n, 2))."""
+    """Region count of :func:`folding_net` on [0, 1]^2: p^(2(L-1)) (1 + n + C(n, 2)).
+
+    Parameters
+    ----------
+    p, depth, final_width : int
+        As for :func:`folding_net` (L = ``depth``, n = ``final_width``).
+
+    Returns
+    -------
+    int
+        The exact number of regions.
+
+    Examples
+    --------
+    >>> import regions
+    >>> from regions.constructions import folding_net, folding_net_count
+    >>> folding_net_count(3, 2)  # 3^2 (1 + 3 + 3)
+    63
+    >>> regions.count(folding_net(3, 2), (0, 1, 0, 1))
+    63
+    >>> folding_net_count(2, 2, final_width=4)  # 2^2 (1 + 4 + 6)
+    44
+    """
     return p ** (2 * (depth - 1)) * (1 + final_width + math.comb(final_width, 2))

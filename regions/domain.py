@@ -33,6 +33,20 @@ class Domain:
         Counter-clockwise vertices of its convex hull (where the decomposition runs).
     convex : bool
         Whether the domain equals its hull (then no clipping is needed).
+
+    Build one with :func:`as_domain`; :func:`regions.decompose` does so from its ``domain``
+    argument and keeps it as ``Partition.domain``.
+
+    Examples
+    --------
+    >>> from regions.domain import as_domain
+    >>> dom = as_domain((0, 2, 0, 1))  # the box [0, 2] x [0, 1]
+    >>> dom.area, dom.convex
+    (2.0, True)
+    >>> dom.hull.tolist()  # counter-clockwise
+    [[0.0, 0.0], [2.0, 0.0], [2.0, 1.0], [0.0, 1.0]]
+    >>> round(dom.diameter, 6)  # sqrt(5)
+    2.236068
     """
 
     polygon: Polygon
@@ -41,16 +55,56 @@ class Domain:
 
     @property
     def area(self) -> float:
+        """Area of the domain itself (not its hull), in squared plane units."""
         return float(self.polygon.area)
 
     @property
     def diameter(self) -> float:
+        """Diagonal of the hull's bounding box, in plane units (the scale of geometric
+        tolerances)."""
         lo, hi = self.hull.min(axis=0), self.hull.max(axis=0)
         return float(np.hypot(*(hi - lo)))
 
 
 def as_domain(domain: object = None) -> Domain:
-    """Validate ``domain`` (None, a 4-tuple box or a shapely Polygon) into a :class:`Domain`."""
+    """Validate ``domain`` (None, a 4-tuple box or a shapely Polygon) into a :class:`Domain`.
+
+    Parameters
+    ----------
+    domain : None, (xmin, xmax, ymin, ymax) or shapely.Polygon
+        Plane coordinates. None means :data:`DEFAULT_BOX`, the box [-2, 2]^2. A box needs four
+        finite numbers with ``xmin < xmax`` and ``ymin < ymax``; a polygon must be valid, of
+        positive area and finite, and may be non-convex or have holes.
+
+    Returns
+    -------
+    Domain
+        The domain, its counter-clockwise convex hull (k, 2) without collinear vertices, and
+        whether it is convex.
+
+    Raises
+    ------
+    DomainError
+        For an empty, degenerate, invalid or non-finite domain, or an unsupported type.
+
+    Examples
+    --------
+    >>> from regions.domain import as_domain
+    >>> as_domain().hull.tolist()  # the default box [-2, 2]^2
+    [[-2.0, -2.0], [2.0, -2.0], [2.0, 2.0], [-2.0, 2.0]]
+
+    An L-shaped polygon is not convex; the decomposition runs on its hull and is clipped:
+
+    >>> from shapely import Polygon
+    >>> dom = as_domain(Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)]))
+    >>> dom.area, dom.convex, len(dom.hull)
+    (3.0, False, 5)
+
+    >>> as_domain((0, 0, 0, 1))
+    Traceback (most recent call last):
+        ...
+    regions.errors.DomainError: domain box (xmin, xmax, ymin, ymax) = (0, 0, 0, 1) is empty: ...
+    """
     if domain is None:
         domain = DEFAULT_BOX
     if isinstance(domain, Polygon):
@@ -99,7 +153,27 @@ def _drop_collinear(ring: np.ndarray) -> np.ndarray:
 class Plane:
     """The affine map from plane coordinates (u, v) to the model's input space.
 
-    ``x = origin + u * basis[:, 0] + v * basis[:, 1]``; origin (d,), basis (d, 2).
+    ``x = origin + u * basis[:, 0] + v * basis[:, 1]``; origin (d,), basis (d, 2), both in
+    the model's input units. Build one with :func:`as_plane`; a :class:`regions.Partition`
+    keeps its own as ``Partition.plane``.
+
+    Attributes
+    ----------
+    origin : ndarray, shape (d,)
+        Input point at plane coordinates (0, 0).
+    basis : ndarray, shape (d, 2)
+        Input-space directions of the u and v axes (columns).
+
+    Examples
+    --------
+    The slice z = 1 of a 3-input model's input space:
+
+    >>> from regions.domain import as_plane
+    >>> plane = as_plane(([0, 0, 1], ([1, 0, 0], [0, 1, 0])), n_inputs=3)
+    >>> plane.to_input([[2.0, 3.0]]).tolist()
+    [[2.0, 3.0, 1.0]]
+    >>> plane.map.tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
     """
 
     origin: np.ndarray
@@ -107,11 +181,36 @@ class Plane:
 
     @property
     def map(self) -> np.ndarray:
-        """The map as one (d, 3) array ``[basis | origin]``."""
+        """The map as one (d, 3) array ``[basis | origin]``: ``x = map @ (u, v, 1)``.
+
+        Examples
+        --------
+        >>> from regions.domain import as_plane
+        >>> as_plane(None, 2).map.tolist()  # the identity plane of a 2-input model
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+        """
         return np.concatenate([self.basis, self.origin[:, None]], axis=1)
 
     def to_input(self, points: np.ndarray) -> np.ndarray:
-        """Plane points (N, 2) to input points (N, d)."""
+        """Plane points to input points.
+
+        Parameters
+        ----------
+        points : array_like, shape (N, 2)
+            Plane coordinates (u, v).
+
+        Returns
+        -------
+        ndarray, shape (N, d)
+            The model inputs ``origin + u * basis[:, 0] + v * basis[:, 1]``, float64.
+
+        Examples
+        --------
+        >>> from regions.domain import as_plane
+        >>> plane = as_plane(([1, 1, 1], [2, 2, 2], [1, 1, 3]), n_inputs=3)  # three points
+        >>> plane.to_input([[0, 0], [1, 0], [0, 1], [0.5, 0.5]]).tolist()
+        [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0], [1.0, 1.0, 3.0], [1.5, 1.5, 2.5]]
+        """
         return self.origin + np.asarray(points, dtype=np.float64) @ self.basis.T
 
 
@@ -121,6 +220,47 @@ def as_plane(plane: object, n_inputs: int) -> Plane:
     ``plane`` is None (only for 2 inputs: the identity), ``(origin, (d1, d2))`` with an origin and
     two direction vectors, or three input points ``(p0, p1, p2)`` (then p0, p1, p2 sit at plane
     coordinates (0, 0), (1, 0), (0, 1)).
+
+    Parameters
+    ----------
+    plane : None, (origin, (d1, d2)) or (p0, p1, p2)
+        Vectors of length ``n_inputs`` (input units).
+    n_inputs : int
+        The model's input width d.
+
+    Returns
+    -------
+    Plane
+        ``origin`` (d,) and ``basis`` (d, 2), float64.
+
+    Raises
+    ------
+    DomainError
+        For a missing plane with ``n_inputs != 2``, malformed or non-finite vectors, a width
+        other than ``n_inputs``, or parallel directions (collinear points).
+
+    Examples
+    --------
+    >>> from regions.domain import as_plane
+    >>> plane = as_plane(([0, 0, 0], ([1, 0, 0], [0, 1, 1])), n_inputs=3)
+    >>> plane.origin.tolist(), plane.basis.tolist()
+    ([0.0, 0.0, 0.0], [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    >>> as_plane(([0, 0, 0], [1, 1, 1], [2, 2, 2]), n_inputs=3)
+    Traceback (most recent call last):
+        ...
+    regions.errors.DomainError: plane directions are parallel (or the three points collinear)
+
+    With :func:`regions.decompose`, the slice of a 3-input model through three points:
+
+    >>> import torch
+    >>> import regions
+    >>> model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    >>> with torch.no_grad():
+    ...     _ = model[0].weight.copy_(torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]))
+    ...     _ = model[0].bias.zero_()
+    >>> part = regions.decompose(model, (-1, 1, -1, 1), plane=([0, 0, 0], [1, 0, 0], [0, 1, 1]))
+    >>> len(part)  # x = 0 and z = 0 cross the plane along u = 0 and v = 0
+    4
     """
     if plane is None:
         if n_inputs != 2:

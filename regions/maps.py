@@ -30,6 +30,7 @@ def node_maps(
     Parameters
     ----------
     net : Network
+        The traced model.
     plane_map : ndarray, shape (n_inputs, 3)
         Input as a function of plane coordinates: ``x = plane_map @ (u, v, 1)``.
     bits : ndarray of uint8, shape (R, ceil(S / 8))
@@ -45,6 +46,37 @@ def node_maps(
         Gradient of the node's value with respect to the plane coordinates.
     c : ndarray, shape (R, width)
         Value at plane coordinates (0, 0).
+
+    Notes
+    -----
+    Regions are processed in chunks of at most :data:`CHUNK_ENTRIES` // (3 * widest node)
+    regions to bound memory. :meth:`regions.Partition.affine` is the usual way in; it calls this
+    with the partition's own arguments.
+
+    Examples
+    --------
+    The output of ``sawtooth(2)`` on its four strips of [0, 1]^2, sorted left to right:
+
+    >>> import numpy as np
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> from regions.maps import node_maps
+    >>> part = regions.decompose(sawtooth(2), (0, 1, 0, 1))
+    >>> net = part.network
+    >>> A, c = node_maps(net, part.plane.map, part.cell_bits, part.switches, net.output)
+    >>> A.shape, c.shape
+    ((4, 1, 2), (4, 1))
+    >>> left_to_right = np.argsort(part.centroids[:, 0])
+    >>> A[left_to_right, 0, 0].tolist(), c[left_to_right, 0].tolist()  # slopes +-4 in x
+    ([4.0, -4.0, 4.0, -4.0], [0.0, 2.0, -2.0, 4.0])
+    >>> A[:, 0, 1].tolist()  # y is ignored
+    [0.0, 0.0, 0.0, 0.0]
+
+    Any node works, here the first Linear layer (node 1, units x and x - 1/2):
+
+    >>> A1, c1 = node_maps(net, part.plane.map, part.cell_bits, part.switches, 1)
+    >>> A1[0].tolist(), c1[0].tolist()
+    ([[1.0, 0.0], [1.0, 0.0]], [0.0, -0.5])
     """
     n_regions = len(bits)
     layers = sum(1 for n in net.nodes[1 : node + 1] if isinstance(n, Activation))

@@ -45,6 +45,37 @@ class Mesh:
         ring vertex to the next: the switch that drew it, or :data:`DOMAIN_EDGE`.
     parent : ndarray, shape (n_polygons,)
         Index of each polygon's ancestor at the last :meth:`reset_parents`.
+
+    Parameters
+    ----------
+    hull : ndarray, shape (k, 2)
+        Counter-clockwise vertices of the convex starting polygon (plane coordinates); its
+        edges are labelled :data:`DOMAIN_EDGE`.
+
+    Examples
+    --------
+    Cut the unit square along x = 1/2, then its two halves along y = 1/4. The node values
+    here are just the coordinates (one row each), so the lines are ``values - t = 0``:
+
+    >>> import numpy as np
+    >>> from regions.mesh import Mesh
+    >>> mesh = Mesh(np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]))
+    >>> mesh.set_values(mesh.xy.T.copy())
+    >>> mesh.cut(mesh.values[0] - 0.5, tol=1e-12, label=0)  # polygons split
+    1
+    >>> mesh.cut(mesh.values[1] - 0.25, tol=1e-12, label=1)
+    2
+    >>> mesh.n_polygons, mesh.n_vertices  # one vertex at (1/2, 1/4), shared by all four
+    (4, 9)
+    >>> mesh.start.tolist()  # four quadrilaterals
+    [0, 4, 8, 12, 16]
+    >>> mesh.parent.tolist()  # all descend from the square
+    [0, 0, 0, 0]
+
+    A line that crosses no polygon's interior splits nothing:
+
+    >>> mesh.cut(mesh.values[0] + mesh.values[1] - 2.0, tol=1e-12, label=2)  # through a corner
+    0
     """
 
     def __init__(self, hull: np.ndarray) -> None:
@@ -68,7 +99,33 @@ class Mesh:
         label: np.ndarray,
         values: np.ndarray,
     ) -> Mesh:
-        """A mesh continuing from existing cells, with node values (n_values, n_vertices)."""
+        """A mesh continuing from existing cells, with node values (n_values, n_vertices).
+
+        Parameters
+        ----------
+        xy : ndarray, shape (n_vertices, 2)
+            Vertex coordinates.
+        ring, start, label : ndarray
+            Cells as ragged counter-clockwise rings of vertex ids (n_incidences,), their
+            offsets (n_cells + 1,) and edge labels (n_incidences,); copied.
+        values : ndarray, shape (n_values, n_vertices)
+            Values of the functions that later cuts use, at every vertex.
+
+        Returns
+        -------
+        Mesh
+            Each cell its own parent.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from regions.mesh import Mesh
+        >>> square = Mesh(np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]))
+        >>> _ = square.cut(square.xy[:, 0] - 0.5, tol=1e-12, label=0)
+        >>> copy = Mesh.from_cells(square.xy, square.ring, square.start, square.label, square.xy.T)
+        >>> copy.n_polygons, copy.parent.tolist()
+        (2, [0, 1])
+        """
         mesh = cls.__new__(cls)
         mesh._xy = np.array(xy, dtype=np.float64)
         mesh.n_vertices = len(xy)
@@ -81,28 +138,34 @@ class Mesh:
     # ----------------------------------------------------------------------- views
     @property
     def xy(self) -> np.ndarray:
+        """Vertex coordinates (n_vertices, 2), a view of the pool."""
         return self._xy[: self.n_vertices]
 
     @property
     def values(self) -> np.ndarray:
+        """Node values (n_values, n_vertices) at every vertex, a view of the pool."""
         return self._values[:, : self.n_vertices]
 
     @property
     def n_polygons(self) -> int:
+        """Number of polygons."""
         return len(self.first)
 
     @property
     def ring(self) -> np.ndarray:
+        """Vertex ids (n_incidences,) of all polygons, polygon after polygon (compacts)."""
         self.compact()
         return self._ring[: self._used]
 
     @property
     def label(self) -> np.ndarray:
+        """Label (n_incidences,) of the edge from each ring vertex to the next (compacts)."""
         self.compact()
         return self._label[: self._used]
 
     @property
     def start(self) -> np.ndarray:
+        """Ragged offsets (n_polygons + 1,) of the polygons in ``ring`` (compacts)."""
         self.compact()
         return offsets(self.length)
 
@@ -123,6 +186,11 @@ class Mesh:
 
         Room is reserved for the vertices the coming cuts add (about as many again), so the
         values, the largest array of a decomposition, are rarely copied.
+
+        Parameters
+        ----------
+        values : ndarray, shape (n_values, n_vertices)
+            One row per function (network node unit), one column per current vertex.
         """
         cap = max(self._xy.shape[0], 2 * self.n_vertices)
         if cap > self._xy.shape[0]:
@@ -183,6 +251,28 @@ class Mesh:
         -------
         int
             Number of polygons split.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from regions.mesh import Mesh
+        >>> mesh = Mesh(np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 2.0], [0.0, 2.0]]))
+        >>> mesh.cut(mesh.xy[:, 0] - 1.0, tol=1e-12, label=0)  # x = 1: two halves
+        1
+        >>> mesh.xy[mesh.ring[mesh.start[0]:mesh.start[1]]].min(axis=0).tolist()  # polygon 0
+        [1.0, 0.0]
+
+        ``candidates`` must hold every polygon the line crosses; x = 3/2 crosses only
+        polygon 0, the right half, and x = 1/2 does not cross it at all:
+
+        >>> mesh.cut(mesh.xy[:, 0] - 1.5, tol=1e-12, label=1, candidates=np.array([0]))
+        1
+        >>> mesh.cut(mesh.xy[:, 0] - 0.5, tol=1e-12, label=2, candidates=np.array([0]))
+        0
+        >>> mesh.n_polygons, np.diff(mesh.start).tolist()  # three rectangles
+        (3, [4, 4, 4])
+        >>> mesh.label.tolist().count(1)  # the new edge, once on each side
+        2
         """
         if candidates is None:
             candidates = np.arange(self.n_polygons)

@@ -37,7 +37,35 @@ __all__ = ["Activation", "Affine", "Sum", "Concat", "Network", "trace", "is_piec
 
 @dataclass(frozen=True, eq=False)
 class Affine:
-    """``y = W x + b`` applied to node ``src``; W (n_out, n_in), b (n_out,)."""
+    """``y = W x + b`` applied to node ``src``; W (n_out, n_in), b (n_out,).
+
+    Linear and folded BatchNorm1d layers become one each, as do scalar scalings and shifts.
+
+    Attributes
+    ----------
+    src : int
+        Index of the input node in ``Network.nodes``.
+    W : ndarray, shape (n_out, n_in)
+        Weight matrix, float64.
+    b : ndarray, shape (n_out,)
+        Bias, float64.
+    name : str
+        The torch module (or fx node) it came from.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import regions
+    >>> model = torch.nn.Sequential(
+    ...     torch.nn.Linear(2, 3), torch.nn.BatchNorm1d(3), torch.nn.ReLU(), torch.nn.Linear(3, 1)
+    ... )
+    >>> net = regions.trace(model.eval())
+    >>> [type(node).__name__ for node in net.nodes]  # BatchNorm is an Affine too
+    ['NoneType', 'Affine', 'Affine', 'Activation', 'Affine']
+    >>> lin = net.nodes[1]
+    >>> lin.src, lin.W.shape, lin.b.shape, lin.name, lin.W.dtype
+    (0, (3, 2), (3,), '0', dtype('float64'))
+    """
 
     src: int
     W: np.ndarray
@@ -47,7 +75,34 @@ class Affine:
 
 @dataclass(frozen=True, eq=False)
 class Sum:
-    """Elementwise sum of nodes ``srcs`` with signs ``signs`` (+1 or -1): residual adds."""
+    """Elementwise sum of nodes ``srcs`` with signs ``signs`` (+1 or -1): residual adds.
+
+    Attributes
+    ----------
+    srcs : tuple of int
+        Indices of the summed nodes in ``Network.nodes`` (all of the same width).
+    signs : tuple of float
+        +1.0 for an addition, -1.0 for a subtracted node.
+    name : str
+        The fx node it came from.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import regions
+    >>> class Residual(torch.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.fc = torch.nn.Linear(2, 2)
+    ...
+    ...     def forward(self, x):
+    ...         return x + torch.relu(self.fc(x))
+    >>> net = regions.trace(Residual())
+    >>> [type(node).__name__ for node in net.nodes]
+    ['NoneType', 'Affine', 'Activation', 'Sum']
+    >>> net.nodes[3].srcs, net.nodes[3].signs  # the input plus the activation
+    ((0, 2), (1.0, 1.0))
+    """
 
     srcs: tuple[int, ...]
     signs: tuple[float, ...]
@@ -56,7 +111,32 @@ class Sum:
 
 @dataclass(frozen=True, eq=False)
 class Concat:
-    """Concatenation of nodes ``srcs`` along the feature axis."""
+    """Concatenation of nodes ``srcs`` along the feature axis.
+
+    Attributes
+    ----------
+    srcs : tuple of int
+        Indices of the concatenated nodes in ``Network.nodes``, in order.
+    name : str
+        The fx node it came from.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import regions
+    >>> class TwoHeads(torch.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.a = torch.nn.Linear(2, 3)
+    ...         self.b = torch.nn.Linear(2, 1)
+    ...
+    ...     def forward(self, x):
+    ...         return torch.cat([self.a(x), torch.relu(self.b(x))], dim=1)
+    >>> net = regions.trace(TwoHeads())
+    >>> cat = net.nodes[-1]
+    >>> type(cat).__name__, cat.srcs, net.widths[-1]  # widths 3 + 1
+    ('Concat', (1, 3), 4)
+    """
 
     srcs: tuple[int, ...]
     name: str
@@ -69,6 +149,34 @@ class Activation:
     Unit ``j`` has ascending breakpoints ``thresholds[j]`` (n, K) and on piece ``p`` (the number of
     breakpoints its input exceeds, 0..K) computes ``slopes[j, p] * z + offsets[j, p]``.
     ``layer`` is the 1-based index of this activation among the network's activations.
+
+    Attributes
+    ----------
+    src : int
+        Index of the preactivation node in ``Network.nodes``.
+    thresholds : ndarray, shape (width, K)
+        Ascending breakpoints of every unit (preactivation units); K = 1 for ReLU, LeakyReLU
+        and PReLU, 2 for ReLU6 and Hardtanh.
+    slopes, offsets : ndarray, shape (width, K + 1)
+        Slope and offset of every unit on each of its K + 1 pieces.
+    name : str
+        The torch module (or fx node) it came from.
+    layer : int
+        1-based index among the network's activations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> import regions
+    >>> net = regions.trace(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU6()))
+    >>> act = net.activations[0]
+    >>> act.layer, act.width, act.is_relu
+    (1, 2, False)
+    >>> act.thresholds[0].tolist(), act.slopes[0].tolist(), act.offsets[0].tolist()
+    ([0.0, 6.0], [0.0, 1.0, 0.0], [0.0, 0.0, 6.0])
+    >>> act.apply(np.array([[-1.0, 7.0], [2.5, 6.0]])).tolist()
+    [[0.0, 6.0], [2.5, 6.0]]
     """
 
     src: int
@@ -80,10 +188,13 @@ class Activation:
 
     @property
     def width(self) -> int:
+        """Number of units."""
         return self.thresholds.shape[0]
 
     @cached_property
     def is_relu(self) -> bool:
+        """Whether every unit is a plain ReLU (one breakpoint at 0, slopes 0 and 1): the fast
+        path of :meth:`apply` and of the affine maps."""
         return (
             self.thresholds.shape[1] == 1
             and not self.thresholds.any()
@@ -97,6 +208,26 @@ class Activation:
         Written as ``s_0 z + o_0 + sum_k (s_{k+1} - s_k) max(z - t_k, 0)``, which equals the
         piecewise definition because the function is continuous, and costs one pass per
         breakpoint instead of a gather per entry.
+
+        Parameters
+        ----------
+        z : ndarray, shape (..., width)
+            Preactivations.
+
+        Returns
+        -------
+        ndarray, shape (..., width)
+            Activations, float64.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import torch
+        >>> import regions
+        >>> model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.LeakyReLU(0.1))
+        >>> act = regions.trace(model).activations[0]
+        >>> act.apply(np.array([[-1.0, 2.0]])).tolist()
+        [[-0.1, 2.0]]
         """
         if self.is_relu:
             return np.maximum(z, 0.0)
@@ -127,6 +258,25 @@ class Network:
         Input and output widths.
     softmax : bool
         Whether a final Softmax/LogSoftmax was stripped.
+
+    Build one with :func:`trace`; :func:`regions.decompose` accepts it in place of the model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> import regions
+    >>> model = torch.nn.Sequential(
+    ...     torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2), torch.nn.Softmax(dim=1)
+    ... )
+    >>> net = regions.trace(model)
+    >>> net.n_inputs, net.n_outputs, net.n_layers, net.softmax
+    (2, 2, 1, True)
+    >>> net.widths, net.output
+    ((2, 3, 3, 2), 3)
+    >>> logits, pre = net.forward(np.zeros((5, 2)))
+    >>> logits.shape, [z.shape for z in pre]
+    ((5, 2), [(5, 3)])
     """
 
     nodes: tuple[Node | None, ...]
@@ -137,7 +287,23 @@ class Network:
     softmax: bool
 
     def last_use(self) -> list[int]:
-        """For every node, the index of the last node that reads it (the output reads itself)."""
+        """For every node, the index of the last node that reads it (the output reads itself).
+
+        Returns
+        -------
+        list of int, length ``len(nodes)``
+            ``last[i]`` is the largest index of a node whose sources include node ``i``
+            (``i`` itself if none does); ``last[output] == len(nodes)``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> import regions
+        >>> from torch.nn import Linear, ReLU, Sequential
+        >>> model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+        >>> regions.trace(model).last_use()  # a chain: each node is read by the next
+        [1, 2, 3, 4]
+        """
         last = list(range(len(self.nodes)))
         for i, node in enumerate(self.nodes):
             for src in _sources(node):
@@ -147,12 +313,28 @@ class Network:
 
     @property
     def activations(self) -> tuple[Activation, ...]:
-        """The activation layers in order; ``activations[k - 1].layer == k``."""
+        """The activation layers in order; ``activations[k - 1].layer == k``.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> [(a.layer, a.width) for a in regions.trace(sawtooth(3)).activations]
+        [(1, 2), (2, 2), (3, 2)]
+        """
         return tuple(n for n in self.nodes if isinstance(n, Activation))
 
     @property
     def n_layers(self) -> int:
-        """Number of activation layers (the depth that draws region boundaries)."""
+        """Number of activation layers (the depth that draws region boundaries).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> regions.trace(sawtooth(3)).n_layers
+        3
+        """
         return len(self.activations)
 
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -165,7 +347,21 @@ class Network:
         Returns
         -------
         logits : ndarray, shape (N, n_outputs)
+            The model's output (before any stripped Softmax), float64.
         preactivations : list of ndarray, one (N, width) per activation layer
+            Inputs of each activation layer, in layer order.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> net = regions.trace(sawtooth(2))
+        >>> logits, pre = net.forward(np.array([[0.25, 0.0], [0.125, 0.0]]))
+        >>> logits.tolist()  # the tent map applied twice
+        [[1.0], [0.5]]
+        >>> pre[0].tolist()  # first layer: x and x - 1/2
+        [[0.25, -0.25], [0.125, -0.375]]
         """
         values: list[np.ndarray | None] = [np.asarray(x, dtype=np.float64)]
         pre: list[np.ndarray] = []
@@ -272,7 +468,29 @@ def _batchnorm(mod: nn.BatchNorm1d, where: str) -> tuple[np.ndarray, np.ndarray]
 
 
 def is_piecewise_linear(model: nn.Module) -> bool:
-    """Whether :func:`trace` (and so :func:`regions.decompose`) accepts ``model``."""
+    """Whether :func:`trace` (and so :func:`regions.decompose`) accepts ``model``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    bool
+        False when tracing raises :class:`NotPiecewiseLinearError` or
+        :class:`UnsupportedModelError`. An :class:`InvalidModelError` (NaN weights,
+        inconsistent widths) is not caught.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import regions
+    >>> lin = torch.nn.Linear(2, 2)
+    >>> regions.is_piecewise_linear(torch.nn.Sequential(lin, torch.nn.LeakyReLU()))
+    True
+    >>> regions.is_piecewise_linear(torch.nn.Sequential(lin, torch.nn.GELU()))
+    False
+    """
     try:
         trace(model, warn=False)
     except (NotPiecewiseLinearError, UnsupportedModelError):
@@ -292,6 +510,11 @@ def trace(model: nn.Module, *, n_inputs: int | None = None, warn: bool = True) -
     warn : bool
         Emit :class:`EvalSemanticsWarning` when the model is in training mode.
 
+    Returns
+    -------
+    Network
+        The model as float64 nodes, topologically ordered.
+
     Raises
     ------
     NotPiecewiseLinearError
@@ -301,6 +524,25 @@ def trace(model: nn.Module, *, n_inputs: int | None = None, warn: bool = True) -
         When ``torch.fx`` cannot trace the model or it uses an operation not listed above.
     InvalidModelError
         For NaN/Inf parameters or inconsistent widths.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import regions
+    >>> model = torch.nn.Sequential(
+    ...     torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 8), torch.nn.Hardtanh(),
+    ...     torch.nn.Dropout(0.1), torch.nn.Linear(8, 3),
+    ... )
+    >>> net = regions.trace(model.eval())
+    >>> [type(node).__name__ for node in net.nodes]  # Dropout is dropped
+    ['NoneType', 'Affine', 'Activation', 'Affine', 'Activation', 'Affine']
+    >>> net.n_inputs, net.n_outputs, net.n_layers
+    (2, 3, 2)
+
+    A model that does not start with ``nn.Linear`` needs ``n_inputs``:
+
+    >>> regions.trace(torch.nn.ReLU(), n_inputs=2).widths
+    (2, 2)
     """
     if not isinstance(model, nn.Module):
         raise UnsupportedModelError(f"model must be a torch.nn.Module, got {type(model).__name__}")

@@ -47,6 +47,31 @@ class Switches:
         Unit index within its layer.
     threshold : ndarray, shape (S,)
         Preactivation value of the breakpoint.
+
+    Columns are ordered layer by layer, unit by unit, breakpoint by breakpoint.
+
+    Examples
+    --------
+    A Hardtanh layer on the identity: each unit has breakpoints at -1 and 1, so the
+    lines x = +-1 and y = +-1 cut [-2, 2]^2 into a 3 x 3 grid:
+
+    >>> import torch
+    >>> import regions
+    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Hardtanh())
+    >>> with torch.no_grad():
+    ...     _ = model[0].weight.copy_(torch.eye(2))
+    ...     _ = model[0].bias.zero_()
+    >>> part = regions.decompose(model)
+    >>> len(part)
+    9
+    >>> sw = part.switches
+    >>> sw.layer.tolist(), sw.unit.tolist(), sw.threshold.tolist()
+    ([1, 1, 1, 1], [0, 0, 1, 1], [-1.0, 1.0, -1.0, 1.0])
+    >>> r = part.locate([[-1.5, 0.0]])  # x below -1, y between -1 and 1
+    >>> part.patterns[r].astype(int).tolist()
+    [[0, 0, 1, 0]]
+    >>> [p.tolist() for p in sw.pieces(part.patterns[r], part.network, 1)]  # per unit
+    [[[0, 1]]]
     """
 
     layer: np.ndarray
@@ -54,11 +79,54 @@ class Switches:
     threshold: np.ndarray
 
     def columns(self, layer: int) -> np.ndarray:
-        """Pattern columns (switch indices) of activation layer ``layer``."""
+        """Pattern columns (switch indices) of activation layer ``layer``.
+
+        Parameters
+        ----------
+        layer : int
+            1-based activation layer.
+
+        Returns
+        -------
+        ndarray of int, shape (S_layer,)
+            Ascending column indices into ``Partition.patterns``.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
+        >>> part.switches.columns(2).tolist()  # 2 ReLU units per layer
+        [2, 3]
+        """
         return np.flatnonzero(self.layer == layer)
 
     def pieces(self, patterns: np.ndarray, net: Network, depth: int) -> list[np.ndarray]:
-        """Piece index (R, width) of every unit of layers 1..depth: breakpoints exceeded."""
+        """Piece index (R, width) of every unit of layers 1..depth: breakpoints exceeded.
+
+        Parameters
+        ----------
+        patterns : ndarray of bool, shape (R, S)
+            Activation patterns with these switches as columns (at least layers 1..depth).
+        net : Network
+            The network the switches belong to.
+        depth : int
+            Number of leading activation layers to read.
+
+        Returns
+        -------
+        list of ndarray of int, one (R, width) per layer 1..depth
+            Index into that layer's ``slopes`` and ``offsets`` columns (0..K).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(2), (0, 1, 0, 1))
+        >>> r = part.locate([[0.3, 0.5]])  # x > 0 and x < 1/2: unit 0 on, unit 1 off
+        >>> [p.tolist() for p in part.switches.pieces(part.patterns[r], part.network, 1)]
+        [[[1, 0]]]
+        """
         out = []
         for act in net.activations[:depth]:
             cols = self.columns(act.layer)
@@ -73,6 +141,28 @@ class Level:
 
     ``parent`` maps each region to its region at the previous level; ``bits`` holds each region's
     side of this layer's ``n_bits`` breakpoints, packed along axis 1 (``np.packbits``).
+
+    Attributes
+    ----------
+    ring, start, edge_label : ndarray
+        The cells at this level as ragged counter-clockwise rings of vertex ids into
+        ``Partition.vertices`` (I,), offsets (R_k + 1,) and edge labels (I,).
+    parent : ndarray of int, shape (R_k,)
+        Region at the previous level (all 0 at level 1: the domain).
+    bits : ndarray of uint8, shape (R_k, ceil(n_bits / 8))
+        Packed side of each region for this layer's breakpoints.
+    n_bits : int
+        Number of breakpoints of this layer.
+
+    Examples
+    --------
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
+    >>> [(level.n_regions, level.n_bits) for level in part.levels]
+    [(2, 2), (4, 2), (8, 2)]
+    >>> part.levels[1].parent.tolist()  # each of the 2 halves splits in 2
+    [0, 1, 0, 1]
     """
 
     ring: np.ndarray
@@ -84,6 +174,7 @@ class Level:
 
     @property
     def n_regions(self) -> int:
+        """Number of regions (convex cells) at this level."""
         return len(self.start) - 1
 
 
@@ -92,6 +183,30 @@ def stack_levels(levels: tuple[Level, ...], chunk: int = 1 << 16) -> np.ndarray:
 
     Each level's bits are read through the region's ancestor at that level; rows are
     assembled in chunks so the unpacked bits never exist for all regions at once.
+
+    Parameters
+    ----------
+    levels : tuple of Level
+        Snapshots after layers 1..k, in order.
+    chunk : int
+        Regions assembled at a time.
+
+    Returns
+    -------
+    ndarray of uint8, shape (R, ceil(S / 8))
+        Packed patterns of the last level's R regions over all S breakpoints of the levels;
+        shape (1, 0) when ``levels`` is empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> from regions.partition import stack_levels
+    >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
+    >>> bits = stack_levels(part.levels)
+    >>> bits.shape, np.array_equal(bits, part.cell_bits)  # 8 regions, 6 bits in one byte
+    ((8, 1), True)
     """
     if not levels:
         return np.zeros((1, 0), dtype=np.uint8)
@@ -122,6 +237,23 @@ class Boundaries:
         Unit within that layer; -1 for the domain's boundary.
     switch : ndarray, shape (E,)
         Pattern column (breakpoint) that drew the segment; -1 for the domain's boundary.
+
+    ``len(b)`` is the number of segments E. Coordinates are plane coordinates.
+
+    Examples
+    --------
+    The lines x = 0 and y = 0 on [-1, 1]^2, each split where they cross:
+
+    >>> import regions
+    >>> from regions.constructions import line_arrangement
+    >>> part = regions.decompose(line_arrangement([[1, 0], [0, 1]], [0, 0]), (-1, 1, -1, 1))
+    >>> b = part.boundaries()
+    >>> len(b), b.segments.shape
+    (4, (4, 2, 2))
+    >>> b.layer.tolist(), b.unit.tolist()
+    ([1, 1, 1, 1], [0, 0, 1, 1])
+    >>> len(part.boundaries(include_domain=True))  # + 8 pieces of the square's sides
+    12
     """
 
     segments: np.ndarray
@@ -133,7 +265,17 @@ class Boundaries:
         return len(self.segments)
 
     def to_shapely(self) -> np.ndarray:
-        """The segments as an array (E,) of shapely LineStrings."""
+        """The segments as an array (E,) of shapely LineStrings.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import line_arrangement
+        >>> part = regions.decompose(line_arrangement([[1, 0], [0, 1]], [0, 0]), (-1, 1, -1, 1))
+        >>> lines = part.boundaries().to_shapely()
+        >>> lines.shape, float(sum(line.length for line in lines))  # two axes of length 2
+        ((4,), 4.0)
+        """
         return shapely.linestrings(self.segments)
 
 
@@ -148,6 +290,23 @@ class Adjacency:
     layer, unit, switch : ndarray, shape (P,)
         The breakpoint whose boundary separates the pair (the one that first drew the shared
         edge when several breakpoints coincide there).
+
+    ``len(adj)`` is the number of pairs P. Regions touching at a single point are not adjacent.
+
+    Examples
+    --------
+    The four quadrants cut out of [-1, 1]^2 by x = 0 and y = 0:
+
+    >>> import regions
+    >>> from regions.constructions import line_arrangement
+    >>> part = regions.decompose(line_arrangement([[1, 0], [0, 1]], [0, 0]), (-1, 1, -1, 1))
+    >>> adj = part.adjacency()
+    >>> len(adj)  # diagonal quadrants only share the origin
+    4
+    >>> r = part.locate([[0.5, 0.5], [-0.5, 0.5]])  # two quadrants across x = 0
+    >>> i = adj.pairs.tolist().index(sorted(r.tolist()))
+    >>> int(adj.layer[i]), int(adj.unit[i])  # unit 0 draws x = 0
+    (1, 0)
     """
 
     pairs: np.ndarray
@@ -169,6 +328,29 @@ class LinearRegions:
         Linear-region index of every activation region.
     n : int
         Number of linear regions (connected pieces on which the model is one affine map).
+
+    ``len(lin)`` is ``lin.n``.
+
+    Examples
+    --------
+    ``relu(x)`` computed through two units, the second one (``relu(y)``) unused: the four
+    activation regions merge into two linear regions, the half planes x < 0 and x > 0.
+
+    >>> import torch
+    >>> import regions
+    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    >>> with torch.no_grad():
+    ...     _ = model[0].weight.copy_(torch.eye(2))
+    ...     _ = model[0].bias.zero_()
+    ...     _ = model[2].weight.copy_(torch.tensor([[1.0, 0.0]]))
+    ...     _ = model[2].bias.zero_()
+    >>> part = regions.decompose(model, (-1, 1, -1, 1))
+    >>> lin = part.linear_regions()
+    >>> len(part), lin.n
+    (4, 2)
+    >>> r = part.locate([[0.5, 0.5], [0.5, -0.5], [-0.5, 0.5]])
+    >>> (lin.labels[r] == lin.labels[r[0]]).tolist()  # both x > 0 quadrants share a label
+    [True, True, False]
     """
 
     labels: np.ndarray
@@ -185,7 +367,23 @@ class DecisionBoundary:
     Attributes
     ----------
     segments : ndarray, shape (E, 2, 2)
-        Straight pieces of the boundary, one per region they cross.
+        Straight pieces of the boundary, one per region they cross (plane coordinates).
+
+    ``len(db)`` is the number of segments E.
+
+    Examples
+    --------
+    ``relu(x) + relu(y) > 0`` everywhere but the closed third quadrant, so on [-1, 1]^2 the
+    boundary is the two unit segments from (-1, 0) to the origin to (0, -1):
+
+    >>> import regions
+    >>> from regions.constructions import line_arrangement
+    >>> part = regions.decompose(line_arrangement([[1, 0], [0, 1]], [0, 0]), (-1, 1, -1, 1))
+    >>> db = part.decision_boundary()
+    >>> len(db), db.length
+    (2, 2.0)
+    >>> db.to_shapely().wkt
+    'MULTILINESTRING ((-1 0, 0 0, 0 -1))'
     """
 
     segments: np.ndarray
@@ -195,11 +393,35 @@ class DecisionBoundary:
 
     @property
     def length(self) -> float:
-        """Total length (plane units)."""
+        """Total length (plane units).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import line_arrangement
+        >>> net = line_arrangement([[1, 0]], [0])  # relu(x) > 0 right of x = 0
+        >>> regions.decompose(net, (-1, 1, -2, 2)).decision_boundary().length
+        4.0
+        """
         return float(np.linalg.norm(self.segments[:, 1] - self.segments[:, 0], axis=1).sum())
 
     def to_shapely(self) -> shapely.MultiLineString:
-        """The boundary as polylines: segments merged end to end."""
+        """The boundary as polylines: segments merged end to end.
+
+        Returns
+        -------
+        shapely.MultiLineString
+            One LineString per connected polyline (empty if the class never changes).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import line_arrangement
+        >>> part = regions.decompose(line_arrangement([[1, 0], [0, 1]], [0, 0]), (-1, 1, -1, 1))
+        >>> lines = part.decision_boundary().to_shapely()
+        >>> len(lines.geoms), lines.length
+        (1, 2.0)
+        """
         merged = shapely.line_merge(shapely.multilinestrings(shapely.linestrings(self.segments)))
         if isinstance(merged, shapely.LineString):
             return shapely.MultiLineString([merged]) if not merged.is_empty else merged
@@ -235,6 +457,55 @@ class Partition:
         derived from it on demand.
     levels : tuple of Level
         Snapshots after each activation layer, for :meth:`at_depth`.
+
+    R is the number of regions (``len(part)``), C of convex cells (equal to R on a convex
+    domain), S of breakpoints (pattern columns). Lengths are in plane units, areas in squared
+    plane units.
+
+    Examples
+    --------
+    ``f(x, y) = relu(x) + relu(y) - relu(x + y) - 1/2``: three lines through the origin cut
+    the default box [-2, 2]^2 into 6 regions.
+
+    >>> import torch
+    >>> import regions
+    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    >>> with torch.no_grad():
+    ...     _ = model[0].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
+    ...     _ = model[0].bias.zero_()
+    ...     _ = model[2].weight.copy_(torch.tensor([[1.0, 1.0, -1.0]]))
+    ...     _ = model[2].bias.fill_(-0.5)
+    >>> part = regions.decompose(model)
+    >>> part
+    Partition(6 regions, depth 1 of 1, 3 breakpoints, domain area 16)
+    >>> len(part), float(part.areas.sum())  # the regions tile the domain
+    (6, 16.0)
+    >>> sorted(part.areas.tolist())  # two quadrants, and two quadrants halved by x + y = 0
+    [2.0, 2.0, 2.0, 2.0, 4.0, 4.0]
+
+    Which region holds a point, its activation pattern and its affine map ``A @ (x, y) + c``:
+
+    >>> r = part.locate([[1.0, 1.0], [-1.0, 0.5], [3.0, 0.0]])
+    >>> int(r[2])  # outside the domain
+    -1
+    >>> part.patterns[r[:2]].astype(int).tolist()  # columns: x > 0, y > 0, x + y > 0
+    [[1, 1, 1], [0, 1, 0]]
+    >>> A, c = part.affine()  # A (R, 1, 2), c (R, 1)
+    >>> A[r[:2], 0].tolist(), c[r[:2], 0].tolist()  # f = -1/2 there, f = y - 1/2 here
+    ([[0.0, 0.0], [0.0, 1.0]], [-0.5, -0.5])
+
+    Coarser views, merged regions, the decision boundary (f = 0) and shapely output:
+
+    >>> part.counts_by_depth().tolist()
+    [1, 6]
+    >>> len(part.at_depth(0)), part.linear_regions().n
+    (1, 6)
+    >>> part.decision_boundary().to_shapely().wkt
+    'MULTILINESTRING ((-2 0.5, -0.5 0.5, -0.5 2), (2 -0.5, 0.5 -0.5, 0.5 -2))'
+    >>> part.predicted_region(1).area  # where f > 0: two corner squares of side 1.5
+    4.5
+    >>> sorted(round(g.area, 6) for g in part.to_shapely())
+    [2.0, 2.0, 2.0, 2.0, 4.0, 4.0]
     """
 
     network: Network
@@ -252,6 +523,18 @@ class Partition:
     # ----------------------------------------------------------------- regions of the domain
     @property
     def n_cells(self) -> int:
+        """Number C of convex cells (equal to ``len(self)`` on a convex domain).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from shapely import Polygon
+        >>> from regions.constructions import line_arrangement
+        >>> ell = Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)])
+        >>> part = regions.decompose(line_arrangement([[1, 1]], [-2.5]), ell)  # x + y = 2.5
+        >>> part.n_cells, len(part)  # the cell beyond the line meets the L in two pieces
+        (2, 3)
+        """
         return len(self.start) - 1
 
     @cached_property
@@ -266,11 +549,25 @@ class Partition:
 
     @cached_property
     def region_cell(self) -> np.ndarray:
-        """Convex cell (R,) that each region lies in (the identity on convex domains)."""
+        """Convex cell (R,) that each region lies in (the identity on convex domains).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from shapely import Polygon
+        >>> from regions.constructions import line_arrangement
+        >>> ell = Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)])
+        >>> part = regions.decompose(line_arrangement([[1, 1]], [-2.5]), ell)  # x + y = 2.5
+        >>> part.region_cell.tolist()  # regions 0 and 1 are the two pieces of cell 0
+        [0, 0, 1]
+        >>> part.areas.tolist()
+        [0.125, 0.125, 2.75]
+        """
         clipped = self._clipped
         return np.arange(self.n_cells) if clipped is None else clipped[0]
 
     def __len__(self) -> int:
+        """Number R of regions."""
         return len(self.region_cell)
 
     def __repr__(self) -> str:
@@ -282,32 +579,104 @@ class Partition:
 
     @property
     def n_layers(self) -> int:
-        """Number of activation layers drawn (same as ``depth``)."""
+        """Number of activation layers drawn (same as ``depth``).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> part.n_layers, part.at_depth(1).n_layers
+        (3, 1)
+        """
         return self.depth
 
     @property
     def n_switches(self) -> int:
-        """Number of pattern columns: the breakpoints of the first ``depth`` layers."""
+        """Number of pattern columns: the breakpoints of the first ``depth`` layers.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> part.n_switches, part.at_depth(1).n_switches  # 2 ReLU units per layer
+        (6, 2)
+        """
         return int(np.count_nonzero(self.switches.layer <= self.depth))
 
     @cached_property
     def cell_patterns(self) -> np.ndarray:
-        """Activation pattern (C, S) bool of every convex cell (``cell_bits`` unpacked)."""
+        """Activation pattern (C, S) bool of every convex cell (``cell_bits`` unpacked).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> part.cell_patterns.shape, part.cell_bits.shape
+        ((8, 6), (8, 1))
+        """
         return np.unpackbits(self.cell_bits, axis=1, count=self.n_switches).astype(bool)
 
     @property
     def patterns(self) -> np.ndarray:
-        """Activation pattern (R, S) bool: region on the positive side of each breakpoint."""
+        """Activation pattern (R, S) bool: region on the positive side of each breakpoint.
+
+        Column ``j`` is breakpoint ``j`` of :attr:`switches`: true where the unit's
+        preactivation exceeds ``switches.threshold[j]``. Patterns are distinct on a convex
+        domain (each region is one pattern's set).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import line_arrangement
+        >>> part = regions.decompose(line_arrangement([[1, 0], [0, 1]], [0, 0]), (-1, 1, -1, 1))
+        >>> part.patterns[part.locate([[0.5, -0.5]])].tolist()  # x > 0, y < 0
+        [[True, False]]
+        >>> len({tuple(row) for row in part.patterns.tolist()})  # 4 distinct patterns
+        4
+        """
         return self.cell_patterns[self.region_cell]
 
     def layer_patterns(self, layer: int) -> np.ndarray:
-        """The pattern columns (R, S_layer) of activation layer ``layer`` (1-based)."""
+        """The pattern columns (R, S_layer) of activation layer ``layer`` (1-based).
+
+        Raises
+        ------
+        ValueError
+            Unless ``1 <= layer <= depth``.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> part.layer_patterns(3).shape
+        (8, 2)
+        >>> len({tuple(row) for row in part.layer_patterns(1).tolist()})  # x < 1/2 or not
+        2
+        """
         self._check_layer(layer)
         return self.patterns[:, self.switches.columns(layer)]
 
     # ------------------------------------------------------------------------- geometry
     def cell_geometries(self) -> np.ndarray:
-        """The convex cells as an array (C,) of shapely Polygons."""
+        """The convex cells as an array (C,) of shapely Polygons.
+
+        On a non-convex domain these are the unclipped cells on its hull; see
+        :meth:`to_shapely` for the regions themselves.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from shapely import Polygon
+        >>> from regions.constructions import line_arrangement
+        >>> ell = Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)])
+        >>> part = regions.decompose(line_arrangement([[1, 1]], [-2.5]), ell)  # x + y = 2.5
+        >>> [g.area for g in part.cell_geometries()]  # the hull has area 3.5
+        [0.625, 2.875]
+        """
         coords = self.vertices[self.ring]
         return shapely.polygons(
             shapely.linearrings(
@@ -316,13 +685,36 @@ class Partition:
         )
 
     def to_shapely(self) -> np.ndarray:
-        """The regions as an array (R,) of shapely Polygons (with holes if the domain has any)."""
+        """The regions as an array (R,) of shapely Polygons (with holes if the domain has any).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import line_arrangement
+        >>> part = regions.decompose(line_arrangement([[1, 0], [0, 1]], [0, 0]), (-1, 1, -1, 1))
+        >>> polys = part.to_shapely()
+        >>> polys.shape, [g.area for g in polys]
+        ((4,), [1.0, 1.0, 1.0, 1.0])
+        """
         clipped = self._clipped
         return self.cell_geometries() if clipped is None else clipped[1]
 
     @cached_property
     def polygons(self) -> tuple[np.ndarray, ...]:
-        """Counter-clockwise vertex arrays (k_i, 2) of every region (exterior rings if clipped)."""
+        """Counter-clockwise vertex arrays (k_i, 2) of every region (exterior rings if clipped).
+
+        A tuple of R arrays, without the closing vertex.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import line_arrangement
+        >>> part = regions.decompose(line_arrangement([[1, 0], [0, 1]], [0, 0]), (-1, 1, -1, 1))
+        >>> [len(poly) for poly in part.polygons]  # four squares
+        [4, 4, 4, 4]
+        >>> part.polygons[part.locate([[0.5, 0.5]])[0]].tolist()
+        [[1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]
+        """
         clipped = self._clipped
         if clipped is None:
             return tuple(np.split(self.vertices[self.ring], self.start[1:-1]))
@@ -344,13 +736,33 @@ class Partition:
 
     @cached_property
     def areas(self) -> np.ndarray:
-        """Region areas (R,), in squared plane units."""
+        """Region areas (R,), in squared plane units.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> part.areas.round(12).tolist()
+        [0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125]
+        """
         clipped = self._clipped
         return self._cell_moments()[0] if clipped is None else shapely.area(clipped[1])
 
     @cached_property
     def centroids(self) -> np.ndarray:
-        """Region centroids (R, 2)."""
+        """Region centroids (R, 2), in plane coordinates.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> sorted(part.centroids[:, 0].round(12).tolist())[:3]  # strip centres
+        [0.0625, 0.1875, 0.3125]
+        >>> set(part.centroids[:, 1].round(12).tolist())
+        {0.5}
+        """
         clipped = self._clipped
         if clipped is None:
             return self._cell_moments()[1]
@@ -358,7 +770,19 @@ class Partition:
 
     @cached_property
     def points(self) -> np.ndarray:
-        """One point (R, 2) strictly inside every region (vertex mean of the convex cell)."""
+        """One point (R, 2) strictly inside every region (vertex mean of the convex cell).
+
+        On a non-convex domain, a point on the surface of each clipped region instead.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> import numpy as np
+        >>> bool(np.array_equal(part.locate(part.points), np.arange(len(part))))
+        True
+        """
         clipped = self._clipped
         if clipped is None:
             return segment_sum(self.vertices[self.ring], self.start) / np.diff(self.start)[:, None]
@@ -383,6 +807,40 @@ class Partition:
             Gradient with respect to the plane coordinates (u, v).
         c : ndarray, shape (R, width)
             Value at (u, v) = (0, 0): the map is ``A @ (u, v) + c``.
+
+        Raises
+        ------
+        ValueError
+            For the output of a partition from :meth:`at_depth` below full depth, or a
+            ``layer`` outside 1..depth.
+
+        Examples
+        --------
+        ``sawtooth(2)`` has slopes +-4 in x and none in y:
+
+        >>> import numpy as np
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(2), (0, 1, 0, 1))
+        >>> A, c = part.affine()
+        >>> A.shape, c.shape
+        ((4, 1, 2), (4, 1))
+        >>> r = part.locate([[0.1, 0.5], [0.3, 0.5]])
+        >>> A[r, 0].tolist(), c[r, 0].tolist()  # 4 x, then 2 - 4 x
+        ([[4.0, 0.0], [-4.0, 0.0]], [0.0, 2.0])
+
+        The maps agree with the model at interior points:
+
+        >>> x = part.points
+        >>> out, _ = part.network.forward(x)
+        >>> bool(np.allclose(np.einsum("rij,rj->ri", A, x) + c, out))
+        True
+
+        Hidden layers: first-layer preactivations x and x - 1/2, on every region:
+
+        >>> A1, c1 = part.affine(layer=1, pre=True)
+        >>> A1[0].tolist(), c1[0].tolist()
+        ([[1.0, 0.0], [1.0, 0.0]], [0.0, -0.5])
         """
         if layer is None:
             A, c = self._output_maps
@@ -445,6 +903,25 @@ class Partition:
         Returns
         -------
         ndarray, shape (N,), int
+            Region index per point, -1 for points outside the domain.
+
+        Raises
+        ------
+        ValueError
+            If ``points`` is not (N, 2).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> r = part.locate([[0.05, 0.5], [0.06, 0.9], [2.0, 0.5]])
+        >>> bool(r[0] == r[1]), int(r[2])  # the same strip; outside the domain
+        (True, -1)
+        >>> import numpy as np
+        >>> centres = np.linspace([0.0625, 0.5], [0.9375, 0.5], 8)  # one point per strip
+        >>> sorted(part.locate(centres).tolist())
+        [0, 1, 2, 3, 4, 5, 6, 7]
         """
         points = np.atleast_2d(np.asarray(points, dtype=np.float64))
         if points.ndim != 2 or points.shape[1] != 2:
@@ -547,7 +1024,25 @@ class Partition:
         return pairs.reshape(-1, 2), self.edge_label[a][idx]
 
     def adjacency(self) -> Adjacency:
-        """Neighbouring regions and the breakpoint whose boundary separates them."""
+        """Neighbouring regions and the breakpoint whose boundary separates them.
+
+        Returns
+        -------
+        Adjacency
+            Pairs (P, 2) of regions sharing a boundary of positive length, and the layer,
+            unit and switch of that boundary.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> adj = part.adjacency()
+        >>> len(adj)  # 8 strips in a row
+        7
+        >>> sorted(adj.layer.tolist())  # boundaries drawn by layers 1, 2, 3
+        [1, 2, 2, 3, 3, 3, 3]
+        """
         pairs, sw = self._cell_adjacency
         if self._clipped is not None:
             pairs, sw = self._clip_pairs(pairs, sw)
@@ -578,6 +1073,25 @@ class Partition:
         ----------
         include_domain : bool
             Also return the domain's own boundary (layer 0, unit -1).
+
+        Returns
+        -------
+        Boundaries
+            Segments (E, 2, 2) with their layer, unit and switch (E,).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> b = part.boundaries()
+        >>> len(b), b.segments.shape  # 7 vertical lines
+        (7, (7, 2, 2))
+        >>> import numpy as np
+        >>> np.bincount(b.layer).tolist()  # none on the domain, then 1, 2 and 4 per layer
+        [0, 1, 2, 4]
+        >>> len(part.boundaries(include_domain=True))  # + 2 sides + 8 + 8 strip ends
+        25
         """
         _, first = np.unique(self._edge_keys, return_index=True)
         first = first[(self.edge_label[first] != DOMAIN_EDGE) | include_domain]
@@ -600,13 +1114,49 @@ class Partition:
 
     def euler_characteristic(self) -> int:
         """V - E + F of the cells' planar subdivision: 1 for a conforming tiling of a convex
-        domain, which every decomposition must be."""
+        domain, which every decomposition must be.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> part.euler_characteristic()
+        1
+        """
         n_edges = np.unique(self._edge_keys).size
         return np.unique(self.ring).size - n_edges + self.n_cells
 
     # ------------------------------------------------------------------- coarser views
     def at_depth(self, k: int) -> Partition:
-        """The coarser partition drawn by the first ``k`` activation layers (0 <= k <= depth)."""
+        """The coarser partition drawn by the first ``k`` activation layers (0 <= k <= depth).
+
+        Parameters
+        ----------
+        k : int
+            Number of activation layers; 0 gives the whole domain as one region.
+
+        Returns
+        -------
+        Partition
+            Same network, domain and vertex pool, with ``depth == k``. Its output maps are
+            not defined below full depth; hidden maps ``affine(layer=j)``, j <= k, are.
+
+        Raises
+        ------
+        ValueError
+            Unless ``0 <= k <= depth``.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> part.at_depth(2)
+        Partition(4 regions, depth 2 of 3, 4 breakpoints, domain area 1)
+        >>> len(part.at_depth(0)), part.at_depth(3) is part
+        (1, True)
+        """
         if not 0 <= k <= self.depth:
             raise ValueError(f"k must be in 0..{self.depth}, got {k}")
         if k == self.depth:
@@ -629,11 +1179,46 @@ class Partition:
         )
 
     def counts_by_depth(self) -> np.ndarray:
-        """Region counts (depth + 1,) of ``at_depth(0), ..., at_depth(depth)``."""
+        """Region counts (depth + 1,) of ``at_depth(0), ..., at_depth(depth)``.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> part.counts_by_depth().tolist()
+        [1, 2, 4, 8]
+        """
         return np.array([len(self.at_depth(k)) for k in range(self.depth + 1)])
 
     def linear_regions(self, *, rtol: float = 1e-9) -> LinearRegions:
-        """Merge adjacent regions whose output affine maps agree (relative tolerance ``rtol``)."""
+        """Merge adjacent regions whose output affine maps agree (relative tolerance ``rtol``).
+
+        Parameters
+        ----------
+        rtol : float
+            Two maps agree when every entry of ``A`` and ``c`` differs by at most ``rtol``
+            times the largest absolute entry over all regions.
+
+        Returns
+        -------
+        LinearRegions
+            A label (R,) per region and the number of linear regions; regions are merged
+            transitively through adjacency, so equal maps on separated regions stay distinct.
+
+        Examples
+        --------
+        ``relu(x) + relu(-x) = |x|``: the two units switch on the same line, so their
+        patterns differ but no two adjacent regions share a map:
+
+        >>> import regions
+        >>> from regions.constructions import line_arrangement
+        >>> part = regions.decompose(line_arrangement([[1, 0], [-1, 0]], [0, 0]), (-1, 1, -1, 1))
+        >>> len(part), part.linear_regions().n
+        (2, 2)
+
+        See :class:`LinearRegions` for regions that merge.
+        """
         A, c = self.affine()
         pairs = self.adjacency().pairs
         scale = max(float(np.abs(A).max(initial=0)), float(np.abs(c).max(initial=0)), 1e-300)
@@ -680,7 +1265,37 @@ class Partition:
 
     def decision_boundary(self) -> DecisionBoundary:
         """The exact boundary where the predicted class (argmax of the logits, or logit > 0 for
-        one output) changes, as straight segments."""
+        one output) changes, as straight segments.
+
+        Returns
+        -------
+        DecisionBoundary
+            Segments (E, 2, 2), in plane coordinates.
+
+        Raises
+        ------
+        ValueError
+            Below full depth (a partition from :meth:`at_depth`).
+
+        Examples
+        --------
+        A two-class net predicting class 1 where y > x:
+
+        >>> import torch
+        >>> import regions
+        >>> from torch.nn import Linear, ReLU, Sequential
+        >>> model = Sequential(Linear(2, 2), ReLU(), Linear(2, 2))
+        >>> with torch.no_grad():
+        ...     _ = model[0].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
+        ...     _ = model[0].bias.fill_(2.0)  # relu(x + 2) = x + 2 on the box
+        ...     _ = model[2].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
+        ...     _ = model[2].bias.zero_()
+        >>> db = regions.decompose(model, (-1, 1, -1, 1)).decision_boundary()
+        >>> db.to_shapely().wkt
+        'MULTILINESTRING ((-1 -1, 1 1))'
+        >>> round(db.length, 6)  # 2 sqrt(2)
+        2.828427
+        """
         cells, cls = self._class_cells
         a, b = cells._twins
         e = a[cls[cells._owner[a]] != cls[cells._owner[b]]]
@@ -691,7 +1306,35 @@ class Partition:
         return DecisionBoundary(segments)
 
     def predicted_region(self, cls: int = 1) -> shapely.Geometry:
-        """Exact region of the domain where the model predicts class ``cls`` (shapely geometry)."""
+        """Exact region of the domain where the model predicts class ``cls`` (shapely geometry).
+
+        Parameters
+        ----------
+        cls : int
+            Class index, 0 .. n_outputs - 1; for one output, 1 where the logit is > 0 and 0
+            elsewhere.
+
+        Returns
+        -------
+        shapely.Geometry
+            A Polygon or MultiPolygon (empty if the class is never predicted), clipped to a
+            non-convex domain.
+
+        Raises
+        ------
+        ValueError
+            For a class out of range, or below full depth.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import line_arrangement
+        >>> part = regions.decompose(line_arrangement([[1, 0], [0, 1]], [0, 0]), (-1, 1, -1, 1))
+        >>> part.predicted_region(1).area, part.predicted_region(0).area  # relu(x) + relu(y) > 0
+        (3.0, 1.0)
+        >>> part.predicted_region(0).bounds  # the third quadrant
+        (-1.0, -1.0, 0.0, 0.0)
+        """
         cells, labels = self._class_cells
         m = self.network.n_outputs
         if not 0 <= cls < max(m, 2):

@@ -13,7 +13,26 @@ __all__ = ["offsets", "expand", "segment_max", "segment_min", "segment_any", "se
 
 
 def offsets(lengths: np.ndarray) -> np.ndarray:
-    """Start offsets (n + 1,) of segments with the given lengths (n,)."""
+    """Start offsets of segments with the given lengths.
+
+    Parameters
+    ----------
+    lengths : ndarray of int, shape (n,)
+        Length of every segment (number of flat entries).
+
+    Returns
+    -------
+    start : ndarray of int64, shape (n + 1,)
+        ``start[0] == 0``, ``start[i + 1] == start[i] + lengths[i]``; segment ``i`` is
+        ``flat[start[i]:start[i + 1]]`` and ``start[-1]`` is the flat length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from regions.ragged import offsets
+    >>> offsets(np.array([3, 2, 4])).tolist()  # a triangle, an edge, a quadrilateral
+    [0, 3, 5, 9]
+    """
     start = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=start[1:])
     return start
@@ -37,6 +56,16 @@ def expand(first: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarr
         The segment ``i`` of each entry.
     local : ndarray, shape (lengths.sum(),)
         The position ``j`` of each entry within its segment.
+
+    Examples
+    --------
+    Segment 0 starts at flat position 10 and has 2 entries; segment 1 starts at 0 and has 3:
+
+    >>> import numpy as np
+    >>> from regions.ragged import expand
+    >>> index, owner, local = expand(np.array([10, 0]), np.array([2, 3]))
+    >>> index.tolist(), owner.tolist(), local.tolist()
+    ([10, 11, 0, 1, 2], [0, 0, 1, 1, 1], [0, 1, 0, 1, 2])
     """
     lengths = np.asarray(lengths, dtype=np.int64)
     owner = np.repeat(np.arange(len(lengths)), lengths)
@@ -50,20 +79,114 @@ def _reduce(ufunc: np.ufunc, values: np.ndarray, start: np.ndarray) -> np.ndarra
 
 
 def segment_max(values: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Maximum of every segment of ``values`` (flat along axis 0)."""
+    """Maximum of every segment of ``values`` (flat along axis 0).
+
+    Parameters
+    ----------
+    values : ndarray, shape (start[-1], ...)
+        Flat values, segment after segment along axis 0.
+    start : ndarray of int, shape (n + 1,)
+        Segment offsets (see :func:`offsets`); every segment must be non-empty.
+
+    Returns
+    -------
+    ndarray, shape (n, ...)
+        The largest entry of each segment (elementwise over trailing axes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from regions.ragged import offsets, segment_max
+    >>> start = offsets(np.array([3, 2, 4]))
+    >>> values = np.array([1.0, 5.0, 2.0, 7.0, 3.0, 0.0, 4.0, 9.0, 8.0])
+    >>> segment_max(values, start).tolist()
+    [5.0, 7.0, 9.0]
+    """
     return _reduce(np.maximum, values, start)
 
 
 def segment_min(values: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Minimum of every segment of ``values`` (flat along axis 0)."""
+    """Minimum of every segment of ``values`` (flat along axis 0).
+
+    Parameters
+    ----------
+    values : ndarray, shape (start[-1], ...)
+        Flat values, segment after segment along axis 0.
+    start : ndarray of int, shape (n + 1,)
+        Segment offsets (see :func:`offsets`); every segment must be non-empty.
+
+    Returns
+    -------
+    ndarray, shape (n, ...)
+        The smallest entry of each segment (elementwise over trailing axes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from regions.ragged import offsets, segment_min
+    >>> start = offsets(np.array([3, 2, 4]))
+    >>> values = np.array([1.0, 5.0, 2.0, 7.0, 3.0, 0.0, 4.0, 9.0, 8.0])
+    >>> segment_min(values, start).tolist()
+    [1.0, 3.0, 0.0]
+    """
     return _reduce(np.minimum, values, start)
 
 
 def segment_any(values: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Logical or over every segment of boolean ``values``."""
+    """Logical or over every segment of boolean ``values``.
+
+    Parameters
+    ----------
+    values : ndarray, shape (start[-1], ...)
+        Flat booleans, segment after segment along axis 0.
+    start : ndarray of int, shape (n + 1,)
+        Segment offsets (see :func:`offsets`); every segment must be non-empty.
+
+    Returns
+    -------
+    ndarray, shape (n, ...)
+        Whether any entry of each segment is true.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from regions.ragged import offsets, segment_any
+    >>> start = offsets(np.array([3, 2, 4]))
+    >>> values = np.array([1.0, 5.0, 2.0, 7.0, 3.0, 0.0, 4.0, 9.0, 8.0])
+    >>> segment_any(values > 6, start).tolist()
+    [False, True, True]
+    """
     return _reduce(np.logical_or, values, start)
 
 
 def segment_sum(values: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Sum of every segment of ``values``."""
+    """Sum of every segment of ``values``.
+
+    Parameters
+    ----------
+    values : ndarray, shape (start[-1], ...)
+        Flat values, segment after segment along axis 0.
+    start : ndarray of int, shape (n + 1,)
+        Segment offsets (see :func:`offsets`); every segment must be non-empty.
+
+    Returns
+    -------
+    ndarray, shape (n, ...)
+        The sum of each segment (elementwise over trailing axes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from regions.ragged import offsets, segment_sum
+    >>> start = offsets(np.array([3, 2, 4]))
+    >>> values = np.array([1.0, 5.0, 2.0, 7.0, 3.0, 0.0, 4.0, 9.0, 8.0])
+    >>> segment_sum(values, start).tolist()
+    [8.0, 10.0, 21.0]
+
+    Rows sum too: the vertex means of a triangle and a quadrilateral stored flat.
+
+    >>> xy = np.array([[0, 0], [3, 0], [0, 3], [0, 0], [2, 0], [2, 2], [0, 2]], dtype=float)
+    >>> (segment_sum(xy, offsets(np.array([3, 4]))) / [[3], [4]]).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
     return _reduce(np.add, values, start)
