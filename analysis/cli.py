@@ -20,8 +20,10 @@ from typing import NoReturn
 
 from tqdm.auto import tqdm
 
-from analysis.experiments import EXPERIMENTS, RunOptions
+from analysis.experiments import EXPERIMENTS, NOTEBOOKS, RunOptions
 from analysis.report import ExperimentReport, collect_reports, save_manifest, write_index
+
+__all__ = ["DEFAULT_OUT", "build_parser", "main", "reproduce"]
 
 DEFAULT_OUT = Path("out")
 
@@ -37,7 +39,27 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``analysis`` argument parser with its ``reproduce`` subcommand."""
+    """The ``analysis`` argument parser with its ``reproduce`` subcommand.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Parsing gives ``command`` (``'reproduce'``), ``experiment`` (list of names from
+        :data:`analysis.experiments.EXPERIMENTS`, or None for all), ``quick`` (bool), ``out``
+        (Path), ``jobs`` (int >= 1), ``cache`` (Path, or None for ``out/cache``), ``progress``
+        (bool) and ``error`` (the subcommand's ``error`` method, for later checks).
+
+    Examples
+    --------
+    >>> from analysis.cli import build_parser
+    >>> args = build_parser().parse_args(
+    ...     ["reproduce", "--quick", "--experiment", "depth", "width", "--jobs", "2"]
+    ... )
+    >>> args.command, args.experiment, args.quick, args.jobs
+    ('reproduce', ['depth', 'width'], True, 2)
+    >>> args.out.as_posix(), args.cache, args.progress  # the defaults
+    ('out', None, True)
+    """
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
         description="Train small MLPs on 2D boundaries and study their exact linear regions.",
@@ -123,8 +145,8 @@ def _prepare_directories(error: Callable[[str], NoReturn], paths: dict[str, Path
 
 
 def _run_experiment(name: str, options: RunOptions) -> ExperimentReport:
-    """Pool worker: one experiment, start to finish."""
-    return EXPERIMENTS[name](options)
+    """Pool worker: one experiment, start to finish, with the notebook that explains it."""
+    return replace(EXPERIMENTS[name](options), notebook=NOTEBOOKS.get(name))
 
 
 def reproduce(options: RunOptions, names: Sequence[str]) -> Path:
@@ -136,6 +158,34 @@ def reproduce(options: RunOptions, names: Sequence[str]) -> Path:
     outputs do not depend on the order in which experiments finish. The index lists every
     experiment with a manifest in the output directory, so earlier runs of other
     experiments stay in it.
+
+    Parameters
+    ----------
+    options : RunOptions
+        Output and cache directories (which must exist or be creatable), quick mode,
+        worker processes and progress bars.
+    names : sequence of str
+        Keys of :data:`analysis.experiments.EXPERIMENTS`, run in this order.
+
+    Returns
+    -------
+    Path
+        ``options.out_dir / "index.html"``.
+
+    Examples
+    --------
+    Running an experiment takes seconds to minutes; with no names, only the index is
+    rewritten from the manifests already present (none here):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis.cli import reproduce
+    >>> from analysis.experiments import RunOptions
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     options = RunOptions(Path(tmp), Path(tmp) / "cache", progress=False)
+    ...     index = reproduce(options, [])
+    ...     print(index.name, "<h1>relu-regions: experiments</h1>" in index.read_text())
+    index.html True
     """
     workers = min(options.jobs, len(names))
     if workers > 1:
@@ -160,7 +210,42 @@ def reproduce(options: RunOptions, names: Sequence[str]) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m analysis``; returns the exit status."""
+    """Entry point of ``python -m analysis``; returns the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 after writing every figure and ``index.html`` (whose path is printed).
+
+    Raises
+    ------
+    SystemExit
+        From argparse: status 0 after ``--help``, status 2 (message on stderr) for an
+        invalid argument or an output or cache directory that cannot be written.
+
+    Examples
+    --------
+    >>> from analysis.cli import main
+    >>> try:
+    ...     main(["--help"])
+    ... except SystemExit as exit:
+    ...     print("exit status", exit.code)
+    usage: python -m analysis [-h] COMMAND ...
+    <BLANKLINE>
+    Train small MLPs on 2D boundaries and study their exact linear regions.
+    ...
+    exit status 0
+    >>> try:
+    ...     main(["reproduce", "--experiment", "no-such-experiment"])
+    ... except SystemExit as exit:
+    ...     print("exit status", exit.code)
+    exit status 2
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     names = list(dict.fromkeys(args.experiment or EXPERIMENTS))

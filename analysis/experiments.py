@@ -37,6 +37,26 @@ from analysis.style import save_figure
 from analysis.surfaces import grid_accuracy, misclassified_area, probability_grid
 from analysis.train import TrainConfig, TrainResult, train_many
 
+__all__ = [
+    "CLASSIC_EXPERIMENTS",
+    "EXPERIMENTS",
+    "GRID_RESOLUTION",
+    "NOTEBOOKS",
+    "QUICK_BATCH",
+    "QUICK_NOTE",
+    "QUICK_N_TEST",
+    "QUICK_N_TRAIN",
+    "QUICK_STEPS",
+    "GridExperiment",
+    "GridRun",
+    "ResultRow",
+    "RunOptions",
+    "Runner",
+    "Setting",
+    "evaluate",
+    "quicken",
+]
+
 GRID_RESOLUTION = 200  # points per axis of the probability grid (heat maps, grid accuracy)
 
 # Quick mode keeps the classic number of SGD steps per net (10,000 samples / batch 1,000 x
@@ -68,6 +88,16 @@ class RunOptions:
         Training worker processes.
     progress : bool
         Show tqdm progress bars.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from analysis.experiments import RunOptions
+    >>> options = RunOptions(out_dir=Path("out"), cache_dir=Path("out/cache"), quick=True)
+    >>> options.jobs, options.progress
+    (1, True)
+
+    :meth:`GridExperiment.run` shows a run with options pointing at a temporary directory.
     """
 
     out_dir: Path
@@ -92,6 +122,15 @@ class Setting:
         Overrides of :class:`~analysis.models.MLPConfig` fields.
     train : mapping
         Overrides of :class:`~analysis.train.TrainConfig` fields (not ``dataset``/``model``).
+
+    Examples
+    --------
+    >>> from analysis.experiments import GridExperiment, Setting
+    >>> deep = Setting("4 × 10", model={"hidden": (10,) * 4}, train={"epochs": 20})
+    >>> experiment = GridExperiment(name="demo", title="Demo", description="", settings=(deep,))
+    >>> config = experiment.config("sine", deep, quick=False)
+    >>> config.dataset, config.model.hidden, config.epochs
+    ('sine', (10, 10, 10, 10), 20)
     """
 
     label: str
@@ -120,7 +159,20 @@ class ResultRow:
     misclassified_fraction : float or None
         ``misclassified_area`` over the box area, in [0, 1].
     train_seconds : float or None
-        Wall time of the training run that produced the cached weights.
+        Wall time of the training run that produced the cached weights, in seconds.
+
+    Examples
+    --------
+    Rows come from :func:`evaluate`; for a net that is not piecewise linear the exact
+    measures are None:
+
+    >>> import dataclasses
+    >>> from analysis.experiments import ResultRow
+    >>> row = ResultRow(experiment="activation", boundary="line", setting="tanh",
+    ...                 test_acc=0.98, grid_acc=0.975, n_regions=None, n_linear_regions=None,
+    ...                 misclassified_area=None, misclassified_fraction=None, train_seconds=1.5)
+    >>> [f.name for f in dataclasses.fields(row)][3:5], row.n_regions is None
+    (['test_acc', 'grid_acc'], True)
     """
 
     experiment: str
@@ -141,6 +193,30 @@ def quicken(config: TrainConfig, *, keep_samples: bool = False) -> TrainConfig:
     Samples are capped at ``QUICK_N_TRAIN`` (unless ``keep_samples``, for experiments
     about sample size), batches at ``QUICK_BATCH``, and epochs cut so that
     ``epochs * ceil(n_train / batch_size) <= QUICK_STEPS`` (at least one epoch).
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The full-size configuration.
+    keep_samples : bool
+        Keep ``config.n_train`` instead of capping it.
+
+    Returns
+    -------
+    TrainConfig
+        ``config`` with ``n_train``, ``n_test``, ``batch_size`` and ``epochs`` reduced; all
+        other fields unchanged.
+
+    Examples
+    --------
+    >>> from analysis.experiments import quicken
+    >>> from analysis.train import TrainConfig
+    >>> quick = quicken(TrainConfig("sine"))  # 10,000 samples, batch 1,000, 100 epochs
+    >>> quick.n_train, quick.n_test, quick.batch_size, quick.epochs  # 20 steps an epoch
+    (2000, 500, 100, 50)
+    >>> big = quicken(TrainConfig("sine", n_train=100_000, batch_size=100), keep_samples=True)
+    >>> big.n_train, big.epochs  # 1,000 steps in one epoch already
+    (100000, 1)
     """
     n_train = config.n_train if keep_samples else min(config.n_train, QUICK_N_TRAIN)
     batch = min(config.batch_size, QUICK_BATCH)
@@ -187,7 +263,37 @@ def evaluate(
     box
         ``(xmin, xmax, ymin, ymax)`` of the grid and the partition.
     cache_dir
-        The cache the result came from (it records the training time).
+        The cache the result came from (it records the training time); the result's entry
+        must be in it.
+
+    Returns
+    -------
+    (Panel, ResultRow)
+        The panel (probability grid of ``GRID_RESOLUTION`` x ``GRID_RESOLUTION`` points,
+        partition or None, annotation text) for the figures, and the numbers.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis.bounds import one_layer_max
+    >>> from analysis.experiments import evaluate
+    >>> from analysis.models import MLPConfig
+    >>> from analysis.train import TrainConfig, train
+    >>> config = TrainConfig("abs", n_train=200, n_test=100, epochs=2,
+    ...                      model=MLPConfig(hidden=(4,)))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     result = train(config, cache_dir=tmp, progress=False)
+    ...     panel, row = evaluate(result, experiment="demo", setting="1 ×   4", box=(-2, 2, -2, 2),
+    ...                           cache_dir=Path(tmp))
+    >>> row.experiment, row.boundary, row.setting  # labels on one line, single-spaced
+    ('demo', 'abs', '1 × 4')
+    >>> panel.surface.P.shape, len(panel.partition) == row.n_regions <= one_layer_max(4)
+    ((200, 200), True)
+    >>> abs(row.misclassified_area - 16 * row.misclassified_fraction) < 1e-12  # box area 16
+    True
+    >>> 0.0 <= row.grid_acc <= 1.0 and row.train_seconds >= 0
+    True
     """
     boundary = get_boundary(result.config.dataset)
     surface = probability_grid(result.model, box, GRID_RESOLUTION)
@@ -224,6 +330,25 @@ class GridRun:
         ``panels[i][j]``: boundary ``i``, setting ``j``.
     rows : tuple of ResultRow
         The same nets' numbers, boundary-major.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis.experiments import GridExperiment, RunOptions, Setting
+    >>> tiny = {"n_train": 200, "n_test": 100, "epochs": 2}
+    >>> experiment = GridExperiment(
+    ...     name="demo", title="Demo", description="Width 2 against width 4.",
+    ...     settings=(Setting("1 × 2", {"hidden": (2,)}, tiny),
+    ...               Setting("1 × 4", {"hidden": (4,)}, tiny)),
+    ...     boundaries=("line", "xor"),
+    ... )
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     grid = experiment.run(RunOptions(Path(tmp), Path(tmp) / "cache", progress=False))
+    >>> len(grid.panels), len(grid.panels[0])  # boundaries x settings
+    (2, 2)
+    >>> [(row.boundary, row.setting) for row in grid.rows[:3]]
+    [('line', '1 × 2'), ('line', '1 × 4'), ('xor', '1 × 2')]
     """
 
     panels: tuple[tuple[Panel, ...], ...]
@@ -250,6 +375,30 @@ class GridExperiment:
         The rows.
     box : Box
         Input box ``(xmin, xmax, ymin, ymax)`` of the data, figures and partitions.
+
+    Examples
+    --------
+    Calling the experiment also draws and saves three figures (a few seconds); ``run`` only
+    trains and evaluates:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis.experiments import GridExperiment, RunOptions, Setting
+    >>> tiny = {"n_train": 200, "n_test": 100, "epochs": 2}
+    >>> experiment = GridExperiment(
+    ...     name="demo", title="Demo", description="ReLU against sigmoid.",
+    ...     settings=(Setting("ReLU", {"hidden": (4,)}, tiny),
+    ...               Setting("sigmoid", {"hidden": (4,), "activation": "sigmoid"}, tiny)),
+    ...     boundaries=("line", "abs"),
+    ... )
+    >>> [(c.dataset, c.model.activation) for c in experiment.configs(quick=False)]
+    [('line', 'relu'), ('line', 'sigmoid'), ('abs', 'relu'), ('abs', 'sigmoid')]
+    >>> experiment.config("abs", experiment.settings[0], quick=True).batch_size  # QUICK_BATCH
+    100
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     grid = experiment.run(RunOptions(Path(tmp), Path(tmp) / "cache", progress=False))
+    >>> [row.n_regions is not None for row in grid.rows]  # exact counts for ReLU nets only
+    [True, False, True, False]
     """
 
     name: str
@@ -422,3 +571,13 @@ EXPERIMENTS: dict[str, Runner] = {e.name: e for e in CLASSIC_EXPERIMENTS}
 EXPERIMENTS[DEPTH_VS_WIDTH.name] = DEPTH_VS_WIDTH
 EXPERIMENTS["sensitivity"] = run_sensitivity
 EXPERIMENTS["folding"] = run_folding
+
+NOTEBOOKS: dict[str, str] = {
+    **{e.name: "02_classic_experiment.py" for e in CLASSIC_EXPERIMENTS},
+    DEPTH_VS_WIDTH.name: "03_depth_vs_width.py",
+    "folding": "04_space_folding.py",
+    "sensitivity": "05_sensitivity.py",
+}
+"""The notebook explaining each registered experiment: a file name in the repository's
+``notebooks/`` folder. ``reproduce`` records it in the experiment's
+:class:`~analysis.report.ExperimentReport`, and the summary page links to it."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -10,13 +12,24 @@ from pathlib import Path
 import pytest
 
 from analysis.cli import main
-from analysis.experiments import EXPERIMENTS, QUICK_STEPS
+from analysis.experiments import EXPERIMENTS, NOTEBOOKS, QUICK_STEPS
 from analysis.models import MLPConfig
+from analysis.report import (
+    NOTEBOOKS_DIR,
+    ExperimentReport,
+    FigureFile,
+    Table,
+    collect_reports,
+    load_manifest,
+    save_manifest,
+    write_index,
+)
 from analysis.train import TrainConfig
 
 REPO = Path(__file__).resolve().parents[2]
 EXPERIMENT = "batchnorm"  # the smallest classic experiment: 2 settings x 4 boundaries
 FIGURES = ("surfaces", "heatmaps", "regions")
+NOTEBOOK = "02_classic_experiment.py"  # explains the classic experiments
 
 
 def run_module(*args: str) -> subprocess.CompletedProcess[str]:
@@ -61,6 +74,13 @@ def test_index_links_resolve_and_show_the_numbers(quick_run: Path) -> None:
     for ref in images + links:
         assert not ref.startswith(("/", "http:", "https:")), ref  # relative, nothing external
         assert (quick_run / ref).is_file(), ref
+    # The section and each figure's caption link to the notebook in the source checkout.
+    notebook_links = [ref for ref in links if ref.endswith(".py")]
+    assert len(notebook_links) == 1 + len(FIGURES)
+    assert {(quick_run / ref).resolve() for ref in notebook_links} == {
+        (REPO / "notebooks" / NOTEBOOK).resolve()
+    }
+    assert load_manifest(quick_run / EXPERIMENT / "results.json").notebook == NOTEBOOK
     # One table row per trained net: 4 boundaries x 2 settings.
     assert page.count("<td>batchnorm</td>") == 8
     csv_lines = (quick_run / EXPERIMENT / "results.csv").read_text().splitlines()
@@ -160,3 +180,95 @@ def test_quick_mode_caps_sgd_steps_and_keeps_residual_sample_sizes() -> None:
             assert 1 <= steps <= QUICK_STEPS
     residual = EXPERIMENTS["residual"].configs(quick=True)
     assert sorted({c.n_train for c in residual}) == [100, 1_000, 10_000, 100_000]
+
+
+def test_every_experiment_names_its_notebook() -> None:
+    assert set(NOTEBOOKS) == set(EXPERIMENTS)
+    assert {NOTEBOOKS[name] for name in list(EXPERIMENTS)[:6]} == {NOTEBOOK}
+    assert NOTEBOOKS["depth-vs-width"] == "03_depth_vs_width.py"
+    assert NOTEBOOKS["folding"] == "04_space_folding.py"
+    assert NOTEBOOKS["sensitivity"] == "05_sensitivity.py"
+    missing = {nb for nb in NOTEBOOKS.values() if not (REPO / "notebooks" / nb).is_file()}
+    assert not missing, missing
+    assert NOTEBOOKS_DIR == REPO / "notebooks"  # run from the source checkout
+
+
+def small_report(name: str = "demo", notebook: str | None = NOTEBOOK) -> ExperimentReport:
+    return ExperimentReport(
+        name=name,
+        title=f"Title of {name}",
+        description="No training, just a record.",
+        quick=True,
+        figures=(FigureFile(f"{name}/one", "First."), FigureFile(f"{name}/two", "Second.")),
+        table=Table(("net", "n_regions"), (("2-4-1", 7),)),
+        notebook=notebook,
+    )
+
+
+def notebook_hrefs(page: str) -> list[str]:
+    return re.findall(r'<a class="notebook" href="([^"]+)"', page)
+
+
+@pytest.mark.parametrize("where", ["out", "a/b/c/out"])
+def test_notebook_links_are_relative_from_the_output_directory(tmp_path: Path, where: str) -> None:
+    out = tmp_path / where
+    page = write_index(out, [small_report()]).read_text()
+    hrefs = notebook_hrefs(page)
+    assert len(hrefs) == 1 + 2  # the section and both figures
+    assert set(hrefs) == {Path(os.path.relpath(REPO / "notebooks" / NOTEBOOK, out)).as_posix()}
+    assert not hrefs[0].startswith(("/", "file:"))
+    assert (out / hrefs[0]).resolve() == (REPO / "notebooks" / NOTEBOOK).resolve()
+    assert f"<code>{NOTEBOOK}</code>" in page
+
+
+def test_link_to_a_notebook_not_written_yet(tmp_path: Path) -> None:
+    # The folding notebook may not exist yet: the page links to where it will be.
+    page = write_index(tmp_path, [small_report(notebook="04_space_folding.py")]).read_text()
+    hrefs = set(notebook_hrefs(page))
+    assert len(hrefs) == 1 and hrefs.pop().endswith("notebooks/04_space_folding.py")
+
+
+def test_notebook_link_is_url_quoted(tmp_path: Path) -> None:
+    notebooks = tmp_path / "my repo#1" / "notebooks"
+    notebooks.mkdir(parents=True)
+    page = write_index(tmp_path / "out", [small_report()], notebooks_dir=notebooks).read_text()
+    assert set(notebook_hrefs(page)) == {f"../my%20repo%231/notebooks/{NOTEBOOK}"}
+
+
+@pytest.mark.parametrize("notebooks_dir", [None, "missing"])
+def test_without_a_notebooks_folder_the_page_names_the_notebook(
+    tmp_path: Path, notebooks_dir: str | None
+) -> None:
+    folder = None if notebooks_dir is None else tmp_path / notebooks_dir
+    page = write_index(tmp_path, [small_report()], notebooks_dir=folder).read_text()
+    assert notebook_hrefs(page) == []
+    assert ".py" not in "".join(re.findall(r'href="([^"]+)"', page))  # no broken link
+    assert f"<code>notebooks/{NOTEBOOK}</code> in the source repository" in page
+    assert "[notebook]" not in page
+
+
+def test_report_without_notebook_and_old_manifests(tmp_path: Path) -> None:
+    save_manifest(tmp_path, small_report("linked"))
+    save_manifest(tmp_path, small_report("plain", notebook=None))
+    # A manifest written before reports named their notebook has no such key.
+    old = tmp_path / "old" / "results.json"
+    old.parent.mkdir()
+    data = json.loads((tmp_path / "plain" / "results.json").read_text())
+    del data["notebook"]
+    old.write_text(json.dumps({**data, "name": "old"}))
+    reports = collect_reports(tmp_path, ["linked", "plain", "old"])
+    assert [r.notebook for r in reports] == [NOTEBOOK, None, None]
+    page = write_index(tmp_path, reports).read_text()
+    assert len(notebook_hrefs(page)) == 3  # only the linked section and its two figures
+    assert page.count('<p class="notebook">') == 1
+
+
+def test_page_depends_only_on_manifests_and_the_relative_path(tmp_path: Path) -> None:
+    pages = []
+    for out in (tmp_path / "x" / "out", tmp_path / "y" / "out", tmp_path / "deeper" / "z" / "out"):
+        for report in (small_report("a"), small_report("b", notebook=None)):
+            save_manifest(out, report)
+        pages.append(write_index(out, collect_reports(out, ["a", "b"])).read_bytes())
+    assert pages[0] == pages[1]  # same manifests, same relative path to notebooks/
+    assert pages[2] != pages[0]  # one more "../"
+    assert pages[2].replace(b"../", b"") == pages[0].replace(b"../", b"")
