@@ -18,7 +18,7 @@ exact affine maps of :meth:`regions.Partition.affine`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,6 +38,7 @@ __all__ = [
     "folding_measure",
     "pattern_walk",
     "project",
+    "projector",
     "random_segments",
     "region_images",
 ]
@@ -352,34 +353,53 @@ def region_images(part: Partition, layer: int) -> tuple[np.ndarray, ...]:
     return tuple(np.split(h, np.cumsum(lengths)[:-1]))
 
 
+def projector(
+    images: tuple[np.ndarray, ...], units: tuple[int, int] | Literal["pca"] = (0, 1)
+) -> Callable[[np.ndarray], np.ndarray]:
+    """The linear map from activations (n, width) to a drawing plane (n, 2), fitted to ``images``.
+
+    Parameters
+    ----------
+    images : tuple of ndarray, shape (k_i, width)
+        Region images (:func:`region_images`); only used to fit the principal axes.
+    units : (i, j) or "pca"
+        Two units to keep, or the plane of the first two principal components of all image
+        vertices (centred on their mean; each component's sign fixed so its largest loading is
+        positive). Fitting once and applying the same map to other points (grids, data) keeps
+        every drawing of one layer in one frame.
+
+    Returns
+    -------
+    callable
+        ``f(h)`` with ``h`` of shape (n, width), returning shape (n, 2).
+    """
+    if isinstance(units, str):
+        if units != "pca":
+            raise ValueError(f"units must be a pair of unit indices or 'pca', got {units!r}")
+        h = np.concatenate(images)
+        mean = h.mean(axis=0)
+        _, _, vt = np.linalg.svd(h - mean, full_matrices=False)
+        basis = np.vstack([vt[:2], np.zeros((max(0, 2 - len(vt)), h.shape[1]))])
+        sign = np.sign(basis[np.arange(2), np.abs(basis).argmax(axis=1)])
+        basis = basis * np.where(sign == 0, 1.0, sign)[:, None]
+        return lambda x: (np.asarray(x) - mean) @ basis.T
+    i, j = units
+    return lambda x: np.asarray(x)[:, [i, j]]
+
+
 def project(
     images: tuple[np.ndarray, ...], units: tuple[int, int] | Literal["pca"] = (0, 1)
 ) -> tuple[np.ndarray, ...]:
-    """Images (k_i, width) projected to 2D (k_i, 2).
+    """Images (k_i, width) projected to 2D (k_i, 2) by :func:`projector` fitted to them.
 
     Parameters
     ----------
     images : tuple of ndarray, shape (k_i, width)
     units : (i, j) or "pca"
-        Two units to keep, or the plane of the first two principal components of all image
-        vertices (centred; each component's sign fixed so its largest loading is positive).
+        See :func:`projector`.
     """
     lengths = np.array([len(v) for v in images])
-    h = np.concatenate(images)
-    if isinstance(units, str):
-        if units != "pca":
-            raise ValueError(f"units must be a pair of unit indices or 'pca', got {units!r}")
-        centred = h - h.mean(axis=0)
-        _, _, vt = np.linalg.svd(centred, full_matrices=False)
-        basis = vt[:2]
-        if len(basis) < 2:
-            basis = np.vstack([basis, np.zeros((2 - len(basis), h.shape[1]))])
-        sign = np.sign(basis[np.arange(2), np.abs(basis).argmax(axis=1)])
-        basis = basis * np.where(sign == 0, 1.0, sign)[:, None]
-        out = centred @ basis.T
-    else:
-        i, j = units
-        out = h[:, [i, j]]
+    out = projector(images, units)(np.concatenate(images))
     return tuple(np.split(out, np.cumsum(lengths)[:-1]))
 
 
@@ -392,9 +412,11 @@ class Folds:
     layer : int
         The layer whose activations were compared.
     pairs : ndarray of int, shape (P, 2)
-        Region pairs ``i < j`` whose (projected) images overlap with positive area.
+        Region pairs ``i < j`` whose (projected) images have the same dimension and share a
+        set of positive measure in it (see :func:`find_folds`).
     overlap : ndarray, shape (P,)
-        Area of each pair's overlap (squared activation units).
+        That measure for each pair: area (squared activation units) for two 2D images,
+        length (activation units) for two segments, 0 for two (equal) points.
     labels : ndarray of int, shape (R,)
         Group of every region: connected components of the overlap graph.
     sizes : ndarray of int, shape (G,)
@@ -409,7 +431,8 @@ class Folds:
 
     @property
     def n_groups(self) -> int:
-        return len(self.sizes)
+        """Groups of more than one region."""
+        return int(np.count_nonzero(self.sizes > 1))
 
     @property
     def max_copies(self) -> int:
@@ -430,10 +453,14 @@ def find_folds(
 ) -> Folds:
     """Group regions whose images under the first ``layer`` layers overlap.
 
-    Only meaningful for a width-2 layer with ``units=(0, 1)``: then the images are exact and an
-    overlap of positive area means distinct regions land on the same activations (folded onto
-    each other). For a wider layer the projection can overlap images that are apart in the
-    full space. Images that lose rank (segments, points) have no area and never overlap.
+    Two regions are folded together when their images have the same dimension and share a
+    set of positive measure in it: area for two 2D images, length for two segments (where the
+    map lost rank), the same point for two points. Every later layer sees only these
+    activations, so it treats the shared part identically in every copy. A region flattened
+    onto the edge of another's 2D image is not counted: it meets that region only along a
+    line, not on a piece of it. Exact for a width-2 layer with ``units=(0, 1)``: there the
+    images are the exact polygons, segments or points. For a wider layer the comparison
+    happens in the projection, which can overlap images that are apart in the full space.
 
     Parameters
     ----------
@@ -444,28 +471,51 @@ def find_folds(
     units : (i, j) or "pca"
         Projection, see :func:`project`.
     rtol : float
-        Overlaps below ``rtol`` times the largest image area are rounding, not folds.
+        Relative to the images' extent (and, for areas, to the largest image's area): smaller
+        overlaps are rounding, not folds. Lengths must exceed ``1000 * rtol`` of the extent, so
+        that two segments crossing at a point never count.
 
     Returns
     -------
     Folds
+
+    Examples
+    --------
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
+    >>> folds = [find_folds(part.at_depth(k), k) for k in (1, 2, 3)]
+    >>> [f.max_copies for f in folds]  # strips sent onto the same segment of layer k
+    [1, 2, 4]
     """
     flat = project(region_images(part, layer), units)
     lengths = np.array([len(v) for v in flat])
-    points = shapely.multipoints(
-        np.concatenate(flat), indices=np.repeat(np.arange(len(flat)), lengths)
-    )
+    allpts = np.concatenate(flat)
+    extent = float(np.ptp(allpts, axis=0).max()) if len(allpts) else 0.0
+    tol = rtol * max(extent, np.finfo(float).tiny)
+    points = shapely.multipoints(allpts, indices=np.repeat(np.arange(len(flat)), lengths))
     # The image of a convex region is the convex hull of its vertices' images (valid even when
-    # the map reverses orientation or flattens the region).
+    # the map reverses orientation or flattens the region to a segment or a point).
     hulls = shapely.convex_hull(points)
+    dim = shapely.get_dimensions(hulls)
     area = shapely.area(hulls)
-    solid = np.flatnonzero(area > 0)
-    tree = shapely.STRtree(hulls[solid])
-    a, b = tree.query(hulls[solid], predicate="intersects")
-    a, b = solid[a], solid[b]
+    a, b = shapely.STRtree(hulls).query(hulls, predicate="dwithin", distance=tol)
     a, b = a[a < b], b[a < b]
-    overlap = shapely.area(shapely.intersection(hulls[a], hulls[b]))
-    keep = overlap > rtol * float(area.max(initial=0.0))
+    same = dim[a] == dim[b]
+    a, b = a[same], b[same]
+    low = dim[a]
+    # Segments against the other one thickened by tol, so rounding cannot push two segments
+    # on the same line apart.
+    shared = shapely.intersection(
+        hulls[a], np.where(low == 2, hulls[b], shapely.buffer(hulls[b], tol))
+    )
+    overlap = np.where(low == 2, shapely.area(shared), shapely.length(shared))
+    keep = np.where(
+        low == 2,
+        overlap > rtol * float(area.max(initial=0.0)),
+        np.where(low == 1, overlap > 1e3 * tol, True),
+    )
+    overlap = np.where(low == 0, 0.0, overlap)
     pairs = np.stack([a[keep], b[keep]], axis=1).reshape(-1, 2)
     n = len(flat)
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))

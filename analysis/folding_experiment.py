@@ -26,11 +26,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
+import torch
 from matplotlib.figure import Figure
 
 import regions
 from analysis.data import DEFAULT_BOX, Box, get_boundary
+from analysis.depth_width import INIT_BIAS_STD, describe, matched_widths, train_config
 from analysis.folding import folding_distribution, random_segments
+from analysis.folding_chi import (
+    ChiStudy,
+    ChiSummary,
+    chi_depth_figure,
+    chi_layers_figure,
+    summarize,
+)
 from analysis.folding_pictures import (
     DISC_SIDES,
     HOLE_RADIUS,
@@ -38,6 +47,7 @@ from analysis.folding_pictures import (
     folding_partition,
     hole_figure,
 )
+from analysis.folding_views import bowl_figure, fold_groups_figure, images_figure
 from analysis.models import MLPConfig
 from analysis.plots import (
     annotate,
@@ -47,7 +57,7 @@ from analysis.plots import (
 )
 from analysis.report import ExperimentReport, FigureFile, Table
 from analysis.style import POSITIVE_FILL_COLOR, save_figure, style
-from analysis.train import TrainConfig, TrainResult, train_many
+from analysis.train import TrainConfig, TrainResult, dataset_for, train, train_many
 
 if TYPE_CHECKING:
     from analysis.experiments import RunOptions
@@ -57,6 +67,7 @@ __all__ = [
     "NARROW_DEPTHS",
     "WIDE_HIDDEN",
     "Enclosure",
+    "Row",
     "enclosure",
     "ring_config",
     "run",
@@ -67,6 +78,65 @@ FAR_BOX: Box = (-10.0, 10.0, -10.0, 10.0)  # 5x the data box: a bounded componen
 NARROW_DEPTHS = tuple(range(1, 7))
 WIDE_HIDDEN: tuple[tuple[int, ...], ...] = ((3,), (32, 3))
 N_SEGMENTS, QUICK_SEGMENTS = 400, 100
+FOLD_DEPTH = 4  # the width-2 ring net whose folding is drawn
+BOWL_POINTS = 800
+CHI_PANEL_DEPTHS = (2, 4, 8)
+DESCRIPTION = (
+    "ReLU MLPs trained with seeded SGD on ring; the exact predicted inner-class region on the "
+    f"box {FAR_BOX} is split into connected components, and those not reaching the box's edge "
+    "are bounded. Nets whose layers all have width 2 (depth 1 to 6) have none; a width-3 "
+    "layer gives one. chi: Lewandowski et al.'s space-folding measure of random segments in "
+    "the data box, computed exactly from the regions each segment crosses; the chi study "
+    "compares nets of matched parameter budgets at initialisation (He-normal weights, biases "
+    "N(0, 0.5^2)) and after the classic training. Table: study 'ring' (enclosure) and 'chi'."
+)
+ENCLOSURE_CAPTION = (
+    "Exact regions, decision boundary and predicted inner class (shaded) on the data box, one "
+    "net per panel; bounded: inner components that do not reach the edge of the large box."
+)
+IMAGES_CAPTION = (
+    "Net {net}, row k: left, the input plane coloured by a colour wheel (hue: direction from "
+    "the centre, saturation: distance) with the exact regions of layers 1..k; middle, the "
+    "exact image of every small coloured piece under layers 1..k, {view}; right, a grid of "
+    "input lines pushed exactly through the same layers. Colour jumps in the middle panel "
+    "are fold lines; grid lines collapsing onto an axis are ReLUs switching off."
+)
+FOLDS_CAPTION = (
+    "Regions of layers 1..k whose images at layer k have the same dimension and overlap "
+    "(area, or length for images flattened to segments): every later layer computes the same "
+    "thing on them. One colour per group; grey: regions nothing else is folded onto."
+)
+BOWL_CAPTION = (
+    "The exact image of the data box in the 3 hidden units of a one-layer width-3 net: a "
+    "piecewise-linear surface (one flat face per region, filled by the predicted class: "
+    "orange inner, blue outer) with test points coloured by true class, and the output "
+    "layer's decision plane (grey). The inner disc lands in the bowl's corner, cut off by "
+    "one plane."
+)
+CHI_LAYERS_CAPTION = (
+    "Distribution of the exact folding measure chi over {n} random segments in the data box "
+    "for nets of about {budget} parameters, truncated after layer k (k = depth: the whole "
+    "net), at initialisation (seed 0) and trained. Boxes: quartiles; whiskers: 5th to 95th "
+    "percentile; dots: means."
+)
+CHI_DEPTH_CAPTION = (
+    "Whole-net chi against depth at matched parameter budgets: mean over {n} random "
+    "segments (left) and the share of segments that fold at all (right). Solid: at "
+    "initialisation, mean over {seeds} seeds (bars: min to max); dashed: trained, seed 0. "
+    "One-layer nets never fold."
+)
+FOLDING_NET_CAPTION = (
+    "Hand-built folding_net(2, 3) on the unit square. Left: the input coloured by position "
+    "(x: blue to orange, y: dark to pale) with the regions of the first k folding layers. "
+    "Right: the exact images of those regions in folded coordinates (t^k(x), t^k(y)), each "
+    "filled with the colour of its region's centroid. All 4^k images are the same unit "
+    "square; they are drawn as a stack shifted diagonally so every copy shows."
+)
+HOLE_CAPTION = (
+    f"A disc of radius {HOLE_RADIUS} (a regular {DISC_SIDES}-gon) in the folded coordinates "
+    "after layer k (right) and its exact preimage in the input square (left), computed by "
+    "inverting each region's affine map: it is replicated 4^k times, once per region."
+)
 
 
 def ring_config(hidden: Sequence[int], *, quick: bool = False, seed: int = 0) -> TrainConfig:
@@ -181,56 +251,178 @@ def _figure(rows: list[Enclosure], parts: list[regions.Partition]) -> Figure:
     return fig
 
 
+@dataclass(frozen=True)
+class Row:
+    """One net of the experiment's table (enclosure columns are None outside the ring study).
+
+    Attributes
+    ----------
+    study : str
+        ``"ring"`` (the enclosure nets) or ``"chi"`` (matched-budget nets).
+    widths : str
+        Hidden widths.
+    stage : str
+        ``"init"`` or the dataset trained on.
+    seed : int
+    test_acc : float or None
+        Test accuracy in [0, 1]; None at initialisation.
+    n_regions : int
+        Exact regions (on the large box for ring nets, on the data box otherwise).
+    mean_chi : float
+        Mean whole-net chi of random segments in the data box.
+    n_components, n_bounded : int or None
+        Inner-class components on the large box, and how many are bounded.
+    bounded_area : float or None
+        Area of the bounded ones (squared input units).
+    """
+
+    study: str
+    widths: str
+    stage: str
+    seed: int
+    test_acc: float | None
+    n_regions: int
+    mean_chi: float
+    n_components: int | None = None
+    n_bounded: int | None = None
+    bounded_area: float | None = None
+
+
+def _rows(enclosures: list[Enclosure], chi: list[ChiSummary]) -> list[Row]:
+    rows = [
+        Row(
+            "ring",
+            e.hidden,
+            "ring",
+            0,
+            e.test_acc,
+            e.n_regions,
+            e.mean_chi,
+            e.n_components,
+            e.n_bounded,
+            e.bounded_area,
+        )
+        for e in enclosures
+    ]
+    rows += [
+        Row("chi", c.widths, c.stage, c.seed, c.test_acc, c.n_regions, c.mean_chi) for c in chi
+    ]
+    return rows
+
+
+def _output_plane(result: TrainResult) -> tuple[np.ndarray, float]:
+    """``(w, b)`` with class 1 predicted where ``w . h + b > 0`` (h: last hidden layer)."""
+    last = [m for m in result.model.modules() if isinstance(m, torch.nn.Linear)][-1]
+    W = last.weight.detach().double().numpy()
+    b = last.bias.detach().double().numpy()
+    return W[1] - W[0], float(b[1] - b[0])
+
+
 def run(options: RunOptions) -> ExperimentReport:
-    """Train the ring nets (cached), check enclosure exactly, draw them, return the table."""
+    """Train the ring nets (cached), check enclosure exactly, measure chi, draw everything."""
     hiddens = [(2,) * d for d in NARROW_DEPTHS] + list(WIDE_HIDDEN)
     configs = [ring_config(h, quick=options.quick) for h in hiddens]
     results = train_many(configs, options.cache_dir, options.jobs, options.progress)
     n_segments = QUICK_SEGMENTS if options.quick else N_SEGMENTS
     done = [enclosure(r, n_segments=n_segments) for r in results]
     rows, parts = [d[0] for d in done], [d[1] for d in done]
-    stem = f"{NAME}/ring_enclosure"
+    by_hidden = {h: (r, d[1]) for h, r, d in zip(hiddens, results, done, strict=True)}
+    out = options.out_dir / NAME
+    figures: list[FigureFile] = []
+
+    def save(fig: Figure, stem: str, caption: str) -> None:
+        save_figure(fig, out / stem)
+        figures.append(FigureFile(f"{NAME}/{stem}", caption))
+
     with style():
-        save_figure(_figure(rows, parts), options.out_dir / stem)
+        save(_figure(rows, parts), "ring_enclosure", ENCLOSURE_CAPTION)
+    # Folding of trained nets, exactly: a width-2 ring net (its own coordinates) and a
+    # width-3 one, on the data box.
+    narrow = (2,) * FOLD_DEPTH
+    narrow_part = regions.decompose(by_hidden[narrow][0].model, DEFAULT_BOX)
+    name = "-".join(map(str, narrow))
+    save(
+        images_figure(narrow_part, title=f"ring, widths {name}"),
+        "ring_narrow_images",
+        IMAGES_CAPTION.format(net=name, view="in each layer's own two units"),
+    )
+    save(
+        fold_groups_figure(narrow_part, title=f"ring, widths {name}: regions folded together"),
+        "ring_narrow_folds",
+        FOLDS_CAPTION,
+    )
+    single = by_hidden[WIDE_HIDDEN[0]][0]
+    test = dataset_for(single.config)
+    acc = float(single.history.test_acc[-1])
+    save(
+        bowl_figure(
+            [regions.decompose(single.model, DEFAULT_BOX)],
+            [1],
+            [_output_plane(single)],
+            test.X_test[:BOWL_POINTS],
+            test.y_test[:BOWL_POINTS],
+            [f"ring, one layer of width 3: test accuracy {acc:.3f}"],
+        ),
+        "ring_bowl",
+        BOWL_CAPTION,
+    )
+    # The measure across depth and width at matched budgets.
+    study = ChiStudy()
+    jobs, chi_results = study.run(options)
+    summaries = [summarize(j, r) for j, r in zip(jobs, chi_results, strict=True)]
+    resolved = study.resolved(options.quick)
+    panels = []
+    for d in CHI_PANEL_DEPTHS:
+        widths = matched_widths(resolved.trained_budget, d)
+        stages = sorted(
+            (
+                ("init" if j.dataset is None else f"trained on {j.dataset}", np.asarray(r["chi"]))
+                for j, r in zip(jobs, chi_results, strict=True)
+                if j.hidden == widths and j.seed == 0 and j.budget == resolved.trained_budget
+            ),
+            key=lambda stage: stage[0] != "init",
+        )
+        panels.append((f"{describe(widths)} (≈{resolved.trained_budget} params)", stages))
+    save(
+        chi_layers_figure(panels),
+        "chi_by_layer",
+        CHI_LAYERS_CAPTION.format(budget=resolved.trained_budget, n=resolved.n_segments),
+    )
+    save(
+        chi_depth_figure(summaries),
+        "chi_depth_width",
+        CHI_DEPTH_CAPTION.format(seeds=resolved.seeds, n=resolved.n_segments),
+    )
+    deep = train(
+        train_config(
+            matched_widths(resolved.trained_budget, 4),
+            resolved.datasets[-1],
+            0,
+            INIT_BIAS_STD,
+            options.quick,
+        ),
+        cache_dir=options.cache_dir,
+        progress=False,
+    )
+    deep_part = regions.decompose(deep.model, DEFAULT_BOX)
+    deep_name = "-".join(map(str, deep.config.model.hidden))
+    save(
+        images_figure(deep_part, title=f"{resolved.datasets[-1]}, widths {deep_name}"),
+        "deep_images",
+        IMAGES_CAPTION.format(
+            net=f"{deep_name} trained on {resolved.datasets[-1]}",
+            view="projected onto each layer's two leading principal axes",
+        ),
+    )
     # The hand-built folding net: exact, no training, the same in quick and full runs.
     demo = folding_partition()
-    folds_stem, hole_stem = f"{NAME}/folding_net_images", f"{NAME}/folding_net_hole"
-    save_figure(folding_figure(demo), options.out_dir / folds_stem)
-    save_figure(hole_figure(demo), options.out_dir / hole_stem)
+    save(folding_figure(demo), "folding_net_images", FOLDING_NET_CAPTION)
+    save(hole_figure(demo), "folding_net_hole", HOLE_CAPTION)
     return ExperimentReport(
         name=NAME,
-        title="Folding without enclosing: width-2 nets on the ring",
-        description=(
-            "ReLU MLPs trained with seeded SGD on ring; the exact predicted inner-class region "
-            f"on the box {FAR_BOX} is split into connected components, and those not reaching "
-            "the box's edge are bounded. Nets whose layers all have width 2 (depth 1 to 6) "
-            "have none; a width-3 layer gives one. Mean chi: exact space-folding measure of "
-            "random segments in the data box."
-        ),
+        title="Space folding: exact images, the folding measure, and the ring",
+        description=DESCRIPTION,
         quick=options.quick,
-        figures=(
-            FigureFile(
-                stem,
-                "Exact regions, decision boundary and predicted inner class (shaded) on the data "
-                "box, one net per panel; bounded: inner components that do not reach the edge "
-                "of the large box.",
-            ),
-            FigureFile(
-                folds_stem,
-                "Hand-built folding_net(2, 3) on the unit square. Left: the input coloured by "
-                "position (x: blue to orange, y: dark to pale) with the regions of the first k "
-                "folding layers. Right: the exact images of those regions in folded coordinates "
-                "(t^k(x), t^k(y)), each filled with the colour of its region's centroid. All "
-                "4^k images are the same unit square; they are drawn as a stack shifted "
-                "diagonally so every copy shows.",
-            ),
-            FigureFile(
-                hole_stem,
-                f"A disc of radius {HOLE_RADIUS} (a regular {DISC_SIDES}-gon) in the folded "
-                "coordinates after layer k (right) and its exact preimage in the input square "
-                "(left), computed by inverting each region's affine map: it is replicated "
-                "4^k times, once per region.",
-            ),
-        ),
-        table=Table.from_records(rows),
+        figures=tuple(figures),
+        table=Table.from_records(_rows(rows, summaries)),
     )

@@ -224,14 +224,31 @@ def test_find_folds_groups_the_four_quadrants():
         np.testing.assert_allclose(
             shapely.convex_hull(shapely.multipoints(img)).area, 1.0, atol=1e-12
         )
-    # Layer 1 has width 4 and maps the quadrants to disjoint faces: no folds.
+    # Layer 1 has width 4 and is injective: (relu x, relu -x, relu y, relu -y) sends the
+    # quadrants to four squares in four different coordinate planes, no two with area in
+    # common. Projected onto (relu x, relu y) they become a square, two of its edges and its
+    # corner, of different dimensions: no folds. Projected onto (relu x, relu -x), the two
+    # quadrants with y > 0 flatten onto the same segments as the two with y < 0: the
+    # documented caveat of a wide layer's projection.
     assert find_folds(part, layer=1, units=(0, 2)).max_copies == 1
+    folds = find_folds(part, layer=1, units=(0, 1))
+    assert folds.n_groups == 2 and folds.max_copies == 2
+    np.testing.assert_allclose(folds.overlap, 1.0)
 
 
-def test_sawtooth_images_are_flat_so_no_area_folds():
-    part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
-    folds = find_folds(part, layer=3)
-    assert folds.max_copies == 1 and len(folds.pairs) == 0
+@pytest.mark.parametrize("depth", [1, 2, 3, 4])
+def test_sawtooth_folds_its_strip_onto_two_segments(depth):
+    # Layer k of the sawtooth sends each of its 2^k strips onto one of two segments that meet
+    # at (1/2, 0): [0, 1/2] x {0} (length 1/2) and the diagonal to (1, 1/2) (length 1/sqrt 2).
+    # x -> t^(k-1)(x) folds [0, 1] 2^(k-1) times before layer k splits it in two. The images
+    # are flat (no area), so the folds are found by length.
+    part = regions.decompose(sawtooth(depth), (0, 1, 0, 1))
+    for k in range(1, depth + 1):
+        folds = find_folds(part.at_depth(k), layer=k)
+        assert folds.max_copies == 2 ** (k - 1)
+        assert folds.n_groups == (2 if k > 1 else 0)
+        lengths = np.unique(folds.overlap.round(12))
+        assert lengths.tolist() == ([0.5, round(np.sqrt(0.5), 12)] if k > 1 else [])
 
 
 # ----------------------------------------------------------------- the ring demonstration
