@@ -58,8 +58,20 @@ class Crossing:
     indices : ndarray of int, shape (m,)
         Region index (into the partition's per-region arrays) of each piece.
     t_enter, t_exit : ndarray of float, shape (m,)
-        Segment parameter where each piece starts and ends; consecutive pieces share their
-        endpoints, ``t_enter[0] = 0`` and ``t_exit[-1] = 1`` when the segment lies in the domain.
+        Segment parameter where each piece starts and ends (a fraction of the segment, so
+        unitless); consecutive pieces share their endpoints, ``t_enter[0] = 0`` and
+        ``t_exit[-1] = 1`` when the segment lies in the domain.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.folding import Crossing
+    >>> c = Crossing(np.array([3, 2, 0]), np.array([0.0, 0.25, 0.5]), np.array([0.25, 0.5, 1.0]))
+    >>> len(c)  # pieces
+    3
+    >>> indices, t_enter, t_exit = c  # unpacks like a tuple
+    >>> (t_exit - t_enter).tolist()  # piece lengths, as fractions of the segment
+    [0.25, 0.25, 0.5]
     """
 
     indices: np.ndarray
@@ -162,6 +174,28 @@ def crossed_regions(part: Partition, p: np.ndarray, q: np.ndarray) -> Crossing:
     On a convex domain the cells are clipped in numpy, all at once (one pass over every edge
     of the partition); on a non-convex domain shapely intersects the segment with the clipped
     regions, and a non-convex region may appear more than once.
+
+    Examples
+    --------
+    Units ``relu(x)`` and ``relu(y)`` cut the square into its four quadrants:
+
+    >>> import torch, regions
+    >>> from analysis.folding import crossed_regions
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    >>> with torch.no_grad():
+    ...     _ = net[0].weight.copy_(torch.eye(2)); _ = net[0].bias.zero_()
+    >>> part = regions.decompose(net, (-1, 1, -1, 1))
+    >>> c = crossed_regions(part, [-0.5, -1.0], [1.0, 0.5])  # x = 0 at t = 1/3, y = 0 at t = 2/3
+    >>> part.patterns[c.indices].astype(int).tolist()  # (x > 0, y > 0) of each piece
+    [[0, 0], [1, 0], [1, 1]]
+    >>> (3 * c.t_exit).round(12).tolist()
+    [1.0, 2.0, 3.0]
+
+    A segment leaving the domain: it enters the square at x = -1, i.e. t = 0.4.
+
+    >>> c = crossed_regions(part, [-2.0, 0.5], [0.5, 0.5])
+    >>> c.t_enter.tolist(), c.t_exit.tolist()
+    ([0.4, 0.8], [0.8, 1.0])
     """
     return _crossed(part, p, q, _edges(part) if part.domain.convex else None)
 
@@ -223,7 +257,9 @@ def pattern_walk(
     Parameters
     ----------
     part : Partition
+        Decomposition whose regions the segment crosses.
     p, q : array_like, shape (2,)
+        Segment endpoints in plane coordinates.
     layer : int, optional
         Restrict patterns to the breakpoints of layers ``1..layer`` (``cumulative``) or of layer
         ``layer`` alone; None for every layer of ``part``.
@@ -236,6 +272,23 @@ def pattern_walk(
         Restricted patterns, so two neighbouring regions that differ only in deeper layers give
         equal consecutive rows; those are merged into one step of length 0 (they would add
         nothing to the path length, and merging makes ``m'`` the number of distinct steps).
+        ``S'`` is the number of switching units kept (columns of ``part.patterns``).
+
+    Examples
+    --------
+    The sawtooth's 8 vertical strips, crossed by a horizontal segment:
+
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> from analysis.folding import pattern_walk
+    >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
+    >>> p, q = [0.0, 0.5], [1.0, 0.5]
+    >>> pattern_walk(part, p, q).shape  # 8 strips, 3 layers of 2 units
+    (8, 6)
+    >>> pattern_walk(part, p, q, layer=1).astype(int).tolist()  # layer 1 splits [0, 1] once
+    [[1, 0], [1, 1]]
+    >>> pattern_walk(part, p, q, layer=2, cumulative=False).astype(int).tolist()  # and back
+    [[1, 0], [1, 1], [1, 0]]
     """
     return _merge(_patterns(part, layer, cumulative)[crossed_regions(part, p, q).indices])
 
@@ -264,17 +317,34 @@ def folding_measure(
     Parameters
     ----------
     part : Partition
+        Decomposition whose regions the segment crosses.
     p, q : array_like, shape (2,)
         Segment endpoints (plane coordinates).
     layer : int, optional
         Per-layer measure: patterns of layers ``1..layer`` (or of layer ``layer`` alone when
         ``cumulative`` is False); None for the whole network.
     cumulative : bool
+        See ``layer``.
 
     Returns
     -------
     float
-        chi in [0, 1).
+        chi in [0, 1) (unitless: a ratio of Hamming distances).
+
+    Examples
+    --------
+    Across the sawtooth's strips the walk after ``k`` layers takes ``2^k - 1`` single-unit
+    steps but never gets more than ``k`` units away from its start:
+
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> from analysis.folding import folding_measure
+    >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
+    >>> p, q = [0.0, 0.5], [1.0, 0.5]
+    >>> [round(folding_measure(part, p, q, k), 6) for k in (1, 2, 3)]  # 1 - k / (2^k - 1)
+    [0.0, 0.333333, 0.571429]
+    >>> folding_measure(part, [0.3, 0.0], [0.3, 1.0])  # inside one strip
+    0.0
     """
     return _chi(pattern_walk(part, p, q, layer, cumulative=cumulative))
 
@@ -283,6 +353,38 @@ def random_segments(n: int, box: Box, seed: int) -> np.ndarray:
     """``n`` segments (n, 2, 2) with both endpoints uniform in ``box = (xmin, xmax, ymin, ymax)``.
 
     Deterministic in ``seed``; zero-length segments (probability 0) are redrawn.
+
+    Parameters
+    ----------
+    n : int
+        Number of segments.
+    box : (xmin, xmax, ymin, ymax)
+        Rectangle the endpoints are drawn in (plane coordinates).
+    seed : int
+        Seed of a private ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    ndarray of float, shape (n, 2, 2)
+        ``out[i] = [p, q]``: the two endpoints of segment i, each ``(x, y)``.
+
+    Raises
+    ------
+    ValueError
+        If ``box`` is empty.
+
+    Examples
+    --------
+    >>> from analysis.folding import random_segments
+    >>> s = random_segments(4, (-2, 2, 0, 1), seed=0)
+    >>> s.shape
+    (4, 2, 2)
+    >>> bool((-2 <= s[..., 0]).all() and (s[..., 0] <= 2).all())  # x in [-2, 2]
+    True
+    >>> bool((0 <= s[..., 1]).all() and (s[..., 1] <= 1).all())  # y in [0, 1]
+    True
+    >>> bool((random_segments(4, (-2, 2, 0, 1), seed=0) == s).all())  # same seed, same draw
+    True
     """
     xmin, xmax, ymin, ymax = map(float, box)
     if not (xmin < xmax and ymin < ymax):
@@ -304,7 +406,51 @@ def folding_distribution(
     *,
     cumulative: bool = True,
 ) -> np.ndarray:
-    """chi (n,) of every segment (n, 2, 2), as :func:`folding_measure`."""
+    """chi (n,) of every segment (n, 2, 2), as :func:`folding_measure`.
+
+    Parameters
+    ----------
+    part : Partition
+        Decomposition whose regions the segments cross.
+    segments : array_like, shape (n, 2, 2)
+        Endpoints ``[p, q]`` of each segment (plane coordinates), e.g. from
+        :func:`random_segments`.
+    layer : int, optional
+        Per-layer measure, as in :func:`folding_measure`; None for the whole network.
+    cumulative : bool
+        Patterns of layers ``1..layer`` (True) or of layer ``layer`` alone.
+
+    Returns
+    -------
+    ndarray of float, shape (n,)
+        chi of each segment, in [0, 1).
+
+    Raises
+    ------
+    ValueError
+        If ``segments`` does not have shape (n, 2, 2).
+
+    Examples
+    --------
+    >>> import numpy as np, regions, torch
+    >>> from regions.constructions import sawtooth
+    >>> from analysis.folding import folding_distribution, random_segments
+    >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
+    >>> horizontal = [[[0.0, y], [1.0, y]] for y in (0.1, 0.5, 0.9)]
+    >>> segments = np.array(horizontal + [[[0.3, 0.0], [0.3, 1.0]]])  # and one inside a strip
+    >>> folding_distribution(part, segments).round(6).tolist()  # 1 - 3 / 7
+    [0.571429, 0.571429, 0.571429, 0.0]
+    >>> folding_distribution(part, segments, layer=2).round(6).tolist()  # 1 - 2 / 3
+    [0.333333, 0.333333, 0.333333, 0.0]
+
+    One hidden layer never folds: every boundary is a line, crossed at most once.
+
+    >>> _ = torch.manual_seed(0)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    >>> one = regions.decompose(net, (-1, 1, -1, 1))
+    >>> float(folding_distribution(one, random_segments(50, (-1, 1, -1, 1), seed=0)).max())
+    0.0
+    """
     segments = np.asarray(segments, dtype=np.float64)
     if segments.ndim != 3 or segments.shape[1:] != (2, 2):
         raise ValueError(f"segments must have shape (n, 2, 2), got {segments.shape}")
@@ -342,7 +488,29 @@ def region_images(part: Partition, layer: int) -> tuple[np.ndarray, ...]:
     Returns
     -------
     tuple of ndarray, shape (k_i, width)
-        Images of the vertices of region i (``part.polygons[i]``), in the same order.
+        Images of the vertices of region i (``part.polygons[i]``), in the same order
+        (activation units; ``width`` is the width of layer ``layer``).
+
+    Examples
+    --------
+    Units ``relu(x)`` and ``relu(y)`` keep the positive quadrant, flatten two quadrants onto
+    half-axes and the third onto the origin:
+
+    >>> import numpy as np, torch, regions
+    >>> from analysis.folding import region_images
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    >>> with torch.no_grad():
+    ...     _ = net[0].weight.copy_(torch.eye(2)); _ = net[0].bias.zero_()
+    >>> part = regions.decompose(net, (-1, 1, -1, 1))
+    >>> images = region_images(part, 1)
+    >>> [h.shape for h in images]  # 4 vertices per quadrant, 2 units
+    [(4, 2), (4, 2), (4, 2), (4, 2)]
+    >>> for pattern, h in sorted(zip(part.patterns.astype(int).tolist(), images), key=str):
+    ...     print(pattern, np.unique(h, axis=0).tolist())
+    [0, 0] [[0.0, 0.0]]
+    [0, 1] [[0.0, 0.0], [0.0, 1.0]]
+    [1, 0] [[0.0, 0.0], [1.0, 0.0]]
+    [1, 1] [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
     """
     A, c = part.affine(layer=layer)
     polys = part.polygons
@@ -371,7 +539,26 @@ def projector(
     Returns
     -------
     callable
-        ``f(h)`` with ``h`` of shape (n, width), returning shape (n, 2).
+        ``f(h)`` with ``h`` of shape (n, width), returning shape (n, 2) (activation units: the
+        principal plane is an orthonormal projection, so lengths within it are kept).
+
+    Raises
+    ------
+    ValueError
+        If ``units`` is a string other than ``"pca"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.folding import projector
+    >>> images = (np.array([[0.0, 0.0, 0.0], [3.0, 0.0, 0.0], [0.0, 4.0, 0.0]]),)  # 3 units
+    >>> projector(images, (1, 0))(np.array([[1.0, 2.0, 5.0]])).tolist()  # units 1 and 0
+    [[2.0, 1.0]]
+    >>> flat = projector(images, "pca")(images[0])  # the triangle's own plane
+    >>> flat.shape
+    (3, 2)
+    >>> sorted(np.linalg.norm(flat - np.roll(flat, 1, axis=0), axis=1).round(9).tolist())
+    [3.0, 4.0, 5.0]
     """
     if isinstance(units, str):
         if units != "pca":
@@ -395,8 +582,24 @@ def project(
     Parameters
     ----------
     images : tuple of ndarray, shape (k_i, width)
+        Region images (:func:`region_images`), activation units.
     units : (i, j) or "pca"
         See :func:`projector`.
+
+    Returns
+    -------
+    tuple of ndarray, shape (k_i, 2)
+        Every image in one shared 2D frame, vertex by vertex.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.folding import project
+    >>> images = (np.array([[0.0, 0.0, 1.0], [2.0, 0.0, 1.0]]), np.array([[0.0, 5.0, 3.0]]))
+    >>> [h.tolist() for h in project(images, (0, 2))]
+    [[[0.0, 1.0], [2.0, 1.0]], [[0.0, 3.0]]]
+    >>> [h.shape for h in project(images, "pca")]
+    [(2, 2), (1, 2)]
     """
     lengths = np.array([len(v) for v in images])
     out = projector(images, units)(np.concatenate(images))
@@ -421,6 +624,20 @@ class Folds:
         Group of every region: connected components of the overlap graph.
     sizes : ndarray of int, shape (G,)
         Regions per group; a group of size > 1 is a set of copies folded onto each other.
+
+    Examples
+    --------
+    After two sawtooth layers the four strips of width 1/4 land pairwise on the same segment:
+
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> from analysis.folding import find_folds
+    >>> part = regions.decompose(sawtooth(2), (0, 1, 0, 1))
+    >>> folds = find_folds(part, 2)
+    >>> folds.layer, folds.pairs.shape, folds.sizes.tolist()
+    (2, (2, 2), [2, 2])
+    >>> [sorted(float(part.polygons[i][:, 0].min()) for i in g) for g in folds.groups()]
+    [[0.25, 0.5], [0.0, 0.75]]
     """
 
     layer: int
@@ -431,16 +648,51 @@ class Folds:
 
     @property
     def n_groups(self) -> int:
-        """Groups of more than one region."""
+        """Groups of more than one region.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from analysis.folding import Folds
+        >>> folds = Folds(1, np.array([[0, 2]]), np.array([0.5]), np.array([0, 1, 0, 2]),
+        ...               np.array([2, 1, 1]))
+        >>> folds.n_groups  # regions 0 and 2; regions 1 and 3 are alone
+        1
+        """
         return int(np.count_nonzero(self.sizes > 1))
 
     @property
     def max_copies(self) -> int:
-        """Size of the largest group of regions folded onto each other."""
+        """Size of the largest group of regions folded onto each other (1: no folding).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from analysis.folding import Folds
+        >>> folds = Folds(1, np.array([[0, 2]]), np.array([0.5]), np.array([0, 1, 0, 2]),
+        ...               np.array([2, 1, 1]))
+        >>> folds.max_copies
+        2
+        """
         return int(self.sizes.max(initial=0))
 
     def groups(self) -> list[np.ndarray]:
-        """Region indices of every group with more than one region."""
+        """Region indices of every group with more than one region.
+
+        Returns
+        -------
+        list of ndarray of int, shape (sizes[g],)
+            One array per such group, regions in increasing order; groups in label order.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from analysis.folding import Folds
+        >>> folds = Folds(1, np.array([[0, 2]]), np.array([0.5]), np.array([0, 1, 0, 2]),
+        ...               np.array([2, 1, 1]))
+        >>> [g.tolist() for g in folds.groups()]
+        [[0, 2]]
+        """
         return [np.flatnonzero(self.labels == g) for g in np.flatnonzero(self.sizes > 1)]
 
 

@@ -213,7 +213,7 @@ def summarize(job: ChiJob, result: dict[str, Any]) -> ChiSummary:
 
 
 # ------------------------------------------------------------------------------- figures
-_STAGE_COLORS = (OKABE_ITO[5], OKABE_ITO[1], OKABE_ITO[3], OKABE_ITO[6], OKABE_ITO[2])
+_STAGE_COLORS = tuple(OKABE_ITO[i] for i in (5, 1, 3, 6, 2, 7, 0))
 
 
 def chi_layers_figure(

@@ -144,6 +144,30 @@ def ring_config(hidden: Sequence[int], *, quick: bool = False, seed: int = 0) ->
 
     Width-2 nets fail whatever the training, so ``quick`` only shortens it; the settings were
     chosen so that ``hidden=(32, 3)`` passes 99 % test accuracy with the full run (seed 0).
+
+    Parameters
+    ----------
+    hidden : sequence of int
+        Hidden widths of the MLP (biases initialised with std 0.1).
+    quick : bool
+        1000 training and test points and 20 epochs at learning rate 0.05, instead of 4000,
+        4000, 100 epochs at 0.02; batches of 50 either way.
+    seed : int
+        Initialisation and shuffling seed.
+
+    Returns
+    -------
+    TrainConfig
+        The run to pass to :func:`analysis.train.train` (or ``train_many``).
+
+    Examples
+    --------
+    >>> from analysis.folding_experiment import ring_config
+    >>> full, quick = ring_config((2, 2)), ring_config((2, 2), quick=True)
+    >>> full.dataset, full.model.hidden, full.n_train, full.epochs, full.lr
+    ('ring', (2, 2), 4000, 100, 0.02)
+    >>> quick.n_train, quick.epochs, quick.lr, quick.batch_size
+    (1000, 20, 0.05, 50)
     """
     return TrainConfig(
         "ring",
@@ -179,6 +203,16 @@ class Enclosure:
         Their total area (squared input units; the disc's is 8).
     mean_chi : float
         Mean exact space-folding measure of random segments in the data box.
+
+    Examples
+    --------
+    Computed by :func:`enclosure`; a net of width-2 layers has no bounded component:
+
+    >>> from analysis.folding_experiment import Enclosure
+    >>> row = Enclosure("2-2", 2, 0.57, n_regions=6, n_components=1, n_bounded=0,
+    ...                 bounded_area=0.0, mean_chi=0.0)
+    >>> row.hidden, row.n_bounded, row.bounded_area
+    ('2-2', 0, 0.0)
     """
 
     hidden: str
@@ -203,6 +237,58 @@ def enclosure(
 
     A component "reaches the edge" when its distance to the box's boundary is below 1e-9 of
     the box's diameter (vertices on the edge are computed, not snapped).
+
+    Parameters
+    ----------
+    result : TrainResult
+        A two-class MLP on ``ring`` (class 1: the inner disc), its config and history; the
+        last recorded test accuracy is copied.
+    box : (xmin, xmax, ymin, ymax)
+        Box decomposed exactly (input units), much larger than the data.
+    n_segments : int
+        Random segments in :data:`analysis.data.DEFAULT_BOX` for the mean chi.
+    seed : int
+        Seed of those segments (:func:`analysis.folding.random_segments`).
+
+    Returns
+    -------
+    (Enclosure, regions.Partition)
+        The table row and the exact partition of ``box``.
+
+    Examples
+    --------
+    A hand-set width-3 layer in place of a trained net: class 1 where
+    ``sum_i relu(n_i . x) < 1.5`` for three unit normals 120 degrees apart, the regular
+    hexagon of inradius 1.5 (area ``4.5 sqrt(3)``); two units ``relu(x)``, ``relu(y)`` leave
+    the lower-left quadrant unbounded instead.
+
+    >>> import numpy as np, torch
+    >>> from analysis.folding_experiment import enclosure, ring_config
+    >>> from analysis.models import MLP
+    >>> from analysis.train import History, TrainResult
+    >>> def hand_set(normals):
+    ...     net = MLP(hidden=(len(normals),), seed=0)
+    ...     first, out = net.linears()
+    ...     with torch.no_grad():
+    ...         _ = first.weight.copy_(torch.tensor(normals)); _ = first.bias.zero_()
+    ...         _ = out.weight.copy_(torch.tensor([[1.0] * len(normals), [0.0] * len(normals)]))
+    ...         _ = out.bias.copy_(torch.tensor([0.0, 1.5]))
+    ...     history = History.from_dict(  # placeholder curves: the net was not trained
+    ...         {"epoch": [1], "loss": [0.0], "train_acc": [0.0], "test_acc": [0.0]})
+    ...     config = ring_config(net.config.hidden, quick=True)
+    ...     return TrainResult(net.eval(), history, config, False, net.state_dict())
+    >>> angles = np.deg2rad([90, 210, 330])
+    >>> hexagon = hand_set(np.stack([np.cos(angles), np.sin(angles)], axis=1).tolist())
+    >>> row, part = enclosure(hexagon, n_segments=20)
+    >>> row.hidden, row.n_regions, row.n_components, row.n_bounded
+    ('3', 6, 1, 1)
+    >>> round(row.bounded_area, 4), round(4.5 * np.sqrt(3), 4)
+    (7.7942, 7.7942)
+    >>> row.mean_chi  # one hidden layer never folds
+    0.0
+    >>> row, _ = enclosure(hand_set([[1.0, 0.0], [0.0, 1.0]]), n_segments=20)
+    >>> row.hidden, row.n_components, row.n_bounded
+    ('2', 1, 0)
     """
     part = regions.decompose(result.model, box)
     comps = _components(part.predicted_region(1))
@@ -274,6 +360,16 @@ class Row:
         Inner-class components on the large box, and how many are bounded.
     bounded_area : float or None
         Area of the bounded ones (squared input units).
+
+    Examples
+    --------
+    >>> from dataclasses import asdict
+    >>> from analysis.folding_experiment import Row
+    >>> row = Row("chi", "2 × 3", "init", seed=0, test_acc=None, n_regions=14, mean_chi=0.1)
+    >>> row.n_components is None and row.n_bounded is None  # no enclosure columns
+    True
+    >>> list(asdict(row))[:4]
+    ['study', 'widths', 'stage', 'seed']
     """
 
     study: str
@@ -319,7 +415,36 @@ def _output_plane(result: TrainResult) -> tuple[np.ndarray, float]:
 
 
 def run(options: RunOptions) -> ExperimentReport:
-    """Train the ring nets (cached), check enclosure exactly, measure chi, draw everything."""
+    """Train the ring nets (cached), check enclosure exactly, measure chi, draw everything.
+
+    Parameters
+    ----------
+    options : RunOptions
+        Output and cache directories, quick mode, worker processes, progress bars.
+
+    Returns
+    -------
+    ExperimentReport
+        Eight figures (written as PNG and PDF under ``options.out_dir / 'folding'``) and the
+        table of :class:`Row` s: the ring nets' enclosure numbers, then the chi study.
+
+    Examples
+    --------
+    The runner is registered as experiment ``folding``; a run trains about 20 nets and takes
+    minutes even in quick mode (``python -m analysis reproduce --experiment folding --quick``):
+
+    >>> from pathlib import Path
+    >>> from analysis.experiments import EXPERIMENTS, RunOptions
+    >>> from analysis.folding_experiment import NARROW_DEPTHS, WIDE_HIDDEN, run
+    >>> EXPERIMENTS["folding"] is run
+    True
+    >>> len(NARROW_DEPTHS) + len(WIDE_HIDDEN)  # ring nets: width 2 at depths 1..6, two wider
+    8
+    >>> options = RunOptions(out_dir=Path("out"), cache_dir=Path("out/cache"), quick=True)
+    >>> report = run(options)  # doctest: +SKIP
+    >>> [f.stem for f in report.figures][:2]  # doctest: +SKIP
+    ['folding/ring_enclosure', 'folding/ring_narrow_images']
+    """
     hiddens = [(2,) * d for d in NARROW_DEPTHS] + list(WIDE_HIDDEN)
     configs = [ring_config(h, quick=options.quick) for h in hiddens]
     results = train_many(configs, options.cache_dir, options.jobs, options.progress)

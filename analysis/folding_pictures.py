@@ -76,6 +76,31 @@ def position_colors(xy: np.ndarray, box: Sequence[float] = UNIT_BOX) -> np.ndarr
 
     x goes linearly from Okabe-Ito blue (left) to orange (right); the colour is then mixed
     with black (35 % at the bottom edge) or white (65 % at the top edge), linearly in y.
+
+    Parameters
+    ----------
+    xy : array_like, shape (n, 2)
+        Input points (plane coordinates); points outside ``box`` get the colour of the
+        nearest point on its edge.
+    box : (xmin, xmax, ymin, ymax)
+        Rectangle the colours span; the unit square by default.
+
+    Returns
+    -------
+    ndarray of float, shape (n, 3)
+        RGB in [0, 1].
+
+    Examples
+    --------
+    At y = 0.35 the hues are unmixed (blue left, orange right); blue darkens below, pales above:
+
+    >>> import numpy as np
+    >>> from analysis.folding_pictures import position_colors
+    >>> xy = np.array([[0.0, 0.35], [1.0, 0.35], [0.0, 0.0], [0.0, 1.0]])
+    >>> position_colors(xy).round(3).tolist()
+    [[0.0, 0.447, 0.698], [0.902, 0.624, 0.0], [0.0, 0.291, 0.454], [0.65, 0.806, 0.894]]
+    >>> position_colors(np.array([[10.0, 3.5]]), (0, 10, 0, 10)).round(3).tolist()  # orange
+    [[0.902, 0.624, 0.0]]
     """
     xy = np.asarray(xy, dtype=np.float64)
     u = np.clip((xy[:, 0] - box[0]) / (box[1] - box[0]), 0.0, 1.0)
@@ -92,13 +117,58 @@ def fold_readout(p: int = P) -> np.ndarray:
 
     ``a = (p, -2p, 2p, ...)``: the zigzag weights through which the next folding layer reads
     its input (:func:`regions.constructions.folding_net`).
+
+    Parameters
+    ----------
+    p : int
+        Folds per coordinate per layer (the folding layers have width ``2 p``).
+
+    Returns
+    -------
+    ndarray of float, shape (2, 2p)
+        ``I_2 (x) a``: row 0 reads the x units, row 1 the y units. Folded coordinates are in
+        [0, 1] for inputs in the unit square.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from regions.constructions import folding_net
+    >>> from analysis.folding_pictures import fold_readout
+    >>> fold_readout(2).tolist() == [[2, -4, 0, 0], [0, 0, 2, -4]]
+    True
+    >>> h1 = folding_net(2, 2)[:2](torch.tensor([[0.3, 0.8]], dtype=torch.float64))  # layer 1
+    >>> (fold_readout(2) @ h1.detach().numpy()[0]).round(12).tolist()  # (t(0.3), t(0.8))
+    [0.6, 0.4]
     """
     a = np.array([p] + [2 * p * (-1) ** i for i in range(1, p)], dtype=np.float64)
     return np.kron(np.eye(2), a[None, :])
 
 
 def folding_partition(p: int = P, depth: int = DEPTH) -> regions.Partition:
-    """Exact partition of the unit square by ``folding_net(p, depth, 3)``."""
+    """Exact partition of the unit square by ``folding_net(p, depth, 3)``.
+
+    Parameters
+    ----------
+    p : int
+        Folds per coordinate per folding layer.
+    depth : int
+        Hidden layers: ``depth - 1`` folding layers, then the final width-3 layer.
+
+    Returns
+    -------
+    regions.Partition
+        Regions of the unit square ``(0, 1, 0, 1)`` (input units); after ``k < depth`` layers
+        they are the ``p^(2k)`` squares of side ``p^-k``.
+
+    Examples
+    --------
+    >>> from analysis.folding_pictures import folding_partition
+    >>> part = folding_partition(2, 2)
+    >>> part.counts_by_depth().tolist()  # 4 squares, then 3 lines drawn in each: 4 * 7
+    [1, 4, 28]
+    >>> folding_partition().counts_by_depth().tolist()  # the default folding_net(2, 3, 3)
+    [1, 4, 16, 112]
+    """
     return regions.decompose(folding_net(p, depth, FINAL_WIDTH), UNIT_BOX)
 
 
@@ -109,6 +179,7 @@ class Fold:
     Attributes
     ----------
     layer : int
+        1-based folding layer whose outputs are read.
     polygons : tuple of ndarray, shape (k_i, 2)
         Input polygon of each region.
     images : tuple of ndarray, shape (k_i, 2)
@@ -118,6 +189,18 @@ class Fold:
     copies : int
         Most images overlapping one another with positive area (itself included): the
         number of input regions folded onto the same piece of representation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.folding_pictures import folded_images, folding_partition
+    >>> fold = folded_images(folding_partition(2, 2), 1)
+    >>> fold.layer, len(fold.polygons), fold.copies  # all 4 squares on the same image
+    (1, 4, 4)
+    >>> fold.maps.shape, fold.offsets.shape
+    ((4, 2, 2), (4, 2))
+    >>> np.linalg.det(fold.maps).round(9).tolist()  # each quarter stretched 2x per axis
+    [4.0, -4.0, -4.0, 4.0]
     """
 
     layer: int
@@ -129,7 +212,36 @@ class Fold:
 
 
 def folded_images(part: regions.Partition, layer: int, p: int = P) -> Fold:
-    """Images of the regions of the first ``layer`` layers, in folded coordinates."""
+    """Images of the regions of the first ``layer`` layers, in folded coordinates.
+
+    Parameters
+    ----------
+    part : regions.Partition
+        Partition by a folding net (:func:`folding_partition`) of depth at least ``layer``;
+        its depth-``layer`` regions are used.
+    layer : int
+        1-based folding layer (``< depth`` of the net: the last hidden layer does not fold).
+    p : int
+        Folds per coordinate of the net, for :func:`fold_readout`.
+
+    Returns
+    -------
+    Fold
+        Regions, their images (folded units, the unit square), the per-region affine maps
+        and the number of copies stacked on one image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.folding_pictures import folded_images, folding_partition
+    >>> part = folding_partition()
+    >>> [folded_images(part, k).copies for k in (1, 2)]  # 4^k copies
+    [4, 16]
+    >>> fold = folded_images(part, 2)
+    >>> all(np.allclose(h.min(axis=0), 0) and np.allclose(h.max(axis=0), 1)
+    ...     for h in fold.images)  # every image is the whole unit square
+    True
+    """
     coarse = part.at_depth(layer)
     readout = fold_readout(p)
     images = tuple(h @ readout.T for h in region_images(coarse, layer))
@@ -161,10 +273,19 @@ class Preimage:
     Attributes
     ----------
     layer : int
+        1-based folding layer the preimage is taken under.
     hole : ndarray, shape (DISC_SIDES, 2)
         The hole's vertices in folded coordinates.
     components : tuple of shapely.Polygon
-        Connected components of the preimage in the input square.
+        Connected components of the preimage in the input square (input units).
+
+    Examples
+    --------
+    >>> from analysis.folding_pictures import (
+    ...     DISC_SIDES, folded_images, folding_partition, hole_preimage)
+    >>> pre = hole_preimage(folded_images(folding_partition(2, 2), 1))
+    >>> pre.layer, pre.hole.shape == (DISC_SIDES, 2), len(pre.components)
+    (1, True, 4)
     """
 
     layer: int
@@ -181,6 +302,37 @@ def hole_preimage(
     of the disc polygon is ``M_i^-1 (D - d_i)``, intersected with the region. Regions where
     the map loses rank are skipped (none for the folding net). Pieces in neighbouring
     regions are merged before counting components.
+
+    Parameters
+    ----------
+    fold : Fold
+        Regions and their affine maps to folded coordinates (:func:`folded_images`).
+    centre : (float, float)
+        Centre of the disc, in folded coordinates.
+    radius : float
+        Circumradius of the :data:`DISC_SIDES`-gon, in folded units.
+
+    Returns
+    -------
+    Preimage
+        The disc's vertices and the connected components of its preimage.
+
+    Examples
+    --------
+    Each depth-k square is stretched by ``2^k`` per axis, so the ``4^k`` copies each have
+    ``4^-k`` of the disc's area:
+
+    >>> import shapely
+    >>> from analysis.folding_pictures import folded_images, folding_partition, hole_preimage
+    >>> part = folding_partition()
+    >>> pre = [hole_preimage(folded_images(part, k)) for k in (1, 2)]
+    >>> [len(p.components) for p in pre]
+    [4, 16]
+    >>> disc = shapely.Polygon(pre[1].hole).area
+    >>> round(sum(c.area for c in pre[1].components) / disc, 9)  # all copies: the disc's area
+    1.0
+    >>> round(pre[1].components[0].area * 16 / disc, 9)
+    1.0
     """
     hole = _disc(centre, radius)
     pieces = []
@@ -245,7 +397,31 @@ def _image_panel(ax: Axes, fold: Fold) -> None:
 
 
 def folding_figure(part: regions.Partition | None = None, layers: Sequence[int] = LAYERS) -> Figure:
-    """Input square coloured by position beside the folded images, one row per layer."""
+    """Input square coloured by position beside the folded images, one row per layer.
+
+    Parameters
+    ----------
+    part : regions.Partition, optional
+        Partition by ``folding_net(P, DEPTH)`` (:func:`folding_partition`, the default).
+    layers : sequence of int
+        Folding layers k drawn, one row each.
+
+    Returns
+    -------
+    Figure
+        ``len(layers)`` rows of two panels: the input square coloured by
+        :func:`position_colors` with the regions of layers ``1..k``, and the images of those
+        regions in folded coordinates (:func:`folded_images`), drawn as a diagonal stack.
+
+    Examples
+    --------
+    >>> from analysis.folding_pictures import folding_figure
+    >>> fig = folding_figure(layers=[1, 2])
+    >>> len(fig.axes)
+    4
+    >>> fig.axes[3].get_title().splitlines()
+    ['images after layer 2: 16 of', '16 regions on one square (stacked)']
+    """
     part = folding_partition() if part is None else part
     with style():
         fig = Figure(figsize=(4.6, 2.3 * len(layers)), layout="constrained")
@@ -264,7 +440,29 @@ def folding_figure(part: regions.Partition | None = None, layers: Sequence[int] 
 
 
 def hole_figure(part: regions.Partition | None = None, layers: Sequence[int] = LAYERS) -> Figure:
-    """A disc in folded coordinates (right) and its exact preimage (left), one row per layer."""
+    """A disc in folded coordinates (right) and its exact preimage (left), one row per layer.
+
+    Parameters
+    ----------
+    part : regions.Partition, optional
+        Partition by ``folding_net(P, DEPTH)`` (:func:`folding_partition`, the default).
+    layers : sequence of int
+        Folding layers k drawn, one row each.
+
+    Returns
+    -------
+    Figure
+        ``len(layers)`` rows of two panels: the preimage components (:func:`hole_preimage`)
+        in the input square over the regions of layers ``1..k``, and the hole (radius
+        :data:`HOLE_RADIUS` in folded units) in the image square.
+
+    Examples
+    --------
+    >>> from analysis.folding_pictures import hole_figure
+    >>> fig = hole_figure(layers=[1, 2])
+    >>> fig.axes[2].get_title().splitlines()
+    ['preimage under layers 1..2:', '16 components (predicted 16)']
+    """
     part = folding_partition() if part is None else part
     hole_color = OKABE_ITO[6]
     with style():

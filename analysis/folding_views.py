@@ -341,7 +341,7 @@ def images_figure(
             f = projector(region_images(part.at_depth(k), k), view)
             labels = _axis_labels(view, k)
             _input_panel(left, ci, part.at_depth(k))
-            left.set_title(f"input, regions of layers 1..{k}")
+            left.set_title(f"input, regions of layer{'s 1..' if k > 1 else ' '}{k}")
             flat = [f(h) for h in ci.images]
             mid.add_collection(
                 PolyCollection(flat, facecolors=ci.colors, edgecolors="face", linewidths=0.2)
@@ -352,9 +352,7 @@ def images_figure(
             colors = np.where(grid.horizontal, GRID_COLORS[0], GRID_COLORS[1])
             right.add_collection(LineCollection(lines, colors=list(colors), linewidths=0.7))
             _frame(right, np.concatenate(lines), *labels)
-            right.set_title(
-                f"warped grid: {n_lines} horizontal (blue),\n{n_lines} vertical (red) lines"
-            )
+            right.set_title(f"warped {n_lines}×{n_lines} grid\n(blue: horizontal, red: vertical)")
         if title:
             fig.suptitle(title)
     return fig
