@@ -735,6 +735,7 @@ def find_folds(
     --------
     >>> import regions
     >>> from regions.constructions import sawtooth
+    >>> from analysis.folding import find_folds
     >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
     >>> folds = [find_folds(part.at_depth(k), k) for k in (1, 2, 3)]
     >>> [f.max_copies for f in folds]  # strips sent onto the same segment of layer k

@@ -67,6 +67,7 @@ def chi_by_layer(part: regions.Partition, segments: np.ndarray) -> np.ndarray:
 
     Examples
     --------
+    >>> from analysis.folding_chi import chi_by_layer
     >>> import numpy as np, regions
     >>> from regions.constructions import sawtooth
     >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
@@ -100,6 +101,7 @@ class ChiJob(Job):
 
     Examples
     --------
+    >>> from analysis.folding_chi import ChiJob
     >>> job = ChiJob((3, 3), seed=0, bias_std=0.5, n_segments=20)
     >>> result = job.run(None)
     >>> len(result["chi"]), len(result["chi"][0]), result["test_acc"] is None
@@ -191,6 +193,7 @@ def summarize(job: ChiJob, result: dict[str, Any]) -> ChiSummary:
 
     Examples
     --------
+    >>> from analysis.folding_chi import ChiJob, summarize
     >>> job = ChiJob((3, 3), seed=0, bias_std=0.5, n_segments=20)
     >>> s = summarize(job, job.run(None))
     >>> s.widths, s.depth, s.stage, len(s.mean_chi_by_layer), s.mean_chi_by_layer[0]
@@ -235,6 +238,7 @@ def chi_layers_figure(
 
     Examples
     --------
+    >>> from analysis.folding_chi import chi_layers_figure
     >>> import numpy as np
     >>> chi = np.array([[0.0, 0.0, 0.0], [0.0, 0.5, 0.2]])
     >>> fig = chi_layers_figure([("2 × 3", [("init", chi), ("trained", chi / 2)])])
@@ -291,6 +295,7 @@ def chi_depth_figure(rows: Sequence[ChiSummary]) -> Figure:
 
     Examples
     --------
+    >>> from analysis.folding_chi import ChiSummary, chi_depth_figure
     >>> rows = [ChiSummary("1 × 8", 1, 42, 50, "init", 0, None, 9, 0.0, 0.0, (0.0,)),
     ...         ChiSummary("2 × 5", 2, 57, 50, "init", 0, None, 14, 0.1, 0.3, (0.0, 0.1))]
     >>> fig = chi_depth_figure(rows)
@@ -366,6 +371,7 @@ class ChiStudy:
 
     Examples
     --------
+    >>> from analysis.folding_chi import ChiStudy
     >>> study = ChiStudy()
     >>> [job.hidden for job in study.jobs(quick=True) if job.dataset is None][:2]
     [(200,), (200,)]

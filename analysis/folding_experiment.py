@@ -282,7 +282,7 @@ def enclosure(
     >>> row, part = enclosure(hexagon, n_segments=20)
     >>> row.hidden, row.n_regions, row.n_components, row.n_bounded
     ('3', 6, 1, 1)
-    >>> round(row.bounded_area, 4), round(4.5 * np.sqrt(3), 4)
+    >>> round(row.bounded_area, 4), round(4.5 * 3**0.5, 4)
     (7.7942, 7.7942)
     >>> row.mean_chi  # one hidden layer never folds
     0.0
@@ -425,7 +425,7 @@ def run(options: RunOptions) -> ExperimentReport:
     Returns
     -------
     ExperimentReport
-        Eight figures (written as PNG and PDF under ``options.out_dir / 'folding'``) and the
+        Nine figures (written as PNG and PDF under ``options.out_dir / 'folding'``) and the
         table of :class:`Row` s: the ring nets' enclosure numbers, then the chi study.
 
     Examples

@@ -77,6 +77,7 @@ def wheel_colors(xy: np.ndarray, bounds: Sequence[float]) -> np.ndarray:
 
     Examples
     --------
+    >>> from analysis.folding_views import wheel_colors
     >>> import numpy as np
     >>> c = wheel_colors(np.array([[0.0, 0.0], [2.0, 0.0], [-2.0, 0.0]]), (-2, 2, -2, 2))
     >>> c.round(2).tolist()
@@ -147,6 +148,7 @@ def colored_images(part: regions.Partition, layer: int, cells: int = COLOR_CELLS
 
     Examples
     --------
+    >>> from analysis.folding_views import colored_images
     >>> import torch, regions
     >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
     >>> with torch.no_grad():
@@ -230,6 +232,7 @@ def warped_grid(part: regions.Partition, layer: int, n_lines: int = GRID_LINES) 
 
     Examples
     --------
+    >>> from analysis.folding_views import warped_grid
     >>> import torch, regions
     >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
     >>> with torch.no_grad():
@@ -321,6 +324,7 @@ def images_figure(
 
     Examples
     --------
+    >>> from analysis.folding_views import images_figure
     >>> import torch, regions
     >>> _ = torch.manual_seed(0)
     >>> net = torch.nn.Sequential(
@@ -383,6 +387,7 @@ def fold_groups_figure(
 
     Examples
     --------
+    >>> from analysis.folding_views import fold_groups_figure
     >>> import torch, regions
     >>> net = torch.nn.Sequential(  # layer 2 computes (|x|, |y|): four quadrants, one image
     ...     torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2), torch.nn.ReLU())
@@ -467,6 +472,7 @@ def bowl_figure(
 
     Examples
     --------
+    >>> from analysis.folding_views import bowl_figure
     >>> import numpy as np, torch, regions
     >>> _ = torch.manual_seed(0)
     >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
