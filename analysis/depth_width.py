@@ -90,6 +90,7 @@ __all__ = [
     "describe",
     "layer_figure",
     "matched_widths",
+    "net_for",
     "n_parameters",
     "one_layer_count",
     "region_statistics",
@@ -383,6 +384,39 @@ def train_config(
     return quicken(config) if quick else config
 
 
+def net_for(
+    hidden: Sequence[int],
+    dataset: str | None,
+    seed: int,
+    bias_std: float,
+    quick: bool,
+    cache_dir: str | None,
+) -> tuple[MLP, float | None]:
+    """A study net at initialisation (``dataset=None``) or trained through the model cache.
+
+    The initialisation is the one :func:`train_config` trains from (it depends on ``seed``
+    only), so a net at initialisation and after training pair up.
+
+    Returns
+    -------
+    model : MLP
+    test_acc : float or None
+        Test accuracy in [0, 1] after training; None at initialisation.
+
+    Examples
+    --------
+    >>> from analysis.depth_width import net_for
+    >>> model, acc = net_for((4, 4), None, seed=0, bias_std=0.5, quick=True, cache_dir=None)
+    >>> model.n_parameters, acc
+    (42, None)
+    """
+    config = train_config(hidden, dataset or "line", seed, bias_std, quick)
+    if dataset is None:
+        return build_model(config), None
+    result = train(config, cache_dir=cache_dir, progress=False)
+    return result.model, float(result.history.test_acc[-1])
+
+
 @dataclass(frozen=True)
 class CountJob(Job):
     """Exact counts of one net at initialisation (``dataset=None``) or after training.
@@ -434,15 +468,9 @@ class CountJob(Job):
             ``linear`` (int), ``method`` (str) and ``test_acc`` (float in [0, 1], or None at
             initialisation).
         """
-        config = train_config(
-            self.hidden, self.dataset or "line", self.seed, self.bias_std, self.quick
+        model, test_acc = net_for(
+            self.hidden, self.dataset, self.seed, self.bias_std, self.quick, cache_dir
         )
-        test_acc = None
-        if self.dataset is None:
-            model = build_model(config)
-        else:
-            result = train(config, cache_dir=cache_dir, progress=False)
-            model, test_acc = result.model, float(result.history.test_acc[-1])
         count = count_net(model)
         return {
             "n_parameters": model.n_parameters,

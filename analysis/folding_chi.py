@@ -27,11 +27,10 @@ from matplotlib.figure import Figure
 
 import regions
 from analysis.data import BOUNDARY_NAMES, DEFAULT_BOX
-from analysis.depth_width import INIT_BIAS_STD, describe, matched_widths, train_config
+from analysis.depth_width import INIT_BIAS_STD, describe, matched_widths, net_for
 from analysis.folding import folding_distribution, random_segments
 from analysis.style import OKABE_ITO, style
 from analysis.sweeps import Job, run_sweep
-from analysis.train import build_model, train
 
 if TYPE_CHECKING:
     from analysis.experiments import RunOptions
@@ -122,15 +121,9 @@ class ChiJob(Job):
 
     def run(self, cache_dir: str | None) -> dict[str, Any]:
         """Build (or train, through the cache) the net, decompose it and measure chi."""
-        config = train_config(
-            self.hidden, self.dataset or "line", self.seed, self.bias_std, self.quick
+        model, test_acc = net_for(
+            self.hidden, self.dataset, self.seed, self.bias_std, self.quick, cache_dir
         )
-        test_acc = None
-        if self.dataset is None:
-            model = build_model(config)
-        else:
-            result = train(config, cache_dir=cache_dir, progress=False)
-            model, test_acc = result.model, float(result.history.test_acc[-1])
         part = regions.decompose(model, DEFAULT_BOX)
         segments = random_segments(self.n_segments, DEFAULT_BOX, SEGMENT_SEED)
         return {

@@ -20,18 +20,7 @@ from analysis.folding_views import (
     warped_grid,
     wheel_colors,
 )
-
-BOX = (-2.0, 2.0, -2.0, 2.0)
-
-
-def random_net(widths: tuple[int, ...], seed: int) -> nn.Sequential:
-    torch.manual_seed(seed)
-    layers: list[nn.Module] = []
-    n_in = 2
-    for w in widths:
-        layers += [nn.Linear(n_in, w, dtype=torch.float64), nn.ReLU()]
-        n_in = w
-    return nn.Sequential(*layers, nn.Linear(n_in, 2, dtype=torch.float64))
+from tests.analysis.test_folding import BOX, random_net
 
 
 def hidden(model: nn.Sequential, k: int, x: np.ndarray) -> np.ndarray:
