@@ -166,6 +166,13 @@ class ChiSummary:
         Fraction of segments with chi > 0.
     mean_chi_by_layer : tuple of float
         Mean chi of the net truncated after layer 1, 2, ..., L.
+
+    Examples
+    --------
+    >>> from analysis.folding_chi import ChiSummary
+    >>> row = ChiSummary("2 × 5", 2, 57, 50, "init", 0, None, 14, 0.1, 0.3, (0.0, 0.1))
+    >>> row.mean_chi == row.mean_chi_by_layer[-1]  # the whole net is the last truncation
+    True
     """
 
     widths: str

@@ -120,6 +120,15 @@ class ColoredImages:
         :func:`wheel_colors` of each piece's centroid.
     region : ndarray of int, shape (P,)
         Region (of ``part.at_depth(layer)``) of each piece.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.folding_views import ColoredImages
+    >>> square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    >>> ci = ColoredImages(1, (square,), (2 * square,), np.ones((1, 3)), np.zeros(1, int))
+    >>> float(ci.images[0].max()), len(ci.pieces)
+    (2.0, 1)
     """
 
     layer: int
@@ -206,6 +215,15 @@ class WarpedGrid:
         Each grid line's endpoints in the input plane.
     horizontal : ndarray of bool, shape (n_lines,)
         Whether each line is horizontal in the input plane (else vertical).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.folding_views import WarpedGrid
+    >>> line = np.array([[-1.0, 0.0], [1.0, 0.0]])
+    >>> grid = WarpedGrid(1, (np.array([[0.0, 0.0], [1.0, 0.0]]),), (line,), np.array([True]))
+    >>> grid.lines[0].shape, bool(grid.horizontal[0])
+    ((2, 2), True)
     """
 
     layer: int

@@ -216,6 +216,8 @@ class HiddenBlock(nn.Module):
         self.dropout = nn.Dropout(p=1.0 - keep_prob) if keep_prob < 1.0 else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Activations (N, width) of inputs (N, n_in): linear, batch norm, activation, dropout,
+        plus the input itself on a residual block."""
         z = self.linear(x)
         if self.bn is not None:
             z = self.bn(z)
