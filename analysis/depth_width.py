@@ -27,9 +27,9 @@ Wide one-layer nets
 A one-hidden-layer net's regions are the cells of its line arrangement. Above
 ``SHALLOW_DECOMPOSE_MAX`` units the general decomposition becomes slow (600 units: about 15 s,
 1,000: 90 s), so such nets are counted with the exact arrangement formula
-``1 + (lines meeting the box) + (crossings inside it)`` (:func:`one_layer_count`), valid
-for lines in general position (almost sure for continuous weights); the tests check it
-against :func:`regions.decompose`.
+``1 + (lines meeting the box) + sum over crossing points (lines through it - 1)``
+(:func:`one_layer_count`), exact for any arrangement; the tests check it against
+:func:`regions.decompose`, with and without general position.
 """
 
 from __future__ import annotations
@@ -212,9 +212,12 @@ def describe(widths: Sequence[int]) -> str:
 def one_layer_count(weight: np.ndarray, bias: np.ndarray, box: Box = DEFAULT_BOX) -> int:
     """Exact number of cells cut from ``box`` by the lines ``weight[i] . x + bias[i] = 0``.
 
-    For lines in general position (no two parallel, no three through a point, none through a
-    corner) a convex domain cut by ``L`` lines with ``I`` crossings inside it has
-    ``1 + L + I`` cells (each line adds one cell plus one per earlier line it crosses).
+    Each line that enters a convex domain adds one cell, and each crossing point inside it adds
+    one cell less than the number of lines through it (Euler's formula for the arrangement):
+    ``1 + L + sum_p (m_p - 1)``, which is ``1 + L + I`` for lines in general position with
+    ``I`` crossings. Lines through one point (zero biases), parallel lines and repeated lines
+    are all counted exactly; crossings within ``1e-9`` of the box's size count as one point,
+    the tolerance :func:`regions.decompose` uses for a vertex on a line.
 
     Parameters
     ----------
@@ -228,7 +231,7 @@ def one_layer_count(weight: np.ndarray, bias: np.ndarray, box: Box = DEFAULT_BOX
     Returns
     -------
     int
-        Number of cells, ``1 + L + I``.
+        Number of cells.
 
     Examples
     --------
@@ -244,6 +247,12 @@ def one_layer_count(weight: np.ndarray, bias: np.ndarray, box: Box = DEFAULT_BOX
     (7, 7)
     >>> one_layer_count(W, b, (0, 1, 0, 1)), regions.count(line_arrangement(W, b), (0, 1, 0, 1))
     (4, 4)
+
+    Six lines through the origin make 12 sectors, not the 22 cells of general position:
+
+    >>> angle = np.arange(6) * np.pi / 6
+    >>> one_layer_count(np.stack([np.cos(angle), np.sin(angle)], axis=1), np.zeros(6))
+    12
     """
     W, b = np.asarray(weight, np.float64), np.asarray(bias, np.float64)
     x0, x1, y0, y1 = box
@@ -251,15 +260,27 @@ def one_layer_count(weight: np.ndarray, bias: np.ndarray, box: Box = DEFAULT_BOX
     values = corners @ W.T + b
     meets = (values.min(axis=0) < 0) & (values.max(axis=0) > 0)
     W, b = W[meets], b[meets]
-    crossings = 0
-    for i in range(len(W) - 1):  # row by row keeps memory O(n) for thousands of lines
+    # A repeated line (the same up to a positive or negative scale) cuts nothing new.
+    first = np.where(W[:, 0] != 0, W[:, 0], W[:, 1])
+    scale = np.linalg.norm(W, axis=1) * np.sign(first)
+    line = np.unique(np.round(np.hstack([W, b[:, None]]) / scale[:, None], 12), axis=0)
+    W, b = line[:, :2], line[:, 2]
+    quantum = 1e-9 * max(x1 - x0, y1 - y0)
+    points = []
+    for i in range(len(W) - 1):  # row by row keeps memory O(crossings), not O(n^2) at once
         a, c = W[i + 1 :], b[i + 1 :]
         det = W[i, 0] * a[:, 1] - W[i, 1] * a[:, 0]
         with np.errstate(divide="ignore", invalid="ignore"):
             x = (-b[i] * a[:, 1] + W[i, 1] * c) / det
             y = (-W[i, 0] * c + b[i] * a[:, 0]) / det
-        crossings += int(np.count_nonzero((x > x0) & (x < x1) & (y > y0) & (y < y1)))
-    return 1 + len(W) + crossings
+        inside = (x > x0) & (x < x1) & (y > y0) & (y < y1)
+        points.append(np.round(np.stack([x[inside], y[inside]], axis=1) / quantum))
+    if not points:
+        return 1 + len(W)
+    _, pairs = np.unique(np.concatenate(points), axis=0, return_counts=True)
+    # m lines through one point cross in m (m - 1) / 2 pairs.
+    through = np.rint((1 + np.sqrt(1 + 8 * pairs)) / 2)
+    return int(1 + len(W) + (through - 1).sum())
 
 
 @dataclass(frozen=True)
@@ -295,8 +316,8 @@ def count_net(model: MLP, box: Box = DEFAULT_BOX) -> Count:
     """Exact activation-region counts per depth and linear-region count of ``model``.
 
     One-hidden-layer nets wider than :data:`SHALLOW_DECOMPOSE_MAX` are counted by
-    :func:`one_layer_count`, which assumes lines in general position (biases drawn from a
-    continuous distribution, not zero).
+    :func:`one_layer_count`; their linear-region count is taken equal to the activation
+    count, as it is unless two neighbouring cells happen to share their output map.
 
     Parameters
     ----------

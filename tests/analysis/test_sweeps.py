@@ -28,6 +28,7 @@ from analysis.experiments import EXPERIMENTS, RunOptions
 from analysis.models import MLP, MLPConfig
 from analysis.sweeps import Job, SweepWarning, result_path, run_sweep
 from analysis.train import build_model, train
+from regions.constructions import line_arrangement
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,20 @@ def test_arrangement_count_equals_exact_decomposition(seed: int) -> None:
     assert one_layer_count(W, b, (-0.5, 0.5, -0.5, 0.5)) == regions.count(
         model, (-0.5, 0.5, -0.5, 0.5)
     )
+
+
+@pytest.mark.parametrize("n", [3, 301])
+def test_arrangement_count_is_exact_without_general_position(n: int) -> None:
+    # Zero biases put every line through the origin: 2n sectors, where the general-position
+    # formula would give 1 + n + n(n - 1)/2. With repeated and parallel lines added too.
+    model = MLP((n,), seed=0)
+    layer = model.blocks[0].linear
+    W, b = layer.weight.detach().double().numpy(), layer.bias.detach().double().numpy()
+    assert one_layer_count(W, b) == 2 * n == len(regions.decompose(model))
+    W2 = np.vstack([W[:3], -2 * W[:1], W[:1]])
+    b2 = np.array([0.0, 0.0, 0.0, 0.0, 0.7])  # line 0 twice more, and once shifted
+    net = line_arrangement(W2, b2)
+    assert one_layer_count(W2, b2) == regions.count(net)
 
 
 def test_counting_loop_trains_exactly_like_train() -> None:
