@@ -26,12 +26,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-import torch
 from matplotlib.figure import Figure
 
 import regions
 from analysis.data import DEFAULT_BOX, Box, get_boundary
-from analysis.depth_width import INIT_BIAS_STD, describe, matched_widths, train_config
+from analysis.depth_width import INIT_BIAS_STD, describe, matched_widths, net_for
 from analysis.folding import folding_distribution, random_segments
 from analysis.folding_chi import (
     ChiStudy,
@@ -47,7 +46,7 @@ from analysis.folding_pictures import (
     folding_partition,
     hole_figure,
 )
-from analysis.folding_views import bowl_figure, fold_groups_figure, images_figure
+from analysis.folding_views import bowl_figure, fold_groups_figure, images_figure, output_plane
 from analysis.models import MLPConfig
 from analysis.plots import (
     annotate,
@@ -57,7 +56,7 @@ from analysis.plots import (
 )
 from analysis.report import ExperimentReport, FigureFile, Table
 from analysis.style import POSITIVE_FILL_COLOR, save_figure, style
-from analysis.train import TrainConfig, TrainResult, dataset_for, train, train_many
+from analysis.train import TrainConfig, TrainResult, dataset_for, train_many
 
 if TYPE_CHECKING:
     from analysis.experiments import RunOptions
@@ -406,14 +405,6 @@ def _rows(enclosures: list[Enclosure], chi: list[ChiSummary]) -> list[Row]:
     return rows
 
 
-def _output_plane(result: TrainResult) -> tuple[np.ndarray, float]:
-    """``(w, b)`` with class 1 predicted where ``w . h + b > 0`` (h: last hidden layer)."""
-    last = [m for m in result.model.modules() if isinstance(m, torch.nn.Linear)][-1]
-    W = last.weight.detach().double().numpy()
-    b = last.bias.detach().double().numpy()
-    return W[1] - W[0], float(b[1] - b[0])
-
-
 def run(options: RunOptions) -> ExperimentReport:
     """Train the ring nets (cached), check enclosure exactly, measure chi, draw everything.
 
@@ -451,7 +442,7 @@ def run(options: RunOptions) -> ExperimentReport:
     n_segments = QUICK_SEGMENTS if options.quick else N_SEGMENTS
     done = [enclosure(r, n_segments=n_segments) for r in results]
     rows, parts = [d[0] for d in done], [d[1] for d in done]
-    by_hidden = {h: (r, d[1]) for h, r, d in zip(hiddens, results, done, strict=True)}
+    by_hidden = dict(zip(hiddens, results, strict=True))
     out = options.out_dir / NAME
     figures: list[FigureFile] = []
 
@@ -464,7 +455,7 @@ def run(options: RunOptions) -> ExperimentReport:
     # Folding of trained nets, exactly: a width-2 ring net (its own coordinates) and a
     # width-3 one, on the data box.
     narrow = (2,) * FOLD_DEPTH
-    narrow_part = regions.decompose(by_hidden[narrow][0].model, DEFAULT_BOX)
+    narrow_part = regions.decompose(by_hidden[narrow].model, DEFAULT_BOX)
     name = "-".join(map(str, narrow))
     save(
         images_figure(narrow_part, title=f"ring, widths {name}"),
@@ -476,14 +467,14 @@ def run(options: RunOptions) -> ExperimentReport:
         "ring_narrow_folds",
         FOLDS_CAPTION,
     )
-    single = by_hidden[WIDE_HIDDEN[0]][0]
+    single = by_hidden[WIDE_HIDDEN[0]]
     test = dataset_for(single.config)
     acc = float(single.history.test_acc[-1])
     save(
         bowl_figure(
             [regions.decompose(single.model, DEFAULT_BOX)],
             [1],
-            [_output_plane(single)],
+            [output_plane(single.model)],
             test.X_test[:BOWL_POINTS],
             test.y_test[:BOWL_POINTS],
             [f"ring, one layer of width 3: test accuracy {acc:.3f}"],
@@ -518,19 +509,12 @@ def run(options: RunOptions) -> ExperimentReport:
         "chi_depth_width",
         CHI_DEPTH_CAPTION.format(seeds=resolved.seeds, n=resolved.n_segments),
     )
-    deep = train(
-        train_config(
-            matched_widths(resolved.trained_budget, 4),
-            resolved.datasets[-1],
-            0,
-            INIT_BIAS_STD,
-            options.quick,
-        ),
-        cache_dir=options.cache_dir,
-        progress=False,
+    deep_widths = matched_widths(resolved.trained_budget, 4)
+    deep, _ = net_for(
+        deep_widths, resolved.datasets[-1], 0, INIT_BIAS_STD, options.quick, str(options.cache_dir)
     )
-    deep_part = regions.decompose(deep.model, DEFAULT_BOX)
-    deep_name = "-".join(map(str, deep.config.model.hidden))
+    deep_part = regions.decompose(deep, DEFAULT_BOX)
+    deep_name = "-".join(map(str, deep_widths))
     save(
         images_figure(deep_part, title=f"{resolved.datasets[-1]}, widths {deep_name}"),
         "deep_images",

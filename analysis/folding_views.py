@@ -30,6 +30,7 @@ from typing import Literal
 
 import numpy as np
 import shapely
+import torch
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import hsv_to_rgb
@@ -48,6 +49,7 @@ __all__ = [
     "colored_images",
     "fold_groups_figure",
     "images_figure",
+    "output_plane",
     "warped_grid",
     "wheel_colors",
 ]
@@ -357,12 +359,13 @@ def images_figure(
         fig = Figure(figsize=(6.6, 2.25 * len(layers) + 0.4), layout="constrained")
         axes = fig.subplots(len(layers), 3, squeeze=False)
         for (left, mid, right), k in zip(axes, layers, strict=True):
-            ci = colored_images(part, k, cells)
-            grid = warped_grid(part, k, n_lines)
-            view = _resolve(units, ci.images[0].shape[1])
-            f = projector(region_images(part.at_depth(k), k), view)
+            coarse = part.at_depth(k)  # built once; the helpers' at_depth(k) returns it as is
+            ci = colored_images(coarse, k, cells)
+            grid = warped_grid(coarse, k, n_lines)
+            view = _resolve(units, coarse.network.activations[k - 1].width)
+            f = projector(region_images(coarse, k), view)
             labels = _axis_labels(view, k)
-            _input_panel(left, ci, part.at_depth(k))
+            _input_panel(left, ci, coarse)
             left.set_title(f"input, regions of layer{'s 1..' if k > 1 else ' '}{k}")
             flat = [f(h) for h in ci.images]
             mid.add_collection(
@@ -425,7 +428,7 @@ def fold_groups_figure(
         axes = fig.subplots(1, len(layers), squeeze=False)[0]
         for ax, k in zip(axes, layers, strict=True):
             coarse = part.at_depth(k)
-            width = coarse.affine(layer=k)[1].shape[1]
+            width = coarse.network.activations[k - 1].width
             folds = find_folds(coarse, k, _resolve("auto", width))
             groups = folds.groups()
             colors = np.array([UNFOLDED_COLOR] * len(coarse), dtype=object)
@@ -509,8 +512,9 @@ def bowl_figure(
             zip(parts, layers, planes, titles, strict=True)
         ):
             ax = fig.add_subplot(1, len(parts), i + 1, projection="3d")
-            images = region_images(part.at_depth(k), k)
-            A, c = part.at_depth(k).affine(layer=k)
+            coarse = part.at_depth(k)
+            images = region_images(coarse, k)
+            A, c = coarse.affine(layer=k)
             centre = np.array([v.mean(axis=0) for v in images])
             predicted = centre @ np.asarray(w) + b > 0
             faces = [class_colors[int(p)] for p in predicted]
@@ -523,7 +527,7 @@ def bowl_figure(
                     alpha=0.45,
                 )
             )
-            where = part.at_depth(k).locate(points)
+            where = coarse.locate(points)
             inside = where >= 0
             h = np.einsum("nwk,nk->nw", A[where[inside]], points[inside]) + c[where[inside]]
             ax.scatter(
@@ -542,6 +546,40 @@ def bowl_figure(
             ax.set_zlabel("unit 3")
             ax.set_title(name)
     return fig
+
+
+def output_plane(model: torch.nn.Module) -> tuple[np.ndarray, float]:
+    """The decision plane of a 2-logit net in its last hidden layer's activations.
+
+    The logits are affine in the last hidden layer ``h``, so class 1 wins exactly where
+    ``w . h + b > 0`` with ``w`` and ``b`` the differences of the last ``Linear``'s rows.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A net whose last ``torch.nn.Linear`` module produces 2 logits.
+
+    Returns
+    -------
+    w : ndarray, shape (width,)
+    b : float
+
+    Examples
+    --------
+    >>> import torch
+    >>> from analysis.folding_views import output_plane
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+    >>> with torch.no_grad():
+    ...     _ = net[2].weight.copy_(torch.tensor([[1.0, 0, 0], [0, 2, 0]]))
+    ...     _ = net[2].bias.copy_(torch.tensor([0.5, 0.0]))
+    >>> w, b = output_plane(net)
+    >>> w.tolist(), b
+    ([-1.0, 2.0, 0.0], -0.5)
+    """
+    last = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
+    W = last.weight.detach().double().numpy()
+    c = last.bias.detach().double().numpy()
+    return W[1] - W[0], float(c[1] - c[0])
 
 
 def _plane(ax: Axes, w: np.ndarray, b: float, lo: np.ndarray, hi: np.ndarray) -> None:

@@ -43,7 +43,7 @@ from analysis.folding_pictures import (
     hole_figure,
     hole_preimage,
 )
-from analysis.folding_views import bowl_figure, fold_groups_figure, images_figure
+from analysis.folding_views import bowl_figure, fold_groups_figure, images_figure, output_plane
 from analysis.models import MLPConfig
 from analysis.train import TrainConfig, build_model, dataset_for, train
 from regions.constructions import sawtooth
@@ -167,13 +167,11 @@ assert narrow_row.n_bounded == 0
 # coloured by the predicted class, points by their true class.
 
 # %%
-last = [m for m in wide.model.modules() if hasattr(m, "weight")][-1]
-W, b = last.weight.detach().double().numpy(), last.bias.detach().double().numpy()
 test = dataset_for(wide.config)
 bowl_figure(
     [regions.decompose(wide.model, box)],
     [1],
-    [(W[1] - W[0], float(b[1] - b[0]))],
+    [output_plane(wide.model)],
     test.X_test[:600],
     test.y_test[:600],
     [f"one layer of width 3, accuracy {wide.history.test_acc[-1]:.3f}"],
