@@ -7,6 +7,7 @@
 The core never imports matplotlib; drawing lives in :mod:`analysis`.
 """
 
+from .certify import CertificationError, CertificationReport, certify
 from .decompose import DEFAULT_MAX_REGIONS, DEFAULT_TOL, count, decompose
 from .domain import DEFAULT_BOX, Domain, Plane
 from .errors import (
@@ -34,6 +35,8 @@ __all__ = [
     "DEFAULT_TOL",
     "Adjacency",
     "Boundaries",
+    "CertificationError",
+    "CertificationReport",
     "DecisionBoundary",
     "Domain",
     "DomainError",
@@ -48,6 +51,7 @@ __all__ = [
     "Switches",
     "TooManyRegionsError",
     "UnsupportedModelError",
+    "certify",
     "count",
     "decompose",
     "is_piecewise_linear",

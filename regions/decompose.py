@@ -10,24 +10,26 @@ After the layer the activation is applied at the vertices and the walk continues
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
+import warnings
 
 import numpy as np
 from torch import nn
 from tqdm.auto import tqdm
 
+from . import region_maps
 from .domain import Domain, Plane, as_domain, as_plane
 from .errors import InvalidModelError, TooManyRegionsError
+from .fallback import CutState, ExactVertices
+from .floats import EPS, SAFE, gamma
+from .lines import MapLine
 from .mesh import Mesh
 from .network import Activation, Affine, Concat, Network, Sum, trace
 from .partition import Level, Partition, Switches, stack_levels
-from .ragged import expand, offsets, segment_sum
 
 __all__ = ["decompose", "count", "DEFAULT_MAX_REGIONS", "DEFAULT_TOL"]
 
 DEFAULT_MAX_REGIONS = 2_000_000
-DEFAULT_TOL = 1e-10
+DEFAULT_TOL = 0.0
 
 
 def decompose(
@@ -86,7 +88,7 @@ def decompose(
         raise ValueError(f"tol must be in [0, 1e-3), got {tol}")
     dom = as_domain(domain)
     pl = as_plane(plane, net.n_inputs)
-    mesh, levels, switches = _cut_layers(net, dom, pl, max_regions, tol, progress)
+    mesh, levels, switches, state = _cut_layers(net, dom, pl, max_regions, tol, progress)
     return Partition(
         network=net,
         domain=dom,
@@ -99,6 +101,7 @@ def decompose(
         switches=switches,
         levels=tuple(levels),
         depth=net.n_layers,
+        cut_state=state,
     )
 
 
@@ -119,134 +122,244 @@ def count(model: nn.Module | Network, domain: object = None, **kwargs: object) -
 
 def _cut_layers(
     net: Network, dom: Domain, pl: Plane, max_regions: int, tol: float, progress: bool
-) -> tuple[Mesh, list[Level], Switches]:
+) -> tuple[Mesh, list[Level], Switches, CutState]:
     mesh = Mesh(dom.hull)
     last_use = net.last_use()
-    values: dict[int, np.ndarray] = {0: pl.to_input(mesh.xy).T}
+    switches = _switches(net)
+    node_of = np.array([net.activations[k - 1].src for k in switches.layer], dtype=np.int64)
+    exact = ExactVertices(net, pl.map, node_of, switches.unit, switches.threshold)
+    exact.mesh = mesh
+    maps: dict[int, region_maps.NodeMaps] = {0: region_maps.input_maps(pl.map, mesh.box)}
     levels: list[Level] = []
-    layer_of, unit_of, threshold_of = [], [], []
-    n_cuts = sum(a.thresholds.size for a in net.activations)
-    bar = tqdm(total=n_cuts, desc="regions: cutting", unit="breakpoint", disable=not progress)
+    bar = tqdm(
+        total=len(switches.layer), desc="regions: cutting", unit="breakpoint", disable=not progress
+    )
+    first_switch = 0
     for i, node in enumerate(net.nodes[1:], 1):
         if isinstance(node, Affine):
-            values[i] = node.W @ values[node.src] + node.b[:, None]
+            maps[i] = region_maps.affine(node, maps[node.src])
         elif isinstance(node, Sum):
-            values[i] = sum(s * values[j] for j, s in zip(node.srcs, node.signs, strict=True))
+            maps[i] = region_maps.summed(node, [maps[j] for j in node.srcs])
         elif isinstance(node, Concat):
-            values[i] = np.concatenate([values[j] for j in node.srcs], axis=0)
+            maps[i] = region_maps.joined([maps[j] for j in node.srcs])
         else:
-            live = sorted(values)
-            rows = np.cumsum([0] + [values[j].shape[0] for j in live])
-            mesh.set_values(np.concatenate([values[j] for j in live], axis=0))
-            src_row = int(rows[live.index(node.src)])
-            first_switch = len(layer_of)
-            for unit in range(node.width):
-                for t in node.thresholds[unit]:
-                    layer_of.append(node.layer)
-                    unit_of.append(unit)
-                    threshold_of.append(t)
-            tols = _cut_layer(mesh, node, src_row, tol, max_regions, bar, first_switch)
-            values = {j: mesh.values[rows[n] : rows[n + 1]] for n, j in enumerate(live)}
-            z = values[node.src]
-            preactivation = partial(_preactivation, net, pl, node.layer)
-            levels.append(_level(mesh, z, node, tols, preactivation))
-            values[i] = node.apply(z.T).T
-        for j in [j for j in values if last_use[j] <= i and j != i]:
-            del values[j]
+            cut = _LayerCut(mesh, node, maps[node.src], tol, exact, first_switch)
+            cut.run(max_regions, bar)
+            level = cut.level()
+            levels.append(level)
+            first_switch += node.thresholds.size
+            pieces = level_pieces(level, node)
+            maps[i] = region_maps.activation(node, maps[node.src], pieces, level.parent)
+            # What later nodes still read moves to the new level's regions.
+            maps = {
+                j: m if j == i else m.take(level.parent)
+                for j, m in maps.items()
+                if last_use[j] > i or j == i
+            }
+        if not maps[i].check_finite():
+            raise InvalidModelError(
+                f"node '{node.name}' overflows float64 on the domain (non-finite affine maps "
+                "or error bounds): rescale the weights or shrink the domain"
+            )
+        for j in [j for j in maps if last_use[j] <= i and j != i]:
+            del maps[j]
     bar.close()
-    if not np.all(np.isfinite(mesh.xy)):
-        raise InvalidModelError("the decomposition produced non-finite vertices (weights overflow)")
-    switches = Switches(
-        layer=np.asarray(layer_of, dtype=np.int64),
-        unit=np.asarray(unit_of, dtype=np.int64),
-        threshold=np.asarray(threshold_of, dtype=np.float64),
+    if mesh.n_snapped:
+        warnings.warn(
+            f"tol={tol} put {mesh.n_snapped} vertices on breakpoint lines they are provably off; "
+            "regions thinner than that are merged into their neighbours. Use tol=0 (the "
+            "default) for the exact partition.",
+            stacklevel=3,
+        )
+    state = CutState(
+        output=maps[net.output],
+        r=mesh.r.copy(),
+        provenance=mesh.provenance.copy(),
+        lines=mesh.lines.copy(),
+        line_errors=mesh.line_errors.copy(),
+        box=mesh.box,
+        exact=exact,
+        n_filtered=mesh.n_filtered,
+        n_exact=mesh.n_exact,
+        n_snapped=mesh.n_snapped,
     )
-    return mesh, levels, switches
+    return mesh, levels, switches, state
 
 
-def _preactivation(net: Network, pl: Plane, layer: int, points: np.ndarray) -> np.ndarray:
-    """The model's preactivations (N, width) of activation ``layer`` at plane points."""
-    return net.forward(pl.to_input(points))[1][layer - 1]
+def level_pieces(level: Level, node: Activation) -> np.ndarray:
+    """Breakpoints exceeded (R, width) per region of a level, from its packed bits."""
+    bits = np.unpackbits(level.bits, axis=1, count=level.n_bits).astype(bool)
+    return bits.reshape(len(bits), node.width, -1).sum(axis=2)
 
 
-def _cut_layer(
-    mesh: Mesh,
-    node: Activation,
-    src_row: int,
-    rtol: float,
-    max_regions: int,
-    bar: tqdm,
-    first_switch: int,
-) -> list[np.ndarray]:
-    """Cut the mesh by every breakpoint of one activation layer, unit by unit.
+def _switches(net: Network) -> Switches:
+    """Every breakpoint of the network, layer by layer, unit by unit."""
+    layer, unit, threshold = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+    for act in net.activations:
+        k = act.thresholds.shape[1]
+        layer.append(np.full(act.thresholds.size, act.layer, dtype=np.int64))
+        unit.append(np.repeat(np.arange(act.width, dtype=np.int64), k))
+        threshold.append(act.thresholds.ravel())
+    return Switches(np.concatenate(layer), np.concatenate(unit), np.concatenate(threshold))
 
-    Each breakpoint only visits the regions whose ancestor at the last refresh it crosses
-    (found for all remaining breakpoints at once with a bit-packed reduction), so a cut costs
-    in proportion to what it touches. The ancestors are refreshed whenever the regions have
-    doubled since, which keeps wide first layers (one region to start from) from scanning
-    every region at every cut.
 
-    Returns
-    -------
-    list of ndarray
-        Per threshold column k, the tolerance (width,) of each unit's breakpoint.
+class _LayerCut:
+    """Cutting the mesh by every breakpoint of one activation layer, unit by unit.
+
+    The preactivation is affine on every region the layer starts from; its maps (with error
+    bounds) give the values at every vertex and the cut lines' equations. Each breakpoint only
+    visits the polygons whose ancestor at the last refresh it may cross (found for all
+    remaining breakpoints at once with a bit-packed reduction over the certified sides), so a
+    cut costs in proportion to what it touches. The ancestors are refreshed whenever the
+    polygons have doubled since, which keeps wide first layers (one region to start from) from
+    scanning every polygon at every cut.
     """
-    z = mesh.values[src_row : src_row + node.width]
-    tols = [rtol * np.maximum(z.max(axis=1) - t, t - z.min(axis=1)) for t in node.thresholds.T]
-    n_thresholds = node.thresholds.shape[1]
-    mesh.reset_parents()
-    origin = mesh.parent  # each polygon's region at the layer's start
-    crossed: list[np.ndarray] = []
-    first = refreshed_at = 0
-    for unit in range(node.width):
-        if not crossed or mesh.n_polygons > 2 * refreshed_at:
-            origin = origin[mesh.parent]
-            mesh.reset_parents()
-            first, refreshed_at = unit, mesh.n_polygons
-            crossed = _crossings(mesh, src_row + unit, node, tols, unit)
-        for k in range(n_thresholds):
-            tol = tols[k][unit]
-            if tol > 0:
-                s = mesh.values[src_row + unit] - node.thresholds[unit, k]
+
+    def __init__(
+        self,
+        mesh: Mesh,
+        node: Activation,
+        maps: region_maps.NodeMaps,
+        tol: float,
+        exact: ExactVertices,
+        first_switch: int,
+    ) -> None:
+        self.mesh, self.node, self.maps, self.exact = mesh, node, maps, exact
+        self.first_switch = first_switch
+        mesh.reset_parents()
+        self.origin = mesh.parent.copy()  # each polygon's region at the layer's start
+        owner = np.repeat(np.arange(mesh.n_polygons), mesh.length)
+        _, at = np.unique(mesh.ring, return_index=True)  # one polygon around every vertex
+        z = region_maps.evaluate(maps, owner[at], mesh.xy)
+        mesh.set_values(z, self.vertex_values)
+        self.fixed, self.slope = maps.bounds(mesh.box)
+        self.band = np.zeros(node.thresholds.shape)
+        if tol > 0 and mesh.n_vertices:
+            t = node.thresholds
+            self.band = tol * np.maximum(z.max(axis=1)[:, None] - t, t - z.min(axis=1)[:, None])
+
+    def regions(self, polygons: np.ndarray) -> np.ndarray:
+        """The layer-start region of each polygon."""
+        return self.origin[self.mesh.parent[polygons]]
+
+    def vertex_values(self, xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+        """Preactivations (width, n) at new vertices, from the maps of the polygon cut."""
+        return region_maps.evaluate(self.maps, self.regions(polygons), xy)
+
+    def line(self, unit: int, k: int) -> MapLine:
+        """The breakpoint line of one unit."""
+        return MapLine(
+            mesh=self.mesh,
+            maps=self.maps,
+            unit=unit,
+            threshold=float(self.node.thresholds[unit, k]),
+            fn=self.first_switch + unit * self.node.thresholds.shape[1] + k,
+            region_of=self.regions,
+            exact_values=self.exact.values,
+            band=float(self.band[unit, k]),
+        )
+
+    def run(self, max_regions: int, bar: tqdm) -> None:
+        mesh, node = self.mesh, self.node
+        n_thresholds = node.thresholds.shape[1]
+        crossed: list[np.ndarray] = []
+        first = refreshed_at = 0
+        for unit in range(node.width):
+            if not crossed or mesh.n_polygons > 2 * refreshed_at:
+                self.origin = self.origin[mesh.parent]
+                mesh.reset_parents()
+                first, refreshed_at = unit, mesh.n_polygons
+                crossed = self.crossings(unit)
+            for k in range(n_thresholds):
                 candidates = np.flatnonzero(crossed[k][unit - first][mesh.parent])
-                mesh.cut(s, tol, first_switch + unit * n_thresholds + k, candidates)
-            bar.update()
-            if mesh.n_polygons > max_regions:
-                bar.close()
-                raise TooManyRegionsError(
-                    f"more than max_regions={max_regions} regions after unit {unit} of "
-                    f"activation layer {node.layer} ('{node.name}'); raise max_regions, "
-                    "shrink the domain or decompose fewer layers"
+                mesh.cut(
+                    self.line(unit, k), self.first_switch + unit * n_thresholds + k, candidates
                 )
-    mesh.parent = origin[mesh.parent]
-    return tols
+                bar.update()
+                if mesh.n_polygons > max_regions:
+                    bar.close()
+                    raise TooManyRegionsError(
+                        f"more than max_regions={max_regions} regions after unit {unit} of "
+                        f"activation layer {node.layer} ('{node.name}'); raise max_regions, "
+                        "shrink the domain or decompose fewer layers"
+                    )
+        self.origin = self.origin[mesh.parent]
+        mesh.reset_parents()
+
+    def _flags(self, units: slice) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per threshold column: float ``z - t`` (n_units, V), the margin (n_units, V) beyond
+        which its sign is certain, and the band (n_units, 1).
+
+        The margin is the value's bound (:meth:`NodeMaps.bounds` at the vertex's distance
+        ``r`` from its exact point) with the rounding of ``z - t`` (at most ``2 EPS |s|``)
+        folded in by dividing by ``1 - 4 EPS``.
+        """
+        mesh = self.mesh
+        r = mesh.r
+        with np.errstate(invalid="ignore"):
+            spread = np.multiply.outer(self.slope[units], r)
+        if not np.all(np.isfinite(r)):
+            spread[:, ~np.isfinite(r)] = np.inf
+        z = mesh.values[units]
+        out = []
+        for k, t in enumerate(self.node.thresholds[units].T):
+            fixed = self.fixed[units] + gamma(4) * np.abs(t)
+            margin = (spread + fixed[:, None]) * (SAFE / (1 - 4 * EPS))
+            out.append((z - t[:, None], margin, self.band[units, k][:, None]))
+        return out
+
+    def crossings(self, unit: int) -> list[np.ndarray]:
+        """Per threshold column, which polygons (units from ``unit`` on, polygons) each
+        remaining breakpoint may cross: not certainly on one side at every vertex."""
+        mesh, out = self.mesh, []
+        for s, margin, band in self._flags(slice(unit, self.node.width)):
+            off = (np.abs(s) > band) | (band <= 0)  # a band snaps what it holds onto the line
+            above, below = _reduce_sides(
+                off & (s > -margin), off & (s < margin), mesh.ring, mesh.start
+            )
+            out.append(above & below)
+        return out
+
+    def level(self) -> Level:
+        """Snapshot of the mesh after the layer, with each region's side of its breakpoints.
+
+        A region the cuts left whole lies on one side of each breakpoint; its bit is whether
+        the unit's input exceeds the threshold inside it, that is at some vertex. The float
+        filter settles almost every bit; where no vertex is certainly on either side, the
+        exact values at the region's vertices do (a unit constant at its breakpoint on the
+        region gets 0, as a forward pass at an interior point would).
+        """
+        mesh, node = self.mesh, self.node
+        ring, start = mesh.ring, mesh.start
+        columns = []
+        for k, (s, margin, band) in enumerate(self._flags(slice(0, node.width))):
+            margin = np.maximum(margin, band)
+            above, below = _reduce_sides(s > margin, s < -margin, ring, start)
+            bit = above.T.copy()
+            for r, unit in zip(*np.nonzero(~(above | below).T), strict=True):
+                fn = self.first_switch + unit * node.thresholds.shape[1] + k
+                verts = ring[start[r] : start[r + 1]]
+                bit[r, unit] = any(v > 0 for v in self.exact.values(verts, fn))
+            columns.append(bit)
+        bits = np.stack(columns, axis=2).reshape(mesh.n_polygons, -1)  # unit-major, as switches
+        return Level(
+            ring=ring,
+            start=start,
+            edge_label=mesh.label,
+            parent=self.origin,
+            bits=np.packbits(bits, axis=1),
+            n_bits=bits.shape[1],
+        )
 
 
-def _crossings(
-    mesh: Mesh, row: int, node: Activation, tols: list[np.ndarray], unit: int
-) -> list[np.ndarray]:
-    """Per threshold column, which polygons (units from ``unit`` on, polygons) each remaining
-    breakpoint crosses: a vertex beyond it on both sides."""
-    z = mesh.values[row : row - unit + node.width]
-    ring, start = mesh.ring, mesh.start
-    out = []
-    for k, t in enumerate(node.thresholds[unit:].T):
-        above, below = _sides(z, t, tols[k][unit:], ring, start)
-        out.append(above & below)
-    return out
-
-
-def _sides(
-    z: np.ndarray, t: np.ndarray, tol: np.ndarray, ring: np.ndarray, start: np.ndarray
+def _reduce_sides(
+    above: np.ndarray, below: np.ndarray, ring: np.ndarray, start: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Which regions have a vertex strictly above / below each unit's breakpoint.
+    """Which regions have a vertex flagged above / below, per unit.
 
     Parameters
     ----------
-    z : ndarray, shape (width, n_vertices)
-        Preactivations at the vertices.
-    t, tol : ndarray, shape (width,)
-        Breakpoints and their tolerances.
+    above, below : ndarray of bool, shape (width, n_vertices)
     ring, start : ndarray
         The regions, ragged.
 
@@ -254,59 +367,13 @@ def _sides(
     -------
     above, below : ndarray of bool, shape (width, n_regions)
     """
-    width = z.shape[0]
-    # Pack each vertex's sides into machine words, so one or-reduction over the ring
+    width = above.shape[0]
+    # Pack each vertex's flags into machine words, so one or-reduction over the ring
     # answers every unit at once.
-    packed = np.concatenate(
-        [
-            np.packbits(z > (t + tol)[:, None], axis=0),
-            np.packbits(z < (t - tol)[:, None], axis=0),
-        ]
-    ).T
+    packed = np.concatenate([np.packbits(above, axis=0), np.packbits(below, axis=0)]).T
     pad = -packed.shape[1] % 8
     packed = np.ascontiguousarray(np.pad(packed, ((0, 0), (0, pad)))).view(np.uint64)
     words = np.bitwise_or.reduceat(packed[ring], start[:-1], axis=0)
     bits = np.unpackbits(words.view(np.uint8), axis=1)
     half = (bits.shape[1] - 8 * pad) // 2
-    return bits[:, :width].T, bits[:, half : half + width].T
-
-
-def _level(
-    mesh: Mesh,
-    z: np.ndarray,
-    node: Activation,
-    tols: list[np.ndarray],
-    preactivation: Callable[[np.ndarray], np.ndarray],
-) -> Level:
-    """Snapshot of the mesh after an activation layer, with each region's side of its breakpoints.
-
-    A region the cuts left whole lies on one side of each breakpoint: the side its vertices
-    reach beyond the tolerance. Where that does not decide (every vertex within tolerance, as
-    for a unit that is constant at its breakpoint on the region, or rounding on both sides),
-    the model's own forward pass at the region's vertex mean, an interior point, decides,
-    so patterns agree with what a forward pass (and :meth:`Partition.locate`) sees there.
-    """
-    ring, start = mesh.ring, mesh.start
-    lengths = np.diff(start)
-    columns, undecided = [], []
-    for k, t in enumerate(node.thresholds.T):
-        above, below = _sides(z, t, tols[k], ring, start)
-        columns.append((above & ~below).T)
-        undecided.append((above == below).T)
-    regions_left = np.flatnonzero(np.any(undecided, axis=(0, 2)))
-    if regions_left.size:
-        inc, owner, _ = expand(start[regions_left], lengths[regions_left])
-        inside = segment_sum(mesh.xy[ring[inc]], offsets(lengths[regions_left]))
-        pre = preactivation(inside / lengths[regions_left][:, None])
-        for k, t in enumerate(node.thresholds.T):
-            rows = undecided[k][regions_left]
-            columns[k][regions_left] = np.where(rows, pre > t, columns[k][regions_left])
-    bits = np.stack(columns, axis=2).reshape(mesh.n_polygons, -1)  # unit-major, as switches
-    return Level(
-        ring=ring,
-        start=start,
-        edge_label=mesh.label,
-        parent=mesh.parent,
-        bits=np.packbits(bits, axis=1),
-        n_bits=bits.shape[1],
-    )
+    return bits[:, :width].T.astype(bool), bits[:, half : half + width].T.astype(bool)

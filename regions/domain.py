@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import shapely
@@ -129,6 +130,8 @@ def as_domain(domain: object = None) -> Domain:
         )
     if poly.is_empty or not poly.is_valid or poly.area <= 0:
         reason = shapely.is_valid_reason(poly) if not poly.is_empty else "empty"
+        if reason == "Valid Geometry":
+            reason = "its area is 0 in float64"
         raise DomainError(f"domain polygon is empty, degenerate or invalid ({reason})")
     if not np.all(np.isfinite(shapely.get_coordinates(poly))):
         raise DomainError("domain polygon has non-finite coordinates")
@@ -140,13 +143,17 @@ def as_domain(domain: object = None) -> Domain:
 
 
 def _drop_collinear(ring: np.ndarray) -> np.ndarray:
-    """Remove vertices of a CCW ring that lie on the segment between their neighbours."""
-    prev, nxt = np.roll(ring, 1, axis=0), np.roll(ring, -1, axis=0)
-    cross = (ring[:, 0] - prev[:, 0]) * (nxt[:, 1] - prev[:, 1]) - (ring[:, 1] - prev[:, 1]) * (
-        nxt[:, 0] - prev[:, 0]
-    )
-    scale = np.abs(ring).max() ** 2 + 1.0
-    return ring[np.abs(cross) > 1e-14 * scale]
+    """Remove vertices of a CCW ring that lie exactly on the line through their neighbours.
+
+    Decided in exact rational arithmetic, so the test means the same at any scale and
+    distance from the origin (the ring is a hull: a handful of vertices).
+    """
+    pts = [(Fraction(float(x)), Fraction(float(y))) for x, y in ring]
+    keep = []
+    for i, (x, y) in enumerate(pts):
+        (px, py), (nx, ny) = pts[i - 1], pts[(i + 1) % len(pts)]
+        keep.append((x - px) * (ny - py) - (y - py) * (nx - px) != 0)
+    return ring[np.array(keep, dtype=bool)]
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,29 +1,44 @@
-"""The working state of a decomposition: conforming convex polygons cut by lines.
+"""The working state of a decomposition: conforming convex polygons cut by lines, exactly.
 
-A :class:`Mesh` holds a pool of vertices (coordinates and the values of every live network node
-at each vertex) and convex polygons as counter-clockwise rings of vertex ids. Neighbouring
-polygons share vertex ids along their common edges (the mesh is *conforming*), which is what
-lets adjacency and Euler's formula be read off exactly.
+A :class:`Mesh` holds a pool of vertices and convex polygons as counter-clockwise rings of
+vertex ids. Neighbouring polygons share vertex ids along their common edges (the mesh is
+*conforming*), which is what lets adjacency and Euler's formula be read off exactly.
 
-:meth:`Mesh.cut` splits every polygon that a line ``s(x) = 0`` crosses, where ``s`` is affine on
-each polygon and known at the vertices. Splitting conserves area exactly: each split polygon
-is replaced by two polygons that share the cut edge. A vertex whose value satisfies
-``|s| <= tol`` counts as lying on the line, so a line through an existing vertex or domain
-corner creates no degenerate piece. This is the only tolerance in the decomposition: a region
-is found whenever some vertex is farther than ``tol`` (in value) from its boundary, so slivers
-of tiny area are kept and counted.
+Every vertex stands for an exact rational point: a corner of the domain's hull, or the point
+where a cut line crossed an edge (its *provenance*: the edge's ends and the function that
+vanishes there, for :mod:`regions.fallback`). The pool keeps a float64 approximation of each
+vertex with a rigorous bound ``r`` on its distance from the exact point (lines evaluate
+their functions there with error bounds, see :mod:`regions.lines`). Every edge keeps the
+equation of the line it lies on, so a new vertex is computed as the intersection of two line
+equations, never from the float positions of earlier vertices: errors do not compound from
+one generation of vertices to the next.
+
+:meth:`Mesh.cut` splits every polygon that a line ``s = 0`` crosses, where ``s`` is affine on
+each polygon. Which side of the line each vertex lies on is decided exactly: by the float
+value when it exceeds its error bound (almost always), otherwise in exact rational arithmetic
+(:meth:`Line.exact`). A vertex exactly on the line is on it; a polygon is split only when it
+has vertices strictly on both sides, so both pieces have positive area.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from fractions import Fraction
+
 import numpy as np
 
+from .floats import EPS, SAFE
+from .lines import Line, intersect
 from .ragged import expand, offsets, segment_any, segment_max, segment_min
 
-__all__ = ["DOMAIN_EDGE", "Mesh"]
+__all__ = ["DOMAIN_EDGE", "Mesh", "VertexValues"]
 
 DOMAIN_EDGE = -1
-"""Edge label of the domain's boundary (cut lines are labelled by their switch index >= 0)."""
+"""Edge label of the domain's boundary (cut lines are labelled by their breakpoint index >= 0)."""
+
+VertexValues = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""``(xy (n, 2), polygons (n,)) -> values (n_rows, n)``: the functions the coming cuts use, at
+new vertices, from the polygon each is cut in."""
 
 
 class Mesh:
@@ -31,20 +46,39 @@ class Mesh:
 
     Polygons are a table of (first, length) slices into an append-only ring store: a split
     rewrites only the polygons it touches, and :meth:`compact` lays the rings out contiguously
-    when a consumer needs the ragged form (``ring``, ``start``, ``label``).
+    when a consumer needs the ragged form (``ring``, ``start``, ``label``, ``lines``).
 
     Attributes
     ----------
     xy : ndarray, shape (n_vertices, 2)
-        Vertex coordinates (a view of the pool).
-    values : ndarray, shape (n_values, n_vertices)
-        Values of the live network nodes at each vertex (a view of the pool).
+        Float64 vertex coordinates (a view of the pool).
+    r : ndarray, shape (n_vertices,)
+        Bound on each float vertex's (Euclidean) distance from its exact point.
+    values : ndarray, shape (n_rows, n_vertices)
+        Float values at each vertex of the functions the current cuts use (their error
+        bounds are the lines' business), a view of the pool.
+    provenance : ndarray of int, shape (n_vertices, 3)
+        For a cut vertex, the ends (lo, hi) of the edge it was cut from and the id of the
+        function that vanishes there (see :meth:`Line.function`); -1 for a hull corner.
     ring, start, label : ndarray
         Compacted polygons: vertex ids of all polygons, polygon after polygon, counter-clockwise
         (n_incidences,); ragged offsets (n_polygons + 1,); and the label of the edge from each
-        ring vertex to the next: the switch that drew it, or :data:`DOMAIN_EDGE`.
+        ring vertex to the next: the breakpoint that drew it, or :data:`DOMAIN_EDGE`.
+    lines, line_errors : ndarray, shape (n_incidences, 3) and (n_incidences,)
+        The equation ``a x + b y + c = 0`` of the line each edge lies on, and a bound on the
+        error of ``a x + b y + c`` at any point of the domain (compacted).
     parent : ndarray, shape (n_polygons,)
         Index of each polygon's ancestor at the last :meth:`reset_parents`.
+    vertex_values : callable
+        Values at new vertices (:data:`VertexValues`).
+    box : float
+        Largest ``|x|`` or ``|y|`` over the domain (what line error bounds are valid for).
+    positive : ndarray of bool, shape (n_polygons,)
+        After a cut, the candidate polygons with a vertex strictly on the line's positive side
+        (the positive piece of a split polygon keeps its index; the negative one is appended).
+    n_filtered, n_exact, n_snapped : int
+        Side-of-line decisions settled by the float filter, in exact arithmetic, and by a
+        line's ``band`` against what the filter proved.
 
     Parameters
     ----------
@@ -54,16 +88,15 @@ class Mesh:
 
     Examples
     --------
-    Cut the unit square along x = 1/2, then its two halves along y = 1/4. The node values
-    here are just the coordinates (one row each), so the lines are ``values - t = 0``:
+    Cut the unit square along x = 1/2, then its two halves along y = 1/4:
 
     >>> import numpy as np
+    >>> from regions.lines import AxisLine
     >>> from regions.mesh import Mesh
     >>> mesh = Mesh(np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]))
-    >>> mesh.set_values(mesh.xy.T.copy())
-    >>> mesh.cut(mesh.values[0] - 0.5, tol=1e-12, label=0)  # polygons split
+    >>> mesh.cut(AxisLine(mesh, 0, 0.5), label=0)  # polygons split
     1
-    >>> mesh.cut(mesh.values[1] - 0.25, tol=1e-12, label=1)
+    >>> mesh.cut(AxisLine(mesh, 1, 0.25), label=1)
     2
     >>> mesh.n_polygons, mesh.n_vertices  # one vertex at (1/2, 1/4), shared by all four
     (4, 9)
@@ -74,65 +107,74 @@ class Mesh:
 
     A line that crosses no polygon's interior splits nothing:
 
-    >>> mesh.cut(mesh.values[0] + mesh.values[1] - 2.0, tol=1e-12, label=2)  # through a corner
+    >>> mesh.cut(AxisLine(mesh, 0, 3.0), label=2)  # beyond the square
     0
     """
 
     def __init__(self, hull: np.ndarray) -> None:
+        hull = np.array(hull, dtype=np.float64)
         k = len(hull)
-        self._xy = np.array(hull, dtype=np.float64)
-        self._values = np.zeros((0, k))
-        self.n_vertices = k
+        self.box = float(np.abs(hull).max()) * (1 + 2.0**-20)
+        self.n_vertices = 0
+        self._xy = np.empty((0, 2))
+        self._r = np.empty(0)
+        self._provenance = np.empty((0, 3), dtype=np.int64)
+        self._values = np.empty((0, 0))
+        self.vertex_values: VertexValues = _no_values
+        provenance = np.full((k, 3), -1, dtype=np.int64)
+        self._append_vertices(hull, np.zeros(k), provenance, np.empty((0, k)))
         self._ring = np.arange(k, dtype=np.int64)
         self._label = np.full(k, DOMAIN_EDGE, dtype=np.int64)
+        self._lines, self._line_errors = _hull_lines(hull, self.box)
         self._used = k
         self.first = np.zeros(1, dtype=np.int64)
         self.length = np.array([k], dtype=np.int64)
         self.parent = np.zeros(1, dtype=np.int64)
+        self.n_filtered = self.n_exact = self.n_snapped = 0
 
     @classmethod
     def from_cells(
         cls,
         xy: np.ndarray,
+        r: np.ndarray,
+        provenance: np.ndarray,
         ring: np.ndarray,
         start: np.ndarray,
         label: np.ndarray,
-        values: np.ndarray,
+        lines: np.ndarray,
+        line_errors: np.ndarray,
+        box: float,
     ) -> Mesh:
-        """A mesh continuing from existing cells, with node values (n_values, n_vertices).
+        """A mesh continuing from existing cells (copied); vertex ids are kept.
 
         Parameters
         ----------
-        xy : ndarray, shape (n_vertices, 2)
-            Vertex coordinates.
-        ring, start, label : ndarray
-            Cells as ragged counter-clockwise rings of vertex ids (n_incidences,), their
-            offsets (n_cells + 1,) and edge labels (n_incidences,); copied.
-        values : ndarray, shape (n_values, n_vertices)
-            Values of the functions that later cuts use, at every vertex.
+        xy, r, provenance : ndarray
+            The vertices (V, 2), their distance bounds (V,) and provenance (V, 3).
+        ring, start, label, lines, line_errors : ndarray
+            Cells as ragged counter-clockwise rings of vertex ids (I,), their offsets
+            (C + 1,), and each edge's label (I,), line equation (I, 3) and its error (I,).
+        box : float
+            Largest ``|x|`` or ``|y|`` in the domain.
 
         Returns
         -------
         Mesh
-            Each cell its own parent.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from regions.mesh import Mesh
-        >>> square = Mesh(np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]))
-        >>> _ = square.cut(square.xy[:, 0] - 0.5, tol=1e-12, label=0)
-        >>> copy = Mesh.from_cells(square.xy, square.ring, square.start, square.label, square.xy.T)
-        >>> copy.n_polygons, copy.parent.tolist()
-        (2, [0, 1])
+            Each cell its own parent; no values until :meth:`set_values`.
         """
         mesh = cls.__new__(cls)
-        mesh._xy = np.array(xy, dtype=np.float64)
-        mesh.n_vertices = len(xy)
-        mesh.set_values(np.asarray(values, dtype=np.float64))
+        mesh.box = box
+        mesh.n_vertices = 0
+        mesh._xy, mesh._r = np.empty((0, 2)), np.empty(0)
+        mesh._provenance = np.empty((0, 3), dtype=np.int64)
+        mesh._values = np.empty((0, 0))
+        mesh.vertex_values = _no_values
+        mesh._append_vertices(xy, r, provenance, np.empty((0, len(xy))))
         mesh._ring, mesh._label, mesh._used = ring.copy(), label.copy(), len(ring)
+        mesh._lines, mesh._line_errors = lines.copy(), line_errors.copy()
         mesh.first, mesh.length = start[:-1].copy(), np.diff(start)
         mesh.reset_parents()
+        mesh.n_filtered = mesh.n_exact = mesh.n_snapped = 0
         return mesh
 
     # ----------------------------------------------------------------------- views
@@ -142,9 +184,19 @@ class Mesh:
         return self._xy[: self.n_vertices]
 
     @property
+    def r(self) -> np.ndarray:
+        """Distance bound (n_vertices,) of each float vertex from its exact point."""
+        return self._r[: self.n_vertices]
+
+    @property
     def values(self) -> np.ndarray:
-        """Node values (n_values, n_vertices) at every vertex, a view of the pool."""
+        """Function values (n_rows, n_vertices) at every vertex, a view of the pool."""
         return self._values[:, : self.n_vertices]
+
+    @property
+    def provenance(self) -> np.ndarray:
+        """Edge ends and function id (n_vertices, 3) of every cut vertex; -1 for hull corners."""
+        return self._provenance[: self.n_vertices]
 
     @property
     def n_polygons(self) -> int:
@@ -164,6 +216,18 @@ class Mesh:
         return self._label[: self._used]
 
     @property
+    def lines(self) -> np.ndarray:
+        """Line equation (n_incidences, 3) of the edge from each ring vertex (compacts)."""
+        self.compact()
+        return self._lines[: self._used]
+
+    @property
+    def line_errors(self) -> np.ndarray:
+        """Error bound (n_incidences,) of each edge's line equation (compacts)."""
+        self.compact()
+        return self._line_errors[: self._used]
+
+    @property
     def start(self) -> np.ndarray:
         """Ragged offsets (n_polygons + 1,) of the polygons in ``ring`` (compacts)."""
         self.compact()
@@ -177,75 +241,134 @@ class Mesh:
             return
         index, _, _ = expand(self.first, self.length)
         self._ring, self._label = self._ring[index], self._label[index]
+        self._lines, self._line_errors = self._lines[index], self._line_errors[index]
         self._used = len(index)
         self.first = offsets(self.length)[:-1]
 
     # --------------------------------------------------------------------- updates
-    def set_values(self, values: np.ndarray) -> None:
-        """Replace the per-vertex node values (n_values, n_vertices).
+    def set_values(self, values: np.ndarray, vertex_values: VertexValues) -> None:
+        """Replace the per-vertex values (n_rows, n_vertices), and how new vertices get theirs.
 
         Room is reserved for the vertices the coming cuts add (about as many again), so the
         values, the largest array of a decomposition, are rarely copied.
-
-        Parameters
-        ----------
-        values : ndarray, shape (n_values, n_vertices)
-            One row per function (network node unit), one column per current vertex.
         """
         cap = max(self._xy.shape[0], 2 * self.n_vertices)
-        if cap > self._xy.shape[0]:
-            grown = np.empty((cap, 2))
-            grown[: self.n_vertices] = self.xy
-            self._xy = grown
+        self._grow(cap)
         self._values = np.empty((values.shape[0], cap))
         self._values[:, : self.n_vertices] = values
+        self.vertex_values = vertex_values
 
     def reset_parents(self) -> None:
         """Make every polygon its own ancestor (called when a new layer starts)."""
         self.parent = np.arange(self.n_polygons, dtype=np.int64)
 
-    def _append_vertices(self, xy: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def _grow(self, cap: int) -> None:
+        """Make room for ``cap`` vertices in every per-vertex array."""
+        if cap <= self._xy.shape[0]:
+            return
+        n = self.n_vertices
+
+        def grown(a: np.ndarray, axis: int) -> np.ndarray:
+            shape = list(a.shape)
+            shape[axis] = cap
+            out = np.empty(shape, dtype=a.dtype)
+            index = (slice(None),) * axis + (slice(0, n),)
+            out[index] = a[index]
+            return out
+
+        self._xy, self._r = grown(self._xy, 0), grown(self._r, 0)
+        self._provenance, self._values = grown(self._provenance, 0), grown(self._values, 1)
+
+    def _append_vertices(
+        self,
+        xy: np.ndarray,
+        r: np.ndarray,
+        provenance: np.ndarray,
+        values: np.ndarray,
+    ) -> np.ndarray:
         n, m = self.n_vertices, len(xy)
         if n + m > self._xy.shape[0]:
-            cap = max(2 * self._xy.shape[0], n + m)
-            grown = np.empty((cap, 2))
-            grown[:n] = self._xy[:n]
-            self._xy = grown
-            grown_values = np.empty((self._values.shape[0], cap))
-            grown_values[:, :n] = self._values[:, :n]
-            self._values = grown_values
+            self._grow(max(2 * self._xy.shape[0], n + m))
         self._xy[n : n + m] = xy
+        self._r[n : n + m] = r
+        self._provenance[n : n + m] = provenance
         self._values[:, n : n + m] = values
         self.n_vertices = n + m
         return np.arange(n, n + m, dtype=np.int64)
 
-    def _append_rings(self, ring: np.ndarray, label: np.ndarray) -> int:
+    def _append_rings(
+        self, ring: np.ndarray, label: np.ndarray, lines: np.ndarray, errors: np.ndarray
+    ) -> int:
         """Store rings at the end of the ring store; returns where they start."""
         n, m = self._used, len(ring)
         if n + m > len(self._ring):
             cap = max(2 * len(self._ring), n + m)
-            self._ring = np.concatenate([self._ring[:n], np.empty(cap - n, dtype=np.int64)])
-            self._label = np.concatenate([self._label[:n], np.empty(cap - n, dtype=np.int64)])
+
+            def grown(a: np.ndarray) -> np.ndarray:
+                out = np.empty((cap, *a.shape[1:]), dtype=a.dtype)
+                out[:n] = a[:n]
+                return out
+
+            self._ring, self._label = grown(self._ring), grown(self._label)
+            self._lines, self._line_errors = grown(self._lines), grown(self._line_errors)
         self._ring[n : n + m] = ring
         self._label[n : n + m] = label
+        self._lines[n : n + m] = lines
+        self._line_errors[n : n + m] = errors
         self._used = n + m
         return n
 
-    def cut(
-        self, s: np.ndarray, tol: float, label: int, candidates: np.ndarray | None = None
-    ) -> int:
+    def sides(
+        self, line: Line, vertices: np.ndarray, polygons: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The exact side of ``line`` of each vertex seen from a polygon.
+
+        Parameters
+        ----------
+        line : Line
+        vertices, polygons : ndarray of int, shape (n,)
+            Incidences: a vertex and a polygon it belongs to.
+
+        Returns
+        -------
+        sign : ndarray of int8, shape (n,)
+            -1, 0 (on the line, or within ``line.band``) or 1.
+        s : ndarray, shape (n,)
+            Float values; where exact arithmetic decided, the exact value rounded.
+        """
+        s, err = line.at(vertices, polygons)
+        sign = (s > err).astype(np.int8) - (s < -err).astype(np.int8)
+        undecided = sign == 0
+        if line.band > 0:
+            snapped = np.abs(s) <= line.band
+            self.n_snapped += int(np.count_nonzero(snapped & ~undecided))
+            sign[snapped] = 0
+            undecided &= ~snapped
+        self.n_filtered += len(s) - int(np.count_nonzero(undecided))
+        if undecided.any():
+            at = np.flatnonzero(undecided)
+            # Many incidences share a vertex: settle each (vertex, function) once.
+            keys = np.stack([vertices[at], line.function(polygons[at])], axis=1)
+            _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+            exact = line.exact(vertices[at][first], polygons[at][first])
+            self.n_exact += len(exact)
+            inverse = inverse.ravel()
+            sign[at] = np.array([(f > 0) - (f < 0) for f in exact], dtype=np.int8)[inverse]
+            s = s.copy()
+            s[at] = np.array([float(f) for f in exact])[inverse]
+        return sign, s
+
+    def cut(self, line: Line, label: int, candidates: np.ndarray | None = None) -> int:
         """Split every polygon that the line ``s = 0`` crosses.
 
         Parameters
         ----------
-        s : ndarray, shape (n_vertices,)
-            Value at each vertex of a function affine on every polygon.
-        tol : float
-            Values with ``|s| <= tol`` count as on the line.
+        line : Line
+            The function whose zero set cuts, affine on every polygon.
         label : int
             Label given to the new edges along the line.
         candidates : ndarray of int, optional
-            The only polygons the line may cross (default: all).
+            Polygons the line may cross (default: all); must hold every polygon it crosses.
 
         Returns
         -------
@@ -255,20 +378,15 @@ class Mesh:
         Examples
         --------
         >>> import numpy as np
+        >>> from regions.lines import AxisLine
         >>> from regions.mesh import Mesh
         >>> mesh = Mesh(np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 2.0], [0.0, 2.0]]))
-        >>> mesh.cut(mesh.xy[:, 0] - 1.0, tol=1e-12, label=0)  # x = 1: two halves
+        >>> mesh.cut(AxisLine(mesh, 0, 1.0), label=0)  # x = 1: two halves
         1
         >>> mesh.xy[mesh.ring[mesh.start[0]:mesh.start[1]]].min(axis=0).tolist()  # polygon 0
         [1.0, 0.0]
-
-        ``candidates`` must hold every polygon the line crosses; x = 3/2 crosses only
-        polygon 0, the right half, and x = 1/2 does not cross it at all:
-
-        >>> mesh.cut(mesh.xy[:, 0] - 1.5, tol=1e-12, label=1, candidates=np.array([0]))
+        >>> mesh.cut(AxisLine(mesh, 0, 1.5), label=1, candidates=np.array([0]))
         1
-        >>> mesh.cut(mesh.xy[:, 0] - 0.5, tol=1e-12, label=2, candidates=np.array([0]))
-        0
         >>> mesh.n_polygons, np.diff(mesh.start).tolist()  # three rectangles
         (3, [4, 4, 4])
         >>> mesh.label.tolist().count(1)  # the new edge, once on each side
@@ -277,26 +395,34 @@ class Mesh:
         if candidates is None:
             candidates = np.arange(self.n_polygons)
         if candidates.size == 0:
+            self.positive = np.zeros(self.n_polygons, dtype=bool)
             return 0
-        inc, _, _ = expand(self.first[candidates], self.length[candidates])
-        sv = s[self._ring[inc]]
+        inc, cand_owner, _ = expand(self.first[candidates], self.length[candidates])
+        sign_all, s_all = self.sides(line, self._ring[inc], candidates[cand_owner])
         sub_start = offsets(self.length[candidates])
-        split = segment_any(sv > tol, sub_start) & segment_any(sv < -tol, sub_start)
+        above = segment_any(sign_all > 0, sub_start)
+        split = above & segment_any(sign_all < 0, sub_start)
         chosen = candidates[split]
+        self.positive = np.zeros(self.n_polygons + chosen.size, dtype=bool)
+        self.positive[candidates] = above  # split ones keep their index for the positive side
         if chosen.size == 0:
             return 0
+        keep = split[cand_owner]
         k = self.length[chosen]
-        inc, owner, local = expand(self.first[chosen], k)
+        inc = inc[keep]
+        _, owner, local = expand(np.zeros_like(k), k)
         rv, lv = self._ring[inc], self._label[inc]
-        sv = s[rv]
-        pos, neg = sv > tol, sv < -tol
+        sign, sv = sign_all[keep], s_all[keep]
+        pos, neg = sign > 0, sign < 0
         sub_start = offsets(k)
         first = sub_start[:-1]
 
         # Rotate each ring so that it starts with its run of strictly positive vertices around
-        # the vertex of largest value: the run and the rest are the two sides of the line.
-        top = segment_max(sv, sub_start)
-        at_top = np.where(sv == top[owner], local, k[owner])
+        # the positive vertex of largest value: the run and the rest are the two sides (the
+        # exact polygon is convex, so its vertices beyond the line form one run).
+        key = np.where(pos, sv, -np.inf)
+        top = segment_max(key, sub_start)
+        at_top = np.where(pos & (key == top[owner]), local, k[owner])
         i_top = segment_min(at_top, sub_start)
         q = (local - i_top[owner]) % k[owner]
         off_run = ~pos
@@ -313,28 +439,31 @@ class Mesh:
         cross_after, cross_before = neg[nb], neg[pa]  # else nb / pa lie on the line
 
         # New vertices where the run's two boundary edges cross the line, shared with the
-        # neighbour across each edge by keying on the edge's (smaller, larger) vertex ids.
-        ends = np.concatenate(
-            [
-                np.stack([rv[b], rv[nb]], 1)[cross_after],
-                np.stack([rv[pa], rv[a]], 1)[cross_before],
-            ]
-        )
-        ends.sort(axis=1)
+        # neighbour across each edge by keying on the edge's (smaller, larger) vertex ids;
+        # each is the intersection of the edge's line with the cut line.
+        edge = np.concatenate([b[cross_after], pa[cross_before]])  # position of the edge
+        other = np.concatenate([nb[cross_after], a[cross_before]])  # its far end
+        ends = np.sort(np.stack([rv[edge], rv[other]], axis=1), axis=1)
         n = self.n_vertices
-        keys, inverse = np.unique(ends[:, 0] * n + ends[:, 1], return_inverse=True)
-        lo, hi = keys // n, keys % n
-        t = s[lo] / (s[lo] - s[hi])
-        vals = self.values
-        new_ids = self._append_vertices(
-            self.xy[lo] + t[:, None] * (self.xy[hi] - self.xy[lo]),
-            vals[:, lo] + t * (vals[:, hi] - vals[:, lo]),
-        )[inverse.ravel()]
+        _, pick, inverse = np.unique(
+            ends[:, 0] * n + ends[:, 1], return_index=True, return_inverse=True
+        )
+        edge, polys = edge[pick], chosen[owner[edge[pick]]]
+        cut_lines, cut_errors = line.coefficients(polys)
+        xy, r = intersect(
+            self._lines[inc[edge]], self._line_errors[inc[edge]], cut_lines, cut_errors, self.box
+        )
+        provenance = np.stack([ends[pick, 0], ends[pick, 1], line.function(polys)], axis=1)
+        values = self.vertex_values(xy, polys)
+        new_ids = self._append_vertices(xy, r, provenance, values)[inverse.ravel()]
         n_after = int(cross_after.sum())
         x_after = np.full(len(chosen), -1, dtype=np.int64)
         x_before = np.full(len(chosen), -1, dtype=np.int64)
         x_after[cross_after] = new_ids[:n_after]
         x_before[cross_before] = new_ids[n_after:]
+        # The cut line's equation on each split polygon, for the new edges along it.
+        own_line, own_error = line.coefficients(chosen)
+        ln, le = self._lines[inc], self._line_errors[inc]
 
         rotated = first[owner] + (local + shift[owner]) % k[owner]
         in_run = local < run[owner]
@@ -344,13 +473,17 @@ class Mesh:
         p_start = offsets(p_len)
         p_ring = np.empty(p_start[-1], dtype=np.int64)
         p_label = np.empty(p_start[-1], dtype=np.int64)
+        p_src = np.empty(p_start[-1], dtype=np.int64)  # where each edge's line comes from
         p_ring[p_start[:-1]] = np.where(cross_before, x_before, rv[pa])
         p_label[p_start[:-1]] = lv[pa]
+        p_src[p_start[:-1]] = pa
         dst = p_start[:-1][owner[in_run]] + 1 + local[in_run]
         p_ring[dst] = rv[rotated[in_run]]
         p_label[dst] = lv[rotated[in_run]]
+        p_src[dst] = rotated[in_run]
         p_ring[p_start[1:] - 1] = np.where(cross_after, x_after, rv[nb])
         p_label[p_start[1:] - 1] = label
+        p_src[p_start[1:] - 1] = -1 - np.arange(len(chosen))  # along the cut
 
         # Negative side: [crossing after the run] + the rest + [crossing before the run].
         rest = ~in_run
@@ -358,19 +491,29 @@ class Mesh:
         n_start = offsets(n_len)
         n_ring = np.empty(n_start[-1], dtype=np.int64)
         n_label = np.empty(n_start[-1], dtype=np.int64)
+        n_src = np.empty(n_start[-1], dtype=np.int64)
         head = n_start[:-1][cross_after]
         n_ring[head] = x_after[cross_after]
         n_label[head] = lv[b][cross_after]
+        n_src[head] = b[cross_after]
         dst = n_start[:-1][owner[rest]] + cross_after[owner[rest]] + local[rest] - run[owner[rest]]
         n_ring[dst] = rv[rotated[rest]]
         n_label[dst] = lv[rotated[rest]]
+        n_src[dst] = rotated[rest]
         tail = n_start[1:][cross_before] - 1
         n_ring[tail] = x_before[cross_before]
         n_label[n_start[1:] - 1] = label  # the closing edge runs along the line
+        n_src[n_start[1:] - 1] = -1 - np.arange(len(chosen))
+
+        src = np.concatenate([p_src, n_src])
+        along = src < 0
+        mine, theirs = np.where(along, -1 - src, 0), np.maximum(src, 0)
+        lines = np.where(along[:, None], own_line[mine], ln[theirs])
+        errs = np.where(along, own_error[mine], le[theirs])
 
         # The positive side takes the split polygon's place; the negative side is appended.
         base = self._append_rings(
-            np.concatenate([p_ring, n_ring]), np.concatenate([p_label, n_label])
+            np.concatenate([p_ring, n_ring]), np.concatenate([p_label, n_label]), lines, errs
         )
         self.first[chosen] = base + p_start[:-1]
         self.length[chosen] = p_len
@@ -378,3 +521,23 @@ class Mesh:
         self.length = np.concatenate([self.length, n_len])
         self.parent = np.concatenate([self.parent, self.parent[chosen]])
         return len(chosen)
+
+
+def _no_values(xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+    """Default vertex values: none (for lines that read only coordinates)."""
+    return np.empty((0, len(xy)))
+
+
+def _hull_lines(hull: np.ndarray, box: float) -> tuple[np.ndarray, np.ndarray]:
+    """Equations (k, 3) of the hull's edges through its float corners, and their error bounds.
+
+    The line through p and q is ``(q_y - p_y) x + (p_x - q_x) y + (q_x p_y - p_x q_y) = 0``;
+    each coefficient is computed exactly (in Fractions) and rounded once.
+    """
+    rows = []
+    for p, q in zip(hull, np.roll(hull, -1, axis=0), strict=True):
+        px, py, qx, qy = (Fraction(float(v)) for v in (*p, *q))
+        rows.append([float(qy - py), float(px - qx), float(qx * py - px * qy)])
+    lines = np.array(rows)
+    err = (2 * EPS) * (np.abs(lines[:, :2]).sum(axis=1) * box + np.abs(lines[:, 2])) * SAFE
+    return lines, err

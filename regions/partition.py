@@ -9,18 +9,24 @@ domain's hull are clipped to it, and every connected piece of a clipped cell is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from . import region_maps
 from .domain import Domain, Plane
+from .fallback import CutState, class_function
+from .lines import ArgmaxLine
 from .maps import node_maps
 from .mesh import DOMAIN_EDGE, Mesh
 from .network import Network
 from .ragged import expand, offsets, segment_any, segment_sum
+
+CLASS_EDGE = DOMAIN_EDGE - 1
+"""Edge label of the cuts that draw the class cells."""
 
 __all__ = [
     "Adjacency",
@@ -457,6 +463,9 @@ class Partition:
         derived from it on demand.
     levels : tuple of Level
         Snapshots after each activation layer, for :meth:`at_depth`.
+    cut_state : CutState or None
+        The decomposition's vertex values, error bounds and exact fallback, for exact
+        further cuts (the class cells); None on derived partitions.
 
     R is the number of regions (``len(part)``), C of convex cells (equal to R on a convex
     domain), S of breakpoints (pattern columns). Lengths are in plane units, areas in squared
@@ -519,6 +528,7 @@ class Partition:
     edge_label: np.ndarray
     cell_bits: np.ndarray
     levels: tuple[Level, ...]
+    cut_state: CutState | None = None
 
     # ----------------------------------------------------------------- regions of the domain
     @property
@@ -1235,19 +1245,53 @@ class Partition:
     # ------------------------------------------------------------------ decisions
     @cached_property
     def _class_cells(self) -> tuple[Partition, np.ndarray]:
-        """The cells cut further where the predicted class changes, and each piece's class."""
+        """The cells cut further where the predicted class changes, and each piece's class.
+
+        One exact cut per logit after the first: each piece keeps its winner so far and is
+        cut where the next logit overtakes it (ties go to the lower index, as ``argmax``).
+        """
         self._output_maps  # noqa: B018  (raises below full depth)
-        logits, _ = self.network.forward(self.plane.to_input(self.vertices))
-        mesh = Mesh.from_cells(self.vertices, self.ring, self.start, self.edge_label, logits.T)
-        m = logits.shape[1]
-        pairs = [(0, None)] if m == 1 else [(i, j) for i in range(m) for j in range(i + 1, m)]
-        for i, j in pairs:
-            s = mesh.values[i] if j is None else mesh.values[j] - mesh.values[i]
-            scale = float(np.abs(s).max())
-            if scale > 0:
-                mesh.cut(s, 1e-10 * scale, DOMAIN_EDGE - 1)
-        mean = segment_sum(mesh.values[:, mesh.ring].T, mesh.start) / mesh.length[:, None]
-        cls = (mean[:, 0] > 0).astype(np.int64) if m == 1 else mean.argmax(axis=1)
+        state = self.cut_state
+        if state is None:
+            raise ValueError("the class cells need a partition from regions.decompose")
+        mesh = Mesh.from_cells(
+            self.vertices,
+            state.r,
+            state.provenance,
+            self.ring,
+            self.start,
+            self.edge_label,
+            state.lines,
+            state.line_errors,
+            state.box,
+        )
+        state.exact.mesh = mesh
+        origin = np.arange(mesh.n_polygons)
+
+        def region_of(polygons: np.ndarray) -> np.ndarray:
+            return origin[mesh.parent[polygons]]
+
+        def logits(xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+            return region_maps.evaluate(state.output, region_of(polygons), xy)
+
+        owner = np.repeat(np.arange(mesh.n_polygons), np.diff(self.start))
+        _, at = np.unique(self.ring, return_index=True)
+        mesh.set_values(logits(mesh.xy, owner[at]), logits)
+        m = self.network.n_outputs
+        ids = partial(class_function, m=m)
+
+        def line(k: int, current: np.ndarray) -> ArgmaxLine:
+            challenger = 0 if m == 1 else k  # one logit: class 1 where it is positive
+            return ArgmaxLine(
+                mesh, state.output, challenger, current, region_of, state.exact.values, ids
+            )
+
+        current = np.zeros(mesh.n_polygons, dtype=np.int64)
+        for k in range(1, max(m, 2)):
+            mesh.reset_parents()
+            mesh.cut(line(k, current), CLASS_EDGE)
+            origin, current = origin[mesh.parent], current[mesh.parent]
+            current[mesh.positive] = k  # logit k beats the winner so far somewhere inside
         cells = Partition(
             network=self.network,
             domain=self.domain,
@@ -1258,10 +1302,10 @@ class Partition:
             ring=mesh.ring,
             start=mesh.start,
             edge_label=mesh.label,
-            cell_bits=self.cell_bits[mesh.parent],
+            cell_bits=self.cell_bits[origin],
             levels=(),
         )
-        return cells, cls
+        return cells, current
 
     def decision_boundary(self) -> DecisionBoundary:
         """The exact boundary where the predicted class (argmax of the logits, or logit > 0 for

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 import torch
@@ -63,13 +65,38 @@ def test_line_along_domain_edge_adds_nothing():
 
 
 def test_many_lines_through_one_point():
-    angles = np.linspace(0, np.pi, 7, endpoint=False)
-    W = np.stack([np.cos(angles), np.sin(angles)], 1)
-    b = -W @ np.array([0.3, -0.2])  # all through (0.3, -0.2)
+    # Integer normals and biases chosen so all 7 lines pass exactly through (1/2, -1/4).
+    W = np.array([[1, 0], [0, 1], [1, 1], [1, -1], [2, 1], [1, 2], [1, -4]], dtype=float)
+    b = -W @ np.array([0.5, -0.25])
     model = one_layer(W, b)
     part = regions.decompose(model)
     assert len(part) == 14
     check_all(model, part)
+
+
+def _exact_arrangement_count(W: np.ndarray, b: np.ndarray) -> int:
+    """Regions of lines that all cross the box's interior: 1 + lines + sum over the distinct
+    crossing points inside of (lines through it - 1), in Fractions."""
+    lines = [(Fraction(w0), Fraction(w1), Fraction(c)) for (w0, w1), c in zip(W, b, strict=True)]
+    points: dict[tuple[Fraction, Fraction], set[int]] = {}
+    for i, (a1, b1, c1) in enumerate(lines):
+        for j in range(i + 1, len(lines)):
+            a2, b2, c2 = lines[j]
+            det = a1 * b2 - a2 * b1
+            x, y = (b1 * c2 - b2 * c1) / det, (a2 * c1 - a1 * c2) / det
+            if abs(x) < 2 and abs(y) < 2:
+                points.setdefault((x, y), set()).update({i, j})
+    return 1 + len(lines) + sum(len(through) - 1 for through in points.values())
+
+
+def test_nearly_concurrent_float_lines_count_exactly():
+    # cos/sin normals with rounded biases: meant to meet at (0.3, -0.2), but the float64
+    # lines are in general position: 21 distinct crossings about 1e-17 apart, 29 regions.
+    angles = np.linspace(0, np.pi, 7, endpoint=False)
+    W = np.stack([np.cos(angles), np.sin(angles)], 1)
+    b = -W @ np.array([0.3, -0.2])
+    part = regions.decompose(one_layer(W, b))
+    assert len(part) == _exact_arrangement_count(W, b) == 29
 
 
 def test_second_layer_through_existing_vertex():

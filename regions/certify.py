@@ -1,0 +1,302 @@
+"""An independent, after-the-fact certificate of a decomposition: :func:`certify`.
+
+It re-derives, without the decomposition's own bookkeeping, that
+
+- every cell's activation pattern is the exact sign pattern of the model at an interior point
+  (a float forward pass with a rigorous error bound settles each sign; exact rational
+  arithmetic settles the rest),
+- every cell's output map agrees with the exact output there (the worst deviation is
+  reported),
+- the cells form a conforming cover of the domain's hull: every interior edge is shared by
+  exactly two cells with opposite orientations, the hull's edges by one, every cell has
+  positive area, and the cells on either side of an edge drawn by a breakpoint differ in that
+  breakpoint's bit.
+
+Positive orientation plus conformity is what makes a tiling: a point off the edges is wound
+once by the hull's boundary, so exactly one positively oriented cell contains it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from .errors import RegionsError
+from .exact import exact_network
+from .floats import SAFE, gamma
+from .mesh import DOMAIN_EDGE
+from .network import Affine, Concat, Network, Sum
+from .partition import Partition
+from .ragged import segment_sum
+
+__all__ = ["CertificationError", "CertificationReport", "certify"]
+
+
+class CertificationError(RegionsError, AssertionError):
+    """A decomposition failed :func:`regions.certify`; the message names the first failure."""
+
+
+@dataclass(frozen=True)
+class CertificationReport:
+    """What :func:`certify` checked.
+
+    Attributes
+    ----------
+    n_cells : int
+        Convex cells checked (the regions, before clipping to a non-convex domain).
+    n_signs : int
+        Breakpoint signs checked at the cells' interior points.
+    n_exact_points : int
+        Interior points where some sign needed exact rational arithmetic.
+    n_edges : int
+        Edges checked for conformity.
+    worst_map_error : float
+        Largest deviation of a cell's output map from the exact output at its interior
+        point, relative to ``max(1, |output|)`` (an upper bound).
+    seconds : float
+        Time taken.
+    """
+
+    n_cells: int
+    n_signs: int
+    n_exact_points: int
+    n_edges: int
+    worst_map_error: float
+    seconds: float
+
+
+def certify(part: Partition) -> CertificationReport:
+    """Check a partition in exact arithmetic; raise :class:`CertificationError` if it is wrong.
+
+    Parameters
+    ----------
+    part : Partition
+        From :func:`regions.decompose` (at full depth).
+
+    Returns
+    -------
+    CertificationReport
+
+    Raises
+    ------
+    CertificationError
+        Naming the first cell whose pattern or map is wrong, or the first edge that breaks
+        the tiling.
+
+    Examples
+    --------
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> report = regions.certify(regions.decompose(sawtooth(3), (0, 1, 0, 1)))
+    >>> report.n_cells, report.n_signs, report.worst_map_error < 1e-12
+    (8, 48, True)
+    """
+    if part.depth != part.network.n_layers:
+        raise ValueError(f"certify needs a full-depth partition, got depth {part.depth}")
+    started = time.perf_counter()
+    n_edges = _check_tiling(part)
+    points = segment_sum(part.vertices[part.ring], part.start) / np.diff(part.start)[:, None]
+    values, errors = _forward_with_bounds(part.network, part.plane.to_input(points), part)
+    patterns = part.cell_patterns
+    signs, undecided = _signs(part.network, values, errors)
+    exact_rows = np.flatnonzero(undecided.any(axis=1))
+    ex = exact_network(part.network, part.plane.map)
+    out = part.network.output
+    A, c = _output_maps(part)
+    mapped = np.einsum("rij,rj->ri", A, points) + c
+    deviation = np.abs(mapped - values[out]) + errors[out]
+    for r in exact_rows.tolist():
+        point = ex.evaluate(Fraction(float(points[r, 0])), Fraction(float(points[r, 1])))
+        signs[r] = _exact_signs(part.network, point)
+        deviation[r] = [
+            abs(Fraction(float(v)) - point.value(out, k)) for k, v in enumerate(mapped[r])
+        ]
+    # A cell too thin for float64 has no float point inside: judge it at the mean of its
+    # exact vertices (rebuilt from their provenance), strictly inside the exact cell.
+    wrong = np.flatnonzero((signs != patterns).any(axis=1))
+    n_thin = 0
+    for r in wrong.tolist() if part.cut_state is not None else []:
+        corners = _exact_corners(part, r)
+        x = sum(p[0] for p in corners) / len(corners)
+        y = sum(p[1] for p in corners) / len(corners)
+        signs[r] = _exact_signs(part.network, ex.evaluate(x, y))
+        n_thin += 1
+    wrong = np.flatnonzero((signs != patterns).any(axis=1))
+    if wrong.size:
+        r = int(wrong[0])
+        col = int(np.flatnonzero(signs[r] != patterns[r])[0])
+        raise CertificationError(
+            f"cell {r}: breakpoint {col} (layer {part.switches.layer[col]}, unit "
+            f"{part.switches.unit[col]}) is {'on' if signs[r, col] else 'off'} at the interior "
+            f"point {points[r].tolist()}, but the pattern says "
+            f"{'on' if patterns[r, col] else 'off'}"
+        )
+    scale = np.maximum(np.abs(values[out]), 1.0)
+    worst = float((np.asarray(deviation, dtype=np.float64) / scale).max(initial=0.0))
+    return CertificationReport(
+        n_cells=part.n_cells,
+        n_signs=int(patterns.size),
+        n_exact_points=int(exact_rows.size) + n_thin,
+        n_edges=n_edges,
+        worst_map_error=worst,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _output_maps(part: Partition) -> tuple[np.ndarray, np.ndarray]:
+    """The cells' output maps (C, m, 2), (C, m): carried by the decomposition when it kept
+    them, else derived from the patterns."""
+    if part.cut_state is None:
+        return part._output_maps
+    m = part.cut_state.output.m
+    return m[:, :2, :].transpose(0, 2, 1), m[:, 2, :]
+
+
+def _forward_with_bounds(
+    net: Network, x: np.ndarray, part: Partition
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Float values (N, width) of every node at input points, with rigorous error bounds
+    against the exact values at the exact plane points (the float input is the plane map
+    evaluated in floats, so it carries its own rounding)."""
+    basis, origin = part.plane.basis, part.plane.origin
+    reach = np.abs(part.vertices).max(axis=0)
+    err0 = gamma(3) * (np.abs(basis) @ reach + np.abs(origin))
+    values: list[np.ndarray] = [x]
+    errors: list[np.ndarray] = [np.broadcast_to(err0, x.shape)]
+    for node in net.nodes[1:]:
+        if isinstance(node, Affine):
+            src, err = values[node.src], errors[node.src]
+            # sum_j |W_kj| e_j <= ||W_k||_1 max_j e_j: outer products, not two more matmuls.
+            norm = np.abs(node.W).sum(axis=1)
+            k = gamma(node.W.shape[1] + 1)
+            widest = (err + k * np.abs(src)).max(axis=1, initial=0.0)
+            values.append(src @ node.W.T + node.b)
+            errors.append((np.multiply.outer(widest, norm) + k * np.abs(node.b)) * SAFE)
+        elif isinstance(node, Sum):
+            scale = [abs(s) for s in node.signs]
+            values.append(sum(s * values[j] for j, s in zip(node.srcs, node.signs, strict=True)))
+            k = gamma(2 * len(node.srcs))
+            errors.append(
+                sum(
+                    a * (errors[j] + k * np.abs(values[j]))
+                    for j, a in zip(node.srcs, scale, strict=True)
+                )
+                * SAFE
+            )
+        elif isinstance(node, Concat):
+            values.append(np.concatenate([values[j] for j in node.srcs], axis=1))
+            errors.append(np.concatenate([errors[j] for j in node.srcs], axis=1))
+        else:
+            z, err = values[node.src], errors[node.src]
+            lipschitz = np.abs(node.slopes).max(axis=1)
+            a = node.apply(z)
+            rounding = (
+                0.0
+                if node.is_relu
+                else gamma(3 * node.thresholds.shape[1] + 3)
+                * (
+                    np.abs(z) * np.abs(node.slopes).sum(axis=1)
+                    + np.abs(node.offsets).sum(axis=1)
+                    + (np.abs(np.diff(node.slopes, axis=1)) * np.abs(node.thresholds)).sum(axis=1)
+                )
+            )
+            values.append(a)
+            errors.append((lipschitz * err + rounding) * SAFE)
+    return values, errors
+
+
+def _signs(
+    net: Network, values: list[np.ndarray], errors: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Certified bits (N, S) of every breakpoint, and which the bound leaves undecided."""
+    bits, open_ = [], []
+    for act in net.activations:
+        z, e = values[act.src], errors[act.src]
+        s = z[:, :, None] - act.thresholds
+        margin = (
+            e[:, :, None] + gamma(2) * (np.abs(z)[:, :, None] + np.abs(act.thresholds))
+        ) * SAFE
+        bits.append((s > margin).reshape(len(z), -1))
+        open_.append((np.abs(s) <= margin).reshape(len(z), -1))
+    if not bits:
+        n = len(values[0])
+        return np.zeros((n, 0), dtype=bool), np.zeros((n, 0), dtype=bool)
+    return np.concatenate(bits, axis=1), np.concatenate(open_, axis=1)
+
+
+def _exact_signs(net: Network, point: object) -> np.ndarray:
+    """Exact bits (S,) of every breakpoint at an exactly evaluated point."""
+    bits = []
+    for act in net.activations:
+        for unit in range(act.width):
+            for t in act.thresholds[unit]:
+                bits.append(point.sign(act.src, unit, float(t)) > 0)
+    return np.array(bits, dtype=bool)
+
+
+def _exact_corners(part: Partition, cell: int) -> list[tuple[Fraction, Fraction]]:
+    """A cell's corners as exact points: rebuilt from their provenance where the partition
+    keeps it, else its float vertices taken as exact."""
+    verts = part.ring[part.start[cell] : part.start[cell + 1]].tolist()
+    if part.cut_state is None:
+        return [(Fraction(float(x)), Fraction(float(y))) for x, y in part.vertices[verts]]
+    return [part.cut_state.exact.point(v).xy for v in verts]
+
+
+def _check_tiling(part: Partition) -> int:
+    """Conformity, orientation and edge labels of the convex cells; returns the edge count."""
+    ring, start, label = part.ring, part.start, part.edge_label
+    nxt = part._next
+    a, b = ring, ring[nxt]
+    n = len(part.vertices)
+    key = np.minimum(a, b) * n + np.maximum(a, b)
+    order = np.argsort(key, kind="stable")
+    key_sorted = key[order]
+    first = np.r_[True, key_sorted[1:] != key_sorted[:-1]]
+    counts = np.diff(np.r_[np.flatnonzero(first), len(key)])
+    group = np.cumsum(first) - 1
+    count = counts[group][np.argsort(order)]
+    boundary = label == DOMAIN_EDGE
+    bad = np.flatnonzero((boundary & (count != 1)) | (~boundary & (count != 2)))
+    if bad.size:
+        i = int(bad[0])
+        raise CertificationError(
+            f"edge ({a[i]}, {b[i]}) of cell {int(part._owner[i])} is shared by {count[i]} "
+            f"cells; a {'domain' if boundary[i] else 'interior'} edge needs "
+            f"{1 if boundary[i] else 2}"
+        )
+    twin_a, twin_b = part._twins
+    if np.any(a[twin_a] != b[twin_b]) or np.any(b[twin_a] != a[twin_b]):
+        raise CertificationError("two cells traverse a shared edge in the same direction")
+    patterns = part.cell_patterns
+    drawn = label[twin_a]
+    split = drawn >= 0
+    owners = part._owner
+    same = (
+        patterns[owners[twin_a[split]], drawn[split]]
+        == patterns[owners[twin_b[split]], drawn[split]]
+    )
+    if same.any():
+        i = int(np.flatnonzero(split)[np.flatnonzero(same)[0]])
+        raise CertificationError(
+            f"cells {int(owners[twin_a[i]])} and {int(owners[twin_b[i]])} share an edge drawn by "
+            f"breakpoint {int(drawn[i])} but agree on its bit"
+        )
+    xy = part.vertices[ring]
+    q = part.vertices[ring[nxt]]
+    cross = xy[:, 0] * q[:, 1] - q[:, 0] * xy[:, 1]
+    area2 = segment_sum(cross, start)
+    bound = gamma(int(np.diff(start).max(initial=0)) + 2) * segment_sum(
+        np.abs(xy[:, 0] * q[:, 1]) + np.abs(q[:, 0] * xy[:, 1]), start
+    )
+    for r in np.flatnonzero(area2 <= bound).tolist():
+        pts = _exact_corners(part, r)
+        exact = sum(
+            p[0] * q_[1] - q_[0] * p[1] for p, q_ in zip(pts, pts[1:] + pts[:1], strict=True)
+        )
+        if exact <= 0:
+            raise CertificationError(f"cell {r} has non-positive area ({float(exact) / 2:.3g})")
+    return int(len(ring) - twin_a.size)

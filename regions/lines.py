@@ -1,0 +1,294 @@
+"""Lines that cut a mesh, and the error bounds that make their signs exact.
+
+A cut line is the zero set of a function ``s`` affine on every polygon of a
+:class:`~regions.mesh.Mesh`. The mesh decides on which side of the line each vertex lies from
+float values of ``s``, and needs each value's rigorous error bound (against the exact value at
+the exact vertex) to know when the float sign is the exact one. New vertices are
+intersections of two line equations (:func:`intersect`), each known up to a bound on the
+error of ``a x + b y + c`` anywhere in the domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Protocol
+
+import numpy as np
+
+from .floats import EPS, SAFE, gamma
+from .region_maps import NodeMaps
+
+__all__ = ["ArgmaxLine", "AxisLine", "Line", "MapLine", "VertexPool", "intersect"]
+
+Coefficients = tuple[np.ndarray, np.ndarray]
+"""Line equations ``(a, b, c)`` (n, 3) and bounds (n,) on the error of ``a x + b y + c`` at any
+point of the domain."""
+
+
+class VertexPool(Protocol):
+    """What a line reads of a mesh: float vertices, their distance bounds, the float values
+    of the functions being cut there, and the domain's extent."""
+
+    xy: np.ndarray
+    r: np.ndarray
+    values: np.ndarray
+    box: float
+
+
+class Line(Protocol):
+    """A function ``s``, affine on every polygon of a mesh, whose zero set cuts it."""
+
+    band: float
+    """Values with ``|s| <= band`` count as on the line (0: exact; see ``decompose(tol=)``)."""
+
+    def at(self, vertices: np.ndarray, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Float values of ``s`` at vertices seen from polygons (n,) and their error bounds."""
+        ...
+
+    def exact(self, vertices: np.ndarray, polygons: np.ndarray) -> list:
+        """Exact values (Fractions) of ``s`` at the exact vertices, seen from polygons."""
+        ...
+
+    def function(self, polygons: np.ndarray) -> np.ndarray:
+        """Function id (n,) of ``s`` on each polygon, recorded as new vertices' provenance."""
+        ...
+
+    def coefficients(self, polygons: np.ndarray) -> Coefficients:
+        """The equation of ``s = 0`` on each polygon, with its error bound."""
+        ...
+
+
+def intersect(
+    line1: np.ndarray, err1: np.ndarray, line2: np.ndarray, err2: np.ndarray, box: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Intersections of pairs of lines, and bounds on their distance from the exact ones.
+
+    Parameters
+    ----------
+    line1, line2 : ndarray, shape (n, 3)
+        Float equations ``a x + b y + c = 0``.
+    err1, err2 : ndarray, shape (n,)
+        Bounds on the error of each equation's value at any point with ``|x|, |y| <= box``.
+    box : float
+        Where the error bounds hold.
+
+    Returns
+    -------
+    xy : ndarray, shape (n, 2)
+        Float intersection points (Cramer's rule).
+    r : ndarray, shape (n,)
+        Bound on each point's Euclidean distance from the exact lines' intersection (inf
+        where the bounds cannot tell the lines apart or the point leaves the box).
+
+    Notes
+    -----
+    The exact value of line i at the float point is within ``res_i`` (its float residual, the
+    residual's rounding and ``err_i``), so the point is within ``res_i / |g_i|`` of exact line i
+    (``g_i`` its exact normal, at least ``|g~_i| - sqrt(2) err_i / box`` long). Two lines at
+    angle ``phi`` meet within ``(d_1 + d_2) / sin(phi)`` of a point that far from each.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> xy, r = intersect(np.array([[1.0, 0.0, -0.5]]), np.zeros(1),
+    ...                   np.array([[0.0, 1.0, -0.25]]), np.zeros(1), box=1.0)
+    >>> xy.tolist(), bool(r[0] < 1e-15)
+    ([[0.5, 0.25]], True)
+    """
+    a1, b1, c1 = line1.T
+    a2, b2, c2 = line2.T
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        det = a1 * b2 - a2 * b1
+        xy = np.stack([(b1 * c2 - b2 * c1) / det, (a2 * c1 - a1 * c2) / det], axis=1)
+        x, y = xy.T
+        residual = [
+            np.abs(a * x + b * y + c) + gamma(3) * (np.abs(a * x) + np.abs(b * y) + np.abs(c)) + e
+            for a, b, c, e in ((a1, b1, c1, err1), (a2, b2, c2, err2))
+        ]
+        slack1, slack2 = np.sqrt(2) * err1 / box, np.sqrt(2) * err2 / box
+        g1, g2 = np.hypot(a1, b1), np.hypot(a2, b2)
+        low1, low2 = g1 * (1 - 4 * EPS) - slack1, g2 * (1 - 4 * EPS) - slack2
+        cross = np.abs(det) - gamma(2) * (np.abs(a1 * b2) + np.abs(a2 * b1))
+        sine = (cross - (slack1 * (g2 + slack2) + slack2 * g1)) / (
+            (g1 + slack1) * (g2 + slack2) * (1 + 8 * EPS)
+        )
+        r = (residual[0] / low1 + residual[1] / low2) / sine * SAFE
+    bad = ~((low1 > 0) & (low2 > 0) & (sine > 0) & np.all(np.abs(xy) <= box, axis=1))
+    r = np.where(bad | ~np.isfinite(r), np.inf, r)
+    return np.where(np.isfinite(xy), xy, 0.0), r
+
+
+@dataclass(frozen=True, eq=False)
+class MapLine:
+    """The breakpoint ``z_unit = threshold`` of a node ``z`` known by its maps on regions.
+
+    Values at a vertex are row ``unit`` of the mesh's values, computed from the maps of a
+    region around it (every such region gives the same exact value, the node being
+    continuous) with the per-unit error bounds of :meth:`NodeMaps.bounds`; the line's
+    equation on a polygon comes from the maps of the polygon's region.
+
+    Attributes
+    ----------
+    mesh : VertexPool
+        The mesh being cut.
+    maps : NodeMaps
+        The node's maps on the regions that tags and ``region_of`` name.
+    unit : int
+        Which unit of the node.
+    threshold : float
+        The breakpoint.
+    fn : int
+        Function id recorded as the provenance of the vertices the line creates.
+    region_of : callable
+        ``polygons -> regions``.
+    exact_values : callable
+        ``(vertex ids, fn) -> list of Fraction``: the exact ``z_unit - threshold`` at exact
+        vertices, for signs the float filter cannot settle.
+    band : float
+        Values within ``band`` of the threshold count as on the line (0: exact).
+    """
+
+    mesh: VertexPool
+    maps: NodeMaps
+    unit: int
+    threshold: float
+    fn: int
+    region_of: Callable[[np.ndarray], np.ndarray]
+    exact_values: Callable[[np.ndarray, int], list]
+    band: float = 0.0
+
+    def at(self, vertices: np.ndarray, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Float values (n,) and error bounds (n,); one function, so ``polygons`` is unused."""
+        s = self.mesh.values[self.unit, vertices] - self.threshold
+        fixed, slope = self.maps.bounds(self.mesh.box)
+        with np.errstate(invalid="ignore"):
+            moved = slope[self.unit] * self.mesh.r[vertices]
+        err = fixed[self.unit] + moved + gamma(4) * abs(self.threshold) + (2 * EPS) * np.abs(s)
+        return s, np.where(np.isnan(err), np.inf, err) * SAFE
+
+    def exact(self, vertices: np.ndarray, polygons: np.ndarray) -> list:
+        """Exact values at the exact vertices."""
+        return self.exact_values(vertices, self.fn)
+
+    def function(self, polygons: np.ndarray) -> np.ndarray:
+        """The line's function id on each polygon."""
+        return np.full(len(polygons), self.fn, dtype=np.int64)
+
+    def coefficients(self, polygons: np.ndarray) -> Coefficients:
+        """The line's equation on each polygon, from its region's maps."""
+        reg = self.region_of(polygons)
+        eq = self.maps.m[reg, :, self.unit].copy()
+        eq[:, 2] -= self.threshold
+        own = self.maps.kappa * self.maps.nu[reg, self.unit]
+        return eq, (own + (2 * EPS) * np.abs(eq[:, 2])) * SAFE
+
+
+@dataclass(frozen=True, eq=False)
+class AxisLine:
+    """The line ``x = t`` (``axis`` 0) or ``y = t`` (1), for examples and tests: its exact
+    fallback knows only vertices whose float coordinates are exact.
+
+    Examples
+    --------
+    See :class:`regions.mesh.Mesh`.
+    """
+
+    mesh: VertexPool
+    axis: int
+    t: float
+    band: float = 0.0
+
+    def at(self, vertices: np.ndarray, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``coordinate - t`` at the float vertices, off by at most ``r`` and one rounding."""
+        s = self.mesh.xy[vertices, self.axis] - self.t
+        return s, (self.mesh.r[vertices] + (2 * EPS) * np.abs(s)) * SAFE
+
+    def exact(self, vertices: np.ndarray, polygons: np.ndarray) -> list:
+        """Exact values where the float vertices are exact (``r == 0``)."""
+        if np.any(self.mesh.r[vertices] != 0):
+            raise ValueError("AxisLine met a vertex its float coordinates cannot place")
+        return [Fraction(float(x)) - Fraction(self.t) for x in self.mesh.xy[vertices, self.axis]]
+
+    def function(self, polygons: np.ndarray) -> np.ndarray:
+        """The axis, as function id."""
+        return np.full(len(polygons), self.axis, dtype=np.int64)
+
+    def coefficients(self, polygons: np.ndarray) -> Coefficients:
+        """``(1, 0, -t)`` or ``(0, 1, -t)``, exact."""
+        row = np.zeros(3)
+        row[self.axis], row[2] = 1.0, -self.t
+        return np.tile(row, (len(polygons), 1)), np.zeros(len(polygons))
+
+
+@dataclass(frozen=True, eq=False)
+class ArgmaxLine:
+    """The line ``l_k = l_cur`` between logit ``k`` and each polygon's current winner.
+
+    Cutting by ``k = 1, 2, ...`` in turn, with each piece's winner among the logits seen so
+    far, draws the argmax's cells in ``m - 1`` cuts. Where two neighbouring pieces have
+    different winners, those are equal along their common edge, so both pieces see the same
+    exact line there and the mesh stays conforming. With one logit (``k == 0``) the line is
+    ``l_0 = 0``.
+
+    Attributes
+    ----------
+    mesh : VertexPool
+        The mesh being cut.
+    maps : NodeMaps
+        The logits' maps on the regions that tags and ``region_of`` name.
+    k : int
+        The challenging logit.
+    current : ndarray of int, shape (n_polygons,)
+        Each polygon's winner so far (a logit index below ``k``).
+    region_of : callable
+        ``polygons -> regions``.
+    exact_values : callable
+        ``(vertex ids, function ids) -> list of Fraction``.
+    function_ids : callable
+        ``(k, current) -> function ids`` (see :func:`regions.fallback.class_function`).
+    """
+
+    mesh: VertexPool
+    maps: NodeMaps
+    k: int
+    current: np.ndarray
+    region_of: Callable[[np.ndarray], np.ndarray]
+    exact_values: Callable[[np.ndarray, np.ndarray], list]
+    function_ids: Callable[[int, np.ndarray], np.ndarray]
+    band: float = 0.0
+
+    def at(self, vertices: np.ndarray, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``l_k - l_current`` at vertices seen from polygons, with error bounds."""
+        fixed, slope = self.maps.bounds(self.mesh.box)
+        values, r = self.mesh.values, self.mesh.r[vertices]
+        if self.k == 0:
+            s, f, g = values[0, vertices], fixed[0], slope[0]
+        else:
+            j = self.current[polygons]
+            s = values[self.k, vertices] - values[j, vertices]
+            f, g = fixed[self.k] + fixed[j], slope[self.k] + slope[j]
+        with np.errstate(invalid="ignore"):
+            err = f + g * r + (2 * EPS) * np.abs(s)
+        return s, np.where(np.isnan(err), np.inf, err) * SAFE
+
+    def exact(self, vertices: np.ndarray, polygons: np.ndarray) -> list:
+        """Exact ``l_k - l_current`` at the exact vertices."""
+        return self.exact_values(vertices, self.function(polygons))
+
+    def function(self, polygons: np.ndarray) -> np.ndarray:
+        """Function ids of ``l_k - l_current`` per polygon (``l_0`` alone when ``k == 0``)."""
+        current = self.current[polygons] if self.k else np.zeros(len(polygons), dtype=np.int64)
+        return self.function_ids(self.k, current)
+
+    def coefficients(self, polygons: np.ndarray) -> Coefficients:
+        """Equation of ``l_k - l_current = 0`` on each polygon."""
+        regions = self.region_of(polygons)
+        own = self.maps.kappa * self.maps.nu
+        if self.k == 0:
+            return self.maps.m[regions, :, 0], own[regions, 0] * SAFE
+        j = self.current[polygons]
+        m = self.maps.m[regions, :, self.k] - self.maps.m[regions, :, j]
+        reach = (np.abs(m[:, 0]) + np.abs(m[:, 1])) * self.mesh.box + np.abs(m[:, 2])
+        return m, (own[regions, self.k] + own[regions, j] + (2 * EPS) * reach) * SAFE
