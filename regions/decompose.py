@@ -20,9 +20,11 @@ from tqdm.auto import tqdm
 from .domain import Domain, Plane, as_domain, as_plane
 from .errors import InvalidModelError, TooManyRegionsError
 from .mesh import Mesh
-from .network import Activation, Affine, Concat, Network, Sum, trace
+from .network import Activation, Affine, Concat, Network, Sum
 from .partition import Level, Partition, Switches, stack_levels
 from .ragged import expand, offsets, segment_sum
+from .tracing import trace
+from .validate import check_finite_on, check_max_regions, check_tol
 
 __all__ = ["decompose", "count", "DEFAULT_MAX_REGIONS", "DEFAULT_TOL"]
 
@@ -80,12 +82,10 @@ def decompose(
     6
     """
     net = model if isinstance(model, Network) else trace(model, n_inputs=n_inputs)
-    if max_regions < 1:
-        raise ValueError(f"max_regions must be >= 1, got {max_regions}")
-    if not 0 <= tol < 1e-3:
-        raise ValueError(f"tol must be in [0, 1e-3), got {tol}")
+    max_regions, tol = check_max_regions(max_regions, "decompose"), check_tol(tol, "decompose")
     dom = as_domain(domain)
     pl = as_plane(plane, net.n_inputs)
+    check_finite_on(net, pl, dom.hull)
     mesh, levels, switches = _cut_layers(net, dom, pl, max_regions, tol, progress)
     return Partition(
         network=net,

@@ -15,6 +15,7 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from .errors import DomainError
+from .validate import check_plane_basis
 
 __all__ = ["DEFAULT_BOX", "Domain", "Plane", "as_domain", "as_plane"]
 
@@ -263,6 +264,8 @@ def as_plane(plane: object, n_inputs: int) -> Plane:
     4
     """
     if plane is None:
+        if n_inputs == 1:  # a line: x = u, the v axis a dummy
+            return Plane(np.zeros(1), np.array([[1.0, 0.0]]))
         if n_inputs != 2:
             raise DomainError(
                 f"the model has {n_inputs} inputs, not 2: pass plane=(origin, (d1, d2)) or "
@@ -290,6 +293,5 @@ def as_plane(plane: object, n_inputs: int) -> Plane:
         )
     if not (np.all(np.isfinite(origin)) and np.all(np.isfinite(basis))):
         raise DomainError("plane has non-finite entries")
-    if np.linalg.matrix_rank(basis, tol=1e-12 * max(np.abs(basis).max(), 1e-300)) < 2:
-        raise DomainError("plane directions are parallel (or the three points collinear)")
+    check_plane_basis(basis)
     return Plane(origin, basis)
