@@ -32,14 +32,19 @@ __all__ = [
 ]
 
 
-def number(value: Any, name: str, where: str) -> float:
-    """A numeric argument as a float; the batch size, tensors and others are refused.
+def number(value: Any, name: str, where: str, *, finite: bool = True) -> float:
+    """A numeric argument as a float; the batch size, tensors and (unless ``finite`` is
+    False) NaN and infinity are refused.
 
     Examples
     --------
     >>> from regions.arguments import number
     >>> number(3, "alpha", "add")
     3.0
+    >>> number(float("nan"), "other", "add")
+    Traceback (most recent call last):
+        ...
+    regions.errors.InvalidModelError: add: other=nan is not finite
     """
     if value is shapes.BATCH:
         raise UnsupportedModelError(f"{where}: using the batch size as a number is not supported")
@@ -47,6 +52,8 @@ def number(value: Any, name: str, where: str) -> float:
         raise UnsupportedModelError(f"{where}: {name} must be a number, got the tensor '{value}'")
     if not isinstance(value, numbers.Real):
         raise UnsupportedModelError(f"{where}: {name} must be a number, got {value!r}")
+    if finite and not math.isfinite(value):
+        raise InvalidModelError(f"{where}: {name}={value!r} is not finite")
     return float(value)
 
 
@@ -79,8 +86,6 @@ def arithmetic(call: Call, a: Any, b: Any) -> Any:
         raise UnsupportedModelError(f"{call.where}: unsupported operands {a!r} and {b!r}")
     if call.op.name in ("add", "sub") and call.take("alpha") != 1:
         b = call.params["alpha"] * b
-    if call.op.name == "div" and call.take("rounding_mode") is not None:
-        return torch.div(torch.tensor(a), b, rounding_mode=call.params["rounding_mode"]).item()
     return _ARITHMETIC[call.op.name](a, b)
 
 
@@ -108,10 +113,7 @@ def activation_spec(call: Call, n: int, dims: tuple[int, ...]) -> layers.Spec | 
     if name == "abs":
         return layers.absolute(n)
     if name == "leaky_relu":
-        slope = number(call.take("negative_slope"), "negative_slope", where)
-        if not math.isfinite(slope):
-            raise InvalidModelError(f"{where}: negative_slope={slope} is not finite")
-        return layers.leaky(slope, n)
+        return layers.leaky(number(call.take("negative_slope"), "negative_slope", where), n)
     if name == "relu6":
         return layers.clamp(0.0, 6.0, n, where)
     if name == "prelu":
@@ -119,14 +121,17 @@ def activation_spec(call: Call, n: int, dims: tuple[int, ...]) -> layers.Spec | 
         slope = a[shapes.channels(dims, a.size, "slopes", where, shared=True)]
         return np.zeros((n, 1)), np.stack([slope, np.ones(n)], axis=1), np.zeros((n, 2))
     keys = ("min_val", "max_val") if name == "hardtanh" else ("min", "max")
-    lo, hi = (None if call.take(k) is None else number(call.params[k], k, where) for k in keys)
-    if name == "hardtanh" and lo > hi:
+    lo, hi = (
+        None if call.take(k) is None else number(call.params[k], k, where, finite=False)
+        for k in keys
+    )
+    if name == "hardtanh" and None not in (lo, hi) and lo > hi:
         raise InvalidModelError(f"{where}: min_val={lo} > max_val={hi}, which torch refuses")
     return layers.clamp(lo, hi, n, where)
 
 
 def scale_factor(call: Call, other: Any) -> float:
-    """The factor k of ``x * k``, ``k * x``, ``x / k`` or ``-x``; ``other`` is the number.
+    """The factor k of ``x * k``, ``k * x`` or ``x / k``; ``other`` is the number.
 
     Raises
     ------
@@ -146,14 +151,12 @@ def scale_factor(call: Call, other: Any) -> float:
     regions.errors.InvalidModelError: div divides by zero: every output would be infinite or NaN
     """
     where, name = call.where, call.op.name
-    if name == "neg":
-        return -1.0
     if name == "div" and call.take("rounding_mode") is not None:
         raise UnsupportedModelError(
             f"{where}: rounding_mode={call.params['rounding_mode']!r} rounds the quotient, "
             "which is discontinuous; regions supports true division only (rounding_mode=None)"
         )
-    k = number(other, "the factor", where)
+    k = number(other, "other", where)
     if name == "div" and k == 0:
         raise InvalidModelError(f"{where} divides by zero: every output would be infinite or NaN")
     k = 1.0 / k if name == "div" else k

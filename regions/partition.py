@@ -21,6 +21,7 @@ from .maps import node_maps
 from .mesh import DOMAIN_EDGE, Mesh
 from .network import Network
 from .ragged import expand, offsets, segment_any, segment_sum
+from .validate import check_index, check_points, check_real
 
 __all__ = [
     "Adjacency",
@@ -657,7 +658,7 @@ class Partition:
         >>> len({tuple(row) for row in part.layer_patterns(1).tolist()})  # x < 1/2 or not
         2
         """
-        self._check_layer(layer)
+        self._check_layer(layer, "Partition.layer_patterns")
         return self.patterns[:, self.switches.columns(layer)]
 
     # ------------------------------------------------------------------------- geometry
@@ -845,7 +846,7 @@ class Partition:
         if layer is None:
             A, c = self._output_maps
         else:
-            self._check_layer(layer)
+            self._check_layer(layer, "Partition.affine")
             act = self.network.activations[layer - 1]
             node = act.src if pre else self.network.nodes.index(act)
             A, c = node_maps(self.network, self.plane.map, self.cell_bits, self.switches, node)
@@ -863,11 +864,8 @@ class Partition:
             self.network, self.plane.map, self.cell_bits, self.switches, self.network.output
         )
 
-    def _check_layer(self, layer: int) -> None:
-        if not 1 <= layer <= self.depth:
-            raise ValueError(
-                f"layer must be in 1..{self.depth} (1-based activation layer), got {layer}"
-            )
+    def _check_layer(self, layer: int, where: str) -> None:
+        check_index(layer, "layer", 1, self.depth, where)
 
     # ------------------------------------------------------------------ point location
     @cached_property
@@ -923,9 +921,7 @@ class Partition:
         >>> sorted(part.locate(centres).tolist())
         [0, 1, 2, 3, 4, 5, 6, 7]
         """
-        points = np.atleast_2d(np.asarray(points, dtype=np.float64))
-        if points.ndim != 2 or points.shape[1] != 2:
-            raise ValueError(f"points must have shape (N, 2), got {points.shape}")
+        points = check_points(points, "Partition.locate")
         cell = np.full(len(points), -1, dtype=np.int64)
         inside = shapely.intersects_xy(self.domain.polygon, points[:, 0], points[:, 1])
         if inside.any():
@@ -1157,8 +1153,7 @@ class Partition:
         >>> len(part.at_depth(0)), part.at_depth(3) is part
         (1, True)
         """
-        if not 0 <= k <= self.depth:
-            raise ValueError(f"k must be in 0..{self.depth}, got {k}")
+        check_index(k, "k", 0, self.depth, "Partition.at_depth")
         if k == self.depth:
             return self
         if k == 0:
@@ -1219,6 +1214,7 @@ class Partition:
 
         See :class:`LinearRegions` for regions that merge.
         """
+        rtol = check_real(rtol, "rtol", "Partition.linear_regions")
         A, c = self.affine()
         pairs = self.adjacency().pairs
         scale = max(float(np.abs(A).max(initial=0)), float(np.abs(c).max(initial=0)), 1e-300)
@@ -1335,10 +1331,8 @@ class Partition:
         >>> part.predicted_region(0).bounds  # the third quadrant
         (-1.0, -1.0, 0.0, 0.0)
         """
+        check_index(cls, "cls", 0, max(self.network.n_outputs, 2) - 1, "Partition.predicted_region")
         cells, labels = self._class_cells
-        m = self.network.n_outputs
-        if not 0 <= cls < max(m, 2):
-            raise ValueError(f"cls must be in 0..{max(m, 2) - 1}, got {cls}")
         geoms = cells.cell_geometries()[labels == cls]
         region = shapely.coverage_union_all(geoms) if len(geoms) else shapely.Polygon()
         return region if self.domain.convex else shapely.intersection(region, self.domain.polygon)

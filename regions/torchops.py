@@ -283,6 +283,7 @@ _NOT_PIECEWISE_LINEAR = set(
 _DISCONTINUOUS = set(
     "floor ceil round trunc frac sign sgn remainder fmod hardshrink threshold".split()
 )
+_JUMPS = "is discontinuous; regions needs continuous piecewise-linear functions"
 _NOT_PIECEWISE_LINEAR_MODULES = (
     nn.Tanh,
     nn.Sigmoid,
@@ -345,10 +346,7 @@ def function_op(target: Any, where: str, prev: str) -> Op:
     if name in _NOT_PIECEWISE_LINEAR:
         raise NotPiecewiseLinearError(f"{where} after '{prev}' is not piecewise linear")
     if name in _DISCONTINUOUS:
-        raise UnsupportedModelError(
-            f"{where} after '{prev}' is discontinuous; regions needs continuous piecewise-linear "
-            "functions"
-        )
+        raise UnsupportedModelError(f"{where} after '{prev}' {_JUMPS}")
     raise UnsupportedModelError(f"{where} after '{prev}' is not supported; {SUPPORTED}")
 
 
@@ -406,6 +404,8 @@ def module_call(mod: nn.Module, input: Any, where: str, prev: str) -> Call:
         raise NotPiecewiseLinearError(
             f"{where} after '{prev}' is not piecewise linear; {SUPPORTED}"
         )
+    if isinstance(mod, (nn.Hardshrink, nn.Threshold)):
+        raise UnsupportedModelError(f"{where} after '{prev}' {_JUMPS}")
     raise UnsupportedModelError(f"{where} after '{prev}' is not supported; {SUPPORTED}")
 
 

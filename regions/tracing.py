@@ -10,6 +10,7 @@ tensor that shares the mutated storage (its views), as torch does.
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from dataclasses import dataclass, replace
@@ -169,7 +170,8 @@ class _Builder:
         self.nodes: list[Node | None] = [None]
         self.widths: list[int | None] = [n_inputs]
         self.values: dict[torch.fx.Node, Any] = {}  # _Tensor, _MaxResult or a Python value
-        self.members: dict[int, list[torch.fx.Node]] = {}  # alias group -> its tensors
+        self.members: dict[int, list[torch.fx.Node]] = {}  # storage -> the tensors viewing it
+        self.storage = itertools.count(1)  # 0 is the input's
         self.prev_name = "the input"
         self.softmax = False
 
@@ -187,7 +189,7 @@ class _Builder:
 
     def new(self, index: int, dims: tuple[int, ...]) -> _Tensor:
         """A tensor in storage of its own."""
-        return _Tensor(index, dims, len(self.values) + 1)
+        return _Tensor(index, dims, next(self.storage))
 
     def dims(self, t: _Tensor, where: str) -> tuple[int, ...]:
         if t.dims is not None:
@@ -217,7 +219,12 @@ class _Builder:
     def constant(self, arg: Any) -> Any:
         """A Python value, with the results of shape queries (``x.size(1)``) filled in."""
         if isinstance(arg, torch.fx.Node):
-            if arg not in self.values or isinstance(self.values[arg], (_Tensor, _MaxResult)):
+            if isinstance(self.values.get(arg), _MaxResult):
+                raise UnsupportedModelError(
+                    f"'{arg.name}' is the (values, indices) pair of max/min over a dim; take "
+                    ".values or [0]"
+                )
+            if arg not in self.values or isinstance(self.values[arg], _Tensor):
                 return arg
             return self.values[arg]
         if isinstance(arg, (tuple, list)):
@@ -312,18 +319,15 @@ class _Builder:
         return self.new(t.index, dims)  # the same values in storage of its own
 
     def op_scale(self, call: torchops.Call, fx_node: torch.fx.Node) -> Any:
-        """``x * k``, ``k * x``, ``x / k`` and ``-x``: a diagonal Affine."""
-        a, b = call.input, call.params.get("other")
-        if call.op.name != "neg" and not (self.is_tensor(a) or self.is_tensor(b)):
-            return arguments.arithmetic(call, self.constant(a), self.constant(call.take("other")))
-        if call.op.name != "neg":
-            call.take("other")
-            if (
-                self.is_tensor(a)
-                and self.is_tensor(b)
-                or call.op.name == "div"
-                and self.is_tensor(b)
-            ):
+        """``x * k``, ``k * x``, ``x / k`` and ``-x``: a diagonal Affine (arithmetic on two
+        numbers)."""
+        if call.op.name == "neg":
+            x, k = call.input, -1.0
+        else:
+            a, b = call.input, call.take("other")
+            if not (self.is_tensor(a) or self.is_tensor(b)):
+                return arguments.arithmetic(call, self.constant(a), self.constant(b))
+            if self.is_tensor(b) and (self.is_tensor(a) or call.op.name == "div"):
                 what = (
                     "multiplying two tensors" if call.op.name == "mul" else "dividing by a tensor"
                 )
@@ -331,12 +335,13 @@ class _Builder:
                     f"{call.where} after '{self.prev_name}': {what} is not piecewise linear; "
                     "regions supports scaling by numbers"
                 )
-        x, k = (a, self.constant(b)) if self.is_tensor(a) else (b, self.constant(a))
+            x, number = (a, b) if self.is_tensor(a) else (b, a)
+            k = arguments.scale_factor(call, self.constant(number))
         t, dims = self.tensor(x, call.where)
         n = math.prod(dims)
-        factor = arguments.scale_factor(call, k)
-        node = Affine(t.index, factor * np.eye(n), np.zeros(n), fx_node.name)
-        return self.new(self.add(node, n), dims)
+        return self.new(
+            self.add(Affine(t.index, k * np.eye(n), np.zeros(n), fx_node.name), n), dims
+        )
 
     def op_floordiv(self, call: torchops.Call, fx_node: torch.fx.Node) -> Any:
         a, b = call.input, call.take("other")
@@ -354,11 +359,9 @@ class _Builder:
             return arguments.arithmetic(call, self.constant(a), self.constant(b))
         alpha = arguments.number(call.take("alpha"), "alpha", where)
         sign = -1.0 if call.op.name == "sub" else 1.0
-        if not math.isfinite(alpha):
-            raise InvalidModelError(f"{where}: alpha={alpha} is not finite")
         if self.is_tensor(a) and self.is_tensor(b):
-            (ta, dims), (tb, _) = self.tensor(a, where), self.tensor(b, where)
-            self.same_dims(dims, self.tensor(b, where)[1], where)
+            (ta, dims), (tb, db) = self.tensor(a, where), self.tensor(b, where)
+            self.same_dims(dims, db, where)
             n, ib = math.prod(dims), tb.index
             if alpha != 1.0:
                 scaled = Affine(ib, alpha * np.eye(n), np.zeros(n), f"{fx_node.name}: alpha")
