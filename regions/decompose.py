@@ -24,7 +24,7 @@ from .network import Activation, Affine, Concat, Network, Sum
 from .partition import Level, Partition, Switches, stack_levels
 from .ragged import expand, offsets, segment_sum
 from .tracing import trace
-from .validate import check_finite_on, check_max_regions, check_tol
+from .validate import check_finite_on, check_max_regions, check_real
 
 __all__ = ["decompose", "count", "DEFAULT_MAX_REGIONS", "DEFAULT_TOL"]
 
@@ -47,7 +47,7 @@ def decompose(
     Parameters
     ----------
     model : torch.nn.Module or Network
-        A ``torch.fx``-traceable model of supported modules (see :mod:`regions.network`), with
+        A ``torch.fx``-traceable model of supported modules (see :mod:`regions.tracing`), with
         eval semantics (dropout off, BatchNorm running statistics) whatever its mode.
     domain : (xmin, xmax, ymin, ymax) or shapely.Polygon, optional
         Where to decompose, in plane coordinates. Default the box [-2, 2]^2. Non-convex
@@ -81,8 +81,9 @@ def decompose(
     >>> len(regions.decompose(net))  # three lines through the origin
     6
     """
+    max_regions = check_max_regions(max_regions, "decompose")
+    tol = check_real(tol, "tol", "decompose", below=1e-3)
     net = model if isinstance(model, Network) else trace(model, n_inputs=n_inputs)
-    max_regions, tol = check_max_regions(max_regions, "decompose"), check_tol(tol, "decompose")
     dom = as_domain(domain)
     pl = as_plane(plane, net.n_inputs)
     check_finite_on(net, pl, dom.hull)

@@ -38,7 +38,12 @@ __all__ = [
 class Switches:
     """The breakpoints that draw region boundaries, one column of ``Partition.patterns`` each.
 
-    A ReLU-like unit has one breakpoint (at 0); ReLU6 and Hardtanh units have two.
+    A ReLU-like unit has one breakpoint (at 0); ReLU6 and Hardtanh units have two. Layers are
+    the network's activations (``network.activations[layer - 1]``, named after the torch
+    module or node): ReLU-like modules, ``abs`` and ``clamp`` have one unit per feature; a
+    ``maximum(a, b)`` adds a layer whose unit j is on where ``a_j > b_j``, and a maximum over
+    groups of features (maxout, ``amax``, ``MaxPool1d``) one such layer per round of pairwise
+    comparisons (see :mod:`regions.layers`).
 
     Attributes
     ----------

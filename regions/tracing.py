@@ -201,6 +201,11 @@ class _Builder:
             )
         return (self.widths[t.index],)
 
+    def width_unknown(self, arg: Any) -> bool:
+        """Whether ``arg`` is the model's input and its width is not known yet."""
+        t = self.values.get(arg) if isinstance(arg, torch.fx.Node) else None
+        return isinstance(t, _Tensor) and t.dims is None and self.widths[t.index] is None
+
     def is_tensor(self, arg: Any) -> bool:
         return isinstance(arg, torch.fx.Node) and isinstance(self.values.get(arg), _Tensor)
 
@@ -423,9 +428,8 @@ class _Builder:
     # ------------------------------------------------------------------ layers
     def infer_width(self, arg: torch.fx.Node, width: int) -> None:
         """The model's input width, from the first layer applied to the input."""
-        t = self.values.get(arg)
-        if isinstance(t, _Tensor) and t.dims is None and self.widths[t.index] is None:
-            self.widths[t.index] = width
+        if self.width_unknown(arg):
+            self.widths[self.values[arg].index] = width
 
     def op_linear(self, call: torchops.Call, fx_node: torch.fx.Node) -> _Tensor:
         mod = call.module
@@ -468,18 +472,20 @@ class _Builder:
     def op_shape(self, call: torchops.Call, fx_node: torch.fx.Node) -> _Tensor:
         """view, reshape, flatten, squeeze, unsqueeze, unflatten: the same features."""
         name, where = call.op.name, call.where
-        t = self.values.get(call.input)
-        if isinstance(t, _Tensor) and t.dims is None and self.widths[t.index] is None:
-            if name == "flatten":  # before the input width is known: a 2-D flatten keeps it
-                shapes.flatten((2,), call.take("start_dim"), call.take("end_dim"), where)
-                return t
-        t, dims = self.tensor(call.input, where)
         if name in ("view", "reshape"):
             shape = self.constant(call.take("shape"))
-            if len(shape) == 1 and isinstance(shape[0], (tuple, list, torch.Size)):
+            if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
                 shape = tuple(shape[0])
             if len(shape) == 1 and isinstance(shape[0], torch.dtype):
                 raise UnsupportedModelError(f"{where}: viewing as another dtype is not supported")
+        if self.width_unknown(call.input):  # the input, before a layer gives its width
+            if name == "flatten":  # of a (batch, n) tensor: no change
+                shapes.flatten((2,), call.take("start_dim"), call.take("end_dim"), where)
+                return self.values[call.input]
+            if name in ("view", "reshape") and list(shape) == [shapes.BATCH, -1]:
+                return self.values[call.input]
+        t, dims = self.tensor(call.input, where)
+        if name in ("view", "reshape"):
             new = shapes.reshape(dims, shape, where)
         elif name == "flatten":
             new = shapes.flatten(dims, call.take("start_dim"), call.take("end_dim"), where)
@@ -504,6 +510,10 @@ class _Builder:
         obj = self.values.get(call.input)
         if isinstance(obj, _MaxResult):
             return _max_field(obj, call.take("name"), call.where)
+        if self.width_unknown(call.input) and call.op.name == "size":
+            if self.constant(call.params["dim"]) in (0, -2):  # x.size(0) needs no width
+                call.take("dim")
+                return shapes.BATCH
         t, dims = self.tensor(call.input, call.where)
         full = (shapes.BATCH, *dims)
         if call.op.name == "ndim":

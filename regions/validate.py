@@ -27,7 +27,6 @@ __all__ = [
     "check_plane_basis",
     "check_points",
     "check_real",
-    "check_tol",
 ]
 
 
@@ -77,28 +76,6 @@ def check_real(value: object, name: str, where: str, *, below: float = np.inf) -
     if not _is_real(value) or not 0 <= float(value) < below:  # NaN fails the comparison
         raise InvalidArgumentError(f"{where}: {name} must be {allowed}, got {_given(value)}")
     return float(value)
-
-
-def check_tol(tol: object, where: str) -> float:
-    """The decomposition's ``tol``: a finite number in [0, 1e-3).
-
-    Examples
-    --------
-    >>> from regions.validate import check_tol
-    >>> check_tol(0, "decompose")
-    0.0
-    >>> check_tol(None, "decompose")
-    Traceback (most recent call last):
-        ...
-    regions.errors.InvalidArgumentError: decompose: tol must be a finite number in [0, 0.001) ...
-    got None (NoneType)
-    """
-    if not _is_real(tol) or not 0 <= float(tol) < 1e-3:
-        raise InvalidArgumentError(
-            f"{where}: tol must be a finite number in [0, 0.001) (regions.DEFAULT_TOL by "
-            f"default), got {_given(tol)}"
-        )
-    return float(tol)
 
 
 def check_max_regions(value: object, where: str) -> int:

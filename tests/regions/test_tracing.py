@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from checks import check_locate, check_patterns, check_tiling
+from checks import check_exact
 from torch import nn
 
 import regions
@@ -25,36 +25,6 @@ class Net(nn.Module):
 
     def forward(self, x):
         return self.fn(self, x)
-
-
-def model_output(model: nn.Module, points: np.ndarray) -> np.ndarray:
-    """The model's float64 output at input points (N, d), its features flattened (N, m)."""
-    with torch.no_grad():
-        out = model(torch.as_tensor(points, dtype=torch.float64))
-    return out.reshape(len(points), -1).numpy()
-
-
-def check_exact(model: nn.Module, part: regions.Partition) -> None:
-    """The regions tile the domain and show the model's patterns; the model's own output
-    equals each region's map at its interior point and at every one of its vertices; and
-    every boundary segment lies where the unit that drew it is at its breakpoint."""
-    check_tiling(part)
-    check_patterns(part)
-    check_locate(part)
-    A, c = part.affine()
-    owner = np.repeat(np.arange(len(part)), [len(p) for p in part.polygons])
-    points = np.concatenate([part.points, *part.polygons])
-    region = np.concatenate([np.arange(len(part)), owner])
-    expected = model_output(model, part.plane.to_input(points))
-    got = np.einsum("rij,rj->ri", A[region], points) + c[region]
-    assert np.abs(got - expected).max() <= 1e-9 * max(1.0, np.abs(expected).max())
-    b = part.boundaries()
-    _, pre = part.network.forward(part.plane.to_input(b.segments.reshape(-1, 2)))
-    for layer in np.unique(b.layer):
-        seg = np.flatnonzero(b.layer == layer)
-        z = pre[layer - 1].reshape(len(b), 2, -1)[seg, :, b.unit[seg]]
-        t = part.switches.threshold[b.switch[seg]]
-        assert np.abs(z - t[:, None]).max() <= 1e-9 * max(1.0, np.abs(pre[layer - 1]).max())
 
 
 def decompose(forward, width: int = 6, **kwargs) -> tuple[nn.Module, regions.Partition]:
@@ -397,3 +367,33 @@ def test_every_new_layer_is_named_in_the_switches():
     ]
     assert math.prod(part.switches.layer.shape) == 6 + 6 + 6 + 3
     assert np.array_equal(np.bincount(part.switches.layer), [0, 6, 6, 6, 3])
+
+
+class FlattenFirst(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(4)
+        self.a, self.b = nn.Linear(2, 5), nn.Linear(5, 2)
+
+    def forward(self, x):
+        x = x.view(x.size(0), -1).flatten(1)  # before the first layer gives the input width
+        return self.b(F.relu(self.a(x)))
+
+
+def test_view_before_the_first_layer():
+    model = FlattenFirst().double().eval()
+    check_exact(model, regions.decompose(model))
+
+
+def test_other_shapes_before_the_first_layer_need_n_inputs():
+    class UnsqueezeFirst(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Linear(2, 3)
+
+        def forward(self, x):
+            return self.a(x.unsqueeze(1)).squeeze(1)
+
+    with pytest.raises(regions.InvalidModelError, match="'unsqueeze'.*: pass n_inputs"):
+        regions.trace(UnsqueezeFirst())
+    assert regions.trace(UnsqueezeFirst(), n_inputs=2).widths == (2, 3)

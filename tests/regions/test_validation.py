@@ -7,8 +7,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from checks import check_locate, check_patterns, check_tiling
-from test_tracing import check_exact
+from checks import check_exact, check_locate, check_patterns, check_tiling
 from torch import nn
 
 import regions
@@ -58,7 +57,9 @@ def test_bad_n_inputs(n_inputs):
 # ----------------------------------------------------------------- Partition's arguments
 @pytest.mark.parametrize("k", [1.5, "1", None, True, -1, 4, 2.0])
 def test_bad_at_depth(part, k):
-    with pytest.raises(regions.InvalidArgumentError, match=r"Partition.at_depth: k must be in 0..3"):
+    with pytest.raises(
+        regions.InvalidArgumentError, match=r"Partition.at_depth: k must be in 0..3"
+    ):
         part.at_depth(k)
 
 
@@ -158,7 +159,10 @@ def bn_model(**stats) -> nn.Module:
 @pytest.mark.parametrize(
     "stats, match",
     [
-        ({"eps": 0.0, "running_var": 0.0}, r"module '1' \(BatchNorm1d\): .* zero: it divides by zero"),
+        (
+            {"eps": 0.0, "running_var": 0.0},
+            r"module '1' \(BatchNorm1d\): .* zero: it divides by zero",
+        ),
         ({"running_var": -0.5}, r"module '1' \(BatchNorm1d\): .* negative"),
         ({"eps": 0.0, "running_var": 1e-300, "weight": 1e300}, r"module '1' .* overflows"),
         ({"running_mean": float("nan")}, "running_mean holds NaN"),
@@ -170,6 +174,7 @@ def test_batchnorm_that_cannot_fold(stats, match):
 
 
 def test_overflow_is_found_before_decomposing(monkeypatch):
+    torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 1))
     model = model.double()
     with torch.no_grad():
@@ -180,7 +185,7 @@ def test_overflow_is_found_before_decomposing(monkeypatch):
         raise AssertionError("decomposition started")
 
     monkeypatch.setattr(sys.modules["regions.decompose"], "_cut_layers", cut)
-    with pytest.raises(regions.InvalidModelError, match=r"'4' \(node 5, Affine\) is infinite"):
+    with pytest.raises(regions.InvalidModelError, match=r"'4' \(node 5, Affine\) is (NaN|inf)"):
         regions.decompose(model)
 
 
