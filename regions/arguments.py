@@ -166,7 +166,17 @@ def scale_factor(call: Call, other: Any) -> float:
 
 
 def reduced_axes(call: Call, dims: tuple[int, ...]) -> list[int]:
-    """Feature axes (indices into ``dims``) a max/amax reduces; the batch axis is refused."""
+    """Feature axes (indices into ``dims``) a max/amax reduces; the batch axis is refused.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from regions.arguments import reduced_axes
+    >>> from regions.torchops import Call, function_op
+    >>> call = Call.bind(function_op(torch.amax, "", ""), ("x", (-1, 1)), {}, "amax")
+    >>> reduced_axes(call, (2, 3))
+    [1, 0]
+    """
     dim = call.take("dim")
     if dim is None or (isinstance(dim, (tuple, list)) and not dim):
         raise UnsupportedModelError(
@@ -232,6 +242,17 @@ def softmax_axis(call: Call, dims: tuple[int, ...]) -> None:
 
     Its argmax is then the logits' argmax, so stripping it keeps the predicted class. Without
     ``dim`` torch picks axis 1 for 2-D tensors and axis 0, the batch, for 1-D and 3-D ones.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from regions.arguments import softmax_axis
+    >>> from regions.torchops import module_call
+    >>> softmax_axis(module_call(torch.nn.Softmax(dim=-1), "x", "sm", "fc"), (1, 3))  # fine
+    >>> softmax_axis(module_call(torch.nn.Softmax(dim=1), "x", "sm", "fc"), (2, 3))
+    Traceback (most recent call last):
+        ...
+    regions.errors.UnsupportedModelError: sm: a softmax over dim=1 of a (batch, 2, 3) tensor ...
     """
     dim = call.take("dim")
     call.used.update({"_stacklevel", "dtype"})  # no effect on the argmax

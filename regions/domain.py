@@ -218,9 +218,11 @@ class Plane:
 def as_plane(plane: object, n_inputs: int) -> Plane:
     """Validate ``plane`` for a model with ``n_inputs`` inputs.
 
-    ``plane`` is None (only for 2 inputs: the identity), ``(origin, (d1, d2))`` with an origin and
-    two direction vectors, or three input points ``(p0, p1, p2)`` (then p0, p1, p2 sit at plane
-    coordinates (0, 0), (1, 0), (0, 1)).
+    ``plane`` is None (for 2 inputs the identity, for 1 input x = u), ``(origin, (d1, d2))`` with
+    an origin and two direction vectors, or three input points ``(p0, p1, p2)`` (then p0, p1, p2
+    sit at plane coordinates (0, 0), (1, 0), (0, 1)). The directions must span a plane, except
+    for a 1-input model, whose input space is a line: any direction along it will do, as long as
+    one is nonzero.
 
     Parameters
     ----------
@@ -237,8 +239,9 @@ def as_plane(plane: object, n_inputs: int) -> Plane:
     Raises
     ------
     DomainError
-        For a missing plane with ``n_inputs != 2``, malformed or non-finite vectors, a width
-        other than ``n_inputs``, or parallel directions (collinear points).
+        For a missing plane with ``n_inputs > 2``, malformed or non-finite vectors, a width
+        other than ``n_inputs``, or parallel directions (collinear points; for 1 input, two
+        zero directions).
 
     Examples
     --------
@@ -250,6 +253,8 @@ def as_plane(plane: object, n_inputs: int) -> Plane:
     Traceback (most recent call last):
         ...
     regions.errors.DomainError: plane directions are parallel (or the three points collinear)
+    >>> as_plane(None, n_inputs=1).to_input([[0.5, 2.0]]).tolist()  # x = u
+    [[0.5]]
 
     With :func:`regions.decompose`, the slice of a 3-input model through three points:
 

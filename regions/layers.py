@@ -76,17 +76,38 @@ def tile(thresholds: list[float], slopes: list[float], offsets: list[float], n: 
 
 
 def relu(n: int) -> Spec:
-    """ReLU: breakpoint 0, slopes 0 and 1."""
+    """ReLU: breakpoint 0, slopes 0 and 1.
+
+    Examples
+    --------
+    >>> from regions.layers import relu
+    >>> [a.tolist() for a in relu(1)]
+    [[[0.0]], [[0.0, 1.0]], [[0.0, 0.0]]]
+    """
     return leaky(0.0, n)
 
 
 def leaky(slope: float, n: int) -> Spec:
-    """LeakyReLU (ReLU for slope 0): breakpoint 0, slopes ``slope`` and 1."""
+    """LeakyReLU (ReLU for slope 0): breakpoint 0, slopes ``slope`` and 1.
+
+    Examples
+    --------
+    >>> from regions.layers import leaky
+    >>> leaky(0.1, 2)[1].tolist()
+    [[0.1, 1.0], [0.1, 1.0]]
+    """
     return tile([0.0], [slope, 1.0], [0.0, 0.0], n)
 
 
 def absolute(n: int) -> Spec:
-    """``abs``: breakpoint 0, slopes -1 and 1."""
+    """``abs``: breakpoint 0, slopes -1 and 1.
+
+    Examples
+    --------
+    >>> from regions.layers import absolute
+    >>> absolute(1)[1].tolist()
+    [[-1.0, 1.0]]
+    """
     return tile([0.0], [-1.0, 1.0], [0.0, 0.0], n)
 
 
@@ -188,7 +209,20 @@ def batchnorm(
 
 
 def add_activation(sink: Sink, src: int, spec: Spec, name: str) -> int:
-    """Append an :class:`Activation` as the network's next activation layer."""
+    """Append an :class:`Activation` as the network's next activation layer.
+
+    Examples
+    --------
+    >>> from regions.layers import add_activation, relu
+    >>> class Nodes:  # the tracer's side of the protocol
+    ...     nodes = [None]
+    ...     def add(self, node, width):
+    ...         self.nodes.append(node)
+    ...         return len(self.nodes) - 1
+    >>> sink = Nodes()
+    >>> add_activation(sink, 0, relu(3), "act"), sink.nodes[1].layer, sink.nodes[1].width
+    (1, 1, 3)
+    """
     layer = sum(isinstance(n, Activation) for n in sink.nodes) + 1
     t, s, o = spec
     return sink.add(Activation(src, t, s, o, name, layer), t.shape[0])

@@ -35,6 +35,14 @@ class Op:
     ``params`` are the positional-or-keyword parameter names (a trailing ``*name`` collects
     the remaining positional arguments); ``defaults`` holds every optional parameter,
     keyword-only ones included; ``inplace`` marks ``relu_``-style methods.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from regions.torchops import function_op
+    >>> op = function_op(torch.clamp, "clamp", "fc")
+    >>> op.kind, op.params, dict(op.defaults)
+    ('activation', ('input', 'min', 'max'), {'min': None, 'max': None, 'out': None})
     """
 
     name: str
@@ -410,5 +418,14 @@ def module_call(mod: nn.Module, input: Any, where: str, prev: str) -> Call:
 
 
 def node_name(fx_node: torch.fx.Node) -> str:
-    """The module path of a ``call_module`` node, the fx name of any other."""
+    """The module path of a ``call_module`` node, the fx name of any other.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from regions.torchops import node_name
+    >>> gm = torch.fx.symbolic_trace(torch.nn.Sequential(torch.nn.ReLU()))
+    >>> [node_name(n) for n in gm.graph.nodes]
+    ['input_1', '0', 'output']
+    """
     return str(fx_node.target) if fx_node.op == "call_module" else fx_node.name

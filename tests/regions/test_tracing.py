@@ -145,9 +145,10 @@ def test_in_place_updates_every_view_of_the_tensor():
     def forward(s, x):
         h = s.a(x)
         r = F.relu(h, inplace=True)  # h is r now: the sum is 2 relu(a(x))
-        v = s.b(r).view(-1, 1, 6)
-        v.clamp_(max=0.5)  # clamps b(r) through its view
-        return h + r + s.b(r).abs() + v.squeeze(1)
+        g = s.b(r)
+        v = g.view(-1, 1, 6)
+        v.clamp_(max=0.5)  # clamps g through its view
+        return h + r + g.abs() + v.squeeze(1)
 
     check_exact(*decompose(forward))
 
