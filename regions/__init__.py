@@ -13,13 +13,14 @@ from .domain import DEFAULT_BOX, Domain, Plane
 from .errors import (
     DomainError,
     EvalSemanticsWarning,
+    InvalidArgumentError,
     InvalidModelError,
     NotPiecewiseLinearError,
     RegionsError,
     TooManyRegionsError,
     UnsupportedModelError,
 )
-from .network import Network, is_piecewise_linear, trace
+from .network import Network
 from .partition import (
     Adjacency,
     Boundaries,
@@ -28,6 +29,7 @@ from .partition import (
     Partition,
     Switches,
 )
+from .tracing import is_piecewise_linear, trace
 
 __all__ = [
     "DEFAULT_BOX",
@@ -41,6 +43,7 @@ __all__ = [
     "Domain",
     "DomainError",
     "EvalSemanticsWarning",
+    "InvalidArgumentError",
     "InvalidModelError",
     "LinearRegions",
     "Network",

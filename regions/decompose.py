@@ -23,8 +23,10 @@ from .fallback import CutState, ExactVertices
 from .floats import EPS, SAFE, gamma
 from .lines import MapLine
 from .mesh import Mesh
-from .network import Activation, Affine, Concat, Network, Sum, trace
+from .network import Activation, Affine, Concat, Network, Sum
 from .partition import Level, Partition, Switches, stack_levels
+from .tracing import trace
+from .validate import check_finite_on, check_max_regions, check_real
 
 __all__ = ["decompose", "count", "DEFAULT_MAX_REGIONS", "DEFAULT_TOL"]
 
@@ -47,7 +49,7 @@ def decompose(
     Parameters
     ----------
     model : torch.nn.Module or Network
-        A ``torch.fx``-traceable model of supported modules (see :mod:`regions.network`), with
+        A ``torch.fx``-traceable model of supported modules (see :mod:`regions.tracing`), with
         eval semantics (dropout off, BatchNorm running statistics) whatever its mode.
     domain : (xmin, xmax, ymin, ymax) or shapely.Polygon, optional
         Where to decompose, in plane coordinates. Default the box [-2, 2]^2. Non-convex
@@ -58,9 +60,10 @@ def decompose(
     max_regions : int
         Raise :class:`TooManyRegionsError` as soon as more regions appear, before memory runs out.
     tol : float
-        Relative tolerance: a vertex whose value for a breakpoint is within ``tol`` times the
-        breakpoint's largest absolute value over the domain counts as lying on it. Regions
-        with any vertex beyond that are found and counted, however thin (see :mod:`regions.mesh`).
+        0 (the default): exact, every sign decided exactly for the float64 model. A positive
+        ``tol`` merges near-coincident lines on purpose: a vertex whose value for a breakpoint
+        is within ``tol`` times that unit's largest ``|z - threshold|`` over the domain counts
+        as on its line (a warning counts the vertices this moved). Below 1e-3.
     n_inputs : int, optional
         Input width when the model does not start with ``nn.Linear``.
     progress : bool
@@ -81,13 +84,12 @@ def decompose(
     >>> len(regions.decompose(net))  # three lines through the origin
     6
     """
+    max_regions = check_max_regions(max_regions, "decompose")
+    tol = check_real(tol, "tol", "decompose", below=1e-3)
     net = model if isinstance(model, Network) else trace(model, n_inputs=n_inputs)
-    if max_regions < 1:
-        raise ValueError(f"max_regions must be >= 1, got {max_regions}")
-    if not 0 <= tol < 1e-3:
-        raise ValueError(f"tol must be in [0, 1e-3), got {tol}")
     dom = as_domain(domain)
     pl = as_plane(plane, net.n_inputs)
+    check_finite_on(net, pl, dom.hull)
     mesh, levels, switches, state = _cut_layers(net, dom, pl, max_regions, tol, progress)
     return Partition(
         network=net,

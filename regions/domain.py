@@ -16,6 +16,7 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from .errors import DomainError
+from .validate import check_plane_basis
 
 __all__ = ["DEFAULT_BOX", "Domain", "Plane", "as_domain", "as_plane"]
 
@@ -224,9 +225,11 @@ class Plane:
 def as_plane(plane: object, n_inputs: int) -> Plane:
     """Validate ``plane`` for a model with ``n_inputs`` inputs.
 
-    ``plane`` is None (only for 2 inputs: the identity), ``(origin, (d1, d2))`` with an origin and
-    two direction vectors, or three input points ``(p0, p1, p2)`` (then p0, p1, p2 sit at plane
-    coordinates (0, 0), (1, 0), (0, 1)).
+    ``plane`` is None (for 2 inputs the identity, for 1 input x = u), ``(origin, (d1, d2))`` with
+    an origin and two direction vectors, or three input points ``(p0, p1, p2)`` (then p0, p1, p2
+    sit at plane coordinates (0, 0), (1, 0), (0, 1)). The directions must span a plane, except
+    for a 1-input model, whose input space is a line: any direction along it will do, as long as
+    one is nonzero.
 
     Parameters
     ----------
@@ -243,8 +246,9 @@ def as_plane(plane: object, n_inputs: int) -> Plane:
     Raises
     ------
     DomainError
-        For a missing plane with ``n_inputs != 2``, malformed or non-finite vectors, a width
-        other than ``n_inputs``, or parallel directions (collinear points).
+        For a missing plane with ``n_inputs > 2``, malformed or non-finite vectors, a width
+        other than ``n_inputs``, or parallel directions (collinear points; for 1 input, two
+        zero directions).
 
     Examples
     --------
@@ -256,6 +260,8 @@ def as_plane(plane: object, n_inputs: int) -> Plane:
     Traceback (most recent call last):
         ...
     regions.errors.DomainError: plane directions are parallel (or the three points collinear)
+    >>> as_plane(None, n_inputs=1).to_input([[0.5, 2.0]]).tolist()  # x = u
+    [[0.5]]
 
     With :func:`regions.decompose`, the slice of a 3-input model through three points:
 
@@ -270,6 +276,8 @@ def as_plane(plane: object, n_inputs: int) -> Plane:
     4
     """
     if plane is None:
+        if n_inputs == 1:  # a line: x = u, the v axis a dummy
+            return Plane(np.zeros(1), np.array([[1.0, 0.0]]))
         if n_inputs != 2:
             raise DomainError(
                 f"the model has {n_inputs} inputs, not 2: pass plane=(origin, (d1, d2)) or "
@@ -297,6 +305,5 @@ def as_plane(plane: object, n_inputs: int) -> Plane:
         )
     if not (np.all(np.isfinite(origin)) and np.all(np.isfinite(basis))):
         raise DomainError("plane has non-finite entries")
-    if np.linalg.matrix_rank(basis, tol=1e-12 * max(np.abs(basis).max(), 1e-300)) < 2:
-        raise DomainError("plane directions are parallel (or the three points collinear)")
+    check_plane_basis(basis)
     return Plane(origin, basis)

@@ -12,6 +12,7 @@ __all__ = [
     "UnsupportedModelError",
     "InvalidModelError",
     "DomainError",
+    "InvalidArgumentError",
     "TooManyRegionsError",
     "EvalSemanticsWarning",
 ]
@@ -129,6 +130,25 @@ class DomainError(RegionsError, ValueError):
     ... except regions.DomainError as exc:
     ...     print(str(exc)[:35])
     the model has 3 inputs, not 2: pass
+    """
+
+
+class InvalidArgumentError(RegionsError, ValueError, TypeError):
+    """An argument of a :mod:`regions` function has the wrong type or value.
+
+    The message names the function, the parameter, what was given and what is allowed. It
+    derives from both ``ValueError`` and ``TypeError``, as Python raises one or the other for
+    such mistakes.
+
+    Examples
+    --------
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> try:
+    ...     regions.decompose(sawtooth(2), max_regions=float("nan"))
+    ... except regions.InvalidArgumentError as exc:
+    ...     print(str(exc)[:50])
+    decompose: max_regions must be a positive integer
     """
 
 

@@ -1,38 +1,21 @@
-"""A torch model as a small graph of affine maps and piecewise-linear activations.
+"""A traced model as a small graph of affine maps and piecewise-linear activations.
 
-:func:`trace` turns any ``torch.fx``-traceable model built from the supported modules into a
-:class:`Network`: a topologically ordered list of float64 nodes. Everything downstream
-(the exact decomposition, point location, hidden affine maps) works on this graph, never on
-torch, so the core's numerics are plain numpy.
-
-Supported: Linear, BatchNorm1d (eval semantics, folded into an affine map), Identity, Flatten,
-Dropout (identity), ReLU, LeakyReLU, PReLU, ReLU6, Hardtanh (and their functional forms),
-residual additions, subtraction, scalar scaling, concatenation along the feature axis, and a final
-Softmax/LogSoftmax (stripped: the partition describes the logits, whose argmax is the same).
+A :class:`Network` is a topologically ordered list of float64 nodes: :class:`Affine`,
+:class:`Sum`, :class:`Concat` and :class:`Activation`. :func:`regions.trace` builds one from a
+torch model (see :mod:`regions.tracing`); everything downstream (the exact decomposition, point
+location, hidden affine maps) works on this graph, never on torch, so the core's numerics are
+plain numpy.
 """
 
 from __future__ import annotations
 
-import operator
-import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
-import torch
-import torch.fx
-import torch.nn.functional as F
-from torch import nn
 
-from .errors import (
-    EvalSemanticsWarning,
-    InvalidModelError,
-    NotPiecewiseLinearError,
-    UnsupportedModelError,
-)
-
-__all__ = ["Activation", "Affine", "Sum", "Concat", "Network", "trace", "is_piecewise_linear"]
+__all__ = ["Activation", "Affine", "Sum", "Concat", "Network", "Node"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -337,6 +320,44 @@ class Network:
         """
         return len(self.activations)
 
+    def evaluate(self, x: np.ndarray) -> Iterator[np.ndarray]:
+        """Every node's value at input points, in node order (node 0 is ``x`` itself).
+
+        A generator, so a caller that stops at the first bad value (see
+        :func:`regions.validate.check_finite_on`) computes nothing beyond it.
+
+        Parameters
+        ----------
+        x : ndarray, shape (N, n_inputs)
+
+        Yields
+        ------
+        ndarray, shape (N, widths[i])
+            The value of node ``i``, float64.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> net = regions.trace(sawtooth(1))
+        >>> [v.tolist() for v in net.evaluate(np.array([[0.75, 0.0]]))]
+        [[[0.75, 0.0]], [[0.75, 0.25]], [[0.75, 0.25]], [[0.5]]]
+        """
+        values: list[np.ndarray] = [np.asarray(x, dtype=np.float64)]
+        yield values[0]
+        for node in self.nodes[1:]:
+            if isinstance(node, Affine):
+                value = values[node.src] @ node.W.T + node.b
+            elif isinstance(node, Sum):
+                value = sum(s * values[i] for i, s in zip(node.srcs, node.signs, strict=True))
+            elif isinstance(node, Concat):
+                value = np.concatenate([values[i] for i in node.srcs], axis=1)
+            else:
+                value = node.apply(values[node.src])
+            values.append(value)
+            yield value
+
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         """Evaluate the network in float64.
 
@@ -363,21 +384,8 @@ class Network:
         >>> pre[0].tolist()  # first layer: x and x - 1/2
         [[0.25, -0.25], [0.125, -0.375]]
         """
-        values: list[np.ndarray | None] = [np.asarray(x, dtype=np.float64)]
-        pre: list[np.ndarray] = []
-        for node in self.nodes[1:]:
-            if isinstance(node, Affine):
-                values.append(values[node.src] @ node.W.T + node.b)
-            elif isinstance(node, Sum):
-                values.append(
-                    sum(s * values[i] for i, s in zip(node.srcs, node.signs, strict=True))
-                )
-            elif isinstance(node, Concat):
-                values.append(np.concatenate([values[i] for i in node.srcs], axis=1))
-            else:
-                z = values[node.src]
-                pre.append(z)
-                values.append(node.apply(z))
+        values = list(self.evaluate(x))
+        pre = [values[node.src] for node in self.activations]
         return values[self.output], pre
 
 
@@ -387,383 +395,3 @@ def _sources(node: Node | None) -> tuple[int, ...]:
     if isinstance(node, (Sum, Concat)):
         return node.srcs
     return (node.src,)
-
-
-_SOFTMAX = (nn.Softmax, nn.LogSoftmax)
-_SOFTMAX_FNS = (F.softmax, F.log_softmax, torch.softmax, torch.log_softmax)
-_IDENTITY_MODULES = (nn.Identity, nn.Dropout, nn.AlphaDropout, nn.Flatten)
-_IDENTITY_FNS = (F.dropout, torch.flatten)
-_RELU_FNS = (F.relu, torch.relu)
-_ACTIVATION_FNS = (*_RELU_FNS, "relu", F.leaky_relu, F.relu6, F.hardtanh)
-_ACTIVATION_MODULES = (nn.ReLU, nn.LeakyReLU, nn.Hardtanh, nn.PReLU)  # ReLU6 is a Hardtanh
-
-
-def _piecewise(thresholds: list[float], slopes: list[float], offsets: list[float], n: int) -> tuple:
-    """Per-unit arrays for a unit function shared by all ``n`` units."""
-    tile = lambda v: np.tile(np.asarray(v, dtype=np.float64), (n, 1))  # noqa: E731
-    return tile(thresholds), tile(slopes), tile(offsets)
-
-
-def _leaky(slope: float, n: int) -> tuple:
-    """ReLU (slope 0) or LeakyReLU: one breakpoint at 0."""
-    return _piecewise([0.0], [slope, 1.0], [0.0, 0.0], n)
-
-
-def _hardtanh(lo: float, hi: float, n: int) -> tuple:
-    """Hardtanh (ReLU6 is lo = 0, hi = 6): flat, identity, flat."""
-    return _piecewise([lo, hi], [0.0, 1.0, 0.0], [lo, 0.0, hi], n)
-
-
-def _module_activation(mod: nn.Module, n: int) -> tuple:
-    """Breakpoints/slopes/offsets of one of ``_ACTIVATION_MODULES`` with ``n`` units."""
-    if isinstance(mod, nn.ReLU):
-        return _leaky(0.0, n)
-    if isinstance(mod, nn.LeakyReLU):
-        return _leaky(mod.negative_slope, n)
-    if isinstance(mod, nn.Hardtanh):  # and ReLU6, a Hardtanh from 0 to 6
-        return _hardtanh(float(mod.min_val), float(mod.max_val), n)
-    a = _to_numpy(mod.weight, "PReLU.weight")
-    if a.size not in (1, n):
-        raise InvalidModelError(f"PReLU has {a.size} slopes for {n} features")
-    slopes = np.stack([np.broadcast_to(a, (n,)), np.ones(n)], axis=1)
-    return np.zeros((n, 1)), slopes, np.zeros((n, 2))
-
-
-def _function_activation(target: Any, args: tuple, kwargs: dict, n: int) -> tuple:
-    """Same as :func:`_module_activation` for ``_ACTIVATION_FNS`` (F.relu, x.relu(), ...)."""
-
-    def arg(i: int, key: str, default: float) -> float:
-        return float(args[i]) if len(args) > i else float(kwargs.get(key, default))
-
-    if target is F.leaky_relu:
-        return _leaky(arg(1, "negative_slope", 0.01), n)
-    if target is F.relu6:
-        return _hardtanh(0.0, 6.0, n)
-    if target is F.hardtanh:
-        return _hardtanh(arg(1, "min_val", -1.0), arg(2, "max_val", 1.0), n)
-    return _leaky(0.0, n)  # relu
-
-
-def _to_numpy(t: torch.Tensor, where: str) -> np.ndarray:
-    a = t.detach().to(torch.float64).cpu().numpy().copy()
-    if not np.all(np.isfinite(a)):
-        raise InvalidModelError(f"{where} holds NaN or Inf values; the model has no regions")
-    return a
-
-
-def _batchnorm(mod: nn.BatchNorm1d, where: str) -> tuple[np.ndarray, np.ndarray]:
-    """BatchNorm1d in eval semantics as ``diag(scale) x + shift``."""
-    if mod.running_mean is None or mod.running_var is None:
-        raise UnsupportedModelError(
-            f"{where} (BatchNorm1d) has track_running_stats=False: in eval mode it normalises "
-            "with batch statistics, so it is not a fixed function of its input"
-        )
-    mean = _to_numpy(mod.running_mean, f"{where}.running_mean")
-    var = _to_numpy(mod.running_var, f"{where}.running_var")
-    n = mean.shape[0]
-    w = _to_numpy(mod.weight, f"{where}.weight") if mod.weight is not None else np.ones(n)
-    b = _to_numpy(mod.bias, f"{where}.bias") if mod.bias is not None else np.zeros(n)
-    scale = w / np.sqrt(var + mod.eps)
-    return np.diag(scale), b - mean * scale
-
-
-def is_piecewise_linear(model: nn.Module) -> bool:
-    """Whether :func:`trace` (and so :func:`regions.decompose`) accepts ``model``.
-
-    Parameters
-    ----------
-    model : torch.nn.Module
-
-    Returns
-    -------
-    bool
-        False when tracing raises :class:`NotPiecewiseLinearError` or
-        :class:`UnsupportedModelError`. An :class:`InvalidModelError` (NaN weights,
-        inconsistent widths) is not caught.
-
-    Examples
-    --------
-    >>> import torch
-    >>> import regions
-    >>> lin = torch.nn.Linear(2, 2)
-    >>> regions.is_piecewise_linear(torch.nn.Sequential(lin, torch.nn.LeakyReLU()))
-    True
-    >>> regions.is_piecewise_linear(torch.nn.Sequential(lin, torch.nn.GELU()))
-    False
-    """
-    try:
-        trace(model, warn=False)
-    except (NotPiecewiseLinearError, UnsupportedModelError):
-        return False
-    return True
-
-
-def trace(model: nn.Module, *, n_inputs: int | None = None, warn: bool = True) -> Network:
-    """Trace a torch model into a float64 :class:`Network`.
-
-    Parameters
-    ----------
-    model : torch.nn.Module
-        A ``torch.fx``-traceable model with one input of shape (batch, n_inputs).
-    n_inputs : int, optional
-        Input width; by default the ``in_features`` of the first Linear layer.
-    warn : bool
-        Emit :class:`EvalSemanticsWarning` when the model is in training mode.
-
-    Returns
-    -------
-    Network
-        The model as float64 nodes, topologically ordered.
-
-    Raises
-    ------
-    NotPiecewiseLinearError
-        For tanh, sigmoid, ELU, SiLU, GELU, Softplus or any other non-piecewise-linear operation,
-        naming the module and the node it feeds from.
-    UnsupportedModelError
-        When ``torch.fx`` cannot trace the model or it uses an operation not listed above.
-    InvalidModelError
-        For NaN/Inf parameters or inconsistent widths.
-
-    Examples
-    --------
-    >>> import torch
-    >>> import regions
-    >>> model = torch.nn.Sequential(
-    ...     torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 8), torch.nn.Hardtanh(),
-    ...     torch.nn.Dropout(0.1), torch.nn.Linear(8, 3),
-    ... )
-    >>> net = regions.trace(model.eval())
-    >>> [type(node).__name__ for node in net.nodes]  # Dropout is dropped
-    ['NoneType', 'Affine', 'Activation', 'Affine', 'Activation', 'Affine']
-    >>> net.n_inputs, net.n_outputs, net.n_layers
-    (2, 3, 2)
-
-    A model that does not start with ``nn.Linear`` needs ``n_inputs``:
-
-    >>> regions.trace(torch.nn.ReLU(), n_inputs=2).widths
-    (2, 2)
-    """
-    if not isinstance(model, nn.Module):
-        raise UnsupportedModelError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if (
-        warn
-        and model.training
-        and any(
-            isinstance(m, (nn.Dropout, nn.BatchNorm1d, nn.AlphaDropout)) for m in model.modules()
-        )
-    ):
-        warnings.warn(
-            f"{type(model).__name__} is in training mode; regions decomposes it with eval "
-            "semantics (dropout off, BatchNorm running statistics). Call model.eval() to "
-            "silence this warning.",
-            EvalSemanticsWarning,
-            stacklevel=3,
-        )
-    if not any(True for _ in model.children()):
-        model = nn.Sequential(model)  # fx would trace a bare leaf's internals (F.linear, ...)
-    try:
-        gm = torch.fx.symbolic_trace(model)
-    except Exception as exc:  # fx raises many types; all mean "cannot trace"
-        raise UnsupportedModelError(
-            f"torch.fx could not trace {type(model).__name__}: {exc}. regions needs a model "
-            "without data-dependent control flow."
-        ) from exc
-    return _Builder(gm, n_inputs).build()
-
-
-class _Builder:
-    """Walks an fx graph once, mapping fx nodes to :class:`Network` nodes."""
-
-    def __init__(self, gm: torch.fx.GraphModule, n_inputs: int | None) -> None:
-        self.gm = gm
-        self.modules = dict(gm.named_modules())
-        self.nodes: list[Node | None] = [None]
-        self.widths: list[int] = []
-        self.index: dict[torch.fx.Node, int] = {}
-        self.constants: dict[torch.fx.Node, float] = {}
-        self.n_inputs = n_inputs
-        self.prev_name = "the input"
-        self.softmax_nodes: set[torch.fx.Node] = set()
-
-    def add(self, node: Node, width: int) -> int:
-        self.nodes.append(node)
-        self.widths.append(width)
-        self.prev_name = node.name
-        return len(self.nodes) - 1
-
-    def src(self, fx_node: Any, where: str) -> int:
-        if fx_node not in self.index:
-            raise UnsupportedModelError(f"{where}: its input {fx_node!r} is not a tensor node")
-        return self.index[fx_node]
-
-    def width_of(self, i: int) -> int:
-        w = self.widths[i]
-        if w is None:
-            raise InvalidModelError(
-                "cannot infer the model's input width: pass n_inputs or start with nn.Linear"
-            )
-        return w
-
-    def build(self) -> Network:
-        placeholders = [n for n in self.gm.graph.nodes if n.op == "placeholder"]
-        if len(placeholders) != 1:
-            raise UnsupportedModelError(
-                f"model.forward takes {len(placeholders)} inputs; regions needs exactly one"
-            )
-        self.index[placeholders[0]] = 0
-        self.widths.append(self.n_inputs)
-        output: int | None = None
-        softmax = False
-        for fx_node in self.gm.graph.nodes:
-            if fx_node.op == "placeholder":
-                continue
-            if fx_node.op == "output":
-                out = fx_node.args[0]
-                if isinstance(out, (tuple, list)) or out not in self.index:
-                    raise UnsupportedModelError("model must return a single tensor")
-                output = self.index[out]
-                softmax = out in self.softmax_nodes
-                continue
-            self.visit(fx_node)
-        assert output is not None
-        if self.widths[0] is None:
-            raise InvalidModelError("cannot infer the model's input width: pass n_inputs")
-        return Network(
-            nodes=tuple(self.nodes),
-            widths=tuple(self.widths),
-            output=output,
-            n_inputs=self.widths[0],
-            n_outputs=self.widths[output],
-            softmax=softmax,
-        )
-
-    def visit(self, fx_node: torch.fx.Node) -> None:
-        if fx_node.op == "call_module":
-            mod = self.modules[fx_node.target]
-            where = f"module '{fx_node.target}' ({type(mod).__name__})"
-            self.index[fx_node] = self.call_module(mod, fx_node, where)
-        elif fx_node.op in ("call_function", "call_method"):
-            name = getattr(fx_node.target, "__name__", str(fx_node.target))
-            where = f"{fx_node.op} '{name}' (node '{fx_node.name}')"
-            result = self.call_function(fx_node, where)
-            if result is not None:
-                self.index[fx_node] = result
-        elif fx_node.op == "get_attr":
-            raise UnsupportedModelError(
-                f"node '{fx_node.name}' reads the tensor attribute '{fx_node.target}' directly; "
-                "regions supports parameters only inside supported modules"
-            )
-
-    def mark_softmax(self, fx_node: torch.fx.Node, src: int, where: str) -> int:
-        users = list(fx_node.users)
-        if not (len(users) == 1 and users[0].op == "output"):
-            raise NotPiecewiseLinearError(
-                f"{where} after '{self.prev_name}' is not piecewise linear; a Softmax is allowed "
-                "only as the model's last operation"
-            )
-        self.softmax_nodes.add(fx_node)
-        return src
-
-    def call_module(self, mod: nn.Module, fx_node: torch.fx.Node, where: str) -> int:
-        src = self.src(fx_node.args[0], where)
-        if isinstance(mod, _IDENTITY_MODULES):
-            return src
-        if isinstance(mod, _SOFTMAX):
-            return self.mark_softmax(fx_node, src, where)
-        if isinstance(mod, nn.Linear):
-            W = _to_numpy(mod.weight, f"{fx_node.target}.weight")
-            b = (
-                _to_numpy(mod.bias, f"{fx_node.target}.bias")
-                if mod.bias is not None
-                else np.zeros(W.shape[0])
-            )
-            self.check_width(src, W.shape[1], where)
-            return self.add(Affine(src, W, b, str(fx_node.target)), W.shape[0])
-        if isinstance(mod, nn.BatchNorm1d):
-            W, b = _batchnorm(mod, where)
-            self.check_width(src, W.shape[1], where)
-            return self.add(Affine(src, W, b, str(fx_node.target)), W.shape[0])
-        if not isinstance(mod, _ACTIVATION_MODULES):
-            raise NotPiecewiseLinearError(
-                f"{where} after '{self.prev_name}' is not piecewise linear; regions supports "
-                "Linear, ReLU, LeakyReLU, PReLU, ReLU6, Hardtanh, BatchNorm1d, Dropout, Identity, "
-                "Flatten, residual adds, concatenation and a final Softmax"
-            )
-        spec = _module_activation(mod, self.width_of(src))
-        return self.add_activation(src, spec, str(fx_node.target))
-
-    def add_activation(self, src: int, spec: tuple, name: str) -> int:
-        layer = sum(isinstance(n, Activation) for n in self.nodes) + 1
-        t, s, o = spec
-        return self.add(Activation(src, t, s, o, name, layer), t.shape[0])
-
-    def check_width(self, src: int, expected: int, where: str) -> None:
-        if self.widths[src] is None:
-            self.widths[src] = expected
-        elif self.widths[src] != expected:
-            raise InvalidModelError(
-                f"{where} expects {expected} input features but receives {self.widths[src]}"
-            )
-
-    def call_function(self, fx_node: torch.fx.Node, where: str) -> int | None:
-        target, args, kwargs = fx_node.target, fx_node.args, fx_node.kwargs
-        if target in (operator.getitem,) or target == "size":
-            raise UnsupportedModelError(f"{where}: indexing and shape queries are not supported")
-        if target in _IDENTITY_FNS or target in ("flatten", "contiguous", "clone", "detach"):
-            return self.src(args[0], where)
-        if target in _SOFTMAX_FNS or target in ("softmax", "log_softmax"):
-            return self.mark_softmax(fx_node, self.src(args[0], where), where)
-        if target in (operator.add, torch.add, "add", operator.sub, torch.sub, "sub"):
-            return self.add_sum(fx_node, where)
-        if target in (operator.mul, torch.mul, "mul", operator.truediv, torch.div, "div"):
-            return self.add_scale(fx_node, where)
-        if target in (torch.cat, torch.concat):
-            tensors = args[0] if args else kwargs["tensors"]
-            dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
-            if dim not in (1, -1):
-                raise UnsupportedModelError(f"{where}: only feature-axis concatenation (dim=1)")
-            srcs = tuple(self.src(t, where) for t in tensors)
-            width = sum(self.width_of(i) for i in srcs)
-            return self.add(Concat(srcs, fx_node.name), width)
-        if target not in _ACTIVATION_FNS:
-            raise NotPiecewiseLinearError(
-                f"{where} after '{self.prev_name}' is not piecewise linear (or not supported)"
-            )
-        src = self.src(args[0], where)
-        spec = _function_activation(target, args, kwargs, self.width_of(src))
-        return self.add_activation(src, spec, fx_node.name)
-
-    def add_sum(self, fx_node: torch.fx.Node, where: str) -> int:
-        a, b = fx_node.args[:2]
-        sign = -1.0 if fx_node.target in (operator.sub, torch.sub, "sub") else 1.0
-        if isinstance(a, torch.fx.Node) and isinstance(b, torch.fx.Node):
-            ia, ib = self.src(a, where), self.src(b, where)
-            if self.width_of(ia) != self.width_of(ib):
-                raise InvalidModelError(
-                    f"{where} adds tensors of widths {self.widths[ia]}, {self.widths[ib]}"
-                )
-            return self.add(Sum((ia, ib), (1.0, sign), fx_node.name), self.widths[ia])
-        node, const = (a, b) if isinstance(a, torch.fx.Node) else (b, a)
-        if not isinstance(const, (int, float)):
-            raise UnsupportedModelError(f"{where}: only tensor + tensor or tensor + number")
-        i = self.src(node, where)
-        n = self.width_of(i)
-        sign_x = -1.0 if (sign < 0 and node is b) else 1.0
-        shift = float(const) * (sign if node is a else 1.0)
-        return self.add(Affine(i, sign_x * np.eye(n), np.full(n, shift), fx_node.name), n)
-
-    def add_scale(self, fx_node: torch.fx.Node, where: str) -> int:
-        a, b = fx_node.args[:2]
-        divide = fx_node.target in (operator.truediv, torch.div, "div")
-        if isinstance(a, torch.fx.Node) and isinstance(b, (int, float)):
-            node, k = a, 1.0 / float(b) if divide else float(b)
-        elif isinstance(b, torch.fx.Node) and isinstance(a, (int, float)) and not divide:
-            node, k = b, float(a)
-        else:
-            raise UnsupportedModelError(
-                f"{where}: multiplying two tensors is not piecewise linear; only scaling by numbers"
-            )
-        i = self.src(node, where)
-        n = self.width_of(i)
-        return self.add(Affine(i, k * np.eye(n), np.zeros(n), fx_node.name), n)

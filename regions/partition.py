@@ -24,6 +24,7 @@ from .maps import node_maps
 from .mesh import DOMAIN_EDGE, Mesh
 from .network import Network
 from .ragged import expand, offsets, segment_any, segment_sum
+from .validate import check_index, check_points, check_real
 
 CLASS_EDGE = DOMAIN_EDGE - 1
 """Edge label of the cuts that draw the class cells."""
@@ -43,7 +44,12 @@ __all__ = [
 class Switches:
     """The breakpoints that draw region boundaries, one column of ``Partition.patterns`` each.
 
-    A ReLU-like unit has one breakpoint (at 0); ReLU6 and Hardtanh units have two.
+    A ReLU-like unit has one breakpoint (at 0); ReLU6 and Hardtanh units have two. Layers are
+    the network's activations (``network.activations[layer - 1]``, named after the torch
+    module or node): ReLU-like modules, ``abs`` and ``clamp`` have one unit per feature; a
+    ``maximum(a, b)`` adds a layer whose unit j is on where ``a_j > b_j``, and a maximum over
+    groups of features (maxout, ``amax``, ``MaxPool1d``) one such layer per round of pairwise
+    comparisons (see :mod:`regions.layers`).
 
     Attributes
     ----------
@@ -667,7 +673,7 @@ class Partition:
         >>> len({tuple(row) for row in part.layer_patterns(1).tolist()})  # x < 1/2 or not
         2
         """
-        self._check_layer(layer)
+        self._check_layer(layer, "Partition.layer_patterns")
         return self.patterns[:, self.switches.columns(layer)]
 
     # ------------------------------------------------------------------------- geometry
@@ -855,7 +861,7 @@ class Partition:
         if layer is None:
             A, c = self._output_maps
         else:
-            self._check_layer(layer)
+            self._check_layer(layer, "Partition.affine")
             act = self.network.activations[layer - 1]
             node = act.src if pre else self.network.nodes.index(act)
             A, c = node_maps(self.network, self.plane.map, self.cell_bits, self.switches, node)
@@ -873,11 +879,8 @@ class Partition:
             self.network, self.plane.map, self.cell_bits, self.switches, self.network.output
         )
 
-    def _check_layer(self, layer: int) -> None:
-        if not 1 <= layer <= self.depth:
-            raise ValueError(
-                f"layer must be in 1..{self.depth} (1-based activation layer), got {layer}"
-            )
+    def _check_layer(self, layer: int, where: str) -> None:
+        check_index(layer, "layer", 1, self.depth, where)
 
     # ------------------------------------------------------------------ point location
     @cached_property
@@ -933,9 +936,7 @@ class Partition:
         >>> sorted(part.locate(centres).tolist())
         [0, 1, 2, 3, 4, 5, 6, 7]
         """
-        points = np.atleast_2d(np.asarray(points, dtype=np.float64))
-        if points.ndim != 2 or points.shape[1] != 2:
-            raise ValueError(f"points must have shape (N, 2), got {points.shape}")
+        points = check_points(points, "Partition.locate")
         cell = np.full(len(points), -1, dtype=np.int64)
         inside = shapely.intersects_xy(self.domain.polygon, points[:, 0], points[:, 1])
         if inside.any():
@@ -1167,8 +1168,7 @@ class Partition:
         >>> len(part.at_depth(0)), part.at_depth(3) is part
         (1, True)
         """
-        if not 0 <= k <= self.depth:
-            raise ValueError(f"k must be in 0..{self.depth}, got {k}")
+        check_index(k, "k", 0, self.depth, "Partition.at_depth")
         if k == self.depth:
             return self
         if k == 0:
@@ -1229,6 +1229,7 @@ class Partition:
 
         See :class:`LinearRegions` for regions that merge.
         """
+        rtol = check_real(rtol, "rtol", "Partition.linear_regions")
         A, c = self.affine()
         pairs = self.adjacency().pairs
         scale = max(float(np.abs(A).max(initial=0)), float(np.abs(c).max(initial=0)), 1e-300)
@@ -1379,10 +1380,8 @@ class Partition:
         >>> part.predicted_region(0).bounds  # the third quadrant
         (-1.0, -1.0, 0.0, 0.0)
         """
+        check_index(cls, "cls", 0, max(self.network.n_outputs, 2) - 1, "Partition.predicted_region")
         cells, labels = self._class_cells
-        m = self.network.n_outputs
-        if not 0 <= cls < max(m, 2):
-            raise ValueError(f"cls must be in 0..{max(m, 2) - 1}, got {cls}")
         geoms = cells.cell_geometries()[labels == cls]
         region = shapely.coverage_union_all(geoms) if len(geoms) else shapely.Polygon()
         return region if self.domain.convex else shapely.intersection(region, self.domain.polygon)

@@ -10,10 +10,12 @@ import regions
 
 
 def model_forward(model: torch.nn.Module, points: np.ndarray) -> np.ndarray:
-    """The model's own float64 output at input points (N, d), in eval semantics."""
+    """The model's own float64 output (N, m) at input points (N, d), in eval semantics; an
+    output with other feature axes, or none ((N,) for one logit), is flattened per point."""
     model = model.double().eval()
     with torch.no_grad():
-        return model(torch.as_tensor(points, dtype=torch.float64)).numpy()
+        out = model(torch.as_tensor(points, dtype=torch.float64))
+    return out.reshape(len(points), -1).numpy()
 
 
 def check_tiling(part: regions.Partition, rtol: float = 1e-9) -> None:
@@ -88,6 +90,28 @@ def check_locate(part: regions.Partition) -> None:
     assert np.array_equal(part.locate(part.points), np.arange(len(part)))
 
 
+def check_vertices(model: torch.nn.Module, part: regions.Partition, rtol: float = 1e-9) -> None:
+    """The model's output at every vertex of every region equals that region's A x + c (the
+    maps agree on shared boundaries, as a continuous model's must)."""
+    A, c = part.affine()
+    owner = np.repeat(np.arange(len(part)), [len(p) for p in part.polygons])
+    vertices = np.concatenate(part.polygons)
+    expected = model_forward(model, part.plane.to_input(vertices))
+    got = np.einsum("rij,rj->ri", A[owner], vertices) + c[owner]
+    assert np.abs(got - expected).max() <= rtol * max(np.abs(expected).max(), 1.0)
+
+
+def check_boundaries(part: regions.Partition, rtol: float = 1e-9) -> None:
+    """Both ends of every boundary segment sit on the breakpoint of the unit that drew it."""
+    b = part.boundaries()
+    _, pre = part.network.forward(part.plane.to_input(b.segments.reshape(-1, 2)))
+    for layer in np.unique(b.layer):
+        seg = np.flatnonzero(b.layer == layer)
+        z = pre[layer - 1].reshape(len(b), 2, -1)[seg, :, b.unit[seg]]
+        t = part.switches.threshold[b.switch[seg]]
+        assert np.abs(z - t[:, None]).max() <= rtol * max(np.abs(pre[layer - 1]).max(), 1.0)
+
+
 def check_all(model: torch.nn.Module, part: regions.Partition) -> None:
     check_tiling(part)
     check_affine(model, part)
@@ -95,3 +119,10 @@ def check_all(model: torch.nn.Module, part: regions.Partition) -> None:
     check_locate(part)
     if part.domain.convex:
         assert part.euler_characteristic() == 1
+
+
+def check_exact(model: torch.nn.Module, part: regions.Partition) -> None:
+    """Every check: :func:`check_all`, the maps at every vertex, boundaries on breakpoints."""
+    check_all(model, part)
+    check_vertices(model, part)
+    check_boundaries(part)
