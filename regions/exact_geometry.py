@@ -17,28 +17,29 @@ import numpy as np
 import shapely
 
 from .domain import Domain, as_domain
-from .oracle import as_fractions
+from .oracle import as_ratios
 
 __all__ = ["point_side", "polygon_area", "rational_grid"]
 
 
-def _integers(*arrays: list[tuple[Fraction, Fraction]]) -> list[np.ndarray]:
-    """Point lists as integer arrays (N_i, 2) over one common denominator (scale-free tests)."""
-    scale = math.lcm(1, *(c.denominator for pts in arrays for p in pts for c in p))
+def _integers(*arrays: list) -> tuple[list[np.ndarray], int]:
+    """Point lists (from :func:`as_ratios`) as integer arrays (N_i, 2) over their least
+    common denominator, and that denominator (the predicates are scale-invariant)."""
+    scale = math.lcm(1, *(d for pts in arrays for p in pts for _, d in p))
     out = []
     for pts in arrays:
         ints = np.empty(2 * len(pts), dtype=object)
-        ints[:] = [int(c * scale) for p in pts for c in p]
+        ints[:] = [n * (scale // d) for p in pts for n, d in p]
         out.append(ints.reshape(len(pts), 2))
-    return out
+    return out, scale
 
 
-def _rings(polygon: object) -> list[list[tuple[Fraction, Fraction]]]:
-    """Exterior ring, then holes, of a shapely Polygon or a (k, 2) vertex array."""
+def _rings(polygon: object) -> list[list]:
+    """Exterior ring, then holes, of a shapely Polygon or a (k, 2) vertex array, as ratios."""
     if isinstance(polygon, shapely.Polygon):
         rings = [polygon.exterior, *polygon.interiors]
-        return [as_fractions(np.asarray(r.coords)[:-1]) for r in rings]
-    ring = as_fractions(polygon)
+        return [as_ratios(np.asarray(r.coords)[:-1]) for r in rings]
+    ring = as_ratios(polygon)
     if len(ring) < 3:
         raise ValueError(f"regions.exact_geometry: a polygon needs 3 vertices, got {len(ring)}")
     return [ring]
@@ -67,9 +68,9 @@ def point_side(points: object, polygon: object) -> np.ndarray:
     >>> point_side([[0.5, 0.5], [1.0, 0.3], [1.0 + 2**-52, 0.3], [2.0, 2.0]], square).tolist()
     [1, 0, -1, -1]
     """
-    pts = as_fractions(points)
+    pts = as_ratios(points)
     rings = _rings(polygon)
-    p, *ring_ints = _integers(pts, *rings)
+    (p, *ring_ints), _ = _integers(pts, *rings)
     px, py = p[:, 0], p[:, 1]
     on = np.zeros(len(pts), dtype=bool)
     inside = []
@@ -114,13 +115,12 @@ def polygon_area(polygon: object) -> Fraction:
     Fraction(-1, 2)
     """
     rings = _rings(polygon)
+    ints, scale = _integers(*rings)
     areas = []
-    for ring in rings:
-        twice = sum(
-            (a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, ring[1:] + ring[:1], strict=True)),
-            Fraction(0),
-        )
-        areas.append(twice / 2)
+    for ring in ints:
+        a, b = ring, np.roll(ring, -1, axis=0)
+        twice = (a[:, 0] * b[:, 1] - b[:, 0] * a[:, 1]).sum()
+        areas.append(Fraction(int(twice), 2 * scale * scale))
     if len(rings) == 1 and not isinstance(polygon, shapely.Polygon):
         return areas[0]
     return abs(areas[0]) - sum(abs(a) for a in areas[1:])

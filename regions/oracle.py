@@ -35,6 +35,7 @@ from .network import Activation, Affine, Concat, Network, Sum
 __all__ = [
     "ExactPoint",
     "as_fractions",
+    "as_ratios",
     "exact_affine",
     "exact_eval",
     "exact_patterns",
@@ -124,14 +125,54 @@ def _sign(n: np.ndarray) -> np.ndarray:
     return (n > 0).astype(np.int8) - (n < 0).astype(np.int8)
 
 
-def _fraction(x: object) -> Fraction:
-    if isinstance(x, np.generic):
+def _ratio(x: object) -> tuple[int, int]:
+    """A number exactly as (numerator, denominator > 0); floats are dyadic rationals."""
+    if isinstance(x, np.generic) and not isinstance(x, np.bool_):
         x = x.item()  # float32 and float64 scalars convert exactly
-    if isinstance(x, bool) or not isinstance(x, (int, float, Fraction)):
-        raise TypeError(f"regions.oracle: points must be numbers or Fractions, got {x!r}")
-    if isinstance(x, float) and not math.isfinite(x):
-        raise ValueError(f"regions.oracle: points must be finite, got {x!r}")
-    return Fraction(x)
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            raise ValueError(f"regions.oracle: points must be finite, got {x!r}")
+        return x.as_integer_ratio()
+    if isinstance(x, int) and not isinstance(x, bool):
+        return x, 1
+    if isinstance(x, Fraction):
+        return x.numerator, x.denominator
+    raise TypeError(f"regions.oracle: points must be numbers or Fractions, got {x!r}")
+
+
+def as_ratios(points: object) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Plane points exactly, as integer pairs ((num_u, den_u), (num_v, den_v)).
+
+    The fast form of :func:`as_fractions` (no gcd): every float64 is a dyadic rational.
+
+    Parameters
+    ----------
+    points : array_like, shape (N, 2)
+        Numbers (int, float, numpy scalars) or :class:`fractions.Fraction`.
+
+    Returns
+    -------
+    list of ((int, int), (int, int)), length N
+        Denominators positive.
+
+    Raises
+    ------
+    ValueError
+        Unless ``points`` is (N, 2) and finite.
+    TypeError
+        For anything but numbers and Fractions.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from regions.oracle import as_ratios
+    >>> as_ratios([[0.5, 3], [Fraction(1, 3), -0.75]])
+    [((1, 2), (3, 1)), ((1, 3), (-3, 4))]
+    """
+    arr = np.asarray(points, dtype=object)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError(f"regions.oracle: points must have shape (N, 2), got {arr.shape}")
+    return [(_ratio(u), _ratio(v)) for u, v in arr.tolist()]
 
 
 def as_fractions(points: object) -> list[tuple[Fraction, Fraction]]:
@@ -158,10 +199,20 @@ def as_fractions(points: object) -> list[tuple[Fraction, Fraction]]:
     >>> as_fractions([[0.1, 2], [Fraction(1, 3), -0.5]])[0][0]  # the float nearest 1/10
     Fraction(3602879701896397, 36028797018963968)
     """
-    arr = np.asarray(points, dtype=object)
-    if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError(f"regions.oracle: points must have shape (N, 2), got {arr.shape}")
-    return [(_fraction(u), _fraction(v)) for u, v in arr.tolist()]
+    return [(Fraction(*u), Fraction(*v)) for u, v in as_ratios(points)]
+
+
+def _homogeneous(points: object) -> tuple[np.ndarray, np.ndarray]:
+    """Points (N, 2) exactly as integers (u, v, 1) * d (N, 3), d (N,) the least common
+    denominator of each point."""
+    ratios = as_ratios(points)
+    den = [math.lcm(du, dv) for (_, du), (_, dv) in ratios]
+    hom = [
+        c
+        for ((nu, du), (nv, dv)), d in zip(ratios, den, strict=True)
+        for c in (nu * (d // du), nv * (d // dv), d)
+    ]
+    return _objects(hom, (len(ratios), 3)), _objects(den, (len(ratios),))
 
 
 # ---------------------------------------------------------------- the network, converted once
@@ -291,45 +342,30 @@ def _to_fractions(num: np.ndarray, exp: int, den: np.ndarray) -> np.ndarray:
 
 
 def _points(net: Network, plane: Plane | None, points: object) -> tuple:
-    """The plane, the exact points, their integer form (u, v, 1) * d (N, 3) and d (N,)."""
+    """The plane, and the points as integers (u, v, 1) * d (N, 3) with d (N,)."""
     plane = as_plane(None, net.n_inputs) if plane is None else plane
     if not isinstance(plane, Plane):
         raise TypeError(f"regions.oracle: plane must be a regions.Plane or None, got {plane!r}")
-    exact = as_fractions(points)
-    den = [math.lcm(u.denominator, v.denominator) for u, v in exact]
-    hom = [
-        c
-        for (u, v), d in zip(exact, den, strict=True)
-        for c in (u.numerator * (d // u.denominator), v.numerator * (d // v.denominator), d)
-    ]
-    return plane, exact, _objects(hom, (len(exact), 3)), _objects(den, (len(exact),))
+    return plane, *_homogeneous(points)
 
 
 def _directions(toward: object, den: np.ndarray) -> list[np.ndarray]:
     """Directions d1, d2 (one pair, or one per point) as homogeneous integer steps (N, 3):
-    (d, 0) scaled to integers and times the point's denominator. Positive factors change no
+    (d, 0) scaled to integers, times the point's denominator. A positive factor changes no
     sign, and a step gets no bias (it is a derivative)."""
     arr = np.asarray(toward, dtype=object)
     n = len(den)
-    if arr.shape == (2, 2):
-        arr = np.broadcast_to(arr, (n, 2, 2))
-    if arr.shape != (n, 2, 2):
+    if arr.shape not in ((2, 2), (n, 2, 2)):
         raise ValueError(
             "regions.oracle: toward must be two directions (d1, d2), shape (2, 2), or one pair "
             f"per point, shape (N, 2, 2); got shape {arr.shape} for {n} points"
         )
-    pairs = [as_fractions(pair) for pair in arr]
-    if any(a[0] * b[1] - a[1] * b[0] == 0 for a, b in pairs):
+    ints = _homogeneous(arr.reshape(-1, 2))[0][:, :2].reshape(-1, 2, 2)  # (1 or N, pair, xy)
+    d1, d2 = ints[:, 0], ints[:, 1]
+    if np.any(d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0] == 0):
         raise ValueError("regions.oracle: the two directions of toward must be independent")
-    steps = []
-    for k in range(2):
-        items = []
-        for pair, d in zip(pairs, den.tolist(), strict=True):
-            u, v = pair[k]
-            m = math.lcm(u.denominator, v.denominator)
-            items += [int(u * m) * d, int(v * m) * d, 0]
-        steps.append(_objects(items, (n, 3)))
-    return steps
+    zero = _objects([0] * n, (n, 1))
+    return [np.concatenate([d * den[:, None], zero], axis=1) for d in (d1, d2)]
 
 
 def _signs_walk(
@@ -344,7 +380,7 @@ def _signs_walk(
     def pieces(i: int, act: Activation, z: _Values) -> np.ndarray:
         s = _breakpoint_signs(exact[i][0], z, den)
         pre.append(z)
-        signs.append(s.reshape(len(den), -1))
+        signs.append(s.reshape(len(den), s.shape[1] * s.shape[2]))
         return (s > 0).sum(axis=2)  # breakpoints exceeded; on a breakpoint both pieces agree
 
     values = _walk(net, plane, h, den, pieces)
@@ -395,19 +431,19 @@ def exact_eval(net: Network, plane: Plane | None, points: object) -> list[ExactP
     >>> exact_eval(net, None, [[0.25, 0.0]])[0].logits  # the model is 0 there
     (Fraction(0, 1),)
     """
-    plane, exact, hom, den = _points(net, plane, points)
+    plane, hom, den = _points(net, plane, points)
     values, pre, signs = _signs_walk(net, plane, hom[None], den)
     num, exp = values[net.output]
     logits = _to_fractions(num[0], exp, den).tolist()
     layers = [_to_fractions(z[0], e, den).tolist() for z, e in pre]
     return [
         ExactPoint(
-            point=point,
+            point=(Fraction(u, d), Fraction(v, d)),
             logits=tuple(logits[i]),
             pre=tuple(tuple(z[i]) for z in layers),
             signs=tuple(signs[i].tolist()),
         )
-        for i, point in enumerate(exact)
+        for i, (u, v, d) in enumerate(hom.tolist())
     ]
 
 
@@ -451,9 +487,18 @@ def exact_signs(
     >>> exact_signs(net, None, [[0, 0]], toward=[(1, -1), (0, 1)]).tolist()  # along x + y = 0
     [[1, -1, 1]]
     """
-    plane, _, hom, den = _points(net, plane, points)
-    h = hom[None] if toward is None else np.stack([hom, *_directions(toward, den)])
-    return _signs_walk(net, plane, h, den)[2]
+    plane, hom, den = _points(net, plane, points)
+    signs = _signs_walk(net, plane, hom[None], den)[2]
+    if toward is None:
+        return signs
+    steps = _directions(toward, den)
+    # Where no sign at p is 0, every piece is decided by the value alone and the signs just
+    # beside p are those at p; only points exactly on a breakpoint need the derivatives.
+    tied = np.flatnonzero(np.any(signs == 0, axis=1))
+    if tied.size:
+        h = np.stack([hom[tied], *(step[tied] for step in steps)])
+        signs[tied] = _signs_walk(net, plane, h, den[tied])[2]
+    return signs
 
 
 def exact_patterns(

@@ -88,6 +88,7 @@ _LEAKY_SLOPES = (0.01, 0.2, 0.5)
 _HARDTANH_BOUNDS = ((-1.0, 1.0), (-0.5, 0.7), (0.0, 6.0), (0.25, 0.5))
 _STYLES = ("normal", "integer", "half")
 _FACTORS = (1.0, 2.0, 0.5, 3.0, 1e-3, 1e5)  # duplicated units: rows times a positive factor
+_SHIFTS = (0.0, 0.0, 1e-4, -1e-7, 1e-10)  # and their biases shifted: thin parallel strips
 _SCALES = (1e-7, 1e-3, 1.0, 4.0, 1e3, 1e6)
 _CENTRES = (0.0, 0.5, -3.0, 1e4, 1e7)
 
@@ -123,7 +124,8 @@ def _adversarial_layer(
     draw: st.DrawFn, W: np.ndarray, b: np.ndarray, first: bool, anchors: np.ndarray | None
 ) -> None:
     """Make one layer's weights hard, in place: zero biases, lines through anchors,
-    duplicated units, units and input columns scaled by powers of ten."""
+    duplicated units (some shifted a little: parallel lines 1e-4 to 1e-10 apart), units and
+    input columns scaled by powers of ten."""
     rows, cols = W.shape
     if draw(st.booleans()):
         b[:] = 0.0
@@ -134,13 +136,13 @@ def _adversarial_layer(
                 b[i] = -(W[i] @ anchors[k])  # the unit's line through anchor k
     for _ in range(draw(st.integers(0, 2)) if rows > 1 else 0):
         src, dst = draw(st.integers(0, rows - 1)), draw(st.integers(0, rows - 1))
-        factor = draw(st.sampled_from(_FACTORS))
-        W[dst], b[dst] = factor * W[src], factor * b[src]
+        factor, shift = draw(st.sampled_from(_FACTORS)), draw(st.sampled_from(_SHIFTS))
+        W[dst], b[dst] = factor * W[src], factor * b[src] + shift
     for _ in range(draw(st.integers(0, 2))):
         i, e = draw(st.integers(0, rows - 1)), draw(st.integers(-8, 8))
         W[i], b[i] = W[i] * 10.0**e, b[i] * 10.0**e
     if not first:
-        for _ in range(draw(st.integers(0, 1))):
+        for _ in range(draw(st.integers(0, 2))):
             j, e = draw(st.integers(0, cols - 1)), draw(st.integers(-8, 8))
             W[:, j] *= 10.0**e
 
@@ -175,7 +177,8 @@ def nets(
     adversarial : bool
         Draw hard nets: per layer, normal, integer or half-integer weights (integer ones put
         many lines through common points and existing vertices), zero biases, duplicated units
-        (identical rows and rows times a positive factor), a few units scaled by 10^-8..10^8,
+        (identical rows and rows times a positive factor, some with the bias shifted by 1e-4 to
+        1e-10: thin parallel strips), a few units scaled by 10^-8..10^8,
         and input columns of later layers scaled the same way. False: normal weights only.
     anchors : array_like, shape (k, n_inputs), optional
         Input points that some first-layer units' lines are drawn through (domain corners,
