@@ -19,7 +19,7 @@ import shapely
 from .domain import Domain, as_domain
 from .oracle import as_ratios
 
-__all__ = ["point_side", "polygon_area", "rational_grid"]
+__all__ = ["is_simple", "point_side", "polygon_area", "rational_grid"]
 
 
 def _integers(*arrays: list) -> tuple[list[np.ndarray], int]:
@@ -91,6 +91,72 @@ def point_side(points: object, polygon: object) -> np.ndarray:
         inside.append(winding != 0)
     strictly = inside[0] & ~np.any(inside[1:], axis=0) if len(inside) > 1 else inside[0]
     return np.where(on, 0, np.where(strictly, 1, -1)).astype(np.int8)
+
+
+def is_simple(ring: object) -> bool:
+    """Whether a polygon's boundary never meets itself, exactly: no two edges touch except
+    consecutive ones at their shared vertex (so no edge doubles back either).
+
+    Parameters
+    ----------
+    ring : array_like, shape (k, 2)
+        Vertices, k >= 3, without the closing one; collinear vertices are allowed.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from regions.exact_geometry import is_simple
+    >>> is_simple([[0, 0], [1, 0], [1, 1], [0.5, 1.0], [0, 1]])  # a collinear vertex is fine
+    True
+    >>> is_simple([[0, 0], [1, 1], [1, 0], [0, 1]])  # a bow tie
+    False
+    >>> is_simple([[0, 0], [2, 0], [1, 0], [1, 1]])  # an edge doubling back
+    False
+    """
+    (pts,), _ = _integers(_rings(ring)[0])
+    pts = pts.tolist()
+    k = len(pts)
+
+    def orient(a: list, b: list, c: list) -> int:
+        cross = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+        return (cross > 0) - (cross < 0)
+
+    def on_segment(p: list, a: list, b: list) -> bool:  # p collinear with a, b
+        return min(a[0], b[0]) <= p[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= p[1] <= max(
+            a[1], b[1]
+        )
+
+    for i in range(k):
+        a, b = pts[i], pts[(i + 1) % k]
+        if a == b:
+            return False
+        for j in range(i + 1, k):
+            c, d = pts[j], pts[(j + 1) % k]
+            if j == i + 1 or (i == 0 and j == k - 1):  # consecutive: meet only at one vertex
+                shared, far = (b, d) if j == i + 1 else (a, c)
+                near = a if j == i + 1 else b
+                if orient(near, shared, far) == 0 and on_segment(far, near, shared):
+                    return False
+                if orient(near, shared, far) == 0 and on_segment(near, shared, far):
+                    return False
+                continue
+            o1, o2, o3, o4 = orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b)
+            if o1 * o2 < 0 and o3 * o4 < 0:
+                return False
+            if any(
+                o == 0 and on_segment(p, *seg)
+                for o, p, seg in (
+                    (o1, c, (a, b)),
+                    (o2, d, (a, b)),
+                    (o3, a, (c, d)),
+                    (o4, b, (c, d)),
+                )
+            ):
+                return False
+    return True
 
 
 def polygon_area(polygon: object) -> Fraction:

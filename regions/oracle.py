@@ -141,26 +141,19 @@ def _ratio(x: object) -> tuple[int, int]:
 
 
 def as_ratios(points: object) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """Plane points exactly, as integer pairs ((num_u, den_u), (num_v, den_v)).
+    """Plane points exactly, as integer pairs ((num_u, den_u), (num_v, den_v)), den > 0.
 
     The fast form of :func:`as_fractions` (no gcd): every float64 is a dyadic rational.
 
     Parameters
     ----------
     points : array_like, shape (N, 2)
-        Numbers (int, float, numpy scalars) or :class:`fractions.Fraction`.
+        Finite numbers (int, float, numpy scalars) or :class:`fractions.Fraction`; anything
+        else raises TypeError, another shape or a NaN ValueError.
 
     Returns
     -------
     list of ((int, int), (int, int)), length N
-        Denominators positive.
-
-    Raises
-    ------
-    ValueError
-        Unless ``points`` is (N, 2) and finite.
-    TypeError
-        For anything but numbers and Fractions.
 
     Examples
     --------
@@ -176,21 +169,7 @@ def as_ratios(points: object) -> list[tuple[tuple[int, int], tuple[int, int]]]:
 
 
 def as_fractions(points: object) -> list[tuple[Fraction, Fraction]]:
-    """Plane points as exact Fractions (floats convert exactly: every float64 is a rational).
-
-    Parameters
-    ----------
-    points : array_like, shape (N, 2)
-        Numbers (int, float, numpy scalars) or :class:`fractions.Fraction`.
-
-    Returns
-    -------
-    list of (Fraction, Fraction), length N
-
-    Raises
-    ------
-    ValueError
-        Unless ``points`` is (N, 2) and finite.
+    """Plane points (N, 2) as exact Fractions, a list of N pairs; see :func:`as_ratios`.
 
     Examples
     --------

@@ -48,7 +48,7 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
     ) from exc
 
 from .decompose import decompose
-from .exact_geometry import point_side, polygon_area, rational_grid
+from .exact_geometry import is_simple, point_side, polygon_area, rational_grid
 from .oracle import (
     ExactPoint,
     as_fractions,
@@ -72,6 +72,7 @@ __all__ = [
     "exact_eval",
     "exact_patterns",
     "exact_signs",
+    "is_simple",
     "n_columns",
     "nets",
     "planes",

@@ -23,7 +23,7 @@ import regions
 from regions import testing
 from regions.constructions import sawtooth
 from regions.domain import as_plane
-from regions.exact_geometry import point_side, polygon_area, rational_grid
+from regions.exact_geometry import is_simple, point_side, polygon_area, rational_grid
 from regions.network import Activation, Affine, Concat, Sum
 from regions.oracle import exact_affine, exact_eval, exact_patterns, exact_signs, n_columns
 
@@ -232,6 +232,17 @@ def test_point_side_on_edges_vertices_and_holes():
     assert polygon_area(square) == 15
     eps = Fraction(1, 10**30)  # rationals below float resolution
     assert point_side([(Fraction(4) - eps, 2), (Fraction(4) + eps, 2)], square).tolist() == [1, -1]
+
+
+def test_is_simple_matches_geos_on_integer_rings():
+    rng = np.random.default_rng(0)
+    checked = 0
+    for _ in range(1500):
+        ring = rng.integers(0, 4, (rng.integers(3, 7), 2)).astype(float)
+        if len({tuple(p) for p in ring.tolist()}) == len(ring):  # GEOS drops repeated points
+            assert is_simple(ring) == shapely.LinearRing(ring).is_simple, ring.tolist()
+            checked += 1
+    assert checked > 500
 
 
 def test_rational_grid_points_are_strictly_inside():
