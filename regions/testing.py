@@ -406,6 +406,14 @@ class Case:
     domain : (xmin, xmax, ymin, ymax) or shapely.Polygon
     plane : (origin, (d1, d2)) or None
         None for a 2-input model.
+
+    Examples
+    --------
+    >>> from regions.constructions import line_arrangement
+    >>> from regions.testing import Case
+    >>> case = Case(line_arrangement([[1.0, 0.0]], [0.0]), (-1, 1, -1, 1), None)
+    >>> len(case.decompose())  # the line x = 0
+    2
     """
 
     model: nn.Sequential
