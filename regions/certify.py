@@ -240,10 +240,10 @@ def _exact_signs(net: Network, point: object) -> np.ndarray:
 def _exact_corners(part: Partition, cell: int) -> list[tuple[Fraction, Fraction]]:
     """A cell's corners as exact points: rebuilt from their provenance where the partition
     keeps it, else its float vertices taken as exact."""
-    verts = part.ring[part.start[cell] : part.start[cell + 1]].tolist()
     if part.cut_state is None:
+        verts = part.ring[part.start[cell] : part.start[cell + 1]]
         return [(Fraction(float(x)), Fraction(float(y))) for x, y in part.vertices[verts]]
-    return [part.cut_state.exact.point(v).xy for v in verts]
+    return part.exact_corners(cell)
 
 
 def _check_tiling(part: Partition) -> int:

@@ -146,10 +146,12 @@ class ExactNetwork:
         """
         x, y = Fraction(x), Fraction(y)
         d = x.denominator * y.denominator // math.gcd(x.denominator, y.denominator)
+        # dtype=object: numpy would turn integers beyond int64 into floats.
         point = np.array(
-            [x.numerator * (d // x.denominator), y.numerator * (d // y.denominator), d]
+            [x.numerator * (d // x.denominator), y.numerator * (d // y.denominator), d],
+            dtype=object,
         )
-        values: list[Dyadic] = [Dyadic(self.plane.n.dot(point.astype(object)), self.plane.exp)]
+        values: list[Dyadic] = [Dyadic(self.plane.n.dot(point), self.plane.exp)]
         for node, params in zip(self.net.nodes[1:], self.params[1:], strict=True):
             if isinstance(node, Affine):
                 W, b = params

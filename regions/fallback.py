@@ -103,6 +103,14 @@ class ExactVertices:
             for v, f in zip(np.asarray(vertices).tolist(), fns.tolist(), strict=True)
         ]
 
+    def place(self, provenance: np.ndarray) -> tuple[Fraction, Fraction]:
+        """The exact position of a vertex about to be made from (lo, hi, fn)."""
+        lo, hi, fn = (int(i) for i in provenance)
+        p, q = self.point(lo), self.point(hi)
+        a, b = self.value(p, fn), self.value(q, fn)
+        tau = a / (a - b)
+        return p.xy[0] + tau * (q.xy[0] - p.xy[0]), p.xy[1] + tau * (q.xy[1] - p.xy[1])
+
     def point(self, v: int) -> ExactPoint:
         """The network evaluated exactly at vertex ``v``'s exact position."""
         stack = [v]

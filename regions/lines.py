@@ -101,8 +101,16 @@ def intersect(
     a2, b2, c2 = line2.T
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         det = a1 * b2 - a2 * b1
-        xy = np.stack([(b1 * c2 - b2 * c1) / det, (a2 * c1 - a1 * c2) / det], axis=1)
-        x, y = xy.T
+        x, y = (b1 * c2 - b2 * c1) / det, (a2 * c1 - a1 * c2) / det
+        # On an axis-parallel line (a box's edge) one coordinate is a single division, the
+        # float nearest the exact one, and the other follows from the second line.
+        for a, b, c, a_, b_, c_ in ((a1, b1, c1, a2, b2, c2), (a2, b2, c2, a1, b1, c1)):
+            flat, upright = (a == 0) & (b != 0) & (a_ != 0), (b == 0) & (a != 0) & (b_ != 0)
+            y = np.where(flat, -c / b, y)
+            x = np.where(flat, -(b_ * y + c_) / a_, x)
+            x = np.where(upright, -c / a, x)
+            y = np.where(upright, -(a_ * x + c_) / b_, y)
+        xy = np.stack([x, y], axis=1)
         residual = [
             np.abs(a * x + b * y + c) + gamma(3) * (np.abs(a * x) + np.abs(b * y) + np.abs(c)) + e
             for a, b, c, e in ((a1, b1, c1, err1), (a2, b2, c2, err2))

@@ -71,8 +71,14 @@ class Mesh:
         Index of each polygon's ancestor at the last :meth:`reset_parents`.
     vertex_values : callable
         Values at new vertices (:data:`VertexValues`).
+    exact_vertex : callable or None
+        ``provenance row (lo, hi, fn) -> (x, y)`` in Fractions: where the line equations are
+        too uncertain to place a new vertex (``r`` beyond ``2**-40`` box lengths), it is
+        placed at its exact position rounded to float64.
     box : float
         Largest ``|x|`` or ``|y|`` over the domain (what line error bounds are valid for).
+    low, high : ndarray, shape (2,)
+        The hull's bounding box.
     positive : ndarray of bool, shape (n_polygons,)
         After a cut, the candidate polygons with a vertex strictly on the line's positive side
         (the positive piece of a split polygon keeps its index; the negative one is appended).
@@ -115,12 +121,14 @@ class Mesh:
         hull = np.array(hull, dtype=np.float64)
         k = len(hull)
         self.box = float(np.abs(hull).max()) * (1 + 2.0**-20)
+        self.low, self.high = hull.min(axis=0), hull.max(axis=0)
         self.n_vertices = 0
         self._xy = np.empty((0, 2))
         self._r = np.empty(0)
         self._provenance = np.empty((0, 3), dtype=np.int64)
         self._values = np.empty((0, 0))
         self.vertex_values: VertexValues = _no_values
+        self.exact_vertex: Callable[[np.ndarray], tuple[Fraction, Fraction]] | None = None
         provenance = np.full((k, 3), -1, dtype=np.int64)
         self._append_vertices(hull, np.zeros(k), provenance, np.empty((0, k)))
         self._ring = np.arange(k, dtype=np.int64)
@@ -164,11 +172,13 @@ class Mesh:
         """
         mesh = cls.__new__(cls)
         mesh.box = box
+        mesh.low, mesh.high = xy.min(axis=0), xy.max(axis=0)
         mesh.n_vertices = 0
         mesh._xy, mesh._r = np.empty((0, 2)), np.empty(0)
         mesh._provenance = np.empty((0, 3), dtype=np.int64)
         mesh._values = np.empty((0, 0))
         mesh.vertex_values = _no_values
+        mesh.exact_vertex = None
         mesh._append_vertices(xy, r, provenance, np.empty((0, len(xy))))
         mesh._ring, mesh._label, mesh._used = ring.copy(), label.copy(), len(ring)
         mesh._lines, mesh._line_errors = lines.copy(), line_errors.copy()
@@ -454,6 +464,15 @@ class Mesh:
             self._lines[inc[edge]], self._line_errors[inc[edge]], cut_lines, cut_errors, self.box
         )
         provenance = np.stack([ends[pick, 0], ends[pick, 1], line.function(polys)], axis=1)
+        # Exact vertices lie in the hull's bounding box: clamping there only moves a float
+        # vertex closer to its exact point (and keeps cut vertices on a box's edges inside it).
+        np.clip(xy, self.low, self.high, out=xy)
+        if self.exact_vertex is not None:
+            # Lines too uncertain to place a vertex (huge weight ratios): place it exactly.
+            for i in np.flatnonzero(~(r <= 2.0**-40 * self.box)).tolist():
+                x, y = self.exact_vertex(provenance[i])
+                xy[i] = float(x), float(y)
+                r[i] = 2 * EPS * float(abs(x) + abs(y))
         values = self.vertex_values(xy, polys)
         new_ids = self._append_vertices(xy, r, provenance, values)[inverse.ravel()]
         n_after = int(cross_after.sum())
@@ -537,7 +556,12 @@ def _hull_lines(hull: np.ndarray, box: float) -> tuple[np.ndarray, np.ndarray]:
     rows = []
     for p, q in zip(hull, np.roll(hull, -1, axis=0), strict=True):
         px, py, qx, qy = (Fraction(float(v)) for v in (*p, *q))
-        rows.append([float(qy - py), float(px - qx), float(qx * py - px * qy)])
+        if py == qy:  # a box's edges: exact equations
+            rows.append([0.0, 1.0, -float(py)])
+        elif px == qx:
+            rows.append([1.0, 0.0, -float(px)])
+        else:
+            rows.append([float(qy - py), float(px - qx), float(qx * py - px * qy)])
     lines = np.array(rows)
     err = (2 * EPS) * (np.abs(lines[:, :2]).sum(axis=1) * box + np.abs(lines[:, 2])) * SAFE
     return lines, err

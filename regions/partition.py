@@ -9,6 +9,7 @@ domain's hull are clipped to it, and every connected piece of a clipped cell is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property, partial
 
 import numpy as np
@@ -804,6 +805,54 @@ class Partition:
             return segment_sum(self.vertices[self.ring], self.start) / np.diff(self.start)[:, None]
         return shapely.get_coordinates(shapely.point_on_surface(clipped[1]))
 
+    def exact_corners(self, cell: int) -> list[tuple[Fraction, Fraction]]:
+        """A convex cell's vertices as exact rational points (counter-clockwise).
+
+        The float ``vertices`` are within rounding of these; a cell thinner than float64 can
+        resolve may have no float point inside it, but its exact corners always span it.
+
+        Parameters
+        ----------
+        cell : int
+            Index of the convex cell (a region on a convex domain).
+
+        Returns
+        -------
+        list of (Fraction, Fraction)
+
+        Raises
+        ------
+        ValueError
+            On a partition that did not come from :func:`regions.decompose`.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(1), (0, 1, 0, 1))  # x = 1/2 halves the square
+        >>> sorted(part.exact_corners(0))[0]
+        (Fraction(1, 2), Fraction(0, 1))
+        """
+        if self.cut_state is None:
+            raise ValueError("exact corners need a partition from regions.decompose")
+        verts = self.ring[self.start[cell] : self.start[cell + 1]].tolist()
+        return [self.cut_state.exact.point(v).xy for v in verts]
+
+    def exact_point(self, cell: int) -> tuple[Fraction, Fraction]:
+        """An exact rational point strictly inside a convex cell: its exact corners' mean.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(1), (0, 1, 0, 1))
+        >>> sorted(part.exact_point(r) for r in range(2))[0]
+        (Fraction(1, 4), Fraction(1, 2))
+        """
+        corners = self.exact_corners(cell)
+        n = len(corners)
+        return sum(p[0] for p in corners) / n, sum(p[1] for p in corners) / n
+
     # -------------------------------------------------------------------- affine maps
     def affine(
         self, layer: int | None = None, *, pre: bool = False
@@ -954,10 +1003,14 @@ class Partition:
     @cached_property
     def _edge_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per ring position: edge start (I, 2), edge vector (I, 2), and the tolerance of the
-        side test (I,): boundary points within 1e-12 of the domain's diameter count inside."""
+        side test (I,): boundary points within 1e-12 of the domain's diameter count inside.
+        Edges shorter than 1e-9 diameters (float vertices of exact corners a few ulps apart)
+        have no reliable direction and are not tested."""
         a = self.vertices[self.ring]
         edge = self.vertices[self.ring[self._next]] - a
-        return a, edge, np.linalg.norm(edge, axis=1) * self.domain.diameter * 1e-12
+        length = np.linalg.norm(edge, axis=1)
+        diameter = self.domain.diameter
+        return a, edge, np.where(length < 1e-9 * diameter, np.inf, length * diameter * 1e-12)
 
     def _contains(self, cells: np.ndarray, points: np.ndarray) -> np.ndarray:
         """Whether each point (N, 2) lies in its cell (N,) (boundary inclusive; -1: no)."""
@@ -1267,6 +1320,7 @@ class Partition:
             state.box,
         )
         state.exact.mesh = mesh
+        mesh.exact_vertex = state.exact.place
         origin = np.arange(mesh.n_polygons)
 
         def region_of(polygons: np.ndarray) -> np.ndarray:

@@ -1,0 +1,233 @@
+"""Exact predicates on polygons with float (or rational) vertices: the oracle's geometry.
+
+Every float64 is a rational, so a polygon of float vertices is an exact rational polygon. These
+functions decide on which side of it a point lies and what its area is with no rounding at
+all: coordinates are scaled to integers over one common denominator (a power of two for
+floats) and every predicate is an integer sign. They judge partitions in the tests (is an
+interior point strictly inside its region, do the regions' areas add up exactly) and pick
+grid points strictly inside a domain.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import shapely
+
+from .domain import Domain, as_domain
+from .oracle import as_ratios
+
+__all__ = ["is_simple", "point_side", "polygon_area", "rational_grid"]
+
+
+def _integers(*arrays: list) -> tuple[list[np.ndarray], int]:
+    """Point lists (from :func:`as_ratios`) as integer arrays (N_i, 2) over their least
+    common denominator, and that denominator (the predicates are scale-invariant)."""
+    scale = math.lcm(1, *(d for pts in arrays for p in pts for _, d in p))
+    out = []
+    for pts in arrays:
+        ints = np.empty(2 * len(pts), dtype=object)
+        ints[:] = [n * (scale // d) for p in pts for n, d in p]
+        out.append(ints.reshape(len(pts), 2))
+    return out, scale
+
+
+def _rings(polygon: object) -> list[list]:
+    """Exterior ring, then holes, of a shapely Polygon or a (k, 2) vertex array, as ratios."""
+    if isinstance(polygon, shapely.Polygon):
+        rings = [polygon.exterior, *polygon.interiors]
+        return [as_ratios(np.asarray(r.coords)[:-1]) for r in rings]
+    ring = as_ratios(polygon)
+    if len(ring) < 3:
+        raise ValueError(f"regions.exact_geometry: a polygon needs 3 vertices, got {len(ring)}")
+    return [ring]
+
+
+def point_side(points: object, polygon: object) -> np.ndarray:
+    """Where each point lies relative to a polygon, exactly: 1 inside, 0 on it, -1 outside.
+
+    Parameters
+    ----------
+    points : array_like, shape (N, 2)
+        Floats (taken exactly), ints or Fractions.
+    polygon : shapely.Polygon or array_like, shape (k, 2)
+        A simple polygon (holes allowed for a shapely Polygon), in either orientation; a vertex
+        array need not repeat its first vertex.
+
+    Returns
+    -------
+    ndarray of int8, shape (N,)
+        1 strictly inside, 0 on the boundary (of the exterior or of a hole), -1 outside.
+
+    Examples
+    --------
+    >>> from regions.exact_geometry import point_side
+    >>> square = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]
+    >>> point_side([[0.5, 0.5], [1.0, 0.3], [1.0 + 2**-52, 0.3], [2.0, 2.0]], square).tolist()
+    [1, 0, -1, -1]
+    """
+    pts = as_ratios(points)
+    rings = _rings(polygon)
+    (p, *ring_ints), _ = _integers(pts, *rings)
+    px, py = p[:, 0], p[:, 1]
+    on = np.zeros(len(pts), dtype=bool)
+    inside = []
+    for ring in ring_ints:
+        winding = np.zeros(len(pts), dtype=np.int64)
+        for a, b in zip(ring, np.roll(ring, -1, axis=0), strict=True):
+            cross = (b[0] - a[0]) * (py - a[1]) - (b[1] - a[1]) * (px - a[0])
+            within = (
+                (min(a[0], b[0]) <= px)
+                & (px <= max(a[0], b[0]))
+                & (min(a[1], b[1]) <= py)
+                & (py <= max(a[1], b[1]))
+            )
+            on |= (cross == 0) & within
+            # Winding number: upward crossings with p on the left, downward with p on the right.
+            winding += ((a[1] <= py) & (py < b[1]) & (cross > 0)).astype(np.int64)
+            winding -= ((b[1] <= py) & (py < a[1]) & (cross < 0)).astype(np.int64)
+        inside.append(winding != 0)
+    strictly = inside[0] & ~np.any(inside[1:], axis=0) if len(inside) > 1 else inside[0]
+    return np.where(on, 0, np.where(strictly, 1, -1)).astype(np.int8)
+
+
+def is_simple(ring: object) -> bool:
+    """Whether a polygon's boundary never meets itself, exactly: no two edges touch except
+    consecutive ones at their shared vertex (so no edge doubles back either).
+
+    Parameters
+    ----------
+    ring : array_like, shape (k, 2)
+        Vertices, k >= 3, without the closing one; collinear vertices are allowed.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from regions.exact_geometry import is_simple
+    >>> is_simple([[0, 0], [1, 0], [1, 1], [0.5, 1.0], [0, 1]])  # a collinear vertex is fine
+    True
+    >>> is_simple([[0, 0], [1, 1], [1, 0], [0, 1]])  # a bow tie
+    False
+    >>> is_simple([[0, 0], [2, 0], [1, 0], [1, 1]])  # an edge doubling back
+    False
+    """
+    (pts,), _ = _integers(_rings(ring)[0])
+    pts = pts.tolist()
+    k = len(pts)
+
+    def orient(a: list, b: list, c: list) -> int:
+        cross = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+        return (cross > 0) - (cross < 0)
+
+    def on_segment(p: list, a: list, b: list) -> bool:  # p collinear with a, b
+        return min(a[0], b[0]) <= p[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= p[1] <= max(
+            a[1], b[1]
+        )
+
+    for i in range(k):
+        a, b = pts[i], pts[(i + 1) % k]
+        if a == b:
+            return False
+        for j in range(i + 1, k):
+            c, d = pts[j], pts[(j + 1) % k]
+            if j == i + 1 or (i == 0 and j == k - 1):  # consecutive: meet only at one vertex
+                shared, far = (b, d) if j == i + 1 else (a, c)
+                near = a if j == i + 1 else b
+                if orient(near, shared, far) == 0 and on_segment(far, near, shared):
+                    return False
+                if orient(near, shared, far) == 0 and on_segment(near, shared, far):
+                    return False
+                continue
+            o1, o2, o3, o4 = orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b)
+            if o1 * o2 < 0 and o3 * o4 < 0:
+                return False
+            if any(
+                o == 0 and on_segment(p, *seg)
+                for o, p, seg in (
+                    (o1, c, (a, b)),
+                    (o2, d, (a, b)),
+                    (o3, a, (c, d)),
+                    (o4, b, (c, d)),
+                )
+            ):
+                return False
+    return True
+
+
+def polygon_area(polygon: object) -> Fraction:
+    """Exact signed area of a polygon: positive counter-clockwise (the shoelace formula).
+
+    Parameters
+    ----------
+    polygon : shapely.Polygon or array_like, shape (k, 2)
+        For a shapely Polygon, the exterior's area minus its holes' (unsigned).
+
+    Returns
+    -------
+    Fraction
+
+    Examples
+    --------
+    >>> from regions.exact_geometry import polygon_area
+    >>> from fractions import Fraction
+    >>> polygon_area([[0.0, 0.0], [0.1, 0.0], [0.0, 0.1]]) == Fraction(0.1) ** 2 / 2
+    True
+    >>> polygon_area([[0, 0], [0, 1], [1, 0]])  # clockwise
+    Fraction(-1, 2)
+    """
+    rings = _rings(polygon)
+    ints, scale = _integers(*rings)
+    areas = []
+    for ring in ints:
+        a, b = ring, np.roll(ring, -1, axis=0)
+        twice = (a[:, 0] * b[:, 1] - b[:, 0] * a[:, 1]).sum()
+        areas.append(Fraction(int(twice), 2 * scale * scale))
+    if len(rings) == 1 and not isinstance(polygon, shapely.Polygon):
+        return areas[0]
+    return abs(areas[0]) - sum(abs(a) for a in areas[1:])
+
+
+def rational_grid(domain: object, n: int) -> np.ndarray:
+    """An n x n cell-centred grid over a domain's bounding box, strictly inside the domain.
+
+    The points are float64, so the very same points go to :func:`regions.oracle.exact_eval`
+    (which takes them exactly) and to :meth:`regions.Partition.locate`. The offsets within
+    each cell differ in x and y (0.31 and 0.77 of a cell), so grid points rarely sit on a
+    boundary by symmetry; those that do are still valid (use ``toward=`` in the oracle).
+
+    Parameters
+    ----------
+    domain : box (xmin, xmax, ymin, ymax), shapely.Polygon or Domain
+    n : int
+        Points per side, >= 1.
+
+    Returns
+    -------
+    ndarray of float64, shape (N, 2)
+        Distinct points strictly inside the domain (exactly), N <= n * n; fewer where the
+        domain is not a box or too narrow for n distinct floats.
+
+    Examples
+    --------
+    >>> from regions.exact_geometry import rational_grid
+    >>> rational_grid((0, 1, 0, 1), 2).tolist()
+    [[0.155, 0.385], [0.655, 0.385], [0.155, 0.885], [0.655, 0.885]]
+    >>> len(rational_grid((1e7, 1e7 + 1e-8, 0, 1), 40))  # 4 floats strictly in that width
+    160
+    """
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"regions.exact_geometry: n must be a positive int, got {n!r}")
+    dom = domain if isinstance(domain, Domain) else as_domain(domain)
+    xmin, ymin, xmax, ymax = dom.polygon.bounds
+    gx, gy = np.meshgrid(
+        xmin + (np.arange(n) + 0.31) * ((xmax - xmin) / n),
+        ymin + (np.arange(n) + 0.77) * ((ymax - ymin) / n),
+    )
+    pts = np.unique(np.stack([gx.ravel(), gy.ravel()], axis=1), axis=0)
+    pts = pts[np.lexsort((pts[:, 0], pts[:, 1]))]
+    return pts[point_side(pts, dom.polygon) == 1]

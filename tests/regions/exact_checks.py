@@ -1,0 +1,195 @@
+"""Exact checks of a partition, judged by the oracle in rational arithmetic (no tolerances
+on patterns or on where a point lies). Each names what failed, how often, and where first."""
+
+from __future__ import annotations
+
+from collections import Counter
+from fractions import Fraction
+
+import numpy as np
+import shapely
+
+import regions
+from regions.exact_geometry import is_simple, point_side, polygon_area, rational_grid
+from regions.oracle import as_fractions, exact_patterns, exact_signs
+
+UP_RIGHT = ((1, 0), (0, 1))  # "just beside a point": p + e (1, 0) + e^2 (0, 1)
+BOUNDARY_ULPS = 16  # allowed rounding of a cut vertex off a slanted domain edge
+
+
+def cells(part: regions.Partition) -> list[np.ndarray]:
+    """The convex cells' float vertex rings (k, 2)."""
+    return np.split(part.vertices[part.ring], part.start[1:-1])
+
+
+def region_shape(part: regions.Partition, r: int) -> object:
+    """Region r's polygon as the oracle's geometry takes it (with holes if clipped)."""
+    return part.polygons[r] if part.domain.convex else part.to_shapely()[r]
+
+
+def check_interior_points(part: regions.Partition) -> None:
+    """Every region's point is strictly inside its polygon and shows the region's pattern,
+    exactly; patterns are distinct on a convex domain."""
+    pts = list(part.points)
+    outside = [
+        r for r in range(len(part)) if point_side(pts[r][None], region_shape(part, r))[0] != 1
+    ]
+    # A region thinner than float64 resolves has no float point inside: judge it at the mean
+    # of its exact corners, strictly inside the exact region.
+    thin = [r for r in outside if part.domain.convex and part.cut_state is not None]
+    for r in thin:
+        pts[r] = part.exact_point(r)
+        assert point_side([pts[r]], part.exact_corners(r))[0] == 1, f"region {r} is empty"
+    outside = [r for r in outside if r not in thin]
+    if not part.domain.convex:
+        # Clipping to a non-convex domain is float64 geometry (README, "How exact is exact"):
+        # a clipped piece too thin for float64 (area below 1e-20 of the domain's) has no
+        # float point inside.
+        tiny = part.areas < 1e-20 * part.domain.area
+        outside = [r for r in outside if not tiny[r]]
+    assert not outside, (
+        f"{len(outside)} of {len(part)} interior points are not strictly inside their region "
+        f"(first: region {outside[0]}, point {pts[outside[0]].tolist()})"
+    )
+    exact = exact_patterns(part.network, part.plane, pts)
+    wrong = np.flatnonzero(np.any(exact != part.patterns, axis=1))
+    if part.cut_state is not None:
+        # A float point in a float polygon can still miss an exact region a few ulps wide:
+        # such a region is judged at its convex cell's exact corners' mean, strictly inside
+        # the cell (the pattern is constant on the cell, clipped or not).
+        for r in wrong.tolist():
+            cell = int(part.region_cell[r])
+            corners = part.exact_corners(cell)
+            if point_side(pts[r][None] if r not in thin else [pts[r]], corners)[0] != 1:
+                pts[r] = part.exact_point(cell)
+                assert point_side([pts[r]], corners)[0] == 1, f"region {r} is empty"
+                exact[r] = exact_patterns(part.network, part.plane, [pts[r]])[0]
+        wrong = np.flatnonzero(np.any(exact != part.patterns, axis=1))
+    assert not wrong.size, (
+        f"{wrong.size} of {len(part)} regions carry a pattern that differs from the exact one at "
+        f"their interior point (first: region {wrong[0]} at {pts[wrong[0]]}, columns "
+        f"{np.flatnonzero(exact[wrong[0]] != part.patterns[wrong[0]]).tolist()})"
+    )
+    if part.domain.convex:
+        assert len(np.unique(part.patterns, axis=0)) == len(part), "two regions share a pattern"
+
+
+def _distance2(p: tuple, a: tuple, b: tuple) -> Fraction:
+    """Squared distance from p to the segment ab, exactly."""
+    d = (b[0] - a[0], b[1] - a[1])
+    t = ((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / (d[0] ** 2 + d[1] ** 2)
+    t = min(max(t, Fraction(0)), Fraction(1))
+    q = (a[0] + t * d[0], a[1] + t * d[1])
+    return (p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2
+
+
+def check_tiling(part: regions.Partition) -> None:
+    """The cells tile the domain's hull, exactly: each is a simple polygon of positive exact
+    area (counter-clockwise); every edge is shared with one neighbour in the opposite
+    direction or lies on one edge of the hull; the exact areas add up to the hull's. (Then
+    every point of the hull is covered once. Convexity is not asserted: a vertex rounded to
+    float64 on a neighbour's straight edge may make a cell reflex by a rounding error.)
+
+    On an axis-aligned hull (a box) cut vertices lie on the box exactly and the areas add
+    up exactly. A cut vertex on a slanted edge is a rounded intersection: it may lie up to
+    BOUNDARY_ULPS units in the last place off the edge, and the area by as much along the
+    perimeter. Regions clipped to a non-convex domain add up to its area to 1e-12."""
+    hull = shapely.orient_polygons(part.domain.polygon.convex_hull)
+    corners = as_fractions(np.asarray(hull.exterior.coords)[:-1])
+    edges_of_hull = list(zip(corners, corners[1:] + corners[:1], strict=True))
+    boxlike = all(a[0] == b[0] or a[1] == b[1] for a, b in edges_of_hull)
+    scale = np.abs(np.asarray(hull.exterior.coords)).max()
+    slack = Fraction(0) if boxlike else Fraction(BOUNDARY_ULPS * float(np.spacing(scale)))
+    rings = cells(part)
+    areas = [polygon_area(ring) for ring in rings]
+    # A cell thinner than float64 resolves may round to a degenerate ring; its exact corners
+    # (rebuilt from the vertices' provenance) must then span a simple polygon of positive area.
+    thin = [c for c, ring in enumerate(rings) if areas[c] <= 0 or not is_simple(ring)]
+    if part.cut_state is not None:
+        thin = [
+            c
+            for c in thin
+            if not (polygon_area(part.exact_corners(c)) > 0 and is_simple(part.exact_corners(c)))
+        ]
+    bad = [c for c in thin if areas[c] <= 0]
+    assert not bad, f"{len(bad)} of {len(rings)} cells have no positive exact area ({bad[:5]})"
+    tangled = [c for c in thin if c not in bad]
+    assert not tangled, f"{len(tangled)} cells' boundaries meet themselves (first: {tangled[0]})"
+    # Edges are matched by vertex identity: two exact vertices closer than float64 resolves
+    # may share float coordinates, but never an id.
+    ids = np.split(part.ring, part.start[1:-1])
+    directed = Counter(
+        (int(a), int(b)) for ring in ids for a, b in zip(ring, np.roll(ring, -1), strict=True)
+    )
+    assert max(directed.values()) == 1, "two cells share an edge in the same direction (overlap)"
+    lone = [
+        tuple(map(tuple, part.vertices[list(e)])) for e in directed if (e[1], e[0]) not in directed
+    ]
+    off = [
+        e
+        for e in lone
+        if not any(
+            all(_distance2(p, a, b) <= slack**2 for p in as_fractions(np.array(e)))
+            for a, b in edges_of_hull
+        )
+    ]
+    assert not off, (
+        f"{len(off)} cell edges have no neighbour across them and do not lie on the domain's "
+        f"boundary (first: {np.array(off[0]).tolist()}): the cells do not conform or do not "
+        "reach the boundary"
+    )
+    total, exact_area = sum(areas), polygon_area(hull)
+    perimeter = Fraction(hull.exterior.length) + 1
+    assert abs(total - exact_area) <= slack * perimeter, (
+        f"cells cover {float(total)!r} of the hull's exact area {float(exact_area)!r}"
+    )
+    if not part.domain.convex:
+        clipped = shapely.area(part.to_shapely())
+        assert np.all(clipped > 0)
+        assert abs(clipped.sum() - part.domain.area) <= 1e-12 * part.domain.area
+
+
+def near_vertex_points(part: regions.Partition) -> np.ndarray:
+    """Float points 2^-8 and 2^-32 of the way from every cell vertex to the cell's vertex
+    mean, strictly inside the domain: where a thin region along an edge or at a corner that
+    the cell wrongly covers would be."""
+    corner = part.vertices[part.ring]
+    lengths = np.diff(part.start)
+    mean = np.add.reduceat(corner, part.start[:-1], axis=0) / lengths[:, None]
+    towards = np.repeat(mean, lengths, axis=0) - corner
+    pts = np.concatenate([corner + t * towards for t in (2.0**-8, 2.0**-32)])
+    pts = np.unique(pts, axis=0)
+    return pts[point_side(pts, part.domain.polygon) == 1]
+
+
+def check_completeness(part: regions.Partition, grid: int = 40) -> None:
+    """Every pattern the oracle finds just beside a point of an n x n grid, or near a cell
+    vertex, is a region's; each grid point on no breakpoint is located in a region with its
+    pattern."""
+    net, plane = part.network, part.plane
+    pts = rational_grid(part.domain, grid)
+    sample = np.concatenate([pts, near_vertex_points(part)])
+    beside = exact_patterns(net, plane, sample, toward=UP_RIGHT)
+    known = {row.tobytes() for row in part.patterns}
+    missing = [i for i, row in enumerate(beside) if row.tobytes() not in known]
+    assert not missing, (
+        f"{len(missing)} of {len(sample)} exact patterns beside grid and near-vertex points are "
+        f"not the pattern of any region (first beside {sample[missing[0]].tolist()}: "
+        f"{beside[missing[0]].astype(int).tolist()}; {len(part)} regions)"
+    )
+    found = part.locate(pts)
+    assert np.all(found >= 0), f"{np.sum(found < 0)} grid points inside the domain not located"
+    signs = exact_signs(net, plane, pts)
+    clear = np.all(signs != 0, axis=1)  # exactly on no breakpoint
+    wrong = np.flatnonzero(clear & np.any(part.patterns[found] != (signs > 0), axis=1))
+    assert not wrong.size, (
+        f"{wrong.size} of {clear.sum()} grid points on no breakpoint are located in a region "
+        f"with another pattern (first: {pts[wrong[0]].tolist()} in region {found[wrong[0]]})"
+    )
+
+
+def check_exact(part: regions.Partition, grid: int = 40) -> None:
+    """All of the above."""
+    check_interior_points(part)
+    check_tiling(part)
+    check_completeness(part, grid)
