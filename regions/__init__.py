@@ -18,6 +18,7 @@ from .errors import (
     TooManyRegionsError,
     UnsupportedModelError,
 )
+from .line import DEFAULT_MAX_PIECES, LinePieces, decompose_line
 from .network import Network, is_piecewise_linear, trace
 from .partition import (
     Adjacency,
@@ -30,6 +31,7 @@ from .partition import (
 
 __all__ = [
     "DEFAULT_BOX",
+    "DEFAULT_MAX_PIECES",
     "DEFAULT_MAX_REGIONS",
     "DEFAULT_TOL",
     "Adjacency",
@@ -39,6 +41,7 @@ __all__ = [
     "DomainError",
     "EvalSemanticsWarning",
     "InvalidModelError",
+    "LinePieces",
     "LinearRegions",
     "Network",
     "NotPiecewiseLinearError",
@@ -50,6 +53,7 @@ __all__ = [
     "UnsupportedModelError",
     "count",
     "decompose",
+    "decompose_line",
     "is_piecewise_linear",
     "trace",
 ]
