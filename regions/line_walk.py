@@ -150,18 +150,19 @@ class LineWalk:
             )
         parent = np.repeat(np.arange(n), counts)
         offset = np.cumsum(counts) - counts
-        child = np.arange(total) - offset[parent]
-        # Each unit's side on each child: its side at the piece's ends where it does not
-        # change sign; before its root (children up to the root's rank) and after, where it does.
-        inside = (left > 0) | (right > 0)
-        before, after = inside.copy(), inside.copy()
-        before[piece, unit, k] = left[piece, unit, k] > 0
-        after[piece, unit, k] = right[piece, unit, k] > 0
-        switch_at = np.zeros(left.shape, dtype=np.int64)
-        switch_at[piece, unit, k] = (rank + (kept | near_right))[group]
-        bits = np.where(
-            child[:, None, None] < switch_at[parent], before[parent], after[parent]
-        ).reshape(total, -1)
+        # A unit's side on a child: where it does not change sign in the parent, the side at
+        # the parent's ends; where it does, the side at the parent's start on the children
+        # before its root (those up to the root's rank) and the other side after.
+        bits = ((left > 0) | (right > 0))[parent]
+        switch_at = (rank + (kept | near_right))[group]
+        span = counts[piece]
+        item = np.repeat(np.arange(len(piece)), span)
+        child = np.arange(len(item)) - np.repeat(np.cumsum(span) - span, span)
+        starts_on = left[piece, unit, k][item] > 0
+        bits[offset[piece[item]] + child, unit[item], k[item]] = starts_on == (
+            child < switch_at[item]
+        )
+        bits = bits.reshape(total, -1)
         new = leader[kept]
         position = offset[piece[new]] + 1 + rank[kept]
         self._insert(offset, total, position, roots[new], bound[new], column[new], new, known)
@@ -177,13 +178,15 @@ class LineWalk:
         n = len(m)
         own = np.concatenate([m, m[-1:]])
         own_e = np.concatenate([e, e[-1:]])
-        t = node.thresholds[None]
         alpha, beta = own[:, 0, :, None], own[:, 1, :, None]
-        e_alpha, e_beta = own_e[:, 0, :, None], own_e[:, 1, :, None]
-        s, e_s = self.breaks[:, None, None], self.err[:, None, None]
-        g = (alpha - t) + beta * s
-        rounding = _gamma(3) * (np.abs(alpha) + np.abs(t) + np.abs(beta * s))
-        bound = _up(e_alpha + (np.abs(beta) + e_beta) * e_s + e_beta * s + rounding)
+        s = self.breaks[:, None, None]
+        t = node.thresholds[None]
+        g = alpha + beta * s - t
+        # |g - g_true| <= e_alpha + |beta| e_s + e_beta (|s| + e_s) + gamma_3 (|alpha| + |t| +
+        # |beta s|), with 0 <= s <= 1 and e_s tiny: bounded by the simpler expression below.
+        scale = own_e[:, 0] + own_e[:, 1] + _gamma(3) * (np.abs(own[:, 0]) + np.abs(own[:, 1]))
+        spread = (np.abs(own[:, 1]) + own_e[:, 1]) * self.err[:, None]
+        bound = _up((scale + spread)[:, :, None] + _gamma(3) * np.abs(t))
         above, below = g > bound, g < -bound
         sign = above.astype(np.int8) - below
         for q, j, k in np.argwhere(~(above | below)):

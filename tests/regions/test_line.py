@@ -403,3 +403,32 @@ def test_overflow_is_an_invalid_model():
     model = sequential(([[1e200, 0.0]], [0.0]), nn.ReLU(), ([[1e200]], [0.0]))
     with pytest.raises(regions.InvalidModelError, match="overflow"):
         regions.decompose_line(model, [-1.0, 0.0], [1.0, 0.0])
+
+
+class Residual(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b, self.c = nn.Linear(2, 6), nn.Linear(6, 2), nn.Linear(2, 5)
+        self.head = nn.Linear(9, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = x - self.b(torch.relu(self.a(x)))  # a residual subtraction
+        cat = torch.cat([h, torch.relu(self.c(h)), x], dim=1)  # and a concatenation
+        return self.head(torch.relu(cat))
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_residual_and_concatenated_graphs(seed):
+    torch.manual_seed(seed)
+    model = Residual().double().eval()
+    part = regions.decompose(model, (-2, 2, -2, 2))
+    rng = np.random.default_rng(seed)
+    for start, end in rng.uniform(-2, 2, (3, 2, 2)):
+        pieces = regions.decompose_line(model, start, end)
+        points = pieces.to_input(pieces.midpoints)
+        assert np.array_equal(part.patterns[part.locate(points)], pieces.patterns)
+        assert len(pieces) == crossed(part, start, end)
+        a, b = pieces.affine()
+        with torch.no_grad():
+            want = model(torch.as_tensor(points)).numpy()
+        np.testing.assert_allclose(a * pieces.midpoints[:, None] + b, want, rtol=1e-9, atol=1e-12)
