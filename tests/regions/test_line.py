@@ -432,3 +432,11 @@ def test_residual_and_concatenated_graphs(seed):
         with torch.no_grad():
             want = model(torch.as_tensor(points)).numpy()
         np.testing.assert_allclose(a * pieces.midpoints[:, None] + b, want, rtol=1e-9, atol=1e-12)
+
+
+def test_a_model_without_activations_is_one_piece():
+    model = sequential(([[2.0, -1.0], [0.5, 0.5]], [1.0, 0.0]))
+    pieces = regions.decompose_line(model, [0.0, 0.0], [1.0, 1.0])
+    assert (len(pieces), pieces.patterns.shape, pieces.breaks.size) == (1, (1, 0), 0)
+    a, b = pieces.affine()
+    assert a.tolist() == [[1.0, 1.0]] and b.tolist() == [[1.0, 0.0]]
