@@ -25,7 +25,7 @@ from torch import nn
 
 from .domain import Plane, as_plane
 from .errors import DomainError
-from .line_exact import Dyadic, ExactLine, dyadic
+from .line_exact import ExactLine
 from .line_walk import LineWalk
 from .maps import node_maps
 from .network import Network, trace
@@ -335,8 +335,8 @@ def decompose_line(
     net = model if isinstance(model, Network) else trace(model, n_inputs=n_inputs)
     tol = _check_tol(tol)
     max_pieces = _check_max_pieces(max_pieces)
-    pl, segment, exact_start = _segment(net, start, end, plane)
-    walk = LineWalk(net, exact_start, tol, max_pieces)
+    pl, points, segment = _segment(net, start, end, plane)
+    walk = LineWalk(net, points, pl, tol, max_pieces)
     walk.run()
     return LinePieces(
         network=net,
@@ -374,8 +374,8 @@ def _check_max_pieces(max_pieces: object) -> int:
 
 
 def _segment(net: Network, start: object, end: object, plane: object) -> tuple:
-    """The plane (or None), the endpoints (2, n_inputs) in input coordinates, and the exact
-    input map (2, n_inputs): rows x(0) and x(1) - x(0)."""
+    """The plane (or None), the validated endpoints (2, k) as given, and in input coordinates
+    (2, n_inputs)."""
     width = net.n_inputs if plane is None else 2
     where = "input" if plane is None else "plane"
     points = []
@@ -396,22 +396,8 @@ def _segment(net: Network, start: object, end: object, plane: object) -> tuple:
         points.append(a)
     if np.array_equal(points[0], points[1]):
         raise DomainError("regions.decompose_line: start and end coincide (a segment of length 0)")
-    p, q = (dyadic(a) for a in points)
-    direction = _combine(q, p, -1)
+    points = np.stack(points)
     if plane is None:
-        return None, np.stack(points), _combine(p, direction, 0)
+        return None, points, points
     pl = as_plane(plane, net.n_inputs)
-    basis = dyadic(pl.basis)
-    origin = _combine(dyadic(pl.origin), _matvec(basis, p), 1)
-    return pl, pl.to_input(np.stack(points)), _combine(origin, _matvec(basis, direction), 0)
-
-
-def _combine(a: Dyadic, b: Dyadic, how: int) -> Dyadic:
-    """Exact ``a + b`` (how 1), ``a - b`` (how -1) or the rows ``[a, b]`` stacked (how 0)."""
-    exp = min(a[1], b[1])
-    x, y = a[0] << (a[1] - exp), b[0] << (b[1] - exp)
-    return (np.stack([x, y]) if how == 0 else x + how * y), exp
-
-
-def _matvec(m: Dyadic, v: Dyadic) -> Dyadic:
-    return m[0] @ v[0], m[1] + v[1]
+    return pl, points, pl.to_input(points)

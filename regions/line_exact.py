@@ -19,6 +19,7 @@ from .errors import UnsupportedModelError
 from .network import Activation, Affine, Concat, Network, Sum
 
 if TYPE_CHECKING:
+    from .domain import Plane
     from .partition import Switches
 
 __all__ = ["Dyadic", "ExactLine", "dyadic", "to_fractions"]
@@ -100,9 +101,12 @@ class ExactLine:
     ----------
     net : Network
         The traced model.
-    start : Dyadic, shape (2, n_inputs)
-        The segment's input map: row 0 the input at s = 0 (``a0``), row 1 its derivative in
-        s (``a1``), so ``x(s) = a0 + s a1``.
+    points : ndarray, shape (2, k)
+        The segment's endpoints: input coordinates (k = n_inputs), or plane coordinates
+        (k = 2) with ``plane``. The exact input map is ``x(s) = a0 + s a1`` with ``a0`` the
+        start (through the plane) and ``a1`` the difference of the ends, in rationals.
+    plane : Plane or None
+        The plane of the endpoints, if any.
 
     Examples
     --------
@@ -111,9 +115,9 @@ class ExactLine:
     >>> import numpy as np
     >>> import regions
     >>> from regions.constructions import sawtooth
-    >>> from regions.line_exact import ExactLine, dyadic
+    >>> from regions.line_exact import ExactLine
     >>> net = regions.trace(sawtooth(2))
-    >>> line = ExactLine(net, dyadic(np.array([[0.0, 0.0], [1.0, 0.0]])))
+    >>> line = ExactLine(net, np.array([[0.0, 0.0], [1.0, 0.0]]), None)
     >>> alpha, beta = line.maps([], net.activations[0].src)
     >>> [str(a) for a in alpha], [str(b) for b in beta]
     (['0', '-1/2'], ['1', '1'])
@@ -126,16 +130,31 @@ class ExactLine:
     (['0', '-1/2'], ['2', '2'])
     """
 
-    def __init__(self, net: Network, start: Dyadic) -> None:
+    def __init__(self, net: Network, points: np.ndarray, plane: Plane | None) -> None:
         self.net = net
-        self.start = start
+        self.points = points
+        self.plane = plane
         self._weights: dict[int, tuple[Dyadic, Dyadic]] = {}
         self._tables: dict[int, tuple[Dyadic, Dyadic]] = {}
         # Node values after each activation, keyed by (layers applied, their pieces' bytes):
         # neighbouring pieces share prefixes, so a walk resumes where a shorter one stopped.
-        self._states: dict[tuple[int, bytes], tuple[int, dict[int, Dyadic]]] = {
-            (0, b""): (1, {0: start})
-        }
+        self._states: dict[tuple[int, bytes], tuple[int, dict[int, Dyadic]]] = {}
+
+    @property
+    def start(self) -> Dyadic:
+        """The exact input map (2, n_inputs): rows x(0) and x(1) - x(0), built on first use."""
+        key = (0, b"")
+        if key not in self._states:
+            p, q = dyadic(self.points[0]), dyadic(self.points[1])
+            direction = _combine(q, p, -1)
+            if self.plane is None:
+                start = _combine(p, direction, 0)
+            else:
+                basis = dyadic(self.plane.basis)
+                origin = _combine(dyadic(self.plane.origin), _matvec(basis, p), 1)
+                start = _combine(origin, _matvec(basis, direction), 0)
+            self._states[key] = (1, {0: start})
+        return self._states[key][1][0]
 
     def maps(self, pieces: list[np.ndarray], node: int) -> tuple[list[Fraction], list[Fraction]]:
         """Exact ``alpha`` and ``beta`` (each one Fraction per unit) of ``net.nodes[node]``.
@@ -152,6 +171,7 @@ class ExactLine:
         alpha, beta : list of Fraction
             The node is ``alpha + beta * s`` on the piece.
         """
+        self.start  # noqa: B018 (builds the walk's first state)
         known = len(pieces)
         while (known, _key(pieces[:known])) not in self._states:
             known -= 1
@@ -252,3 +272,14 @@ class ExactLine:
 
 def _key(pieces: list[np.ndarray]) -> bytes:
     return b"".join(np.asarray(p, dtype=np.int64).tobytes() for p in pieces)
+
+
+def _combine(a: Dyadic, b: Dyadic, how: int) -> Dyadic:
+    """Exact ``a + b`` (how 1), ``a - b`` (how -1) or the rows ``[a, b]`` stacked (how 0)."""
+    exp = min(a[1], b[1])
+    x, y = _aligned(a, exp), _aligned(b, exp)
+    return (np.stack([x, y]) if how == 0 else x + how * y), exp
+
+
+def _matvec(m: Dyadic, v: Dyadic) -> Dyadic:
+    return m[0] @ v[0], m[1] + v[1]

@@ -10,12 +10,14 @@ equal ones merged) the same way. See :mod:`regions.line` for the guarantees.
 
 from __future__ import annotations
 
+import weakref
 from fractions import Fraction
 
 import numpy as np
 
+from .domain import Plane
 from .errors import InvalidModelError, TooManyRegionsError, UnsupportedModelError
-from .line_exact import Dyadic, ExactLine, to_fractions
+from .line_exact import ExactLine
 from .network import Activation, Affine, Concat, Network, Sum
 from .partition import Switches
 
@@ -51,8 +53,10 @@ class LineWalk:
     ----------
     net : Network
         The traced model.
-    start : Dyadic, shape (2, n_inputs)
-        The exact segment: rows x(0) and x(1) - x(0).
+    points : ndarray, shape (2, k)
+        The segment's endpoints, in input coordinates or (k = 2) in ``plane``'s.
+    plane : Plane or None
+        The plane of the endpoints, if any.
     tol : float
         0, or the merging distance of :func:`regions.decompose_line`.
     max_pieces : int
@@ -63,19 +67,20 @@ class LineWalk:
     >>> import numpy as np
     >>> import regions
     >>> from regions.constructions import sawtooth
-    >>> from regions.line_exact import dyadic
     >>> from regions.line_walk import LineWalk
-    >>> walk = LineWalk(regions.trace(sawtooth(2)), dyadic([[0.0, 0.0], [1.0, 0.0]]), 0.0, 100)
+    >>> walk = LineWalk(regions.trace(sawtooth(2)), np.array([[0.0, 0.0], [1.0, 0.0]]), None, 0, 9)
     >>> walk.run()
     >>> walk.breaks.tolist(), walk.drawn.tolist()  # with the ends 0 and 1
     ([0.0, 0.25, 0.5, 0.75, 1.0], [-1, 3, 1, 3, -1])
     """
 
-    def __init__(self, net: Network, start: Dyadic, tol: float, max_pieces: int) -> None:
+    def __init__(
+        self, net: Network, points: np.ndarray, plane: Plane | None, tol: float, max_pieces: int
+    ) -> None:
         self.net = net
         self.tol = tol
         self.max_pieces = max_pieces
-        self.exact = ExactLine(net, start)
+        self.exact = ExactLine(net, points, plane)
         self.breaks = np.array([0.0, 1.0])
         self.err = np.zeros(2)
         self.ids = np.array([0, 1])
@@ -84,11 +89,9 @@ class LineWalk:
         self.next_id = 2
         self.patterns = np.zeros((1, 0), dtype=bool)
         self.merged = 0
-        self.columns = columns(net)
+        self.columns, self.row_sums = _network_info(net)
         self.maps_cache: dict[tuple[int, int], tuple[list[Fraction], list[Fraction]]] = {}
-        rows = np.array([[float(f) for f in to_fractions((row, start[1]))] for row in start[0]])
-        self.start = rows  # (2, n_inputs), float64 nearest to the exact map
-        self.input_err = _up(2 * _U * np.abs(rows))
+        self.start, self.input_err = _input_map(points, plane)
 
     def run(self) -> None:
         """Walk the network, cutting the pieces at every activation layer."""
@@ -102,7 +105,7 @@ class LineWalk:
                 values = {j: (m[parent], e[parent]) for j, (m, e) in values.items()}
                 values[i] = _activate(node, values[node.src], self._pieces(node))
             else:
-                values[i] = _linear(node, values)
+                values[i] = _linear(node, values, self.row_sums.get(i))
                 if not np.all(np.isfinite(values[i][0])):
                     raise InvalidModelError(
                         f"regions.decompose_line: the values of '{getattr(node, 'name', i)}' "
@@ -324,6 +327,35 @@ class LineWalk:
         return self.cache[key]
 
 
+def _input_map(points: np.ndarray, plane: Plane | None) -> tuple[np.ndarray, np.ndarray]:
+    """The segment's input map in float64, rows x(0) and x(1) - x(0) (2, n_inputs), and a
+    bound on the error of each entry."""
+    direction = points[1] - points[0]  # correctly rounded: within u of the exact difference
+    if plane is None:
+        return np.stack([points[0], direction]), _up(
+            np.stack([0 * direction, _U * np.abs(direction)])
+        )
+    basis, origin = plane.basis, plane.origin
+    at_start = origin + basis @ points[0]
+    along = basis @ direction
+    err_start = _gamma(3) * (np.abs(origin) + np.abs(basis) @ np.abs(points[0]))
+    err_along = (_gamma(2) + _gamma(1)) * (np.abs(basis) @ np.abs(direction))
+    return np.stack([at_start, along]), _up(np.stack([err_start, err_along]))
+
+
+_INFO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _network_info(net: Network) -> tuple[Switches, dict[int, np.ndarray]]:
+    """The pattern columns and every Affine node's row sums of ``|W|``, once per network."""
+    if net not in _INFO:
+        sums = {
+            i: np.abs(n.W).sum(axis=1) for i, n in enumerate(net.nodes) if isinstance(n, Affine)
+        }
+        _INFO[net] = (columns(net), sums)
+    return _INFO[net]
+
+
 def columns(net: Network) -> Switches:
     """The pattern columns of ``net``: layer by layer, unit by unit, breakpoint by breakpoint.
 
@@ -349,7 +381,7 @@ def columns(net: Network) -> Switches:
     )
 
 
-def _linear(node: object, values: dict) -> tuple[np.ndarray, np.ndarray]:
+def _linear(node: object, values: dict, row_sums: np.ndarray | None) -> tuple[np.ndarray, ...]:
     """Maps (P, 2, width) and their error bounds of an Affine, Sum or Concat node."""
     if isinstance(node, Affine):
         m, e = values[node.src]
@@ -362,7 +394,7 @@ def _linear(node: object, values: dict) -> tuple[np.ndarray, np.ndarray]:
             # sum_i |W_ji| (e_i + g |m_i|) <= max_i (e_i + g |m_i|) * sum_i |W_ji|: a bound
             # without a second product, loose by at most the input width.
             worst = (e + g * np.abs(m)).max(axis=2, initial=0.0)
-            err = worst[:, :, None] * np.abs(node.W).sum(axis=1)
+            err = worst[:, :, None] * row_sums
             err[:, 0] += g * np.abs(node.b)
             return out, _up(err)
     if isinstance(node, Sum):
