@@ -8,8 +8,10 @@ regioncam is optional: ``pip install -e ".[bench]"`` (or ``pip install regioncam
 Without it only our columns are timed.
 
 Nets are ``torch.manual_seed(0)`` Linear/ReLU MLPs with one output (``bench_decompose.mlp``),
-PyTorch's default init on [-1, 1]^2, or He-normal weights with zero biases on [-3, 3]^2. Every
-row times, interleaved and in rotating order, ``repeat`` runs of:
+PyTorch's default init on [-1, 1]^2, or He-normal weights with standard-normal biases
+(``he+bias``) on [-3, 3]^2; with zero biases a He net is positively homogeneous, every boundary
+a ray from the origin (1,014 regions for 2-64x8-1), too few to time. Every row times,
+interleaved and in rotating order, ``repeat`` runs of:
 
 - ``ours``: ``regions.decompose(model, box)``, tracing included;
 - ``reused``: ``regions.decompose(network, box)`` on a ``regions.trace(model)`` made once;
@@ -59,7 +61,7 @@ ROWS = {
     "2-128x2-1": (128, 2, "default", 1.0),
     "2-128x4-1": (128, 4, "default", 1.0),
     "2-128x8-1": (128, 8, "default", 1.0),
-    "he-2-64x8-1": (64, 8, "he", 3.0),
+    "he+bias-2-64x8-1": (64, 8, "he+bias", 3.0),
 }
 QUICK = ["2-16x3-1", "2-32x3-1", "2-64x3-1", "2-128x2-1"]
 
