@@ -118,7 +118,7 @@ def stat(seconds: list[float]) -> str:
 
 def table(names: list[str], repeat: int) -> None:
     variants = ["ours", "reused", "+affine"] + (["regioncam"] if regioncam else [])
-    head = f"{'net':12} {'regions':>8} {'rc faces':>8} " + " ".join(
+    head = f"{'net':16} {'regions':>8} {'rc faces':>8} " + " ".join(
         f"{v + ' min':>8} {'median':>8}" for v in variants
     )
     if regioncam:
@@ -140,7 +140,7 @@ def table(names: list[str], repeat: int) -> None:
             runs["regioncam"] = lambda: peer(model, h)  # noqa: B023
         t = timings(runs, repeat)
         part = regions.decompose(net, box)
-        line = f"{name:12} {len(part):8d} "
+        line = f"{name:16} {len(part):8d} "
         if regioncam:
             rc = peer(model, h)
             line += f"{rc.num_faces:8d} "
