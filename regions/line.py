@@ -280,9 +280,10 @@ def decompose_line(
         endpoints in its coordinates.
     tol : float
         0 (the default) is exact. A positive value, in units of the parameter s (fractions of
-        the segment), merges on purpose: a break closer than ``tol`` to the break before it
-        is dropped with the piece between them, whose neighbour after it takes its place
-        (counted in ``merged``).
+        the segment), merges on purpose: a new break closer than ``tol`` to the break before
+        it (earlier or of the same layer) or to the earlier break after it is dropped, and
+        the piece between them merges into its neighbour, whose pattern and maps it takes;
+        ``merged`` counts these pieces. Patterns and maps are then exact only away from them.
     max_pieces : int
         Raise :class:`TooManyRegionsError` as soon as more pieces appear.
     n_inputs : int, optional
