@@ -20,6 +20,7 @@ from .errors import (
     TooManyRegionsError,
     UnsupportedModelError,
 )
+from .line import DEFAULT_MAX_PIECES, LinePieces, decompose_line
 from .network import Network
 from .partition import (
     Adjacency,
@@ -33,6 +34,7 @@ from .tracing import is_piecewise_linear, trace
 
 __all__ = [
     "DEFAULT_BOX",
+    "DEFAULT_MAX_PIECES",
     "DEFAULT_MAX_REGIONS",
     "DEFAULT_TOL",
     "Adjacency",
@@ -45,6 +47,7 @@ __all__ = [
     "EvalSemanticsWarning",
     "InvalidArgumentError",
     "InvalidModelError",
+    "LinePieces",
     "LinearRegions",
     "Network",
     "NotPiecewiseLinearError",
@@ -57,6 +60,7 @@ __all__ = [
     "certify",
     "count",
     "decompose",
+    "decompose_line",
     "is_piecewise_linear",
     "trace",
 ]

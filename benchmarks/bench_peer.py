@@ -1,0 +1,224 @@
+"""Side by side with the peer regioncam (a Rust core with Python bindings, float32), one process.
+
+    python benchmarks/bench_peer.py                      # issue 12's table, then lines (minutes)
+    python benchmarks/bench_peer.py --quick              # the four small rows, 3 runs, 100 lines
+    python benchmarks/bench_peer.py --rows 2-128x4-1 --repeat 7 --segments 0
+
+regioncam is optional: ``pip install -e ".[bench]"`` (or ``pip install regioncam==0.5.2``).
+Without it only our columns are timed.
+
+Nets are ``torch.manual_seed(0)`` Linear/ReLU MLPs with one output (``bench_decompose.mlp``),
+PyTorch's default init on [-1, 1]^2, or He-normal weights with standard-normal biases
+(``he+bias``) on [-3, 3]^2; with zero biases a He net is positively homogeneous, every boundary
+a ray from the origin (1,014 regions for 2-64x8-1), too few to time. Every row times,
+interleaved and in rotating order, ``repeat`` runs of:
+
+- ``ours``: ``regions.decompose(model, box)``, tracing included;
+- ``reused``: ``regions.decompose(network, box)`` on a ``regions.trace(model)`` made once;
+- ``+affine``: ``regions.decompose(model, box)`` then ``Partition.affine()``, tracing included
+  (regioncam carries every face's maps, so this is the like-for-like column);
+- ``regioncam``: ``regioncam.Regioncam(size=h)`` then ``.add(model)``.
+
+Columns give the min and median seconds; ``rc/x`` is regioncam's min over ours (above 1: we
+are faster). Checks, outside the timings: region counts, and patterns. regioncam's pattern of a
+face is read from its maps: a unit is on where its ReLU layer's map on the face is not zero.
+Each face's interior point (its vertex mean) is located in our partition; ``diff`` counts the
+faces whose regioncam pattern differs from our region's there, and ``rc!=fwd`` / ``ours!=fwd``
+the faces whose pattern differs from the model's own float64 forward pass at that point.
+
+``--segments N`` then times ``regions.decompose_line`` (trace reused) on N random segments with
+endpoints uniform in [-1, 1]^2 through the 2-128x4-1 net, against regioncam's
+``Regioncam1D.through_points`` on the same segments, and compares piece counts.
+Results are recorded in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from bench_decompose import mlp
+from torch import nn
+
+import regions
+
+try:
+    import regioncam
+except ImportError:  # the optional peer: our columns are still timed
+    regioncam = None
+
+#: name -> (width, depth, init, half-width of the box)
+ROWS = {
+    "2-16x3-1": (16, 3, "default", 1.0),
+    "2-32x3-1": (32, 3, "default", 1.0),
+    "2-64x3-1": (64, 3, "default", 1.0),
+    "2-128x2-1": (128, 2, "default", 1.0),
+    "2-128x4-1": (128, 4, "default", 1.0),
+    "2-128x8-1": (128, 8, "default", 1.0),
+    "he+bias-2-64x8-1": (64, 8, "he+bias", 3.0),
+}
+QUICK = ["2-16x3-1", "2-32x3-1", "2-64x3-1", "2-128x2-1"]
+
+
+def timings(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
+    """Seconds of every run, ``repeat`` rounds, the order rotating from round to round."""
+    names = list(runs)
+    out: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(repeat):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            gc.collect()
+            start = time.perf_counter()
+            runs[name]()
+            out[name].append(time.perf_counter() - start)
+    return out
+
+
+def peer(model: nn.Sequential, h: float) -> object:
+    """regioncam's partition of ``model`` on [-h, h]^2."""
+    rc = regioncam.Regioncam(size=h)
+    rc.add(model)
+    return rc
+
+
+def peer_patterns(rc: object, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """regioncam's faces: interior points (F, 2) and patterns (F, S), S = width x depth.
+
+    Layers of a converted MLP are the input (0), then one per Linear and per ReLU; a ReLU
+    layer's map (F, 3, width) on a face keeps the unit's map where regioncam put it on and is
+    zero where it put it off.
+    """
+    xy = np.asarray(rc.vertex_inputs, dtype=np.float64)
+    points = np.array([xy[f.vertex_ids].mean(axis=0) for f in rc.faces])
+    bits = [np.any(rc.face_activations(2 * k) != 0, axis=1) for k in range(1, depth + 1)]
+    return points, np.concatenate(bits, axis=1)
+
+
+def pattern_check(part: regions.Partition, rc: object, depth: int) -> tuple[int, int, int]:
+    """(diff, rc != forward, ours != forward) over regioncam's faces, as in the module doc."""
+    points, theirs = peer_patterns(rc, depth)
+    region = part.locate(points)
+    if np.any(region < 0):
+        raise RuntimeError(f"{np.sum(region < 0)} regioncam face points lie outside our domain")
+    ours = part.patterns[region]
+    _, pre = part.network.forward(points)
+    forward = np.concatenate([z > 0 for z in pre], axis=1)
+    disagree = lambda a, b: int(np.sum(np.any(a != b, axis=1)))  # noqa: E731
+    return disagree(theirs, ours), disagree(theirs, forward), disagree(ours, forward)
+
+
+def stat(seconds: list[float]) -> str:
+    return f"{min(seconds):8.4f} {statistics.median(seconds):8.4f}"
+
+
+def table(names: list[str], repeat: int) -> None:
+    variants = ["ours", "reused", "+affine"] + (["regioncam"] if regioncam else [])
+    head = f"{'net':16} {'regions':>8} {'rc faces':>8} " + " ".join(
+        f"{v + ' min':>8} {'median':>8}" for v in variants
+    )
+    if regioncam:
+        head += f" {'rc/ours':>7} {'rc/reuse':>8} {'rc/+aff':>7} {'diff':>5} {'rc!=fwd':>7}"
+        head += f" {'ours!=fwd':>9}"
+    print(head)
+    print("-" * len(head))
+    for name in names:
+        width, depth, init, h = ROWS[name]
+        model = mlp(width, depth, init, 0)
+        box = (-h, h, -h, h)
+        net = regions.trace(model)
+        runs: dict[str, Callable[[], object]] = {
+            "ours": lambda: regions.decompose(model, box),  # noqa: B023
+            "reused": lambda: regions.decompose(net, box),  # noqa: B023
+            "+affine": lambda: regions.decompose(model, box).affine(),  # noqa: B023
+        }
+        if regioncam:
+            runs["regioncam"] = lambda: peer(model, h)  # noqa: B023
+        t = timings(runs, repeat)
+        part = regions.decompose(net, box)
+        line = f"{name:16} {len(part):8d} "
+        if regioncam:
+            rc = peer(model, h)
+            line += f"{rc.num_faces:8d} "
+        else:
+            line += f"{'-':>8} "
+        line += " ".join(stat(t[v]) for v in variants)
+        if regioncam:
+            best = {v: min(s) for v, s in t.items()}
+            ratios = [best["regioncam"] / best[v] for v in ("ours", "reused", "+affine")]
+            diff, rc_wrong, ours_wrong = pattern_check(part, rc, depth)
+            line += f" {ratios[0]:7.2f} {ratios[1]:8.2f} {ratios[2]:7.2f} {diff:5d}"
+            line += f" {rc_wrong:7d} {ours_wrong:9d}"
+        print(line, flush=True)
+
+
+def random_segments(n: int, seed: int) -> np.ndarray:
+    """``n`` segments (n, 2, 2) with endpoints uniform in [-1, 1]^2, float32-representable (so
+    both tools see the same segments)."""
+    return np.random.default_rng(seed).uniform(-1, 1, (n, 2, 2)).astype(np.float32)
+
+
+def peer_line(model: nn.Sequential, segment: np.ndarray) -> int:
+    """regioncam's piece count of ``model`` on one segment (2, 2)."""
+    rc = regioncam.Regioncam1D.through_points(segment, size=2.0)  # size 2: exactly p to q
+    rc.add(model)
+    return rc.num_edges
+
+
+def lines(n: int, repeat: int) -> None:
+    """decompose_line on ``n`` random segments through 2-128x4-1, against Regioncam1D."""
+    model = mlp(128, 4, "default", 0)
+    net = regions.trace(model)
+    segments = random_segments(n, seed=1)
+    runs: dict[str, Callable[[], object]] = {
+        "ours": lambda: [regions.decompose_line(net, p, q) for p, q in segments],
+    }
+    if regioncam:
+        runs["regioncam"] = lambda: [peer_line(model, s) for s in segments]
+    t = timings(runs, repeat)
+    pieces = np.array([len(regions.decompose_line(net, p, q)) for p, q in segments])
+    print(f"\ndecompose_line, 2-128x4-1, {n} random segments in [-1, 1]^2 (trace reused)")
+    print(f"{'tool':10} {'min s':>8} {'median':>8} {'ms/segment':>10} {'pieces':>8}")
+    print(f"{'ours':10} {stat(t['ours'])} {1e3 * min(t['ours']) / n:10.3f} {pieces.sum():8d}")
+    if regioncam:
+        theirs = np.array([peer_line(model, s) for s in segments])
+        rc_ms = 1e3 * min(t["regioncam"]) / n
+        print(f"{'regioncam':10} {stat(t['regioncam'])} {rc_ms:10.3f} {theirs.sum():8d}")
+        print(
+            f"regioncam / ours: {min(t['regioncam']) / min(t['ours']):.2f}; segments whose "
+            f"piece counts differ: {np.sum(theirs != pieces)} of {n}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", nargs="+", choices=list(ROWS), help="default: all")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each tool per row")
+    parser.add_argument("--segments", type=int, default=1000, help="line segments (0: skip)")
+    parser.add_argument("--quick", action="store_true", help="small rows, 3 runs, 100 lines")
+    args = parser.parse_args()
+    names = args.rows or (QUICK if args.quick else list(ROWS))
+    repeat = 3 if args.quick and args.repeat == 5 else args.repeat
+    segments = 100 if args.quick and args.segments == 1000 else args.segments
+    version = regioncam.__version__ if regioncam else "not installed"
+    print(
+        f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"numpy {np.__version__}, regioncam {version}; min and median of {repeat} runs, s"
+    )
+    if regioncam is None:
+        print(
+            "# regioncam is not installed (pip install -e '.[bench]', or "
+            "pip install regioncam==0.5.2): timing ours only"
+        )
+    regions.decompose(mlp(8, 1, "default", 0))  # warm up BLAS and imports
+    table(names, repeat)
+    if segments:
+        lines(segments, repeat)
+
+
+if __name__ == "__main__":
+    main()

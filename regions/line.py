@@ -1,0 +1,405 @@
+"""Exact pieces of a model along a segment: :func:`decompose_line` and :class:`LinePieces`.
+
+Along ``x(s) = start + s (end - start)``, ``s`` in [0, 1], every node of a piecewise-linear
+network is affine on each piece, ``alpha + beta s``. Layer by layer, each unit's breakpoint is
+then one parameter value per piece, ``(t - alpha) / beta``, and all units of a layer cut the
+layer-start pieces at once (a unit's preactivation does not depend on its own layer's cuts).
+
+Every decision is exact for the float64 model. The maps are carried in float64 with a rigorous
+bound on their rounding error (the standard ``gamma_n |W| |x|`` bound of a dot product, plus the
+error carried in), so a sign is decided in floating point whenever the value exceeds its bound.
+What the bound cannot settle (a breakpoint at or within rounding of an existing break, two
+roots that might coincide) is settled in exact rational arithmetic by :mod:`regions.line_exact`
+from the float64 weights and endpoints. A break exactly at an existing break merges with it;
+every piece has positive length; patterns are the exact signs ``z > t`` inside each piece.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+from torch import nn
+
+from .domain import Plane, as_plane
+from .errors import DomainError
+from .line_exact import ExactLine
+from .line_walk import LineWalk
+from .maps import node_maps
+from .network import Network
+from .partition import Switches
+from .tracing import trace
+
+__all__ = ["DEFAULT_MAX_PIECES", "LinePieces", "decompose_line"]
+
+DEFAULT_MAX_PIECES = 1_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class LinePieces:
+    """The exact pieces of a model along a segment, ordered from ``start`` to ``end``.
+
+    Parameters are fractions of the segment: the input at ``s`` is
+    ``segment[0] + s * (segment[1] - segment[0])``, s in [0, 1].
+
+    Attributes
+    ----------
+    network : Network
+        The traced model.
+    segment : ndarray, shape (2, n_inputs)
+        The segment's endpoints in input coordinates (float64; with a plane, the exact
+        endpoints are ``plane.to_input`` of the plane points, rounded here).
+    plane : Plane or None
+        The plane the endpoints were given in, if any.
+    breaks : ndarray, shape (P - 1,)
+        Where consecutive pieces meet, in (0, 1), non-decreasing: float64 approximations of the
+        exact (rational) breaks, which :meth:`exact_breaks` returns. Exact breaks closer than
+        float64 resolution may share a value here; they are still distinct pieces.
+    patterns : ndarray of bool, shape (P, S)
+        Activation pattern of every piece, columns as ``switches`` (and as
+        :attr:`regions.Partition.patterns`): whether each breakpoint is exceeded, ``z > t``,
+        inside the piece.
+    switches : Switches
+        What each pattern column means (layer, unit, breakpoint).
+    break_switch : ndarray of int, shape (P - 1,)
+        Pattern column of the breakpoint that drew each break (the first layer's, and within
+        it the lowest column, when several coincide).
+    depth : int
+        Activation layers drawn (the network's for :func:`decompose_line`; less from
+        :meth:`at_depth`).
+    merged : int
+        Pieces shorter than ``tol`` merged away on purpose (always 0 with ``tol=0``).
+
+    ``len(pieces)`` is the number of pieces P.
+
+    Examples
+    --------
+    See :func:`decompose_line`.
+    """
+
+    network: Network
+    segment: np.ndarray
+    plane: Plane | None
+    breaks: np.ndarray
+    patterns: np.ndarray
+    switches: Switches
+    break_switch: np.ndarray
+    depth: int
+    merged: int
+    _output: tuple[np.ndarray, np.ndarray] | None = field(repr=False)
+    _exact: ExactLine = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.patterns)
+
+    def __repr__(self) -> str:
+        return (
+            f"LinePieces({len(self)} pieces, depth {self.depth} of {self.network.n_layers}, "
+            f"{self.patterns.shape[1]} breakpoints)"
+        )
+
+    @property
+    def break_layer(self) -> np.ndarray:
+        """1-based activation layer (P - 1,) that drew each break."""
+        return self.switches.layer[self.break_switch]
+
+    @property
+    def break_unit(self) -> np.ndarray:
+        """Unit (P - 1,), within its layer, that drew each break."""
+        return self.switches.unit[self.break_switch]
+
+    @property
+    def midpoints(self) -> np.ndarray:
+        """Parameter (P,) halfway along every piece, in float64.
+
+        Strictly inside the piece whenever the piece is wider than float64 resolution there;
+        the exact midpoints follow from :meth:`exact_breaks`.
+        """
+        ends = np.concatenate([[0.0], self.breaks, [1.0]])
+        return (ends[:-1] + ends[1:]) / 2
+
+    def to_input(self, s: np.ndarray) -> np.ndarray:
+        """Input points (N, n_inputs) at parameters ``s`` (N,), in float64.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> pieces = regions.decompose_line(sawtooth(2), [0.0, 0.5], [1.0, 0.5])
+        >>> pieces.to_input([0.0, 0.25]).tolist()
+        [[0.0, 0.5], [0.25, 0.5]]
+        """
+        s = np.asarray(s, dtype=np.float64)
+        return self.segment[0] + s[:, None] * (self.segment[1] - self.segment[0])
+
+    def locate(self, s: np.ndarray) -> np.ndarray:
+        """Piece index (N,) of parameters ``s`` (N,); a parameter on a break gets the piece
+        after it (by the float64 breaks), and -1 outside [0, 1].
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> pieces = regions.decompose_line(sawtooth(2), [0.0, 0.5], [1.0, 0.5])
+        >>> pieces.locate([0.1, 0.3, 0.99, 1.5]).tolist()
+        [0, 1, 3, -1]
+        """
+        s = np.asarray(s, dtype=np.float64)
+        index = np.searchsorted(self.breaks, s, side="right")
+        return np.where((s >= 0) & (s <= 1), index, -1)
+
+    def exact_breaks(self) -> list[Fraction]:
+        """The exact breaks (P - 1 Fractions, strictly increasing) of the float64 model.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> pieces = regions.decompose_line(sawtooth(2), [0.0, 0.5], [1.0, 0.5])
+        >>> [str(b) for b in pieces.exact_breaks()]
+        ['1/4', '1/2', '3/4']
+        """
+        return [
+            self._exact.break_value(self.switches, int(column), self.patterns[i + 1 : i + 2])
+            for i, column in enumerate(self.break_switch)
+        ]
+
+    def affine(self, layer: int | None = None, *, pre: bool = False) -> tuple[np.ndarray, ...]:
+        """Affine maps along the segment: on piece p the node is ``a[p] * s + b[p]``.
+
+        Parameters
+        ----------
+        layer : int, optional
+            1-based activation layer; None for the model's output (logits).
+        pre : bool
+            With ``layer``: its preactivations instead of its activations.
+
+        Returns
+        -------
+        a : ndarray, shape (P, width)
+            Derivative with respect to the parameter s (the change over the whole segment).
+        b : ndarray, shape (P, width)
+            Value at s = 0 of each piece's map.
+
+        Raises
+        ------
+        ValueError
+            For the output below full depth, or a ``layer`` outside 1..depth.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> pieces = regions.decompose_line(sawtooth(2), [0.0, 0.5], [1.0, 0.5])
+        >>> a, b = pieces.affine()
+        >>> a[:, 0].tolist(), b[:, 0].tolist()  # 4 s, 2 - 4 s, 4 s - 2, 4 - 4 s
+        ([4.0, -4.0, 4.0, -4.0], [0.0, 2.0, -2.0, 4.0])
+        >>> a1, b1 = pieces.affine(layer=1, pre=True)  # x and x - 1/2
+        >>> a1[0].tolist(), b1[0].tolist()
+        ([1.0, 1.0], [0.0, -0.5])
+        """
+        if layer is None:
+            if self._output is None:
+                raise ValueError(
+                    f"the output is not affine on the pieces of a depth-{self.depth} view; "
+                    "ask for affine(layer=k) with k <= depth, or use the full result"
+                )
+            return self._output
+        if isinstance(layer, bool) or not isinstance(layer, numbers.Integral):
+            raise TypeError(f"layer must be an int or None, got {type(layer).__name__}")
+        if not 1 <= layer <= self.depth:
+            raise ValueError(f"layer must be in 1..{self.depth} (1-based), got {layer}")
+        act = self.network.activations[layer - 1]
+        node = act.src if pre else self.network.nodes.index(act)
+        direction = self.segment[1] - self.segment[0]
+        line_map = np.stack([direction, np.zeros_like(direction), self.segment[0]], axis=1)
+        bits = np.packbits(self.patterns, axis=1)
+        A, c = node_maps(self.network, line_map, bits, self.switches, node)
+        return A[:, :, 0], c
+
+    def at_depth(self, k: int) -> LinePieces:
+        """The coarser pieces drawn by the first ``k`` activation layers (0 <= k <= depth).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> pieces = regions.decompose_line(sawtooth(3), [0.0, 0.5], [1.0, 0.5])
+        >>> [len(pieces.at_depth(k)) for k in range(4)]
+        [1, 2, 4, 8]
+        >>> pieces.at_depth(1).breaks.tolist()
+        [0.5]
+        """
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+            raise TypeError(f"k must be an int, got {type(k).__name__}")
+        if not 0 <= k <= self.depth:
+            raise ValueError(f"k must be in 0..{self.depth}, got {k}")
+        if k == self.depth:
+            return self
+        keep = np.flatnonzero(self.break_layer <= k)
+        columns = np.flatnonzero(self.switches.layer <= k)
+        first = np.concatenate([[0], keep + 1])  # the first fine piece of every coarse one
+        return LinePieces(
+            network=self.network,
+            segment=self.segment,
+            plane=self.plane,
+            breaks=self.breaks[keep],
+            patterns=self.patterns[first][:, columns],
+            switches=self.switches,
+            break_switch=self.break_switch[keep],
+            depth=k,
+            merged=self.merged,
+            _output=None,
+            _exact=self._exact,
+        )
+
+
+def decompose_line(
+    model: nn.Module | Network,
+    start: object,
+    end: object,
+    *,
+    plane: object = None,
+    tol: float = 0.0,
+    max_pieces: int = DEFAULT_MAX_PIECES,
+    n_inputs: int | None = None,
+) -> LinePieces:
+    """The exact pieces of a piecewise-linear model along the segment from ``start`` to ``end``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module or Network
+        As for :func:`regions.decompose`; pass a :func:`regions.trace` result to trace once
+        for many segments.
+    start, end : array_like
+        Endpoints in input coordinates, shape (n_inputs,) (a number for a 1-input model), or
+        in plane coordinates, shape (2,), with ``plane``. They must differ.
+    plane : (origin, (d1, d2)) or (p0, p1, p2), optional
+        The plane of :func:`regions.decompose` (see :func:`regions.domain.as_plane`), for
+        endpoints in its coordinates.
+    tol : float
+        0 (the default) is exact. A positive value, in units of the parameter s (fractions of
+        the segment), merges on purpose: a new break closer than ``tol`` to the break before
+        it (earlier or of the same layer) or to the earlier break after it is dropped, and
+        the piece between them merges into its neighbour, whose pattern and maps it takes;
+        ``merged`` counts these pieces. Patterns and maps are then exact only away from them.
+    max_pieces : int
+        Raise :class:`TooManyRegionsError` as soon as more pieces appear.
+    n_inputs : int, optional
+        Input width when the model does not start with ``nn.Linear``.
+
+    Returns
+    -------
+    LinePieces
+        Breaks, patterns, affine maps and coarser views of the pieces.
+
+    Raises
+    ------
+    DomainError
+        For endpoints of the wrong shape, non-finite or equal endpoints, or a bad plane.
+    InvalidModelError
+        When the model's values overflow float64 along the segment.
+
+    Notes
+    -----
+    Exact for the float64 model at any weight scale: every sign and every order of two
+    breaks is decided by a float64 computation with a rigorous error bound, or else in exact
+    rational arithmetic (see the module docstring). The segment is exact too: it is
+    ``start + s (end - start)`` in rationals, through the plane's float64 origin and basis.
+    Cost: one pass per layer over all pieces, vectorised; an exact fallback costs a walk in
+    integer arithmetic for the piece it concerns.
+
+    Examples
+    --------
+    Telgarsky's sawtooth of depth 3 along the x axis has 2^3 pieces:
+
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> pieces = regions.decompose_line(sawtooth(3), [0.0, 0.0], [1.0, 0.0])
+    >>> len(pieces), pieces.breaks.tolist()
+    (8, [0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875])
+    >>> pieces.break_layer.tolist()  # which layer drew each break
+    [3, 2, 3, 1, 3, 2, 3]
+    >>> pieces.patterns.shape  # 3 layers of 2 units
+    (8, 6)
+    >>> a, b = pieces.affine()  # slopes +-8 along the segment
+    >>> a[:, 0].tolist()
+    [8.0, -8.0, 8.0, -8.0, 8.0, -8.0, 8.0, -8.0]
+
+    Trace once and reuse the network for many segments:
+
+    >>> net = regions.trace(sawtooth(3))
+    >>> len(regions.decompose_line(net, [0.0, 0.0], [0.5, 1.0]))  # x from 0 to 1/2
+    4
+    """
+    net = model if isinstance(model, Network) else trace(model, n_inputs=n_inputs)
+    tol = _check_tol(tol)
+    max_pieces = _check_max_pieces(max_pieces)
+    pl, points, segment = _segment(net, start, end, plane)
+    walk = LineWalk(net, points, pl, tol, max_pieces)
+    walk.run()
+    return LinePieces(
+        network=net,
+        segment=segment,
+        plane=pl,
+        breaks=walk.breaks[1:-1].copy(),
+        patterns=walk.patterns,
+        switches=walk.columns,
+        break_switch=walk.drawn[1:-1].copy(),
+        depth=net.n_layers,
+        merged=walk.merged,
+        _output=walk.output,
+        _exact=walk.exact,
+    )
+
+
+def _check_tol(tol: object) -> float:
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
+        raise TypeError(f"regions.decompose_line: tol must be a number, got {type(tol).__name__}")
+    if not 0 <= float(tol) < 1:
+        raise ValueError(
+            f"regions.decompose_line: tol must be in [0, 1) (a fraction of the segment), got {tol}"
+        )
+    return float(tol)
+
+
+def _check_max_pieces(max_pieces: object) -> int:
+    if isinstance(max_pieces, bool) or not isinstance(max_pieces, numbers.Integral):
+        raise TypeError(
+            f"regions.decompose_line: max_pieces must be an int, got {type(max_pieces).__name__}"
+        )
+    if max_pieces < 1:
+        raise ValueError(f"regions.decompose_line: max_pieces must be >= 1, got {max_pieces}")
+    return int(max_pieces)
+
+
+def _segment(net: Network, start: object, end: object, plane: object) -> tuple:
+    """The plane (or None), the validated endpoints (2, k) as given, and in input coordinates
+    (2, n_inputs)."""
+    width = net.n_inputs if plane is None else 2
+    where = "input" if plane is None else "plane"
+    points = []
+    for name, p in (("start", start), ("end", end)):
+        try:
+            a = np.asarray(p, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DomainError(f"regions.decompose_line: {name} must be a point, got {p!r}") from exc
+        if a.ndim == 0 and width == 1:
+            a = a[None]
+        if a.shape != (width,):
+            raise DomainError(
+                f"regions.decompose_line: {name} must have shape ({width},) ({where} "
+                f"coordinates), got {a.shape}"
+            )
+        if not np.all(np.isfinite(a)):
+            raise DomainError(f"regions.decompose_line: {name} has non-finite coordinates")
+        points.append(a)
+    if np.array_equal(points[0], points[1]):
+        raise DomainError("regions.decompose_line: start and end coincide (a segment of length 0)")
+    points = np.stack(points)
+    if plane is None:
+        return None, points, points
+    pl = as_plane(plane, net.n_inputs)
+    return pl, points, pl.to_input(points)
