@@ -105,7 +105,7 @@ def certify(part: Partition) -> CertificationReport:
     exact_rows = np.flatnonzero(undecided.any(axis=1))
     ex = exact_network(part.network, part.plane.map)
     out = part.network.output
-    A, c = _output_maps(part)
+    A, c = part._output_maps
     mapped = np.einsum("rij,rj->ri", A, points) + c
     deviation = np.abs(mapped - values[out]) + errors[out]
     for r in exact_rows.tolist():
@@ -144,15 +144,6 @@ def certify(part: Partition) -> CertificationReport:
         worst_map_error=worst,
         seconds=time.perf_counter() - started,
     )
-
-
-def _output_maps(part: Partition) -> tuple[np.ndarray, np.ndarray]:
-    """The cells' output maps (C, m, 2), (C, m): carried by the decomposition when it kept
-    them, else derived from the patterns."""
-    if part.cut_state is None:
-        return part._output_maps
-    m = part.cut_state.output.m
-    return m[:, :2, :].transpose(0, 2, 1), m[:, 2, :]
 
 
 def _forward_with_bounds(

@@ -73,7 +73,7 @@ class Mesh:
         Values at new vertices (:data:`VertexValues`).
     exact_vertex : callable or None
         ``provenance row (lo, hi, fn) -> (x, y)`` in Fractions: where the line equations are
-        too uncertain to place a new vertex (``r`` beyond ``2**-40`` box lengths), it is
+        too uncertain to place a new vertex (``r`` beyond ``2**-20`` box lengths), it is
         placed at its exact position rounded to float64.
     box : float
         Largest ``|x|`` or ``|y|`` over the domain (what line error bounds are valid for).
@@ -469,7 +469,7 @@ class Mesh:
         np.clip(xy, self.low, self.high, out=xy)
         if self.exact_vertex is not None:
             # Lines too uncertain to place a vertex (huge weight ratios): place it exactly.
-            for i in np.flatnonzero(~(r <= 2.0**-40 * self.box)).tolist():
+            for i in np.flatnonzero(~(r <= 2.0**-20 * self.box)).tolist():
                 x, y = self.exact_vertex(provenance[i])
                 xy[i] = float(x), float(y)
                 r[i] = 2 * EPS * float(abs(x) + abs(y))

@@ -918,12 +918,16 @@ class Partition:
 
     @cached_property
     def _output_maps(self) -> tuple[np.ndarray, np.ndarray]:
-        """Output maps (C, m, 2), (C, m) of the cells, computed once on first use."""
+        """Output maps (C, m, 2), (C, m) of the cells: the decomposition's own, or derived from
+        the patterns on first use."""
         if self.depth < self.network.n_layers:
             raise ValueError(
                 f"the output is not affine on the regions of a depth-{self.depth} partition; "
                 "ask for affine(layer=k) with k <= depth, or use the full partition"
             )
+        if self.cut_state is not None:  # carried through the decomposition
+            m = self.cut_state.output.m
+            return np.ascontiguousarray(m[:, :2, :].transpose(0, 2, 1)), m[:, 2, :].copy()
         return node_maps(
             self.network, self.plane.map, self.cell_bits, self.switches, self.network.output
         )
