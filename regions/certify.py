@@ -25,10 +25,10 @@ from fractions import Fraction
 import numpy as np
 
 from .errors import RegionsError
-from .exact import exact_network
 from .floats import SAFE, gamma
 from .mesh import DOMAIN_EDGE
 from .network import Affine, Concat, Network, Sum
+from .oracle import exact_eval
 from .partition import Partition
 from .ragged import segment_sum
 
@@ -103,27 +103,23 @@ def certify(part: Partition) -> CertificationReport:
     patterns = part.cell_patterns
     signs, undecided = _signs(part.network, values, errors)
     exact_rows = np.flatnonzero(undecided.any(axis=1))
-    ex = exact_network(part.network, part.plane.map)
     out = part.network.output
     A, c = part._output_maps
     mapped = np.einsum("rij,rj->ri", A, points) + c
     deviation = np.abs(mapped - values[out]) + errors[out]
-    for r in exact_rows.tolist():
-        point = ex.evaluate(Fraction(float(points[r, 0])), Fraction(float(points[r, 1])))
-        signs[r] = _exact_signs(part.network, point)
+    exact = exact_eval(part.network, part.plane, points[exact_rows]) if exact_rows.size else []
+    for r, point in zip(exact_rows.tolist(), exact, strict=True):
+        signs[r] = point.pattern
         deviation[r] = [
-            abs(Fraction(float(v)) - point.value(out, k)) for k, v in enumerate(mapped[r])
+            abs(Fraction(float(v)) - e) for v, e in zip(mapped[r], point.logits, strict=True)
         ]
     # A cell too thin for float64 has no float point inside: judge it at the mean of its
     # exact vertices (rebuilt from their provenance), strictly inside the exact cell.
-    wrong = np.flatnonzero((signs != patterns).any(axis=1))
-    n_thin = 0
-    for r in wrong.tolist() if part.cut_state is not None else []:
-        corners = _exact_corners(part, r)
-        x = sum(p[0] for p in corners) / len(corners)
-        y = sum(p[1] for p in corners) / len(corners)
-        signs[r] = _exact_signs(part.network, ex.evaluate(x, y))
-        n_thin += 1
+    thin = np.flatnonzero((signs != patterns).any(axis=1)) if part.cut_state is not None else []
+    if len(thin):
+        inside = [part.exact_point(int(r)) for r in thin]
+        for r, point in zip(thin, exact_eval(part.network, part.plane, inside), strict=True):
+            signs[r] = point.pattern
     wrong = np.flatnonzero((signs != patterns).any(axis=1))
     if wrong.size:
         r = int(wrong[0])
@@ -139,7 +135,7 @@ def certify(part: Partition) -> CertificationReport:
     return CertificationReport(
         n_cells=part.n_cells,
         n_signs=int(patterns.size),
-        n_exact_points=int(exact_rows.size) + n_thin,
+        n_exact_points=int(exact_rows.size) + len(thin),
         n_edges=n_edges,
         worst_map_error=worst,
         seconds=time.perf_counter() - started,
@@ -216,16 +212,6 @@ def _signs(
         n = len(values[0])
         return np.zeros((n, 0), dtype=bool), np.zeros((n, 0), dtype=bool)
     return np.concatenate(bits, axis=1), np.concatenate(open_, axis=1)
-
-
-def _exact_signs(net: Network, point: object) -> np.ndarray:
-    """Exact bits (S,) of every breakpoint at an exactly evaluated point."""
-    bits = []
-    for act in net.activations:
-        for unit in range(act.width):
-            for t in act.thresholds[unit]:
-                bits.append(point.sign(act.src, unit, float(t)) > 0)
-    return np.array(bits, dtype=bool)
 
 
 def _exact_corners(part: Partition, cell: int) -> list[tuple[Fraction, Fraction]]:

@@ -128,8 +128,7 @@ def _cut_layers(
     mesh = Mesh(dom.hull)
     last_use = net.last_use()
     switches = _switches(net)
-    node_of = np.array([net.activations[k - 1].src for k in switches.layer], dtype=np.int64)
-    exact = ExactVertices(net, pl.map, node_of, switches.unit, switches.threshold)
+    exact = ExactVertices(net, pl, switches.layer, switches.unit, switches.threshold)
     exact.mesh = mesh
     mesh.exact_vertex = exact.place
     maps: dict[int, region_maps.NodeMaps] = {0: region_maps.input_maps(pl.map, mesh.box)}

@@ -5,7 +5,7 @@ cut it vanishes on the edge between two earlier vertices; that function is affin
 edge, so the exact vertex is ``lo + tau (hi - lo)`` with ``tau = s(lo) / (s(lo) - s(hi))``
 from the exact values at the edge's exact ends. :class:`ExactVertices` rebuilds exact
 vertices from the mesh's provenance on demand (only where the float filter cannot decide a
-sign), memoised, and evaluates functions there with :mod:`regions.exact`.
+sign), memoised, and evaluates functions there with :mod:`regions.oracle`.
 
 Function ids (the third provenance column): ``f >= 0`` is breakpoint ``f`` of the partition
 (a unit's preactivation minus its threshold); ``f < 0`` encodes ``-(1 + k * m + j)``, the
@@ -19,8 +19,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from .exact import ExactPoint, exact_network
+from .domain import Plane
 from .network import Network
+from .oracle import ExactPoint, exact_eval
 from .region_maps import NodeMaps
 
 __all__ = ["CutState", "ExactVertices", "class_function"]
@@ -44,10 +45,10 @@ class ExactVertices:
     ----------
     net : Network
         The traced model.
-    plane_map : ndarray, shape (n_inputs, 3)
-        ``Plane.map``.
-    breakpoint_node, breakpoint_unit : ndarray of int, shape (S,)
-        Preactivation node (index into ``net.nodes``) and unit of every breakpoint.
+    plane : Plane
+        Plane coordinates to model inputs.
+    breakpoint_layer, breakpoint_unit : ndarray of int, shape (S,)
+        1-based activation layer and unit of every breakpoint.
     breakpoint_threshold : ndarray, shape (S,)
         The breakpoints' thresholds.
 
@@ -63,22 +64,18 @@ class ExactVertices:
     def __init__(
         self,
         net: Network,
-        plane_map: np.ndarray,
-        breakpoint_node: np.ndarray,
+        plane: Plane,
+        breakpoint_layer: np.ndarray,
         breakpoint_unit: np.ndarray,
         breakpoint_threshold: np.ndarray,
     ) -> None:
         self.net = net
-        self.plane_map = plane_map
-        self.node = breakpoint_node
+        self.plane = plane
+        self.layer = breakpoint_layer
         self.unit = breakpoint_unit
         self.threshold = breakpoint_threshold
         self.mesh = None
         self._points: dict[int, ExactPoint] = {}
-
-    def _evaluate(self, x: Fraction, y: Fraction) -> ExactPoint:
-        """The network at a rational point (converted to exact form on first use)."""
-        return exact_network(self.net, self.plane_map).evaluate(x, y)
 
     @property
     def n_points(self) -> int:
@@ -86,14 +83,12 @@ class ExactVertices:
         return len(self._points)
 
     def value(self, point: ExactPoint, fn: int) -> Fraction:
-        """Exact value of function ``fn`` at an exact point."""
+        """Exact value of function ``fn`` at an exactly evaluated point."""
         if fn >= 0:
-            node, unit = int(self.node[fn]), int(self.unit[fn])
-            return point.value(node, unit) - Fraction(float(self.threshold[fn]))
+            z = point.pre[int(self.layer[fn]) - 1][int(self.unit[fn])]
+            return z - Fraction(float(self.threshold[fn]))
         k, j = divmod(-fn - 1, self.net.n_outputs)
-        out = self.net.output
-        lk = point.value(out, k)
-        return lk if k == j else lk - point.value(out, j)
+        return point.logits[k] if k == j else point.logits[k] - point.logits[j]
 
     def values(self, vertices: np.ndarray, fn: np.ndarray | int) -> list[Fraction]:
         """Exact values of function(s) ``fn`` at the exact vertices."""
@@ -104,38 +99,31 @@ class ExactVertices:
         ]
 
     def place(self, provenance: np.ndarray) -> tuple[Fraction, Fraction]:
-        """The exact position of a vertex about to be made from (lo, hi, fn)."""
+        """The exact position of a vertex made from (lo, hi, fn): where ``fn``, affine along
+        the edge, vanishes between the edge's exact ends."""
         lo, hi, fn = (int(i) for i in provenance)
         p, q = self.point(lo), self.point(hi)
         a, b = self.value(p, fn), self.value(q, fn)
         tau = a / (a - b)
-        return p.xy[0] + tau * (q.xy[0] - p.xy[0]), p.xy[1] + tau * (q.xy[1] - p.xy[1])
+        return p.point[0] + tau * (q.point[0] - p.point[0]), p.point[1] + tau * (
+            q.point[1] - p.point[1]
+        )
 
     def point(self, v: int) -> ExactPoint:
         """The network evaluated exactly at vertex ``v``'s exact position."""
         stack = [v]
-        while stack:
+        while stack:  # a vertex needs its edge's ends first: no recursion depth limit
             w = stack[-1]
+            lo, hi, _ = (int(i) for i in self.mesh.provenance[w])
+            missing = [u for u in (lo, hi) if u >= 0 and u not in self._points]
             if w in self._points:
                 stack.pop()
-                continue
-            lo, hi, fn = (int(i) for i in self.mesh.provenance[w])
-            if lo < 0:
-                x, y = self.mesh.xy[w]
-                self._points[w] = self._evaluate(Fraction(float(x)), Fraction(float(y)))
-                stack.pop()
-                continue
-            missing = [u for u in (lo, hi) if u not in self._points]
-            if missing:
+            elif missing:
                 stack.extend(missing)
-                continue
-            p, q = self._points[lo], self._points[hi]
-            a, b = self.value(p, fn), self.value(q, fn)
-            tau = a / (a - b)
-            x = p.xy[0] + tau * (q.xy[0] - p.xy[0])
-            y = p.xy[1] + tau * (q.xy[1] - p.xy[1])
-            self._points[w] = self._evaluate(x, y)
-            stack.pop()
+            else:
+                xy = self.mesh.xy[w] if lo < 0 else self.place(self.mesh.provenance[w])
+                self._points[w] = exact_eval(self.net, self.plane, [xy])[0]
+                stack.pop()
         return self._points[v]
 
 
