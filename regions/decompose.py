@@ -131,7 +131,7 @@ def _cut_layers(
     exact = ExactVertices(net, pl, switches.layer, switches.unit, switches.threshold)
     exact.mesh = mesh
     mesh.exact_vertex = exact.place
-    maps: dict[int, region_maps.NodeMaps] = {0: region_maps.input_maps(pl.map, mesh.box)}
+    maps: dict[int, region_maps.Maps] = {0: region_maps.input_maps(pl.map, mesh.box)}
     levels: list[Level] = []
     bar = tqdm(
         total=len(switches.layer), desc="regions: cutting", unit="breakpoint", disable=not progress
@@ -145,6 +145,7 @@ def _cut_layers(
         elif isinstance(node, Concat):
             maps[i] = region_maps.joined([maps[j] for j in node.srcs])
         else:
+            maps[node.src] = region_maps.built(maps[node.src])
             cut = _LayerCut(mesh, node, maps[node.src], tol, exact, first_switch)
             cut.run(max_regions, bar)
             level = cut.level()
@@ -174,7 +175,7 @@ def _cut_layers(
             stacklevel=3,
         )
     state = CutState(
-        output=maps[net.output],
+        output=region_maps.built(maps[net.output]),
         r=mesh.r.copy(),
         provenance=mesh.provenance.copy(),
         lines=mesh.lines.copy(),
@@ -235,6 +236,7 @@ class _LayerCut:
         z = region_maps.evaluate(maps, owner[at], mesh.xy)
         mesh.set_values(z, self.vertex_values)
         self.fixed, self.slope = maps.bounds(mesh.box)
+        self.bits = np.zeros((node.thresholds.size, 2 * mesh.n_polygons), dtype=bool)
         self.band = np.zeros(node.thresholds.shape)
         if tol > 0 and mesh.n_vertices:
             t = node.thresholds
@@ -274,9 +276,11 @@ class _LayerCut:
                 crossed = self.crossings(unit)
             for k in range(n_thresholds):
                 candidates = np.flatnonzero(crossed[k][unit - first][mesh.parent])
+                n_before = mesh.n_polygons
                 mesh.cut(
                     self.line(unit, k), self.first_switch + unit * n_thresholds + k, candidates
                 )
+                self._record(unit * n_thresholds + k, candidates, n_before)
                 bar.update()
                 if mesh.n_polygons > max_regions:
                     bar.close()
@@ -287,6 +291,18 @@ class _LayerCut:
                     )
         self.origin = self.origin[mesh.parent]
         mesh.reset_parents()
+
+    def _record(self, column: int, candidates: np.ndarray, n_before: int) -> None:
+        """Bits after a cut: the pieces of split polygons inherit every bit so far, and each
+        candidate's bit for this breakpoint is whether it has a vertex strictly above."""
+        mesh, n = self.mesh, self.mesh.n_polygons
+        if n > self.bits.shape[1]:
+            grown = np.zeros((self.bits.shape[0], 2 * n), dtype=bool)
+            grown[:, :n_before] = self.bits[:, :n_before]
+            self.bits = grown
+        self.bits[:, n_before:n] = self.bits[:, mesh.split]
+        touched = np.concatenate([candidates, np.arange(n_before, n)])
+        self.bits[column, touched] = mesh.positive[touched]
 
     def _flags(self, units: slice) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Per threshold column: float ``z - t`` (n_units, V), the margin (n_units, V) beyond
@@ -312,41 +328,39 @@ class _LayerCut:
 
     def crossings(self, unit: int) -> list[np.ndarray]:
         """Per threshold column, which polygons (units from ``unit`` on, polygons) each
-        remaining breakpoint may cross: not certainly on one side at every vertex."""
-        mesh, out = self.mesh, []
-        for s, margin, band in self._flags(slice(unit, self.node.width)):
+        remaining breakpoint may cross: not certainly on one side at every vertex.
+
+        The polygons it cannot cross lie on one side of it, and so do all their pieces: their
+        bits are set here, from a vertex certainly on either side, or, where there is none,
+        from the exact values at their vertices (a unit constant at its breakpoint on the
+        polygon gets 0, as a forward pass at an interior point would).
+        """
+        mesh, node, out = self.mesh, self.node, []
+        ring, start = mesh.ring, mesh.start
+        n_thresholds = node.thresholds.shape[1]
+        for k, (s, margin, band) in enumerate(self._flags(slice(unit, node.width))):
             off = (np.abs(s) > band) | (band <= 0)  # a band snaps what it holds onto the line
-            above, below = _reduce_sides(
-                off & (s > -margin), off & (s < margin), mesh.ring, mesh.start
+            certain = np.maximum(margin, band)
+            maybe_above, maybe_below, above, below = _reduce_sides(
+                [off & (s > -margin), off & (s < margin), s > certain, s < -certain], ring, start
             )
-            out.append(above & below)
+            crossed = maybe_above & maybe_below
+            columns = np.arange(unit, node.width) * n_thresholds + k
+            self.bits[columns, : mesh.n_polygons] = above
+            for u, r in zip(*np.nonzero(~(crossed | above | below)), strict=True):
+                fn = self.first_switch + columns[u]
+                verts = ring[start[r] : start[r + 1]]
+                self.bits[columns[u], r] = any(v > 0 for v in self.exact.values(verts, fn))
+            out.append(crossed)
         return out
 
     def level(self) -> Level:
-        """Snapshot of the mesh after the layer, with each region's side of its breakpoints.
-
-        A region the cuts left whole lies on one side of each breakpoint; its bit is whether
-        the unit's input exceeds the threshold inside it, that is at some vertex. The float
-        filter settles almost every bit; where no vertex is certainly on either side, the
-        exact values at the region's vertices do (a unit constant at its breakpoint on the
-        region gets 0, as a forward pass at an interior point would).
-        """
-        mesh, node = self.mesh, self.node
-        ring, start = mesh.ring, mesh.start
-        columns = []
-        for k, (s, margin, band) in enumerate(self._flags(slice(0, node.width))):
-            margin = np.maximum(margin, band)
-            above, below = _reduce_sides(s > margin, s < -margin, ring, start)
-            bit = above.T.copy()
-            for r, unit in zip(*np.nonzero(~(above | below).T), strict=True):
-                fn = self.first_switch + unit * node.thresholds.shape[1] + k
-                verts = ring[start[r] : start[r + 1]]
-                bit[r, unit] = any(v > 0 for v in self.exact.values(verts, fn))
-            columns.append(bit)
-        bits = np.stack(columns, axis=2).reshape(mesh.n_polygons, -1)  # unit-major, as switches
+        """Snapshot of the mesh after the layer, with each region's side of its breakpoints."""
+        mesh = self.mesh
+        bits = self.bits[:, : mesh.n_polygons].T  # unit-major, as switches
         return Level(
-            ring=ring,
-            start=start,
+            ring=mesh.ring,
+            start=mesh.start,
             edge_label=mesh.label,
             parent=self.origin,
             bits=np.packbits(bits, axis=1),
@@ -354,28 +368,27 @@ class _LayerCut:
         )
 
 
-def _reduce_sides(
-    above: np.ndarray, below: np.ndarray, ring: np.ndarray, start: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Which regions have a vertex flagged above / below, per unit.
+def _reduce_sides(flags: list[np.ndarray], ring: np.ndarray, start: np.ndarray) -> list[np.ndarray]:
+    """Which regions have a vertex flagged, per flag array and unit.
 
     Parameters
     ----------
-    above, below : ndarray of bool, shape (width, n_vertices)
+    flags : list of ndarray of bool, shape (width, n_vertices)
     ring, start : ndarray
         The regions, ragged.
 
     Returns
     -------
-    above, below : ndarray of bool, shape (width, n_regions)
+    list of ndarray of bool, shape (width, n_regions)
+        One per flag array.
     """
-    width = above.shape[0]
+    width = flags[0].shape[0]
     # Pack each vertex's flags into machine words, so one or-reduction over the ring
     # answers every unit at once.
-    packed = np.concatenate([np.packbits(above, axis=0), np.packbits(below, axis=0)]).T
+    packed = np.concatenate([np.packbits(f, axis=0) for f in flags]).T
+    step = packed.shape[1] // len(flags)
     pad = -packed.shape[1] % 8
     packed = np.ascontiguousarray(np.pad(packed, ((0, 0), (0, pad)))).view(np.uint64)
     words = np.bitwise_or.reduceat(packed[ring], start[:-1], axis=0)
-    bits = np.unpackbits(words.view(np.uint8), axis=1)
-    half = (bits.shape[1] - 8 * pad) // 2
-    return bits[:, :width].T.astype(bool), bits[:, half : half + width].T.astype(bool)
+    bits = np.unpackbits(words.view(np.uint8), axis=1).view(bool)
+    return [bits[:, 8 * i * step : 8 * i * step + width].T for i in range(len(flags))]

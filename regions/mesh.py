@@ -82,6 +82,8 @@ class Mesh:
     positive : ndarray of bool, shape (n_polygons,)
         After a cut, the candidate polygons with a vertex strictly on the line's positive side
         (the positive piece of a split polygon keeps its index; the negative one is appended).
+    split : ndarray of int
+        After a cut, the polygons it split, in the order their negative pieces were appended.
     n_filtered, n_exact, n_snapped : int
         Side-of-line decisions settled by the float filter, in exact arithmetic, and by a
         line's ``band`` against what the filter proved.
@@ -406,6 +408,7 @@ class Mesh:
             candidates = np.arange(self.n_polygons)
         if candidates.size == 0:
             self.positive = np.zeros(self.n_polygons, dtype=bool)
+            self.split = candidates
             return 0
         inc, cand_owner, _ = expand(self.first[candidates], self.length[candidates])
         sign_all, s_all = self.sides(line, self._ring[inc], candidates[cand_owner])
@@ -415,6 +418,7 @@ class Mesh:
         chosen = candidates[split]
         self.positive = np.zeros(self.n_polygons + chosen.size, dtype=bool)
         self.positive[candidates] = above  # split ones keep their index for the positive side
+        self.split = chosen
         if chosen.size == 0:
             return 0
         keep = split[cand_owner]

@@ -18,7 +18,18 @@ import numpy as np
 from .floats import EPS, SAFE, gamma
 from .network import Activation, Affine, Sum
 
-__all__ = ["NodeMaps", "activation", "affine", "evaluate", "input_maps", "joined", "summed"]
+__all__ = [
+    "ActivatedMaps",
+    "Maps",
+    "NodeMaps",
+    "activation",
+    "built",
+    "affine",
+    "evaluate",
+    "input_maps",
+    "joined",
+    "summed",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,20 +85,31 @@ def input_maps(plane_map: np.ndarray, box: float) -> NodeMaps:
     return NodeMaps(plane_map.T[None].copy(), nu[None], 0.0)
 
 
-def affine(node: Affine, src: NodeMaps) -> NodeMaps:
+def affine(node: Affine, src: Maps) -> NodeMaps:
     """``W x + b`` of a node's maps: ``fl(W m + b)`` errs by at most ``gamma(n + 1)`` times
-    ``|W| nu + |b|``, on top of ``|W|`` times the source's error."""
-    r, _, n = src.m.shape
-    m = (src.m.reshape(-1, n) @ node.W.T).reshape(r, 3, -1)
+    ``|W| nu + |b|``, on top of ``|W|`` times the source's error.
+
+    Maps built on demand are read a chunk of regions at a time, small enough to stay in cache.
+    """
+    n = src.src.m.shape[2] if isinstance(src, ActivatedMaps) else src.m.shape[2]
+    r = len(src.parent) if isinstance(src, ActivatedMaps) else len(src.m)
+    m = np.empty((r, 3, node.W.shape[0]))
+    widest = np.empty(r)
+    step = r if isinstance(src, NodeMaps) else max(1, (1 << 17) // max(n, 1))
+    for lo in range(0, r, step):
+        hi = min(lo + step, r)
+        sm, snu = (src.m, src.nu) if isinstance(src, NodeMaps) else src.chunk(lo, hi)
+        m[lo:hi] = (sm.reshape(-1, n) @ node.W.T).reshape(hi - lo, 3, -1)
+        widest[lo:hi] = snu.max(axis=1, initial=0.0)
     m[:, 2, :] += node.b
     # sum_j |W_kj| nu_j <= ||W_k||_1 max_j nu_j: an outer product instead of a second matmul.
-    widest = src.nu.max(axis=1, initial=0.0)
     nu = np.multiply.outer(widest, np.abs(node.W).sum(axis=1)) + np.abs(node.b)
     return NodeMaps(m, nu * (1 + gamma(n + 1)) * SAFE, (src.kappa + gamma(n + 1)) * SAFE)
 
 
-def summed(node: Sum, srcs: list[NodeMaps]) -> NodeMaps:
+def summed(node: Sum, srcs: list[Maps]) -> NodeMaps:
     """A signed sum of nodes' maps (all on the same regions)."""
+    srcs = [built(src) for src in srcs]
     signs = np.asarray(node.signs, dtype=np.float64)
     m = sum(s * src.m for s, src in zip(signs, srcs, strict=True))
     nu = sum(abs(s) * src.nu for s, src in zip(signs, srcs, strict=True))
@@ -95,8 +117,9 @@ def summed(node: Sum, srcs: list[NodeMaps]) -> NodeMaps:
     return NodeMaps(m, nu * (1 + k) * SAFE, (max(src.kappa for src in srcs) + k) * SAFE)
 
 
-def joined(srcs: list[NodeMaps]) -> NodeMaps:
+def joined(srcs: list[Maps]) -> NodeMaps:
     """Feature concatenation of nodes' maps."""
+    srcs = [built(src) for src in srcs]
     return NodeMaps(
         np.concatenate([s.m for s in srcs], axis=2),
         np.concatenate([s.nu for s in srcs], axis=1),
@@ -104,8 +127,74 @@ def joined(srcs: list[NodeMaps]) -> NodeMaps:
     )
 
 
-def activation(node: Activation, src: NodeMaps, pieces: np.ndarray, parent: np.ndarray) -> NodeMaps:
-    """The activation's maps on the regions of the next level.
+@dataclass(frozen=True, eq=False)
+class ActivatedMaps:
+    """An activation node's maps, kept as its input's maps times a slope (plus an offset) per
+    region and unit, and built only on demand.
+
+    The maps of an activation layer are three rows per region and unit, usually read once, by
+    the affine layer that follows: :func:`affine` reads these chunk by chunk instead, so the
+    masked copy never exists in full.
+
+    Attributes
+    ----------
+    src : NodeMaps
+        The preactivation's maps on the level the layer started from.
+    parent : ndarray of int, shape (R,)
+        Each region's region in ``src``.
+    slope, offset : ndarray, shape (R, width)
+        The linear piece of every unit on every region (``offset`` None for ReLU: zero).
+    kappa : float
+        As :attr:`NodeMaps.kappa`.
+    """
+
+    src: NodeMaps
+    parent: np.ndarray
+    slope: np.ndarray
+    offset: np.ndarray | None
+    kappa: float
+
+    def chunk(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Maps ``m`` (n, 3, width) and bounds ``nu`` (n, width) of regions lo..hi."""
+        parent, slope = self.parent[lo:hi], self.slope[lo:hi]
+        m = self.src.m[parent]
+        m *= slope[:, None, :]
+        if self.offset is None:
+            return m, self.src.nu[parent] * slope
+        m[:, 2, :] += self.offset[lo:hi]
+        nu = self.src.nu[parent] * np.abs(slope) + np.abs(self.offset[lo:hi])
+        return m, nu * (1 + 2 * EPS) * SAFE
+
+    def maps(self) -> NodeMaps:
+        """The maps in full (for consumers other than an affine layer)."""
+        m, nu = self.chunk(0, len(self.parent))
+        return NodeMaps(m, nu, self.kappa)
+
+    def take(self, regions: np.ndarray) -> ActivatedMaps:
+        """The maps on a subset (or refinement, by parent index) of the regions."""
+        offset = None if self.offset is None else self.offset[regions]
+        return ActivatedMaps(
+            self.src, self.parent[regions], self.slope[regions], offset, self.kappa
+        )
+
+    def check_finite(self) -> bool:
+        """Whether every map is finite (slopes and offsets are finite by construction)."""
+        return self.src.check_finite()
+
+
+Maps = NodeMaps | ActivatedMaps
+"""A node's maps on a level, built (:class:`NodeMaps`) or on demand (:class:`ActivatedMaps`)."""
+
+
+def built(maps: Maps) -> NodeMaps:
+    """The maps as :class:`NodeMaps`."""
+    return maps.maps() if isinstance(maps, ActivatedMaps) else maps
+
+
+def activation(
+    node: Activation, src: NodeMaps, pieces: np.ndarray, parent: np.ndarray
+) -> ActivatedMaps:
+    """The activation's maps on the regions of the next level (built on demand).
 
     Parameters
     ----------
@@ -119,14 +208,10 @@ def activation(node: Activation, src: NodeMaps, pieces: np.ndarray, parent: np.n
     """
     units = np.arange(node.width)
     slope = node.slopes[units, pieces]
-    m = src.m[parent]
-    m *= slope[:, None, :]
     if node.is_relu:
-        return NodeMaps(m, src.nu[parent] * slope, src.kappa)
+        return ActivatedMaps(src, parent, slope, None, src.kappa)
     offset = node.offsets[units, pieces]
-    m[:, 2, :] += offset
-    nu = (src.nu[parent] * np.abs(slope) + np.abs(offset)) * (1 + 2 * EPS) * SAFE
-    return NodeMaps(m, nu, (src.kappa + 2 * EPS) * SAFE)
+    return ActivatedMaps(src, parent, slope, offset, (src.kappa + 2 * EPS) * SAFE)
 
 
 def evaluate(maps: NodeMaps, regions: np.ndarray, xy: np.ndarray, first: int = 0) -> np.ndarray:
