@@ -191,7 +191,9 @@ def _cut_layers(
 
 def level_pieces(level: Level, node: Activation) -> np.ndarray:
     """Breakpoints exceeded (R, width) per region of a level, from its packed bits."""
-    bits = np.unpackbits(level.bits, axis=1, count=level.n_bits).astype(bool)
+    bits = np.unpackbits(level.bits, axis=1, count=level.n_bits)
+    if node.thresholds.shape[1] == 1:
+        return bits
     return bits.reshape(len(bits), node.width, -1).sum(axis=2)
 
 

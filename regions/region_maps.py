@@ -143,7 +143,8 @@ class ActivatedMaps:
     parent : ndarray of int, shape (R,)
         Each region's region in ``src``.
     slope, offset : ndarray, shape (R, width)
-        The linear piece of every unit on every region (``offset`` None for ReLU: zero).
+        The linear piece of every unit on every region (for ReLU, the 0/1 pieces as they come,
+        and ``offset`` None).
     kappa : float
         As :attr:`NodeMaps.kappa`.
     """
@@ -206,10 +207,10 @@ def activation(
     parent : ndarray of int, shape (R,)
         Each region's region at the level before.
     """
+    if node.is_relu:  # slopes 0 and 1: the pieces are the slopes
+        return ActivatedMaps(src, parent, pieces, None, src.kappa)
     units = np.arange(node.width)
     slope = node.slopes[units, pieces]
-    if node.is_relu:
-        return ActivatedMaps(src, parent, slope, None, src.kappa)
     offset = node.offsets[units, pieces]
     return ActivatedMaps(src, parent, slope, offset, (src.kappa + 2 * EPS) * SAFE)
 
