@@ -18,6 +18,7 @@ from typing import Any
 import torch
 import torch.fx
 from torch import nn
+from torch.export import ExportedProgram
 
 from . import layers, shapes, torchops
 from .errors import (
@@ -25,6 +26,7 @@ from .errors import (
     NotPiecewiseLinearError,
     UnsupportedModelError,
 )
+from .exported import trace_program
 from .network import Affine, Network
 from .validate import check_n_inputs
 from .walk import MaxResult, Traced, Walker, max_field
@@ -32,12 +34,12 @@ from .walk import MaxResult, Traced, Walker, max_field
 __all__ = ["trace", "is_piecewise_linear"]
 
 
-def is_piecewise_linear(model: nn.Module) -> bool:
+def is_piecewise_linear(model: nn.Module | ExportedProgram) -> bool:
     """Whether :func:`trace` (and so :func:`regions.decompose`) accepts ``model``.
 
     Parameters
     ----------
-    model : torch.nn.Module
+    model : torch.nn.Module or torch.export.ExportedProgram
 
     Returns
     -------
@@ -63,14 +65,18 @@ def is_piecewise_linear(model: nn.Module) -> bool:
     return True
 
 
-def trace(model: nn.Module, *, n_inputs: int | None = None, warn: bool = True) -> Network:
+def trace(
+    model: nn.Module | ExportedProgram, *, n_inputs: int | None = None, warn: bool = True
+) -> Network:
     """Trace a torch model into a float64 :class:`Network`.
 
     Parameters
     ----------
-    model : torch.nn.Module
+    model : torch.nn.Module or torch.export.ExportedProgram
         A ``torch.fx``-traceable model with one input of shape (batch, n_inputs), built from
-        the operations listed in README's "Supported models".
+        the operations listed in README's "Supported models"; or a model captured by
+        ``torch.export.export`` (traced from its ATen graph by
+        :func:`regions.exported.trace_program`), for models ``torch.fx`` cannot trace.
     n_inputs : int, optional
         Input width; by default the ``in_features`` of the Linear layer that reads the input.
     warn : bool
@@ -114,8 +120,13 @@ def trace(model: nn.Module, *, n_inputs: int | None = None, warn: bool = True) -
     (2, 2)
     """
     n_inputs = check_n_inputs(n_inputs, "trace")
+    if isinstance(model, ExportedProgram):
+        return trace_program(model, n_inputs=n_inputs, warn=warn)
     if not isinstance(model, nn.Module):
-        raise UnsupportedModelError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        raise UnsupportedModelError(
+            "model must be a torch.nn.Module or a torch.export.ExportedProgram, got "
+            f"{type(model).__name__}"
+        )
     if (
         warn
         and model.training
