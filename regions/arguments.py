@@ -117,7 +117,8 @@ def activation_spec(call: Call, n: int, dims: tuple[int, ...]) -> layers.Spec | 
     if name == "relu6":
         return layers.clamp(0.0, 6.0, n, where)
     if name == "prelu":
-        a = layers.to_numpy(call.module.weight, f"{where}.weight")
+        weight = call.module.weight if call.module is not None else call.take("weight")
+        a = layers.to_numpy(weight, f"{where}.weight")
         slope = a[shapes.channels(dims, a.size, "slopes", where, shared=True)]
         return np.zeros((n, 1)), np.stack([slope, np.ones(n)], axis=1), np.zeros((n, 2))
     keys = ("min_val", "max_val") if name == "hardtanh" else ("min", "max")

@@ -15,7 +15,6 @@ from typing import Protocol
 
 import numpy as np
 import torch
-from torch import nn
 
 from .errors import InvalidModelError, UnsupportedModelError
 from .network import Activation, Affine, Node, Sum
@@ -155,9 +154,27 @@ def clamp(lo: float | None, hi: float | None, n: int, where: str) -> Spec | floa
 
 
 def batchnorm(
-    mod: nn.BatchNorm1d, channel: np.ndarray, where: str
+    running_mean: torch.Tensor | None,
+    running_var: torch.Tensor | None,
+    weight: torch.Tensor | None,
+    bias: torch.Tensor | None,
+    eps: float,
+    channel: np.ndarray,
+    where: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """BatchNorm1d in eval semantics as ``diag(scale) x + shift`` on features of ``channel``.
+
+    Parameters
+    ----------
+    running_mean, running_var : Tensor, shape (C,), or None
+        The running statistics (None without ``track_running_stats``).
+    weight, bias : Tensor, shape (C,), or None
+        The affine parameters (None without ``affine``).
+    eps : float
+    channel : ndarray of int, shape (features,)
+        Channel of every feature (:func:`regions.shapes.channels`).
+    where : str
+        The layer, for error messages.
 
     Raises
     ------
@@ -172,30 +189,27 @@ def batchnorm(
     >>> import numpy as np
     >>> import torch
     >>> from regions.layers import batchnorm
-    >>> bn = torch.nn.BatchNorm1d(2, eps=0.0).eval()
-    >>> with torch.no_grad():
-    ...     _ = bn.running_var.fill_(4.0)
-    ...     _ = bn.running_mean.fill_(1.0)
-    >>> W, b = batchnorm(bn, np.array([0, 1]), "bn")
+    >>> mean, var = torch.full((2,), 1.0), torch.full((2,), 4.0)
+    >>> W, b = batchnorm(mean, var, None, None, 0.0, np.array([0, 1]), "bn")
     >>> np.diag(W).tolist(), b.tolist()  # (x - 1) / 2
     ([0.5, 0.5], [-0.5, -0.5])
     """
-    if mod.running_mean is None or mod.running_var is None:
+    if running_mean is None or running_var is None:
         raise UnsupportedModelError(
             f"{where} has track_running_stats=False: in eval mode it normalises "
             "with batch statistics, so it is not a fixed function of its input"
         )
-    mean = to_numpy(mod.running_mean, f"{where}.running_mean")
-    var = to_numpy(mod.running_var, f"{where}.running_var")
+    mean = to_numpy(running_mean, f"{where}.running_mean")
+    var = to_numpy(running_var, f"{where}.running_var")
     n = mean.shape[0]
-    w = to_numpy(mod.weight, f"{where}.weight") if mod.weight is not None else np.ones(n)
-    b = to_numpy(mod.bias, f"{where}.bias") if mod.bias is not None else np.zeros(n)
-    denom = var + mod.eps
+    w = to_numpy(weight, f"{where}.weight") if weight is not None else np.ones(n)
+    b = to_numpy(bias, f"{where}.bias") if bias is not None else np.zeros(n)
+    denom = var + eps
     if not np.all(denom > 0):
         c = int(np.flatnonzero(~(denom > 0))[0])
         why = "zero: it divides by zero" if denom[c] == 0 else "negative: sqrt of a negative"
         raise InvalidModelError(
-            f"{where}: running_var + eps = {var[c]!r} + {mod.eps!r} for channel {c} is {why}"
+            f"{where}: running_var + eps = {var[c]!r} + {eps!r} for channel {c} is {why}"
         )
     with np.errstate(over="ignore", invalid="ignore"):
         scale = w / np.sqrt(denom)

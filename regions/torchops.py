@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 import torch.fx
@@ -23,7 +23,7 @@ from torch import nn
 
 from .errors import InvalidModelError, NotPiecewiseLinearError, UnsupportedModelError
 
-__all__ = ["Op", "Call", "function_op", "module_call", "node_name"]
+__all__ = ["Op", "Call", "function_op", "module_call", "node_name", "refuse"]
 
 _REQUIRED = object()
 
@@ -350,7 +350,27 @@ def function_op(target: Any, where: str, prev: str) -> Op:
         return _FUNCTIONS[target]
     except (KeyError, TypeError):
         pass
-    name = getattr(target, "__name__", str(target))
+    refuse(getattr(target, "__name__", str(target)), where, prev)
+
+
+def refuse(name: str, where: str, prev: str) -> NoReturn:
+    """Refuse the operation ``name``, saying whether it is piecewise linear and continuous.
+
+    Raises
+    ------
+    NotPiecewiseLinearError
+        For an operation that is not piecewise linear (tanh, exp, matmul, ...).
+    UnsupportedModelError
+        For a discontinuous one (floor, sign, ...) and any other.
+
+    Examples
+    --------
+    >>> from regions.torchops import refuse
+    >>> refuse("sign", "aten.sign (node 'sign')", "fc")
+    Traceback (most recent call last):
+        ...
+    regions.errors.UnsupportedModelError: aten.sign (node 'sign') after 'fc' is discontinuous; ...
+    """
     if name in _NOT_PIECEWISE_LINEAR:
         raise NotPiecewiseLinearError(f"{where} after '{prev}' is not piecewise linear")
     if name in _DISCONTINUOUS:

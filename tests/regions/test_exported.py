@@ -1,0 +1,280 @@
+"""``torch.export`` programs decompose like the models they came from (regions.exported)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from checks import check_affine
+from exact_checks import check_interior_points
+from torch import nn
+
+import regions
+from regions.network import Activation, Affine, Concat, Sum
+from regions.oracle import exact_affine, exact_eval
+
+pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")  # torch.export's own
+
+
+def seeded(module: nn.Module, seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    for m in module.modules():
+        if hasattr(m, "reset_parameters"):
+            m.reset_parameters()
+        if isinstance(m, nn.BatchNorm1d):
+            with torch.no_grad():
+                m.running_mean.uniform_(-1.0, 1.0)
+                m.running_var.uniform_(0.5, 2.0)
+    return module.double().eval()
+
+
+def export(model: nn.Module, *, dynamic: bool = False, core: bool = False):
+    x = torch.randn(4, 2, dtype=torch.float64)
+    shapes = ({0: torch.export.Dim("batch")},) if dynamic else None
+    program = torch.export.export(model, (x,), dynamic_shapes=shapes)
+    return program.run_decompositions() if core else program
+
+
+class Residual(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b, self.c = nn.Linear(2, 6), nn.Linear(6, 6), nn.Linear(6, 2)
+
+    def forward(self, x):
+        h = torch.relu(self.a(x))
+        h = h + torch.relu(self.b(h))
+        return self.c(h - 0.5 * torch.relu(self.b(h)))
+
+
+class Maxout(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b = nn.Linear(2, 12), nn.Linear(4, 1)
+
+    def forward(self, x):
+        return self.b(self.a(x).view(-1, 4, 3).amax(dim=2))
+
+
+class Branchy(nn.Module):
+    """A shape-based branch and loop: torch.fx cannot trace it, torch.export resolves it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b, self.c = nn.Linear(2, 6), nn.Linear(3, 1), nn.Linear(6, 1)
+
+    def forward(self, x):
+        h = torch.relu(self.a(x))
+        if h.shape[1] > 4:
+            h = h.view(h.shape[0], 2, 3).amax(dim=1)
+            for _ in range(h.shape[1] - 1):
+                h = torch.relu(h - 0.25)
+            return self.b(h)
+        return self.c(h)
+
+
+class Unrolled(nn.Module):
+    """The branch :class:`Branchy` takes, written for torch.fx."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b, self.c = nn.Linear(2, 6), nn.Linear(3, 1), nn.Linear(6, 1)
+
+    def forward(self, x):
+        h = torch.relu(self.a(x)).view(-1, 2, 3).amax(dim=1)
+        return self.b(torch.relu(torch.relu(h - 0.25) - 0.25))
+
+
+class Buffers(nn.Module):
+    """A constant buffer, PReLU, max over a dim, maximum, clamp: fx refuses the buffer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.p = nn.Linear(2, 6), nn.PReLU(6)
+        self.register_buffer("shift", torch.linspace(-1.0, 1.0, 6))
+
+    def forward(self, x):
+        y = self.p(self.a(x) * 2.0 + self.shift).view(-1, 2, 3).amax(dim=2)
+        top = torch.max(y, dim=1).values.unsqueeze(1)
+        parts = [y, top, x.abs() - 1, torch.maximum(x, -x / 3), 1 - x]
+        return torch.cat(parts, dim=1).clamp(min=0).view(-1, 3, 3).transpose(1, 2).flatten(1)
+
+
+def mlp() -> nn.Module:
+    return nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 8), nn.LeakyReLU(0.1))
+
+
+def batchnorm() -> nn.Module:
+    return nn.Sequential(
+        nn.Linear(2, 8),
+        nn.BatchNorm1d(8),
+        nn.ReLU(inplace=True),
+        nn.Dropout(0.2),
+        nn.Linear(8, 8),
+        nn.Hardtanh(-0.5, 0.7),
+        nn.Linear(8, 3),
+    )
+
+
+def pooled() -> nn.Module:
+    return nn.Sequential(
+        nn.Linear(2, 8), nn.Unflatten(1, (1, 8)), nn.MaxPool1d(2), nn.Flatten(), nn.Linear(4, 1)
+    )
+
+
+def same_network(a: regions.Network, b: regions.Network) -> None:
+    """Node by node the same graph with bit-identical float64 weights."""
+    assert (a.widths, a.output, a.softmax) == (b.widths, b.output, b.softmax)
+    for i, (x, y) in enumerate(zip(a.nodes[1:], b.nodes[1:], strict=True), 1):
+        assert type(x) is type(y), (i, x, y)
+        if isinstance(x, Affine):
+            assert x.src == y.src and np.array_equal(x.W, y.W) and np.array_equal(x.b, y.b), i
+        elif isinstance(x, (Sum, Concat)):
+            assert x.srcs == y.srcs and getattr(x, "signs", 0) == getattr(y, "signs", 0), i
+        else:
+            assert isinstance(x, Activation) and x.src == y.src, i
+            for f in ("thresholds", "slopes", "offsets"):
+                assert np.array_equal(getattr(x, f), getattr(y, f)), (i, f)
+
+
+def same_partition(a: regions.Partition, b: regions.Partition) -> None:
+    assert len(a) == len(b)
+    assert np.array_equal(a.patterns, b.patterns)
+    assert np.array_equal(a.points, b.points)
+    for x, y in zip(a.affine(), b.affine(), strict=True):
+        assert np.array_equal(x, y)
+
+
+def check_exact_maps(model: nn.Module, part: regions.Partition) -> None:
+    """Each region's exact map equals the exact network at the region's interior point, whose
+    pattern is the region's (judged in Fractions), and the model's own float64 output."""
+    check_interior_points(part)
+    A, c = exact_affine(part.network, part.plane, part.patterns)
+    values = exact_eval(part.network, part.plane, part.points)
+    for r, p in enumerate(values):
+        assert tuple(A[r] @ np.array(p.point, dtype=object) + c[r]) == p.logits, r
+    check_affine(model, part)
+
+
+@pytest.mark.parametrize("make", [mlp, batchnorm, Residual, Maxout, pooled])
+@pytest.mark.parametrize("core", [False, True], ids=["export", "core-aten"])
+def test_program_decomposes_like_the_fx_traced_model(make, core):
+    model = seeded(make())
+    program = export(model, core=core)
+    same_network(regions.trace(program), regions.trace(model))
+    part = regions.decompose(program)
+    same_partition(part, regions.decompose(model))
+    assert regions.count(program) == len(part) > 4
+    check_exact_maps(model, part)
+
+
+@pytest.mark.parametrize("core", [False, True], ids=["export", "core-aten"])
+def test_final_softmax_is_stripped(core):
+    model = seeded(Lambda(lambda h: torch.log_softmax(torch.relu(h), dim=1)))
+    net = regions.trace(export(model, core=core))
+    assert net.softmax
+    same_network(net, regions.trace(model))
+
+
+def test_dynamic_batch_is_the_same_program():
+    model = seeded(Maxout())
+    same_network(regions.trace(export(model, dynamic=True)), regions.trace(model))
+
+
+def test_control_flow_fx_cannot_trace():
+    model = seeded(Branchy())
+    with pytest.raises(regions.UnsupportedModelError, match="torch.fx could not trace"):
+        regions.trace(model)
+    twin = seeded(Unrolled())
+    for program in (export(model), export(model, dynamic=True), export(model, core=True)):
+        part = regions.decompose(program)
+        same_partition(part, regions.decompose(twin))
+    check_exact_maps(model, part)
+
+
+def test_constant_buffers_prelu_and_permutations():
+    model = seeded(Buffers())
+    with pytest.raises(regions.UnsupportedModelError, match="tensor attribute 'shift'"):
+        regions.trace(model)
+    part = regions.decompose(export(model))
+    assert len(part) > 10
+    check_exact_maps(model, part)
+
+
+def test_saved_and_loaded_program(tmp_path):
+    model = seeded(batchnorm())
+    path = tmp_path / "model.pt2"
+    torch.export.save(export(model), path)
+    program = torch.export.load(path)
+    same_partition(regions.decompose(program), regions.decompose(model))
+    a = regions.decompose_line(program, (-1.0, -1.0), (1.0, 1.0))
+    b = regions.decompose_line(model, (-1.0, -1.0), (1.0, 1.0))
+    assert len(a) == len(b) > 1
+    assert np.array_equal(a.breaks, b.breaks) and np.array_equal(a.patterns, b.patterns)
+
+
+def test_training_mode_program_warns_and_uses_eval_semantics():
+    model = seeded(batchnorm()).train()
+    program = torch.export.export(model, (torch.randn(4, 2, dtype=torch.float64),))
+    with pytest.warns(regions.EvalSemanticsWarning, match="aten.batch_norm"):
+        net = regions.trace(program)
+    same_network(net, regions.trace(model.eval()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", regions.EvalSemanticsWarning)
+        regions.trace(program, warn=False)
+
+
+class Lambda(nn.Module):
+    def __init__(self, fn) -> None:
+        super().__init__()
+        self.fc, self.fn = nn.Linear(2, 3), fn
+
+    def forward(self, x):
+        return self.fn(self.fc(x))
+
+
+@pytest.mark.parametrize("core", [False, True], ids=["export", "core-aten"])
+@pytest.mark.parametrize(
+    "fn, name", [(torch.tanh, "tanh"), (torch.sigmoid, "sigmoid"), (nn.GELU(), "gelu")]
+)
+def test_not_piecewise_linear(fn, name, core):
+    program = export(seeded(Lambda(fn)), core=core)
+    with pytest.raises(regions.NotPiecewiseLinearError, match=rf"aten\.{name} .*not piecewise"):
+        regions.decompose(program)
+    assert not regions.is_piecewise_linear(program)
+
+
+@pytest.mark.parametrize(
+    "fn, error, match",
+    [
+        (lambda h: h * h, regions.NotPiecewiseLinearError, "multiplying two tensors"),
+        (torch.floor, regions.UnsupportedModelError, r"aten\.floor .*discontinuous"),
+        (lambda h: h[:, :2], regions.UnsupportedModelError, r"aten\.slice .*not supported"),
+        (lambda h: h.t(), regions.UnsupportedModelError, "moves the batch axis"),
+        (lambda h: h.transpose(0, 1), regions.UnsupportedModelError, "dim=0 is the batch axis"),
+        (lambda h: h.reshape(-1), regions.UnsupportedModelError, "between examples"),
+        (lambda h: h.amax(dim=0), regions.UnsupportedModelError, "batch axis"),
+        (lambda h: (h, h), regions.UnsupportedModelError, "returns 2 outputs"),
+        (lambda h: h / 0.0, regions.InvalidModelError, "divides by zero"),
+    ],
+)
+def test_unsupported_operations_name_the_op(fn, error, match):
+    program = export(seeded(Lambda(fn)))
+    with pytest.raises(error, match=match):
+        regions.trace(program)
+
+
+def test_bad_inputs():
+    class Two(nn.Module):
+        def forward(self, x, y):
+            return x + y
+
+    x = torch.zeros(4, 2)
+    with pytest.raises(regions.UnsupportedModelError, match="takes 2 inputs"):
+        regions.trace(torch.export.export(Two(), (x, x)))
+    program = export(seeded(mlp()))
+    with pytest.raises(regions.UnsupportedModelError, match="n_inputs=3, but .* 2 features"):
+        regions.trace(program, n_inputs=3)
+    with pytest.raises(regions.UnsupportedModelError, match="or a torch.export.ExportedProgram"):
+        regions.trace("model.pt2")
