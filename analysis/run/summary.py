@@ -97,8 +97,8 @@ class ExperimentReport:
         The numbers behind the figures.
     notebook : str or None
         File name, in the repository's ``notebooks/`` folder, of the notebook that explains
-        the experiment (``"02_classic_experiment.py"``), or None. ``python -m analysis
-        reproduce`` sets it from :data:`analysis.studies.classic.experiment.NOTEBOOKS`.
+        the experiment (``"02_classic_experiment.py"``), or None. Publishing sets it from
+        the experiment's ``notebook``.
 
     Examples
     --------

@@ -344,29 +344,19 @@ def constructions_table() -> list[tuple[str, Any, int, str]]:
     >>> [(label, count, formula) for label, _, count, formula in constructions_table()][:2]
     [('sawtooth L=1', 2, '2^1 = 2'), ('sawtooth L=2', 4, '2^2 = 4')]
     """
+    families = (
+        ("sawtooth", constructions.sawtooth, (1, 2, 3, 4), lambda d: f"2^{d} = {2**d}"),
+        ("2D sawtooth", constructions.sawtooth_2d, (1, 2, 3), lambda d: f"4^{d} = {4**d}"),
+        (
+            "folding p=2",
+            lambda d: constructions.folding_net(2, d),
+            (1, 2, 3),
+            lambda d: f"2^{2 * (d - 1)}·7 = {constructions.folding_net_count(2, d)}",
+        ),
+    )
     out = []
-    for depth in (1, 2, 3, 4):
-        net = constructions.sawtooth(depth)
-        out.append(
-            (
-                f"sawtooth L={depth}",
-                net,
-                regions.count(net, (0, 1, 0, 1)),
-                f"2^{depth} = {2**depth}",
-            )
-        )
-    for depth in (1, 2, 3):
-        net = constructions.sawtooth_2d(depth)
-        out.append(
-            (
-                f"2D sawtooth L={depth}",
-                net,
-                regions.count(net, (0, 1, 0, 1)),
-                f"4^{depth} = {4**depth}",
-            )
-        )
-    for depth in (1, 2, 3):
-        net = constructions.folding_net(2, depth)
-        formula = f"2^{2 * (depth - 1)}·7 = {constructions.folding_net_count(2, depth)}"
-        out.append((f"folding p=2 L={depth}", net, regions.count(net, (0, 1, 0, 1)), formula))
+    for name, build, depths, formula in families:
+        for depth in depths:
+            net = build(depth)
+            out.append((f"{name} L={depth}", net, regions.count(net, (0, 1, 0, 1)), formula(depth)))
     return out
