@@ -149,7 +149,7 @@ def test_a_corrupt_cache_entry_is_one_warning_line_and_a_retrain(quick_run: Path
     for sweep in (quick_run / "cache" / "sweeps").glob("*.json"):  # so the net is needed again
         sweep.unlink()
     out = run_module("reproduce", "--experiment", EXPERIMENT, "--quick", "--out", str(quick_run),
-                     "--no-progress")  # fmt: skip
+                     "--no-progress", timeout=600)  # fmt: skip
     assert out.returncode == 0, out.stderr
     warning = [line for line in out.stderr.splitlines() if "CacheWarning" in line]
     assert len(warning) == 1 and warning[0].startswith("CacheWarning: ignoring cache entry")
