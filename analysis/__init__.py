@@ -1,9 +1,13 @@
-"""The lab around :mod:`regions`: datasets with exact boundaries, models, cached training,
-and the plots and experiments built on them.
+"""The lab around :mod:`regions`: experiments on small nets, with exact regions and figures.
 
-Import from the submodules: :mod:`analysis.data` (datasets and true boundaries),
-:mod:`analysis.models` (the MLP builder), :mod:`analysis.train` (deterministic cached
-training) and :mod:`analysis.cache` (the on-disk format). Nothing is re-exported here, so that
-importing a light submodule does not pull in torch and no function shadows a submodule
-(``analysis.train`` is the module, ``analysis.train.train`` the function).
+Four layers, each importing only from the ones before it:
+
+* :mod:`analysis.lab`: what every study stands on (datasets with exact boundaries, models,
+  seeded and cached training, jobs, run options);
+* :mod:`analysis.figures`: the figure style and the drawing primitives;
+* :mod:`analysis.studies`: one package per study (measures, figures, the experiment);
+* :mod:`analysis.run`: the registry, the sweep runner, publishing, the summary page and the
+  command line (``python -m analysis``).
+
+Nothing is re-exported here: import from the submodules.
 """

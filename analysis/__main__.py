@@ -1,6 +1,6 @@
-"""``python -m analysis``: see :mod:`analysis.cli`."""
+"""``python -m analysis``: see :mod:`analysis.run.cli`."""
 
-from analysis.cli import main
+from analysis.run.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -17,11 +17,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 import regions  # noqa: E402
-from analysis import plots, style  # noqa: E402
-from analysis.data import get_boundary  # noqa: E402
-from analysis.models import MLPConfig  # noqa: E402
-from analysis.surfaces import probability_grid  # noqa: E402
-from analysis.train import TrainConfig, train  # noqa: E402
+from analysis.figures import style  # noqa: E402
+from analysis.figures.regions import draw_decision_boundary, draw_region_boundaries, draw_regions  # noqa: E402
+from analysis.figures.surfaces import draw_probability, draw_true_boundary  # noqa: E402
+from analysis.lab.data import get_boundary  # noqa: E402
+from analysis.lab.models import MLPConfig  # noqa: E402
+from analysis.lab.sgd import TrainConfig  # noqa: E402
+from analysis.lab.surfaces import probability_grid  # noqa: E402
+from analysis.lab.train import train  # noqa: E402
 
 OUT = Path(__file__).parent / "images" / "tour"
 
@@ -34,17 +37,17 @@ def main() -> None:
     box = (-2.0, 2.0, -2.0, 2.0)
     with style.style():
         fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 4.0), constrained_layout=True)
-        plots.draw_regions(left, part)
-        plots.draw_decision_boundary(left, part)
-        plots.draw_true_boundary(left, boundary, box)
+        draw_regions(left, part)
+        draw_decision_boundary(left, part)
+        draw_true_boundary(left, boundary, box)
         left.set_title(
             f"{len(part)} exact linear regions\n"
             f"(first layers draw {', '.join(map(str, part.counts_by_depth()[1:-1]))})"
         )
-        image = plots.draw_probability(right, probability_grid(result.model, box, 300))
-        plots.draw_region_boundaries(right, part)
-        plots.draw_decision_boundary(right, part)
-        plots.draw_true_boundary(right, boundary, box)
+        image = draw_probability(right, probability_grid(result.model, box, 300))
+        draw_region_boundaries(right, part)
+        draw_decision_boundary(right, part)
+        draw_true_boundary(right, boundary, box)
         right.set_title(f"P(class 1), test accuracy {result.history.test_acc[-1]:.1%}")
         for ax in (left, right):
             ax.set_xlim(box[0], box[1])

@@ -32,11 +32,15 @@ import torch
 from matplotlib import pyplot as plt
 
 import regions
-from analysis import plots, style
-from analysis.data import get_boundary
-from analysis.models import MLPConfig
-from analysis.surfaces import misclassified_area, probability_grid
-from analysis.train import TrainConfig, dataset_for, train
+from analysis.figures import style
+from analysis.figures.panels import annotate
+from analysis.figures.regions import draw_decision_boundary, draw_region_boundaries, draw_regions
+from analysis.figures.surfaces import draw_probability, draw_true_boundary
+from analysis.lab.data import get_boundary
+from analysis.lab.models import MLPConfig
+from analysis.lab.sgd import TrainConfig, dataset_for
+from analysis.lab.surfaces import misclassified_area, probability_grid
+from analysis.lab.train import train
 
 # %% [markdown]
 # ## 1. Train a small net
@@ -123,14 +127,14 @@ boundary = get_boundary("abs")
 surface = probability_grid(model, box, resolution=100)
 with style.style():
     fig, (left, right) = plt.subplots(1, 2, figsize=(7, 3.5))
-    plots.draw_probability(left, surface)
-    plots.draw_region_boundaries(left, part)
-    plots.draw_decision_boundary(left, part)
-    plots.draw_true_boundary(left, boundary, box)
-    plots.annotate(left, f"{n} regions")
+    draw_probability(left, surface)
+    draw_region_boundaries(left, part)
+    draw_decision_boundary(left, part)
+    draw_true_boundary(left, boundary, box)
+    annotate(left, f"{n} regions")
     left.set_title("P(class 1) and exact regions")
-    plots.draw_regions(right, part)
-    plots.draw_decision_boundary(right, part)
+    draw_regions(right, part)
+    draw_decision_boundary(right, part)
     right.set_xlim(-2, 2)
     right.set_ylim(-2, 2)
     right.set_aspect("equal")
@@ -156,7 +160,7 @@ assert by_depth[1] <= 37
 with style.style():
     fig, axes = plt.subplots(1, part.depth, figsize=(3 * part.depth, 3))
     for k, ax in enumerate(axes, start=1):
-        plots.draw_regions(ax, part.at_depth(k))
+        draw_regions(ax, part.at_depth(k))
         ax.set_xlim(-2, 2)
         ax.set_ylim(-2, 2)
         ax.set_aspect("equal")

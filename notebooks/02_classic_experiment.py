@@ -29,7 +29,9 @@ from pathlib import Path
 
 from IPython.display import Image, display
 
-from analysis.experiments import EXPERIMENTS, RunOptions
+from analysis.lab.options import RunOptions
+from analysis.run.registry import EXPERIMENTS
+from analysis.run.reproduce import run_experiment
 
 # Where the figures and the model cache go (a temporary folder unless told otherwise).
 OUT = Path(os.environ.get("RELU_REGIONS_NOTEBOOK_OUT") or tempfile.mkdtemp(prefix="relu-"))
@@ -54,7 +56,8 @@ tiny = replace(
     boundaries=("abs", "sine"),
     settings=tuple(replace(s, train=tiny_train) for s in depth.settings[:3]),
 )
-configs = tiny.configs(quick=True)
+options = RunOptions(out_dir=OUT / "figures", cache_dir=OUT / "cache", quick=True, progress=False)
+configs = tiny.configs(options)  # as quick mode trains them
 assert len(configs) == 2 * 3  # boundaries x settings
 assert [c.model.hidden for c in configs[:3]] == [(10,), (10, 10), (10, 10, 10, 10)]
 assert all(c.epochs * c.n_train // c.batch_size == 200 for c in configs)
@@ -62,14 +65,13 @@ assert all(c.epochs * c.n_train // c.batch_size == 200 for c in configs)
 # %% [markdown]
 # ## Run it
 #
-# Calling the experiment with `RunOptions` trains every net (or loads it from the cache when
-# the same config was trained before), evaluates it, writes three figures as PNG and PDF and
-# returns a report: the figure files and a table of numbers. With `quick=True` the training is
-# additionally capped as in `reproduce --quick`.
+# `run_experiment` runs its jobs (here: one training run per net, or a load from the cache when
+# the same config was trained before), then its report: it evaluates every net, writes three
+# figures as PNG and PDF and returns the manifest: the figure files and a table of numbers.
+# With `quick=True` the training is capped as in `reproduce --quick`.
 
 # %%
-options = RunOptions(out_dir=OUT / "figures", cache_dir=OUT / "cache", quick=True, progress=False)
-report = tiny(options)
+report = run_experiment(tiny, options)
 for f in report.figures:
     print(f"{f.stem}: {f.caption}")
 assert [f.stem for f in report.figures] == ["depth/surfaces", "depth/heatmaps", "depth/regions"]
@@ -146,5 +148,5 @@ for r in rows:
 # scaled-down version).
 
 # %%
-again = tiny(options)
+again = run_experiment(tiny, options)
 assert again.table == report.table

@@ -27,22 +27,24 @@ import numpy as np
 from matplotlib import pyplot as plt
 
 import regions
-from analysis import bounds, plots, style
-from analysis.depth_width import (
+from analysis.figures import style
+from analysis.figures.regions import draw_regions
+from analysis.lab.models import MLP, MLPConfig
+from analysis.studies.depth_width import bounds
+from analysis.studies.depth_width.counting import count_net, one_layer_count
+from analysis.studies.depth_width.nets import (
     INIT_BIAS_STD,
-    count_net,
     describe,
     matched_widths,
     n_parameters,
-    one_layer_count,
 )
-from analysis.models import MLP, MLPConfig
 from regions import constructions
 
 # %% [markdown]
 # ## The bounds for one architecture
 #
-# For hidden widths `[n_1, ..., n_L]` on 2 inputs, `analysis.bounds` gives upper bounds (no net
+# For hidden widths `[n_1, ..., n_L]` on 2 inputs, `analysis.studies.depth_width.bounds`
+# gives upper bounds (no net
 # with these widths has more regions in the whole plane) and lower bounds (some net with
 # these widths has at least that many). The lower bounds only apply to wide enough layers
 # (`None` otherwise). Every value is an exact Python integer.
@@ -184,7 +186,7 @@ for p, L in ((2, 2), (2, 3), (3, 2), (3, 3)):
 part = regions.decompose(constructions.folding_net(3, 2), unit)
 with style.style():
     fig, ax = plt.subplots(figsize=(3.5, 3.5))
-    plots.draw_regions(ax, part)
+    draw_regions(ax, part)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_aspect("equal")

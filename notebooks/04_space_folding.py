@@ -32,20 +32,22 @@
 import numpy as np
 
 import regions
-from analysis.depth_width import INIT_BIAS_STD, describe, matched_widths, train_config
-from analysis.folding import find_folds, folding_distribution, folding_measure, random_segments
-from analysis.folding_chi import chi_by_layer, chi_layers_figure
-from analysis.folding_experiment import enclosure
-from analysis.folding_pictures import (
-    folded_images,
-    folding_figure,
-    folding_partition,
-    hole_figure,
-    hole_preimage,
+from analysis.lab.models import MLPConfig
+from analysis.lab.sgd import TrainConfig, build_model, dataset_for
+from analysis.lab.train import train
+from analysis.studies.depth_width.nets import describe, matched_widths, train_config
+from analysis.studies.folding.chi_figures import chi_layers_figure
+from analysis.studies.folding.figures import bowl_figure, fold_groups_figure, images_figure
+from analysis.studies.folding.folding_net import folded_images, folding_partition, hole_preimage
+from analysis.studies.folding.images import find_folds, output_plane
+from analysis.studies.folding.measures import (
+    chi_by_layer,
+    folding_distribution,
+    folding_measure,
+    random_segments,
 )
-from analysis.folding_views import bowl_figure, fold_groups_figure, images_figure, output_plane
-from analysis.models import MLPConfig
-from analysis.train import TrainConfig, build_model, dataset_for, train
+from analysis.studies.folding.net_figures import folding_figure, hole_figure
+from analysis.studies.folding.ring import enclosure
 from regions.constructions import sawtooth
 
 # %% [markdown]
@@ -121,7 +123,7 @@ for result in (narrow, wide):
 # %% [markdown]
 # ### Coloured images and the warped grid
 #
-# Row k: the input plane coloured by a colour wheel with the regions of layers 1..k; the
+# Row k: the input plane coloured by position with the regions of layers 1..k; the
 # exact image of every small coloured piece in layer k's two units; and a grid of input lines
 # pushed exactly through the same layers. Width 2 lets us draw each layer in its own
 # coordinates. Whole regions collapse onto the axes (a unit switches off), and colours from
@@ -190,7 +192,7 @@ segments = random_segments(200, box, seed=0)
 panels = []
 for depth in (1, 2, 4):
     widths = matched_widths(300, depth)
-    model = build_model(train_config(widths, "line", 0, INIT_BIAS_STD, quick=True))
+    model = build_model(train_config(widths))  # He-normal weights, biases N(0, 0.5^2)
     part = regions.decompose(model, box)
     chi = chi_by_layer(part, segments)
     print(f"{describe(widths):>12}: {len(part):5d} regions, mean chi {chi[-1].mean():.3f}")

@@ -30,9 +30,13 @@ import numpy as np
 from matplotlib import pyplot as plt
 
 import regions
-from analysis import plots, style
-from analysis.models import MLPConfig
-from analysis.sensitivity import (
+from analysis.figures import style
+from analysis.figures.regions import draw_decision_boundary, draw_region_boundaries
+from analysis.figures.surfaces import draw_true_boundary
+from analysis.lab.models import MLPConfig
+from analysis.lab.sgd import TrainConfig, dataset_for
+from analysis.lab.train import train
+from analysis.studies.sensitivity.perturbation import (
     MEASURES,
     Perturbation,
     baseline,
@@ -40,7 +44,6 @@ from analysis.sensitivity import (
     perturb,
     perturbation_sweep,
 )
-from analysis.train import TrainConfig, dataset_for, train
 
 # %% [markdown]
 # ## A small trained net
@@ -63,10 +66,10 @@ model = train(config, progress=False).model
 data = dataset_for(config)
 base = baseline(model, data)
 D = len(config.model.hidden)  # hidden layers 1..D, output layer D + 1
-print(f"test accuracy {base.test_acc:.1%}, {len(base.partition)} regions,")
+print(f"test accuracy {base.test_acc:.1%}, {len(base.part)} regions,")
 print(f"misclassified area {base.error_area:.3f} of 16")
 assert base.test_acc > 0.8
-assert np.isclose(base.partition.areas.sum(), 16.0)
+assert np.isclose(base.part.areas.sum(), 16.0)
 
 # %% [markdown]
 # ## One perturbation
@@ -96,7 +99,7 @@ for layer in (1, D, D + 1):
 # %%
 perturbed = {layer: perturb(model, Perturbation(layer, eps=0.1)) for layer in (1, D, D + 1)}
 parts = {layer: regions.decompose(m, data.box) for layer, m in perturbed.items()}
-before = base.partition.counts_by_depth()
+before = base.part.counts_by_depth()
 for layer, part in parts.items():
     print(f"noise on layer {layer}: regions by depth {part.counts_by_depth().tolist()}")
 print(f"unperturbed:            regions by depth {before.tolist()}")
@@ -105,10 +108,10 @@ last, out = parts[D], parts[D + 1]
 assert (last.counts_by_depth()[:D] == before[:D]).all()
 # the same polygons, not just as many: compare the sorted areas
 early_after = np.sort(last.at_depth(D - 1).areas)
-early_before = np.sort(base.partition.at_depth(D - 1).areas)
+early_before = np.sort(base.part.at_depth(D - 1).areas)
 assert np.allclose(early_after, early_before, rtol=0, atol=1e-12)
-assert len(out) == len(base.partition)
-assert (out.patterns == base.partition.patterns).all()
+assert len(out) == len(base.part)
+assert (out.patterns == base.part.patterns).all()
 assert measure(base, perturbed[D + 1]).pattern_flips == 0.0
 assert measure(base, perturbed[D + 1]).hausdorff > 0  # the boundary did move
 
@@ -160,10 +163,10 @@ with style.style():
 
 with style.style():
     fig, ax = plt.subplots(figsize=(3.5, 3.5))
-    plots.draw_region_boundaries(ax, base.partition)
-    plots.draw_decision_boundary(ax, base.partition)
-    plots.draw_decision_boundary(ax, parts[1]).set_color("tab:red")
-    plots.draw_true_boundary(ax, data.boundary, data.box)
+    draw_region_boundaries(ax, base.part)
+    draw_decision_boundary(ax, base.part)
+    draw_decision_boundary(ax, parts[1]).set_color("tab:red")
+    draw_true_boundary(ax, data.boundary, data.box)
     ax.set_xlim(-2, 2)
     ax.set_ylim(-2, 2)
     ax.set_aspect("equal")

@@ -33,7 +33,8 @@ from matplotlib import pyplot as plt
 from torch import nn
 
 import regions
-from analysis import plots, style
+from analysis.figures import style
+from analysis.figures.regions import draw_decision_boundary, draw_regions
 from regions import testing
 
 torch.manual_seed(0)
@@ -104,8 +105,8 @@ with torch.no_grad():
 # %%
 with style.style():
     fig, ax = plt.subplots(figsize=(3.8, 3.8))
-    plots.draw_regions(ax, part)
-    plots.draw_decision_boundary(ax, part)
+    draw_regions(ax, part)
+    draw_decision_boundary(ax, part)
     ax.plot(*corners.T, "ko")
     for (u, v), name in zip(corners, ("p0 (class 0)", "p1 (class 1)", "p2 (class 1)"), strict=True):
         ax.annotate(name, (u, v), textcoords="offset points", xytext=(4, 4), fontsize=7)
@@ -177,7 +178,7 @@ else:
 assert "Tanh" in message or "tanh" in message
 
 # %% [markdown]
-# For such models, sample instead: `analysis.surfaces.probability_grid(model, box)` evaluates
+# For such models, sample instead: `analysis.lab.surfaces.probability_grid(model, box)` evaluates
 # P(class 1) on a grid for any two-input classifier, piecewise linear or not.
 
 # %% [markdown]

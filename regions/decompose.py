@@ -17,6 +17,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import region_maps
+from .breakpoints import Level, Switches, stack_levels
 from .domain import Domain, Plane, as_domain, as_plane
 from .errors import InvalidModelError, TooManyRegionsError
 from .fallback import CutState, ExactVertices
@@ -24,7 +25,7 @@ from .floats import EPS, SAFE, gamma
 from .lines import MapLine
 from .mesh import Mesh
 from .network import Activation, Affine, Concat, Network, Sum
-from .partition import Level, Partition, Switches, stack_levels
+from .partition import Partition
 from .tracing import trace
 from .validate import check_finite_on, check_max_regions, check_real
 

@@ -16,9 +16,8 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from .errors import DomainError
-from .validate import check_plane_basis
 
-__all__ = ["DEFAULT_BOX", "Domain", "Plane", "as_domain", "as_plane"]
+__all__ = ["DEFAULT_BOX", "Domain", "Plane", "as_domain", "as_plane", "check_plane_basis"]
 
 DEFAULT_BOX = (-2.0, 2.0, -2.0, 2.0)
 
@@ -307,3 +306,36 @@ def as_plane(plane: object, n_inputs: int) -> Plane:
         raise DomainError("plane has non-finite entries")
     check_plane_basis(basis)
     return Plane(origin, basis)
+
+
+def check_plane_basis(basis: np.ndarray) -> None:
+    """The plane's directions (d, 2) must span 2 dimensions, or 1 for a 1-input model.
+
+    A 1-input model's input space is a line, so every plane onto it is degenerate: one
+    direction (or both) moves along the line; both zero would map the whole domain to one
+    input.
+
+    Raises
+    ------
+    DomainError
+        For parallel directions (d >= 2) or zero directions (d = 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from regions.domain import check_plane_basis
+    >>> check_plane_basis(np.array([[1.0, 0.0]]))  # x = u for a 1-input model: fine
+    >>> check_plane_basis(np.array([[1.0, 2.0], [1.0, 2.0]]))
+    Traceback (most recent call last):
+        ...
+    regions.errors.DomainError: plane directions are parallel (or the three points collinear)
+    """
+    if basis.shape[0] == 1:
+        if not basis.any():
+            raise DomainError(
+                "plane directions are both zero, so every (u, v) maps to one input; a 1-input "
+                "model needs a nonzero direction, e.g. plane=([0.0], ([1.0], [0.0])) for x = u"
+            )
+        return
+    if np.linalg.matrix_rank(basis, tol=1e-12 * max(np.abs(basis).max(), 1e-300)) < 2:
+        raise DomainError("plane directions are parallel (or the three points collinear)")

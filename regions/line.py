@@ -23,13 +23,13 @@ from fractions import Fraction
 import numpy as np
 from torch import nn
 
+from .breakpoints import Switches
 from .domain import Plane, as_plane
 from .errors import DomainError
 from .line_exact import ExactLine
 from .line_walk import LineWalk
 from .maps import node_maps
 from .network import Network
-from .partition import Switches
 from .tracing import trace
 
 __all__ = ["DEFAULT_MAX_PIECES", "LinePieces", "decompose_line"]

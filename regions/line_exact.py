@@ -19,8 +19,8 @@ from .errors import UnsupportedModelError
 from .network import Activation, Affine, Concat, Network, Sum
 
 if TYPE_CHECKING:
+    from .breakpoints import Switches
     from .domain import Plane
-    from .partition import Switches
 
 __all__ = ["Dyadic", "ExactLine", "dyadic", "to_fractions"]
 

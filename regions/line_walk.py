@@ -15,11 +15,11 @@ from fractions import Fraction
 
 import numpy as np
 
+from .breakpoints import Switches
 from .domain import Plane
 from .errors import InvalidModelError, TooManyRegionsError, UnsupportedModelError
 from .line_exact import ExactLine
 from .network import Activation, Affine, Concat, Network, Sum
-from .partition import Switches
 
 __all__ = ["LineWalk", "columns"]
 

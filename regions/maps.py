@@ -7,14 +7,10 @@ the graph for many regions at once, one matrix product per node over all regions
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
+from .breakpoints import Switches
 from .network import Activation, Affine, Concat, Network, Sum
-
-if TYPE_CHECKING:
-    from .partition import Switches
 
 __all__ = ["node_maps", "CHUNK_ENTRIES"]
 

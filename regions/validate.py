@@ -8,15 +8,12 @@ public functions call them first, so a bad argument never reaches numpy.
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import DomainError, InvalidArgumentError, InvalidModelError
+from .domain import Plane
+from .errors import InvalidArgumentError, InvalidModelError
 from .network import Activation, Affine, Network
-
-if TYPE_CHECKING:
-    from .domain import Plane
 
 __all__ = [
     "check_finite_on",
@@ -24,7 +21,6 @@ __all__ = [
     "check_max_regions",
     "check_n_inputs",
     "check_parameters",
-    "check_plane_basis",
     "check_points",
     "check_real",
 ]
@@ -197,39 +193,6 @@ def check_points(points: object, where: str) -> np.ndarray:
             f"coordinates (u, v), got shape {arr.shape}"
         )
     return arr
-
-
-def check_plane_basis(basis: np.ndarray) -> None:
-    """The plane's directions (d, 2) must span 2 dimensions, or 1 for a 1-input model.
-
-    A 1-input model's input space is a line, so every plane onto it is degenerate: one
-    direction (or both) moves along the line; both zero would map the whole domain to one
-    input.
-
-    Raises
-    ------
-    DomainError
-        For parallel directions (d >= 2) or zero directions (d = 1).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from regions.validate import check_plane_basis
-    >>> check_plane_basis(np.array([[1.0, 0.0]]))  # x = u for a 1-input model: fine
-    >>> check_plane_basis(np.array([[1.0, 2.0], [1.0, 2.0]]))
-    Traceback (most recent call last):
-        ...
-    regions.errors.DomainError: plane directions are parallel (or the three points collinear)
-    """
-    if basis.shape[0] == 1:
-        if not basis.any():
-            raise DomainError(
-                "plane directions are both zero, so every (u, v) maps to one input; a 1-input "
-                "model needs a nonzero direction, e.g. plane=([0.0], ([1.0], [0.0])) for x = u"
-            )
-        return
-    if np.linalg.matrix_rank(basis, tol=1e-12 * max(np.abs(basis).max(), 1e-300)) < 2:
-        raise DomainError("plane directions are parallel (or the three points collinear)")
 
 
 def _describe(net: Network, i: int) -> str:

@@ -1,8 +1,8 @@
 """The summary page ``index.html`` in a real headless browser (Debian's chromium).
 
-The page is the one :func:`analysis.report.write_index` writes for manifests saved with
-:func:`analysis.report.save_manifest`, with genuine PNG figures drawn by matplotlib and saved
-by :func:`analysis.style.save_figure`. Chromium opens it from disk (a ``file://`` URL); the
+The page is the one :func:`analysis.run.summary.write_index` writes for manifests saved with
+:func:`analysis.run.summary.save_manifest`, with genuine PNG figures drawn by matplotlib and saved
+by :func:`analysis.figures.style.save_figure`. Chromium opens it from disk (a ``file://`` URL); the
 test checks that every image loaded, that there is one image per figure in the manifests,
 that the numbers and the notebook links are there, and saves a full-page screenshot.
 
@@ -25,16 +25,16 @@ from urllib.parse import unquote, urlparse
 import pytest
 from matplotlib.figure import Figure
 
-from analysis.report import (
+from analysis.figures.style import save_figure, style
+from analysis.run.summary import (
     NOTEBOOKS_DIR,
     ExperimentReport,
     FigureFile,
-    Table,
     collect_reports,
     save_manifest,
     write_index,
 )
-from analysis.style import save_figure, style
+from analysis.studies.experiment import Table
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

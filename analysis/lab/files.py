@@ -1,0 +1,105 @@
+"""Atomic file writes: a reader never sees a half-written cache entry, result or figure.
+
+Everything is written to a temporary file in the target's directory, flushed to disk and then
+renamed over the target (``os.replace`` is atomic on POSIX and Windows).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+__all__ = ["atomic_write", "atomic_write_text"]
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
+    """Call ``write(fh)`` on a binary temporary file, then move it to ``path``.
+
+    The parent directory is created if missing; on any error the temporary file is removed
+    and ``path`` is left as it was.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file. The temporary file ``.<name>.*.tmp`` lives in the same directory,
+        so the final rename never crosses file systems.
+    write : callable
+        ``write(fh)`` writes the whole content to the binary file object ``fh``; whatever it
+        returns is ignored. An exception it raises propagates after the clean-up.
+
+    Returns
+    -------
+    Path
+        ``path``, as a :class:`pathlib.Path`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis.lab.files import atomic_write
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     target = atomic_write(Path(tmp) / "sub" / "data.bin", lambda fh: fh.write(b"abc"))
+    ...     print(target.name, target.read_bytes(), sorted(p.name for p in target.parent.iterdir()))
+    data.bin b'abc' ['data.bin']
+
+    A failing writer leaves an existing file untouched and no temporary file behind:
+
+    >>> def broken(fh):
+    ...     fh.write(b"half")
+    ...     raise RuntimeError("disk on fire")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     target = atomic_write(Path(tmp) / "data.bin", lambda fh: fh.write(b"old"))
+    ...     try:
+    ...         atomic_write(target, broken)
+    ...     except RuntimeError as err:
+    ...         print(err)
+    ...     print(target.read_bytes(), len(list(Path(tmp).iterdir())))
+    disk on fire
+    b'old' 1
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_write`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file; its parent directory is created if missing.
+    text : str
+        Content, encoded as UTF-8 without any newline translation.
+
+    Returns
+    -------
+    Path
+        ``path``, as a :class:`pathlib.Path`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis.lab.files import atomic_write_text
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     target = atomic_write_text(Path(tmp) / "note.txt", "área = 16")
+    ...     print(target.read_text(encoding="utf-8"))
+    ...     print(target.stat().st_size)  # "á" takes two bytes in UTF-8
+    área = 16
+    10
+    """
+    return atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))

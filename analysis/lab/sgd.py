@@ -1,0 +1,386 @@
+"""The seeded SGD loop every lab net is trained with, and what it needs.
+
+:class:`TrainConfig` says what to train; :func:`build_model` and :func:`dataset_for` give the
+net it starts from and the data it sees; :func:`run_sgd` is the one training loop
+(:func:`analysis.lab.train.train` and every study that watches training run it), and
+:func:`accuracy` is the one accuracy. Every random draw comes from a seed in the config: the
+initialisation (unless the model config fixes its own seed), the shuffling (a private
+``torch.Generator``) and dropout masks (the global torch RNG, seeded inside
+``torch.random.fork_rng`` so the caller's RNG state is restored afterwards). Training runs on
+one torch thread, because batch-norm reductions round differently with other thread counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from analysis.lab.data import DATASET_NAMES, Dataset, make_dataset
+from analysis.lab.models import MLP, MLPConfig
+
+__all__ = [
+    "CACHE_VERSION",
+    "StepHook",
+    "TrainConfig",
+    "accuracy",
+    "build_model",
+    "dataset_for",
+    "run_sgd",
+    "sgd_optimizer",
+]
+
+CACHE_VERSION = 1
+"""Part of every cache key: bump it when a code change alters what a config trains into."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run.
+
+    Attributes
+    ----------
+    dataset : str
+        Dataset name (:data:`analysis.lab.data.DATASET_NAMES`).
+    n_train, n_test : int
+        Dataset sizes.
+    noise : float
+        Training label-flip probability.
+    data_seed : int
+        Seed of the dataset sample.
+    model : MLPConfig
+        Architecture. If ``model.seed`` is None the initialisation seed derives from ``seed``.
+    epochs : int
+        Passes over the training set.
+    batch_size : int
+        Mini-batch size; the last batch of an epoch may be smaller.
+    lr : float
+        SGD learning rate.
+    weight_decay : float
+        L2 coefficient ``lambda`` on the linear layers' weights only (biases and batch-norm
+        parameters are not decayed): the loss gains ``lambda / 2 * sum(W**2)``.
+    seed : int
+        Seed of initialisation (see ``model``), shuffling and dropout.
+
+    Examples
+    --------
+    >>> from analysis.lab.models import MLPConfig
+    >>> from analysis.lab.sgd import TrainConfig
+    >>> config = TrainConfig("line", n_train=200, n_test=100, epochs=2,
+    ...                      model=MLPConfig(hidden=(4,)))  # conftest.py's tiny_config
+    >>> config.batch_size, config.lr, config.weight_decay  # defaults
+    (1000, 0.01, 0.0)
+    >>> TrainConfig.from_dict(config.to_dict()) == config
+    True
+    >>> key = config.key()  # names the cache entry
+    >>> len(key), key == TrainConfig.from_dict(config.to_dict()).key()
+    (16, True)
+    >>> key != TrainConfig("line", n_train=200, n_test=100, epochs=3,
+    ...                    model=MLPConfig(hidden=(4,))).key()
+    True
+    """
+
+    dataset: str
+    n_train: int = 10_000
+    n_test: int = 2_000
+    noise: float = 0.0
+    data_seed: int = 0
+    model: MLPConfig = field(default_factory=MLPConfig)
+    epochs: int = 100
+    batch_size: int = 1000
+    lr: float = 0.01
+    weight_decay: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.dataset not in DATASET_NAMES:
+            raise ValueError(f"unknown dataset {self.dataset!r}; valid: {', '.join(DATASET_NAMES)}")
+        if not isinstance(self.model, MLPConfig):
+            raise TypeError(f"model must be an MLPConfig, got {type(self.model).__name__}")
+        # Canonical types, so equal configs hash into the same cache key.
+        for name in ("n_train", "n_test", "data_seed", "epochs", "batch_size", "seed"):
+            object.__setattr__(self, name, int(getattr(self, name)))
+        for name in ("noise", "lr", "weight_decay"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+        if self.epochs < 0 or self.batch_size < 1 or self.lr <= 0 or self.weight_decay < 0:
+            raise ValueError(
+                "need epochs >= 0, batch_size >= 1, lr > 0 and weight_decay >= 0, got "
+                f"{self.epochs}, {self.batch_size}, {self.lr}, {self.weight_decay}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict; inverse of :meth:`from_dict`."""
+        return {**asdict(self), "model": self.model.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        """Rebuild a config from :meth:`to_dict` output."""
+        return cls(**{**d, "model": MLPConfig.from_dict(d["model"])})
+
+    def key(self) -> str:
+        """Stable 16-hex-digit cache key: sha256 of the canonical JSON of the config."""
+        canonical = json.dumps(
+            {"cache_version": CACHE_VERSION, "config": self.to_dict()},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def dataset_for(config: TrainConfig) -> Dataset:
+    """The dataset ``config`` trains and tests on.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        Uses its ``dataset``, ``n_train``, ``n_test``, ``noise`` and ``data_seed``.
+
+    Returns
+    -------
+    Dataset
+        Sampled in the default box ``[-2, 2]^2`` (:func:`analysis.lab.data.make_dataset`).
+
+    Examples
+    --------
+    >>> config = tiny_config  # conftest.py: 2 epochs of a 4-unit net on 200 samples
+    >>> from analysis.lab.sgd import dataset_for
+    >>> data = dataset_for(config)
+    >>> data.name, data.X_train.shape, data.y_test.shape
+    ('line', (200, 2), (100,))
+    """
+    return make_dataset(
+        config.dataset,
+        config.n_train,
+        config.n_test,
+        noise=config.noise,
+        seed=config.data_seed,
+    )
+
+
+def _derived_seeds(config: TrainConfig) -> tuple[int, int, int]:
+    """Independent (init, shuffle, dropout) seeds from ``config.seed``."""
+    init, shuffle, dropout = np.random.SeedSequence(config.seed).generate_state(3)
+    return int(init), int(shuffle), int(dropout)
+
+
+def build_model(config: TrainConfig) -> MLP:
+    """The freshly initialised model ``config`` starts training from.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        When ``config.model.seed`` is None, the initialisation seed is derived from
+        ``config.seed``; otherwise the model's own seed is used.
+
+    Returns
+    -------
+    MLP
+        A new model in training mode; the same config always gives the same weights.
+
+    Examples
+    --------
+    >>> import torch
+    >>> config = tiny_config  # conftest.py: 2 epochs of a 4-unit net on 200 samples
+    >>> from analysis.lab.sgd import build_model
+    >>> a, b = build_model(config), build_model(config)
+    >>> all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    True
+    >>> a.config.seed is not None, a.config.hidden
+    (True, (4,))
+    """
+    model_cfg = config.model
+    if model_cfg.seed is None:
+        model_cfg = replace(model_cfg, seed=_derived_seeds(config)[0])
+    return MLP.from_config(model_cfg)
+
+
+@torch.no_grad()
+def accuracy(
+    model: torch.nn.Module, X: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor
+) -> float:
+    """Fraction of ``X`` (N, 2) whose predicted class (argmax of the logits) is ``y`` (N,).
+
+    The one accuracy of the lab: training curves, test accuracies and every sensitivity
+    measure use it. The model is evaluated in its current train/eval mode, without gradients.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps ``(N, 2)`` inputs to ``(N, n_classes)`` logits.
+    X : ndarray or Tensor, shape (N, 2)
+        Inputs, in the model's dtype (a dataset's ``X_test``, float32).
+    y : ndarray or Tensor, shape (N,), int64
+        True classes.
+
+    Returns
+    -------
+    float
+        Accuracy in [0, 1]; NaN when N = 0.
+
+    Examples
+    --------
+    >>> from analysis.lab.sgd import accuracy
+    >>> net = torch.nn.Linear(2, 2)  # logits (0, y - x)
+    >>> with torch.no_grad():
+    ...     _ = net.weight.copy_(torch.tensor([[0.0, 0.0], [-1.0, 1.0]]))
+    ...     _ = net.bias.zero_()
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 2.0], [2.0, 1.0]], dtype=np.float32)
+    >>> accuracy(net, X, np.array([1, 0, 1, 1]))
+    0.75
+    >>> accuracy(net, X[:0], np.array([], dtype=np.int64))
+    nan
+    """
+    if len(y) == 0:
+        return float("nan")
+    predicted = model(torch.as_tensor(X)).argmax(dim=1)
+    return (predicted == torch.as_tensor(y)).double().mean().item()
+
+
+def sgd_optimizer(
+    model: MLP, config: TrainConfig, lr_scales: Sequence[float] | None = None
+) -> torch.optim.SGD:
+    """Plain SGD at ``config.lr`` with L2 weight decay on the linear weights only.
+
+    ``lr_scales`` (one per linear layer, output last) multiplies each layer's learning rate;
+    other parameters (batch-norm affine) keep ``config.lr``.
+
+    Parameters
+    ----------
+    model : MLP
+        The model whose parameters to optimise.
+    config : TrainConfig
+        Uses ``lr`` and ``weight_decay``.
+    lr_scales : sequence of float, optional
+        One factor per linear layer (``len(model.linears())``); default all 1.
+
+    Returns
+    -------
+    torch.optim.SGD
+        Without momentum. Parameter groups, in order: for each linear layer its weight
+        (decayed) and its bias (not decayed), then any other parameters.
+
+    Examples
+    --------
+    >>> config = tiny_config  # conftest.py: 2 epochs of a 4-unit net on 200 samples
+    >>> from analysis.lab.sgd import build_model, sgd_optimizer
+    >>> optimizer = sgd_optimizer(build_model(config), config, lr_scales=[0.5, 2.0])
+    >>> [(g["lr"], g["weight_decay"]) for g in optimizer.param_groups]
+    [(0.005, 0.0), (0.005, 0.0), (0.02, 0.0), (0.02, 0.0)]
+    """
+    linears = model.linears()
+    scales = [1.0] * len(linears) if lr_scales is None else [float(s) for s in lr_scales]
+    if len(scales) != len(linears):
+        raise ValueError(f"lr_scales needs {len(linears)} entries, got {len(scales)}")
+    groups: list[dict[str, Any]] = []
+    for layer, scale in zip(linears, scales, strict=True):
+        lr = config.lr * scale
+        groups.append({"params": [layer.weight], "lr": lr, "weight_decay": config.weight_decay})
+        groups.append({"params": [layer.bias], "lr": lr, "weight_decay": 0.0})
+    seen = {id(p) for group in groups for p in group["params"]}
+    others = [p for p in model.parameters() if id(p) not in seen]
+    if others:
+        groups.append({"params": others, "lr": config.lr, "weight_decay": 0.0})
+    return torch.optim.SGD(groups, lr=config.lr, momentum=0.0)
+
+
+@contextmanager
+def _single_thread() -> Iterator[None]:
+    """Run torch on one intra-op thread: CPU batch-norm reductions round differently with
+    different thread counts, so this keeps weights bit-identical whoever calls :func:`train`."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+StepHook = Callable[[int, torch.Tensor, torch.Tensor], None]
+"""Called as ``hook(step, batch indices, loss)``; ``step`` counts from 0."""
+
+
+def run_sgd(
+    model: MLP,
+    optimizer: torch.optim.Optimizer,
+    config: TrainConfig,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    before_step: StepHook | None = None,
+    after_step: StepHook | None = None,
+    after_epoch: Callable[[int], None] | None = None,
+    epochs: Iterable[int] | None = None,
+) -> int:
+    """The seeded SGD loop of :func:`train`, with hooks for code that watches it.
+
+    Shuffling and dropout draw from generators seeded by ``config``, on one torch thread
+    and with the caller's global RNG state left untouched, so every caller that runs this
+    loop on the same config gets the same weights bit for bit.
+
+    Parameters
+    ----------
+    model, optimizer
+        The network and its optimizer (see :func:`build_model`).
+    config : TrainConfig
+        Epochs, batch size and seeds.
+    X : Tensor, shape (N, 2)
+        Training inputs.
+    y : Tensor, shape (N,)
+        Training labels.
+    before_step, after_step : callable, optional
+        Called after each backward pass, before and after the optimizer step. They may switch
+        the model to eval mode; the loop switches it back before the next forward pass.
+    after_epoch : callable, optional
+        Called with the 1-based epoch number after its last step.
+    epochs : iterable of int, optional
+        The 1-based epochs to run, e.g. wrapped in a progress bar; default all.
+
+    Returns
+    -------
+    int
+        Number of SGD steps taken. The model is left in eval mode.
+
+    Examples
+    --------
+    >>> import torch
+    >>> config = tiny_config  # conftest.py: 2 epochs of a 4-unit net on 200 samples
+    >>> from analysis.lab.sgd import build_model, dataset_for, run_sgd, sgd_optimizer
+    >>> data = dataset_for(config)
+    >>> X, y = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train)
+    >>> model = build_model(config)
+    >>> losses = []
+    >>> steps = run_sgd(model, sgd_optimizer(model, config), config, X, y,
+    ...                 after_step=lambda step, idx, loss: losses.append(len(idx)))
+    >>> steps, losses, model.training  # 2 epochs of one batch of 200 samples
+    (2, [200, 200], False)
+    """
+    _, shuffle_seed, dropout_seed = _derived_seeds(config)
+    shuffle = torch.Generator().manual_seed(shuffle_seed)
+    step = 0
+    with _single_thread(), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(dropout_seed)
+        for epoch in range(1, config.epochs + 1) if epochs is None else epochs:
+            order = torch.randperm(len(y), generator=shuffle)
+            for start in range(0, len(order), config.batch_size):
+                idx = order[start : start + config.batch_size]
+                model.train()
+                loss = F.cross_entropy(model(X[idx]), y[idx])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if before_step is not None:
+                    before_step(step, idx, loss)
+                optimizer.step()
+                if after_step is not None:
+                    after_step(step, idx, loss)
+                step += 1
+            if after_epoch is not None:
+                after_epoch(epoch)
+    model.eval()
+    return step

@@ -1,0 +1,216 @@
+"""Command line: ``python -m analysis reproduce [--experiment NAME ...] [--quick] ...``.
+
+Arguments are checked before any work starts: an unknown experiment or an output (or cache)
+directory that cannot be created or written to ends the run with an argparse-style message
+on stderr and exit status 2, leaving nothing behind. Figures, manifests and ``index.html``
+are each written atomically. Ctrl-C (once or more) ends the run and its worker processes
+with one line, "interrupted; rerun to resume", and exit status 130; a rerun loads every
+finished result. Warnings (a cache entry retrained, say) print as one line each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from pathlib import Path
+from typing import NoReturn
+
+from analysis.lab.options import RunOptions
+from analysis.run.cluster import dask_executor
+from analysis.run.registry import EXPERIMENTS
+from analysis.run.reproduce import reproduce
+from analysis.run.sweep import show_warning
+
+__all__ = ["DEFAULT_OUT", "INTERRUPTED", "build_parser", "main"]
+
+INTERRUPTED = "interrupted; rerun to resume"
+
+DEFAULT_OUT = Path("out")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``analysis`` argument parser with its ``reproduce`` subcommand.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Parsing gives ``command`` (``'reproduce'``), ``experiment`` (list of names from
+        :data:`analysis.run.registry.EXPERIMENTS`, or None for all), ``quick`` (bool),
+        ``out`` (Path), ``jobs`` (int >= 1), ``scheduler`` (str or None), ``cache`` (Path, or
+        None for ``out/cache``), ``progress`` (bool) and ``error`` (the subcommand's
+        ``error`` method, for later checks).
+
+    Examples
+    --------
+    >>> from analysis.run.cli import build_parser
+    >>> args = build_parser().parse_args(
+    ...     ["reproduce", "--quick", "--experiment", "depth", "width", "--jobs", "2"]
+    ... )
+    >>> args.command, args.experiment, args.quick, args.jobs
+    ('reproduce', ['depth', 'width'], True, 2)
+    >>> args.out.as_posix(), args.cache, args.scheduler, args.progress  # the defaults
+    ('out', None, None, True)
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="Train small MLPs on 2D boundaries and study their exact linear regions.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    reproduce = commands.add_parser(
+        "reproduce",
+        help="train (or load from the cache) and write every figure plus index.html",
+        description=(
+            "Train the experiments' nets (or load them from the cache), write every figure "
+            "as PNG and PDF under OUT/<experiment>/, and OUT/index.html."
+        ),
+    )
+    reproduce.add_argument(
+        "--experiment",
+        action="extend",
+        nargs="+",
+        choices=list(EXPERIMENTS),
+        metavar="NAME",
+        help=f"experiments to run (default: all): {', '.join(EXPERIMENTS)}",
+    )
+    reproduce.add_argument(
+        "--quick",
+        action="store_true",
+        help="scaled-down training (fewer samples and SGD steps) for a fast preview",
+    )
+    reproduce.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"output directory (default: {DEFAULT_OUT})",
+    )
+    reproduce.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="local worker processes for the jobs and the figures (default: 1)",
+    )
+    reproduce.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the jobs and figures on the Dask scheduler at ADDRESS (e.g. "
+        "tcp://host:8786; needs the 'cluster' extra) instead of local processes",
+    )
+    reproduce.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="model cache directory (default: DIR/cache of --out)",
+    )
+    reproduce.add_argument(
+        "--no-progress", dest="progress", action="store_false", help="hide progress bars"
+    )
+    # Later checks report through the subcommand's own usage line, like argparse does.
+    reproduce.set_defaults(error=reproduce.error)
+    return parser
+
+
+def _unwritable_reason(path: Path) -> str | None:
+    """Why ``path`` cannot be used as an output directory, or None if it can."""
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"'{existing}' is not a directory"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"'{existing}' is not writable"
+    return None
+
+
+def _prepare_directories(error: Callable[[str], NoReturn], paths: dict[str, Path]) -> None:
+    """Create every directory in ``paths`` (role -> path), or report through ``error``.
+
+    All paths are checked before any is created, so a bad one leaves nothing behind.
+    """
+    for role, path in paths.items():
+        reason = _unwritable_reason(path)
+        if reason is not None:
+            error(f"cannot write the {role} directory '{path}': {reason}")
+    for role, path in paths.items():
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            error(f"cannot create the {role} directory '{path}': {err.strerror or err}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m analysis``; returns the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 after writing every figure and ``index.html`` (whose path is printed); 130 after
+        Ctrl-C.
+
+    Raises
+    ------
+    SystemExit
+        From argparse: status 0 after ``--help``, status 2 (message on stderr) for an
+        invalid argument or an output or cache directory that cannot be written.
+
+    Examples
+    --------
+    >>> from analysis.run.cli import main
+    >>> try:
+    ...     main(["--help"])
+    ... except SystemExit as exit:
+    ...     print("exit status", exit.code)
+    usage: python -m analysis [-h] COMMAND ...
+    <BLANKLINE>
+    Train small MLPs on 2D boundaries and study their exact linear regions.
+    ...
+    exit status 0
+    >>> try:
+    ...     main(["reproduce", "--experiment", "no-such-experiment"])
+    ... except SystemExit as exit:
+    ...     print("exit status", exit.code)
+    exit status 2
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    names = list(dict.fromkeys(args.experiment or EXPERIMENTS))
+    cache = args.cache if args.cache is not None else args.out / "cache"
+    _prepare_directories(args.error, {"output": args.out, "cache": cache})
+    options = RunOptions(
+        out_dir=args.out, cache_dir=cache, quick=args.quick, jobs=args.jobs, progress=args.progress
+    )
+    cluster = nullcontext() if args.scheduler is None else dask_executor(args.scheduler)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = show_warning
+            with cluster as executor:
+                index = reproduce(options, names, executor)
+    except KeyboardInterrupt:
+        # A second Ctrl-C must not interrupt the goodbye.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print(f"\n{INTERRUPTED}", file=sys.stderr, flush=True)
+        return 130
+    print(f"wrote {index}")
+    return 0

@@ -1,0 +1,93 @@
+"""Publishing a study's report: every figure as PNG and PDF, its table and its manifest.
+
+:func:`render` turns a :class:`~analysis.studies.experiment.Report` into bytes and a manifest
+(it may run in a worker, local or remote); :func:`publish` writes them under the output
+folder, each file atomically, in the process that asked for the run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis.figures.style import render_figure
+from analysis.lab.files import atomic_write
+from analysis.lab.options import RunOptions
+from analysis.run.summary import ExperimentReport, FigureFile, save_manifest
+from analysis.studies.experiment import Experiment, Report
+
+__all__ = ["Rendered", "publish", "render"]
+
+
+@dataclass(frozen=True, eq=False)
+class Rendered:
+    """A report ready to write: its manifest and its figure files.
+
+    Attributes
+    ----------
+    manifest : ExperimentReport
+        What :func:`~analysis.run.summary.save_manifest` records.
+    files : mapping of str to bytes
+        Path relative to the output folder (``"<name>/<stem>.png"``) to the file's bytes.
+    """
+
+    manifest: ExperimentReport
+    files: Mapping[str, bytes]
+
+
+def render(experiment: Experiment, report: Report, options: RunOptions) -> Rendered:
+    """Render every figure of ``report`` and build the experiment's manifest.
+
+    In quick mode the description gains the :class:`~analysis.lab.options.QuickMode`'s note.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from matplotlib.figure import Figure
+    >>> from analysis.lab.options import RunOptions
+    >>> from analysis.run.publish import render
+    >>> from analysis.run.registry import EXPERIMENTS
+    >>> from analysis.studies.experiment import Drawing, Report, Table
+    >>> report = Report("A square.", (Drawing("square", "A square.", Figure()),), Table((), ()))
+    >>> rendered = render(EXPERIMENTS["depth"], report, RunOptions(Path("o"), Path("c"), True))
+    >>> sorted(rendered.files), rendered.manifest.figures[0].stem
+    (['depth/square.pdf', 'depth/square.png'], 'depth/square')
+    >>> rendered.manifest.description.startswith("A square. Quick mode:")
+    True
+    """
+    files: dict[str, bytes] = {}
+    figures = []
+    for drawing in report.drawings:
+        stem = f"{experiment.name}/{drawing.stem}"
+        files.update({f"{stem}.{ext}": data for ext, data in render_figure(drawing.figure).items()})
+        figures.append(FigureFile(stem, drawing.caption))
+    description = report.description
+    if options.quick is not None:
+        description = f"{description} {options.quick.note}"
+    manifest = ExperimentReport(
+        name=experiment.name,
+        title=experiment.title,
+        description=description,
+        quick=options.quick is not None,
+        figures=tuple(figures),
+        table=report.table,
+        notebook=experiment.notebook,
+    )
+    return Rendered(manifest, files)
+
+
+def publish(out_dir: str | os.PathLike[str], rendered: Rendered) -> Path:
+    """Write the figure files, then the manifest (``results.json``, ``results.csv``).
+
+    Returns
+    -------
+    Path
+        ``<out_dir>/<name>/results.json``.
+    """
+    for relative, data in rendered.files.items():
+        path = Path(out_dir) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda fh, data=data: fh.write(data))
+    return save_manifest(out_dir, rendered.manifest)

@@ -1,0 +1,1 @@
+"""Depth against width: exact counts at matched budgets against the theoretical bounds."""

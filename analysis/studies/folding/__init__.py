@@ -1,0 +1,1 @@
+"""Space folding: exact images of regions, the folding measure chi, and the ring."""

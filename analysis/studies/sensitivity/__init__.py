@@ -1,0 +1,1 @@
+"""Per-layer sensitivity: weight perturbation, re-initialisation and gradient flow."""

@@ -1,0 +1,211 @@
+"""What the pattern columns mean, and the per-layer snapshots a decomposition records.
+
+:class:`Switches` names each breakpoint (one column of ``Partition.patterns``); a :class:`Level`
+is the partition after one more activation layer, and :func:`stack_levels` reads the final
+patterns through those snapshots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import Network
+
+__all__ = ["Level", "Switches", "stack_levels"]
+
+
+@dataclass(frozen=True, eq=False)
+class Switches:
+    """The breakpoints that draw region boundaries, one column of ``Partition.patterns`` each.
+
+    A ReLU-like unit has one breakpoint (at 0); ReLU6 and Hardtanh units have two. Layers are
+    the network's activations (``network.activations[layer - 1]``, named after the torch
+    module or node): ReLU-like modules, ``abs`` and ``clamp`` have one unit per feature; a
+    ``maximum(a, b)`` adds a layer whose unit j is on where ``a_j > b_j``, and a maximum over
+    groups of features (maxout, ``amax``, ``MaxPool1d``) one such layer per round of pairwise
+    comparisons (see :mod:`regions.layers`).
+
+    Attributes
+    ----------
+    layer : ndarray, shape (S,)
+        1-based activation layer of each breakpoint.
+    unit : ndarray, shape (S,)
+        Unit index within its layer.
+    threshold : ndarray, shape (S,)
+        Preactivation value of the breakpoint.
+
+    Columns are ordered layer by layer, unit by unit, breakpoint by breakpoint.
+
+    Examples
+    --------
+    A Hardtanh layer on the identity: each unit has breakpoints at -1 and 1, so the
+    lines x = +-1 and y = +-1 cut [-2, 2]^2 into a 3 x 3 grid:
+
+    >>> import torch
+    >>> import regions
+    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Hardtanh())
+    >>> with torch.no_grad():
+    ...     _ = model[0].weight.copy_(torch.eye(2))
+    ...     _ = model[0].bias.zero_()
+    >>> part = regions.decompose(model)
+    >>> len(part)
+    9
+    >>> sw = part.switches
+    >>> sw.layer.tolist(), sw.unit.tolist(), sw.threshold.tolist()
+    ([1, 1, 1, 1], [0, 0, 1, 1], [-1.0, 1.0, -1.0, 1.0])
+    >>> r = part.locate([[-1.5, 0.0]])  # x below -1, y between -1 and 1
+    >>> part.patterns[r].astype(int).tolist()
+    [[0, 0, 1, 0]]
+    >>> [p.tolist() for p in sw.pieces(part.patterns[r], part.network, 1)]  # per unit
+    [[[0, 1]]]
+    """
+
+    layer: np.ndarray
+    unit: np.ndarray
+    threshold: np.ndarray
+
+    def columns(self, layer: int) -> np.ndarray:
+        """Pattern columns (switch indices) of activation layer ``layer``.
+
+        Parameters
+        ----------
+        layer : int
+            1-based activation layer.
+
+        Returns
+        -------
+        ndarray of int, shape (S_layer,)
+            Ascending column indices into ``Partition.patterns``.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
+        >>> part.switches.columns(2).tolist()  # 2 ReLU units per layer
+        [2, 3]
+        """
+        return np.flatnonzero(self.layer == layer)
+
+    def pieces(self, patterns: np.ndarray, net: Network, depth: int) -> list[np.ndarray]:
+        """Piece index (R, width) of every unit of layers 1..depth: breakpoints exceeded.
+
+        Parameters
+        ----------
+        patterns : ndarray of bool, shape (R, S)
+            Activation patterns with these switches as columns (at least layers 1..depth).
+        net : Network
+            The network the switches belong to.
+        depth : int
+            Number of leading activation layers to read.
+
+        Returns
+        -------
+        list of ndarray of int, one (R, width) per layer 1..depth
+            Index into that layer's ``slopes`` and ``offsets`` columns (0..K).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(2), (0, 1, 0, 1))
+        >>> r = part.locate([[0.3, 0.5]])  # x > 0 and x < 1/2: unit 0 on, unit 1 off
+        >>> [p.tolist() for p in part.switches.pieces(part.patterns[r], part.network, 1)]
+        [[[1, 0]]]
+        """
+        out = []
+        for act in net.activations[:depth]:
+            cols = self.columns(act.layer)
+            bits = patterns[:, cols].reshape(len(patterns), act.width, -1)
+            out.append(bits.sum(axis=2))
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class Level:
+    """The partition drawn by the first k activation layers (a snapshot taken during cutting).
+
+    ``parent`` maps each region to its region at the previous level; ``bits`` holds each region's
+    side of this layer's ``n_bits`` breakpoints, packed along axis 1 (``np.packbits``).
+
+    Attributes
+    ----------
+    ring, start, edge_label : ndarray
+        The cells at this level as ragged counter-clockwise rings of vertex ids into
+        ``Partition.vertices`` (I,), offsets (R_k + 1,) and edge labels (I,).
+    parent : ndarray of int, shape (R_k,)
+        Region at the previous level (all 0 at level 1: the domain).
+    bits : ndarray of uint8, shape (R_k, ceil(n_bits / 8))
+        Packed side of each region for this layer's breakpoints.
+    n_bits : int
+        Number of breakpoints of this layer.
+
+    Examples
+    --------
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
+    >>> [(level.n_regions, level.n_bits) for level in part.levels]
+    [(2, 2), (4, 2), (8, 2)]
+    >>> part.levels[1].parent.tolist()  # each of the 2 halves splits in 2
+    [0, 1, 0, 1]
+    """
+
+    ring: np.ndarray
+    start: np.ndarray
+    edge_label: np.ndarray
+    parent: np.ndarray
+    bits: np.ndarray
+    n_bits: int
+
+    @property
+    def n_regions(self) -> int:
+        """Number of regions (convex cells) at this level."""
+        return len(self.start) - 1
+
+
+def stack_levels(levels: tuple[Level, ...], chunk: int = 1 << 16) -> np.ndarray:
+    """Packed patterns (R, ceil(S / 8)) of the last level's regions.
+
+    Each level's bits are read through the region's ancestor at that level; rows are
+    assembled in chunks so the unpacked bits never exist for all regions at once.
+
+    Parameters
+    ----------
+    levels : tuple of Level
+        Snapshots after layers 1..k, in order.
+    chunk : int
+        Regions assembled at a time.
+
+    Returns
+    -------
+    ndarray of uint8, shape (R, ceil(S / 8))
+        Packed patterns of the last level's R regions over all S breakpoints of the levels;
+        shape (1, 0) when ``levels`` is empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> from regions.breakpoints import stack_levels
+    >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
+    >>> bits = stack_levels(part.levels)
+    >>> bits.shape, np.array_equal(bits, part.cell_bits)  # 8 regions, 6 bits in one byte
+    ((8, 1), True)
+    """
+    if not levels:
+        return np.zeros((1, 0), dtype=np.uint8)
+    n_regions = levels[-1].n_regions
+    n_bits = sum(level.n_bits for level in levels)
+    out = np.empty((n_regions, (n_bits + 7) // 8), dtype=np.uint8)
+    for lo in range(0, n_regions, chunk):
+        ancestor = np.arange(lo, min(lo + chunk, n_regions))
+        columns = []
+        for level in reversed(levels):
+            columns.append(np.unpackbits(level.bits[ancestor], axis=1, count=level.n_bits))
+            ancestor = level.parent[ancestor]
+        out[lo : lo + chunk] = np.packbits(np.concatenate(columns[::-1], axis=1), axis=1)
+    return out

@@ -1,0 +1,218 @@
+"""What a partition says about the model's output: linear regions, the exact decision
+boundary and the region of each predicted class.
+
+Mixed into :class:`~regions.Partition`. The class cells are the partition's cells cut once more,
+exactly, wherever the predicted class changes (:class:`~regions.lines.ArgmaxLine`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cached_property, partial
+from typing import TypeVar
+
+import numpy as np
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from . import region_maps
+from .fallback import class_function
+from .lines import ArgmaxLine
+from .mesh import DOMAIN_EDGE, Mesh
+from .results import DecisionBoundary, LinearRegions
+from .topology import clip_segments
+from .validate import check_index, check_real
+
+__all__ = ["CLASS_EDGE", "Decisions"]
+
+CLASS_EDGE = DOMAIN_EDGE - 1
+"""Edge label of the cuts that draw the class cells."""
+
+_P = TypeVar("_P", bound="Decisions")
+
+
+class Decisions:
+    """``Partition.linear_regions``, ``decision_boundary`` and ``predicted_region``."""
+
+    def linear_regions(self, *, rtol: float = 1e-9) -> LinearRegions:
+        """Merge adjacent regions whose output affine maps agree (relative tolerance ``rtol``).
+
+        Parameters
+        ----------
+        rtol : float
+            Two maps agree when every entry of ``A`` and ``c`` differs by at most ``rtol``
+            times the largest absolute entry over all regions.
+
+        Returns
+        -------
+        LinearRegions
+            A label (R,) per region and the number of linear regions; regions are merged
+            transitively through adjacency, so equal maps on separated regions stay distinct.
+
+        Examples
+        --------
+        ``relu(x) + relu(-x) = |x|``: the two units switch on the same line, so their
+        patterns differ but no two adjacent regions share a map:
+
+        >>> import regions
+        >>> from regions.constructions import line_arrangement
+        >>> part = regions.decompose(line_arrangement([[1, 0], [-1, 0]], [0, 0]), (-1, 1, -1, 1))
+        >>> len(part), part.linear_regions().n
+        (2, 2)
+
+        See :class:`LinearRegions` for regions that merge.
+        """
+        rtol = check_real(rtol, "rtol", "Partition.linear_regions")
+        A, c = self.affine()
+        pairs = self.adjacency().pairs
+        scale = max(float(np.abs(A).max(initial=0)), float(np.abs(c).max(initial=0)), 1e-300)
+        same = np.ones(len(pairs), dtype=bool)
+        if len(pairs):
+            dA = np.abs(A[pairs[:, 0]] - A[pairs[:, 1]]).reshape(len(pairs), -1).max(axis=1)
+            dc = np.abs(c[pairs[:, 0]] - c[pairs[:, 1]]).max(axis=1)
+            same = np.maximum(dA, dc) <= rtol * scale
+        n = len(self)
+        graph = coo_matrix((np.ones(same.sum()), tuple(pairs[same].T)), shape=(n, n))
+        n_lin, labels = connected_components(graph, directed=False)
+        return LinearRegions(labels=labels, n=int(n_lin))
+
+    @cached_property
+    def _class_cells(self: _P) -> tuple[_P, np.ndarray]:
+        """The cells cut further where the predicted class changes, and each piece's class.
+
+        One exact cut per logit after the first: each piece keeps its winner so far and is
+        cut where the next logit overtakes it (ties go to the lower index, as ``argmax``).
+        """
+        self._output_maps  # noqa: B018  (raises below full depth)
+        state = self.cut_state
+        if state is None:
+            raise ValueError("the class cells need a partition from regions.decompose")
+        mesh = Mesh.from_cells(
+            self.vertices,
+            state.r,
+            state.provenance,
+            self.ring,
+            self.start,
+            self.edge_label,
+            state.lines,
+            state.line_errors,
+            state.box,
+        )
+        state.exact.mesh = mesh
+        mesh.exact_vertex = state.exact.place
+        origin = np.arange(mesh.n_polygons)
+
+        def region_of(polygons: np.ndarray) -> np.ndarray:
+            return origin[mesh.parent[polygons]]
+
+        def logits(xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+            return region_maps.evaluate(state.output, region_of(polygons), xy)
+
+        owner = np.repeat(np.arange(mesh.n_polygons), np.diff(self.start))
+        _, at = np.unique(self.ring, return_index=True)
+        mesh.set_values(logits(mesh.xy, owner[at]), logits)
+        m = self.network.n_outputs
+        ids = partial(class_function, m=m)
+
+        def line(k: int, current: np.ndarray) -> ArgmaxLine:
+            challenger = 0 if m == 1 else k  # one logit: class 1 where it is positive
+            return ArgmaxLine(
+                mesh, state.output, challenger, current, region_of, state.exact.values, ids
+            )
+
+        current = np.zeros(mesh.n_polygons, dtype=np.int64)
+        for k in range(1, max(m, 2)):
+            mesh.reset_parents()
+            mesh.cut(line(k, current), CLASS_EDGE)
+            origin, current = origin[mesh.parent], current[mesh.parent]
+            current[mesh.positive] = k  # logit k beats the winner so far somewhere inside
+        cells = dataclasses.replace(
+            self,
+            vertices=mesh.xy.copy(),
+            ring=mesh.ring,
+            start=mesh.start,
+            edge_label=mesh.label,
+            cell_bits=self.cell_bits[origin],
+            levels=(),
+            cut_state=None,
+        )
+        return cells, current
+
+    def decision_boundary(self) -> DecisionBoundary:
+        """The exact boundary where the predicted class (argmax of the logits, or logit > 0 for
+        one output) changes, as straight segments.
+
+        Returns
+        -------
+        DecisionBoundary
+            Segments (E, 2, 2), in plane coordinates.
+
+        Raises
+        ------
+        ValueError
+            Below full depth (a partition from :meth:`at_depth`).
+
+        Examples
+        --------
+        A two-class net predicting class 1 where y > x:
+
+        >>> import torch
+        >>> import regions
+        >>> from torch.nn import Linear, ReLU, Sequential
+        >>> model = Sequential(Linear(2, 2), ReLU(), Linear(2, 2))
+        >>> with torch.no_grad():
+        ...     _ = model[0].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
+        ...     _ = model[0].bias.fill_(2.0)  # relu(x + 2) = x + 2 on the box
+        ...     _ = model[2].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
+        ...     _ = model[2].bias.zero_()
+        >>> db = regions.decompose(model, (-1, 1, -1, 1)).decision_boundary()
+        >>> db.to_shapely().wkt
+        'MULTILINESTRING ((-1 -1, 1 1))'
+        >>> round(db.length, 6)  # 2 sqrt(2)
+        2.828427
+        """
+        cells, cls = self._class_cells
+        a, b = cells._twins
+        e = a[cls[cells._owner[a]] != cls[cells._owner[b]]]
+        ends = cells.ring[e], cells.ring[cells._next[e]]
+        segments = np.stack([cells.vertices[ends[0]], cells.vertices[ends[1]]], axis=1)
+        if self._clipped is not None:
+            segments, _ = clip_segments(segments, self.domain.polygon)
+        return DecisionBoundary(segments)
+
+    def predicted_region(self, cls: int = 1) -> shapely.Geometry:
+        """Exact region of the domain where the model predicts class ``cls`` (shapely geometry).
+
+        Parameters
+        ----------
+        cls : int
+            Class index, 0 .. n_outputs - 1; for one output, 1 where the logit is > 0 and 0
+            elsewhere.
+
+        Returns
+        -------
+        shapely.Geometry
+            A Polygon or MultiPolygon (empty if the class is never predicted), clipped to a
+            non-convex domain.
+
+        Raises
+        ------
+        ValueError
+            For a class out of range, or below full depth.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import line_arrangement
+        >>> part = regions.decompose(line_arrangement([[1, 0], [0, 1]], [0, 0]), (-1, 1, -1, 1))
+        >>> part.predicted_region(1).area, part.predicted_region(0).area  # relu(x) + relu(y) > 0
+        (3.0, 1.0)
+        >>> part.predicted_region(0).bounds  # the third quadrant
+        (-1.0, -1.0, 0.0, 0.0)
+        """
+        check_index(cls, "cls", 0, max(self.network.n_outputs, 2) - 1, "Partition.predicted_region")
+        cells, labels = self._class_cells
+        geoms = cells.cell_geometries()[labels == cls]
+        region = shapely.coverage_union_all(geoms) if len(geoms) else shapely.Polygon()
+        return region if self.domain.convex else shapely.intersection(region, self.domain.polygon)

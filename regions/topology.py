@@ -1,0 +1,180 @@
+"""Edges and neighbours of a partition: adjacency, boundary segments, Euler's formula.
+
+Mixed into :class:`~regions.Partition`; an interior edge appears once in each of its two cells
+(the mesh is conforming), so the two sides of every edge are found by sorting one key per
+directed edge.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import shapely
+
+from .mesh import DOMAIN_EDGE
+from .ragged import expand, offsets
+from .results import Adjacency, Boundaries
+
+__all__ = ["Topology", "clip_segments"]
+
+
+class Topology:
+    """``Partition.adjacency``, ``boundaries`` and ``euler_characteristic``, and the edge
+    pairing they share with the decision boundary."""
+
+    @cached_property
+    def _edge_keys(self) -> np.ndarray:
+        """One key (I,) per directed cell edge, equal for the two directions of an edge."""
+        u, v = self.ring, self.ring[self._next]
+        return np.minimum(u, v) * len(self.vertices) + np.maximum(u, v)
+
+    @cached_property
+    def _twins(self) -> tuple[np.ndarray, np.ndarray]:
+        """Ring positions (a, b) of the two sides of every interior edge (the mesh is
+        conforming, so each interior edge appears once in each neighbouring cell)."""
+        order = np.argsort(self._edge_keys, kind="stable")
+        k = self._edge_keys[order]
+        twin = np.flatnonzero(k[1:] == k[:-1])
+        return order[twin], order[twin + 1]
+
+    @cached_property
+    def _owner(self) -> np.ndarray:
+        """Cell (I,) owning each ring position."""
+        return np.repeat(np.arange(self.n_cells), np.diff(self.start))
+
+    @cached_property
+    def _cell_adjacency(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (P, 2) of cells sharing an edge, and the label of that edge."""
+        a, b = self._twins
+        pairs = np.sort(np.stack([self._owner[a], self._owner[b]], axis=1), axis=1)
+        pairs, idx = np.unique(pairs, axis=0, return_index=True)
+        return pairs.reshape(-1, 2), self.edge_label[a][idx]
+
+    def adjacency(self) -> Adjacency:
+        """Neighbouring regions and the breakpoint whose boundary separates them.
+
+        Returns
+        -------
+        Adjacency
+            Pairs (P, 2) of regions sharing a boundary of positive length, and the layer,
+            unit and switch of that boundary.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> adj = part.adjacency()
+        >>> len(adj)  # 8 strips in a row
+        7
+        >>> sorted(adj.layer.tolist())  # boundaries drawn by layers 1, 2, 3
+        [1, 2, 2, 3, 3, 3, 3]
+        """
+        pairs, sw = self._cell_adjacency
+        if self._clipped is not None:
+            pairs, sw = self._clip_pairs(pairs, sw)
+        return Adjacency(pairs, self.switches.layer[sw], self.switches.unit[sw], sw)
+
+    def _clip_pairs(self, pairs: np.ndarray, sw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Region pairs from cell pairs: pieces whose boundaries share a positive length."""
+        region_cell, geoms = self._clipped
+        order = np.argsort(region_cell, kind="stable")
+        counts = np.bincount(region_cell, minlength=self.n_cells)
+        first = offsets(counts)
+        # Every (region of cell a) x (region of cell b) candidate, usually exactly one.
+        na, nb = counts[pairs[:, 0]], counts[pairs[:, 1]]
+        rep = na * nb
+        idx, owner, local = expand(np.zeros(len(pairs), dtype=np.int64), rep)
+        ra = order[first[pairs[owner, 0]] + local // nb[owner]]
+        rb = order[first[pairs[owner, 1]] + local % nb[owner]]
+        shared = shapely.length(
+            shapely.intersection(shapely.boundary(geoms[ra]), shapely.boundary(geoms[rb]))
+        )
+        keep = shared > 1e-12 * self.domain.diameter
+        return np.sort(np.stack([ra[keep], rb[keep]], 1), axis=1), sw[owner[keep]]
+
+    def boundaries(self, *, include_domain: bool = False) -> Boundaries:
+        """Every boundary segment, each once, labelled by the layer and unit that drew it.
+
+        Parameters
+        ----------
+        include_domain : bool
+            Also return the domain's own boundary (layer 0, unit -1).
+
+        Returns
+        -------
+        Boundaries
+            Segments (E, 2, 2) with their layer, unit and switch (E,).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> b = part.boundaries()
+        >>> len(b), b.segments.shape  # 7 vertical lines
+        (7, (7, 2, 2))
+        >>> import numpy as np
+        >>> np.bincount(b.layer).tolist()  # none on the domain, then 1, 2 and 4 per layer
+        [0, 1, 2, 4]
+        >>> len(part.boundaries(include_domain=True))  # + 2 sides + 8 + 8 strip ends
+        25
+        """
+        _, first = np.unique(self._edge_keys, return_index=True)
+        first = first[(self.edge_label[first] != DOMAIN_EDGE) | include_domain]
+        ends = self.ring[first], self.ring[self._next[first]]
+        segments = np.stack([self.vertices[ends[0]], self.vertices[ends[1]]], axis=1)
+        sw = self.edge_label[first]
+        if self._clipped is not None:
+            segments, keep = clip_segments(segments, self.domain.polygon)
+            sw = sw[keep]
+            if include_domain:
+                ring_segments = _polygon_segments(self.domain.polygon)
+                segments = np.concatenate([segments[sw != DOMAIN_EDGE], ring_segments])
+                sw = np.concatenate(
+                    [sw[sw != DOMAIN_EDGE], np.full(len(ring_segments), DOMAIN_EDGE)]
+                )
+        on_domain = sw == DOMAIN_EDGE
+        layer = np.where(on_domain, 0, self.switches.layer[sw] if sw.size else sw)
+        unit = np.where(on_domain, -1, self.switches.unit[sw] if sw.size else sw)
+        return Boundaries(segments, layer, unit, np.where(on_domain, -1, sw))
+
+    def euler_characteristic(self) -> int:
+        """V - E + F of the cells' planar subdivision: 1 for a conforming tiling of a convex
+        domain, which every decomposition must be.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
+        >>> part.euler_characteristic()
+        1
+        """
+        n_edges = np.unique(self._edge_keys).size
+        return np.unique(self.ring).size - n_edges + self.n_cells
+
+
+def clip_segments(segments: np.ndarray, polygon: shapely.Polygon) -> tuple[np.ndarray, np.ndarray]:
+    """Pieces (E', 2, 2) of segments inside a polygon, and the source index (E',) of each."""
+    pieces = shapely.intersection(shapely.linestrings(segments), polygon)
+    parts, index = shapely.get_parts(pieces, return_index=True)
+    keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)
+    parts, index = parts[keep], index[keep]
+    ends = np.stack(
+        [
+            shapely.get_coordinates(shapely.get_point(parts, 0)),
+            shapely.get_coordinates(shapely.get_point(parts, -1)),
+        ],
+        axis=1,
+    )
+    return ends.reshape(-1, 2, 2), index
+
+
+def _polygon_segments(polygon: shapely.Polygon) -> np.ndarray:
+    """Segments (E, 2, 2) of a polygon's exterior and interior rings."""
+    rings = [polygon.exterior, *polygon.interiors]
+    return np.concatenate(
+        [np.stack([np.asarray(r.coords)[:-1], np.asarray(r.coords)[1:]], axis=1) for r in rings]
+    )

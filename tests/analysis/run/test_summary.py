@@ -1,0 +1,103 @@
+"""The summary page and manifests (analysis.run.summary) and publishing (analysis.run.publish)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from analysis.run.summary import (
+    ExperimentReport,
+    FigureFile,
+    collect_reports,
+    save_manifest,
+    write_index,
+)
+from analysis.studies.experiment import Table
+
+REPO = Path(__file__).resolve().parents[3]
+NOTEBOOK = "02_classic_experiment.py"
+
+
+def small_report(name: str = "demo", notebook: str | None = NOTEBOOK) -> ExperimentReport:
+    return ExperimentReport(
+        name=name,
+        title=f"Title of {name}",
+        description="No training, just a record.",
+        quick=True,
+        figures=(FigureFile(f"{name}/one", "First."), FigureFile(f"{name}/two", "Second.")),
+        table=Table(("net", "n_regions"), (("2-4-1", 7),)),
+        notebook=notebook,
+    )
+
+
+def notebook_hrefs(page: str) -> list[str]:
+    return re.findall(r'<a class="notebook" href="([^"]+)"', page)
+
+
+@pytest.mark.parametrize("where", ["out", "a/b/c/out"])
+def test_notebook_links_are_relative_from_the_output_directory(tmp_path: Path, where: str) -> None:
+    out = tmp_path / where
+    page = write_index(out, [small_report()]).read_text()
+    hrefs = notebook_hrefs(page)
+    assert len(hrefs) == 1 + 2  # the section and both figures
+    assert set(hrefs) == {Path(os.path.relpath(REPO / "notebooks" / NOTEBOOK, out)).as_posix()}
+    assert not hrefs[0].startswith(("/", "file:"))
+    assert (out / hrefs[0]).resolve() == (REPO / "notebooks" / NOTEBOOK).resolve()
+    assert f"<code>{NOTEBOOK}</code>" in page
+
+
+def test_link_to_a_notebook_not_written_yet(tmp_path: Path) -> None:
+    # The folding notebook may not exist yet: the page links to where it will be.
+    page = write_index(tmp_path, [small_report(notebook="04_space_folding.py")]).read_text()
+    hrefs = set(notebook_hrefs(page))
+    assert len(hrefs) == 1 and hrefs.pop().endswith("notebooks/04_space_folding.py")
+
+
+def test_notebook_link_is_url_quoted(tmp_path: Path) -> None:
+    notebooks = tmp_path / "my repo#1" / "notebooks"
+    notebooks.mkdir(parents=True)
+    page = write_index(tmp_path / "out", [small_report()], notebooks_dir=notebooks).read_text()
+    assert set(notebook_hrefs(page)) == {f"../my%20repo%231/notebooks/{NOTEBOOK}"}
+
+
+@pytest.mark.parametrize("notebooks_dir", [None, "missing"])
+def test_without_a_notebooks_folder_the_page_names_the_notebook(
+    tmp_path: Path, notebooks_dir: str | None
+) -> None:
+    folder = None if notebooks_dir is None else tmp_path / notebooks_dir
+    page = write_index(tmp_path, [small_report()], notebooks_dir=folder).read_text()
+    assert notebook_hrefs(page) == []
+    assert ".py" not in "".join(re.findall(r'href="([^"]+)"', page))  # no broken link
+    assert f"<code>notebooks/{NOTEBOOK}</code> in the source repository" in page
+    assert "[notebook]" not in page
+
+
+def test_report_without_notebook_and_old_manifests(tmp_path: Path) -> None:
+    save_manifest(tmp_path, small_report("linked"))
+    save_manifest(tmp_path, small_report("plain", notebook=None))
+    # A manifest written before reports named their notebook has no such key.
+    old = tmp_path / "old" / "results.json"
+    old.parent.mkdir()
+    data = json.loads((tmp_path / "plain" / "results.json").read_text())
+    del data["notebook"]
+    old.write_text(json.dumps({**data, "name": "old"}))
+    reports = collect_reports(tmp_path, ["linked", "plain", "old"])
+    assert [r.notebook for r in reports] == [NOTEBOOK, None, None]
+    page = write_index(tmp_path, reports).read_text()
+    assert len(notebook_hrefs(page)) == 3  # only the linked section and its two figures
+    assert page.count('<p class="notebook">') == 1
+
+
+def test_page_depends_only_on_manifests_and_the_relative_path(tmp_path: Path) -> None:
+    pages = []
+    for out in (tmp_path / "x" / "out", tmp_path / "y" / "out", tmp_path / "deeper" / "z" / "out"):
+        for report in (small_report("a"), small_report("b", notebook=None)):
+            save_manifest(out, report)
+        pages.append(write_index(out, collect_reports(out, ["a", "b"])).read_bytes())
+    assert pages[0] == pages[1]  # same manifests, same relative path to notebooks/
+    assert pages[2] != pages[0]  # one more "../"
+    assert pages[2].replace(b"../", b"") == pages[0].replace(b"../", b"")

@@ -1,0 +1,133 @@
+"""The depth-versus-width study (analysis.studies.depth_width): matched budgets, exact counts
+by decomposition and by the arrangement formula, the counting loop, and a tiny full run."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import regions
+from analysis.lab.models import MLP, MLPConfig
+from analysis.lab.options import QuickMode, RunOptions
+from analysis.lab.train import train
+from analysis.run.registry import EXPERIMENTS
+from analysis.run.reproduce import run_experiment
+from analysis.studies.depth_width.counting import one_layer_count
+from analysis.studies.depth_width.experiment import EXPERIMENT
+from analysis.studies.depth_width.jobs import CurveJob
+from analysis.studies.depth_width.nets import matched_widths, n_parameters, train_config
+from regions.constructions import line_arrangement
+
+
+@pytest.mark.parametrize("depth", [1, 2, 4, 8])
+@pytest.mark.parametrize("budget", [100, 300, 1_000, 3_000, 10_000])
+def test_matched_widths_hit_the_budget(budget: int, depth: int) -> None:
+    widths = matched_widths(budget, depth)
+    assert len(widths) == depth and max(widths) - min(widths) <= 1
+    assert list(widths) == sorted(widths, reverse=True)
+    params = n_parameters(widths)
+    assert abs(params - budget) <= 0.05 * budget
+    w = min(widths)
+    for other in (w - 1, w + 1):  # no constant width is closer
+        if other >= 1:
+            assert abs(n_parameters((other,) * depth) - budget) >= abs(params - budget)
+
+
+def test_parameter_count_matches_torch() -> None:
+    for hidden in ((7,), (5, 9), (3, 3, 3, 3)):
+        assert n_parameters(hidden) == MLP(hidden).n_parameters
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_arrangement_count_equals_exact_decomposition(seed: int) -> None:
+    model = MLP((40,), bias_std=0.5, seed=seed)
+    layer = model.blocks[0].linear
+    W, b = layer.weight.detach().double().numpy(), layer.bias.detach().double().numpy()
+    assert one_layer_count(W, b) == len(regions.decompose(model))
+    assert one_layer_count(W, b, (-0.5, 0.5, -0.5, 0.5)) == regions.count(
+        model, (-0.5, 0.5, -0.5, 0.5)
+    )
+
+
+@pytest.mark.parametrize("n", [3, 301])
+def test_arrangement_count_is_exact_without_general_position(n: int) -> None:
+    # Zero biases put every line through the origin: 2n sectors, where the general-position
+    # formula would give 1 + n + n(n - 1)/2. With repeated and parallel lines added too.
+    model = MLP((n,), seed=0)
+    layer = model.blocks[0].linear
+    W, b = layer.weight.detach().double().numpy(), layer.bias.detach().double().numpy()
+    assert one_layer_count(W, b) == 2 * n == len(regions.decompose(model))
+    W2 = np.vstack([W[:3], -2 * W[:1], W[:1]])
+    b2 = np.array([0.0, 0.0, 0.0, 0.0, 0.7])  # line 0 twice more, and once shifted
+    net = line_arrangement(W2, b2)
+    assert one_layer_count(W2, b2) == regions.count(net)
+
+
+def test_counting_loop_trains_exactly_like_train() -> None:
+    job = CurveJob(QuickMode().train(train_config((4, 4), "sine", seed=3)), every=400)
+    result = job.run()
+    reference = train(job.config, progress=False)
+    for name, value in reference.model.state_dict().items():
+        assert torch.equal(torch.tensor(result["state"][name], dtype=value.dtype), value), name
+    assert result["steps"] == [0, 400, 800, 1000]
+    assert result["regions"] == [c[-1] for c in result["by_depth"]]
+
+
+def test_bias_std_draws_seeded_normal_biases_and_keeps_old_configs() -> None:
+    assert "bias_std" not in MLPConfig().to_dict()  # cache keys of older configs unchanged
+    assert MLPConfig.from_dict(MLPConfig(bias_std=0.5).to_dict()).bias_std == 0.5
+    zero, old = MLP((30, 30), seed=1), MLP((30, 30), seed=1, bias_std=0.0)
+    assert all(torch.equal(a, b) for a, b in zip(zero.parameters(), old.parameters(), strict=True))
+    biased = MLP((300, 300), seed=1, bias_std=0.5)
+    biases = torch.cat([layer.bias.detach() for layer in biased.linears()[:-1]])
+    assert 0.45 < float(biases.std()) < 0.55
+    assert torch.equal(biased.linears()[0].weight, MLP((300, 300), seed=1).linears()[0].weight)
+    with pytest.raises(ValueError, match="bias_std"):
+        MLPConfig(init="default", bias_std=0.1)
+
+
+TINY = replace(
+    EXPERIMENT,
+    budgets=(100, 300),
+    depths=(1, 2),
+    seeds=2,
+    train_datasets=("line",),
+    depth_sweep=(8, (1, 2)),
+    width_sweep=(2, (4, 8)),
+    curve_budget=100,
+    curve_depths=(1, 2),
+    curve_every=250,
+    focus=(100, 2),
+    datasets=("line", "sine"),
+    quick_changes={},
+)
+STEMS = ("budget", "depth-width", "training", "layers", "constructions", "statistics")
+
+
+def test_quick_tiny_run_writes_every_figure_and_reruns_from_results(tmp_path: Path) -> None:
+    assert "depth-vs-width" in EXPERIMENTS
+    options = RunOptions(out_dir=tmp_path, cache_dir=tmp_path / "cache", quick=True, progress=False)
+    report = run_experiment(TINY, options)
+    assert [f.stem for f in report.figures] == [f"depth-vs-width/{s}" for s in STEMS]
+    for stem in STEMS:
+        png = tmp_path / "depth-vs-width" / f"{stem}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (tmp_path / "depth-vs-width" / f"{stem}.pdf").stat().st_size > 0
+    table = dict(zip(report.table.columns, zip(*report.table.rows, strict=True), strict=True))
+    assert {"budget 100", "depth", "width", "training", "layers", "statistics"} <= set(
+        table["part"]
+    )
+    sweep_dir = tmp_path / "cache" / "sweeps"
+    files = {p: p.stat().st_mtime_ns for p in sweep_dir.glob("*.json")}
+    assert len(files) == len({j.key() for j in TINY.jobs(options)})
+    again = run_experiment(TINY, options)  # every result loaded: no file rewritten, same numbers
+    assert {p: p.stat().st_mtime_ns for p in sweep_dir.glob("*.json")} == files
+    assert again.table == report.table
+    constructions = [r for r in report.table.rows if r[0] == "constructions"]
+    for row in constructions:  # exact counts equal their formulas
+        assert row[6] == float(row[5].rsplit("= ", 1)[1].rstrip(")"))
+    assert np.isfinite([r[6] for r in report.table.rows if r[5] == "regions"]).all()
