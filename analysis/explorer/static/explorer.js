@@ -1,0 +1,701 @@
+// The explorer page: draws one partition's exact regions on a canvas and answers the mouse.
+// Data come from analysis/explorer/export.py: a gzipped blob of typed arrays (base64 in the
+// page) and a JSON table saying where each array lies. Nothing is fetched from the network.
+"use strict";
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const meta = JSON.parse($("regions-meta").textContent);
+  const palette = meta.palette;
+
+  // ------------------------------------------------------------------ decoding the data
+  async function unzip(base64) {
+    const text = atob(base64.trim());
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).arrayBuffer();
+  }
+
+  function arrayViews(buffer) {
+    const out = {};
+    for (const [name, [type, offset, shape]] of Object.entries(meta.table)) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      out[name] = { data: new globalThis[type](buffer, offset, n), shape };
+    }
+    return out;
+  }
+
+  function makeFrame(i, arrays) {
+    const get = (name) => arrays[`${i}/${name}`];
+    const fm = meta.frames[i];
+    const f = {
+      meta: fm, R: fm.count, depth: fm.depth, m: fm.n_outputs,
+      xy: get("xy").data, ring: get("ring").data, start: get("start").data,
+      bits: get("bits").data, nbytes: get("bits").shape[1] || 0,
+      area: get("area").data, A: get("A").data, c: get("c").data,
+      anc: get("anc").data, seg: get("seg").data, segSwitch: get("seg_switch").data,
+      adj: get("adj").data, adjSwitch: get("adj_switch").data, db: get("db").data,
+      swLayer: get("switch_layer").data, swUnit: get("switch_unit").data,
+      cache: new Map(),
+    };
+    f.colsUpTo = [0];  // pattern columns of layers 1..k (columns are ordered by layer)
+    for (let k = 1; k <= f.depth; k++) {
+      let n = 0;
+      for (const layer of f.swLayer) n += layer <= k ? 1 : 0;
+      f.colsUpTo.push(n);
+    }
+    buildIndex(f);
+    return f;
+  }
+
+  // Uniform grid over the domain's bounding box; each cell lists the regions whose bounding
+  // box meets it (CSR arrays), so a point is tested against a handful of polygons.
+  function buildIndex(f) {
+    const [x0, x1, y0, y1] = meta.bounds;
+    const G = Math.max(1, Math.min(1024, Math.ceil(Math.sqrt(f.R))));
+    const sx = (x1 - x0) / G, sy = (y1 - y0) / G;
+    const box = new Float64Array(4 * f.R);
+    const span = new Int32Array(4 * f.R);
+    const counts = new Int32Array(G * G + 1);
+    const cellOf = (v, lo, s) => Math.min(G - 1, Math.max(0, Math.floor((v - lo) / s)));
+    for (let r = 0; r < f.R; r++) {
+      let ax = Infinity, bx = -Infinity, ay = Infinity, by = -Infinity;
+      for (let i = f.start[r]; i < f.start[r + 1]; i++) {
+        const x = f.xy[2 * f.ring[i]], y = f.xy[2 * f.ring[i] + 1];
+        ax = Math.min(ax, x); bx = Math.max(bx, x); ay = Math.min(ay, y); by = Math.max(by, y);
+      }
+      box.set([ax, bx, ay, by], 4 * r);
+      const c = [cellOf(ax, x0, sx), cellOf(bx, x0, sx), cellOf(ay, y0, sy), cellOf(by, y0, sy)];
+      span.set(c, 4 * r);
+      for (let j = c[2]; j <= c[3]; j++) for (let i = c[0]; i <= c[1]; i++) counts[j * G + i + 1]++;
+    }
+    for (let i = 1; i <= G * G; i++) counts[i] += counts[i - 1];
+    const items = new Int32Array(counts[G * G]);
+    const fill = counts.slice(0, G * G);
+    for (let r = 0; r < f.R; r++) {
+      const [i0, i1, j0, j1] = span.subarray(4 * r, 4 * r + 4);
+      for (let j = j0; j <= j1; j++) for (let i = i0; i <= i1; i++) items[fill[j * G + i]++] = r;
+    }
+    f.index = { G, sx, sy, cellOf, counts, items, box };
+  }
+
+  function inRing(xy, ids, lo, hi, x, y) {  // crossing number; ids[lo..hi) is a closed ring
+    let inside = false;
+    for (let i = lo, j = hi - 1; i < hi; j = i++) {
+      const xi = xy[2 * ids[i]], yi = xy[2 * ids[i] + 1];
+      const xj = xy[2 * ids[j]], yj = xy[2 * ids[j] + 1];
+      if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+
+  const holes = meta.domain.holes.map((h) => ({ xy: h.flat(), ids: h.map((_, i) => i) }));
+
+  function locate(f, x, y) {  // full-depth region holding (x, y), -1 outside the domain
+    const [x0, , y0] = meta.bounds;
+    const ix = f.index;
+    if (holes.some((h) => inRing(h.xy, h.ids, 0, h.ids.length, x, y))) return -1;
+    const cell = ix.cellOf(y, y0, ix.sy) * ix.G + ix.cellOf(x, x0, ix.sx);
+    for (let k = ix.counts[cell]; k < ix.counts[cell + 1]; k++) {
+      const r = ix.items[k], b = ix.box;
+      if (x < b[4 * r] || x > b[4 * r + 1] || y < b[4 * r + 2] || y > b[4 * r + 3]) continue;
+      if (inRing(f.xy, f.ring, f.start[r], f.start[r + 1], x, y)) return r;
+    }
+    return -1;
+  }
+
+  // ----------------------------------------------------------------- per-region values
+  const bit = (f, r, j) => (f.bits[r * f.nbytes + (j >> 3)] >> (7 - (j & 7))) & 1;
+  const ancestor = (f, k, r) => (k === f.depth ? r : f.anc[k * f.R + r]);
+
+  function patternByLayer(f, r, k) {
+    const out = [];
+    for (let layer = 1; layer <= k; layer++) {
+      let s = "";
+      for (let j = f.colsUpTo[layer - 1]; j < f.colsUpTo[layer]; j++) s += bit(f, r, j);
+      out.push(s);
+    }
+    return out;
+  }
+
+  function patternHash(f, r, k) {  // FNV-1a of the first colsUpTo[k] pattern bits
+    let h = 2166136261;
+    for (let j = 0; j < f.colsUpTo[k]; j++) h = Math.imul(h ^ bit(f, r, j), 16777619);
+    return (h ^ (h >>> 15)) >>> 0;
+  }
+
+  function members(f, k) {  // regions of each ancestor at depth k, as CSR (first, order)
+    const key = `members${k}`;
+    if (!f.cache.has(key)) {
+      const n = f.meta.counts[k];
+      const first = new Int32Array(n + 1);
+      for (let r = 0; r < f.R; r++) first[ancestor(f, k, r) + 1]++;
+      for (let i = 0; i < n; i++) first[i + 1] += first[i];
+      const fill = first.slice(0, n), order = new Int32Array(f.R);
+      for (let r = 0; r < f.R; r++) order[fill[ancestor(f, k, r)]++] = r;
+      f.cache.set(key, { first, order });
+    }
+    return f.cache.get(key);
+  }
+
+  function logits(f, r, x, y) {
+    const out = [];
+    for (let j = 0; j < f.m; j++) {
+      const a = 2 * (r * f.m + j);
+      out.push(f.A[a] * x + f.A[a + 1] * y + f.c[r * f.m + j]);
+    }
+    return out;
+  }
+
+  const predicted = (z) => (z.length === 1 ? (z[0] > 0 ? 1 : 0) : z.indexOf(Math.max(...z)));
+
+  // ------------------------------------------------------------------------ colours
+  function blend(hex, t) {  // hex colour moved a fraction t towards white
+    const v = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    return `rgb(${v.map((c) => Math.round(c + (255 - c) * t)).join(",")})`;
+  }
+
+  // Each colouring assigns every region a colour index; the regions of one colour are then
+  // filled as a single path (no seams between same-coloured neighbours, few draw calls).
+  function colouring(f, mode, k) {
+    const key = `colour:${mode}:${k}`;
+    if (f.cache.has(key)) return f.cache.get(key);
+    const index = new Int32Array(f.R);
+    let colours, legend = "";
+    if (mode === "pattern") {
+      const tints = [0, 0.2, 0.4, 0.55];
+      colours = palette.regions.flatMap((hex) => tints.map((t) => blend(hex, t)));
+      for (let r = 0; r < f.R; r++) {
+        const h = patternHash(f, r, k);
+        index[r] = (h % palette.regions.length) * tints.length + ((h >>> 8) % tints.length);
+      }
+      legend = `Colour: a hash of the activation pattern of the first ${k} layer(s).`;
+    } else if (mode === "slope") {
+      const norm = new Float64Array(f.R);
+      for (let r = 0; r < f.R; r++) {
+        let s = 0;
+        for (let j = 0; j < 2 * f.m; j++) s += f.A[2 * r * f.m + j] ** 2;
+        norm[r] = Math.sqrt(s);
+      }
+      let lo = Infinity, hi = -Infinity;
+      for (const v of norm) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      colours = palette.ramp;
+      const n = colours.length;
+      for (let r = 0; r < f.R; r++) {
+        index[r] = hi > lo ? Math.min(n - 1, Math.floor(((norm[r] - lo) / (hi - lo)) * n)) : 0;
+      }
+      legend = `Colour: |A| (Frobenius norm of the output map's gradient), from ${fmt(lo)} `
+        + `(${swatch(colours[0])}) to ${fmt(hi)} (${swatch(colours[n - 1])}), full depth.`;
+    } else {
+      colours = [palette.plain];
+      legend = mode === "layer"
+        ? "Boundaries coloured by the layer that drew them: " + layerSwatches(f)
+        : "";
+    }
+    const value = { index, colours, legend };
+    f.cache.set(key, value);
+    return value;
+  }
+
+  const layerColour = (layer) => palette.layers[(layer - 1) % palette.layers.length];
+  const swatch = (c) => `<span class="swatch" style="background:${c}"></span>`;
+  const layerSwatches = (f) =>
+    Array.from({ length: f.depth }, (_, i) => `${swatch(layerColour(i + 1))}${i + 1}`).join("");
+  const fmt = (v) => (Math.abs(v) < 1e-12 ? "0" : String(Number(v.toPrecision(4))));
+
+  // ----------------------------------------------------------------------- geometry
+  function ringPath(path, f, r) {
+    const lo = f.start[r], hi = f.start[r + 1];
+    path.moveTo(f.xy[2 * f.ring[lo]], f.xy[2 * f.ring[lo] + 1]);
+    for (let i = lo + 1; i < hi; i++) path.lineTo(f.xy[2 * f.ring[i]], f.xy[2 * f.ring[i] + 1]);
+    path.closePath();
+  }
+
+  function groupPaths(f, mode, k) {
+    const key = `paths:${mode}:${k}`;
+    if (!f.cache.has(key)) {
+      const { index, colours } = colouring(f, mode, k);
+      const paths = colours.map(() => new Path2D());
+      for (let r = 0; r < f.R; r++) ringPath(paths[index[r]], f, r);
+      f.cache.set(key, paths);
+    }
+    return f.cache.get(key);
+  }
+
+  // Predicted class: the logit differences are affine on a region, so each class's part of
+  // it is the region clipped by half-planes (Sutherland-Hodgman on the vertex values).
+  function classPaths(f) {
+    if (f.cache.has("classes")) return f.cache.get("classes");
+    const nClass = Math.max(2, f.m);
+    const paths = Array.from({ length: nClass }, () => new Path2D());
+    for (let r = 0; r < f.R; r++) {
+      const pts = [];
+      for (let i = f.start[r]; i < f.start[r + 1]; i++) {
+        const x = f.xy[2 * f.ring[i]], y = f.xy[2 * f.ring[i] + 1];
+        pts.push([x, y, logits(f, r, x, y)]);
+      }
+      for (let cls = 0; cls < nClass; cls++) {
+        let poly = pts;
+        const margins = f.m === 1
+          ? [(z) => (cls === 1 ? z[0] : -z[0])]
+          : [...Array(f.m).keys()].filter((j) => j !== cls).map((j) => (z) => z[cls] - z[j]);
+        for (const g of margins) poly = clip(poly, g);
+        if (poly.length < 3) continue;
+        poly.forEach(([x, y], i) => (i ? paths[cls].lineTo(x, y) : paths[cls].moveTo(x, y)));
+        paths[cls].closePath();
+      }
+    }
+    f.cache.set("classes", paths);
+    return paths;
+  }
+
+  function clip(poly, g) {  // the part of poly where g(logits) >= 0
+    const out = [];
+    for (let i = 0; i < poly.length; i++) {
+      const p = poly[i], q = poly[(i + 1) % poly.length];
+      const gp = g(p[2]), gq = g(q[2]);
+      if (gp >= 0) out.push(p);
+      if ((gp >= 0) !== (gq >= 0)) {
+        const t = gp / (gp - gq);
+        out.push([p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]),
+          p[2].map((v, j) => v + t * (q[2][j] - v))]);
+      }
+    }
+    return out;
+  }
+
+  function segmentPath(f, keep) {
+    const path = new Path2D();
+    for (let e = 0; e < f.segSwitch.length; e++) {
+      if (!keep(f.segSwitch[e])) continue;
+      const a = f.seg[2 * e], b = f.seg[2 * e + 1];
+      path.moveTo(f.xy[2 * a], f.xy[2 * a + 1]);
+      path.lineTo(f.xy[2 * b], f.xy[2 * b + 1]);
+    }
+    return path;
+  }
+
+  function edgePaths(f) {  // one path per layer
+    if (!f.cache.has("edges")) {
+      const paths = [];
+      for (let layer = 1; layer <= f.depth; layer++) {
+        paths.push(segmentPath(f, (s) => f.swLayer[s] === layer));
+      }
+      f.cache.set("edges", paths);
+    }
+    return f.cache.get("edges");
+  }
+
+  function boundaryPath(f) {
+    if (!f.cache.has("db")) {
+      const path = new Path2D();
+      for (let e = 0; e < f.db.length / 4; e++) {
+        path.moveTo(f.db[4 * e], f.db[4 * e + 1]);
+        path.lineTo(f.db[4 * e + 2], f.db[4 * e + 3]);
+      }
+      f.cache.set("db", path);
+    }
+    return f.cache.get("db");
+  }
+
+  const domainPath = new Path2D();
+  for (const ring of [meta.domain.exterior, ...meta.domain.holes]) {
+    ring.forEach(([x, y], i) => (i ? domainPath.lineTo(x, y) : domainPath.moveTo(x, y)));
+    domainPath.closePath();
+  }
+
+  // -------------------------------------------------------------------- the page state
+  const base = $("plot"), overlay = document.createElement("canvas");
+  overlay.style.cssText = "position:absolute;left:0;top:0;pointer-events:none";
+  base.after(overlay);
+  const state = { frames: [], f: null, step: 0, k: 0, mode: "pattern", unit: null,
+    hover: -1, hoverRegion: -1, pinned: -1, view: null, size: 0 };
+  const dpr = window.devicePixelRatio || 1;
+
+  function resetView() {
+    const [x0, x1, y0, y1] = meta.bounds;
+    state.view = { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2,
+      s: (0.96 * state.size) / Math.max(x1 - x0, y1 - y0) };
+  }
+
+  function resize() {
+    const size = Math.max(300, Math.min(900, window.innerHeight - 60, window.innerWidth - 390));
+    state.size = size;
+    for (const c of [base, overlay]) {
+      c.width = Math.round(size * dpr);
+      c.height = Math.round(size * dpr);
+      c.style.width = c.style.height = `${size}px`;
+    }
+    overlay.style.top = `${base.offsetTop + 1}px`;
+    overlay.style.left = `${base.offsetLeft + 1}px`;
+  }
+
+  const toCanvas = (x, y) => [state.size / 2 + state.view.s * (x - state.view.cx),
+    state.size / 2 - state.view.s * (y - state.view.cy)];
+  const toPlane = (px, py) => [state.view.cx + (px - state.size / 2) / state.view.s,
+    state.view.cy - (py - state.size / 2) / state.view.s];
+
+  function worldTransform(ctx) {
+    const { s, cx, cy } = state.view;
+    ctx.setTransform(dpr * s, 0, 0, -dpr * s, dpr * (state.size / 2 - s * cx),
+      dpr * (state.size / 2 + s * cy));
+  }
+
+  function draw() {
+    const f = state.f, ctx = base.getContext("2d"), px = 1 / state.view.s;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = "#f4f4f4";
+    ctx.fillRect(0, 0, base.width, base.height);
+    worldTransform(ctx);
+    ctx.save();
+    ctx.clip(domainPath, "evenodd");
+    ctx.fillStyle = "#ffffff";
+    ctx.fill(domainPath, "evenodd");
+    if (state.mode === "class") {
+      classPaths(f).forEach((path, cls) => {
+        ctx.fillStyle = palette.classes[cls % palette.classes.length];
+        ctx.fill(path);
+      });
+    } else {
+      const { colours } = colouring(f, state.mode, state.k);
+      groupPaths(f, state.mode, state.k).forEach((path, i) => {
+        ctx.fillStyle = colours[i];
+        ctx.fill(path);
+      });
+    }
+    edgePaths(f).slice(0, state.k).forEach((path, i) => {
+      ctx.strokeStyle = state.mode === "layer" ? layerColour(i + 1) : palette.edge;
+      ctx.lineWidth = (state.mode === "layer" ? 1.2 : 0.6) * px;
+      ctx.stroke(path);
+    });
+    if (state.unit) {
+      const [layer, unit] = state.unit;
+      ctx.strokeStyle = palette.unit;
+      ctx.lineWidth = 3 * px;
+      ctx.stroke(segmentPath(f, (s) => f.swLayer[s] === layer && f.swUnit[s] === unit));
+    }
+    if ($("show-boundary").checked) {
+      ctx.strokeStyle = palette.boundary;
+      ctx.lineWidth = 2.2 * px;
+      ctx.stroke(boundaryPath(f));
+    }
+    ctx.restore();
+    ctx.strokeStyle = "#555";
+    ctx.lineWidth = px;
+    ctx.stroke(domainPath);
+    if (meta.data && $("show-data").checked) drawData(ctx);
+    drawOverlay();
+  }
+
+  function drawData(ctx) {
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const xy = state.arrays["data/xy"].data, y = state.arrays["data/y"].data;
+    ctx.lineWidth = 0.6;
+    ctx.strokeStyle = "#222";
+    for (let i = 0; i < y.length; i++) {
+      const [px, py] = toCanvas(xy[2 * i], xy[2 * i + 1]);
+      ctx.beginPath();
+      ctx.arc(px, py, 2.2, 0, 2 * Math.PI);
+      ctx.fillStyle = palette.points[y[i] % palette.points.length];
+      ctx.fill();
+      ctx.stroke();
+    }
+  }
+
+  function regionPath(f, k, id) {  // the union of ancestor id's members at depth k
+    const { first, order } = members(f, k);
+    const path = new Path2D();
+    for (let i = first[id]; i < first[id + 1]; i++) ringPath(path, f, order[i]);
+    return path;
+  }
+
+  function drawOverlay() {
+    const ctx = overlay.getContext("2d"), f = state.f, px = 1 / state.view.s;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, overlay.width, overlay.height);
+    worldTransform(ctx);
+    if (state.pinned >= 0) {
+      for (const n of neighbours(f, state.k, state.pinned).keys()) {
+        ctx.fillStyle = "rgba(0, 114, 178, 0.35)";
+        ctx.fill(regionPath(f, state.k, n));
+      }
+      ctx.strokeStyle = palette.boundary;
+      ctx.lineWidth = 3 * px;
+      ctx.stroke(regionPath(f, state.k, state.pinned));
+    }
+    if (state.hover >= 0) {
+      const path = regionPath(f, state.k, state.hover);
+      ctx.fillStyle = "rgba(255, 255, 255, 0.45)";
+      ctx.fill(path);
+      ctx.strokeStyle = "#000";
+      ctx.lineWidth = 1.5 * px;
+      ctx.stroke(path);
+    }
+  }
+
+  // Neighbours of ancestor id at depth k: ancestors across an edge of layer <= k, each with
+  // the (layer, unit) of every breakpoint that separates them.
+  function neighbours(f, k, id) {
+    const out = new Map();
+    for (let p = 0; p < f.adjSwitch.length; p++) {
+      const a = ancestor(f, k, f.adj[2 * p]), b = ancestor(f, k, f.adj[2 * p + 1]);
+      if (a === b || (a !== id && b !== id)) continue;
+      const other = a === id ? b : a, s = f.adjSwitch[p];
+      if (!out.has(other)) out.set(other, new Set());
+      out.get(other).add(`layer ${f.swLayer[s]}, unit ${f.swUnit[s]}`);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------------- panels
+  function areaOf(f, k, id) {
+    const { first, order } = members(f, k);
+    let s = 0;
+    for (let i = first[id]; i < first[id + 1]; i++) s += f.area[order[i]];
+    return s;
+  }
+
+  function mapText(f, r) {
+    const rows = [];
+    for (let j = 0; j < f.m; j++) {
+      const a = 2 * (r * f.m + j);
+      rows.push(`z<sub>${j}</sub> = ${fmt(f.A[a])} x ${f.A[a + 1] < 0 ? "&minus;" : "+"} `
+        + `${fmt(Math.abs(f.A[a + 1]))} y ${f.c[r * f.m + j] < 0 ? "&minus;" : "+"} `
+        + `${fmt(Math.abs(f.c[r * f.m + j]))}`);
+    }
+    return rows.join("<br>");
+  }
+
+  function tooltipHtml(f, r, x, y) {
+    const k = state.k, id = ancestor(f, k, r);
+    const layers = patternByLayer(f, r, k)
+      .map((bits, i) => `<div>layer ${i + 1}: <span class="bits">${bits}</span></div>`).join("");
+    const where = k === f.depth ? "" : ` after ${k} of ${f.depth} layers`;
+    const map = k === f.depth
+      ? `<div><b>Output map</b> A x + c:<br>${mapText(f, r)}</div>`
+      : `<div><b>Output map</b> of the full-depth region ${r} under the cursor:<br>`
+        + `${mapText(f, r)}</div>`;
+    return `<div><b>Region ${id}</b> of ${f.meta.counts[k]}${where}</div>`
+      + `<div>area ${fmt(areaOf(f, k, id))}</div>`
+      + (k ? `<div><b>Activation pattern</b>${layers}</div>` : "")
+      + map
+      + `<div><b>Logits</b> at (${fmt(x)}, ${fmt(y)}): `
+      + `${logits(f, r, x, y).map(fmt).join(", ")}</div>`;
+  }
+
+  function showPinned() {
+    const f = state.f, panel = $("pinned");
+    if (state.pinned < 0) {
+      panel.textContent = "Click a region to pin it: its neighbours light up and its "
+        + "bounding edges are named here.";
+      return;
+    }
+    const near = neighbours(f, state.k, state.pinned);
+    const items = [...near].sort((a, b) => a[0] - b[0])
+      .map(([n, why]) => `<li>region ${n}: ${[...why].join("; ")}</li>`).join("");
+    panel.innerHTML = `<b>Region ${state.pinned}</b> pinned (Esc to unpin), `
+      + `area ${fmt(areaOf(f, state.k, state.pinned))}, ${near.size} neighbours. `
+      + `Bounding edges, by the breakpoint that drew them:<ul>${items}</ul>`;
+  }
+
+  function showSummary() {
+    const f = state.f;
+    $("summary").textContent = `${f.R} exact regions after all ${f.depth} layers; `
+      + `by depth ${f.meta.counts.join(", ")}.`;
+    $("layer").max = f.depth;
+    $("layer").value = state.k;
+    $("layer-out").textContent = `${state.k} of ${f.depth}: ${f.meta.counts[state.k]} regions`;
+    if (state.frames.length > 1) {
+      const acc = f.meta.accuracy == null ? "" : `, accuracy ${(100 * f.meta.accuracy).toFixed(1)}%`;
+      $("step-out").textContent = `step ${f.meta.step ?? "final"}${acc}, `
+        + `${f.meta.counts[state.k]} regions`;
+    }
+    const options = ['<option value="0">none</option>'].concat(f.meta.widths.map(
+      (w, i) => `<option value="${i + 1}">layer ${i + 1} (${w} units)</option>`));
+    const select = $("unit-layer"), chosen = select.value;
+    select.innerHTML = options.join("");
+    select.value = Number(chosen) <= f.depth ? chosen : "0";
+    $("legend").innerHTML = state.mode === "class"
+      ? "Predicted class: " + palette.classes.slice(0, Math.max(2, f.m))
+        .map((c, i) => `${swatch(c)}${i}`).join("")
+      : colouring(f, state.mode, state.k).legend;
+  }
+
+  function refresh() {
+    showSummary();
+    showPinned();
+    draw();
+  }
+
+  // ---------------------------------------------------------------------- the API
+  function setLayer(k) {
+    if (!Number.isInteger(k) || k < 0 || k > state.f.depth) {
+      throw new RangeError(`setLayer: k must be an integer in 0..${state.f.depth}, got ${k}`);
+    }
+    state.k = k;
+    state.hover = state.pinned = -1;
+    refresh();
+    return state.f.meta.counts[k];
+  }
+
+  function setStep(i) {
+    const n = state.frames.length;
+    if (!Number.isInteger(i) || i < 0 || i >= n) {
+      throw new RangeError(`setStep: i must be an integer in 0..${n - 1}, got ${i}`);
+    }
+    if (!state.frames[i]) state.frames[i] = makeFrame(i, state.arrays);
+    state.step = i;
+    state.f = state.frames[i];
+    state.k = Math.min(state.k, state.f.depth);
+    state.hover = state.pinned = -1;
+    $("step").value = i;
+    refresh();
+    return state.f.meta.counts[state.k];
+  }
+
+  function regionAt(x, y) {
+    const f = state.f, r = locate(f, x, y);
+    if (r < 0) return null;
+    return { id: ancestor(f, state.k, r), pattern: patternByLayer(f, r, state.k), layer: state.k };
+  }
+
+  function toClient(x, y) {  // viewport (CSS pixel) position of plane point (x, y)
+    const rect = overlay.getBoundingClientRect(), [px, py] = toCanvas(x, y);
+    return { x: rect.left + px, y: rect.top + py };
+  }
+
+  // --------------------------------------------------------------------- the mouse
+  function planeAt(event) {
+    const rect = overlay.getBoundingClientRect();
+    return toPlane(event.clientX - rect.left, event.clientY - rect.top);
+  }
+
+  let drag = null, pending = false;
+  const redraw = () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; draw(); });
+  };
+
+  function hover(event) {
+    const [x, y] = planeAt(event), f = state.f, tip = $("tooltip");
+    $("cursor").textContent = `x = ${fmt(x)}, y = ${fmt(y)}`;
+    const r = locate(f, x, y);
+    const id = r < 0 ? -1 : ancestor(f, state.k, r);
+    if (r < 0) {
+      tip.hidden = true;
+    } else {
+      tip.innerHTML = tooltipHtml(f, r, x, y);
+      tip.hidden = false;
+      const rect = base.getBoundingClientRect();
+      const left = event.clientX - rect.left + 16, top = event.clientY - rect.top + 16;
+      tip.style.left = `${Math.min(left, state.size - tip.offsetWidth + 60)}px`;
+      tip.style.top = `${Math.min(top, state.size - tip.offsetHeight)}px`;
+    }
+    if (id !== state.hover) {
+      state.hover = id;
+      drawOverlay();
+    }
+  }
+
+  base.addEventListener("mousemove", (event) => {
+    if (drag) {
+      const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
+      drag.moved ||= Math.hypot(dx, dy) > 3;
+      if (drag.moved) {
+        state.view.cx = drag.cx - dx / state.view.s;
+        state.view.cy = drag.cy + dy / state.view.s;
+        redraw();
+        return;
+      }
+    }
+    hover(event);
+  });
+  base.addEventListener("mouseleave", () => {
+    $("tooltip").hidden = true;
+    state.hover = -1;
+    drawOverlay();
+  });
+  base.addEventListener("mousedown", (event) => {
+    drag = { x: event.clientX, y: event.clientY, cx: state.view.cx, cy: state.view.cy, moved: false };
+  });
+  window.addEventListener("mouseup", (event) => {
+    if (drag && !drag.moved && event.target === base) {
+      const [x, y] = planeAt(event), r = locate(state.f, x, y);
+      state.pinned = r < 0 ? -1 : ancestor(state.f, state.k, r);
+      showPinned();
+      drawOverlay();
+    }
+    drag = null;
+  });
+  base.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    const [x, y] = planeAt(event), factor = Math.exp(-event.deltaY * 0.0015);
+    const v = state.view;
+    v.cx = x - (x - v.cx) / factor;
+    v.cy = y - (y - v.cy) / factor;
+    v.s *= factor;
+    redraw();
+  }, { passive: false });
+  window.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      state.pinned = -1;
+      showPinned();
+      drawOverlay();
+    }
+  });
+  window.addEventListener("resize", () => {
+    const old = state.size;
+    resize();
+    state.view.s *= state.size / old;
+    draw();
+  });
+
+  // ------------------------------------------------------------------ the controls
+  $("layer").addEventListener("input", (e) => setLayer(Number(e.target.value)));
+  $("step").addEventListener("input", (e) => setStep(Number(e.target.value)));
+  $("colour").addEventListener("change", (e) => {
+    state.mode = e.target.value;
+    refresh();
+  });
+  const pickUnit = () => {
+    const layer = Number($("unit-layer").value), f = state.f;
+    const unit = Math.max(0, Math.min(Number($("unit").value), layer ? f.meta.widths[layer - 1] - 1 : 0));
+    $("unit").max = layer ? f.meta.widths[layer - 1] - 1 : 0;
+    state.unit = layer ? [layer, unit] : null;
+    draw();
+  };
+  $("unit-layer").addEventListener("change", pickUnit);
+  $("unit").addEventListener("input", pickUnit);
+  $("show-boundary").addEventListener("change", draw);
+  $("show-data").addEventListener("change", draw);
+  $("reset").addEventListener("click", () => { resetView(); draw(); });
+
+  // ----------------------------------------------------------------------- start
+  async function start() {
+    state.arrays = arrayViews(await unzip($("regions-data").textContent));
+    const n = meta.frames.length;
+    state.frames = new Array(n).fill(null);
+    resize();
+    resetView();
+    $("step").max = n - 1;
+    $("step-row").hidden = n < 2;
+    $("data-row").hidden = !meta.data;
+    state.k = meta.frames[n - 1].depth;
+    setStep(n - 1);
+    window.regionsExplorer = {
+      regionAt, setLayer, setStep, toClient,
+      get layer() { return state.k; },
+      get step() { return state.step; },
+      steps: n,
+      ready: true,
+      readyMs: performance.now(),
+    };
+    document.dispatchEvent(new Event("regions-explorer-ready"));
+  }
+
+  start().catch((err) => {
+    $("summary").textContent = `The page could not load its regions: ${err}`;
+    throw err;
+  });
+})();
