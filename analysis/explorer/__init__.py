@@ -54,9 +54,7 @@ class Checkpoint:
     accuracy: float | None = None
 
 
-def _partition(
-    model: torch.nn.Module | regions.Partition, domain: Any, what: str
-) -> regions.Partition:
+def _partition(model: Any, domain: Any, what: str) -> regions.Partition:
     if isinstance(model, regions.Partition):
         if domain is not None:
             raise ValueError(
@@ -64,10 +62,10 @@ def _partition(
                 "pass domain only with a model"
             )
         return model
-    if not isinstance(model, torch.nn.Module):
+    if not isinstance(model, torch.nn.Module | torch.export.ExportedProgram):
         raise TypeError(
-            f"analysis.explore: {what} must be a torch.nn.Module or a regions.Partition, "
-            f"got {type(model).__name__}"
+            f"analysis.explore: {what} must be a torch.nn.Module, a torch.export program or "
+            f"a regions.Partition, got {type(model).__name__}"
         )
     return regions.decompose(model, regions.DEFAULT_BOX if domain is None else domain)
 
@@ -89,7 +87,7 @@ def _points(data: Any) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def explore(
-    model_or_partition: torch.nn.Module | regions.Partition,
+    model_or_partition: Any,
     path: str | os.PathLike[str],
     *,
     domain: Any = None,
@@ -101,8 +99,9 @@ def explore(
 
     Parameters
     ----------
-    model_or_partition : torch.nn.Module or Partition
-        A piecewise-linear model (decomposed on ``domain``), or a full-depth partition.
+    model_or_partition : torch.nn.Module, torch.export.ExportedProgram or Partition
+        A piecewise-linear model (decomposed on ``domain`` by :func:`regions.decompose`), or
+        a full-depth partition.
     path : path
         The HTML file to write (folders are created).
     domain : box or shapely Polygon, optional
