@@ -63,7 +63,8 @@ def test_a_state_dict_loads_with_its_widths(kind: str, tmp_path: Path) -> None:
     if kind == "MLP":
         model: nn.Module = MLP((5, 3), n_outputs=2)
     else:
-        model = nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 3), nn.ReLU(), nn.Linear(3, 1))
+        layers = [nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 3), nn.ReLU(), nn.Linear(3, 1)]
+        model = nn.Sequential(*layers)
     path = tmp_path / "weights.pt"
     torch.save(model.state_dict(), path)
     loaded = load_model(path, hidden=(5, 3))
@@ -71,7 +72,8 @@ def test_a_state_dict_loads_with_its_widths(kind: str, tmp_path: Path) -> None:
     assert same_weights(loaded.model, model)
     x = torch.rand(7, 2)
     assert torch.equal(loaded.model(x), model.eval()(x))
-    with pytest.raises(ModelFileError, match="--hidden 5,4 does not match the file's hidden widths 5,3"):
+    wrong = "--hidden 5,4 does not match the file's hidden widths 5,3"
+    with pytest.raises(ModelFileError, match=wrong):
         load_model(path, hidden=(5, 4))
     with pytest.raises(ModelFileError, match="needs the hidden widths"):
         load_model(path)
