@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CHROMEDRIVER", "CHROMIUM", "INSTALL", "PAGE_LOAD_TIMEOUT", "chromium", "missing"]
+__all__ = ["CHROMEDRIVER", "CHROMIUM", "INSTALL", "PAGE_LOAD_TIMEOUT", "chromium", "unavailable"]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -21,21 +21,21 @@ INSTALL = "apt-get install chromium chromium-driver"
 PAGE_LOAD_TIMEOUT = 30  # seconds
 
 
-def missing(chromium: Path = CHROMIUM, chromedriver: Path = CHROMEDRIVER) -> list[str]:
-    """What is missing to start the browser (empty when everything is there).
+def unavailable(chromium: Path = CHROMIUM, chromedriver: Path = CHROMEDRIVER) -> str | None:
+    """Why the browser cannot start (what is missing and how to install it), or None.
 
     Examples
     --------
     >>> from pathlib import Path
-    >>> missing(chromium=Path("/nonexistent/chromium"))[0]
-    '/nonexistent/chromium'
+    >>> print(unavailable(chromium=Path("/nonexistent/chromium")))  # doctest: +ELLIPSIS
+    headless browser check needs /nonexistent/chromium...: apt-get install chromium chromium-driver
     """
     out = [str(p) for p in (chromium, chromedriver) if not p.is_file()]
     try:
         import selenium  # noqa: F401
     except ImportError:
         out.append("selenium (pip install -e '.[dev]')")
-    return out
+    return f"headless browser check needs {', '.join(out)}: {INSTALL}" if out else None
 
 
 @contextmanager

@@ -28,7 +28,7 @@ from torch import nn
 
 import regions
 from analysis.explorer import explore
-from analysis.explorer.browser import INSTALL, PAGE_LOAD_TIMEOUT, chromium, missing
+from analysis.explorer.browser import PAGE_LOAD_TIMEOUT, chromium, unavailable
 
 N_POINTS = 50
 L_WITH_HOLE = shapely.Polygon(
@@ -47,9 +47,8 @@ def net(seed: int) -> nn.Sequential:
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    absent = missing()
-    if absent:
-        message = f"headless browser check needs {', '.join(absent)}: {INSTALL}"
+    message = unavailable()
+    if message is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the browser check, but it is missing {message}")
         pytest.skip(message)
