@@ -46,6 +46,8 @@ PALETTE: dict[str, Any] = {
     "edge": REGION_EDGE_COLOR + "99",  # translucent, so dense meshes stay readable
     "boundary": DECISION_BOUNDARY_COLOR,
     "unit": OKABE_ITO[6],
+    "pinned": OKABE_ITO[7],
+    "neighbour": OKABE_ITO[5],
     "plain": "#f7f7f7",
 }
 

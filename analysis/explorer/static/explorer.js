@@ -390,16 +390,16 @@
   function drawData(ctx) {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const xy = state.arrays["data/xy"].data, y = state.arrays["data/y"].data;
-    ctx.lineWidth = 0.6;
-    ctx.strokeStyle = "#222";
+    const radius = y.length > 500 ? 1.4 : 2.2;  // many points stay dots, not a carpet
+    ctx.globalAlpha = 0.8;
     for (let i = 0; i < y.length; i++) {
       const [px, py] = toCanvas(xy[2 * i], xy[2 * i + 1]);
       ctx.beginPath();
-      ctx.arc(px, py, 2.2, 0, 2 * Math.PI);
+      ctx.arc(px, py, radius, 0, 2 * Math.PI);
       ctx.fillStyle = palette.points[y[i] % palette.points.length];
       ctx.fill();
-      ctx.stroke();
     }
+    ctx.globalAlpha = 1;
   }
 
   function regionPath(f, k, id) {  // the union of ancestor id's members at depth k
@@ -415,13 +415,17 @@
     ctx.clearRect(0, 0, overlay.width, overlay.height);
     worldTransform(ctx);
     if (state.pinned >= 0) {
-      for (const n of neighbours(f, state.k, state.pinned).keys()) {
-        ctx.fillStyle = "rgba(0, 114, 178, 0.35)";
-        ctx.fill(regionPath(f, state.k, n));
-      }
-      ctx.strokeStyle = palette.boundary;
-      ctx.lineWidth = 3 * px;
-      ctx.stroke(regionPath(f, state.k, state.pinned));
+      ctx.globalAlpha = 0.6;
+      ctx.fillStyle = palette.neighbour;
+      for (const n of neighbours(f, state.k, state.pinned).keys()) ctx.fill(regionPath(f, state.k, n));
+      const pinned = regionPath(f, state.k, state.pinned);
+      ctx.fillStyle = palette.pinned;
+      ctx.globalAlpha = 0.75;
+      ctx.fill(pinned);
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = palette.pinned;
+      ctx.lineWidth = 2.5 * px;
+      ctx.stroke(pinned);
     }
     if (state.hover >= 0) {
       const path = regionPath(f, state.k, state.hover);
