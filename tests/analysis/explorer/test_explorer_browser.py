@@ -136,10 +136,39 @@ def test_layer_and_step_counts(driver: Any, pages: dict[str, Any]) -> None:
     assert console_errors(driver) == []
 
 
+def test_every_colouring_and_the_unit_picker_draw_without_errors(
+    driver: Any, pages: dict[str, Any]
+) -> None:
+    page, _ = pages["box"]
+    open_page(driver, page)
+    change = (
+        "const e = $(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('change'));"
+    )
+    for mode in ("layer", "slope", "class", "pattern"):
+        driver.execute_script(change.replace("$", "document.getElementById"), "colour", mode)
+        legend = driver.find_element("id", "legend").text
+        assert legend, mode
+    driver.execute_script(change.replace("$", "document.getElementById"), "unit-layer", "2")
+    assert console_errors(driver) == []
+
+
+def point_to(driver: Any, x: float, y: float) -> tuple[int, int]:
+    """Offset from the canvas's centre, in CSS pixels, of plane point (x, y) as drawn now."""
+    canvas = driver.find_element("id", "plot")
+    dx, dy = driver.execute_script(
+        "const p = regionsExplorer.toClient(arguments[0], arguments[1]);"
+        "const b = arguments[2].getBoundingClientRect();"
+        "return [p.x - (b.left + b.width / 2), p.y - (b.top + b.height / 2)];",
+        float(x), float(y), canvas,
+    )  # fmt: skip
+    return round(dx), round(dy)
+
+
 def test_hover_names_the_region_and_click_pins_it(
     driver: Any, pages: dict[str, Any], tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
 
     page, frames = pages["box"]
     part = frames[-1]
@@ -147,15 +176,9 @@ def test_hover_names_the_region_and_click_pins_it(
     r = int(np.argmax(part.areas))  # the largest region: a pixel off is still inside it
     x, y = part.points[r]
     canvas = driver.find_element("id", "plot")
-    where = driver.execute_script(
-        "const p = regionsExplorer.toClient(arguments[0], arguments[1]);"
-        "const b = arguments[2].getBoundingClientRect();"
-        "return [p.x - (b.left + b.width / 2), p.y - (b.top + b.height / 2)];",
-        float(x), float(y), canvas,
-    )  # fmt: skip
     tooltip = driver.find_element("id", "tooltip")
     assert not tooltip.is_displayed()
-    ActionChains(driver).move_to_element_with_offset(canvas, *map(round, where)).perform()
+    ActionChains(driver).move_to_element_with_offset(canvas, *point_to(driver, x, y)).perform()
     assert tooltip.is_displayed()
     text = tooltip.text
     assert text.startswith(f"Region {r} of {len(part)}")
@@ -170,6 +193,26 @@ def test_hover_names_the_region_and_click_pins_it(
         other = int(adj.pairs[p].sum() - r)
         assert f"region {other}: " in pinned
         assert f"layer {adj.layer[p]}, unit {adj.unit[p]}" in pinned
+    assert console_errors(driver) == []
+
+    # Zoom in with the wheel about a small region and pan with a drag: the pointer then lands
+    # on the region's new place on screen and the tooltip names it.
+    small = int(np.argsort(part.areas)[len(part) // 3])
+    sx, sy = part.points[small]
+    before = point_to(driver, sx, sy)
+    span = np.subtract(point_to(driver, 1, 1), point_to(driver, -1, -1))
+    origin = ScrollOrigin.from_element(canvas, *before)
+    ActionChains(driver).scroll_from_origin(origin, 0, -500).perform()
+    drag = ActionChains(driver).move_to_element_with_offset(canvas, *before).click_and_hold()
+    drag.move_by_offset(30, 20).release().perform()
+    after = point_to(driver, sx, sy)
+    zoom = np.subtract(point_to(driver, 1, 1), point_to(driver, -1, -1)) / span
+    assert after != before and zoom[0] == pytest.approx(zoom[1], rel=0.02) and zoom[0] > 1.5
+    ActionChains(driver).move_to_element_with_offset(canvas, *after).perform()
+    at = driver.execute_script(
+        "return regionsExplorer.regionAt(arguments[0], arguments[1])", float(sx), float(sy)
+    )
+    assert at["id"] == small and tooltip.text.startswith(f"Region {small} of")
     assert console_errors(driver) == []
 
     shot = tmp_path / "explorer.png"
