@@ -1,7 +1,8 @@
 """The explorer page: one self-contained HTML file from frames (see :mod:`.export`).
 
-The page's script, style and markup are package data (``analysis/explorer/static/``) and are
-inlined, with the gzipped arrays as base64 and a small JSON table, so the file opens from
+The page's scripts (``frames.js``: the data and its queries; ``explorer.js``: drawing, the
+mouse and the controls), style and markup are package data (``analysis/explorer/static/``) and
+are inlined, with the gzipped arrays as base64 and a small JSON table, so the file opens from
 ``file://`` with no network access. The colours are the figures' own
 (:mod:`analysis.figures.style`).
 """
@@ -121,7 +122,7 @@ def page_html(
     return Template(_static("page.html")).substitute(
         title=title.replace("&", "&amp;").replace("<", "&lt;"),
         css=_static("explorer.css"),
-        js=_static("explorer.js"),
+        js=_static("frames.js") + _static("explorer.js"),
         meta=meta_json,
         data=base64.b64encode(blob).decode("ascii"),
     )

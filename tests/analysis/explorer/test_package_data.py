@@ -20,5 +20,10 @@ def test_every_static_file_is_package_data() -> None:
     patterns = ast.literal_eval(found.group(1))
     package = Path(analysis.explorer.__file__).parent
     files = [p.relative_to(package).as_posix() for p in (package / "static").iterdir()]
-    assert sorted(files) == ["static/explorer.css", "static/explorer.js", "static/page.html"]
+    assert sorted(files) == [
+        "static/explorer.css",
+        "static/explorer.js",
+        "static/frames.js",
+        "static/page.html",
+    ]
     assert [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)] == []
