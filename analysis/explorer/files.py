@@ -6,7 +6,9 @@ Three kinds of file:
   (:mod:`analysis.lab.cache`); the net is rebuilt from the config in the ``.json``, the weights
   are checked against their SHA-256, and the checkpoint's dataset comes with it;
 * a **torch.export program** (``.pt2``, saved with ``torch.export.save``), loaded with
-  ``torch.export.load`` and handed to :func:`regions.decompose` as it is;
+  ``torch.export.load`` and handed to :func:`regions.decompose` as it is. ``torch.export.load``
+  falls back to ``torch.load(..., weights_only=False)`` for parts it cannot load safely, so it
+  runs under ``TORCH_FORCE_WEIGHTS_ONLY_LOAD=1``, which makes every such load weights-only;
 * a **state dict** (``torch.save(model.state_dict(), path)``) of a ReLU MLP whose hidden
   widths are given (``--hidden 10,10,10``): the lab's :class:`~analysis.lab.models.MLP` or an
   ``nn.Sequential`` of ``Linear`` and ``ReLU`` layers, told apart by the keys.
@@ -19,7 +21,8 @@ the file and the reason.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,6 +83,21 @@ def _weights_only(path: Path) -> Any:
             f"{path}: not a weights-only torch file (corrupt, or holding Python objects that "
             f"are never unpickled): {type(err).__name__}: {str(err).splitlines()[0]}"
         ) from err
+
+
+@contextmanager
+def _weights_only_everywhere() -> Iterator[None]:
+    """Every ``torch.load`` inside is weights-only, whatever its caller asks for."""
+    names = ("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
+    saved = {name: os.environ.pop(name, None) for name in names}
+    os.environ[names[0]] = "1"
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
 
 
 def _checkpoint(path: Path) -> LoadedModel:
@@ -177,7 +195,8 @@ def load_model(path: str | os.PathLike[str], *, hidden: Sequence[int] | None = N
         raise ModelFileError(f"{path}: no such file")
     if path.suffix == ".pt2":
         try:
-            program = torch.export.load(path)
+            with _weights_only_everywhere():
+                program = torch.export.load(path)
         except Exception as err:  # a zip archive of the wrong shape raises many types
             raise ModelFileError(
                 f"{path}: not a torch.export program: {type(err).__name__}: {err}"

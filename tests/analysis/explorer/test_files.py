@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 
@@ -110,6 +111,27 @@ def test_untrusted_and_broken_files_are_refused(
     broken.write_bytes(b"PK not really")
     with pytest.raises(ModelFileError, match="broken.pt2: not a torch.export program"):
         load_model(broken)
+
+
+def test_an_exported_program_never_unpickles_objects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """torch.export.load retries a failed safe load with weights_only=False: not here."""
+    evil = tmp_path / "evil.pt"
+    torch.save({"w": Payload()}, evil)
+
+    def unsafe_load(path: Path) -> object:  # what torch.export.load's fallback does
+        return torch.load(evil, weights_only=False)
+
+    monkeypatch.setattr(torch.export, "load", unsafe_load)
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")  # even when asked for it
+    program = tmp_path / "net.pt2"
+    program.write_bytes(b"PK")
+    with pytest.raises(ModelFileError, match="net.pt2: not a torch.export program"):
+        load_model(program)
+    assert "unpickled!" not in capsys.readouterr().out
+    assert os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] == "1"  # restored afterwards
+    assert "TORCH_FORCE_WEIGHTS_ONLY_LOAD" not in os.environ
 
 
 def test_the_command_writes_a_checkpoints_page(
