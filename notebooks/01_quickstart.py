@@ -22,15 +22,21 @@
 # 2. count and decompose its regions with `regions.count` and `regions.decompose`,
 # 3. draw the regions over the net's prediction surface,
 # 4. see how each layer refines the regions of the layers before it (`counts_by_depth`),
-# 5. extract the exact decision boundary, where the predicted class changes.
+# 5. extract the exact decision boundary, where the predicted class changes,
+# 6. write an interactive page to explore the regions in a browser (`analysis.explore`).
 #
 # Everything runs in a few seconds on a laptop CPU.
 
 # %%
+import os
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import torch
 from matplotlib import pyplot as plt
 
+import analysis
 import regions
 from analysis.figures import style
 from analysis.figures.panels import annotate
@@ -188,6 +194,24 @@ assert error.fraction < 0.1
 # The predicted-positive area, from the exact partition, agrees with a fine grid.
 grid = probability_grid(model, box, resolution=201)
 assert abs(part.predicted_region(1).area / 16.0 - grid.predicted.mean()) < 0.02
+
+# %% [markdown]
+# ## 6. Explore it in the browser
+#
+# `analysis.explore` writes the partition as one self-contained HTML page (no network needed,
+# it opens from disk): hover a region to read its id, area, activation pattern layer by layer,
+# output map and the logits under the cursor; click to pin it and name the layer and unit of
+# each of its bounding edges; slide through the layers, pick a unit to see its bent
+# hyperplane, zoom and pan. The page also answers scripts: `window.regionsExplorer.regionAt(x,
+# y)`, `setLayer(k)` and `setStep(i)`. From a shell, `python -m analysis explore MODEL` does
+# the same for a lab checkpoint, a `torch.export` program or a state dict.
+
+# %%
+out = Path(os.environ.get("RELU_REGIONS_NOTEBOOK_OUT") or tempfile.mkdtemp(prefix="relu-"))
+page = analysis.explore(part, out / "quickstart.html", data=data)
+print(f"open {page.as_uri()} in a browser ({page.stat().st_size / 1e3:.0f} kB)")
+html = page.read_text(encoding="utf-8")
+assert f'"count":{len(part)},' in html and "http" not in html  # this net, all inline
 
 # %% [markdown]
 # ## Where next

@@ -25,6 +25,14 @@ from urllib.parse import unquote, urlparse
 import pytest
 from matplotlib.figure import Figure
 
+from analysis.explorer.browser import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    INSTALL,
+    PAGE_LOAD_TIMEOUT,
+    chromium,
+    unavailable,
+)
 from analysis.figures.style import save_figure, style
 from analysis.run.summary import (
     NOTEBOOKS_DIR,
@@ -36,31 +44,21 @@ from analysis.run.summary import (
 )
 from analysis.studies.experiment import Table
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-INSTALL = "apt-get install chromium chromium-driver"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PAGE_LOAD_TIMEOUT = 30  # seconds
+
 
 # Two experiments with three figures in all, each explained by a notebook.
 FIGURES = {"alpha": ("sawtooth", "steeper"), "beta": ("steepest",)}
 NOTEBOOK_OF = {"alpha": "02_classic_experiment.py", "beta": "03_depth_vs_width.py"}
 
 
-def _browser_or_skip(chromium: Path = CHROMIUM, chromedriver: Path = CHROMEDRIVER) -> Any:
-    """The selenium ``webdriver`` module, or skip (fail under ``CI=true``) if unavailable."""
-    missing = [str(p) for p in (chromium, chromedriver) if not p.is_file()]
-    try:
-        from selenium import webdriver
-    except ImportError:
-        missing.append("selenium (pip install -e '.[dev]')")
-        webdriver = None
-    if missing:
-        message = f"headless browser check needs {', '.join(missing)}: {INSTALL}"
+def _browser_or_skip(browser: Path = CHROMIUM, driver: Path = CHROMEDRIVER) -> None:
+    """Skip (fail under ``CI=true``) unless the headless browser can start."""
+    message = unavailable(browser, driver)
+    if message is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the browser check, but it is missing {message}")
         pytest.skip(message)
-    return webdriver
 
 
 def _draw(path_without_ext: Path, title: str, teeth: int) -> None:
@@ -104,32 +102,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Headless chromium driven by the system chromedriver; nothing is downloaded."""
-    webdriver = _browser_or_skip()
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,900",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(PAGE_LOAD_TIMEOUT)
-    try:
+    _browser_or_skip()
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _open(driver: Any, page: Path) -> None:
@@ -236,11 +211,11 @@ def test_missing_browser_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None
     absent = Path("/nonexistent/chromium")
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI must run the browser check.*apt-get"):
-        _browser_or_skip(chromium=absent)
+        _browser_or_skip(browser=absent)
     for value in (None, "false"):
         if value is None:
             monkeypatch.delenv("CI")
         else:
             monkeypatch.setenv("CI", value)
         with pytest.raises(pytest.skip.Exception, match=re.escape(INSTALL)):
-            _browser_or_skip(chromium=absent)
+            _browser_or_skip(browser=absent)

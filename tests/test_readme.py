@@ -35,7 +35,7 @@ def test_ten_lines_run_and_print_what_they_say(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code = _section_code("## Ten lines")
-    assert len([line for line in code.splitlines() if line.strip()]) <= 14
+    assert len([line for line in code.splitlines() if line.strip()]) <= 16
     # The comment on the print line states its output.
     promised = re.search(r"print\(.*\)  # (.*?):", code).group(1)
     monkeypatch.chdir(tmp_path)
@@ -44,3 +44,5 @@ def test_ten_lines_run_and_print_what_they_say(
         exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
     assert out.getvalue().strip() == promised
     assert (tmp_path / "regions.png").stat().st_size > 10_000
+    page = (tmp_path / "regions.html").read_text(encoding="utf-8")
+    assert '"count":767,' in page and "window.regionsExplorer" in page

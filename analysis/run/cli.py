@@ -1,4 +1,5 @@
-"""Command line: ``python -m analysis reproduce [--experiment NAME ...] [--quick] ...``.
+"""Command line: ``python -m analysis reproduce [--experiment NAME ...] [--quick] ...`` and
+``python -m analysis explore MODEL [--hidden 10,10,10] [--box ...] [--out PAGE]``.
 
 Arguments are checked before any work starts: an unknown experiment or an output (or cache)
 directory that cannot be created or written to ends the run with an argparse-style message
@@ -20,6 +21,8 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import NoReturn
 
+from analysis.explorer import explore
+from analysis.explorer.files import ModelFileError, load_model
 from analysis.lab.options import RunOptions
 from analysis.run.cluster import dask_executor
 from analysis.run.registry import EXPERIMENTS
@@ -43,13 +46,83 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _widths(text: str) -> tuple[int, ...]:
+    try:
+        widths = tuple(int(w) for w in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not comma-separated integers: {text!r}") from None
+    if not widths or min(widths) < 1:
+        raise argparse.ArgumentTypeError(f"widths must be at least 1, got {text!r}")
+    return widths
+
+
+def _add_explore(commands: argparse._SubParsersAction) -> None:
+    explore = commands.add_parser(
+        "explore",
+        help="write an interactive HTML page of a model's exact regions",
+        description=(
+            "Decompose a model from a file into its exact linear regions and write one "
+            "self-contained HTML page to explore them (hover, pin, layer slider, zoom)."
+        ),
+    )
+    explore.add_argument(
+        "model",
+        type=Path,
+        metavar="MODEL",
+        help="a lab checkpoint (<key>.pt beside <key>.json), a torch.export program (.pt2) "
+        "or a state dict of a ReLU MLP (with --hidden); loaded without unpickling objects",
+    )
+    explore.add_argument(
+        "--hidden",
+        type=_widths,
+        metavar="W1,W2,...",
+        help="hidden widths of the MLP a state dict belongs to, e.g. 10,10,10",
+    )
+    explore.add_argument(
+        "--box",
+        type=float,
+        nargs=4,
+        metavar=("XMIN", "XMAX", "YMIN", "YMAX"),
+        help="the domain (default: a checkpoint's data box, else [-2, 2]^2)",
+    )
+    explore.add_argument(
+        "--out",
+        type=Path,
+        metavar="PAGE",
+        help="the HTML file to write (default: MODEL with the suffix .html)",
+    )
+    explore.add_argument("--title", help="the page's heading")
+    explore.set_defaults(error=explore.error)
+
+
+def _explore(args: argparse.Namespace) -> int:
+    """``python -m analysis explore``: a bad file or domain ends with exit status 2."""
+    import regions
+
+    out = args.out if args.out is not None else args.model.with_suffix(".html")
+    reason = _unwritable_reason(out.parent)
+    if reason is not None:
+        args.error(f"cannot write the page '{out}': {reason}")
+    try:
+        loaded = load_model(args.model, hidden=args.hidden)
+        data = loaded.dataset
+        box = args.box or (data.box if data is not None else None)
+        page = explore(loaded.model, out, domain=box, data=data, title=args.title)
+    except (ModelFileError, regions.RegionsError) as err:
+        args.error(str(err))
+    print(f"wrote {page}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The ``analysis`` argument parser with its ``reproduce`` subcommand.
+    """The ``analysis`` argument parser with its ``reproduce`` and ``explore`` subcommands.
 
     Returns
     -------
     argparse.ArgumentParser
-        Parsing gives ``command`` (``'reproduce'``), ``experiment`` (list of names from
+        ``explore`` gives ``model`` (Path), ``hidden`` (tuple of int or None), ``box``,
+        ``out`` (Path or None) and ``title``. ``reproduce`` gives ``command``
+        (``'reproduce'``), ``experiment`` (list of names from
         :data:`analysis.run.registry.EXPERIMENTS`, or None for all), ``quick`` (bool),
         ``out`` (Path), ``jobs`` (int >= 1), ``scheduler`` (str or None), ``cache`` (Path, or
         None for ``out/cache``), ``progress`` (bool) and ``error`` (the subcommand's
@@ -124,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # Later checks report through the subcommand's own usage line, like argparse does.
     reproduce.set_defaults(error=reproduce.error)
+    _add_explore(commands)
     return parser
 
 
@@ -166,8 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 after writing every figure and ``index.html`` (whose path is printed); 130 after
-        Ctrl-C.
+        0 after writing every figure and ``index.html`` (whose path is printed), or the
+        explorer page; 130 after Ctrl-C.
 
     Raises
     ------
@@ -195,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "explore":
+        return _explore(args)
     names = list(dict.fromkeys(args.experiment or EXPERIMENTS))
     cache = args.cache if args.cache is not None else args.out / "cache"
     _prepare_directories(args.error, {"output": args.out, "cache": cache})

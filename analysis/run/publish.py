@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.explorer.export import frame
+from analysis.explorer.page import page_html
 from analysis.figures.style import render_figure
 from analysis.lab.files import atomic_write
 from analysis.lab.options import RunOptions
@@ -30,7 +32,8 @@ class Rendered:
     manifest : ExperimentReport
         What :func:`~analysis.run.summary.save_manifest` records.
     files : mapping of str to bytes
-        Path relative to the output folder (``"<name>/<stem>.png"``) to the file's bytes.
+        Path relative to the output folder (``"<name>/<stem>.png"``, ``.pdf`` or, for an
+        explorer page, ``.html``) to the file's bytes.
     """
 
     manifest: ExperimentReport
@@ -38,7 +41,7 @@ class Rendered:
 
 
 def render(experiment: Experiment, report: Report, options: RunOptions) -> Rendered:
-    """Render every figure of ``report`` and build the experiment's manifest.
+    """Render every figure and explorer page of ``report`` and build the experiment's manifest.
 
     In quick mode the description gains the :class:`~analysis.lab.options.QuickMode`'s note.
 
@@ -63,6 +66,18 @@ def render(experiment: Experiment, report: Report, options: RunOptions) -> Rende
         stem = f"{experiment.name}/{drawing.stem}"
         files.update({f"{stem}.{ext}": data for ext, data in render_figure(drawing.figure).items()})
         figures.append(FigureFile(stem, drawing.caption))
+    explorers = []
+    for page in report.explorations:
+        stem = f"{experiment.name}/{page.stem}"
+        part = page.partition
+        html = page_html(
+            [frame(part, accuracy=page.accuracy)],
+            part.domain.polygon,
+            data=page.data,
+            title=f"{experiment.title}: {page.caption}",
+        )
+        files[f"{stem}.html"] = html.encode("utf-8")
+        explorers.append(FigureFile(stem, page.caption))
     description = report.description
     if options.quick is not None:
         description = f"{description} {options.quick.note}"
@@ -74,6 +89,7 @@ def render(experiment: Experiment, report: Report, options: RunOptions) -> Rende
         figures=tuple(figures),
         table=report.table,
         notebook=experiment.notebook,
+        explorers=tuple(explorers),
     )
     return Rendered(manifest, files)
 

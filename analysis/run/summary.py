@@ -99,6 +99,8 @@ class ExperimentReport:
         File name, in the repository's ``notebooks/`` folder, of the notebook that explains
         the experiment (``"02_classic_experiment.py"``), or None. Publishing sets it from
         the experiment's ``notebook``.
+    explorers : tuple of FigureFile
+        Explorer pages, each written as ``<stem>.html``, with the net they show as caption.
 
     Examples
     --------
@@ -124,6 +126,7 @@ class ExperimentReport:
     figures: tuple[FigureFile, ...]
     table: Table
     notebook: str | None = None
+    explorers: tuple[FigureFile, ...] = ()
 
 
 def save_manifest(out_dir: str | os.PathLike[str], report: ExperimentReport) -> Path:
@@ -171,7 +174,8 @@ def save_manifest(out_dir: str | os.PathLike[str], report: ExperimentReport) -> 
 def load_manifest(path: str | os.PathLike[str]) -> ExperimentReport:
     """Read a manifest written by :func:`save_manifest`.
 
-    A manifest written before reports named their notebook loads with ``notebook=None``.
+    A manifest written before reports named their notebook (or their explorer pages) loads
+    with ``notebook=None`` (``explorers=()``).
 
     Parameters
     ----------
@@ -198,8 +202,9 @@ def load_manifest(path: str | os.PathLike[str]) -> ExperimentReport:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     table = data.pop("table")
     return ExperimentReport(
-        **{k: v for k, v in data.items() if k != "figures"},
+        **{k: v for k, v in data.items() if k not in ("figures", "explorers")},
         figures=tuple(FigureFile(**f) for f in data["figures"]),
+        explorers=tuple(FigureFile(**f) for f in data.get("explorers", ())),
         table=Table(tuple(table["columns"]), tuple(tuple(r) for r in table["rows"])),
     )
 
@@ -291,9 +296,23 @@ def _notebook_html(notebook: str, href: str | None) -> str:
     return f'<p class="notebook">Explained step by step in the notebook {where}.</p>\n'
 
 
+def _explorers_html(pages: Sequence[FigureFile]) -> str:
+    if not pages:
+        return ""
+    links = ", ".join(
+        f'<a class="explorer" href="{html.escape(p.stem)}.html">{html.escape(p.caption)}</a>'
+        for p in pages
+    )
+    return (
+        '<p class="explorers">Explore the exact regions of each piecewise-linear net '
+        f"(hover, pin, slide through layers): {links}.</p>\n"
+    )
+
+
 def _section_html(report: ExperimentReport, notebook_href: str | None) -> str:
     mode = "quick mode (scaled down)" if report.quick else "full classic settings"
     figures = "\n".join(_figure_html(f, notebook_href) for f in report.figures)
+    explorers = _explorers_html(report.explorers)
     csv_path = html.escape(f"{report.name}/{TABLE_CSV}")
     notebook = "" if report.notebook is None else _notebook_html(report.notebook, notebook_href)
     return (
@@ -301,7 +320,7 @@ def _section_html(report: ExperimentReport, notebook_href: str | None) -> str:
         f"<h2>{html.escape(report.title)}</h2>\n"
         f'<p class="mode">{mode}</p>\n<p>{html.escape(report.description)}</p>\n'
         f"{notebook}"
-        f"{figures}\n"
+        f"{figures}\n{explorers}"
         f'<h3>Numbers <a href="{csv_path}">[CSV]</a></h3>\n{_table_html(report.table)}\n'
         "</section>"
     )

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from analysis.lab.jobs import JSON, Job
 from analysis.lab.options import RunOptions
 
-__all__ = ["Drawing", "Experiment", "Report", "Results", "Table"]
+__all__ = ["Drawing", "Experiment", "Exploration", "Report", "Results", "Table"]
 
 Results = Mapping[Job, JSON]
 """Each job of :meth:`Experiment.jobs` mapped to its result (as read back from JSON)."""
@@ -100,6 +100,31 @@ class Drawing:
 
 
 @dataclass(frozen=True, eq=False)
+class Exploration:
+    """One net of a report to write as an explorer page (:mod:`analysis.explorer`).
+
+    Attributes
+    ----------
+    stem : str
+        File name without ``.html``, inside the experiment's output folder.
+    caption : str
+        Which net it is; the summary page's link text.
+    partition : regions.Partition
+        The net's exact partition, at full depth.
+    data : (X (N, 2), y (N,)), optional
+        Points to draw with their labels.
+    accuracy : float, optional
+        Shown on the page.
+    """
+
+    stem: str
+    caption: str
+    partition: Any
+    data: tuple[Any, Any] | None = None
+    accuracy: float | None = None
+
+
+@dataclass(frozen=True, eq=False)
 class Report:
     """What a study's :meth:`Experiment.report` returns.
 
@@ -112,6 +137,9 @@ class Report:
         Figures in reading order.
     table : Table
         The numbers behind the figures.
+    explorations : tuple of Exploration
+        Nets to publish as explorer pages (small piecewise-linear ones), linked from the
+        summary page.
 
     Examples
     --------
@@ -126,6 +154,7 @@ class Report:
     description: str
     drawings: tuple[Drawing, ...]
     table: Table
+    explorations: tuple[Exploration, ...] = ()
 
 
 class Experiment(Protocol):

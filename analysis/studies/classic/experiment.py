@@ -20,16 +20,20 @@ from analysis.lab.data import BOUNDARY_NAMES, Box, get_boundary
 from analysis.lab.jobs import TrainJob
 from analysis.lab.models import MLPConfig
 from analysis.lab.options import RunOptions
-from analysis.lab.sgd import TrainConfig
+from analysis.lab.sgd import TrainConfig, dataset_for
 from analysis.lab.train import train
 from analysis.studies.classic.figures import Panel, heatmap_grid, region_grid, surface_grid
 from analysis.studies.classic.measures import ResultRow, evaluate
-from analysis.studies.experiment import Drawing, Report, Results, Table
+from analysis.studies.experiment import Drawing, Exploration, Report, Results, Table
 from regions import DEFAULT_BOX
 
 __all__ = ["CLASSIC_EXPERIMENTS", "GridExperiment", "Setting"]
 
 NOTEBOOK = "02_classic_experiment.py"
+
+#: Piecewise-linear nets with at most this many regions get an explorer page (about 0.1 kB
+#: of page per region).
+EXPLORER_MAX_REGIONS = 5_000
 
 
 @dataclass(frozen=True)
@@ -158,16 +162,29 @@ class GridExperiment:
     def report(self, results: Results, options: RunOptions) -> Report:
         """Evaluate every cell (nets loaded from the cache) and draw the three figures."""
         labels = [s.label for s in self.settings] * len(self.boundaries)
-        panels, rows = [], []
-        for config, label in tqdm(
-            list(zip(self.configs(options), labels, strict=True)),
-            desc=f"{self.name}: evaluating",
-            disable=not options.progress,
+        panels, rows, explorations = [], [], []
+        for i, (config, label) in enumerate(
+            tqdm(
+                list(zip(self.configs(options), labels, strict=True)),
+                desc=f"{self.name}: evaluating",
+                disable=not options.progress,
+            )
         ):
             result = train(config, cache_dir=options.cache_dir, progress=False)
             surface, part, row = evaluate(result, experiment=self.name, setting=label, box=self.box)
             panels.append(Panel(surface, part, _annotation(row)))
             rows.append(row)
+            if part is not None and len(part) <= EXPLORER_MAX_REGIONS:
+                data = dataset_for(config)
+                explorations.append(
+                    Exploration(
+                        f"explore-{config.dataset}-{i % len(self.settings)}",
+                        f"{config.dataset}, {label} ({len(part)} regions)",
+                        part,
+                        (data.X_test, data.y_test),
+                        row.test_acc,
+                    )
+                )
         n = len(self.settings)
         grid = [panels[i * n : (i + 1) * n] for i in range(len(self.boundaries))]
         boundaries = [get_boundary(b) for b in self.boundaries]
@@ -180,7 +197,7 @@ class GridExperiment:
             )
             for stem, build, caption in _CAPTIONS
         )
-        return Report(self.description, drawings, Table.from_records(rows))
+        return Report(self.description, drawings, Table.from_records(rows), tuple(explorations))
 
 
 def _widths(hidden: Sequence[int]) -> str:

@@ -75,6 +75,11 @@ def test_index_links_resolve_and_show_the_numbers(quick_run: Path) -> None:
     assert load_manifest(quick_run / EXPERIMENT / "results.json").notebook == NOTEBOOK
     # One table row per trained net: 4 boundaries x 2 settings.
     assert page.count("<td>batchnorm</td>") == 8
+    # Every net is piecewise linear (batch norm folds into the linear maps) and small: each
+    # gets an explorer page, linked from the section.
+    explorers = re.findall(r'<a class="explorer" href="([^"]+)"', page)
+    assert len(explorers) == 8 and all(ref.endswith(".html") for ref in explorers)
+    assert all('id="regions-data"' in (quick_run / ref).read_text() for ref in explorers)
     csv_lines = (quick_run / EXPERIMENT / "results.csv").read_text().splitlines()
     assert csv_lines[0].startswith("experiment,boundary,setting,test_acc,grid_acc,n_regions")
     assert len(csv_lines) == 1 + 8

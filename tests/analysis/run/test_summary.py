@@ -101,3 +101,36 @@ def test_page_depends_only_on_manifests_and_the_relative_path(tmp_path: Path) ->
     assert pages[0] == pages[1]  # same manifests, same relative path to notebooks/
     assert pages[2] != pages[0]  # one more "../"
     assert pages[2].replace(b"../", b"") == pages[0].replace(b"../", b"")
+
+
+def test_explorer_pages_are_published_and_linked(tmp_path: Path) -> None:
+    import dataclasses
+
+    import numpy as np
+
+    import regions
+    from analysis.lab.options import RunOptions
+    from analysis.run.publish import publish, render
+    from analysis.run.registry import EXPERIMENTS
+    from analysis.run.summary import load_manifest
+    from analysis.studies.experiment import Exploration, Report
+    from regions.constructions import sawtooth
+
+    part = regions.decompose(sawtooth(2), (0, 1, 0, 1))
+    X, y = np.array([[0.2, 0.5], [0.7, 0.5]]), np.array([0, 1])
+    pages = (Exploration("explore-saw", "a sawtooth", part, (X, y), 0.5),)
+    report = Report("Saw.", (), Table((), ()), pages)
+    options = RunOptions(tmp_path, tmp_path / "cache")
+    manifest_path = publish(tmp_path, render(EXPERIMENTS["depth"], report, options))
+    manifest = load_manifest(manifest_path)
+    assert manifest.explorers == (FigureFile("depth/explore-saw", "a sawtooth"),)
+    page = (tmp_path / "depth" / "explore-saw.html").read_text(encoding="utf-8")
+    assert '"count":4,' in page and '"accuracy":0.5' in page and '"data":true' in page
+    index = write_index(tmp_path, [manifest]).read_text(encoding="utf-8")
+    links = re.findall(r'<a class="explorer" href="([^"]+)">([^<]+)</a>', index)
+    assert links == [("depth/explore-saw.html", "a sawtooth")]
+    # A manifest from before explorer pages loads with none.
+    data = json.loads(manifest_path.read_text())
+    del data["explorers"]
+    manifest_path.write_text(json.dumps(data))
+    assert load_manifest(manifest_path) == dataclasses.replace(manifest, explorers=())
