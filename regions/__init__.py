@@ -18,6 +18,7 @@ from .errors import (
     TooManyRegionsError,
     UnsupportedModelError,
 )
+from .local import local_counts, local_density
 from .network import Network, is_piecewise_linear, trace
 from .partition import (
     Adjacency,
@@ -51,5 +52,7 @@ __all__ = [
     "count",
     "decompose",
     "is_piecewise_linear",
+    "local_counts",
+    "local_density",
     "trace",
 ]

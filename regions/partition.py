@@ -1343,6 +1343,20 @@ class Partition:
         region = shapely.coverage_union_all(geoms) if len(geoms) else shapely.Polygon()
         return region if self.domain.convex else shapely.intersection(region, self.domain.polygon)
 
+    def local_counts(self, points: np.ndarray, radius: float) -> np.ndarray:
+        """Regions meeting the open disc of ``radius`` about each point (N,): see
+        :func:`regions.local.local_counts`."""
+        from .local import local_counts
+
+        return local_counts(self, points, radius)
+
+    def local_density(self, points: np.ndarray, radius: float) -> np.ndarray:
+        """``local_counts / (pi radius^2)`` (N,), regions per squared plane unit: see
+        :func:`regions.local.local_density`."""
+        from .local import local_density
+
+        return local_density(self, points, radius)
+
 
 def _row_keys(packed: np.ndarray) -> np.ndarray:
     """One comparable key per row of packed bits."""
