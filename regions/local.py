@@ -29,6 +29,7 @@ vectorised over all (point, region, edge) triples at once.
 from __future__ import annotations
 
 import math
+import weakref
 from fractions import Fraction
 from typing import Protocol
 
@@ -48,6 +49,27 @@ _TINY = 1e-280
 
 class _HasRegions(Protocol):
     def to_shapely(self) -> np.ndarray: ...
+
+
+# Per partition: its polygons, their STRtree, edges and each polygon's first edge, built once
+# (a partition is immutable) and dropped with it.
+_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _prepare(part: _HasRegions) -> tuple[np.ndarray, shapely.STRtree, tuple[np.ndarray, ...]]:
+    try:
+        return _PREPARED[part]
+    except (KeyError, TypeError):
+        pass
+    polygons = part.to_shapely()
+    a, b, owner = _edges(polygons)
+    first = np.searchsorted(owner, np.arange(len(polygons) + 1))
+    prepared = (polygons, shapely.STRtree(polygons), (a, b, first))
+    try:
+        _PREPARED[part] = prepared
+    except TypeError:  # not weak-referenceable: built again next time
+        pass
+    return prepared
 
 
 def _check(points: object, radius: object) -> tuple[np.ndarray, float]:
@@ -180,15 +202,13 @@ def local_counts(part: _HasRegions, points: object, radius: float) -> np.ndarray
     [0]
     """
     pts, r = _check(points, radius)
-    polygons = part.to_shapely()
+    polygons, tree, (a, b, first) = _prepare(part)
     if len(pts) == 0 or len(polygons) == 0:
         return np.zeros(len(pts), dtype=np.int64)
     # Disc boxes rounded outwards, so every region meeting a disc is a candidate.
     lo = np.nextafter(np.nextafter(pts - r, -np.inf), -np.inf)
     hi = np.nextafter(np.nextafter(pts + r, np.inf), np.inf)
-    point, region = shapely.STRtree(polygons).query(shapely.box(*lo.T, *hi.T))
-    a, b, owner = _edges(polygons)
-    first = np.searchsorted(owner, np.arange(len(polygons) + 1))
+    point, region = tree.query(shapely.box(*lo.T, *hi.T))
     # Cheapest first: a vertex in the open disc; then an edge crossing it between its ends;
     # then (for the few pairs left) the centre inside the region.
     meets = np.zeros(len(point), dtype=bool)
