@@ -15,7 +15,7 @@ from pathlib import Path
 from analysis.figures.style import render_figure
 from analysis.lab.files import atomic_write
 from analysis.lab.options import RunOptions
-from analysis.run.summary import ExperimentReport, FigureFile, save_manifest
+from analysis.run.summary import ExperimentReport, FigureFile, MediaFile, save_manifest
 from analysis.studies.experiment import Experiment, Report
 
 __all__ = ["Rendered", "publish", "render"]
@@ -38,7 +38,7 @@ class Rendered:
 
 
 def render(experiment: Experiment, report: Report, options: RunOptions) -> Rendered:
-    """Render every figure of ``report`` and build the experiment's manifest.
+    """Render every figure of ``report``, take its attachments and build the manifest.
 
     In quick mode the description gains the :class:`~analysis.lab.options.QuickMode`'s note.
 
@@ -63,6 +63,11 @@ def render(experiment: Experiment, report: Report, options: RunOptions) -> Rende
         stem = f"{experiment.name}/{drawing.stem}"
         files.update({f"{stem}.{ext}": data for ext, data in render_figure(drawing.figure).items()})
         figures.append(FigureFile(stem, drawing.caption))
+    media = []
+    for attachment in report.attachments:
+        path = f"{experiment.name}/{attachment.name}"
+        files[path] = attachment.data
+        media.append(MediaFile(path, attachment.caption))
     description = report.description
     if options.quick is not None:
         description = f"{description} {options.quick.note}"
@@ -74,6 +79,7 @@ def render(experiment: Experiment, report: Report, options: RunOptions) -> Rende
         figures=tuple(figures),
         table=report.table,
         notebook=experiment.notebook,
+        media=tuple(media),
     )
     return Rendered(manifest, files)
 

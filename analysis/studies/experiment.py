@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from analysis.lab.jobs import JSON, Job
 from analysis.lab.options import RunOptions
 
-__all__ = ["Drawing", "Experiment", "Report", "Results", "Table"]
+__all__ = ["Attachment", "Drawing", "Experiment", "Report", "Results", "Table"]
 
 Results = Mapping[Job, JSON]
 """Each job of :meth:`Experiment.jobs` mapped to its result (as read back from JSON)."""
@@ -100,6 +100,26 @@ class Drawing:
 
 
 @dataclass(frozen=True, eq=False)
+class Attachment:
+    """A file of a report that is not a figure, such as an animation, already encoded.
+
+    Attributes
+    ----------
+    name : str
+        File name inside the experiment's output folder (``"training.gif"``); a GIF or MP4
+        is shown on the summary page.
+    caption : str
+        What it shows.
+    data : bytes
+        The file's contents.
+    """
+
+    name: str
+    caption: str
+    data: bytes
+
+
+@dataclass(frozen=True, eq=False)
 class Report:
     """What a study's :meth:`Experiment.report` returns.
 
@@ -112,6 +132,8 @@ class Report:
         Figures in reading order.
     table : Table
         The numbers behind the figures.
+    attachments : tuple of Attachment
+        Other files (animations), written next to the figures.
 
     Examples
     --------
@@ -126,6 +148,7 @@ class Report:
     description: str
     drawings: tuple[Drawing, ...]
     table: Table
+    attachments: tuple[Attachment, ...] = ()
 
 
 class Experiment(Protocol):

@@ -34,6 +34,7 @@ __all__ = [
     "DynamicsRun",
     "checkpoint_steps",
     "load_checkpoint",
+    "load_net",
     "train_checkpoints",
 ]
 
@@ -190,6 +191,20 @@ def _net(run: DynamicsRun, payload: dict[str, Any]) -> MLP:
     model.load_state_dict(payload["model"])
     model.eval()
     return model
+
+
+def load_net(run: DynamicsRun, cache_dir: str | os.PathLike[str], step: int) -> MLP:
+    """The net of checkpoint ``step`` (in eval mode), which must have been trained.
+
+    Raises
+    ------
+    CacheError
+        When the checkpoint is missing, unreadable or corrupt.
+    """
+    payload = load_checkpoint(run, cache_dir, step)
+    if payload is None:
+        raise CacheError(f"no checkpoint at step {step} in {run.folder(cache_dir)}")
+    return _net(run, payload)
 
 
 def _epoch_order(run: DynamicsRun, epoch: int) -> torch.Tensor:
