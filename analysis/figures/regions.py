@@ -229,8 +229,8 @@ def pattern_colors(patterns: np.ndarray) -> np.ndarray:
         h *= np.uint64(0xBF58476D1CE4E5B9)
         h ^= h >> np.uint64(32)
     hue = (h & np.uint64(0xFFFF)).astype(np.float64) / 65536.0
-    sat = 0.35 + 0.3 * ((h >> np.uint64(16)) & np.uint64(0xFF)).astype(np.float64) / 255.0
-    val = 0.8 + 0.18 * ((h >> np.uint64(24)) & np.uint64(0xFF)).astype(np.float64) / 255.0
+    sat = 0.2 + 0.35 * ((h >> np.uint64(16)) & np.uint64(0xFF)).astype(np.float64) / 255.0
+    val = 0.85 + 0.15 * ((h >> np.uint64(24)) & np.uint64(0xFF)).astype(np.float64) / 255.0
     return hsv_to_rgb(np.stack([hue, sat, val], axis=1))
 
 

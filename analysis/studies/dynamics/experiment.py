@@ -169,7 +169,10 @@ FULL_RUNS = (
     humayun_run("sine", width=64),
     classic_run("sine"),
 )
-QUICK_RUNS = (humayun_run("sine", width=16, checkpoints=10), classic_run("sine", checkpoints=8))
+QUICK_RUNS = (
+    humayun_run("sine", width=16, steps=1000, checkpoints=10),
+    classic_run("sine", steps=400, checkpoints=8),
+)
 
 
 @dataclass(frozen=True)
@@ -198,7 +201,7 @@ class Dynamics:
     >>> from analysis.studies.dynamics.experiment import EXPERIMENT
     >>> quick = RunOptions(Path("out"), Path("cache"), quick=True)
     >>> [job.training.steps for job in EXPERIMENT.jobs(quick)]  # at most QuickMode().steps
-    [1000, 1000]
+    [1000, 400]
     >>> len(EXPERIMENT.jobs(RunOptions(Path("out"), Path("cache"))))
     5
     """
@@ -217,11 +220,13 @@ class Dynamics:
     )
 
     def jobs(self, options: RunOptions) -> list[DynamicsJob]:
-        """One job per run, longest first."""
+        """One job per run, longest first (steps times units)."""
         study = options.sized(self)
         runs = [replace(run, train=options.train_config(run.train)) for run in study.runs]
         jobs = [DynamicsJob(run, study.probe) for run in runs]
-        return sorted(jobs, key=lambda job: -job.training.steps)
+        return sorted(
+            jobs, key=lambda job: -job.training.steps * sum(job.training.train.model.hidden)
+        )
 
     def report(self, results: Results, options: RunOptions) -> Report:
         """The table (one row per checkpoint), four figures and the animation."""

@@ -39,7 +39,8 @@ __all__ = [
 
 Rows = Sequence[dict[str, Any]]
 
-_LOCATION_COLORS = dict(zip(LOCATIONS, OKABE_ITO[1:], strict=False))
+# Orange, sky blue, green, vermillion, blue: no yellow, which is faint on white.
+_LOCATION_COLORS = dict(zip(LOCATIONS, [OKABE_ITO[i] for i in (1, 2, 3, 6, 5)], strict=True))
 
 
 def _steps(rows: Rows) -> np.ndarray:
@@ -75,6 +76,8 @@ def lc_figure(labels: Sequence[str], runs: Sequence[Rows], radii: Sequence[float
                     values = [row["lc"][loc][j] for row in rows]
                     ax.plot(steps, values, color=_LOCATION_COLORS[loc], label=loc, lw=1.2)
                 _log_steps(ax)
+                if i < len(runs) - 1:
+                    ax.set_xlabel("")
                 ax.set_title(f"{label}\nradius {r:g}", fontsize=7)
                 if j == 0:
                     ax.set_ylabel("regions meeting the disc")
@@ -133,7 +136,7 @@ def boundary_figure(labels: Sequence[str], runs: Sequence[Rows]) -> Figure:
     panels = (
         ("vertex_distance", "mean vertex distance\nto the decision boundary", "linear"),
         ("test_acc", "test accuracy", "linear"),
-        ("boundary_pieces", "segments of the\ndecision boundary", "log"),
+        ("boundary_pieces", "segments of the\ndecision boundary", "linear"),
     )
     with style():
         fig = Figure(figsize=(10.0, 2.8), layout="constrained")
