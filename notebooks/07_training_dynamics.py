@@ -161,4 +161,4 @@ display(lc_figure([run.label], [rows], probe.radii))
 # %%
 picks = [0, len(rows) // 2, len(rows) - 1]
 shots = [(regions.decompose(resumed[rows[i]["step"]], probe.domain), rows[i]) for i in picks]
-display(snapshots_figure([run.label], [shots], [get_boundary("sine")], probe.domain))
+display(snapshots_figure([run.label], [shots], [get_boundary("sine")]))

@@ -45,7 +45,7 @@ from analysis.studies.dynamics.measures import Probe, fixed_points, measure, row
 from analysis.studies.experiment import Attachment, Drawing, Report, Results, Table
 from regions import Partition
 
-__all__ = ["EXPERIMENT", "Dynamics", "DynamicsJob", "classic_run", "humayun_run"]
+__all__ = ["EXPERIMENT", "Dynamics", "DynamicsJob", "classic_run", "humayun_run", "phase_picks"]
 
 NOTEBOOK = "07_training_dynamics.py"
 MEASURE_VERSION = 1
@@ -189,8 +189,6 @@ class Dynamics:
         The nets watched (full size; quick mode scales their training).
     probe : Probe
         Domain, radii and points of the local-complexity measures.
-    snapshots : int
-        Checkpoints drawn per run in the snapshot figure (the first two runs).
     animated : int
         Index of the run animated.
     quick_changes : mapping
@@ -213,11 +211,10 @@ class Dynamics:
     notebook: str = NOTEBOOK
     runs: tuple[DynamicsRun, ...] = FULL_RUNS
     probe: Probe = Probe()
-    snapshots: int = 5
     animated: int = 0
     quick_changes: Mapping[str, Any] = field(
         default_factory=lambda: MappingProxyType(
-            {"runs": QUICK_RUNS, "probe": Probe(radii=(0.1, 0.2), n_points=30), "snapshots": 3}
+            {"runs": QUICK_RUNS, "probe": Probe(radii=(0.1, 0.2), n_points=30)}
         )
     )
 
@@ -247,18 +244,15 @@ class Dynamics:
             Drawing("decision_boundary", _BOUNDARY_CAPTION, boundary_figure(labels, rows)),
         ]
         shots = [
-            _partitions(run, r, options, _picks(len(r), study.snapshots), domain)
+            _partitions(run, r, options, phase_picks(r), domain)
             for run, r in zip(runs[:2], rows[:2], strict=True)
         ]
         truths = [get_boundary(run.train.dataset) for run in runs[:2]]
-        drawings.append(
-            Drawing(
-                "snapshots", _SNAPSHOTS_CAPTION, snapshots_figure(labels[:2], shots, truths, domain)
-            )
-        )
+        figure = snapshots_figure(labels[:2], shots, truths)
+        drawings.append(Drawing("snapshots", _SNAPSHOTS_CAPTION, figure))
         k = study.animated
         frames = _partitions(runs[k], rows[k], options, range(len(rows[k])), domain)
-        movie = animation(labels[k], frames, get_boundary(runs[k].train.dataset), domain)
+        movie = animation(labels[k], frames, get_boundary(runs[k].train.dataset))
         caption = f"{labels[k]}: {_ANIMATION_CAPTION}"
         attachments = tuple(
             Attachment(f"training.{ext}", caption, data) for ext, data in movie.items()
@@ -281,8 +275,10 @@ _BOUNDARY_CAPTION = (
     "test accuracy and straight pieces of the decision boundary, over training"
 )
 _SNAPSHOTS_CAPTION = (
-    "Exact partitions at chosen checkpoints, each region coloured by a hash of its "
-    "activation pattern; decision boundary black, true boundary dashed, data box dotted"
+    "Exact partitions (the data box and a margin) at the start, at the lowest local "
+    "complexity at training points, once the net has learned, at the highest local "
+    "complexity and at the end; each region coloured by a hash of its activation pattern, "
+    "decision boundary black, true boundary dashed, data box dotted"
 )
 _ANIMATION_CAPTION = (
     "the exact regions and decision boundary at every checkpoint, regions coloured by a "
@@ -290,9 +286,25 @@ _ANIMATION_CAPTION = (
 )
 
 
-def _picks(n: int, k: int) -> list[int]:
-    """``k`` checkpoint indices spread evenly (in log steps) over ``n``, first and last kept."""
-    return sorted({int(round(i)) for i in np.linspace(0, n - 1, min(k, n))})
+def phase_picks(rows: list[dict[str, Any]]) -> list[int]:
+    """Checkpoint indices that tell the local-complexity story: the start, the lowest LC at
+    training points (smallest radius) before its peak, the first checkpoint at 95% of the
+    final test accuracy, the peak, and the end (duplicates dropped).
+
+    Examples
+    --------
+    >>> from analysis.studies.dynamics.experiment import phase_picks
+    >>> lc = [5.0, 4.0, 3.0, 6.0, 8.0, 6.5]
+    >>> acc = [0.5, 0.6, 0.9, 0.99, 0.99, 0.99]
+    >>> phase_picks([{"lc": {"train": [v]}, "test_acc": a} for v, a in zip(lc, acc)])
+    [0, 2, 3, 4, 5]
+    """
+    lc = np.array([row["lc"]["train"][0] for row in rows])
+    acc = np.array([row["test_acc"] for row in rows])
+    peak = int(np.argmax(lc))
+    low = int(np.argmin(lc[: peak + 1]))
+    learned = int(np.argmax(acc >= 0.95 * acc[-1]))
+    return sorted({0, low, learned, peak, len(rows) - 1})
 
 
 def _partitions(

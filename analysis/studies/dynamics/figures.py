@@ -19,6 +19,7 @@ from matplotlib.animation import FFMpegWriter, PillowWriter
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
 from analysis.figures.panels import frame
 from analysis.figures.regions import draw_decision_boundary, draw_regions
@@ -35,12 +36,16 @@ __all__ = [
     "layers_figure",
     "lc_figure",
     "snapshots_figure",
+    "VIEW",
 ]
 
 Rows = Sequence[dict[str, Any]]
 
-# Orange, sky blue, green, vermillion, blue: no yellow, which is faint on white.
-_LOCATION_COLORS = dict(zip(LOCATIONS, [OKABE_ITO[i] for i in (1, 2, 3, 6, 5)], strict=True))
+# Okabe-Ito without yellow, which is faint on white.
+_LINE_COLORS = [OKABE_ITO[i] for i in (0, 1, 2, 3, 6, 5, 7)]
+_LOCATION_COLORS = dict(zip(LOCATIONS, _LINE_COLORS[1:], strict=False))
+VIEW: Box = (-2.5, 2.5, -2.5, 2.5)
+"""What snapshots and the animation show: the data box and a margin (far regions are large)."""
 
 
 def _steps(rows: Rows) -> np.ndarray:
@@ -76,6 +81,10 @@ def lc_figure(labels: Sequence[str], runs: Sequence[Rows], radii: Sequence[float
                     values = [row["lc"][loc][j] for row in rows]
                     ax.plot(steps, values, color=_LOCATION_COLORS[loc], label=loc, lw=1.2)
                 _log_steps(ax)
+                ax.set_yscale("log")
+                ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+                ax.yaxis.set_major_formatter(ScalarFormatter())
+                ax.yaxis.set_minor_formatter(NullFormatter())
                 if i < len(runs) - 1:
                     ax.set_xlabel("")
                 ax.set_title(f"{label}\nradius {r:g}", fontsize=7)
@@ -107,7 +116,8 @@ def layers_figure(labels: Sequence[str], runs: Sequence[Rows]) -> Figure:
             steps = _steps(rows)
             by_layer = np.array([row["regions_by_layer"] for row in rows])
             for k in range(by_layer.shape[1]):
-                ax.plot(steps, by_layer[:, k], color=OKABE_ITO[(k + 1) % 8], label=f"layer {k + 1}")
+                color = _LINE_COLORS[(k + 1) % len(_LINE_COLORS)]
+                ax.plot(steps, by_layer[:, k], color=color, label=f"layer {k + 1}")
             pieces = [row["linear_pieces"] for row in rows]
             ax.plot(steps, pieces, color="black", ls=":", label="linear pieces")
             _log_steps(ax)
@@ -144,7 +154,8 @@ def boundary_figure(labels: Sequence[str], runs: Sequence[Rows]) -> Figure:
         for ax, (key, ylabel, scale) in zip(axes, panels, strict=True):
             for i, (label, rows) in enumerate(zip(labels, runs, strict=True)):
                 values = [row[key] for row in rows]
-                ax.plot(_steps(rows), values, color=OKABE_ITO[i % 8], label=label, lw=1.2)
+                color = _LINE_COLORS[i % len(_LINE_COLORS)]
+                ax.plot(_steps(rows), values, color=color, label=label, lw=1.2)
             _log_steps(ax)
             ax.set_yscale(scale)
             ax.set_ylabel(ylabel)
@@ -152,17 +163,16 @@ def boundary_figure(labels: Sequence[str], runs: Sequence[Rows]) -> Figure:
     return fig
 
 
-def draw_snapshot(
-    ax: Axes, part: Partition, row: dict[str, Any], boundary: Boundary, domain: Box
-) -> None:
-    """One partition: regions coloured by activation pattern, the decision boundary (black),
-    the true boundary (dashed) and the data box (dotted), with step, accuracy and counts."""
+def draw_snapshot(ax: Axes, part: Partition, row: dict[str, Any], boundary: Boundary) -> None:
+    """One partition in :data:`VIEW`: regions coloured by activation pattern, the decision
+    boundary (black), the true boundary (dashed) and the data box (dotted), with step,
+    accuracy and counts (over the whole domain) in the title."""
     draw_regions(ax, part, by_pattern=True)
     draw_decision_boundary(ax, part)
     draw_true_boundary(ax, boundary, DEFAULT_BOX)
     x0, x1, y0, y1 = DEFAULT_BOX
     ax.plot([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], color="0.3", ls=":", lw=0.8)
-    frame(ax, domain)
+    frame(ax, VIEW)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(
@@ -176,7 +186,6 @@ def snapshots_figure(
     labels: Sequence[str],
     snapshots: Sequence[Sequence[tuple[Partition, dict[str, Any]]]],
     boundaries: Sequence[Boundary],
-    domain: Box,
 ) -> Figure:
     """Partitions at chosen steps: one row per run, one column per step.
 
@@ -188,8 +197,7 @@ def snapshots_figure(
     >>> from analysis.studies.dynamics.figures import snapshots_figure
     >>> part = regions.decompose(MLP((3,), seed=0), (-3, 3, -3, 3))
     >>> row = {"step": 0, "test_acc": 0.5, "regions": len(part), "lc": {"train": [1.0]}}
-    >>> fig = snapshots_figure(["demo"], [[(part, row)] * 2], [get_boundary("sine")],
-    ...                        (-3, 3, -3, 3))
+    >>> fig = snapshots_figure(["demo"], [[(part, row)] * 2], [get_boundary("sine")])
     >>> len(fig.axes)
     2
     """
@@ -201,7 +209,7 @@ def snapshots_figure(
             zip(labels, snapshots, boundaries, strict=True)
         ):
             for j, (part, row) in enumerate(shots):
-                draw_snapshot(axes[i, j], part, row, boundary, domain)
+                draw_snapshot(axes[i, j], part, row, boundary)
             axes[i, 0].set_ylabel(label, fontsize=7)
         fig.suptitle(
             "Regions coloured by activation pattern (same pattern, same colour, at every step)"
@@ -213,7 +221,6 @@ def animation(
     label: str,
     frames: Sequence[tuple[Partition, dict[str, Any]]],
     boundary: Boundary,
-    domain: Box,
     *,
     fps: float = 3.0,
 ) -> dict[str, bytes]:
@@ -227,8 +234,6 @@ def animation(
         Each checkpoint's partition and measured row, in order.
     boundary : Boundary
         The true boundary (dashed).
-    domain : Box
-        The partitions' domain.
     fps : float
         Frames per second.
 
@@ -245,7 +250,7 @@ def animation(
     >>> from analysis.studies.dynamics.figures import animation
     >>> part = regions.decompose(MLP((3,), seed=0), (-3, 3, -3, 3))
     >>> row = {"step": 0, "test_acc": 0.5, "regions": len(part), "lc": {"train": [1.0]}}
-    >>> files = animation("demo", [(part, row)] * 2, get_boundary("sine"), (-3, 3, -3, 3))
+    >>> files = animation("demo", [(part, row)] * 2, get_boundary("sine"))
     >>> files["gif"][:6]
     b'GIF89a'
     """
@@ -262,7 +267,7 @@ def animation(
             with writer.saving(fig, str(path), dpi=PNG_DPI * 2 // 3):
                 for part, row in frames:
                     ax.clear()
-                    draw_snapshot(ax, part, row, boundary, domain)
+                    draw_snapshot(ax, part, row, boundary)
                     fig.suptitle(label, fontsize=8)
                     writer.grab_frame()
             out[ext] = path.read_bytes()

@@ -105,7 +105,7 @@ def test_tiny_study_end_to_end(tmp_path: Path) -> None:
         DynamicsRun("a", SMALL, "adamw", checkpoints=4),
         DynamicsRun("b", replace(SMALL, dataset="ellipse", loss="classic"), "sgd", checkpoints=3),
     )
-    study = Dynamics(name="dynamics", runs=runs, probe=PROBE, snapshots=3)
+    study = Dynamics(name="dynamics", runs=runs, probe=PROBE)
     options = RunOptions(tmp_path / "out", tmp_path / "cache", progress=False)
     manifest = run_experiment(study, options)
     stems = [f.stem for f in manifest.figures]
