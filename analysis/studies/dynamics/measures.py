@@ -202,17 +202,23 @@ def measure(
 
 
 def row_columns(row: dict[str, Any], radii: tuple[float, ...]) -> dict[str, Any]:
-    """One measured row flattened into table columns (``regions_l1``, ``lc_train_r0.05``, ...).
+    """One measured row flattened into table columns, in a fixed order: ``step``, ``regions``,
+    ``regions_l1``.., the boundary and accuracy columns, ``vertex_distance``, then
+    ``lc_<location>_r<radius>`` for each location and radius.
 
     Examples
     --------
     >>> from analysis.studies.dynamics.measures import row_columns
-    >>> row = {"regions": 7, "regions_by_layer": [3, 7], "lc": {"far": [1.0, 2.0]}}
-    >>> row_columns(row, (0.1, 0.2))
-    {'regions': 7, 'regions_l1': 3, 'regions_l2': 7, 'lc_far_r0.1': 1.0, 'lc_far_r0.2': 2.0}
+    >>> row = {"lc": {"far": [1.0, 2.0]}, "regions_by_layer": [3, 7], "regions": 7, "step": 5}
+    >>> list(row_columns(row, (0.1, 0.2)).items())
+    [('step', 5), ('regions', 7), ('regions_l1', 3), ('regions_l2', 7),
+     ('lc_far_r0.1', 1.0), ('lc_far_r0.2', 2.0)]
     """
-    flat = {k: v for k, v in row.items() if k not in ("regions_by_layer", "lc")}
+    first = ("step", "regions")
+    flat = {k: row[k] for k in first if k in row}
     flat.update({f"regions_l{k}": n for k, n in enumerate(row["regions_by_layer"], start=1)})
+    rest = ("linear_pieces", "boundary_pieces", "boundary_length", "train_acc", "test_acc")
+    flat.update({k: row[k] for k in (*rest, "vertex_distance") if k in row})
     for name, values in row["lc"].items():
         key = name.replace(" ", "_")
         flat.update({f"lc_{key}_r{r:g}": v for r, v in zip(radii, values, strict=True)})
