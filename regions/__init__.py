@@ -21,6 +21,7 @@ from .errors import (
     UnsupportedModelError,
 )
 from .line import DEFAULT_MAX_PIECES, LinePieces, decompose_line
+from .local import local_counts, local_density
 from .network import Network
 from .partition import (
     Adjacency,
@@ -62,5 +63,7 @@ __all__ = [
     "decompose",
     "decompose_line",
     "is_piecewise_linear",
+    "local_counts",
+    "local_density",
     "trace",
 ]

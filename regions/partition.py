@@ -26,6 +26,7 @@ from .breakpoints import Level, Switches, stack_levels
 from .decisions import Decisions
 from .domain import Domain, Plane
 from .fallback import CutState
+from .local import local_counts, local_density
 from .locate import PointLocation
 from .maps import node_maps
 from .network import Network
@@ -546,3 +547,14 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         nxt = np.arange(1, len(self.ring) + 1)
         nxt[self.start[1:] - 1] = self.start[:-1]
         return nxt
+
+    # ------------------------------------------------------------------ local complexity
+    def local_counts(self, points: np.ndarray, radius: float) -> np.ndarray:
+        """Regions meeting the open disc of ``radius`` about each point (N,): see
+        :func:`regions.local.local_counts`."""
+        return local_counts(self, points, radius)
+
+    def local_density(self, points: np.ndarray, radius: float) -> np.ndarray:
+        """``local_counts / (pi radius^2)`` (N,), regions per squared plane unit: see
+        :func:`regions.local.local_density`."""
+        return local_density(self, points, radius)

@@ -2,7 +2,8 @@
 
 Primitives draw onto an existing axes and return the artist they add:
 :func:`draw_regions` (the exact partition filled, neighbours in different colours, chosen by
-:func:`region_colors`), :func:`draw_region_boundaries` (thin lines on every edge between two
+:func:`region_colors`, or each region in the colour of its activation pattern,
+:func:`pattern_colors`), :func:`draw_region_boundaries` (thin lines on every edge between two
 regions), :func:`outline_regions` (every region's polygon outlined, for panels whose fill
 says something else) and :func:`draw_decision_boundary`. Build figures inside
 :func:`analysis.figures.style.style` and write them with
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import hsv_to_rgb
 
 from analysis.figures import style
 from regions import Partition
@@ -27,6 +29,7 @@ __all__ = [
     "draw_region_boundaries",
     "draw_regions",
     "outline_regions",
+    "pattern_colors",
     "region_colors",
 ]
 
@@ -190,7 +193,48 @@ def region_colors(n_regions: int, pairs: np.ndarray, n_colors: int) -> np.ndarra
     return colors
 
 
-def draw_regions(ax: Axes, part: Partition) -> PolyCollection:
+def pattern_colors(patterns: np.ndarray) -> np.ndarray:
+    """One colour per activation pattern, the same for the same pattern in any partition.
+
+    Each row's bits are hashed (a fixed random linear hash of the packed bytes, modulo
+    2^64) into a hue, and a lightness and saturation from a pale, even range, so that the
+    regions of a net keep their colours while it trains as long as their patterns survive,
+    and regions whose patterns differ (neighbours differ in at least one bit) almost surely
+    get visibly different colours.
+
+    Parameters
+    ----------
+    patterns : ndarray of bool, shape (R, S)
+        Activation patterns (``part.patterns``); S fixes the meaning of the columns.
+
+    Returns
+    -------
+    ndarray, shape (R, 3)
+        RGB in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.figures.regions import pattern_colors
+    >>> p = np.array([[1, 0, 1], [0, 0, 1], [1, 0, 1]], dtype=bool)
+    >>> colors = pattern_colors(p)
+    >>> colors.shape, bool((colors[0] == colors[2]).all()), bool((colors[0] != colors[1]).any())
+    ((3, 3), True, True)
+    """
+    packed = np.packbits(np.asarray(patterns, dtype=bool), axis=1).astype(np.uint64)
+    weights = np.random.default_rng(20240101).integers(1, 2**63, packed.shape[1], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        h = (packed * (weights | np.uint64(1))).sum(axis=1, dtype=np.uint64)
+        h ^= h >> np.uint64(29)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(32)
+    hue = (h & np.uint64(0xFFFF)).astype(np.float64) / 65536.0
+    sat = 0.2 + 0.35 * ((h >> np.uint64(16)) & np.uint64(0xFF)).astype(np.float64) / 255.0
+    val = 0.85 + 0.15 * ((h >> np.uint64(24)) & np.uint64(0xFF)).astype(np.float64) / 255.0
+    return hsv_to_rgb(np.stack([hue, sat, val], axis=1))
+
+
+def draw_regions(ax: Axes, part: Partition, *, by_pattern: bool = False) -> PolyCollection:
     """Fill every exact linear region (zorder -2), neighbours in different colours.
 
     Parameters
@@ -200,6 +244,9 @@ def draw_regions(ax: Axes, part: Partition) -> PolyCollection:
     part : Partition
         The exact partition; each region's polygon (k, 2), in input units, is filled with a
         colour of :data:`analysis.figures.style.REGION_PALETTE` chosen by :func:`region_colors`.
+    by_pattern : bool
+        Colour each region by its activation pattern instead (:func:`pattern_colors`), so
+        the colours of one net's partitions match across training.
 
     Returns
     -------
@@ -218,11 +265,15 @@ def draw_regions(ax: Axes, part: Partition) -> PolyCollection:
     >>> len(polys.get_paths()), len({tuple(c) for c in polys.get_facecolor()}) >= 2
     (4, True)
     """
-    palette = style.REGION_PALETTE
-    colors = region_colors(len(part), part.adjacency().pairs, len(palette))
+    if by_pattern:
+        facecolors = pattern_colors(part.patterns)
+    else:
+        palette = style.REGION_PALETTE
+        colors = region_colors(len(part), part.adjacency().pairs, len(palette))
+        facecolors = [palette[c] for c in colors]
     polys = PolyCollection(
         list(part.polygons),
-        facecolors=[palette[c] for c in colors],
+        facecolors=facecolors,
         edgecolors=style.REGION_EDGE_COLOR,
         linewidths=_edge_width(len(part), REGION_LW),
         zorder=-2,

@@ -28,9 +28,13 @@ from analysis.lab.models import MLP, MLPConfig
 
 __all__ = [
     "CACHE_VERSION",
+    "CLASSIC_EPS",
+    "CLASSIC_L2",
+    "LOSSES",
     "StepHook",
     "TrainConfig",
     "accuracy",
+    "batch_loss",
     "build_model",
     "dataset_for",
     "run_sgd",
@@ -39,6 +43,15 @@ __all__ = [
 
 CACHE_VERSION = 1
 """Part of every cache key: bump it when a code change alters what a config trains into."""
+
+LOSSES = ("cross_entropy", "classic", "mse")
+"""The training losses :class:`TrainConfig` names (see :func:`batch_loss`)."""
+
+CLASSIC_EPS = 1e-2
+"""The published classic loss's epsilon inside the log: ``-log(p_y + CLASSIC_EPS)``."""
+
+CLASSIC_L2 = 1e-4
+"""The published classic loss's L2 coefficient: ``CLASSIC_L2 / 2 * sum(W**2)`` over weights."""
 
 
 @dataclass(frozen=True)
@@ -65,9 +78,14 @@ class TrainConfig:
         SGD learning rate.
     weight_decay : float
         L2 coefficient ``lambda`` on the linear layers' weights only (biases and batch-norm
-        parameters are not decayed): the loss gains ``lambda / 2 * sum(W**2)``.
+        parameters are not decayed): the loss gains ``lambda / 2 * sum(W**2)``. It comes on top
+        of the L2 term that ``loss="classic"`` already holds.
     seed : int
         Seed of initialisation (see ``model``), shuffling and dropout.
+    loss : str
+        The training loss (:data:`LOSSES`, see :func:`batch_loss`): ``"cross_entropy"`` (of the
+        logits, the default), ``"classic"`` (the published classic study's objective) or
+        ``"mse"`` (on one-hot targets). Part of the cache key whenever it is not the default.
 
     Examples
     --------
@@ -75,8 +93,8 @@ class TrainConfig:
     >>> from analysis.lab.sgd import TrainConfig
     >>> config = TrainConfig("line", n_train=200, n_test=100, epochs=2,
     ...                      model=MLPConfig(hidden=(4,)))  # conftest.py's tiny_config
-    >>> config.batch_size, config.lr, config.weight_decay  # defaults
-    (1000, 0.01, 0.0)
+    >>> config.batch_size, config.lr, config.weight_decay, config.loss  # defaults
+    (1000, 0.01, 0.0, 'cross_entropy')
     >>> TrainConfig.from_dict(config.to_dict()) == config
     True
     >>> key = config.key()  # names the cache entry
@@ -84,6 +102,9 @@ class TrainConfig:
     (16, True)
     >>> key != TrainConfig("line", n_train=200, n_test=100, epochs=3,
     ...                    model=MLPConfig(hidden=(4,))).key()
+    True
+    >>> from dataclasses import replace
+    >>> key != replace(config, loss="classic").key()  # each loss trains its own nets
     True
     """
 
@@ -98,10 +119,13 @@ class TrainConfig:
     lr: float = 0.01
     weight_decay: float = 0.0
     seed: int = 0
+    loss: str = "cross_entropy"
 
     def __post_init__(self) -> None:
         if self.dataset not in DATASET_NAMES:
             raise ValueError(f"unknown dataset {self.dataset!r}; valid: {', '.join(DATASET_NAMES)}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; valid: {', '.join(LOSSES)}")
         if not isinstance(self.model, MLPConfig):
             raise TypeError(f"model must be an MLPConfig, got {type(self.model).__name__}")
         # Canonical types, so equal configs hash into the same cache key.
@@ -116,8 +140,15 @@ class TrainConfig:
             )
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict; inverse of :meth:`from_dict`."""
-        return {**asdict(self), "model": self.model.to_dict()}
+        """JSON-able dict; inverse of :meth:`from_dict`.
+
+        ``loss`` is left out when it is ``"cross_entropy"`` (the loss every config trained
+        with before the field existed), so those configs keep their cache keys.
+        """
+        d = {**asdict(self), "model": self.model.to_dict()}
+        if self.loss == "cross_entropy":
+            del d["loss"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
@@ -290,6 +321,65 @@ def sgd_optimizer(
     return torch.optim.SGD(groups, lr=config.lr, momentum=0.0)
 
 
+def batch_loss(model: MLP, logits: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
+    """The training loss ``loss`` (one of :data:`LOSSES`) of a mini-batch.
+
+    ``"cross_entropy"``
+        ``F.cross_entropy(logits, y)``: the mean of ``-log softmax(logits)[y]``.
+    ``"classic"``
+        The published classic study's objective: the softmax probabilities ``p``, then
+        ``2 * mean(-log(p[y] + CLASSIC_EPS))`` plus ``CLASSIC_L2 / 2 * sum(W**2)`` over the
+        weight matrix of every linear layer, output included (biases and batch-norm
+        parameters are not regularised). The epsilon bounds each sample's loss by
+        ``-2 log(0.01)``, about 9.2, so confidently wrong samples stop pulling.
+    ``"mse"``
+        ``F.mse_loss(logits, one_hot(y))``: the mean over samples and classes of the squared
+        error of the logits against one-hot targets (Humayun et al.'s setting).
+
+    Parameters
+    ----------
+    model : MLP
+        The net (``"classic"`` reads its weights).
+    logits : Tensor, shape (B, n_classes)
+        ``model`` on the batch.
+    y : Tensor, shape (B,), int64
+        True classes.
+    loss : str
+        Which loss.
+
+    Returns
+    -------
+    Tensor
+        A scalar, differentiable in the parameters.
+
+    Examples
+    --------
+    >>> import math, torch
+    >>> from analysis.lab.models import MLP
+    >>> from analysis.lab.sgd import batch_loss
+    >>> net = MLP((3,), seed=0)
+    >>> logits, y = torch.zeros(4, 2), torch.tensor([0, 1, 1, 0])  # p = 1/2 everywhere
+    >>> round(batch_loss(net, logits, y, "cross_entropy").item(), 6) == round(math.log(2), 6)
+    True
+    >>> l2 = sum(float((m.weight.detach() ** 2).sum()) for m in net.linears()) * 1e-4 / 2
+    >>> expected = -2 * math.log(0.5 + 0.01) + l2
+    >>> abs(batch_loss(net, logits, y, "classic").item() - expected) < 1e-6
+    True
+    >>> batch_loss(net, logits, y, "mse").item()  # (0 - 1)^2 on half of the entries
+    0.5
+    """
+    if loss == "cross_entropy":
+        return F.cross_entropy(logits, y)
+    if loss == "mse":
+        return F.mse_loss(logits, F.one_hot(y, logits.shape[1]).to(logits.dtype))
+    if loss == "classic":
+        p = torch.softmax(logits, dim=1).gather(1, y[:, None])[:, 0]
+        data = 2.0 * (-torch.log(p + CLASSIC_EPS)).mean()
+        l2 = sum((layer.weight**2).sum() for layer in model.linears())
+        return data + CLASSIC_L2 / 2 * l2
+    raise ValueError(f"unknown loss {loss!r}; valid: {', '.join(LOSSES)}")
+
+
 @contextmanager
 def _single_thread() -> Iterator[None]:
     """Run torch on one intra-op thread: CPU batch-norm reductions round differently with
@@ -329,7 +419,7 @@ def run_sgd(
     model, optimizer
         The network and its optimizer (see :func:`build_model`).
     config : TrainConfig
-        Epochs, batch size and seeds.
+        Epochs, batch size, seeds and the loss (:func:`batch_loss`).
     X : Tensor, shape (N, 2)
         Training inputs.
     y : Tensor, shape (N,)
@@ -371,7 +461,7 @@ def run_sgd(
             for start in range(0, len(order), config.batch_size):
                 idx = order[start : start + config.batch_size]
                 model.train()
-                loss = F.cross_entropy(model(X[idx]), y[idx])
+                loss = batch_loss(model, model(X[idx]), y[idx], config.loss)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if before_step is not None:

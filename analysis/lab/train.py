@@ -1,7 +1,8 @@
 """Cached training of :class:`~analysis.lab.models.MLP` classifiers: :func:`train`.
 
-Training is plain mini-batch SGD (no momentum) on the cross-entropy of the logits, with the
-training set reshuffled every epoch: the seeded loop :func:`analysis.lab.sgd.run_sgd`. The
+Training is plain mini-batch SGD (no momentum) on the config's loss
+(:func:`analysis.lab.sgd.batch_loss`), with the training set reshuffled every epoch: the seeded
+loop :func:`analysis.lab.sgd.run_sgd`. The
 same config therefore gives bit-identical weights on the same machine and torch build, in
 process or in any worker. Results are cached on disk (:mod:`analysis.lab.cache`), so a rerun
 loads instead of training; many configs train in parallel as
@@ -54,7 +55,8 @@ class History:
     epoch : ndarray, shape (R,), int64
         1-based epoch numbers recorded (every ``record_every``-th epoch and the last one).
     loss : ndarray, shape (R,), float64
-        Mean mini-batch cross-entropy (nats) during that epoch, in training mode.
+        Mean mini-batch training loss (the config's ``loss``, in nats for the cross-entropies)
+        during that epoch, in training mode.
     train_acc : ndarray, shape (R,), float64
         Accuracy in [0, 1] on the (possibly noisy) training labels after the epoch, eval mode.
     test_acc : ndarray, shape (R,), float64

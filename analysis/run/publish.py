@@ -17,7 +17,7 @@ from analysis.explorer.page import page_html
 from analysis.figures.style import render_figure
 from analysis.lab.files import atomic_write
 from analysis.lab.options import RunOptions
-from analysis.run.summary import ExperimentReport, FigureFile, save_manifest
+from analysis.run.summary import ExperimentReport, FigureFile, MediaFile, save_manifest
 from analysis.studies.experiment import Experiment, Report
 
 __all__ = ["Rendered", "publish", "render"]
@@ -41,7 +41,8 @@ class Rendered:
 
 
 def render(experiment: Experiment, report: Report, options: RunOptions) -> Rendered:
-    """Render every figure and explorer page of ``report`` and build the experiment's manifest.
+    """Render every figure and explorer page of ``report``, take its attachments and build
+    the experiment's manifest.
 
     In quick mode the description gains the :class:`~analysis.lab.options.QuickMode`'s note.
 
@@ -78,6 +79,11 @@ def render(experiment: Experiment, report: Report, options: RunOptions) -> Rende
         )
         files[f"{stem}.html"] = html.encode("utf-8")
         explorers.append(FigureFile(stem, page.caption))
+    media = []
+    for attachment in report.attachments:
+        path = f"{experiment.name}/{attachment.name}"
+        files[path] = attachment.data
+        media.append(MediaFile(path, attachment.caption))
     description = report.description
     if options.quick is not None:
         description = f"{description} {options.quick.note}"
@@ -90,6 +96,7 @@ def render(experiment: Experiment, report: Report, options: RunOptions) -> Rende
         table=report.table,
         notebook=experiment.notebook,
         explorers=tuple(explorers),
+        media=tuple(media),
     )
     return Rendered(manifest, files)
 

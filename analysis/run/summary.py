@@ -36,6 +36,7 @@ __all__ = [
     "TABLE_CSV",
     "ExperimentReport",
     "FigureFile",
+    "MediaFile",
     "collect_reports",
     "load_manifest",
     "save_manifest",
@@ -78,6 +79,22 @@ class FigureFile:
 
 
 @dataclass(frozen=True)
+class MediaFile:
+    """A file other than a figure (an animation), shown on the page when a GIF or MP4.
+
+    Attributes
+    ----------
+    path : str
+        Path relative to the output directory, with extension, '/'-separated.
+    caption : str
+        What it shows.
+    """
+
+    path: str
+    caption: str
+
+
+@dataclass(frozen=True)
 class ExperimentReport:
     """What one experiment run produced.
 
@@ -101,6 +118,8 @@ class ExperimentReport:
         the experiment's ``notebook``.
     explorers : tuple of FigureFile
         Explorer pages, each written as ``<stem>.html``, with the net they show as caption.
+    media : tuple of MediaFile
+        Animations and other files of the report, in reading order.
 
     Examples
     --------
@@ -127,6 +146,7 @@ class ExperimentReport:
     table: Table
     notebook: str | None = None
     explorers: tuple[FigureFile, ...] = ()
+    media: tuple[MediaFile, ...] = ()
 
 
 def save_manifest(out_dir: str | os.PathLike[str], report: ExperimentReport) -> Path:
@@ -202,9 +222,10 @@ def load_manifest(path: str | os.PathLike[str]) -> ExperimentReport:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     table = data.pop("table")
     return ExperimentReport(
-        **{k: v for k, v in data.items() if k not in ("figures", "explorers")},
+        **{k: v for k, v in data.items() if k not in ("figures", "explorers", "media")},
         figures=tuple(FigureFile(**f) for f in data["figures"]),
         explorers=tuple(FigureFile(**f) for f in data.get("explorers", ())),
+        media=tuple(MediaFile(**m) for m in data.get("media", ())),
         table=Table(tuple(table["columns"]), tuple(tuple(r) for r in table["rows"])),
     )
 
@@ -287,6 +308,18 @@ def _figure_html(figure: FigureFile, notebook_href: str | None) -> str:
     )
 
 
+def _media_html(media: MediaFile) -> str:
+    path, caption = html.escape(media.path), html.escape(media.caption)
+    if media.path.endswith(".gif"):
+        shown = f'<a href="{path}"><img src="{path}" alt="{caption}"></a>'
+    elif media.path.endswith(".mp4"):
+        shown = f'<video controls src="{path}"></video>'
+    else:
+        shown = ""
+    link = f'<a href="{path}">[file]</a>'
+    return f"<figure>\n{shown}\n<figcaption>{caption} {link}</figcaption>\n</figure>"
+
+
 def _notebook_html(notebook: str, href: str | None) -> str:
     name = html.escape(notebook)
     if href is None:
@@ -311,7 +344,10 @@ def _explorers_html(pages: Sequence[FigureFile]) -> str:
 
 def _section_html(report: ExperimentReport, notebook_href: str | None) -> str:
     mode = "quick mode (scaled down)" if report.quick else "full classic settings"
-    figures = "\n".join(_figure_html(f, notebook_href) for f in report.figures)
+    figures = "\n".join(
+        [_figure_html(f, notebook_href) for f in report.figures]
+        + [_media_html(m) for m in report.media]
+    )
     explorers = _explorers_html(report.explorers)
     csv_path = html.escape(f"{report.name}/{TABLE_CSV}")
     notebook = "" if report.notebook is None else _notebook_html(report.notebook, notebook_href)

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from analysis.lab.jobs import JSON, Job
 from analysis.lab.options import RunOptions
 
-__all__ = ["Drawing", "Experiment", "Exploration", "Report", "Results", "Table"]
+__all__ = ["Attachment", "Drawing", "Experiment", "Exploration", "Report", "Results", "Table"]
 
 Results = Mapping[Job, JSON]
 """Each job of :meth:`Experiment.jobs` mapped to its result (as read back from JSON)."""
@@ -125,6 +125,26 @@ class Exploration:
 
 
 @dataclass(frozen=True, eq=False)
+class Attachment:
+    """A file of a report that is not a figure, such as an animation, already encoded.
+
+    Attributes
+    ----------
+    name : str
+        File name inside the experiment's output folder (``"training.gif"``); a GIF or MP4
+        is shown on the summary page.
+    caption : str
+        What it shows.
+    data : bytes
+        The file's contents.
+    """
+
+    name: str
+    caption: str
+    data: bytes
+
+
+@dataclass(frozen=True, eq=False)
 class Report:
     """What a study's :meth:`Experiment.report` returns.
 
@@ -140,6 +160,8 @@ class Report:
     explorations : tuple of Exploration
         Nets to publish as explorer pages (small piecewise-linear ones), linked from the
         summary page.
+    attachments : tuple of Attachment
+        Other files (animations), written next to the figures.
 
     Examples
     --------
@@ -155,6 +177,7 @@ class Report:
     drawings: tuple[Drawing, ...]
     table: Table
     explorations: tuple[Exploration, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
 
 class Experiment(Protocol):

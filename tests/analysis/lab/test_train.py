@@ -12,7 +12,7 @@ import torch
 import analysis.lab.train as train_module
 from analysis.lab.cache import CacheWarning, entry_paths, tensor_digest
 from analysis.lab.models import MLPConfig
-from analysis.lab.sgd import TrainConfig, build_model
+from analysis.lab.sgd import TrainConfig, build_model, dataset_for, run_sgd, sgd_optimizer
 from analysis.lab.train import TrainResult, train
 
 SMALL = TrainConfig(
@@ -87,6 +87,43 @@ def test_key_is_canonical_and_sensitive() -> None:
     assert len(SMALL.key()) == 16
     assert SMALL.key() != replace(SMALL, lr=0.051).key()
     assert SMALL.key() != replace(SMALL, model=MLPConfig(hidden=(8, 8), seed=0)).key()
+
+
+def test_loss_is_part_of_the_key_and_of_training(tmp_path: Path) -> None:
+    classic = replace(SMALL, epochs=2, loss="classic")
+    assert "loss" not in SMALL.to_dict()  # the default keeps the keys cached before the field
+    assert TrainConfig.from_dict(classic.to_dict()) == classic
+    keys = {replace(SMALL, loss=loss).key() for loss in ("cross_entropy", "classic", "mse")}
+    assert len(keys) == 3
+    plain = train(replace(classic, loss="cross_entropy"), cache_dir=tmp_path, progress=False)
+    published = train(classic, cache_dir=tmp_path, progress=False)
+    assert not published.from_cache  # a net cached under another loss is never reused
+    assert not _same_weights(plain.model.state_dict(), published.model.state_dict())
+    with pytest.raises(ValueError, match="unknown loss 'hinge'"):
+        replace(SMALL, loss="hinge")
+
+
+def test_classic_loss_by_hand() -> None:
+    """One SGD step on the classic loss equals the step on the formula written out."""
+    config = replace(SMALL, epochs=1, n_train=100, batch_size=100, loss="classic")
+    model = build_model(config)
+    data = dataset_for(config)
+    X, y = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train)
+    by_hand = build_model(config)
+    p = torch.softmax(by_hand(X), dim=1)
+    p_true = torch.where(y == 1, p[:, 1], p[:, 0])
+    objective = -2 * torch.log(p_true + 0.01).mean()
+    objective = objective + 1e-4 * sum(0.5 * (m.weight**2).sum() for m in by_hand.linears())
+    objective.backward()
+    with torch.no_grad():
+        for q in by_hand.parameters():
+            q -= config.lr * q.grad
+    run_sgd(model, sgd_optimizer(model, config), config, X, y)
+    for a, b in zip(model.parameters(), by_hand.parameters(), strict=True):
+        assert torch.allclose(a, b, rtol=0, atol=1e-6)
+    untouched = build_model(config)
+    pairs = zip(model.parameters(), untouched.parameters(), strict=True)
+    assert all(not torch.equal(a, b) for a, b in pairs)
 
 
 def test_record_every() -> None:

@@ -134,3 +134,38 @@ def test_explorer_pages_are_published_and_linked(tmp_path: Path) -> None:
     del data["explorers"]
     manifest_path.write_text(json.dumps(data))
     assert load_manifest(manifest_path) == dataclasses.replace(manifest, explorers=())
+
+
+def test_attachments_are_written_listed_and_shown(tmp_path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    from analysis.lab.options import RunOptions
+    from analysis.run.publish import publish, render
+    from analysis.run.registry import EXPERIMENTS
+    from analysis.run.summary import MediaFile, load_manifest
+    from analysis.studies.experiment import Attachment, Drawing, Report
+
+    report = Report(
+        "With an animation.",
+        (Drawing("square", "A square.", Figure()),),
+        Table((), ()),
+        attachments=(
+            Attachment("movie.gif", "A GIF.", b"GIF89a..."),
+            Attachment("movie.mp4", "An MP4.", b"\0"),
+        ),
+    )
+    options = RunOptions(tmp_path, tmp_path / "cache")
+    path = publish(tmp_path, render(EXPERIMENTS["dynamics"], report, options))
+    manifest = load_manifest(path)
+    assert manifest.media == (
+        MediaFile("dynamics/movie.gif", "A GIF."),
+        MediaFile("dynamics/movie.mp4", "An MP4."),
+    )
+    assert (tmp_path / "dynamics" / "movie.gif").read_bytes() == b"GIF89a..."
+    page = write_index(tmp_path, [manifest]).read_text()
+    assert '<img src="dynamics/movie.gif" alt="A GIF.">' in page
+    assert '<video controls src="dynamics/movie.mp4"></video>' in page
+    old = json.loads(path.read_text())
+    del old["media"]  # a manifest written before attachments existed
+    path.write_text(json.dumps(old))
+    assert load_manifest(path).media == ()

@@ -1,0 +1,1 @@
+"""Training dynamics: exact regions and local complexity over training, and animations."""
