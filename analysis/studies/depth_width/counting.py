@@ -48,14 +48,15 @@ DATA_BINS = (0.0, 0.5, 1.0, 2.0)  # Chebyshev distance outside the data box [-2,
 
 
 def one_layer_count(weight: np.ndarray, bias: np.ndarray, box: Box = DEFAULT_BOX) -> int:
-    """Exact number of cells cut from ``box`` by the lines ``weight[i] . x + bias[i] = 0``.
+    """Number of cells cut from ``box`` by the lines ``weight[i] . x + bias[i] = 0``.
 
     Each line that enters a convex domain adds one cell, and each crossing point inside it adds
     one cell less than the number of lines through it (Euler's formula for the arrangement):
     ``1 + L + sum_p (m_p - 1)``, which is ``1 + L + I`` for lines in general position with
     ``I`` crossings. Lines through one point (zero biases), parallel lines and repeated lines
-    are all counted exactly; crossings within ``1e-9`` of the box's size count as one point,
-    the tolerance :func:`regions.decompose` uses for a vertex on a line.
+    are all counted; crossings within ``1e-9`` of the box's size count as one point. That is a
+    tolerance, unlike :func:`regions.decompose`, which decides every such coincidence exactly:
+    the formula is for nets too wide to decompose, where it is the faster estimate.
 
     Parameters
     ----------
