@@ -85,6 +85,11 @@ class DynamicsRun:
             raise ValueError(
                 f"DynamicsRun.optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}"
             )
+        if self.optimizer == "adamw" and self.train.loss == "classic":
+            raise ValueError(
+                "DynamicsRun: loss 'classic' needs optimizer 'sgd' (its L2 term is SGD's "
+                "weight decay; AdamW's decay is decoupled)"
+            )
         if self.train.model.keep_prob != 1.0:
             raise ValueError("DynamicsRun.train: the net must have no dropout (keep_prob 1)")
         if self.checkpoints < 1:

@@ -104,7 +104,8 @@ def test_loss_is_part_of_the_key_and_of_training(tmp_path: Path) -> None:
 
 
 def test_classic_loss_by_hand() -> None:
-    """One SGD step on the classic loss equals the step on the formula written out."""
+    """One SGD step on the classic loss (its L2 term as weight decay) equals the step on the
+    published objective written out, L2 term included."""
     config = replace(SMALL, epochs=1, n_train=100, batch_size=100, loss="classic")
     model = build_model(config)
     data = dataset_for(config)

@@ -72,6 +72,8 @@ def test_a_corrupt_checkpoint_is_trained_again(tmp_path: Path) -> None:
 def test_bad_runs_raise() -> None:
     with pytest.raises(ValueError, match="optimizer must be one of"):
         DynamicsRun("x", SMALL, "adam")
+    with pytest.raises(ValueError, match="loss 'classic' needs optimizer 'sgd'"):
+        DynamicsRun("x", replace(SMALL, loss="classic"), "adamw")
     with pytest.raises(ValueError, match="no dropout"):
         DynamicsRun("x", replace(SMALL, model=MLPConfig((4,), keep_prob=0.5)))
     with pytest.raises(ValueError, match="leaves no room for far points"):
