@@ -71,8 +71,9 @@ def render(experiment: Experiment, report: Report, options: RunOptions) -> Rende
     for page in report.explorations:
         stem = f"{experiment.name}/{page.stem}"
         part = page.partition
+        steps = [frame(p, step=step, accuracy=acc) for step, p, acc in page.checkpoints]
         html = page_html(
-            [frame(part, accuracy=page.accuracy)],
+            [*steps, frame(part, step=page.step, accuracy=page.accuracy)],
             part.domain.polygon,
             data=page.data,
             title=f"{experiment.title}: {page.caption}",

@@ -115,6 +115,11 @@ class Exploration:
         Points to draw with their labels.
     accuracy : float, optional
         Shown on the page.
+    step : int, optional
+        Training step of ``partition``, when it is a checkpoint.
+    checkpoints : tuple of (step, regions.Partition, accuracy or None)
+        Earlier states of the net, in training order, for the page's training slider (the
+        page opens on ``partition``, the last state).
     """
 
     stem: str
@@ -122,6 +127,8 @@ class Exploration:
     partition: Any
     data: tuple[Any, Any] | None = None
     accuracy: float | None = None
+    step: int | None = None
+    checkpoints: tuple[tuple[int, Any, float | None], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

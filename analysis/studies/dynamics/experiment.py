@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -42,7 +43,7 @@ from analysis.studies.dynamics.figures import (
     snapshots_figure,
 )
 from analysis.studies.dynamics.measures import Probe, fixed_points, measure, row_columns
-from analysis.studies.experiment import Attachment, Drawing, Report, Results, Table
+from analysis.studies.experiment import Attachment, Drawing, Exploration, Report, Results, Table
 from regions import Partition
 
 __all__ = ["EXPERIMENT", "Dynamics", "DynamicsJob", "classic_run", "humayun_run", "phase_picks"]
@@ -257,8 +258,13 @@ class Dynamics:
         attachments = tuple(
             Attachment(f"training.{ext}", caption, data) for ext, data in movie.items()
         )
+        pages = tuple(_exploration(label, shot) for label, shot in zip(labels, shots, strict=False))
         return Report(
-            _description(study), tuple(drawings), _table(runs, rows, radii), attachments=attachments
+            _description(study),
+            tuple(drawings),
+            _table(runs, rows, radii),
+            explorations=pages,
+            attachments=attachments,
         )
 
 
@@ -307,6 +313,20 @@ def phase_picks(rows: list[dict[str, Any]]) -> list[int]:
     low = int(np.argmin(lc[: peak + 1]))
     learned = int(np.argmax(acc >= 0.95 * acc[-1]))
     return sorted({0, low, learned, peak, len(rows) - 1})
+
+
+def _exploration(label: str, shots: list[tuple[Partition, dict[str, Any]]]) -> Exploration:
+    """An explorer page of one run's snapshots, with a training slider over them."""
+    (last, row), earlier = shots[-1], shots[:-1]
+    stem = "explore-" + re.sub(r"[^0-9A-Za-z]+", "-", label).strip("-")
+    return Exploration(
+        stem,
+        f"{label}, {len(shots)} checkpoints",
+        last,
+        accuracy=row["test_acc"],
+        step=row["step"],
+        checkpoints=tuple((r["step"], part, r["test_acc"]) for part, r in earlier),
+    )
 
 
 def _partitions(

@@ -136,6 +136,27 @@ def test_explorer_pages_are_published_and_linked(tmp_path: Path) -> None:
     assert load_manifest(manifest_path) == dataclasses.replace(manifest, explorers=())
 
 
+def test_explorer_pages_carry_checkpoints_for_the_training_slider(tmp_path: Path) -> None:
+    import regions
+    from analysis.lab.options import RunOptions
+    from analysis.run.publish import render
+    from analysis.run.registry import EXPERIMENTS
+    from analysis.studies.experiment import Exploration, Report
+    from regions.constructions import sawtooth
+
+    early, late = (regions.decompose(sawtooth(k), (0, 1, 0, 1)) for k in (1, 3))
+    page = Exploration(
+        "saw", "a sawtooth", late, accuracy=0.9, step=7, checkpoints=((0, early, 0.5),)
+    )
+    report = Report("Saw.", (), Table((), ()), (page,))
+    html = render(EXPERIMENTS["dynamics"], report, RunOptions(tmp_path, tmp_path)).files
+    text = html["dynamics/saw.html"].decode("utf-8")
+    # Two frames in training order: step 0 with 2 regions, step 7 with 8.
+    assert '"step":0,' in text and '"step":7,' in text
+    assert text.index('"step":0,') < text.index('"step":7,')
+    assert '"count":2,' in text and '"count":8,' in text
+
+
 def test_attachments_are_written_listed_and_shown(tmp_path: Path) -> None:
     from matplotlib.figure import Figure
 
