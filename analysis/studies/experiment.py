@@ -20,7 +20,16 @@ from matplotlib.figure import Figure
 from analysis.lab.jobs import JSON, Job
 from analysis.lab.options import RunOptions
 
-__all__ = ["Attachment", "Drawing", "Experiment", "Exploration", "Report", "Results", "Table"]
+__all__ = [
+    "EXPLORER_MAX_REGIONS",
+    "Attachment",
+    "Drawing",
+    "Experiment",
+    "Exploration",
+    "Report",
+    "Results",
+    "Table",
+]
 
 Results = Mapping[Job, JSON]
 """Each job of :meth:`Experiment.jobs` mapped to its result (as read back from JSON)."""
@@ -97,6 +106,10 @@ class Drawing:
     stem: str
     caption: str
     figure: Figure
+
+
+EXPLORER_MAX_REGIONS = 5_000
+"""Nets with at most this many regions get an explorer page on the summary page."""
 
 
 @dataclass(frozen=True, eq=False)

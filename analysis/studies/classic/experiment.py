@@ -24,7 +24,14 @@ from analysis.lab.sgd import TrainConfig, dataset_for
 from analysis.lab.train import train
 from analysis.studies.classic.figures import Panel, heatmap_grid, region_grid, surface_grid
 from analysis.studies.classic.measures import ResultRow, evaluate
-from analysis.studies.experiment import Drawing, Exploration, Report, Results, Table
+from analysis.studies.experiment import (
+    EXPLORER_MAX_REGIONS,
+    Drawing,
+    Exploration,
+    Report,
+    Results,
+    Table,
+)
 from regions import DEFAULT_BOX
 
 __all__ = ["CLASSIC_EXPERIMENTS", "GridExperiment", "Setting"]
@@ -33,7 +40,6 @@ NOTEBOOK = "02_classic_experiment.py"
 
 #: Piecewise-linear nets with at most this many regions get an explorer page (about 0.1 kB
 #: of page per region).
-EXPLORER_MAX_REGIONS = 5_000
 
 
 @dataclass(frozen=True)

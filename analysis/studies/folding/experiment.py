@@ -26,7 +26,14 @@ from analysis.lab.options import RunOptions
 from analysis.lab.sgd import TrainConfig, dataset_for
 from analysis.lab.train import train
 from analysis.studies.depth_width.nets import describe, matched_widths, train_config
-from analysis.studies.experiment import Drawing, Report, Results, Table
+from analysis.studies.experiment import (
+    EXPLORER_MAX_REGIONS,
+    Drawing,
+    Exploration,
+    Report,
+    Results,
+    Table,
+)
 from analysis.studies.folding.chi import ChiJob, ChiSummary, summarize
 from analysis.studies.folding.chi_figures import chi_depth_figure, chi_layers_figure
 from analysis.studies.folding.figures import (
@@ -335,7 +342,15 @@ class Folding:
             Drawing("folding_net_hole", HOLE_CAPTION, hole_figure(demo)),
         ]
         table = Table.from_records(_rows(enclosures, summaries))
-        return Report(DESCRIPTION, tuple(drawings), table)
+        pages = [
+            Exploration(
+                f"explore-ring-{e.hidden}", f"ring net {e.hidden}", part, accuracy=e.test_acc
+            )
+            for e, part in zip(enclosures, parts, strict=True)
+            if len(part) <= EXPLORER_MAX_REGIONS
+        ]
+        pages.append(Exploration("explore-folding-net", "the hand-built folding net", demo))
+        return Report(DESCRIPTION, tuple(drawings), table, tuple(pages))
 
     @staticmethod
     def _ring_views(nets: dict[tuple[int, ...], Any]) -> list[Drawing]:
