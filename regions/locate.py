@@ -12,6 +12,7 @@ from functools import cached_property
 import numpy as np
 import shapely
 
+from .floats import EPS
 from .ragged import expand, offsets, segment_any
 from .validate import check_points
 
@@ -93,13 +94,15 @@ class PointLocation:
     def _edge_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per ring position: edge start (I, 2), edge vector (I, 2), and the tolerance of the
         side test (I,): boundary points within 1e-12 of the domain's diameter count inside.
-        Edges shorter than 1e-9 diameters (float vertices of exact corners a few ulps apart)
-        have no reliable direction and are not tested."""
+        Edges shorter than 1e-9 diameters or two ulps of the coordinates (float
+        vertices of exact corners a few ulps apart, whose order along a line rounding may even
+        reverse) have no reliable direction and are not tested."""
         a = self.vertices[self.ring]
         edge = self.vertices[self.ring[self._next]] - a
         length = np.linalg.norm(edge, axis=1)
         diameter = self.domain.diameter
-        return a, edge, np.where(length < 1e-9 * diameter, np.inf, length * diameter * 1e-12)
+        short = max(1e-9 * diameter, 4 * EPS * float(np.abs(self.vertices).max(initial=0.0)))
+        return a, edge, np.where(length < short, np.inf, length * diameter * 1e-12)
 
     def _contains(self, cells: np.ndarray, points: np.ndarray) -> np.ndarray:
         """Whether each point (N, 2) lies in its cell (N,) (boundary inclusive; -1: no)."""
