@@ -42,10 +42,11 @@ class PointLocation:
     def locate(self, points: np.ndarray) -> np.ndarray:
         """Index of the region containing each point; -1 outside the domain.
 
-        A point on a boundary gets one of the regions it touches. Found from the model's own
-        activation pattern at the point, confirmed by a point-in-polygon test (a unit that sits
-        at its breakpoint on a whole region makes its bit a matter of rounding), with a
-        geometric search as fallback.
+        A point on a boundary gets one of the regions it touches, and so may a point within
+        the rounding error of the float forward pass from a boundary (far-off domains). Found
+        from the model's own activation pattern at the point, confirmed by a point-in-polygon
+        test (a unit that sits at its breakpoint on a whole region makes its bit a matter of
+        rounding), with a geometric search as fallback.
 
         Parameters
         ----------
@@ -93,16 +94,27 @@ class PointLocation:
     @cached_property
     def _edge_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per ring position: edge start (I, 2), edge vector (I, 2), and the tolerance of the
-        side test (I,): boundary points within 1e-12 of the domain's diameter count inside.
-        Edges shorter than 1e-9 diameters or two ulps of the coordinates (float
-        vertices of exact corners a few ulps apart, whose order along a line rounding may even
-        reverse) have no reliable direction and are not tested."""
+        side test (I,): boundary points within 1e-12 of the domain's diameter (or 64 ulps of
+        the coordinates, if more) count inside.
+        Edges shorter than 1e-9 diameters (float vertices of exact corners a few ulps apart)
+        have no reliable direction and are not tested; nor are edges whose float direction
+        turns clockwise against a neighbour (every exact cell is convex, so rounding reversed
+        them: two vertices an ulp apart on a far-off domain's edge)."""
         a = self.vertices[self.ring]
         edge = self.vertices[self.ring[self._next]] - a
         length = np.linalg.norm(edge, axis=1)
         diameter = self.domain.diameter
-        short = max(1e-9 * diameter, 4 * EPS * float(np.abs(self.vertices).max(initial=0.0)))
-        return a, edge, np.where(length < short, np.inf, length * diameter * 1e-12)
+        prev = np.empty_like(self._next)
+        prev[self._next] = np.arange(len(self._next))
+        before, after = edge[prev], edge[self._next]
+        turn_in = before[:, 0] * edge[:, 1] - before[:, 1] * edge[:, 0]
+        turn_out = edge[:, 0] * after[:, 1] - edge[:, 1] * after[:, 0]
+        reversed_ = (turn_in < 0) | (turn_out < 0)
+        skip = (length < 1e-9 * diameter) | (reversed_ & (length < 1e-6 * diameter))
+        # Float vertices are off by about an ulp of their coordinates: far from the origin
+        # that, not the diameter, bounds how near a boundary a point can be judged.
+        near = max(1e-12 * diameter, 64 * EPS * float(np.abs(self.vertices).max(initial=0.0)))
+        return a, edge, np.where(skip, np.inf, length * near)
 
     def _contains(self, cells: np.ndarray, points: np.ndarray) -> np.ndarray:
         """Whether each point (N, 2) lies in its cell (N,) (boundary inclusive; -1: no)."""
