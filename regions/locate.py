@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 
 from .floats import EPS
-from .ragged import expand, offsets, segment_any
+from .ragged import expand, offsets, segment_any, segment_min
 from .validate import check_points
 
 __all__ = ["PointLocation"]
@@ -129,14 +129,16 @@ class PointLocation:
         return ok
 
     def _locate_geometric(self, points: np.ndarray) -> np.ndarray:
-        """Cells containing points (boundary inclusive), by half-plane tests; -1 if none."""
+        """Cells containing points of the domain (boundary inclusive), by half-plane tests;
+        where rounding leaves a point in no cell, the cell it is least outside of."""
         out = np.full(len(points), -1, dtype=np.int64)
         a, edge, tol = self._edge_vectors
+        length = np.maximum(np.linalg.norm(edge, axis=1), np.finfo(float).tiny)
         for i, p in enumerate(points):  # only points the pattern lookup missed (degenerate nets)
             d = p - a
-            inside = edge[:, 0] * d[:, 1] - edge[:, 1] * d[:, 0] >= -tol
-            hit = np.flatnonzero(~segment_any(~inside, self.start))
-            out[i] = hit[0] if hit.size else -1
+            # Signed distance inside each edge's line, counted from its tolerance.
+            slack = (edge[:, 0] * d[:, 1] - edge[:, 1] * d[:, 0] + tol) / length
+            out[i] = int(np.argmax(segment_min(slack, self.start)))
         return out
 
     def _cell_to_region(self, points: np.ndarray, cell: np.ndarray) -> np.ndarray:
