@@ -95,11 +95,11 @@ class PointLocation:
     def _edge_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per ring position: edge start (I, 2), edge vector (I, 2), and the tolerance of the
         side test (I,): boundary points within 1e-12 of the domain's diameter (or 64 ulps of
-        the coordinates, if more) count inside.
-        Edges shorter than 1e-9 diameters (float vertices of exact corners a few ulps apart)
-        have no reliable direction and are not tested; nor are edges whose float direction
-        turns clockwise against a neighbour (every exact cell is convex, so rounding reversed
-        them: two vertices an ulp apart on a far-off domain's edge)."""
+        the coordinates, if more) count inside. Edges shorter than 1e-9 diameters (float
+        vertices of exact corners a few ulps apart) have no reliable direction and are not
+        tested; nor are edges whose float direction turns clockwise against a neighbour (every
+        exact cell is convex, so rounding reversed them: two vertices an ulp apart on a
+        far-off domain's edge)."""
         a = self.vertices[self.ring]
         edge = self.vertices[self.ring[self._next]] - a
         length = np.linalg.norm(edge, axis=1)
@@ -107,9 +107,7 @@ class PointLocation:
         prev = np.empty_like(self._next)
         prev[self._next] = np.arange(len(self._next))
         before, after = edge[prev], edge[self._next]
-        turn_in = before[:, 0] * edge[:, 1] - before[:, 1] * edge[:, 0]
-        turn_out = edge[:, 0] * after[:, 1] - edge[:, 1] * after[:, 0]
-        reversed_ = (turn_in < 0) | (turn_out < 0)
+        reversed_ = (_cross(before, edge) < 0) | (_cross(edge, after) < 0)
         skip = (length < 1e-9 * diameter) | (reversed_ & (length < 1e-6 * diameter))
         # Float vertices are off by about an ulp of their coordinates: far from the origin
         # that, not the diameter, bounds how near a boundary a point can be judged.
@@ -124,22 +122,19 @@ class PointLocation:
         inc, owner, _ = expand(self.start[cells[ok]], np.diff(self.start)[cells[ok]])
         a, edge, tol = self._edge_vectors
         d = points[ok][owner] - a[inc]
-        outside = edge[inc, 0] * d[:, 1] - edge[inc, 1] * d[:, 0] < -tol[inc]
+        outside = _cross(edge[inc], d) < -tol[inc]
         ok[ok] = ~segment_any(outside, offsets(np.diff(self.start)[cells[ok]]))
         return ok
 
     def _locate_geometric(self, points: np.ndarray) -> np.ndarray:
         """Cells containing points of the domain (boundary inclusive), by half-plane tests;
         where rounding leaves a point in no cell, the cell it is least outside of."""
-        out = np.full(len(points), -1, dtype=np.int64)
         a, edge, tol = self._edge_vectors
         length = np.maximum(np.linalg.norm(edge, axis=1), np.finfo(float).tiny)
-        for i, p in enumerate(points):  # only points the pattern lookup missed (degenerate nets)
-            d = p - a
-            # Signed distance inside each edge's line, counted from its tolerance.
-            slack = (edge[:, 0] * d[:, 1] - edge[:, 1] * d[:, 0] + tol) / length
-            out[i] = int(np.argmax(segment_min(slack, self.start)))
-        return out
+        # Only points the pattern lookup missed (degenerate nets): for each, the signed
+        # distance inside every edge's line, counted from its tolerance.
+        slack = [(_cross(edge, p - a) + tol) / length for p in points]
+        return np.array([np.argmax(segment_min(s, self.start)) for s in slack], dtype=np.int64)
 
     def _cell_to_region(self, points: np.ndarray, cell: np.ndarray) -> np.ndarray:
         region_cell, geoms = self._clipped
@@ -166,3 +161,8 @@ def _row_keys(packed: np.ndarray) -> np.ndarray:
         if packed.shape[1]
         else np.zeros(len(packed), dtype="V1")
     )
+
+
+def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """z-component (n,) of the cross products of rows of u and v (n, 2)."""
+    return u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
