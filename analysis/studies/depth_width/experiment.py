@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import regions
 from analysis.lab.options import RunOptions
-from analysis.studies.depth_width.counting import SHALLOW_DECOMPOSE_MAX
+from analysis.lab.sgd import accuracy, dataset_for
+from analysis.lab.train import TrainResult, train
+from analysis.studies.depth_width.counting import SHALLOW_DECOMPOSE_MAX, constructions_table
 from analysis.studies.depth_width.figures import (
     budget_figure,
     construction_figure,
@@ -21,9 +24,18 @@ from analysis.studies.depth_width.figures import (
     sweep_figure,
     training_figure,
 )
+from analysis.studies.depth_width.nets import describe
 from analysis.studies.depth_width.results import Counts
 from analysis.studies.depth_width.settings import DepthWidthSettings
-from analysis.studies.experiment import Drawing, Report, Results, Table
+from analysis.studies.experiment import (
+    EXPLORER_MAX_REGIONS,
+    Drawing,
+    Exploration,
+    Report,
+    Results,
+    Table,
+)
+from regions import DEFAULT_BOX
 
 __all__ = ["EXPERIMENT", "DepthWidth"]
 
@@ -90,16 +102,55 @@ class DepthWidth(DepthWidthSettings):
         setup = options.sized(self)
         counts = Counts(setup, options, results)
         mode = " (quick mode)" if options.quick else ""
+        focus = {
+            ds: train(
+                setup.stats_job(ds, options).config, cache_dir=options.cache_dir, progress=False
+            )
+            for ds in setup.datasets
+        }
+        parts = {ds: regions.decompose(r.model, domain=DEFAULT_BOX) for ds, r in focus.items()}
         drawings = (
             Drawing("budget", BUDGET_CAPTION, budget_figure(counts, mode)),
             Drawing("depth-width", SWEEP_CAPTION, sweep_figure(counts, mode)),
             Drawing("training", TRAINING_CAPTION, training_figure(counts, mode)),
-            Drawing("layers", LAYERS_CAPTION, layer_figure(setup, options, mode)),
+            Drawing("layers", LAYERS_CAPTION, layer_figure(setup, parts, mode)),
             Drawing("constructions", CONSTRUCTIONS_CAPTION, construction_figure(mode)),
             Drawing("statistics", STATISTICS_CAPTION, statistics_figure(counts, mode)),
         )
         description = DESCRIPTION.format(bias_std=setup.bias_std, seeds=setup.seeds)
-        return Report(description, drawings, Table.from_records(counts.rows()))
+        pages = [_focus_page(focus[ds], parts[ds]) for ds in setup.datasets]
+        pages += [_construction_page(label, net) for label, net in _deepest_constructions()]
+        pages = [p for p in pages if len(p.partition) <= EXPLORER_MAX_REGIONS]
+        return Report(description, drawings, Table.from_records(counts.rows()), tuple(pages))
+
+
+def _focus_page(result: TrainResult, part: regions.Partition) -> Exploration:
+    """The explorer page of the layer-by-layer net trained on one dataset."""
+    data = dataset_for(result.config)
+    name = result.config.dataset
+    widths = describe(result.config.model.hidden)
+    return Exploration(
+        f"explore-{name}-{'x'.join(map(str, result.config.model.hidden))}",
+        f"{name}, {widths} trained net ({len(part)} regions)",
+        part,
+        (data.X_test, data.y_test),
+        accuracy(result.model, data.X_test, data.y_test),
+    )
+
+
+def _deepest_constructions() -> list[tuple[str, object]]:
+    """(label, net) of the deepest net of each hand-built family."""
+    deepest: dict[str, tuple[str, object]] = {}
+    for label, net, _, _ in constructions_table():
+        deepest[label.split(" L=")[0]] = (label, net)  # the table lists depths in order
+    return list(deepest.values())
+
+
+def _construction_page(label: str, net: object) -> Exploration:
+    """The explorer page of one hand-built net, on [0, 1]^2 where its bound is attained."""
+    part = regions.decompose(net, domain=(0, 1, 0, 1))
+    slug = label.replace(" L=", "-L").replace(" p=", "-p").replace(" ", "-").lower()
+    return Exploration(f"explore-{slug}", f"{label} ({len(part)} regions)", part)
 
 
 EXPERIMENT = DepthWidth()

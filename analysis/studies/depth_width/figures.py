@@ -7,7 +7,7 @@ Every depth has one colour and marker in every figure (:func:`depth_style`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.collections import LineCollection
@@ -20,8 +20,6 @@ from analysis.figures import style
 from analysis.figures.panels import annotate, frame
 from analysis.figures.regions import draw_regions
 from analysis.lab.data import get_boundary
-from analysis.lab.options import RunOptions
-from analysis.lab.train import train
 from analysis.studies.depth_width.counting import BOUNDARY_BINS, DATA_BINS, constructions_table
 from analysis.studies.depth_width.nets import describe, n_parameters
 from analysis.studies.depth_width.results import AREA, Counts, bound
@@ -322,15 +320,17 @@ def statistics_figure(counts: Counts, mode: str) -> Figure:
     return fig
 
 
-def layer_figure(setup: DepthWidthSettings, options: RunOptions, mode: str) -> Figure:
+def layer_figure(
+    setup: DepthWidthSettings, parts: Mapping[str, regions.Partition], mode: str
+) -> Figure:
     """Partition after each hidden layer of the focus net trained on every dataset.
 
     Parameters
     ----------
     setup : DepthWidthSettings
-        Its ``focus`` net, ``datasets`` and ``bias_std``.
-    options : RunOptions
-        Quick mode and ``cache_dir`` (the nets are trained or loaded from the cache).
+        Its ``focus`` net and ``datasets``.
+    parts : mapping of str to regions.Partition
+        The trained focus net's exact partition on [-2, 2]^2, per dataset.
     mode : str
         Appended to the title.
 
@@ -346,6 +346,7 @@ def layer_figure(setup: DepthWidthSettings, options: RunOptions, mode: str) -> F
 
     >>> import tempfile
     >>> from pathlib import Path
+    >>> import regions
     >>> from analysis.lab.options import RunOptions
     >>> from analysis.lab.train import train
     >>> from analysis.studies.depth_width.counting import count_net
@@ -356,9 +357,10 @@ def layer_figure(setup: DepthWidthSettings, options: RunOptions, mode: str) -> F
     (3, 3)
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     options = RunOptions(Path(tmp), Path(tmp), quick=True, progress=False)
-    ...     fig = layer_figure(setup, options, " (example)")
     ...     config = setup.stats_job("line", options).config  # the focus net
-    ...     count = count_net(train(config, cache_dir=tmp, progress=False).model)
+    ...     model = train(config, cache_dir=tmp, progress=False).model
+    >>> fig = layer_figure(setup, {"line": regions.decompose(model)}, " (example)")
+    >>> count = count_net(model)
     >>> [ax.get_title() for ax in fig.axes]
     ['after layer 1', 'after layer 2']
     >>> n = count.by_depth
@@ -375,9 +377,7 @@ def layer_figure(setup: DepthWidthSettings, options: RunOptions, mode: str) -> F
         )
         axes = fig.subplots(len(setup.datasets), depth, squeeze=False, sharex=True, sharey=True)
         for row, ds in enumerate(setup.datasets):
-            config = setup.stats_job(ds, options).config
-            model = train(config, cache_dir=options.cache_dir, progress=False).model
-            part = regions.decompose(model, domain=DEFAULT_BOX)
+            part = parts[ds]
             n = part.counts_by_depth()
             for k in range(1, depth + 1):
                 ax = axes[row, k - 1]

@@ -32,11 +32,18 @@ from analysis.lab.models import MLPConfig
 from analysis.lab.options import RunOptions
 from analysis.lab.sgd import TrainConfig, dataset_for
 from analysis.lab.train import train
-from analysis.studies.experiment import Drawing, Report, Results, Table
+from analysis.studies.experiment import (
+    EXPLORER_MAX_REGIONS,
+    Drawing,
+    Exploration,
+    Report,
+    Results,
+    Table,
+)
+from analysis.studies.sensitivity.drawn import DRAW_EPS, DrawnNet, drawn_nets
 from analysis.studies.sensitivity.figures import (
     DEPTHS,
     DRAW_DATASET,
-    DRAW_EPS,
     GRAD_ACTIVATIONS,
     GRAD_DATASET,
     LR_FLOOR,
@@ -372,11 +379,13 @@ class Sensitivity:
                     test_acc_alt=decreasing[act, depth].test_acc,
                 )
             )
-        drawn = {
-            d: train(job.config, cache_dir=options.cache_dir, progress=False)
-            for (b, d), job in self.perturb_jobs(options).items()
-            if b == DRAW_DATASET
-        }
+        drawn = drawn_nets(
+            {
+                d: train(job.config, cache_dir=options.cache_dir, progress=False)
+                for (b, d), job in self.perturb_jobs(options).items()
+                if b == DRAW_DATASET
+            }
+        )
         drawings = (
             Drawing(
                 "perturbation",
@@ -421,7 +430,26 @@ class Sensitivity:
             f"re-drawn. Table rows 'perturb' are means at eps {TABLE_EPS:g}. Gradient flow: "
             f"{', '.join(GRAD_ACTIVATIONS)} nets on {GRAD_DATASET}."
         )
-        return Report(description, drawings, Table.from_records(rows))
+        pages = tuple(
+            _exploration(net)
+            for row in drawn
+            for net in row
+            if len(net.partition) <= EXPLORER_MAX_REGIONS
+        )
+        return Report(description, drawings, Table.from_records(rows), pages)
+
+
+def _exploration(net: DrawnNet) -> Exploration:
+    """The explorer page of one net of the drawn-perturbation figure."""
+    hidden = [lin.out_features for lin in net.model.linears()[:-1]]
+    widths = f"{len(hidden)} × {hidden[0]}" if len(set(hidden)) == 1 else "-".join(map(str, hidden))
+    return Exploration(
+        f"explore-{net.data.name}-{widths.replace(' × ', 'x')}-{net.slug}",
+        f"{net.data.name}, {widths}, {net.title} ({len(net.partition)} regions)",
+        net.partition,
+        (net.data.X_test, net.data.y_test),
+        net.test_acc,
+    )
 
 
 EXPERIMENT = Sensitivity()

@@ -3,6 +3,8 @@ gradient flow and per-layer learning rates. Layers are coloured in order (viridi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
@@ -10,23 +12,15 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-import regions
 from analysis.figures import style
 from analysis.figures.panels import annotate
 from analysis.figures.regions import draw_decision_boundary, draw_region_boundaries
 from analysis.figures.surfaces import draw_probability
 from analysis.lab.data import BOUNDARY_NAMES
-from analysis.lab.sgd import accuracy, dataset_for
 from analysis.lab.surfaces import probability_grid
-from analysis.lab.train import TrainResult
+from analysis.studies.sensitivity.drawn import DrawnNet
 from analysis.studies.sensitivity.gradients import GradientRecord
-from analysis.studies.sensitivity.hausdorff import hausdorff_distance
-from analysis.studies.sensitivity.perturbation import (
-    Perturbation,
-    PerturbationSweep,
-    baseline,
-    perturb,
-)
+from analysis.studies.sensitivity.perturbation import PerturbationSweep
 from analysis.studies.sensitivity.reinit import Reinit
 
 __all__ = [
@@ -42,7 +36,6 @@ __all__ = [
 
 DEPTHS = (4, 8)
 WIDTH = 10
-DRAW_EPS = 0.1  # eps of the drawn perturbation (figure 2)
 DRAW_DATASET = "sine"
 GRAD_DATASET = "sine"
 GRAD_ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -142,18 +135,16 @@ def perturbation_figure(sweeps: dict[tuple[str, int], PerturbationSweep], mode: 
     return fig
 
 
-def drawn_figure(results: dict[int, TrainResult], mode: str, seed: int = 0) -> Figure:
+def drawn_figure(drawn: Sequence[Sequence[DrawnNet]], mode: str) -> Figure:
     """Surface, exact regions and boundaries before and after perturbing layer 1 and the last
-    hidden layer at ``DRAW_EPS`` (figure 2).
+    hidden layer (figure 2).
 
     Parameters
     ----------
-    results : dict of int to TrainResult
-        One trained net per depth in ``DEPTHS``; its config gives the dataset and box.
+    drawn : sequence of sequence of DrawnNet
+        One row per depth, from :func:`~analysis.studies.sensitivity.drawn.drawn_nets`.
     mode : str
         Appended to the title.
-    seed : int
-        Noise seed of the drawn perturbations.
 
     Returns
     -------
@@ -169,14 +160,15 @@ def drawn_figure(results: dict[int, TrainResult], mode: str, seed: int = 0) -> F
     give the experiment's width, ``WIDTH``):
 
     >>> from analysis.lab.models import MLPConfig
-    >>> from analysis.studies.sensitivity.figures import DEPTHS, drawn_figure
     >>> from analysis.lab.train import TrainConfig, train
+    >>> from analysis.studies.sensitivity.drawn import drawn_nets
+    >>> from analysis.studies.sensitivity.figures import DEPTHS, drawn_figure
     >>> results = {
     ...     d: train(TrainConfig("sine", n_train=200, n_test=100, epochs=2, batch_size=50,
     ...                          model=MLPConfig(hidden=(3,) * d)), progress=False)
     ...     for d in DEPTHS
     ... }
-    >>> fig = drawn_figure(results, " (example)")
+    >>> fig = drawn_figure(drawn_nets(results), " (example)")
     >>> [ax.get_title() for ax in fig.axes[:3]]
     ['4 × 10: trained', '4 × 10: layer 1, ε = 0.1', '4 × 10: layer 4 (last hidden), ε = 0.1']
     >>> len(fig.axes)  # 2 x 3 panels and the colour bar
@@ -185,37 +177,24 @@ def drawn_figure(results: dict[int, TrainResult], mode: str, seed: int = 0) -> F
     True
     """
     with style.style():
-        fig = Figure(figsize=(7.2, 2.5 * len(DEPTHS) + 0.6), layout="constrained")
-        axes = fig.subplots(len(DEPTHS), 3, sharex=True, sharey=True, squeeze=False)
+        fig = Figure(figsize=(7.2, 2.5 * len(drawn) + 0.6), layout="constrained")
+        axes = fig.subplots(len(drawn), 3, sharex=True, sharey=True, squeeze=False)
         image = None
-        for i, depth in enumerate(DEPTHS):
-            model = results[depth].model
-            data = dataset_for(results[depth].config)
-            base = baseline(model, data)
-            nets = (
-                ("trained", model),
-                (f"layer 1, ε = {DRAW_EPS}", perturb(model, Perturbation(1, DRAW_EPS, seed))),
-                (
-                    f"layer {depth} (last hidden), ε = {DRAW_EPS}",
-                    perturb(model, Perturbation(depth, DRAW_EPS, seed)),
-                ),
-            )
-            for j, (title, net) in enumerate(nets):
+        for i, row in enumerate(drawn):
+            for j, net in enumerate(row):
                 ax = axes[i, j]
                 ax.set_rasterization_zorder(0.0)
-                part = regions.decompose(net, domain=data.box)
-                image = draw_probability(ax, probability_grid(net, data.box, 200))
-                draw_region_boundaries(ax, part)
-                draw_decision_boundary(ax, part)
-                ax.add_collection(_old_boundary(base.boundary))
-                acc = accuracy(net, data.X_test, data.y_test)
-                text = f"{len(part)} regions, test acc {acc:.1%}"
-                if j:
-                    d = hausdorff_distance(base.boundary, part.decision_boundary().segments)
-                    text += f"\nboundary moved (Hausdorff) {d:.3f}"
+                box = net.data.box
+                image = draw_probability(ax, probability_grid(net.model, box, 200))
+                draw_region_boundaries(ax, net.partition)
+                draw_decision_boundary(ax, net.partition)
+                ax.add_collection(_old_boundary(net.before))
+                text = f"{len(net.partition)} regions, test acc {net.test_acc:.1%}"
+                if net.moved is not None:
+                    text += f"\nboundary moved (Hausdorff) {net.moved:.3f}"
                 annotate(ax, text)
-                ax.set_title(f"{depth} × {WIDTH}: {title}")
-                ax.set_xlabel("x") if i == len(DEPTHS) - 1 else None
+                ax.set_title(f"{net.depth} × {WIDTH}: {net.title}")
+                ax.set_xlabel("x") if i == len(drawn) - 1 else None
                 ax.set_ylabel("y") if j == 0 else None
         fig.colorbar(image, ax=axes, shrink=0.6, label="P(class 1)")
         handles = [
@@ -224,6 +203,7 @@ def drawn_figure(results: dict[int, TrainResult], mode: str, seed: int = 0) -> F
             Line2D([], [], color=style.REGION_EDGE_COLOR, lw=0.6, label="exact region boundaries"),
         ]
         fig.legend(handles=handles, loc="outside lower center", ncols=3)
+        seed = drawn[0][0].seed
         fig.suptitle(f"One perturbation drawn{mode}: {DRAW_DATASET}, noise seed {seed}")
     return fig
 

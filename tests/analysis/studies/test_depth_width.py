@@ -20,7 +20,7 @@ from analysis.studies.depth_width.counting import one_layer_count
 from analysis.studies.depth_width.experiment import EXPERIMENT
 from analysis.studies.depth_width.jobs import CurveJob
 from analysis.studies.depth_width.nets import matched_widths, n_parameters, train_config
-from regions.constructions import line_arrangement
+from regions.constructions import folding_net_count, line_arrangement
 
 
 @pytest.mark.parametrize("depth", [1, 2, 4, 8])
@@ -131,3 +131,17 @@ def test_quick_tiny_run_writes_every_figure_and_reruns_from_results(tmp_path: Pa
     for row in constructions:  # exact counts equal their formulas
         assert row[6] == float(row[5].rsplit("= ", 1)[1].rstrip(")"))
     assert np.isfinite([r[6] for r in report.table.rows if r[5] == "regions"]).all()
+    # Explorer pages: the focus net on each dataset and the deepest net of each construction,
+    # each captioned with its exact count.
+    focus = "x".join(map(str, TINY.focus_widths()))
+    stems = [f"explore-{ds}-{focus}" for ds in TINY.datasets]
+    stems += ["explore-sawtooth-l4", "explore-2d-sawtooth-l3", "explore-folding-p2-l3"]
+    assert [p.stem for p in report.explorers] == [f"depth-vs-width/{s}" for s in stems]
+    for page in report.explorers:
+        assert 'id="regions-data"' in (tmp_path / f"{page.stem}.html").read_text()
+    captions = [p.caption for p in report.explorers]
+    assert captions[-3:] == [
+        "sawtooth L=4 (16 regions)",
+        "2D sawtooth L=3 (64 regions)",
+        f"folding p=2 L=3 ({folding_net_count(2, 3)} regions)",
+    ]

@@ -10,12 +10,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+import regions
 from analysis.lab.data import make_dataset
 from analysis.lab.jobs import from_json
 from analysis.lab.models import MLP, MLPConfig
 from analysis.lab.sgd import TrainConfig, accuracy, build_model, dataset_for
 from analysis.lab.train import train
-from analysis.studies.sensitivity.experiment import GradientJob, PerturbJob
+from analysis.studies.sensitivity.drawn import drawn_nets
+from analysis.studies.sensitivity.experiment import GradientJob, PerturbJob, _exploration
 from analysis.studies.sensitivity.gradients import GradientRecord, depth_lr_scales, record_gradients
 from analysis.studies.sensitivity.hausdorff import hausdorff_distance, shapely_hausdorff
 from analysis.studies.sensitivity.perturbation import (
@@ -269,3 +271,30 @@ def test_jobs_round_trip_through_json_exactly(tmp_path) -> None:
     direct_record = record_gradients(GRAD_CONFIG, every=3, lr_scales=scales)
     np.testing.assert_array_equal(record.update_ratio, direct_record.update_ratio)
     assert record.test_acc == direct_record.test_acc and record.model is None
+
+
+# ----------------------------------------------------------------------------- drawn nets
+
+
+def test_drawn_nets_are_the_trained_net_and_two_one_layer_perturbations(trained) -> None:
+    model, _ = trained
+    result = train(CONFIG, progress=False)  # from the same config: the same net
+    (row,) = drawn_nets({3: result}, seed=4, eps=0.2)
+    assert [n.slug for n in row] == ["trained", "layer-1", "layer-3"]
+    assert row[0].model is result.model and row[0].moved is None
+    box = dataset_for(CONFIG).box
+    for net, layer in zip(row[1:], (1, 3), strict=True):
+        expected = perturb(result.model, Perturbation(layer, 0.2, 4))
+        pairs = zip(net.model.parameters(), expected.parameters(), strict=True)
+        assert all(torch.equal(a, b) for a, b in pairs)
+        assert len(net.partition) == regions.count(expected, box)
+        segments = net.partition.decision_boundary().segments
+        assert net.moved == hausdorff_distance(row[0].before, segments)
+        assert net.test_acc == accuracy(expected, net.data.X_test, net.data.y_test)
+    assert len(row[0].partition) == regions.count(model, box)
+    page = _exploration(row[2])  # the explorer page of the last one
+    assert page.stem == "explore-abs-3x6-layer-3"
+    assert page.caption == (
+        f"abs, 3 × 6, layer 3 (last hidden), ε = 0.2 ({len(row[2].partition)} regions)"
+    )
+    assert page.partition is row[2].partition and page.accuracy == row[2].test_acc
