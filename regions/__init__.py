@@ -7,6 +7,7 @@
 The core never imports matplotlib; drawing lives in :mod:`analysis`.
 """
 
+from .breakpoints import Breakpoints, renamed_class
 from .certify import CertificationError, CertificationReport, certify
 from .decompose import DEFAULT_MAX_REGIONS, DEFAULT_TOL, count, decompose
 from .domain import DEFAULT_BOX, Domain, Plane
@@ -29,7 +30,6 @@ from .partition import (
     DecisionBoundary,
     LinearRegions,
     Partition,
-    Switches,
 )
 from .tracing import is_piecewise_linear, trace
 
@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_TOL",
     "Adjacency",
     "Boundaries",
+    "Breakpoints",
     "CertificationError",
     "CertificationReport",
     "DecisionBoundary",
@@ -55,7 +56,6 @@ __all__ = [
     "Partition",
     "Plane",
     "RegionsError",
-    "Switches",
     "TooManyRegionsError",
     "UnsupportedModelError",
     "certify",
@@ -67,3 +67,7 @@ __all__ = [
     "local_density",
     "trace",
 ]
+
+
+def __getattr__(name: str) -> type[Breakpoints]:
+    return renamed_class(__name__, name)  # ``regions.Switches``, deprecated

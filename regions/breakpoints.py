@@ -1,23 +1,31 @@
 """What the pattern columns mean, and the per-layer snapshots a decomposition records.
 
-:class:`Switches` names each breakpoint (one column of ``Partition.patterns``); a :class:`Level`
+:class:`Breakpoints` names each breakpoint (one column of ``Partition.patterns``); a :class:`Level`
 is the partition after one more activation layer, and :func:`stack_levels` reads the final
 patterns through those snapshots.
+
+``Switches``, the old name of :class:`Breakpoints`, is a deprecated alias here, in
+:mod:`regions.partition` and in :mod:`regions` (:func:`renamed_class`).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from .network import Network
 
-__all__ = ["Level", "Switches", "stack_levels"]
+__all__ = ["Breakpoints", "Level", "renamed_class", "stack_levels", "warn_renamed"]
+
+
+def __getattr__(name: str) -> type[Breakpoints]:
+    return renamed_class(__name__, name)
 
 
 @dataclass(frozen=True, eq=False)
-class Switches:
+class Breakpoints:
     """The breakpoints that draw region boundaries, one column of ``Partition.patterns`` each.
 
     A ReLU-like unit has one breakpoint (at 0); ReLU6 and Hardtanh units have two. Layers are
@@ -52,13 +60,13 @@ class Switches:
     >>> part = regions.decompose(model)
     >>> len(part)
     9
-    >>> sw = part.switches
-    >>> sw.layer.tolist(), sw.unit.tolist(), sw.threshold.tolist()
+    >>> bp = part.breakpoints
+    >>> bp.layer.tolist(), bp.unit.tolist(), bp.threshold.tolist()
     ([1, 1, 1, 1], [0, 0, 1, 1], [-1.0, 1.0, -1.0, 1.0])
     >>> r = part.locate([[-1.5, 0.0]])  # x below -1, y between -1 and 1
     >>> part.patterns[r].astype(int).tolist()
     [[0, 0, 1, 0]]
-    >>> [p.tolist() for p in sw.pieces(part.patterns[r], part.network, 1)]  # per unit
+    >>> [p.tolist() for p in bp.pieces(part.patterns[r], part.network, 1)]  # per unit
     [[[0, 1]]]
     """
 
@@ -67,7 +75,7 @@ class Switches:
     threshold: np.ndarray
 
     def columns(self, layer: int) -> np.ndarray:
-        """Pattern columns (switch indices) of activation layer ``layer``.
+        """Pattern columns (breakpoint indices) of activation layer ``layer``.
 
         Parameters
         ----------
@@ -84,7 +92,7 @@ class Switches:
         >>> import regions
         >>> from regions.constructions import sawtooth
         >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
-        >>> part.switches.columns(2).tolist()  # 2 ReLU units per layer
+        >>> part.breakpoints.columns(2).tolist()  # 2 ReLU units per layer
         [2, 3]
         """
         return np.flatnonzero(self.layer == layer)
@@ -95,9 +103,9 @@ class Switches:
         Parameters
         ----------
         patterns : ndarray of bool, shape (R, S)
-            Activation patterns with these switches as columns (at least layers 1..depth).
+            Activation patterns with these breakpoints as columns (at least layers 1..depth).
         net : Network
-            The network the switches belong to.
+            The network the breakpoints belong to.
         depth : int
             Number of leading activation layers to read.
 
@@ -112,7 +120,7 @@ class Switches:
         >>> from regions.constructions import sawtooth
         >>> part = regions.decompose(sawtooth(2), (0, 1, 0, 1))
         >>> r = part.locate([[0.3, 0.5]])  # x > 0 and x < 1/2: unit 0 on, unit 1 off
-        >>> [p.tolist() for p in part.switches.pieces(part.patterns[r], part.network, 1)]
+        >>> [p.tolist() for p in part.breakpoints.pieces(part.patterns[r], part.network, 1)]
         [[[1, 0]]]
         """
         out = []
@@ -209,3 +217,56 @@ def stack_levels(levels: tuple[Level, ...], chunk: int = 1 << 16) -> np.ndarray:
             ancestor = level.parent[ancestor]
         out[lo : lo + chunk] = np.packbits(np.concatenate(columns[::-1], axis=1), axis=1)
     return out
+
+
+def warn_renamed(old: str, new: str, stacklevel: int = 3) -> None:
+    """Warn (``DeprecationWarning``) that ``old`` is the deprecated name of ``new``.
+
+    Parameters
+    ----------
+    old, new : str
+        The old and the new name, as the user writes them.
+    stacklevel : int
+        Frames up from this function to the user's line: 3 for a deprecated property.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from regions.breakpoints import warn_renamed
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_renamed("Partition.switches", "Partition.breakpoints")
+    >>> str(caught[0].message)
+    'Partition.switches is deprecated; use Partition.breakpoints'
+    """
+    warnings.warn(f"{old} is deprecated; use {new}", DeprecationWarning, stacklevel=stacklevel)
+
+
+def renamed_class(module: str, name: str) -> type[Breakpoints]:
+    """A module ``__getattr__``: ``Switches``, the old name of :class:`Breakpoints`, with a warning.
+
+    Parameters
+    ----------
+    module : str
+        The module asked (``__name__``), for the messages.
+    name : str
+        The attribute asked.
+
+    Returns
+    -------
+    type
+        :class:`Breakpoints`, for ``name == "Switches"``; any other name raises
+        ``AttributeError``.
+
+    Examples
+    --------
+    >>> import pytest
+    >>> import regions
+    >>> with pytest.warns(DeprecationWarning, match="use regions.Breakpoints"):
+    ...     regions.Switches is regions.Breakpoints
+    True
+    """
+    if name != "Switches":
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    warn_renamed(f"{module}.Switches", f"{module}.Breakpoints", stacklevel=4)
+    return Breakpoints

@@ -125,8 +125,8 @@ def certify(part: Partition) -> CertificationReport:
         r = int(wrong[0])
         col = int(np.flatnonzero(signs[r] != patterns[r])[0])
         raise CertificationError(
-            f"cell {r}: breakpoint {col} (layer {part.switches.layer[col]}, unit "
-            f"{part.switches.unit[col]}) is {'on' if signs[r, col] else 'off'} at the interior "
+            f"cell {r}: breakpoint {col} (layer {part.breakpoints.layer[col]}, unit "
+            f"{part.breakpoints.unit[col]}) is {'on' if signs[r, col] else 'off'} at the interior "
             f"point {points[r].tolist()}, but the pattern says "
             f"{'on' if patterns[r, col] else 'off'}"
         )

@@ -3,7 +3,7 @@
 Layerwise hyperplane intersection. Walking the traced network in order, the values of every live
 node are kept at the vertices of the current partition. At an activation layer each unit's
 breakpoint is a line on every current region (the unit's input is affine there), so each
-(unit, breakpoint) "switch" cuts the mesh once; new vertices get their node values by linear
+(unit, breakpoint) pair cuts the mesh once; new vertices get their node values by linear
 interpolation along the cut edge, which is exact because every node is affine on the edge.
 After the layer the activation is applied at the vertices and the walk continues.
 """
@@ -17,7 +17,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import region_maps
-from .breakpoints import Level, Switches, stack_levels
+from .breakpoints import Breakpoints, Level, stack_levels
 from .domain import Domain, Plane, as_domain, as_plane
 from .errors import InvalidModelError, TooManyRegionsError
 from .fallback import CutState, ExactVertices
@@ -91,7 +91,7 @@ def decompose(
     dom = as_domain(domain)
     pl = as_plane(plane, net.n_inputs)
     check_finite_on(net, pl, dom.hull)
-    mesh, levels, switches, state = _cut_layers(net, dom, pl, max_regions, tol, progress)
+    mesh, levels, breakpoints, state = _cut_layers(net, dom, pl, max_regions, tol, progress)
     return Partition(
         network=net,
         domain=dom,
@@ -101,7 +101,7 @@ def decompose(
         start=mesh.start,
         edge_label=mesh.label,
         cell_bits=stack_levels(tuple(levels)),
-        switches=switches,
+        breakpoints=breakpoints,
         levels=tuple(levels),
         depth=net.n_layers,
         cut_state=state,
@@ -125,19 +125,22 @@ def count(model: nn.Module | Network, domain: object = None, **kwargs: object) -
 
 def _cut_layers(
     net: Network, dom: Domain, pl: Plane, max_regions: int, tol: float, progress: bool
-) -> tuple[Mesh, list[Level], Switches, CutState]:
+) -> tuple[Mesh, list[Level], Breakpoints, CutState]:
     mesh = Mesh(dom.hull)
     last_use = net.last_use()
-    switches = _switches(net)
-    exact = ExactVertices(net, pl, switches.layer, switches.unit, switches.threshold)
+    breakpoints = _breakpoints(net)
+    exact = ExactVertices(net, pl, breakpoints.layer, breakpoints.unit, breakpoints.threshold)
     exact.mesh = mesh
     mesh.exact_vertex = exact.place
     maps: dict[int, region_maps.Maps] = {0: region_maps.input_maps(pl.map, mesh.box)}
     levels: list[Level] = []
     bar = tqdm(
-        total=len(switches.layer), desc="regions: cutting", unit="breakpoint", disable=not progress
+        total=len(breakpoints.layer),
+        desc="regions: cutting",
+        unit="breakpoint",
+        disable=not progress,
     )
-    first_switch = 0
+    first_column = 0
     for i, node in enumerate(net.nodes[1:], 1):
         if isinstance(node, Affine):
             maps[i] = region_maps.affine(node, maps[node.src])
@@ -147,11 +150,11 @@ def _cut_layers(
             maps[i] = region_maps.joined([maps[j] for j in node.srcs])
         else:
             maps[node.src] = region_maps.built(maps[node.src])
-            cut = _LayerCut(mesh, node, maps[node.src], tol, exact, first_switch)
+            cut = _LayerCut(mesh, node, maps[node.src], tol, exact, first_column)
             cut.run(max_regions, bar)
             level = cut.level()
             levels.append(level)
-            first_switch += node.thresholds.size
+            first_column += node.thresholds.size
             pieces = level_pieces(level, node)
             maps[i] = region_maps.activation(node, maps[node.src], pieces, level.parent)
             # What later nodes still read moves to the new level's regions.
@@ -187,7 +190,7 @@ def _cut_layers(
         n_exact=mesh.n_exact,
         n_snapped=mesh.n_snapped,
     )
-    return mesh, levels, switches, state
+    return mesh, levels, breakpoints, state
 
 
 def level_pieces(level: Level, node: Activation) -> np.ndarray:
@@ -198,7 +201,7 @@ def level_pieces(level: Level, node: Activation) -> np.ndarray:
     return bits.reshape(len(bits), node.width, -1).sum(axis=2)
 
 
-def _switches(net: Network) -> Switches:
+def _breakpoints(net: Network) -> Breakpoints:
     """Every breakpoint of the network, layer by layer, unit by unit."""
     layer, unit, threshold = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
     for act in net.activations:
@@ -206,7 +209,7 @@ def _switches(net: Network) -> Switches:
         layer.append(np.full(act.thresholds.size, act.layer, dtype=np.int64))
         unit.append(np.repeat(np.arange(act.width, dtype=np.int64), k))
         threshold.append(act.thresholds.ravel())
-    return Switches(np.concatenate(layer), np.concatenate(unit), np.concatenate(threshold))
+    return Breakpoints(np.concatenate(layer), np.concatenate(unit), np.concatenate(threshold))
 
 
 class _LayerCut:
@@ -228,10 +231,10 @@ class _LayerCut:
         maps: region_maps.NodeMaps,
         tol: float,
         exact: ExactVertices,
-        first_switch: int,
+        first_column: int,
     ) -> None:
         self.mesh, self.node, self.maps, self.exact = mesh, node, maps, exact
-        self.first_switch = first_switch
+        self.first_column = first_column
         mesh.reset_parents()
         self.origin = mesh.parent.copy()  # each polygon's region at the layer's start
         owner = np.repeat(np.arange(mesh.n_polygons), mesh.length)
@@ -260,7 +263,7 @@ class _LayerCut:
             maps=self.maps,
             unit=unit,
             threshold=float(self.node.thresholds[unit, k]),
-            fn=self.first_switch + unit * self.node.thresholds.shape[1] + k,
+            fn=self.first_column + unit * self.node.thresholds.shape[1] + k,
             region_of=self.regions,
             exact_values=self.exact.values,
             band=float(self.band[unit, k]),
@@ -281,7 +284,7 @@ class _LayerCut:
                 candidates = np.flatnonzero(crossed[k][unit - first][mesh.parent])
                 n_before = mesh.n_polygons
                 mesh.cut(
-                    self.line(unit, k), self.first_switch + unit * n_thresholds + k, candidates
+                    self.line(unit, k), self.first_column + unit * n_thresholds + k, candidates
                 )
                 self._record(unit * n_thresholds + k, candidates, n_before)
                 bar.update()
@@ -351,7 +354,7 @@ class _LayerCut:
             columns = np.arange(unit, node.width) * n_thresholds + k
             self.bits[columns, : mesh.n_polygons] = above
             for u, r in zip(*np.nonzero(~(crossed | above | below)), strict=True):
-                fn = self.first_switch + columns[u]
+                fn = self.first_column + columns[u]
                 verts = ring[start[r] : start[r + 1]]
                 self.bits[columns[u], r] = any(v > 0 for v in self.exact.values(verts, fn))
             out.append(crossed)
@@ -360,7 +363,7 @@ class _LayerCut:
     def level(self) -> Level:
         """Snapshot of the mesh after the layer, with each region's side of its breakpoints."""
         mesh = self.mesh
-        bits = self.bits[:, : mesh.n_polygons].T  # unit-major, as switches
+        bits = self.bits[:, : mesh.n_polygons].T  # unit-major, as the breakpoints
         return Level(
             ring=mesh.ring,
             start=mesh.start,

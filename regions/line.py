@@ -23,7 +23,7 @@ from fractions import Fraction
 import numpy as np
 from torch import nn
 
-from .breakpoints import Switches
+from .breakpoints import Breakpoints, warn_renamed
 from .domain import Plane, as_plane
 from .errors import DomainError
 from .line_exact import ExactLine
@@ -58,10 +58,10 @@ class LinePieces:
         exact (rational) breaks, which :meth:`exact_breaks` returns. Exact breaks closer than
         float64 resolution may share a value here; they are still distinct pieces.
     patterns : ndarray of bool, shape (P, S)
-        Activation pattern of every piece, columns as ``switches`` (and as
+        Activation pattern of every piece, columns as ``breakpoints`` (and as
         :attr:`regions.Partition.patterns`): whether each breakpoint is exceeded, ``z > t``,
         inside the piece.
-    switches : Switches
+    breakpoints : Breakpoints
         What each pattern column means (layer, unit, breakpoint).
     break_switch : ndarray of int, shape (P - 1,)
         Pattern column of the breakpoint that drew each break (the first layer's, and within
@@ -84,7 +84,7 @@ class LinePieces:
     plane: Plane | None
     breaks: np.ndarray
     patterns: np.ndarray
-    switches: Switches
+    breakpoints: Breakpoints
     break_switch: np.ndarray
     depth: int
     merged: int
@@ -101,14 +101,20 @@ class LinePieces:
         )
 
     @property
+    def switches(self) -> Breakpoints:
+        """Deprecated name of :attr:`breakpoints` (warns ``DeprecationWarning``)."""
+        warn_renamed("LinePieces.switches", "LinePieces.breakpoints")
+        return self.breakpoints
+
+    @property
     def break_layer(self) -> np.ndarray:
         """1-based activation layer (P - 1,) that drew each break."""
-        return self.switches.layer[self.break_switch]
+        return self.breakpoints.layer[self.break_switch]
 
     @property
     def break_unit(self) -> np.ndarray:
         """Unit (P - 1,), within its layer, that drew each break."""
-        return self.switches.unit[self.break_switch]
+        return self.breakpoints.unit[self.break_switch]
 
     @property
     def midpoints(self) -> np.ndarray:
@@ -162,7 +168,7 @@ class LinePieces:
         ['1/4', '1/2', '3/4']
         """
         return [
-            self._exact.break_value(self.switches, int(column), self.patterns[i + 1 : i + 2])
+            self._exact.break_value(self.breakpoints, int(column), self.patterns[i + 1 : i + 2])
             for i, column in enumerate(self.break_switch)
         ]
 
@@ -216,7 +222,7 @@ class LinePieces:
         direction = self.segment[1] - self.segment[0]
         line_map = np.stack([direction, np.zeros_like(direction), self.segment[0]], axis=1)
         bits = np.packbits(self.patterns, axis=1)
-        A, c = node_maps(self.network, line_map, bits, self.switches, node)
+        A, c = node_maps(self.network, line_map, bits, self.breakpoints, node)
         return A[:, :, 0], c
 
     def at_depth(self, k: int) -> LinePieces:
@@ -239,7 +245,7 @@ class LinePieces:
         if k == self.depth:
             return self
         keep = np.flatnonzero(self.break_layer <= k)
-        columns = np.flatnonzero(self.switches.layer <= k)
+        columns = np.flatnonzero(self.breakpoints.layer <= k)
         first = np.concatenate([[0], keep + 1])  # the first fine piece of every coarse one
         return LinePieces(
             network=self.network,
@@ -247,7 +253,7 @@ class LinePieces:
             plane=self.plane,
             breaks=self.breaks[keep],
             patterns=self.patterns[first][:, columns],
-            switches=self.switches,
+            breakpoints=self.breakpoints,
             break_switch=self.break_switch[keep],
             depth=k,
             merged=self.merged,
@@ -346,7 +352,7 @@ def decompose_line(
         plane=pl,
         breaks=walk.breaks[1:-1].copy(),
         patterns=walk.patterns,
-        switches=walk.columns,
+        breakpoints=walk.columns,
         break_switch=walk.drawn[1:-1].copy(),
         depth=net.n_layers,
         merged=walk.merged,

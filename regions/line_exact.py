@@ -19,7 +19,7 @@ from .errors import UnsupportedModelError
 from .network import Activation, Affine, Concat, Network, Sum
 
 if TYPE_CHECKING:
-    from .breakpoints import Switches
+    from .breakpoints import Breakpoints
     from .domain import Plane
 
 __all__ = ["Dyadic", "ExactLine", "dyadic", "to_fractions"]
@@ -162,7 +162,7 @@ class ExactLine:
         Parameters
         ----------
         pieces : list of ndarray of int, one (width,) per activation layer before ``node``
-            Each unit's piece (breakpoints exceeded, as :meth:`regions.Switches.pieces`).
+            Each unit's piece (breakpoints exceeded, as :meth:`regions.Breakpoints.pieces`).
         node : int
             Index into ``net.nodes``.
 
@@ -191,13 +191,13 @@ class ExactLine:
         return to_fractions((ints[0], exp)), to_fractions((ints[1], exp))
 
     def preactivation(
-        self, columns: Switches, layer: int, row: np.ndarray
+        self, columns: Breakpoints, layer: int, row: np.ndarray
     ) -> tuple[list[Fraction], list[Fraction]]:
         """Exact maps of activation ``layer``'s preactivations on a piece with pattern ``row``.
 
         Parameters
         ----------
-        columns : Switches
+        columns : Breakpoints
             What the pattern columns mean.
         layer : int
             1-based activation layer.
@@ -212,12 +212,12 @@ class ExactLine:
         pieces = columns.pieces(row, self.net, layer - 1)
         return self.maps([p[0] for p in pieces], self.net.activations[layer - 1].src)
 
-    def break_value(self, columns: Switches, column: int, row: np.ndarray) -> Fraction:
+    def break_value(self, columns: Breakpoints, column: int, row: np.ndarray) -> Fraction:
         """The exact break ``(t - alpha) / beta`` drawn by pattern ``column``.
 
         Parameters
         ----------
-        columns : Switches
+        columns : Breakpoints
             What the pattern columns mean.
         column : int
             The breakpoint that drew the break.

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .breakpoints import Switches
+from .breakpoints import Breakpoints
 from .domain import Plane
 from .errors import InvalidModelError, TooManyRegionsError, UnsupportedModelError
 from .line_exact import ExactLine
@@ -46,7 +46,7 @@ class LineWalk:
     (keys of the exact-value cache) and the pattern column that drew each (``drawn``, -1 at
     the ends); every live node's maps as ``(m, e)``: values (P, 2, width), rows alpha and
     beta, and their bounds. After :meth:`run`: ``breaks``, ``patterns`` (P, S), ``columns``
-    (a :class:`Switches`), ``drawn``, ``merged`` and ``output`` (slopes and values at s = 0,
+    (a :class:`Breakpoints`), ``drawn``, ``merged`` and ``output`` (slopes and values at s = 0,
     each (P, n_outputs)).
 
     Parameters
@@ -346,7 +346,7 @@ def _input_map(points: np.ndarray, plane: Plane | None) -> tuple[np.ndarray, np.
 _INFO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _network_info(net: Network) -> tuple[Switches, dict[int, np.ndarray]]:
+def _network_info(net: Network) -> tuple[Breakpoints, dict[int, np.ndarray]]:
     """The pattern columns and every Affine node's row sums of ``|W|``, once per network."""
     if net not in _INFO:
         sums = {
@@ -356,7 +356,7 @@ def _network_info(net: Network) -> tuple[Switches, dict[int, np.ndarray]]:
     return _INFO[net]
 
 
-def columns(net: Network) -> Switches:
+def columns(net: Network) -> Breakpoints:
     """The pattern columns of ``net``: layer by layer, unit by unit, breakpoint by breakpoint.
 
     Examples
@@ -364,13 +364,13 @@ def columns(net: Network) -> Switches:
     >>> import regions
     >>> from regions.constructions import sawtooth
     >>> from regions.line_walk import columns
-    >>> sw = columns(regions.trace(sawtooth(2)))
-    >>> sw.layer.tolist(), sw.unit.tolist(), sw.threshold.tolist()
+    >>> bp = columns(regions.trace(sawtooth(2)))
+    >>> bp.layer.tolist(), bp.unit.tolist(), bp.threshold.tolist()
     ([1, 1, 2, 2], [0, 1, 0, 1], [0.0, 0.0, 0.0, 0.0])
     """
     acts = net.activations
     k = [a.thresholds.shape[1] for a in acts]
-    return Switches(
+    return Breakpoints(
         layer=np.concatenate([np.full(a.thresholds.size, a.layer) for a in acts] + [[]]).astype(
             np.int64
         ),

@@ -29,10 +29,10 @@ class PointLocation:
         return keys[order], order
 
     def _point_patterns(self, points: np.ndarray) -> np.ndarray:
-        """Activation patterns (N, S) of the model at plane points, columns as ``switches``."""
+        """Activation patterns (N, S) of the model at plane points, columns as ``breakpoints``."""
         _, pre = self.network.forward(self.plane.to_input(points))
         acts = self.network.activations[: self.depth]
-        # Unit-major, breakpoint-minor: the order in which the switches were cut.
+        # Unit-major, breakpoint-minor: the order in which the breakpoints were cut.
         cols = [
             (z[:, :, None] > a.thresholds).reshape(len(z), -1)
             for z, a in zip(pre[: self.depth], acts, strict=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .breakpoints import Switches
+from .breakpoints import Breakpoints
 from .network import Activation, Affine, Concat, Network, Sum
 
 __all__ = ["node_maps", "CHUNK_ENTRIES"]
@@ -19,7 +19,7 @@ CHUNK_ENTRIES = 1 << 23
 
 
 def node_maps(
-    net: Network, plane_map: np.ndarray, bits: np.ndarray, switches: Switches, node: int
+    net: Network, plane_map: np.ndarray, bits: np.ndarray, breakpoints: Breakpoints, node: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Affine map of ``net.nodes[node]`` on every region.
 
@@ -31,7 +31,7 @@ def node_maps(
         Input as a function of plane coordinates: ``x = plane_map @ (u, v, 1)``.
     bits : ndarray of uint8, shape (R, ceil(S / 8))
         Packed activation patterns of the regions (at least the layers before ``node``).
-    switches : Switches
+    breakpoints : Breakpoints
         What each pattern column means.
     node : int
         Index into ``net.nodes``.
@@ -59,7 +59,7 @@ def node_maps(
     >>> from regions.maps import node_maps
     >>> part = regions.decompose(sawtooth(2), (0, 1, 0, 1))
     >>> net = part.network
-    >>> A, c = node_maps(net, part.plane.map, part.cell_bits, part.switches, net.output)
+    >>> A, c = node_maps(net, part.plane.map, part.cell_bits, part.breakpoints, net.output)
     >>> A.shape, c.shape
     ((4, 1, 2), (4, 1))
     >>> left_to_right = np.argsort(part.centroids[:, 0])
@@ -70,20 +70,20 @@ def node_maps(
 
     Any node works, here the first Linear layer (node 1, units x and x - 1/2):
 
-    >>> A1, c1 = node_maps(net, part.plane.map, part.cell_bits, part.switches, 1)
+    >>> A1, c1 = node_maps(net, part.plane.map, part.cell_bits, part.breakpoints, 1)
     >>> A1[0].tolist(), c1[0].tolist()
     ([[1.0, 0.0], [1.0, 0.0]], [0.0, -0.5])
     """
     n_regions = len(bits)
     layers = sum(1 for n in net.nodes[1 : node + 1] if isinstance(n, Activation))
-    n_bits = int(np.count_nonzero(switches.layer <= layers))
+    n_bits = int(np.count_nonzero(breakpoints.layer <= layers))
     widest = max(net.widths)
     step = max(1, CHUNK_ENTRIES // (3 * widest))
     A = np.empty((n_regions, net.widths[node], 2))
     c = np.empty((n_regions, net.widths[node]))
     for lo in range(0, n_regions, step):
         patterns = np.unpackbits(bits[lo : lo + step], axis=1, count=n_bits).astype(bool)
-        pieces = switches.pieces(patterns, net, layers)
+        pieces = breakpoints.pieces(patterns, net, layers)
         m = _propagate(net, plane_map, pieces, len(patterns), node)  # (r, 3, width)
         A[lo : lo + step] = m[:, :2, :].transpose(0, 2, 1)
         c[lo : lo + step] = m[:, 2, :]

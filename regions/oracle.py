@@ -15,7 +15,7 @@ node, one ``d`` per point. Affine maps, sums, activations and comparisons with b
 integer operations on ``n`` once the exponents are aligned (numpy object arrays of Python
 ints, which never overflow). :class:`fractions.Fraction` is built only for the results.
 
-Pattern columns are ordered like :attr:`regions.Partition.switches`: layer by layer, unit by
+Pattern columns are ordered like :attr:`regions.Partition.breakpoints`: layer by layer, unit by
 unit, breakpoint by breakpoint; a bit is ``z > threshold``, strictly.
 """
 
@@ -58,7 +58,7 @@ class ExactPoint:
         Preactivations of every activation layer (one tuple of length width per layer).
     signs : tuple of int, length S
         Sign (-1, 0 or 1) of ``z - threshold`` for every breakpoint, ordered like
-        ``Partition.switches``; 0 means the point lies exactly on that breakpoint.
+        ``Partition.breakpoints``; 0 means the point lies exactly on that breakpoint.
 
     Examples
     --------
@@ -449,7 +449,7 @@ def exact_signs(
     Returns
     -------
     ndarray of int8, shape (N, S)
-        Columns ordered like ``Partition.switches``.
+        Columns ordered like ``Partition.breakpoints``.
 
     Examples
     --------

@@ -22,7 +22,7 @@ from functools import cached_property
 import numpy as np
 import shapely
 
-from .breakpoints import Level, Switches, stack_levels
+from .breakpoints import Breakpoints, Level, renamed_class, stack_levels, warn_renamed
 from .decisions import Decisions
 from .domain import Domain, Plane
 from .fallback import CutState
@@ -39,13 +39,17 @@ from .validate import check_index
 __all__ = [
     "Adjacency",
     "Boundaries",
+    "Breakpoints",
     "DecisionBoundary",
     "Level",
     "LinearRegions",
     "Partition",
-    "Switches",
     "stack_levels",
 ]
+
+
+def __getattr__(name: str) -> type[Breakpoints]:
+    return renamed_class(__name__, name)
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,7 +70,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         Map from plane coordinates to the model's input space.
     depth : int
         Number of activation layers drawn (``network.n_layers`` unless from :meth:`at_depth`).
-    switches : Switches
+    breakpoints : Breakpoints
         What each pattern column means.
     vertices : ndarray, shape (V, 2)
         Vertex pool of the convex cells (shared between neighbouring cells).
@@ -135,7 +139,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
     domain: Domain
     plane: Plane
     depth: int
-    switches: Switches
+    breakpoints: Breakpoints
     vertices: np.ndarray
     ring: np.ndarray
     start: np.ndarray
@@ -196,7 +200,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
     def __repr__(self) -> str:
         return (
             f"Partition({len(self)} regions, depth {self.depth} of {self.network.n_layers}, "
-            f"{self.n_switches} breakpoints, "
+            f"{self.n_breakpoints} breakpoints, "
             f"domain area {self.domain.area:g})"
         )
 
@@ -215,7 +219,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         return self.depth
 
     @property
-    def n_switches(self) -> int:
+    def n_breakpoints(self) -> int:
         """Number of pattern columns: the breakpoints of the first ``depth`` layers.
 
         Examples
@@ -223,10 +227,22 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         >>> import regions
         >>> from regions.constructions import sawtooth
         >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
-        >>> part.n_switches, part.at_depth(1).n_switches  # 2 ReLU units per layer
+        >>> part.n_breakpoints, part.at_depth(1).n_breakpoints  # 2 ReLU units per layer
         (6, 2)
         """
-        return int(np.count_nonzero(self.switches.layer <= self.depth))
+        return int(np.count_nonzero(self.breakpoints.layer <= self.depth))
+
+    @property
+    def switches(self) -> Breakpoints:
+        """Deprecated name of :attr:`breakpoints` (warns ``DeprecationWarning``)."""
+        warn_renamed("Partition.switches", "Partition.breakpoints")
+        return self.breakpoints
+
+    @property
+    def n_switches(self) -> int:
+        """Deprecated name of :attr:`n_breakpoints` (warns ``DeprecationWarning``)."""
+        warn_renamed("Partition.n_switches", "Partition.n_breakpoints")
+        return self.n_breakpoints
 
     @cached_property
     def cell_patterns(self) -> np.ndarray:
@@ -240,14 +256,14 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         >>> part.cell_patterns.shape, part.cell_bits.shape
         ((8, 6), (8, 1))
         """
-        return np.unpackbits(self.cell_bits, axis=1, count=self.n_switches).astype(bool)
+        return np.unpackbits(self.cell_bits, axis=1, count=self.n_breakpoints).astype(bool)
 
     @property
     def patterns(self) -> np.ndarray:
         """Activation pattern (R, S) bool: region on the positive side of each breakpoint.
 
-        Column ``j`` is breakpoint ``j`` of :attr:`switches`: true where the unit's
-        preactivation exceeds ``switches.threshold[j]``. Patterns are distinct on a convex
+        Column ``j`` is breakpoint ``j`` of :attr:`breakpoints`: true where the unit's
+        preactivation exceeds ``breakpoints.threshold[j]``. Patterns are distinct on a convex
         domain (each region is one pattern's set).
 
         Examples
@@ -281,7 +297,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         2
         """
         self._check_layer(layer, "Partition.layer_patterns")
-        return self.patterns[:, self.switches.columns(layer)]
+        return self.patterns[:, self.breakpoints.columns(layer)]
 
     # ------------------------------------------------------------------------- geometry
     def cell_geometries(self) -> np.ndarray:
@@ -519,7 +535,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
             self._check_layer(layer, "Partition.affine")
             act = self.network.activations[layer - 1]
             node = act.src if pre else self.network.nodes.index(act)
-            A, c = node_maps(self.network, self.plane.map, self.cell_bits, self.switches, node)
+            A, c = node_maps(self.network, self.plane.map, self.cell_bits, self.breakpoints, node)
         return A[self.region_cell], c[self.region_cell]
 
     @cached_property
@@ -535,7 +551,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
             m = self.cut_state.output.m
             return np.ascontiguousarray(m[:, :2, :].transpose(0, 2, 1)), m[:, 2, :].copy()
         return node_maps(
-            self.network, self.plane.map, self.cell_bits, self.switches, self.network.output
+            self.network, self.plane.map, self.cell_bits, self.breakpoints, self.network.output
         )
 
     def _check_layer(self, layer: int, where: str) -> None:

@@ -58,7 +58,7 @@ class Topology:
         -------
         Adjacency
             Pairs (P, 2) of regions sharing a boundary of positive length, and the layer,
-            unit and switch of that boundary.
+            unit and breakpoint (pattern column) of that boundary.
 
         Examples
         --------
@@ -71,12 +71,14 @@ class Topology:
         >>> sorted(adj.layer.tolist())  # boundaries drawn by layers 1, 2, 3
         [1, 2, 2, 3, 3, 3, 3]
         """
-        pairs, sw = self._cell_adjacency
+        pairs, column = self._cell_adjacency
         if self._clipped is not None:
-            pairs, sw = self._clip_pairs(pairs, sw)
-        return Adjacency(pairs, self.switches.layer[sw], self.switches.unit[sw], sw)
+            pairs, column = self._clip_pairs(pairs, column)
+        return Adjacency(
+            pairs, self.breakpoints.layer[column], self.breakpoints.unit[column], column
+        )
 
-    def _clip_pairs(self, pairs: np.ndarray, sw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _clip_pairs(self, pairs: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Region pairs from cell pairs: pieces whose boundaries share a positive length."""
         region_cell, geoms = self._clipped
         order = np.argsort(region_cell, kind="stable")
@@ -92,7 +94,7 @@ class Topology:
             shapely.intersection(shapely.boundary(geoms[ra]), shapely.boundary(geoms[rb]))
         )
         keep = shared > 1e-12 * self.domain.diameter
-        return np.sort(np.stack([ra[keep], rb[keep]], 1), axis=1), sw[owner[keep]]
+        return np.sort(np.stack([ra[keep], rb[keep]], 1), axis=1), column[owner[keep]]
 
     def boundaries(self, *, include_domain: bool = False) -> Boundaries:
         """Every boundary segment, each once, labelled by the layer and unit that drew it.
@@ -105,7 +107,7 @@ class Topology:
         Returns
         -------
         Boundaries
-            Segments (E, 2, 2) with their layer, unit and switch (E,).
+            Segments (E, 2, 2) with their layer, unit and breakpoint (pattern column) (E,).
 
         Examples
         --------
@@ -125,20 +127,20 @@ class Topology:
         first = first[(self.edge_label[first] != DOMAIN_EDGE) | include_domain]
         ends = self.ring[first], self.ring[self._next[first]]
         segments = np.stack([self.vertices[ends[0]], self.vertices[ends[1]]], axis=1)
-        sw = self.edge_label[first]
+        column = self.edge_label[first]
         if self._clipped is not None:
             segments, keep = clip_segments(segments, self.domain.polygon)
-            sw = sw[keep]
+            column = column[keep]
             if include_domain:
                 ring_segments = _polygon_segments(self.domain.polygon)
-                segments = np.concatenate([segments[sw != DOMAIN_EDGE], ring_segments])
-                sw = np.concatenate(
-                    [sw[sw != DOMAIN_EDGE], np.full(len(ring_segments), DOMAIN_EDGE)]
+                segments = np.concatenate([segments[column != DOMAIN_EDGE], ring_segments])
+                column = np.concatenate(
+                    [column[column != DOMAIN_EDGE], np.full(len(ring_segments), DOMAIN_EDGE)]
                 )
-        on_domain = sw == DOMAIN_EDGE
-        layer = np.where(on_domain, 0, self.switches.layer[sw] if sw.size else sw)
-        unit = np.where(on_domain, -1, self.switches.unit[sw] if sw.size else sw)
-        return Boundaries(segments, layer, unit, np.where(on_domain, -1, sw))
+        on_domain = column == DOMAIN_EDGE
+        layer = np.where(on_domain, 0, self.breakpoints.layer[column] if column.size else column)
+        unit = np.where(on_domain, -1, self.breakpoints.unit[column] if column.size else column)
+        return Boundaries(segments, layer, unit, np.where(on_domain, -1, column))
 
     def euler_characteristic(self) -> int:
         """V - E + F of the cells' planar subdivision: 1 for a conforming tiling of a convex

@@ -84,7 +84,7 @@ def _ancestors(part: Partition, k: int) -> np.ndarray:
     if len(np.unique(keys)) < len(keys):
         return coarse.locate(part.points)
     both, inverse = np.unique(
-        np.concatenate([keys, _row_keys(part.patterns[:, : coarse.n_switches])]),
+        np.concatenate([keys, _row_keys(part.patterns[:, : coarse.n_breakpoints])]),
         return_inverse=True,
     )
     slot = np.full(len(both), -1, dtype=np.int64)
@@ -181,15 +181,15 @@ def frame(part: Partition, *, step: int | None = None, accuracy: float | None = 
         "adj": adjacency.pairs,
         "adj_switch": adjacency.switch,
         "db": part.decision_boundary().segments.reshape(-1, 2, 2),
-        "switch_layer": part.switches.layer,
-        "switch_unit": part.switches.unit,
+        "switch_layer": part.breakpoints.layer,
+        "switch_unit": part.breakpoints.unit,
     }
     meta = {
         "count": len(part),
         "counts": part.counts_by_depth().tolist(),
         "depth": depth,
         "n_outputs": int(c.shape[1]),
-        "widths": [int(np.count_nonzero(part.switches.layer == k)) for k in range(1, depth + 1)],
+        "widths": [int(np.count_nonzero(part.breakpoints.layer == k)) for k in range(1, depth + 1)],
         "step": step,
         "accuracy": accuracy,
     }

@@ -108,7 +108,7 @@ def check_boundaries(part: regions.Partition, rtol: float = 1e-9) -> None:
     for layer in np.unique(b.layer):
         seg = np.flatnonzero(b.layer == layer)
         z = pre[layer - 1].reshape(len(b), 2, -1)[seg, :, b.unit[seg]]
-        t = part.switches.threshold[b.switch[seg]]
+        t = part.breakpoints.threshold[b.switch[seg]]
         assert np.abs(z - t[:, None]).max() <= rtol * max(np.abs(pre[layer - 1]).max(), 1.0)
 
 

@@ -181,3 +181,22 @@ def test_non_convex_domain_splits_regions_into_connected_pieces():
     assert len(part.adjacency()) == 2
     found = part.locate([[-1.5, 1.5], [1.5, 1.5], [0, -1.5], [0, 1.5]])
     assert len(set(found[:3])) == 3 and found[3] == -1  # (0, 1.5) lies in the notch
+
+
+def test_the_old_names_of_the_breakpoints_warn_and_give_the_same_objects():
+    import regions.breakpoints
+    import regions.partition
+
+    for module in (regions, regions.partition, regions.breakpoints):
+        with pytest.warns(DeprecationWarning, match=rf"{module.__name__}\.Switches is deprecated"):
+            assert module.Switches is regions.Breakpoints
+    with pytest.raises(AttributeError, match="no attribute 'Switchez'"):
+        _ = regions.Switchez
+    part = regions.decompose(sawtooth(3), (0, 1, 0, 1)).at_depth(2)
+    with pytest.warns(DeprecationWarning, match="use Partition.breakpoints"):
+        assert part.switches is part.breakpoints
+    with pytest.warns(DeprecationWarning, match="use Partition.n_breakpoints"):
+        assert part.n_switches == part.n_breakpoints == 4
+    pieces = regions.decompose_line(sawtooth(2), [0.0, 0.5], [1.0, 0.5])
+    with pytest.warns(DeprecationWarning, match="use LinePieces.breakpoints"):
+        assert pieces.switches is pieces.breakpoints

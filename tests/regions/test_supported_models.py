@@ -245,7 +245,7 @@ def test_functional_activations_match_their_modules():
     model = seeded(Functional())
     part = regions.decompose(model)
     check_all(model, part)
-    assert part.switches.threshold.tolist()[4:6] == [0.0, 6.0]
+    assert part.breakpoints.threshold.tolist()[4:6] == [0.0, 6.0]
 
 
 def test_bare_modules():

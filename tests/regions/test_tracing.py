@@ -349,7 +349,7 @@ def test_unknown_arguments_are_refused_by_name(forward, match):
         decompose(forward)
 
 
-def test_every_new_layer_is_named_in_the_switches():
+def test_every_new_layer_is_named_in_the_breakpoints():
     """Each abs, clamp, maximum and max-reduction is an activation layer of its own."""
 
     def forward(s, x):
@@ -366,8 +366,8 @@ def test_every_new_layer_is_named_in_the_switches():
         (3, "maximum", 6),
         (4, "amax", 3),
     ]
-    assert math.prod(part.switches.layer.shape) == 6 + 6 + 6 + 3
-    assert np.array_equal(np.bincount(part.switches.layer), [0, 6, 6, 6, 3])
+    assert math.prod(part.breakpoints.layer.shape) == 6 + 6 + 6 + 3
+    assert np.array_equal(np.bincount(part.breakpoints.layer), [0, 6, 6, 6, 3])
 
 
 class FlattenFirst(nn.Module):

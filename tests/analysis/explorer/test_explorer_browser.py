@@ -89,7 +89,7 @@ def console_errors(driver: Any) -> list[dict[str, Any]]:
 
 def by_layer(part: regions.Partition, r: int, k: int) -> list[str]:
     bits = part.patterns[r].astype(int)
-    return ["".join(map(str, bits[part.switches.columns(j)])) for j in range(1, k + 1)]
+    return ["".join(map(str, bits[part.breakpoints.columns(j)])) for j in range(1, k + 1)]
 
 
 @pytest.mark.parametrize("name", ["box", "holed"])

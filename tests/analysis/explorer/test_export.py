@@ -44,7 +44,7 @@ def test_rings_are_the_polygons_exactly(part: regions.Partition) -> None:
     assert len(starts) == len(part) + 1 and starts[-1] == len(a["ring"])
     for r, poly in enumerate(part.polygons):
         assert np.array_equal(a["xy"][a["ring"][starts[r] : starts[r + 1]]], poly)
-    assert np.array_equal(np.unpackbits(a["bits"], axis=1, count=part.n_switches), part.patterns)
+    assert np.array_equal(np.unpackbits(a["bits"], axis=1, count=part.n_breakpoints), part.patterns)
 
 
 def test_ancestors_are_the_coarse_regions(part: regions.Partition) -> None:
