@@ -74,6 +74,37 @@ class Breakpoints:
     unit: np.ndarray
     threshold: np.ndarray
 
+    @classmethod
+    def of(cls, net: Network) -> Breakpoints:
+        """Every breakpoint of ``net``: layer by layer, unit by unit, breakpoint by breakpoint.
+
+        Parameters
+        ----------
+        net : Network
+            The traced model.
+
+        Returns
+        -------
+        Breakpoints
+            One entry per pattern column of a partition of ``net`` (S = the total number of
+            thresholds of its activations).
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> bp = regions.Breakpoints.of(regions.trace(sawtooth(2)))
+        >>> bp.layer.tolist(), bp.unit.tolist(), bp.threshold.tolist()
+        ([1, 1, 2, 2], [0, 1, 0, 1], [0.0, 0.0, 0.0, 0.0])
+        """
+        layer, unit, threshold = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+        for act in net.activations:
+            k = act.thresholds.shape[1]
+            layer.append(np.full(act.thresholds.size, act.layer, dtype=np.int64))
+            unit.append(np.repeat(np.arange(act.width, dtype=np.int64), k))
+            threshold.append(act.thresholds.ravel())
+        return cls(np.concatenate(layer), np.concatenate(unit), np.concatenate(threshold))
+
     def columns(self, layer: int) -> np.ndarray:
         """Pattern columns (breakpoint indices) of activation layer ``layer``.
 

@@ -128,7 +128,7 @@ def _cut_layers(
 ) -> tuple[Mesh, list[Level], Breakpoints, CutState]:
     mesh = Mesh(dom.hull)
     last_use = net.last_use()
-    breakpoints = _breakpoints(net)
+    breakpoints = Breakpoints.of(net)
     exact = ExactVertices(net, pl, breakpoints.layer, breakpoints.unit, breakpoints.threshold)
     exact.mesh = mesh
     mesh.exact_vertex = exact.place
@@ -199,17 +199,6 @@ def level_pieces(level: Level, node: Activation) -> np.ndarray:
     if node.thresholds.shape[1] == 1:
         return bits
     return bits.reshape(len(bits), node.width, -1).sum(axis=2)
-
-
-def _breakpoints(net: Network) -> Breakpoints:
-    """Every breakpoint of the network, layer by layer, unit by unit."""
-    layer, unit, threshold = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
-    for act in net.activations:
-        k = act.thresholds.shape[1]
-        layer.append(np.full(act.thresholds.size, act.layer, dtype=np.int64))
-        unit.append(np.repeat(np.arange(act.width, dtype=np.int64), k))
-        threshold.append(act.thresholds.ravel())
-    return Breakpoints(np.concatenate(layer), np.concatenate(unit), np.concatenate(threshold))
 
 
 class _LayerCut:

@@ -21,7 +21,7 @@ from .errors import InvalidModelError, TooManyRegionsError, UnsupportedModelErro
 from .line_exact import ExactLine
 from .network import Activation, Affine, Concat, Network, Sum
 
-__all__ = ["LineWalk", "columns"]
+__all__ = ["LineWalk"]
 
 _U = 2.0**-53  # unit roundoff of float64
 # Bounds are sums of non-negative rounded terms; this factor and the absolute floor (which
@@ -352,33 +352,8 @@ def _network_info(net: Network) -> tuple[Breakpoints, dict[int, np.ndarray]]:
         sums = {
             i: np.abs(n.W).sum(axis=1) for i, n in enumerate(net.nodes) if isinstance(n, Affine)
         }
-        _INFO[net] = (columns(net), sums)
+        _INFO[net] = (Breakpoints.of(net), sums)
     return _INFO[net]
-
-
-def columns(net: Network) -> Breakpoints:
-    """The pattern columns of ``net``: layer by layer, unit by unit, breakpoint by breakpoint.
-
-    Examples
-    --------
-    >>> import regions
-    >>> from regions.constructions import sawtooth
-    >>> from regions.line_walk import columns
-    >>> bp = columns(regions.trace(sawtooth(2)))
-    >>> bp.layer.tolist(), bp.unit.tolist(), bp.threshold.tolist()
-    ([1, 1, 2, 2], [0, 1, 0, 1], [0.0, 0.0, 0.0, 0.0])
-    """
-    acts = net.activations
-    k = [a.thresholds.shape[1] for a in acts]
-    return Breakpoints(
-        layer=np.concatenate([np.full(a.thresholds.size, a.layer) for a in acts] + [[]]).astype(
-            np.int64
-        ),
-        unit=np.concatenate(
-            [np.repeat(np.arange(a.width), n) for a, n in zip(acts, k, strict=True)] + [[]]
-        ).astype(np.int64),
-        threshold=np.concatenate([a.thresholds.ravel() for a in acts] + [[]]),
-    )
 
 
 def _linear(node: object, values: dict, row_sums: np.ndarray | None) -> tuple[np.ndarray, ...]:
