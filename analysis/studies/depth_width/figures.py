@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -61,6 +62,28 @@ def depth_style(depth: int) -> tuple[str, str]:
     return _depth_color(rank), _MARKERS[rank % len(_MARKERS)]
 
 
+# The two bounds every count figure draws: (name for ``bound``, line style, legend label).
+_BOUNDS = (
+    ("serra_upper", "--", "upper bound (Serra)"),
+    ("montufar_lower", ":", "lower bound (Montufar)"),
+)
+
+
+def _plot_bounds(
+    ax: Axes,
+    xs: np.ndarray | Sequence[float],
+    nets: Sequence[tuple[int, ...]],
+    colors: tuple[str, str],
+    *,
+    labelled: bool = False,
+    **line: float,
+) -> None:
+    """Serra's upper and Montufar's lower bound of each net in ``nets``, at ``xs``."""
+    for (name, ls, label), color in zip(_BOUNDS, colors, strict=True):
+        extra = {"label": label} if labelled else {}
+        ax.plot(xs, [bound(name, w) or np.nan for w in nets], ls, color=color, **line, **extra)
+
+
 def budget_figure(counts: Counts, mode: str) -> Figure:
     """Regions against parameters at matched budgets, at initialisation and trained."""
     s = counts.setup
@@ -95,20 +118,7 @@ def budget_figure(counts: Counts, mode: str) -> Figure:
                         capsize=2,
                         label=f"depth {depth}",
                     )
-                ax.plot(
-                    params,
-                    [bound("serra_upper", w) or np.nan for w in nets],
-                    "--",
-                    color=color,
-                    lw=0.8,
-                )
-                ax.plot(
-                    params,
-                    [bound("montufar_lower", w) or np.nan for w in nets],
-                    ":",
-                    color=color,
-                    lw=0.8,
-                )
+                _plot_bounds(ax, params, nets, (color, color), lw=0.8)
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_xlabel("parameters")
@@ -121,8 +131,7 @@ def budget_figure(counts: Counts, mode: str) -> Figure:
         axes[0].set_ylabel("regions in [-2, 2]²")
         handles, labels = axes[0].get_legend_handles_labels()
         handles += [
-            Line2D([], [], color="#555555", ls="--", lw=0.8, label="upper bound (Serra)"),
-            Line2D([], [], color="#555555", ls=":", lw=0.8, label="lower bound (Montufar)"),
+            Line2D([], [], color="#555555", ls=ls, lw=0.8, label=label) for _, ls, label in _BOUNDS
         ]
         fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
         fig.suptitle(f"Regions versus parameters at matched budgets{mode}")
@@ -158,20 +167,7 @@ def sweep_figure(counts: Counts, mode: str) -> Figure:
                 color=style.OKABE_ITO[5],
                 label="measured (init)",
             )
-            ax.plot(
-                xs,
-                [bound("serra_upper", w) or np.nan for w in nets],
-                "--",
-                color=style.OKABE_ITO[6],
-                label="upper bound (Serra)",
-            )
-            ax.plot(
-                xs,
-                [bound("montufar_lower", w) or np.nan for w in nets],
-                ":",
-                color=style.OKABE_ITO[3],
-                label="lower bound (Montufar)",
-            )
+            _plot_bounds(ax, xs, nets, (style.OKABE_ITO[6], style.OKABE_ITO[3]), labelled=True)
             ax.plot(
                 xs,
                 fit.predict([sum(w) for w in nets], AREA),
