@@ -42,6 +42,15 @@ def _op(name: str, kind: str, params: str, **defaults: Any) -> torchops.Op:
 
 
 _BATCHNORM = "input weight bias running_mean running_var"
+# ATen's max_pool1d and max_pool2d_with_indices take the same arguments.
+_POOL = "input kernel_size stride padding dilation ceil_mode"
+_POOL_DEFAULTS = {
+    "stride": (),
+    "padding": 0,
+    "dilation": 1,
+    "ceil_mode": False,
+    "return_indices": False,
+}
 _TABLE: list[tuple[str, torchops.Op]] = [
     ("relu", _op("relu", "activation", "input")),
     ("abs", _op("abs", "activation", "input")),
@@ -64,31 +73,10 @@ _TABLE: list[tuple[str, torchops.Op]] = [
     ("min", _op("min", "reduce", "input dim keepdim", dim=None, keepdim=False)),
     ("amax", _op("amax", "reduce", "input dim keepdim", dim=(), keepdim=False)),
     ("amin", _op("amin", "reduce", "input dim keepdim", dim=(), keepdim=False)),
-    (
-        "max_pool1d",
-        _op(
-            "max_pool1d",
-            "pool",
-            "input kernel_size stride padding dilation ceil_mode",
-            stride=(),
-            padding=0,
-            dilation=1,
-            ceil_mode=False,
-            return_indices=False,
-        ),
-    ),
+    ("max_pool1d", _op("max_pool1d", "pool", _POOL, **_POOL_DEFAULTS)),
     (
         "max_pool2d_with_indices",
-        _op(
-            "max_pool2d",
-            "pool2d",
-            "input kernel_size stride padding dilation ceil_mode",
-            stride=(),
-            padding=0,
-            dilation=1,
-            ceil_mode=False,
-            return_indices=False,
-        ),
+        _op("max_pool2d", "pool2d", _POOL, **_POOL_DEFAULTS),
     ),
     ("view _unsafe_view reshape", _op("view", "shape", "input shape")),
     ("flatten", _op("flatten", "shape", "input start_dim end_dim", start_dim=0, end_dim=-1)),
