@@ -1,11 +1,12 @@
 """What the pattern columns mean, and the per-layer snapshots a decomposition records.
 
-:class:`Breakpoints` names each breakpoint (one column of ``Partition.patterns``); a :class:`Level`
-is the partition after one more activation layer, and :func:`stack_levels` reads the final
-patterns through those snapshots.
+:class:`Breakpoints` names each breakpoint (one column of ``Partition.patterns``); a
+:class:`Level` is the partition after one more activation layer, and :func:`stack_levels` reads
+the final patterns through those snapshots.
 
 ``Switches``, the old name of :class:`Breakpoints`, is a deprecated alias here, in
-:mod:`regions.partition` and in :mod:`regions` (:func:`renamed_class`).
+:mod:`regions.partition` and in :mod:`regions` (:func:`renamed_class`); old attribute names
+are deprecated properties (:func:`renamed_property`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from .network import Network
 
-__all__ = ["Breakpoints", "Level", "renamed_class", "stack_levels", "warn_renamed"]
+__all__ = ["Breakpoints", "Level", "renamed_class", "renamed_property", "stack_levels"]
 
 
 def __getattr__(name: str) -> type[Breakpoints]:
@@ -250,27 +251,42 @@ def stack_levels(levels: tuple[Level, ...], chunk: int = 1 << 16) -> np.ndarray:
     return out
 
 
-def warn_renamed(old: str, new: str, stacklevel: int = 3) -> None:
-    """Warn (``DeprecationWarning``) that ``old`` is the deprecated name of ``new``.
+def _warn_renamed(old: str, new: str, stacklevel: int) -> None:
+    # stacklevel: frames up from here to the user's line that used the old name.
+    warnings.warn(f"{old} is deprecated; use {new}", DeprecationWarning, stacklevel=stacklevel)
+
+
+def renamed_property(owner: str, old: str, new: str) -> property:
+    """A read-only property ``old`` of class ``owner``: warns, then returns attribute ``new``.
 
     Parameters
     ----------
+    owner : str
+        The class's name, for the message.
     old, new : str
-        The old and the new name, as the user writes them.
-    stacklevel : int
-        Frames up from this function to the user's line: 3 for a deprecated property.
+        The deprecated and the current attribute name.
+
+    Returns
+    -------
+    property
+        To assign to ``old`` in the class body (not a dataclass field: no annotation).
 
     Examples
     --------
-    >>> import warnings
-    >>> from regions.breakpoints import warn_renamed
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     warn_renamed("Partition.switches", "Partition.breakpoints")
-    >>> str(caught[0].message)
-    'Partition.switches is deprecated; use Partition.breakpoints'
+    >>> import pytest
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> part = regions.decompose(sawtooth(2), (0, 1, 0, 1))
+    >>> with pytest.warns(DeprecationWarning, match="use Partition.breakpoints"):
+    ...     part.switches is part.breakpoints
+    True
     """
-    warnings.warn(f"{old} is deprecated; use {new}", DeprecationWarning, stacklevel=stacklevel)
+
+    def get(self: object) -> object:
+        _warn_renamed(f"{owner}.{old}", f"{owner}.{new}", stacklevel=3)
+        return getattr(self, new)
+
+    return property(get, doc=f"Deprecated name of :attr:`{new}` (warns ``DeprecationWarning``).")
 
 
 def renamed_class(module: str, name: str) -> type[Breakpoints]:
@@ -299,5 +315,5 @@ def renamed_class(module: str, name: str) -> type[Breakpoints]:
     """
     if name != "Switches":
         raise AttributeError(f"module {module!r} has no attribute {name!r}")
-    warn_renamed(f"{module}.Switches", f"{module}.Breakpoints", stacklevel=4)
+    _warn_renamed(f"{module}.Switches", f"{module}.Breakpoints", stacklevel=4)
     return Breakpoints

@@ -23,7 +23,7 @@ from fractions import Fraction
 import numpy as np
 from torch import nn
 
-from .breakpoints import Breakpoints, warn_renamed
+from .breakpoints import Breakpoints, renamed_property
 from .domain import Plane, as_plane
 from .errors import DomainError
 from .line_exact import ExactLine
@@ -100,11 +100,7 @@ class LinePieces:
             f"{self.patterns.shape[1]} breakpoints)"
         )
 
-    @property
-    def switches(self) -> Breakpoints:
-        """Deprecated name of :attr:`breakpoints` (warns ``DeprecationWarning``)."""
-        warn_renamed("LinePieces.switches", "LinePieces.breakpoints")
-        return self.breakpoints
+    switches = renamed_property("LinePieces", "switches", "breakpoints")
 
     @property
     def break_layer(self) -> np.ndarray:

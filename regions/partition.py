@@ -22,7 +22,7 @@ from functools import cached_property
 import numpy as np
 import shapely
 
-from .breakpoints import Breakpoints, Level, renamed_class, stack_levels, warn_renamed
+from .breakpoints import Breakpoints, Level, renamed_class, renamed_property, stack_levels
 from .decisions import Decisions
 from .domain import Domain, Plane
 from .fallback import CutState
@@ -232,17 +232,8 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         """
         return int(np.count_nonzero(self.breakpoints.layer <= self.depth))
 
-    @property
-    def switches(self) -> Breakpoints:
-        """Deprecated name of :attr:`breakpoints` (warns ``DeprecationWarning``)."""
-        warn_renamed("Partition.switches", "Partition.breakpoints")
-        return self.breakpoints
-
-    @property
-    def n_switches(self) -> int:
-        """Deprecated name of :attr:`n_breakpoints` (warns ``DeprecationWarning``)."""
-        warn_renamed("Partition.n_switches", "Partition.n_breakpoints")
-        return self.n_breakpoints
+    switches = renamed_property("Partition", "switches", "breakpoints")
+    n_switches = renamed_property("Partition", "n_switches", "n_breakpoints")
 
     @cached_property
     def cell_patterns(self) -> np.ndarray:
