@@ -62,6 +62,28 @@ def depth_style(depth: int) -> tuple[str, str]:
     return _depth_color(rank), _MARKERS[rank % len(_MARKERS)]
 
 
+def _plot_init(
+    ax: Axes,
+    xs: np.ndarray | Sequence[float],
+    counts: Counts,
+    nets: Sequence[tuple[int, ...]],
+    color: str,
+    label: str,
+) -> None:
+    """Each net's region count at initialisation against ``xs``: mean and std over seeds."""
+    values = np.array([counts.init_regions(w) for w in nets])
+    ax.errorbar(
+        xs,
+        values.mean(axis=1),
+        values.std(axis=1),
+        fmt="o-",
+        ms=3,
+        capsize=2,
+        color=color,
+        label=label,
+    )
+
+
 # The two bounds every count figure draws: (name for ``bound``, line style, legend label).
 _BOUNDS = (
     ("serra_upper", "--", "upper bound (Serra)"),
@@ -107,17 +129,7 @@ def budget_figure(counts: Counts, mode: str) -> Figure:
                         ax.scatter(params, values[:, k], s=8, color=color, alpha=0.6, lw=0)
                     ax.plot(params, values.mean(axis=1), "-", color=color, label=f"depth {depth}")
                 else:
-                    values = np.array([counts.init_regions(w) for w in nets])
-                    ax.errorbar(
-                        params,
-                        values.mean(axis=1),
-                        values.std(axis=1),
-                        fmt="o-",
-                        ms=3,
-                        color=color,
-                        capsize=2,
-                        label=f"depth {depth}",
-                    )
+                    _plot_init(ax, params, counts, nets, color, f"depth {depth}")
                 _plot_bounds(ax, params, nets, (color, color), lw=0.8)
             ax.set_xscale("log")
             ax.set_yscale("log")
@@ -156,17 +168,7 @@ def sweep_figure(counts: Counts, mode: str) -> Figure:
             ),
             (axes[1], widths, [(w,) * depth for w in widths], "width", f"depth {depth}"),
         ):
-            values = np.array([counts.init_regions(w) for w in nets])
-            ax.errorbar(
-                xs,
-                values.mean(axis=1),
-                values.std(axis=1),
-                fmt="o-",
-                ms=3,
-                capsize=2,
-                color=style.OKABE_ITO[5],
-                label="measured (init)",
-            )
+            _plot_init(ax, xs, counts, nets, style.OKABE_ITO[5], "measured (init)")
             _plot_bounds(ax, xs, nets, (style.OKABE_ITO[6], style.OKABE_ITO[3]), labelled=True)
             ax.plot(
                 xs,
