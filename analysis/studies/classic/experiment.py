@@ -38,9 +38,6 @@ __all__ = ["CLASSIC_EXPERIMENTS", "GridExperiment", "Setting"]
 
 NOTEBOOK = "02_classic_experiment.py"
 
-#: Piecewise-linear nets with at most this many regions get an explorer page (about 0.1 kB
-#: of page per region).
-
 
 @dataclass(frozen=True)
 class Setting:
