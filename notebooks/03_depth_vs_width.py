@@ -31,7 +31,7 @@ from analysis.figures import style
 from analysis.figures.regions import draw_regions
 from analysis.lab.models import MLP, MLPConfig
 from analysis.studies.depth_width import bounds
-from analysis.studies.depth_width.counting import count_net, one_layer_count
+from analysis.studies.depth_width.counting import count_net
 from analysis.studies.depth_width.nets import (
     INIT_BIAS_STD,
     describe,
@@ -88,13 +88,16 @@ for _, widths, _, n, linear in rows:
 # %% [markdown]
 # For one hidden layer the regions are exactly the cells of a line arrangement, so two
 # independent methods must agree: the general decomposition and counting line crossings
-# (`one_layer_count`, used by the lab for very wide shallow nets).
+# (`regions.arrangement_cells`, exact and O(n² log n), which the lab uses for every
+# one-layer net).
 
 # %%
 shallow = MLP.from_config(MLPConfig(hidden=matched_widths(BUDGET, 1), bias_std=INIT_BIAS_STD))
 layer = shallow.blocks[0].linear
-lines = one_layer_count(
-    layer.weight.detach().double().numpy(), layer.bias.detach().double().numpy()
+lines = regions.arrangement_cells(
+    layer.weight.detach().double().numpy(),
+    layer.bias.detach().double().numpy(),
+    regions.DEFAULT_BOX,
 )
 assert lines == regions.count(shallow) == count_net(shallow).by_depth[-1]
 print(f"one layer of {layer.out_features} units: {lines} regions by both methods")

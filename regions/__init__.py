@@ -7,6 +7,7 @@
 The core never imports matplotlib; drawing lives in :mod:`analysis`.
 """
 
+from .arrangement import arrangement_cells, distinct_lines
 from .breakpoints import Breakpoints, renamed_class
 from .certify import CertificationError, CertificationReport, certify
 from .decompose import DEFAULT_MAX_REGIONS, DEFAULT_TOL, count, decompose
@@ -58,10 +59,12 @@ __all__ = [
     "RegionsError",
     "TooManyRegionsError",
     "UnsupportedModelError",
+    "arrangement_cells",
     "certify",
     "count",
     "decompose",
     "decompose_line",
+    "distinct_lines",
     "is_piecewise_linear",
     "local_counts",
     "local_density",

@@ -1,12 +1,10 @@
 """Exact counts and region statistics of one net: what the depth-versus-width study measures.
 
-Wide one-layer nets
--------------------
-A one-hidden-layer net's regions are the cells of its line arrangement. Above
-``SHALLOW_DECOMPOSE_MAX`` units the general decomposition becomes slow (600 units: about 15 s,
-1,000: 90 s), so such nets are counted with the exact arrangement formula
-``1 + (lines meeting the box) + sum over crossing points (lines through it - 1)``
-(:func:`one_layer_count`), exact for any arrangement; the tests check it against
+One-layer nets
+--------------
+A one-hidden-layer net's regions are the cells of its line arrangement, counted exactly in
+O(n^2 log n) by :func:`regions.arrangement_cells` (:func:`one_layer_count`): 600 units take
+about 0.3 s, where the general decomposition takes seconds. The tests check it against
 :func:`regions.decompose`, with and without general position.
 """
 
@@ -15,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -31,7 +30,6 @@ from regions import DEFAULT_BOX, constructions
 __all__ = [
     "BOUNDARY_BINS",
     "DATA_BINS",
-    "SHALLOW_DECOMPOSE_MAX",
     "STATS_BOX",
     "Count",
     "constructions_table",
@@ -41,85 +39,62 @@ __all__ = [
     "train_counting",
 ]
 
-SHALLOW_DECOMPOSE_MAX = 300  # one-layer nets wider than this use the arrangement formula
 STATS_BOX: Box = (-4.0, 4.0, -4.0, 4.0)  # region statistics: the data box and a margin of 2
 BOUNDARY_BINS = (0.0, 0.05, 0.1, 0.2, 0.4, 0.8, math.inf)  # distance to the decision boundary
 DATA_BINS = (0.0, 0.5, 1.0, 2.0)  # Chebyshev distance outside the data box [-2, 2]^2
 
 
-def one_layer_count(weight: np.ndarray, bias: np.ndarray, box: Box = DEFAULT_BOX) -> int:
-    """Number of cells cut from ``box`` by the lines ``weight[i] . x + bias[i] = 0``.
+def one_layer_count(model: MLP, box: Box = DEFAULT_BOX) -> Count | None:
+    """Exact counts of a one-hidden-layer ReLU net from its line arrangement, or None.
 
-    Each line that enters a convex domain adds one cell, and each crossing point inside it adds
-    one cell less than the number of lines through it (Euler's formula for the arrangement):
-    ``1 + L + sum_p (m_p - 1)``, which is ``1 + L + I`` for lines in general position with
-    ``I`` crossings. Lines through one point (zero biases), parallel lines and repeated lines
-    are all counted; crossings within ``1e-9`` of the box's size count as one point. That is a
-    tolerance, unlike :func:`regions.decompose`, which decides every such coincidence exactly:
-    the formula is for nets too wide to decompose, where it is the faster estimate.
+    Activation regions are the cells of the arrangement of the units' breakpoint lines
+    (:func:`regions.arrangement_cells`). Crossing a line changes the output map by
+    ``sum_i |s_i| V[:, i]`` times the line's equation, over the units ``i`` that draw it (unit
+    ``i``'s equation is ``s_i`` times the line's, ``V`` the output weights): the linear
+    regions are the cells of the lines where that sum is nonzero, decided in rationals.
 
     Parameters
     ----------
-    weight : ndarray, shape (n, 2)
-        Line normals (a one-hidden-layer net's first weight matrix).
-    bias : ndarray, shape (n,)
-        Line offsets.
+    model : MLP
+        Any lab net; only a one-hidden-layer ReLU net without batch norm or skip is counted.
     box : (xmin, xmax, ymin, ymax)
         The domain, in input units.
 
     Returns
     -------
-    int
-        Number of cells.
+    Count or None
+        ``method='arrangement'``; None for any other net.
 
     Examples
     --------
-    The lines x = 0.5, y = 0.5 and x + y = 0 cross three times in [-2, 2]^2 but do not
-    cross (and x + y = 0 does not enter) in [0, 1]^2; :func:`regions.count` agrees:
-
-    >>> import numpy as np
     >>> import regions
-    >>> from regions.constructions import line_arrangement
+    >>> from analysis.lab.models import MLP
     >>> from analysis.studies.depth_width.counting import one_layer_count
-    >>> W, b = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -0.5, 0.0])
-    >>> one_layer_count(W, b), regions.count(line_arrangement(W, b), (-2, 2, -2, 2))
-    (7, 7)
-    >>> one_layer_count(W, b, (0, 1, 0, 1)), regions.count(line_arrangement(W, b), (0, 1, 0, 1))
-    (4, 4)
-
-    Six lines through the origin make 12 sectors, not the 22 cells of general position:
-
-    >>> angle = np.arange(6) * np.pi / 6
-    >>> one_layer_count(np.stack([np.cos(angle), np.sin(angle)], axis=1), np.zeros(6))
-    12
+    >>> net = MLP((30,), seed=0, bias_std=0.5)
+    >>> count = one_layer_count(net)
+    >>> count.by_depth[-1] == regions.count(net), count.method
+    (True, 'arrangement')
+    >>> one_layer_count(MLP((3, 3), seed=0)) is None
+    True
     """
-    W, b = np.asarray(weight, np.float64), np.asarray(bias, np.float64)
-    x0, x1, y0, y1 = box
-    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
-    values = corners @ W.T + b
-    meets = (values.min(axis=0) < 0) & (values.max(axis=0) > 0)
-    W, b = W[meets], b[meets]
-    # A repeated line (the same up to a positive or negative scale) cuts nothing new.
-    first = np.where(W[:, 0] != 0, W[:, 0], W[:, 1])
-    scale = np.linalg.norm(W, axis=1) * np.sign(first)
-    line = np.unique(np.round(np.hstack([W, b[:, None]]) / scale[:, None], 12), axis=0)
-    W, b = line[:, :2], line[:, 2]
-    quantum = 1e-9 * max(x1 - x0, y1 - y0)
-    points = []
-    for i in range(len(W) - 1):  # row by row keeps memory O(crossings), not O(n^2) at once
-        a, c = W[i + 1 :], b[i + 1 :]
-        det = W[i, 0] * a[:, 1] - W[i, 1] * a[:, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x = (-b[i] * a[:, 1] + W[i, 1] * c) / det
-            y = (-W[i, 0] * c + b[i] * a[:, 0]) / det
-        inside = (x > x0) & (x < x1) & (y > y0) & (y < y1)
-        points.append(np.round(np.stack([x[inside], y[inside]], axis=1) / quantum))
-    if not points:
-        return 1 + len(W)
-    _, pairs = np.unique(np.concatenate(points), axis=0, return_counts=True)
-    # m lines through one point cross in m (m - 1) / 2 pairs.
-    through = np.rint((1 + np.sqrt(1 + 8 * pairs)) / 2)
-    return int(1 + len(W) + (through - 1).sum())
+    config = model.config
+    plain = config.activation == "relu" and not config.batch_norm and not any(config.residual or ())
+    if len(config.hidden) != 1 or not plain:
+        return None
+    weight = model.blocks[0].linear.weight.detach().double().numpy()
+    bias = model.blocks[0].linear.bias.detach().double().numpy()
+    out = model.output.weight.detach().double().numpy()
+    first, line_of = regions.distinct_lines(weight, bias)
+    kink = [[Fraction(0)] * out.shape[0] for _ in first]
+    for i in np.flatnonzero(line_of >= 0):
+        ref = weight[first[line_of[i]]]
+        axis = 0 if ref[0] != 0 else 1  # unit i's equation is s times its line's
+        s = abs(Fraction(weight[i, axis]) / Fraction(ref[axis]))
+        row = kink[line_of[i]]
+        kink[line_of[i]] = [k + s * Fraction(v) for k, v in zip(row, out[:, i], strict=True)]
+    bends = first[[any(k) for k in kink]] if len(first) else first
+    n = regions.arrangement_cells(weight, bias, box)
+    return Count((1, n), regions.arrangement_cells(weight[bends], bias[bends], box), "arrangement")
 
 
 @dataclass(frozen=True)
@@ -135,8 +110,7 @@ class Count:
         Linear regions: neighbours with the same affine map merged.
     method : str
         ``'decompose'`` (:func:`regions.decompose`) or ``'arrangement'``
-        (:func:`one_layer_count`; linear regions then equal activation regions, as they do
-        for lines in general position).
+        (:func:`one_layer_count`, for one-hidden-layer nets).
 
     Examples
     --------
@@ -154,9 +128,8 @@ class Count:
 def count_net(model: MLP, box: Box = DEFAULT_BOX) -> Count:
     """Exact activation-region counts per depth and linear-region count of ``model``.
 
-    One-hidden-layer nets wider than :data:`SHALLOW_DECOMPOSE_MAX` are counted by
-    :func:`one_layer_count`; their linear-region count is taken equal to the activation
-    count, as it is unless two neighbouring cells happen to share their output map.
+    One-hidden-layer ReLU nets are counted from their line arrangement
+    (:func:`one_layer_count`), every other net by :func:`regions.decompose`.
 
     Parameters
     ----------
@@ -181,21 +154,13 @@ def count_net(model: MLP, box: Box = DEFAULT_BOX) -> Count:
     >>> with torch.no_grad():
     ...     _ = net.blocks[0].linear.weight.copy_(torch.eye(2))
     >>> count_net(net)
-    Count(by_depth=(1, 4), linear=4, method='decompose')
-
-    A wide one-layer net is counted by the arrangement formula:
-
-    >>> wide = count_net(MLP((400,), seed=0, bias_std=0.5))
-    >>> wide.method, wide.by_depth[0], wide.linear == wide.by_depth[-1]
-    ('arrangement', 1, True)
+    Count(by_depth=(1, 4), linear=4, method='arrangement')
+    >>> count_net(MLP((2, 2), seed=0)).method
+    'decompose'
     """
-    hidden = model.config.hidden
-    if len(hidden) == 1 and hidden[0] > SHALLOW_DECOMPOSE_MAX:
-        layer = model.blocks[0].linear
-        n = one_layer_count(
-            layer.weight.detach().double().numpy(), layer.bias.detach().double().numpy(), box
-        )
-        return Count((1, n), n, "arrangement")
+    shallow = one_layer_count(model, box)
+    if shallow is not None:
+        return shallow
     part = regions.decompose(model, domain=box)
     by_depth = tuple(int(c) for c in part.counts_by_depth())
     return Count(by_depth, part.linear_regions().n, "decompose")

@@ -15,7 +15,7 @@ import regions
 from analysis.lab.options import RunOptions
 from analysis.lab.sgd import accuracy, dataset_for
 from analysis.lab.train import TrainResult, train
-from analysis.studies.depth_width.counting import SHALLOW_DECOMPOSE_MAX, constructions_table
+from analysis.studies.depth_width.counting import constructions_table
 from analysis.studies.depth_width.figures import (
     budget_figure,
     construction_figure,
@@ -46,8 +46,7 @@ DESCRIPTION = (
     "Trained nets: seed 0, classic training (plain SGD, lr 0.01, 10,000 samples, batch 1,000, "
     "100 epochs) from that initialisation. Matched budgets: widths w or w + 1 per "
     "layer chosen so the parameter count is closest to each budget (within 5%). One-layer "
-    "nets wider than "
-    f"{SHALLOW_DECOMPOSE_MAX} units are counted with the exact line-arrangement formula. "
+    "nets are counted exactly from their line arrangement. "
     "Bounds are for the whole plane (Serra et al. 2018 upper, Montufar et al. 2014 lower); "
     "the density law is Hanin & Rolnick's (2019) regions ≈ C N² area."
 )

@@ -16,11 +16,11 @@ from analysis.lab.options import QuickMode, RunOptions
 from analysis.lab.train import train
 from analysis.run.registry import EXPERIMENTS
 from analysis.run.reproduce import run_experiment
-from analysis.studies.depth_width.counting import one_layer_count
+from analysis.studies.depth_width.counting import Count, one_layer_count
 from analysis.studies.depth_width.experiment import EXPERIMENT
 from analysis.studies.depth_width.jobs import CurveJob
 from analysis.studies.depth_width.nets import matched_widths, n_parameters, train_config
-from regions.constructions import folding_net_count, line_arrangement
+from regions.constructions import folding_net_count
 
 
 @pytest.mark.parametrize("depth", [1, 2, 4, 8])
@@ -42,29 +42,41 @@ def test_parameter_count_matches_torch() -> None:
         assert n_parameters(hidden) == MLP(hidden).n_parameters
 
 
+def decomposed(model: MLP, box: tuple[float, ...]) -> Count:
+    part = regions.decompose(model, domain=box)
+    return Count(tuple(int(c) for c in part.counts_by_depth()), part.linear_regions().n, "")
+
+
 @pytest.mark.parametrize("seed", [0, 1])
-def test_arrangement_count_equals_exact_decomposition(seed: int) -> None:
+@pytest.mark.parametrize("box", [(-2, 2, -2, 2), (-0.5, 0.5, -0.5, 0.5)])
+def test_arrangement_count_equals_exact_decomposition(seed: int, box) -> None:
     model = MLP((40,), bias_std=0.5, seed=seed)
-    layer = model.blocks[0].linear
-    W, b = layer.weight.detach().double().numpy(), layer.bias.detach().double().numpy()
-    assert one_layer_count(W, b) == len(regions.decompose(model))
-    assert one_layer_count(W, b, (-0.5, 0.5, -0.5, 0.5)) == regions.count(
-        model, (-0.5, 0.5, -0.5, 0.5)
-    )
+    count = one_layer_count(model, box)
+    assert count is not None and count.method == "arrangement"
+    assert replace(count, method="") == decomposed(model, box)
 
 
 @pytest.mark.parametrize("n", [3, 301])
 def test_arrangement_count_is_exact_without_general_position(n: int) -> None:
     # Zero biases put every line through the origin: 2n sectors, where the general-position
-    # formula would give 1 + n + n(n - 1)/2. With repeated and parallel lines added too.
-    model = MLP((n,), seed=0)
-    layer = model.blocks[0].linear
-    W, b = layer.weight.detach().double().numpy(), layer.bias.detach().double().numpy()
-    assert one_layer_count(W, b) == 2 * n == len(regions.decompose(model))
-    W2 = np.vstack([W[:3], -2 * W[:1], W[:1]])
-    b2 = np.array([0.0, 0.0, 0.0, 0.0, 0.7])  # line 0 twice more, and once shifted
-    net = line_arrangement(W2, b2)
-    assert one_layer_count(W2, b2) == regions.count(net)
+    # formula would give 1 + n + n(n - 1)/2.
+    count = one_layer_count(MLP((n,), seed=0))
+    assert count is not None and count.by_depth == (1, 2 * n) and count.linear == 2 * n
+
+
+def test_linear_count_merges_lines_where_the_output_does_not_bend() -> None:
+    # Unit 1 repeats unit 0's line scaled by 2; unit 2 is unit 0 reversed; unit 4 is silent.
+    model = MLP((5,), seed=3, bias_std=0.5)
+    hidden, out = model.blocks[0].linear, model.output
+    with torch.no_grad():
+        hidden.weight[1], hidden.bias[1] = 2 * hidden.weight[0], 2 * hidden.bias[0]
+        hidden.weight[2], hidden.bias[2] = -hidden.weight[0], -hidden.bias[0]
+        # |s| V summed over the line's units: V0 + 2 V1 + V2 = 0, so that line is no kink.
+        out.weight[:, 2] = -out.weight[:, 0] - 2 * out.weight[:, 1]
+        out.weight[:, 4] = 0.0
+    count = one_layer_count(model)
+    assert count is not None and replace(count, method="") == decomposed(model, (-2, 2, -2, 2))
+    assert count.linear < count.by_depth[-1]
 
 
 def test_counting_loop_trains_exactly_like_train() -> None:
