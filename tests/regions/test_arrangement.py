@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import shapely
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,7 +29,10 @@ def one_layer_net(w: np.ndarray, b: np.ndarray) -> torch.nn.Module:
 
 
 def assert_counts_agree(w: np.ndarray, b: np.ndarray, box: tuple[float, ...]) -> None:
-    assert arrangement_cells(w, b, box) == regions.count(one_layer_net(w, b), box)
+    net = one_layer_net(w, b)
+    expected = len(regions.decompose(net, box))
+    assert arrangement_cells(w, b, box) == expected
+    assert regions.count(net, box) == expected  # counted from the arrangement too
 
 
 small_ints = st.integers(-3, 3).map(float)
@@ -85,6 +89,23 @@ def test_random_wide_layer_matches_the_decomposition() -> None:
     rng = np.random.default_rng(7)
     w, b = rng.normal(size=(60, 2)), rng.normal(size=60) * 0.5
     assert_counts_agree(w, b, (-1.0, 1.0, -1.0, 1.0))
+
+
+def test_count_uses_the_arrangement_only_where_it_applies() -> None:
+    rng = np.random.default_rng(1)
+    w, b = rng.normal(size=(30, 2)), rng.normal(size=30) * 0.5
+    net = one_layer_net(w, b)
+    n = arrangement_cells(w, b, (-2, 2, -2, 2))
+    assert regions.count(net) == n == len(regions.decompose(net))
+    with pytest.raises(regions.TooManyRegionsError, match="max_regions=10"):
+        regions.count(net, max_regions=10)
+    # A polygon domain, a plane, a second layer or a ReLU6 unit: the decomposition counts.
+    triangle = shapely.Polygon([(-2, -2), (2, -2), (0, 2)])
+    assert regions.count(net, triangle) == len(regions.decompose(net, triangle))
+    deep = torch.nn.Sequential(net[0], torch.nn.ReLU(), torch.nn.Linear(30, 3), torch.nn.ReLU())
+    assert regions.count(deep.double()) == len(regions.decompose(deep.double()))
+    six = torch.nn.Sequential(net[0], torch.nn.ReLU6())
+    assert regions.count(six) == len(regions.decompose(six)) > n
 
 
 def test_bad_input_is_refused() -> None:

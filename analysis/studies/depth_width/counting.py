@@ -4,7 +4,7 @@ One-layer nets
 --------------
 A one-hidden-layer net's regions are the cells of its line arrangement, counted exactly in
 O(n^2 log n) by :func:`regions.arrangement_cells` (:func:`one_layer_count`): 600 units take
-about 0.3 s, where the general decomposition takes seconds. The tests check it against
+about 0.1 s, where the general decomposition takes seconds. The tests check it against
 :func:`regions.decompose`, with and without general position.
 """
 
