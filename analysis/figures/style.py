@@ -137,7 +137,9 @@ def render_figure(fig: Figure) -> dict[str, bytes]:
 
     Artists marked for rasterisation (dense meshes, region fills) become images at
     ``PDF_RASTER_DPI`` inside the otherwise vector PDF. Metadata that would change from run
-    to run (the PDF creation date) is left out, so the same figure gives the same bytes.
+    to run (the PDF creation date) is left out, so the same figure gives the same bytes. A
+    figure with a layout engine (constrained layout) is laid out once, for the PNG, and the
+    PDF keeps those positions: solving the layout again costs as much as drawing.
 
     Examples
     --------
@@ -151,14 +153,21 @@ def render_figure(fig: Figure) -> dict[str, bytes]:
     (['pdf', 'png'], b'%PDF', True)
     """
     out = {}
-    with style():
-        for ext, kwargs in (
-            ("png", {"dpi": PNG_DPI}),
-            ("pdf", {"dpi": PDF_RASTER_DPI, "metadata": {"CreationDate": None}}),
-        ):
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format=ext, **kwargs)
-            out[ext] = buffer.getvalue()
+    engine = fig.get_layout_engine()
+    try:
+        with style():
+            for ext, kwargs in (
+                ("png", {"dpi": PNG_DPI}),
+                ("pdf", {"dpi": PDF_RASTER_DPI, "metadata": {"CreationDate": None}}),
+            ):
+                buffer = io.BytesIO()
+                fig.savefig(buffer, format=ext, **kwargs)
+                out[ext] = buffer.getvalue()
+                if engine is not None:  # laid out once: the PDF keeps the PNG's positions
+                    fig.set_layout_engine("none")
+    finally:
+        if engine is not None:
+            fig.set_layout_engine(engine)
     return out
 
 
