@@ -3,6 +3,7 @@
     python benchmarks/bench_decompose.py                 # the full table (minutes)
     python benchmarks/bench_decompose.py --quick         # a few rows
     python benchmarks/bench_decompose.py --million       # the million-region runs
+    python benchmarks/bench_decompose.py --wide          # one-layer nets: count vs decompose
 
 Nets are 2-[w]xd-1 ReLU MLPs under ``torch.manual_seed(seed)``, with PyTorch's default init or
 He-normal weights (zero biases). For each: exact regions, seconds, regions per second and peak
@@ -61,6 +62,34 @@ def million() -> None:
         seconds = time.perf_counter() - start
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"{name:20} {n:9d} {seconds:7.2f} {n / seconds:10.0f} {rss:10.0f}", flush=True)
+
+
+def wide(widths: list[int], repeats: int = 3) -> None:
+    """One-layer nets on [-1, 1]^2: ``regions.count`` (the line arrangement) against
+    ``len(regions.decompose(...))``, interleaved, min and median of ``repeats`` runs."""
+    print(
+        f"{'net':10} {'regions':>8} {'count s min / med':>19} {'decompose s min / med':>22}", end=""
+    )
+    print(" ratio")
+    box = (-1.0, 1.0, -1.0, 1.0)
+    for width in widths:
+        model = mlp(width, 1, "default", 0)
+        net = regions.trace(model)
+        times: dict[str, list[float]] = {"count": [], "decompose": []}
+        counts = set()
+        for _ in range(repeats):
+            for name in ("count", "decompose"):
+                start = time.perf_counter()
+                counts.add(
+                    regions.count(net, box) if name == "count" else len(regions.decompose(net, box))
+                )
+                times[name].append(time.perf_counter() - start)
+        assert len(counts) == 1, f"count and decompose disagree on 1x{width}: {counts}"
+        c, d = (np.array(times[k]) for k in ("count", "decompose"))
+        print(
+            f"1x{width:<8} {counts.pop():>8,} {c.min():>8.3f} / {np.median(c):<8.3f}"
+            f" {d.min():>10.3f} / {np.median(d):<9.3f} {d.min() / c.min():>6.0f}"
+        )
 
 
 def timed_decompose(
@@ -126,6 +155,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="a handful of rows")
     parser.add_argument("--million", action="store_true", help="only the million-region run")
+    parser.add_argument("--wide", action="store_true", help="only one-layer nets, 100 to 1,000")
     args = parser.parse_args()
     if args.quick:
         args.widths, args.depths, args.inits, args.boxes = [64, 128], [3, 4], ["default"], [1.0]
@@ -138,6 +168,9 @@ def main() -> None:
     ]
     if args.million:
         million()
+        return
+    if args.wide:
+        wide([100, 200, 400, 600, 1000])
         return
     print(
         f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, "
