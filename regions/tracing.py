@@ -143,34 +143,54 @@ def trace(
         )
     if not any(True for _ in model.children()):
         model = nn.Sequential(model)  # fx would trace a bare leaf's internals (F.linear, ...)
-    try:
-        gm = torch.fx.symbolic_trace(model)
-    except Exception as exc:  # fx raises many types; all mean "cannot trace"
-        raise UnsupportedModelError(
-            f"torch.fx could not trace {type(model).__name__}: {exc}. regions needs a model "
-            "without data-dependent control flow."
-        ) from exc
-    return _Builder(gm, n_inputs).build()
+    graph = _sequential_graph(model)
+    if graph is None:
+        try:
+            graph = torch.fx.symbolic_trace(model).graph
+        except Exception as exc:  # fx raises many types; all mean "cannot trace"
+            raise UnsupportedModelError(
+                f"torch.fx could not trace {type(model).__name__}: {exc}. regions needs a "
+                "model without data-dependent control flow."
+            ) from exc
+    return _Builder(graph, dict(model.named_modules()), n_inputs).build()
+
+
+def _sequential_graph(model: nn.Module) -> torch.fx.Graph | None:
+    """The graph ``torch.fx.symbolic_trace`` records for a plain ``nn.Sequential`` of torch.nn
+    leaf modules (one call per child, in order), built directly: a fast path that skips
+    tracing Python code. None for any other model."""
+    children = list(model.named_children())
+    leaf = torch.fx.Tracer().is_leaf_module
+    if type(model) is not nn.Sequential or not all(leaf(m, name) for name, m in children):
+        return None
+    graph = torch.fx.Graph()
+    x = graph.placeholder("input")
+    for name, _ in children:
+        x = graph.call_module(name, (x,))
+    graph.output(x)
+    return graph
 
 
 class _Builder(Walker):
     """Walks an fx graph once, mapping fx nodes to :class:`Network` nodes."""
 
-    def __init__(self, gm: torch.fx.GraphModule, n_inputs: int | None) -> None:
+    def __init__(
+        self, graph: torch.fx.Graph, modules: dict[str, nn.Module], n_inputs: int | None
+    ) -> None:
         super().__init__(n_inputs)
-        self.gm = gm
-        self.modules = dict(gm.named_modules())
+        self.graph = graph
+        self.modules = modules
 
     # ------------------------------------------------------------------ the walk
     def build(self) -> Network:
-        placeholders = [n for n in self.gm.graph.nodes if n.op == "placeholder"]
+        placeholders = [n for n in self.graph.nodes if n.op == "placeholder"]
         if len(placeholders) != 1:
             raise UnsupportedModelError(
                 f"model.forward takes {len(placeholders)} inputs; regions needs exactly one"
             )
         self.set(placeholders[0], Traced(0, None, 0))
         output: int | None = None
-        for fx_node in self.gm.graph.nodes:
+        for fx_node in self.graph.nodes:
             if fx_node.op == "output":
                 if not self.is_tensor(fx_node.args[0]):
                     raise UnsupportedModelError("model must return a single tensor")

@@ -398,3 +398,62 @@ def test_other_shapes_before_the_first_layer_need_n_inputs():
     with pytest.raises(regions.InvalidModelError, match="'unsqueeze'.*: pass n_inputs"):
         regions.trace(UnsqueezeFirst())
     assert regions.trace(UnsqueezeFirst(), n_inputs=2).widths == (2, 3)
+
+
+def _fx_network(model: nn.Module) -> regions.Network:
+    """The network through torch.fx.symbolic_trace, bypassing the Sequential fast path."""
+    from regions.tracing import _Builder
+
+    graph = torch.fx.symbolic_trace(model).graph
+    return _Builder(graph, dict(model.named_modules()), None).build()
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        nn.Sequential(
+            nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 4), nn.LeakyReLU(0.1), nn.Linear(4, 2)
+        ),
+        nn.Sequential(
+            nn.Linear(2, 3), nn.BatchNorm1d(3), nn.Hardtanh(), nn.Dropout(0.2), nn.Linear(3, 1)
+        ),
+        nn.Sequential(nn.Linear(2, 4), nn.ReLU6(), nn.Identity(), nn.Linear(4, 3), nn.Softmax(1)),
+    ],
+)
+def test_sequential_fast_path_gives_the_fx_network(model: nn.Module) -> None:
+    torch.manual_seed(0)
+    model.eval()
+    fast, fx = regions.trace(model), _fx_network(model)
+    assert (fast.widths, fast.output, fast.softmax) == (fx.widths, fx.output, fx.softmax)
+    for a, b in zip(fast.nodes, fx.nodes, strict=True):
+        assert type(a) is type(b)
+        if a is not None:
+            fields = {k: v for k, v in vars(a).items() if not k.startswith("_")}
+            for key, value in fields.items():
+                other = getattr(b, key)
+                same = np.array_equal(value, other) if isinstance(value, np.ndarray) else None
+                assert same if same is not None else value == other, key
+
+
+def test_sequential_fast_path_only_for_plain_sequentials_of_torch_leaves() -> None:
+    from regions.tracing import _sequential_graph
+
+    class Scaled(nn.Sequential):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return 2 * super().forward(x)
+
+    class Custom(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.relu(x)
+
+    plain = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    assert _sequential_graph(plain) is not None
+    for model in (
+        Scaled(nn.Linear(2, 3), nn.ReLU()),
+        nn.Sequential(nn.Linear(2, 3), Custom()),
+        nn.Sequential(nn.Sequential(nn.Linear(2, 3)), nn.ReLU()),
+    ):
+        assert _sequential_graph(model) is None
+    # The subclass's own forward is traced by fx, scaling included.
+    net = regions.trace(Scaled(nn.Linear(2, 3), nn.ReLU()))
+    assert [type(n).__name__ for n in net.nodes] == ["NoneType", "Affine", "Activation", "Affine"]
