@@ -48,7 +48,7 @@ class CountJob(Job):
     16
     >>> result = job.run(cache_dir=None)
     >>> result["n_parameters"], result["method"], result["test_acc"], result["by_depth"][0]
-    (17, 'decompose', None, 1)
+    (17, 'arrangement', None, 1)
     >>> result["linear"] <= result["by_depth"][-1] <= 7  # 3 lines cut at most 7 cells
     True
     """
