@@ -16,6 +16,7 @@ error intervals overlap, is decided in rational arithmetic.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from fractions import Fraction
 
 import numpy as np
@@ -25,6 +26,7 @@ from regions.floats import EPS, SAFE
 __all__ = ["arrangement_cells", "distinct_lines"]
 
 _TINY = 2.0**-1000  # absolute slack: covers underflow in any product of the bounds below
+_PAIRS_PER_BLOCK = 1 << 21  # crossings computed at once (a few hundred MB at most)
 
 
 def distinct_lines(weight: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -119,20 +121,35 @@ def arrangement_cells(
     n = len(b)
     if n < 2:
         return 1 + n
-    # Line k meets each earlier line j < k at most once: all pairs, vectorised.
-    k, j = np.triu_indices(n, 1)
-    k, j = j, k  # k > j
-    key, half, inside, unsure = _crossings(w, b, k, j, (xmin, xmax, ymin, ymax))
-    for p in np.flatnonzero(unsure):  # the float bound cannot place it: decide exactly
-        point = _exact_point(w[k[p]], b[k[p]], w[j[p]], b[j[p]])
-        inside[p] = point is not None and all(
-            lo < v < hi for v, lo, hi in zip(point, (xmin, ymin), (xmax, ymax), strict=True)
-        )
-        if inside[p]:  # its key rounded from the exact one: within half an ulp
-            key[p] = float(point[0] if abs(w[k[p], 1]) >= abs(w[k[p], 0]) else point[1])
-            half[p] = (EPS * abs(key[p]) + _TINY) * SAFE
-    k, j, key, half = k[inside], j[inside], key[inside], half[inside]
-    return 1 + n + _distinct_on_lines(w, b, k, j, key, half)
+    # Line k meets each earlier line j < k at most once: all pairs, vectorised, a block of
+    # lines k at a time (every crossing on line k is in k's block) to bound the memory.
+    total = 0
+    for k, j in _pair_blocks(n, _PAIRS_PER_BLOCK):
+        key, half, inside, unsure = _crossings(w, b, k, j, (xmin, xmax, ymin, ymax))
+        for p in np.flatnonzero(unsure):  # the float bound cannot place it: decide exactly
+            point = _exact_point(w[k[p]], b[k[p]], w[j[p]], b[j[p]])
+            inside[p] = point is not None and all(
+                lo < v < hi for v, lo, hi in zip(point, (xmin, ymin), (xmax, ymax), strict=True)
+            )
+            if inside[p]:  # its key rounded from the exact one: within half an ulp
+                key[p] = float(point[0] if abs(w[k[p], 1]) >= abs(w[k[p], 0]) else point[1])
+                half[p] = (EPS * abs(key[p]) + _TINY) * SAFE
+        total += _distinct_on_lines(w, b, k[inside], j[inside], key[inside], half[inside])
+    return 1 + n + total
+
+
+def _pair_blocks(n: int, budget: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """All pairs (k, j) with j < k < n, in blocks of consecutive k of about ``budget`` pairs
+    (at least one line each)."""
+    start = 1
+    while start < n:
+        pairs = np.cumsum(np.arange(start, n))  # pairs of the lines start..k
+        stop = min(n, start + max(1, int(np.searchsorted(pairs, budget, side="right"))))
+        lines = np.arange(start, stop)
+        k = np.repeat(lines, lines)  # line k meets lines 0..k-1
+        first = np.repeat(np.cumsum(lines) - lines, lines)  # where each line's run starts
+        yield k, np.arange(len(k)) - first
+        start = stop
 
 
 def _as_lines(weight: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

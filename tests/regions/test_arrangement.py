@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import regions
+from regions import arrangement
 from regions.arrangement import arrangement_cells, distinct_lines
 
 BOXES = [(-1.0, 1.0, -1.0, 1.0), (-2.0, 2.0, -1.5, 0.5), (0.0, 1.0, 0.0, 1.0)]
@@ -106,6 +107,18 @@ def test_count_uses_the_arrangement_only_where_it_applies() -> None:
     assert regions.count(deep.double()) == len(regions.decompose(deep.double()))
     six = torch.nn.Sequential(net[0], torch.nn.ReLU6())
     assert regions.count(six) == len(regions.decompose(six)) > n
+
+
+def test_blocks_of_lines_give_the_same_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Crossings are computed a block of lines at a time; tiny blocks split every line's
+    # crossings from other lines' but never one line's own, so the count cannot change.
+    rng = np.random.default_rng(3)
+    w = np.r_[rng.normal(size=(25, 2)), rng.integers(-2, 3, size=(15, 2))]
+    b = np.r_[rng.normal(size=25), np.zeros(15)]
+    expected = arrangement_cells(w, b, (-1, 1, -1, 1))
+    monkeypatch.setattr(arrangement, "_PAIRS_PER_BLOCK", 7)
+    assert arrangement_cells(w, b, (-1, 1, -1, 1)) == expected
+    assert_counts_agree(w, b, (-1.0, 1.0, -1.0, 1.0))
 
 
 def test_bad_input_is_refused() -> None:
