@@ -132,7 +132,7 @@ def arrangement_cells(
                 lo < v < hi for v, lo, hi in zip(point, (xmin, ymin), (xmax, ymax), strict=True)
             )
             if inside[p]:  # its key rounded from the exact one: within half an ulp
-                key[p] = float(point[0] if abs(w[k[p], 1]) >= abs(w[k[p], 0]) else point[1])
+                key[p] = float(_along(w[k[p]], point))
                 half[p] = (EPS * abs(key[p]) + _TINY) * SAFE
         total += _distinct_on_lines(w, b, k[inside], j[inside], key[inside], half[inside])
     return 1 + n + total
@@ -245,11 +245,17 @@ def _exact_point(
     return (b1 * c2 - b2 * c1) / den, (c1 * a2 - c2 * a1) / den
 
 
+def _along(wk: np.ndarray, point: tuple[Fraction, Fraction]) -> Fraction:
+    """The coordinate of ``point`` that identifies it on line k, as :func:`_crossings` keys
+    it: x where the line is closer to horizontal, else y."""
+    return point[0] if abs(wk[1]) >= abs(wk[0]) else point[1]
+
+
 def _exact_key(wk: np.ndarray, bk: float, wj: np.ndarray, bj: float) -> Fraction:
     """The exact coordinate along line k of its crossing with line j (as :func:`_crossings`)."""
     point = _exact_point(wk, bk, wj, bj)
     assert point is not None  # only crossing pairs get here
-    return point[0] if abs(wk[1]) >= abs(wk[0]) else point[1]
+    return _along(wk, point)
 
 
 def _distinct_on_lines(

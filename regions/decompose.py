@@ -161,8 +161,9 @@ def count(
 
 
 def _first_layer_lines(net: Network) -> tuple[np.ndarray, np.ndarray] | None:
-    """The breakpoint lines ``W[j] . x + b[j] - t = 0`` of a net whose only activation layer
-    reads one affine layer of the 2D input, or None for any other net."""
+    """The breakpoint lines ``W[j] . x + b[j] = 0`` of a net whose only activation layer (one
+    breakpoint at 0 per unit) reads one affine layer of the 2D input, or None for any other
+    net."""
     acts = [node for node in net.nodes[1:] if isinstance(node, Activation)]
     if net.n_inputs != 2 or len(acts) != 1:
         return None

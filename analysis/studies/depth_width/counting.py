@@ -94,7 +94,13 @@ def one_layer_count(model: MLP, box: Box = DEFAULT_BOX) -> Count | None:
         kink[line_of[i]] = [k + s * Fraction(v) for k, v in zip(row, out[:, i], strict=True)]
     bends = first[[any(k) for k in kink]] if len(first) else first
     n = regions.arrangement_cells(weight, bias, box)
-    return Count((1, n), regions.arrangement_cells(weight[bends], bias[bends], box), "arrangement")
+    # Where the output bends at every line, the linear regions are the same cells.
+    linear = (
+        n
+        if len(bends) == len(first)
+        else regions.arrangement_cells(weight[bends], bias[bends], box)
+    )
+    return Count((1, n), linear, "arrangement")
 
 
 @dataclass(frozen=True)
