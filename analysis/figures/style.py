@@ -25,6 +25,7 @@ __all__ = [
     "DECISION_BOUNDARY_COLOR",
     "OKABE_ITO",
     "PDF_RASTER_DPI",
+    "PDF_VECTOR_PATHS",
     "PNG_DPI",
     "POSITIVE_FILL_COLOR",
     "PROBABILITY_CMAP",
@@ -76,6 +77,7 @@ POSITIVE_FILL_COLOR = "#F4A582"  # the class-1 shade of RdBu, for ground-truth p
 
 PNG_DPI = 150
 PDF_RASTER_DPI = 200  # resolution of the rasterised layers (dense meshes) inside PDFs
+PDF_VECTOR_PATHS = 1_000  # collections with more paths are rasterised in PDFs
 
 RC_PARAMS: dict[str, object] = {
     "font.family": "DejaVu Sans",
@@ -135,11 +137,14 @@ def style() -> Iterator[None]:
 def render_figure(fig: Figure) -> dict[str, bytes]:
     """``fig`` as PNG (``PNG_DPI``) and PDF bytes, keyed by extension.
 
-    Artists marked for rasterisation (dense meshes, region fills) become images at
-    ``PDF_RASTER_DPI`` inside the otherwise vector PDF. Metadata that would change from run
-    to run (the PDF creation date) is left out, so the same figure gives the same bytes. A
-    figure with a layout engine (constrained layout) is laid out once, for the PNG, and the
-    PDF keeps those positions: solving the layout again costs as much as drawing.
+    Artists marked for rasterisation (dense meshes, region fills), and every collection of
+    more than :data:`PDF_VECTOR_PATHS` paths, become images at ``PDF_RASTER_DPI`` inside the
+    otherwise vector PDF: tens of thousands of polygons as vectors make a PDF of megabytes
+    that takes tens of seconds to write and to open, and look the same at that resolution.
+    Metadata that would change from run to run (the PDF creation date) is left out, so the
+    same figure gives the same bytes. A figure with a layout engine (constrained layout) is
+    laid out once, for the PNG, and the PDF keeps those positions: solving the layout again
+    costs as much as drawing.
 
     Examples
     --------
@@ -154,6 +159,9 @@ def render_figure(fig: Figure) -> dict[str, bytes]:
     """
     out = {}
     engine = fig.get_layout_engine()
+    for collection in (c for ax in fig.axes for c in ax.collections):
+        if len(collection.get_paths()) > PDF_VECTOR_PATHS:
+            collection.set_rasterized(True)  # for the PDF only: Agg rasterises everything
     try:
         with style():
             for ext, kwargs in (

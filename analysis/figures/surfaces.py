@@ -36,7 +36,7 @@ __all__ = [
     "true_boundary_lines",
 ]
 
-SURFACE_SAMPLES = 60  # rows and columns of the 3D mesh: smooth enough, light in a PDF
+SURFACE_SAMPLES = 40  # rows and columns of the 3D mesh: smooth enough, light in a PDF
 TRUTH_RESOLUTION = 401  # grid for tracing the true boundary f = 0
 TRUE_LW = 1.4  # dashed true boundary
 

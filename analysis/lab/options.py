@@ -51,14 +51,14 @@ class QuickMode:
     >>> from analysis.lab.sgd import TrainConfig
     >>> quick = QuickMode().train(TrainConfig("sine"))  # 10,000 samples, batch 1,000, 100 epochs
     >>> quick.n_train, quick.n_test, quick.batch_size, quick.epochs  # 20 steps an epoch
-    (2000, 500, 100, 50)
+    (2000, 500, 100, 25)
     >>> big = QuickMode().train(TrainConfig("sine", n_train=100_000, batch_size=100),
     ...                         keep_samples=True)
-    >>> big.n_train, big.epochs  # 1,000 steps in one epoch already
+    >>> big.n_train, big.epochs  # at least one epoch: here 1,000 steps
     (100000, 1)
     """
 
-    steps: int = 1_000
+    steps: int = 500
     n_train: int = 2_000
     n_test: int = 500
     batch_size: int = 100
@@ -76,7 +76,7 @@ class QuickMode:
         return (
             f"Quick mode: at most {self.n_train:,} training samples (unless the sample size is "
             f"what varies), {self.n_test} test samples, batches of {self.batch_size} and at "
-            f"most {self.steps:,} SGD steps per net."
+            f"most {self.steps:,} SGD steps per net (or one epoch, if longer)."
         )
 
     def train(self, config: TrainConfig, *, keep_samples: bool = False) -> TrainConfig:

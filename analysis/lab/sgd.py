@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.optim import optimizer as torch_optimizer
 
 from analysis.lab.data import DATASET_NAMES, Dataset, make_dataset
 from analysis.lab.models import MLP, MLPConfig
@@ -416,6 +417,49 @@ def _single_thread() -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
+def _plain_sgd_update(optimizer: torch.optim.Optimizer) -> Callable[[], None] | None:
+    """``optimizer.step`` of plain SGD as the two foreach calls it makes, or None.
+
+    Small nets train in about 2 ms a step, and ``torch.optim.SGD.step`` spends a quarter of
+    that in bookkeeping (profiler hooks, grouping tensors by device). For SGD without
+    momentum, on CPU tensors and with no step hooks, this makes the same calls as its
+    foreach path (``grad + decay * p``, then ``p -= lr * that``): the same weights, bit for
+    bit (tested). Any other optimizer or setting keeps its own ``step``.
+    """
+    plain = (
+        type(optimizer) is torch.optim.SGD
+        and not optimizer._optimizer_step_pre_hooks
+        and not optimizer._optimizer_step_post_hooks
+        and not torch_optimizer._global_optimizer_pre_hooks
+        and not torch_optimizer._global_optimizer_post_hooks
+        and all(
+            g["momentum"] == 0
+            and g["foreach"]
+            and not g["fused"]
+            and not isinstance(g["lr"], torch.Tensor)
+            and not g["maximize"]
+            and not g["differentiable"]
+            and all(p.device.type == "cpu" for p in g["params"])
+            for g in optimizer.param_groups
+        )
+    )
+    if not plain:
+        return None
+
+    @torch.no_grad()
+    def update() -> None:
+        for group in optimizer.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            grads = [p.grad for p in params]
+            if not params:
+                continue
+            if group["weight_decay"] != 0:
+                grads = torch._foreach_add(grads, params, alpha=group["weight_decay"])
+            torch._foreach_add_(params, grads, alpha=-group["lr"])
+
+    return update
+
+
 StepHook = Callable[[int, torch.Tensor, torch.Tensor], None]
 """Called as ``hook(step, batch indices, loss)``; ``step`` counts from 0."""
 
@@ -477,6 +521,8 @@ def run_sgd(
     """
     _, shuffle_seed, dropout_seed = _derived_seeds(config)
     shuffle = torch.Generator().manual_seed(shuffle_seed)
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    update = _plain_sgd_update(optimizer) or optimizer.step
     step = 0
     with _single_thread(), torch.random.fork_rng(devices=[]):
         torch.manual_seed(dropout_seed)
@@ -487,11 +533,12 @@ def run_sgd(
                 if not model.training:  # a hook switched it (train() walks every module)
                     model.train()
                 loss = batch_loss(model, model(X[idx]), y[idx], config.loss)
-                optimizer.zero_grad(set_to_none=True)
+                for p in params:  # optimizer.zero_grad(set_to_none=True), without its overhead
+                    p.grad = None
                 loss.backward()
                 if before_step is not None:
                     before_step(step, idx, loss)
-                optimizer.step()
+                update()
                 if after_step is not None:
                     after_step(step, idx, loss)
                 step += 1

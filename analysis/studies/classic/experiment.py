@@ -34,9 +34,13 @@ from analysis.studies.experiment import (
 )
 from regions import DEFAULT_BOX
 
-__all__ = ["CLASSIC_EXPERIMENTS", "GridExperiment", "Setting"]
+__all__ = ["CLASSIC_EXPERIMENTS", "QUICK_BOUNDARIES", "GridExperiment", "Setting"]
 
 NOTEBOOK = "02_classic_experiment.py"
+
+QUICK_BOUNDARIES = ("ellipse", "sine")
+"""The rows of the classic grids in quick mode: the two curved boundaries, where the settings
+differ most (the straight line and the wedge are fitted by every net)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,9 @@ class GridExperiment:
         Keep the sample size in quick mode (for experiments about the sample size).
     boundaries : tuple of str
         The rows.
+    quick_changes : mapping
+        Field overrides in quick mode (:meth:`RunOptions.sized`); the six classic
+        experiments keep the two curved boundaries only (:data:`QUICK_BOUNDARIES`).
     box : Box
         Input box ``(xmin, xmax, ymin, ymax)`` of the data, figures and partitions.
     notebook : str
@@ -152,6 +159,7 @@ class GridExperiment:
     box: Box = DEFAULT_BOX
     notebook: str = NOTEBOOK
     loss: str = "classic"
+    quick_changes: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def config(self, boundary: str, setting: Setting, options: RunOptions) -> TrainConfig:
         """The training configuration of one cell, as ``options`` trains it."""
@@ -162,7 +170,8 @@ class GridExperiment:
 
     def configs(self, options: RunOptions) -> list[TrainConfig]:
         """All cells' configurations, boundary-major."""
-        return [self.config(b, s, options) for b in self.boundaries for s in self.settings]
+        rows = options.sized(self).boundaries
+        return [self.config(b, s, options) for b in rows for s in self.settings]
 
     def jobs(self, options: RunOptions) -> list[TrainJob]:
         """One training job per cell, boundary-major."""
@@ -170,7 +179,8 @@ class GridExperiment:
 
     def report(self, results: Results, options: RunOptions) -> Report:
         """Evaluate every cell (nets loaded from the cache) and draw the three figures."""
-        labels = [s.label for s in self.settings] * len(self.boundaries)
+        names = options.sized(self).boundaries
+        labels = [s.label for s in self.settings] * len(names)
         panels, rows, explorations = [], [], []
         for i, (config, label) in enumerate(
             tqdm(
@@ -195,8 +205,8 @@ class GridExperiment:
                     )
                 )
         n = len(self.settings)
-        grid = [panels[i * n : (i + 1) * n] for i in range(len(self.boundaries))]
-        boundaries = [get_boundary(b) for b in self.boundaries]
+        grid = [panels[i * n : (i + 1) * n] for i in range(len(names))]
+        boundaries = [get_boundary(b) for b in names]
         mode = " (quick mode)" if options.quick else ""
         drawings = tuple(
             Drawing(
@@ -220,6 +230,8 @@ _CLASSIC = (
     "[-2, 2]², batch 1,000, 100 epochs unless stated."
 )
 
+_QUICK = MappingProxyType({"boundaries": QUICK_BOUNDARIES})
+
 CLASSIC_EXPERIMENTS: tuple[GridExperiment, ...] = (
     GridExperiment(
         name="activation",
@@ -235,12 +247,14 @@ CLASSIC_EXPERIMENTS: tuple[GridExperiment, ...] = (
                 ("swish", "swish"),
             )
         ),
+        quick_changes=_QUICK,
     ),
     GridExperiment(
         name="depth",
         title="Depth",
         description=f"ReLU nets with 1, 2, 4 and 8 hidden layers of 10 units. {_CLASSIC}",
         settings=tuple(Setting(f"{d} × 10", model={"hidden": (10,) * d}) for d in (1, 2, 4, 8)),
+        quick_changes=_QUICK,
     ),
     GridExperiment(
         name="width",
@@ -258,6 +272,7 @@ CLASSIC_EXPERIMENTS: tuple[GridExperiment, ...] = (
                 (f"increasing\n{_widths((5, 10, 20, 40))}", (5, 10, 20, 40)),
             )
         ),
+        quick_changes=_QUICK,
     ),
     GridExperiment(
         name="dropout",
@@ -267,6 +282,7 @@ CLASSIC_EXPERIMENTS: tuple[GridExperiment, ...] = (
             f"the keep probability varies. Evaluation uses the full net. {_CLASSIC}"
         ),
         settings=tuple(Setting(f"keep {p}", model={"keep_prob": p}) for p in (0.1, 0.5, 0.7, 0.9)),
+        quick_changes=_QUICK,
     ),
     GridExperiment(
         name="batchnorm",
@@ -280,6 +296,7 @@ CLASSIC_EXPERIMENTS: tuple[GridExperiment, ...] = (
             Setting("no batch norm", model={"batch_norm": False}),
             Setting("batch norm", model={"batch_norm": True}),
         ),
+        quick_changes=_QUICK,
     ),
     GridExperiment(
         name="residual",
@@ -298,5 +315,6 @@ CLASSIC_EXPERIMENTS: tuple[GridExperiment, ...] = (
             for skip in (False, True)
         ),
         keep_samples_when_quick=True,
+        quick_changes=_QUICK,
     ),
 )

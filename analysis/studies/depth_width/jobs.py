@@ -94,14 +94,14 @@ class CurveJob(Job):
 
     Examples
     --------
-    A 2-unit net over the 1,000 SGD steps of quick mode, counted every 500 steps:
+    A 2-unit net over the 500 SGD steps of quick mode, counted every 250 steps:
 
     >>> from analysis.lab.options import QuickMode
     >>> from analysis.studies.depth_width.jobs import CurveJob
     >>> from analysis.studies.depth_width.nets import train_config
-    >>> result = CurveJob(QuickMode().train(train_config((2,), "line")), every=500).run(None)
+    >>> result = CurveJob(QuickMode().train(train_config((2,), "line")), every=250).run(None)
     >>> result["steps"], len(result["regions"]), len(result["by_depth"][0])
-    ([0, 500, 1000], 3, 2)
+    ([0, 250, 500], 3, 2)
     >>> all(1 <= n <= 4 for n in result["regions"])  # 2 lines: at most 4 cells
     True
     >>> sorted(result["state"])  # the final weights, as lists

@@ -162,8 +162,8 @@ def train_config(
     >>> full.model.hidden, full.model.bias_std, full.seed, full.n_train, full.epochs
     ((4, 4), 0.5, 1, 10000, 100)
     >>> quick = QuickMode().train(full)
-    >>> quick.n_train, quick.batch_size, quick.epochs  # 1,000 SGD steps
-    (2000, 100, 50)
+    >>> quick.n_train, quick.batch_size, quick.epochs  # 500 SGD steps
+    (2000, 100, 25)
     """
     return TrainConfig(
         dataset=dataset, model=MLPConfig(hidden=tuple(hidden), bias_std=bias_std), seed=seed

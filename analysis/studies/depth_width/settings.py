@@ -92,8 +92,8 @@ class DepthWidthSettings:
     quick_changes: Mapping[str, Any] = field(
         default_factory=lambda: MappingProxyType(
             {
-                "budgets": (100, 300, 1_000, 3_000),
-                "seeds": 3,
+                "budgets": (100, 300, 1_000),
+                "seeds": 2,
                 "train_datasets": ("line", "sine"),
                 "depth_sweep": (16, (1, 2, 4, 6, 8)),
                 "width_sweep": (3, (4, 8, 16, 32, 64)),

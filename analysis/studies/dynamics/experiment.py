@@ -202,7 +202,7 @@ class Dynamics:
     >>> from analysis.studies.dynamics.experiment import EXPERIMENT
     >>> quick = RunOptions(Path("out"), Path("cache"), quick=True)
     >>> [job.training.steps for job in EXPERIMENT.jobs(quick)]  # at most QuickMode().steps
-    [600, 300]
+    [500, 300]
     >>> len(EXPERIMENT.jobs(RunOptions(Path("out"), Path("cache"))))
     5
     """

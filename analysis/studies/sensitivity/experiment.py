@@ -151,8 +151,8 @@ def net_config(dataset: str, depth: int, activation: str = "relu") -> TrainConfi
     >>> full.model.hidden, full.n_train, full.batch_size, full.epochs
     ((10, 10, 10, 10), 10000, 1000, 100)
     >>> quick = QuickMode().train(net_config("sine", 4, activation="tanh"))
-    >>> quick.model.activation, quick.n_train, quick.batch_size, quick.epochs  # 20 x 50 steps
-    ('tanh', 2000, 100, 50)
+    >>> quick.model.activation, quick.n_train, quick.batch_size, quick.epochs  # 20 x 25 steps
+    ('tanh', 2000, 100, 25)
     """
     return TrainConfig(dataset, model=MLPConfig(hidden=(WIDTH,) * depth, activation=activation))
 

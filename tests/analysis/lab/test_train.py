@@ -81,6 +81,28 @@ def test_weight_decay_shrinks_weights_only() -> None:
     assert norm(decayed) < 0.9 * norm(plain)
 
 
+@pytest.mark.parametrize("loss", ["classic", "cross_entropy"])
+def test_plain_sgd_update_is_optimizer_step_bit_for_bit(loss: str) -> None:
+    # run_sgd replaces torch.optim.SGD.step by the foreach calls it makes; a hook on the
+    # optimizer forces torch's own step, so the two runs take different code paths.
+    config = replace(REGULARISED, loss=loss, weight_decay=0.01)
+    data = dataset_for(config)
+    X, y = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train)
+    models = []
+    for hooked in (False, True):
+        model = build_model(config)
+        scales = [0.5] + [1.0] * (len(model.linears()) - 1)  # two learning rates
+        optimizer = sgd_optimizer(model, config, lr_scales=scales)
+        calls: list[int] = []
+        if hooked:
+            optimizer.register_step_post_hook(lambda *_, calls=calls: calls.append(1))
+        steps = run_sgd(model, optimizer, config, X, y)
+        assert len(calls) == (steps if hooked else 0)
+        models.append(model)
+    assert _same_weights(models[0].state_dict(), models[1].state_dict())
+    assert not _same_weights(models[0].state_dict(), build_model(config).state_dict())
+
+
 def test_key_is_canonical_and_sensitive() -> None:
     assert SMALL.key() == replace(SMALL, lr=0.05, noise=0).key()
     assert SMALL.key() == TrainConfig.from_dict(json.loads(json.dumps(SMALL.to_dict()))).key()

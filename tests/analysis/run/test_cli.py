@@ -19,7 +19,7 @@ from analysis.run.registry import EXPERIMENTS
 from analysis.run.summary import NOTEBOOKS_DIR, load_manifest
 
 REPO = Path(__file__).resolve().parents[3]
-EXPERIMENT = "batchnorm"  # the smallest classic experiment: 2 settings x 4 boundaries
+EXPERIMENT = "batchnorm"  # the smallest classic experiment: 2 settings x 2 quick boundaries
 FIGURES = ("surfaces", "heatmaps", "regions")
 NOTEBOOK = "02_classic_experiment.py"  # explains the classic experiments
 
@@ -73,12 +73,12 @@ def test_index_links_resolve_and_show_the_numbers(quick_run: Path) -> None:
         (REPO / "notebooks" / NOTEBOOK).resolve()
     }
     assert load_manifest(quick_run / EXPERIMENT / "results.json").notebook == NOTEBOOK
-    # One table row per trained net: 4 boundaries x 2 settings.
-    assert page.count("<td>batchnorm</td>") == 8
+    # One table row per trained net: the 2 quick boundaries x 2 settings.
+    assert page.count("<td>batchnorm</td>") == 4
     # Every net is piecewise linear (batch norm folds into the linear maps) and small: each
     # gets an explorer page, linked from the section.
     explorers = re.findall(r'<a class="explorer" href="([^"]+)"', page)
-    assert len(explorers) == 8 and all(ref.endswith(".html") for ref in explorers)
+    assert len(explorers) == 4 and all(ref.endswith(".html") for ref in explorers)
     assert all('id="regions-data"' in (quick_run / ref).read_text() for ref in explorers)
     csv_lines = (quick_run / EXPERIMENT / "results.csv").read_text().splitlines()
     assert csv_lines[0].startswith("experiment,boundary,setting,test_acc,grid_acc,n_regions")

@@ -8,6 +8,7 @@ from analysis.lab.models import MLPConfig
 from analysis.lab.options import QuickMode, RunOptions
 from analysis.lab.sgd import TrainConfig
 from analysis.run.registry import EXPERIMENTS
+from analysis.studies.classic.experiment import QUICK_BOUNDARIES
 
 FULL = RunOptions(Path("out"), Path("out/cache"))
 QUICK = RunOptions(Path("out"), Path("out/cache"), quick=True)
@@ -53,8 +54,14 @@ def test_full_mode_uses_the_classic_training_settings() -> None:
 
 def test_quick_mode_caps_sgd_steps_and_keeps_residual_sample_sizes() -> None:
     for name in list(EXPERIMENTS)[:6]:
-        for config in EXPERIMENTS[name].configs(QUICK):
-            steps = config.epochs * -(-config.n_train // config.batch_size)
-            assert 1 <= steps <= QuickMode().steps
+        configs = EXPERIMENTS[name].configs(QUICK)
+        assert len(configs) == len(QUICK_BOUNDARIES) * len(EXPERIMENTS[name].settings)
+        assert [c.dataset for c in configs[:: len(EXPERIMENTS[name].settings)]] == list(
+            QUICK_BOUNDARIES
+        )
+        for config in configs:
+            per_epoch = -(-config.n_train // config.batch_size)
+            steps = config.epochs * per_epoch
+            assert 1 <= steps <= max(QuickMode().steps, per_epoch)  # one epoch at least
     residual = EXPERIMENTS["residual"].configs(QUICK)
     assert sorted({c.n_train for c in residual}) == [100, 1_000, 10_000, 100_000]

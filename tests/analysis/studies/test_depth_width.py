@@ -80,12 +80,12 @@ def test_linear_count_merges_lines_where_the_output_does_not_bend() -> None:
 
 
 def test_counting_loop_trains_exactly_like_train() -> None:
-    job = CurveJob(QuickMode().train(train_config((4, 4), "sine", seed=3)), every=400)
+    job = CurveJob(QuickMode().train(train_config((4, 4), "sine", seed=3)), every=200)
     result = job.run()
     reference = train(job.config, progress=False)
     for name, value in reference.model.state_dict().items():
         assert torch.equal(torch.tensor(result["state"][name], dtype=value.dtype), value), name
-    assert result["steps"] == [0, 400, 800, 1000]
+    assert result["steps"] == [0, 200, 400, 500]
     assert result["regions"] == [c[-1] for c in result["by_depth"]]
 
 
