@@ -82,7 +82,7 @@ def test_index_links_resolve_and_show_the_numbers(quick_run: Path) -> None:
     assert all('id="regions-data"' in (quick_run / ref).read_text() for ref in explorers)
     csv_lines = (quick_run / EXPERIMENT / "results.csv").read_text().splitlines()
     assert csv_lines[0].startswith("experiment,boundary,setting,test_acc,grid_acc,n_regions")
-    assert len(csv_lines) == 1 + 8
+    assert len(csv_lines) == 1 + 4
 
 
 def test_rerun_loads_the_cache_and_writes_identical_files(quick_run: Path) -> None:
