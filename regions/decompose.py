@@ -444,10 +444,23 @@ def _reduce_sides(flags: list[np.ndarray], ring: np.ndarray, start: np.ndarray) 
     width = flags[0].shape[0]
     # Pack each vertex's flags into machine words, so one or-reduction over the ring
     # answers every unit at once.
-    packed = np.concatenate([np.packbits(f, axis=0) for f in flags]).T
+    packed = np.concatenate([_pack_rows(f) for f in flags]).T
     step = packed.shape[1] // len(flags)
     pad = -packed.shape[1] % 8
     packed = np.ascontiguousarray(np.pad(packed, ((0, 0), (0, pad)))).view(np.uint64)
     words = np.bitwise_or.reduceat(packed[ring], start[:-1], axis=0)
     bits = np.unpackbits(words.view(np.uint8), axis=1).view(bool)
     return [bits[:, 8 * i * step : 8 * i * step + width].T for i in range(len(flags))]
+
+
+def _pack_rows(flags: np.ndarray) -> np.ndarray:
+    """``np.packbits(flags, axis=0)`` for bool (n, V): eight rows per byte, the first in the
+    highest bit; shifts of whole rows, several times faster than packing along axis 0."""
+    pad = -flags.shape[0] % 8
+    if pad:
+        flags = np.concatenate([flags, np.zeros((pad, flags.shape[1]), dtype=bool)])
+    rows = flags.reshape(-1, 8, flags.shape[1]).view(np.uint8)
+    packed = rows[:, 0] << 7
+    for i in range(1, 8):
+        packed |= rows[:, i] << (7 - i)
+    return packed
