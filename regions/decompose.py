@@ -459,7 +459,7 @@ def _pack_rows(flags: np.ndarray) -> np.ndarray:
     pad = -flags.shape[0] % 8
     if pad:
         flags = np.concatenate([flags, np.zeros((pad, flags.shape[1]), dtype=bool)])
-    rows = flags.reshape(-1, 8, flags.shape[1]).view(np.uint8)
+    rows = flags.reshape(flags.shape[0] // 8, 8, flags.shape[1]).view(np.uint8)
     packed = rows[:, 0] << 7
     for i in range(1, 8):
         packed |= rows[:, i] << (7 - i)
