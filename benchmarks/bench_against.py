@@ -56,9 +56,9 @@ def same(a: object, b: object) -> bool:
     """Whether two partitions agree bit for bit (geometry, labels, patterns, output maps)."""
     fields = ("vertices", "ring", "start", "edge_label", "patterns")
     maps = [np.asarray(x) for x in (*a.affine(), *b.affine())]
-    return all(
-        np.array_equal(getattr(a, f), getattr(b, f)) for f in fields
-    ) and all(x.tobytes() == y.tobytes() for x, y in zip(maps[:2], maps[2:], strict=True))
+    return all(np.array_equal(getattr(a, f), getattr(b, f)) for f in fields) and all(
+        x.tobytes() == y.tobytes() for x, y in zip(maps[:2], maps[2:], strict=True)
+    )
 
 
 def interleaved(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
@@ -105,12 +105,17 @@ def main() -> None:
         parts = {k: pkgs[k].decompose(nets[k], BOX) for k in pkgs}
         if not same(parts["base"], parts["this"]):
             raise SystemExit(f"bench_against: the two copies give different partitions of {name}")
-        runs = {k: (lambda k=k: pkgs[k].decompose(nets[k], BOX)) for k in pkgs}
+        runs = {k: (lambda pkg=pkgs[k], net=nets[k]: pkg.decompose(net, BOX)) for k in pkgs}
         row(name, len(parts["this"]), interleaved(runs, args.repeat))
     if "2-128x4-1" in args.rows:
-        layer2 = {k: (lambda k=k: parts[k].affine(layer=2)) for k in parts}
-        a, b = (np.concatenate([x.reshape(len(x), -1) for x in f()], axis=1) for f in layer2.values())
-        if a.tobytes() != b.tobytes():
+        layer2 = {k: (lambda part=parts[k]: part.affine(layer=2)) for k in parts}
+        a, b = (np.concatenate([x.reshape(len(x), -1) for x in f()], 1) for f in layer2.values())
+        # Hidden maps are recomputed from the patterns, matrix products over other row counts:
+        # they may differ in the last bits (both within the exact maps' rounding bound).
+        scale = np.abs(a).max(axis=1, keepdims=True)
+        worst = float((np.abs(a - b) / np.where(scale > 0, scale, 1)).max())
+        print(f"# affine(layer=2): largest difference {worst:.1e} of a map's largest entry")
+        if worst > 1e-12:
             raise SystemExit("bench_against: affine(layer=2) differs between the two copies")
         row("affine(layer=2)", len(parts["this"]), interleaved(layer2, args.repeat))
 

@@ -219,7 +219,7 @@ def _cut_layers(
             level = cut.level()
             levels.append(level)
             first_column += node.thresholds.size
-            pieces = level_pieces(level, node)
+            pieces = level.pieces(node.width)
             maps[i] = region_maps.activation(node, maps[node.src], pieces, level.parent)
             # What later nodes still read moves to the new level's regions.
             maps = {
@@ -255,14 +255,6 @@ def _cut_layers(
         n_snapped=mesh.n_snapped,
     )
     return mesh, levels, breakpoints, state
-
-
-def level_pieces(level: Level, node: Activation) -> np.ndarray:
-    """Breakpoints exceeded (R, width) per region of a level, from its packed bits."""
-    bits = np.unpackbits(level.bits, axis=1, count=level.n_bits)
-    if node.thresholds.shape[1] == 1:
-        return bits
-    return bits.reshape(len(bits), node.width, -1).sum(axis=2)
 
 
 class _LayerCut:
