@@ -97,7 +97,9 @@ def intersect(
     >>> xy.tolist(), bool(r[0] < 1e-15)
     ([[0.5, 0.25]], True)
     """
-    lines, errs = np.stack([line1, line2]), np.stack([err1, err2])  # (2, n, 3), (2, n)
+    n = len(line1)
+    lines, errs = np.empty((2, n, 3)), np.empty((2, n))  # both lines at once
+    lines[0], lines[1], errs[0], errs[1] = line1, line2, err1, err2
     a, b, c = lines[..., 0], lines[..., 1], lines[..., 2]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ab, ba = a[0] * b[1], a[1] * b[0]
@@ -116,7 +118,8 @@ def intersect(
         )
         reach = residual / low
         r = (reach[0] + reach[1]) / sine * SAFE
-        xy = np.stack([x, y], axis=1)
+        xy = np.empty((n, 2))
+        xy[:, 0], xy[:, 1] = x, y
     good = (low > 0).all(axis=0) & (sine > 0) & (np.abs(xy) <= box).all(axis=1) & np.isfinite(r)
     r[~good] = np.inf
     return np.where(np.isfinite(xy), xy, 0.0), r

@@ -447,7 +447,9 @@ class Mesh:
         run = k - 1 - g + f  # strictly positive vertices, starting at rotated position 0
         shift = i_top + g + 1
         # Positions in the expanded arrays of rotated positions 0, run - 1, run and k - 1.
-        a, b, nb, pa = first + (np.stack([np.zeros_like(k), run - 1, run, k - 1]) + shift) % k
+        rotated = np.empty((4, len(k)), dtype=np.int64)
+        rotated[0], rotated[1], rotated[2], rotated[3] = 0, run - 1, run, k - 1
+        a, b, nb, pa = first + (rotated + shift) % k
         cross_after, cross_before = neg[nb], neg[pa]  # else nb / pa lie on the line
 
         # New vertices where the run's two boundary edges cross the line, shared with the

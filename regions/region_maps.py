@@ -61,11 +61,11 @@ class NodeMaps:
         fallbacks, never a wrong sign.
         """
         if self._bounds is None:
-            # max(a + b) <= max(a) + max(b): one pass per term, no (R, width) temporaries.
-            top = lambda a: a.max(axis=0, initial=0.0)  # noqa: E731
-            gradient = top(np.abs(self.m[:, 0])) + top(np.abs(self.m[:, 1]))
-            own = self.kappa * top(self.nu)
-            fixed = own + gamma(3) * (gradient * box + top(np.abs(self.m[:, 2])))
+            # max(a + b) <= max(a) + max(b): the largest |entry| of each row, in one pass.
+            du, dv, at_origin = np.abs(self.m).max(axis=0, initial=0.0)
+            gradient = du + dv
+            own = self.kappa * self.nu.max(axis=0, initial=0.0)
+            fixed = own + gamma(3) * (gradient * box + at_origin)
             slope = gradient + np.sqrt(2) * own / box
             object.__setattr__(self, "_bounds", (fixed * SAFE, slope * SAFE))
         return self._bounds
