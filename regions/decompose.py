@@ -390,11 +390,13 @@ class _LayerCut:
         ring, start = mesh.ring, mesh.start
         n_thresholds = node.thresholds.shape[1]
         for k, (s, margin, band) in enumerate(self._flags(slice(unit, node.width))):
-            off = (np.abs(s) > band) | (band <= 0)  # a band snaps what it holds onto the line
-            certain = np.maximum(margin, band)
-            maybe_above, maybe_below, above, below = _reduce_sides(
-                [off & (s > -margin), off & (s < margin), s > certain, s < -certain], ring, start
-            )
+            if np.any(band > 0):
+                off = (np.abs(s) > band) | (band <= 0)  # a band snaps what it holds onto the line
+                certain = np.maximum(margin, band)
+                flags = [off & (s > -margin), off & (s < margin), s > certain, s < -certain]
+            else:  # exact (tol = 0): nothing snaps
+                flags = [s > -margin, s < margin, s > margin, s < -margin]
+            maybe_above, maybe_below, above, below = _reduce_sides(flags, ring, start)
             crossed = maybe_above & maybe_below
             columns = np.arange(unit, node.width) * n_thresholds + k
             self.bits[columns, : mesh.n_polygons] = above
