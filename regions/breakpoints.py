@@ -205,6 +205,22 @@ class Level:
         """Number of regions (convex cells) at this level."""
         return len(self.start) - 1
 
+    def pieces(self, width: int) -> np.ndarray:
+        """Breakpoints exceeded (R_k, width) by each of the layer's ``width`` units, per region.
+
+        Examples
+        --------
+        >>> import regions
+        >>> from regions.constructions import sawtooth
+        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
+        >>> part.levels[0].pieces(2).tolist()  # x > 0 everywhere; x > 1/2 on one half
+        [[1, 1], [1, 0]]
+        """
+        bits = np.unpackbits(self.bits, axis=1, count=self.n_bits)
+        if self.n_bits == width:  # one breakpoint per unit: the bits are the pieces
+            return bits
+        return bits.reshape(len(bits), width, -1).sum(axis=2)
+
 
 def stack_levels(levels: tuple[Level, ...], chunk: int = 1 << 16) -> np.ndarray:
     """Packed patterns (R, ceil(S / 8)) of the last level's regions.

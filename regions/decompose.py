@@ -219,7 +219,7 @@ def _cut_layers(
             level = cut.level()
             levels.append(level)
             first_column += node.thresholds.size
-            pieces = level_pieces(level, node)
+            pieces = level.pieces(node.width)
             maps[i] = region_maps.activation(node, maps[node.src], pieces, level.parent)
             # What later nodes still read moves to the new level's regions.
             maps = {
@@ -255,14 +255,6 @@ def _cut_layers(
         n_snapped=mesh.n_snapped,
     )
     return mesh, levels, breakpoints, state
-
-
-def level_pieces(level: Level, node: Activation) -> np.ndarray:
-    """Breakpoints exceeded (R, width) per region of a level, from its packed bits."""
-    bits = np.unpackbits(level.bits, axis=1, count=level.n_bits)
-    if node.thresholds.shape[1] == 1:
-        return bits
-    return bits.reshape(len(bits), node.width, -1).sum(axis=2)
 
 
 class _LayerCut:
@@ -398,11 +390,13 @@ class _LayerCut:
         ring, start = mesh.ring, mesh.start
         n_thresholds = node.thresholds.shape[1]
         for k, (s, margin, band) in enumerate(self._flags(slice(unit, node.width))):
-            off = (np.abs(s) > band) | (band <= 0)  # a band snaps what it holds onto the line
-            certain = np.maximum(margin, band)
-            maybe_above, maybe_below, above, below = _reduce_sides(
-                [off & (s > -margin), off & (s < margin), s > certain, s < -certain], ring, start
-            )
+            if np.any(band > 0):
+                off = (np.abs(s) > band) | (band <= 0)  # a band snaps what it holds onto the line
+                certain = np.maximum(margin, band)
+                flags = [off & (s > -margin), off & (s < margin), s > certain, s < -certain]
+            else:  # exact (tol = 0): nothing snaps
+                flags = [s > -margin, s < margin, s > margin, s < -margin]
+            maybe_above, maybe_below, above, below = _reduce_sides(flags, ring, start)
             crossed = maybe_above & maybe_below
             columns = np.arange(unit, node.width) * n_thresholds + k
             self.bits[columns, : mesh.n_polygons] = above
@@ -444,10 +438,23 @@ def _reduce_sides(flags: list[np.ndarray], ring: np.ndarray, start: np.ndarray) 
     width = flags[0].shape[0]
     # Pack each vertex's flags into machine words, so one or-reduction over the ring
     # answers every unit at once.
-    packed = np.concatenate([np.packbits(f, axis=0) for f in flags]).T
+    packed = np.concatenate([_pack_rows(f) for f in flags]).T
     step = packed.shape[1] // len(flags)
     pad = -packed.shape[1] % 8
     packed = np.ascontiguousarray(np.pad(packed, ((0, 0), (0, pad)))).view(np.uint64)
     words = np.bitwise_or.reduceat(packed[ring], start[:-1], axis=0)
     bits = np.unpackbits(words.view(np.uint8), axis=1).view(bool)
     return [bits[:, 8 * i * step : 8 * i * step + width].T for i in range(len(flags))]
+
+
+def _pack_rows(flags: np.ndarray) -> np.ndarray:
+    """``np.packbits(flags, axis=0)`` for bool (n, V): eight rows per byte, the first in the
+    highest bit; shifts of whole rows, several times faster than packing along axis 0."""
+    pad = -flags.shape[0] % 8
+    if pad:
+        flags = np.concatenate([flags, np.zeros((pad, flags.shape[1]), dtype=bool)])
+    rows = flags.reshape(flags.shape[0] // 8, 8, flags.shape[1]).view(np.uint8)
+    packed = rows[:, 0] << 7
+    for i in range(1, 8):
+        packed |= rows[:, i] << (7 - i)
+    return packed

@@ -97,35 +97,64 @@ def intersect(
     >>> xy.tolist(), bool(r[0] < 1e-15)
     ([[0.5, 0.25]], True)
     """
-    a1, b1, c1 = line1.T
-    a2, b2, c2 = line2.T
+    n = len(line1)
+    lines, errs = np.empty((2, n, 3)), np.empty((2, n))  # both lines at once
+    lines[0], lines[1], errs[0], errs[1] = line1, line2, err1, err2
+    a, b, c = lines[..., 0], lines[..., 1], lines[..., 2]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        det = a1 * b2 - a2 * b1
-        x, y = (b1 * c2 - b2 * c1) / det, (a2 * c1 - a1 * c2) / det
-        # On an axis-parallel line (a box's edge) one coordinate is a single division, the
-        # float nearest the exact one, and the other follows from the second line.
-        for a, b, c, a_, b_, c_ in ((a1, b1, c1, a2, b2, c2), (a2, b2, c2, a1, b1, c1)):
-            flat, upright = (a == 0) & (b != 0) & (a_ != 0), (b == 0) & (a != 0) & (b_ != 0)
-            y = np.where(flat, -c / b, y)
-            x = np.where(flat, -(b_ * y + c_) / a_, x)
-            x = np.where(upright, -c / a, x)
-            y = np.where(upright, -(a_ * x + c_) / b_, y)
-        xy = np.stack([x, y], axis=1)
-        residual = [
-            np.abs(a * x + b * y + c) + gamma(3) * (np.abs(a * x) + np.abs(b * y) + np.abs(c)) + e
-            for a, b, c, e in ((a1, b1, c1, err1), (a2, b2, c2, err2))
-        ]
-        slack1, slack2 = np.sqrt(2) * err1 / box, np.sqrt(2) * err2 / box
-        g1, g2 = np.hypot(a1, b1), np.hypot(a2, b2)
-        low1, low2 = g1 * (1 - 4 * EPS) - slack1, g2 * (1 - 4 * EPS) - slack2
-        cross = np.abs(det) - gamma(2) * (np.abs(a1 * b2) + np.abs(a2 * b1))
+        ab, ba = a[0] * b[1], a[1] * b[0]
+        det = ab - ba
+        x, y = (b[0] * c[1] - b[1] * c[0]) / det, (a[1] * c[0] - a[0] * c[1]) / det
+        _axis_parallel(lines, x, y)
+        ax, by = a * x, b * y
+        residual = np.abs(ax + by + c) + gamma(3) * (np.abs(ax) + np.abs(by) + np.abs(c)) + errs
+        slack = np.sqrt(2) * errs / box
+        g = np.hypot(a, b)
+        low = g * (1 - 4 * EPS) - slack
+        (g1, g2), (slack1, slack2) = g, slack
+        cross = np.abs(det) - gamma(2) * (np.abs(ab) + np.abs(ba))
         sine = (cross - (slack1 * (g2 + slack2) + slack2 * g1)) / (
             (g1 + slack1) * (g2 + slack2) * (1 + 8 * EPS)
         )
-        r = (residual[0] / low1 + residual[1] / low2) / sine * SAFE
-    bad = ~((low1 > 0) & (low2 > 0) & (sine > 0) & np.all(np.abs(xy) <= box, axis=1))
-    r = np.where(bad | ~np.isfinite(r), np.inf, r)
+        reach = residual / low
+        r = (reach[0] + reach[1]) / sine * SAFE
+        xy = np.empty((n, 2))
+        xy[:, 0], xy[:, 1] = x, y
+    good = (low > 0).all(axis=0) & (sine > 0) & (np.abs(xy) <= box).all(axis=1) & np.isfinite(r)
+    r[~good] = np.inf
     return np.where(np.isfinite(xy), xy, 0.0), r
+
+
+_CASE_ORDER = np.array([[0, 1], [2, 3]])[:, None, :]
+"""Precedence (line, row, j) of the axis-parallel cases: line 1 flat, line 1 upright, line 2
+flat, line 2 upright."""
+
+
+def _axis_parallel(lines: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+    """Where one line is axis-parallel (a box's edge), overwrite Cramer's ``x``, ``y`` in place:
+    that coordinate is a single division, the float nearest the exact one, and the other
+    follows from the second line.
+
+    ``lines`` is (2, n, 3). A line ``P`` with ``a == 0 != b`` (flat) fixes ``y = -c / b`` and
+    the other line ``Q`` gives ``x = -(b_Q y + c_Q) / a_Q`` (needs ``a_Q != 0``); an upright one
+    (``b == 0 != a``) likewise with the axes swapped. Where several of the four cases (line 1
+    flat, line 1 upright, line 2 flat, line 2 upright) apply, the last one in that order wins.
+    """
+    zero = lines[..., :2] == 0  # (2, n, 2): a == 0, b == 0
+    # case[p, :, j]: line p's coefficient j is 0 and its other one is not, and the other line's
+    # coefficient j is not 0; j = 0 (flat) fixes y, j = 1 (upright) fixes x.
+    case = zero & ~zero[..., ::-1] & ~zero[::-1]
+    rank = np.where(case, _CASE_ORDER, -1).max(axis=(0, 2))
+    rows = np.flatnonzero(rank >= 0)
+    if rows.size == 0:
+        return
+    p, j = np.divmod(rank[rows], 2)
+    pivot, at = 1 - j, np.arange(rows.size)
+    own, other = lines[p, rows], lines[1 - p, rows]
+    v = -own[at, 2] / own[at, pivot]  # the fixed coordinate
+    u = -(other[at, pivot] * v + other[at, 2]) / other[at, j]
+    flat = pivot == 1
+    x[rows], y[rows] = np.where(flat, u, v), np.where(flat, v, u)
 
 
 @dataclass(frozen=True, eq=False)

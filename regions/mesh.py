@@ -349,8 +349,9 @@ class Mesh:
             Float values; where exact arithmetic decided, the exact value rounded.
         """
         s, err = line.at(vertices, polygons)
-        sign = (s > err).astype(np.int8) - (s < -err).astype(np.int8)
-        undecided = sign == 0
+        above, below = s > err, s < -err
+        sign = above.view(np.int8) - below.view(np.int8)
+        undecided = ~(above | below)
         if line.band > 0:
             snapped = np.abs(s) <= line.band
             self.n_snapped += int(np.count_nonzero(snapped & ~undecided))
@@ -410,10 +411,14 @@ class Mesh:
             self.positive = np.zeros(self.n_polygons, dtype=bool)
             self.split = candidates
             return 0
-        inc, cand_owner, _ = expand(self.first[candidates], self.length[candidates])
+        lengths = self.length[candidates]
+        sub_start = offsets(lengths)
+        cand_owner = np.repeat(np.arange(len(candidates)), lengths)
+        cand_local = np.arange(sub_start[-1]) - sub_start[cand_owner]
+        inc = self.first[candidates][cand_owner] + cand_local
         sign_all, s_all = self.sides(line, self._ring[inc], candidates[cand_owner])
-        sub_start = offsets(self.length[candidates])
-        above = segment_any(sign_all > 0, sub_start)
+        pos_all = sign_all > 0
+        above = segment_any(pos_all, sub_start)
         split = above & segment_any(sign_all < 0, sub_start)
         chosen = candidates[split]
         self.positive = np.zeros(self.n_polygons + chosen.size, dtype=bool)
@@ -422,34 +427,29 @@ class Mesh:
         if chosen.size == 0:
             return 0
         keep = split[cand_owner]
-        k = self.length[chosen]
-        inc = inc[keep]
-        _, owner, local = expand(np.zeros_like(k), k)
-        rv, lv = self._ring[inc], self._label[inc]
-        sign, sv = sign_all[keep], s_all[keep]
-        pos, neg = sign > 0, sign < 0
+        k = lengths[split]
+        inc, local = inc[keep], cand_local[keep]
+        owner = (np.cumsum(split) - 1)[cand_owner[keep]]  # index into chosen
+        rv = self._ring[inc]
+        pos, neg, sv = pos_all[keep], sign_all[keep] < 0, s_all[keep]
         sub_start = offsets(k)
-        first = sub_start[:-1]
+        first, k_own = sub_start[:-1], k[owner]
 
         # Rotate each ring so that it starts with its run of strictly positive vertices around
         # the positive vertex of largest value: the run and the rest are the two sides (the
         # exact polygon is convex, so its vertices beyond the line form one run).
         key = np.where(pos, sv, -np.inf)
         top = segment_max(key, sub_start)
-        at_top = np.where(pos & (key == top[owner]), local, k[owner])
-        i_top = segment_min(at_top, sub_start)
-        q = (local - i_top[owner]) % k[owner]
-        off_run = ~pos
-        f = segment_min(np.where(off_run, q, k[owner]), sub_start)
-        g = segment_max(np.where(off_run, q, -1), sub_start)
+        i_top = segment_min(np.where(pos & (key == top[owner]), local, k_own), sub_start)
+        q = (local - i_top[owner]) % k_own
+        f = segment_min(np.where(pos, k_own, q), sub_start)
+        g = segment_max(np.where(pos, -1, q), sub_start)
         run = k - 1 - g + f  # strictly positive vertices, starting at rotated position 0
         shift = i_top + g + 1
-
-        def at(r: np.ndarray) -> np.ndarray:
-            """Position in the expanded arrays of rotated position r (per split polygon)."""
-            return first + (r + shift) % k
-
-        a, b, nb, pa = at(np.zeros_like(k)), at(run - 1), at(run), at(k - 1)
+        # Positions in the expanded arrays of rotated positions 0, run - 1, run and k - 1.
+        rotated = np.empty((4, len(k)), dtype=np.int64)
+        rotated[0], rotated[1], rotated[2], rotated[3] = 0, run - 1, run, k - 1
+        a, b, nb, pa = first + (rotated + shift) % k
         cross_after, cross_before = neg[nb], neg[pa]  # else nb / pa lie on the line
 
         # New vertices where the run's two boundary edges cross the line, shared with the
@@ -457,17 +457,23 @@ class Mesh:
         # each is the intersection of the edge's line with the cut line.
         edge = np.concatenate([b[cross_after], pa[cross_before]])  # position of the edge
         other = np.concatenate([nb[cross_after], a[cross_before]])  # its far end
-        ends = np.sort(np.stack([rv[edge], rv[other]], axis=1), axis=1)
+        lo, hi = np.minimum(rv[edge], rv[other]), np.maximum(rv[edge], rv[other])
         n = self.n_vertices
-        _, pick, inverse = np.unique(
-            ends[:, 0] * n + ends[:, 1], return_index=True, return_inverse=True
-        )
-        edge, polys = edge[pick], chosen[owner[edge[pick]]]
-        cut_lines, cut_errors = line.coefficients(polys)
+        pick, inverse = _first_of_each(lo * n + hi)
+        # The cut line's equation on each split polygon, for the new vertices and edges.
+        own_line, own_error = line.coefficients(chosen)
+        edge, cut_poly = edge[pick], owner[edge[pick]]
+        polys = chosen[cut_poly]
         xy, r = intersect(
-            self._lines[inc[edge]], self._line_errors[inc[edge]], cut_lines, cut_errors, self.box
+            self._lines[inc[edge]],
+            self._line_errors[inc[edge]],
+            own_line[cut_poly],
+            own_error[cut_poly],
+            self.box,
         )
-        provenance = np.stack([ends[pick, 0], ends[pick, 1], line.function(polys)], axis=1)
+        provenance = np.empty((len(pick), 3), dtype=np.int64)
+        provenance[:, 0], provenance[:, 1] = lo[pick], hi[pick]
+        provenance[:, 2] = line.function(polys)
         # Exact vertices lie in the hull's bounding box: clamping there only moves a float
         # vertex closer to its exact point (and keeps cut vertices on a box's edges inside it).
         np.clip(xy, self.low, self.high, out=xy)
@@ -477,73 +483,64 @@ class Mesh:
                 x, y = self.exact_vertex(provenance[i])
                 xy[i] = float(x), float(y)
                 r[i] = 2 * EPS * float(abs(x) + abs(y))
-        values = self.vertex_values(xy, polys)
-        new_ids = self._append_vertices(xy, r, provenance, values)[inverse.ravel()]
-        n_after = int(cross_after.sum())
-        x_after = np.full(len(chosen), -1, dtype=np.int64)
-        x_before = np.full(len(chosen), -1, dtype=np.int64)
-        x_after[cross_after] = new_ids[:n_after]
-        x_before[cross_before] = new_ids[n_after:]
-        # The cut line's equation on each split polygon, for the new edges along it.
-        own_line, own_error = line.coefficients(chosen)
-        ln, le = self._lines[inc], self._line_errors[inc]
+        self._append_vertices(xy, r, provenance, self.vertex_values(xy, polys))
+        new_ids = n + inverse
+        n_after = np.count_nonzero(cross_after)
+        crossing = np.empty((2, len(chosen)), dtype=np.int64)  # vertex before / after the run
+        crossing[0, cross_before], crossing[1, cross_after] = new_ids[n_after:], new_ids[:n_after]
 
-        rotated = first[owner] + (local + shift[owner]) % k[owner]
-        in_run = local < run[owner]
-
-        # Positive side: [line point before the run] + run + [line point after the run].
-        p_len = run + 2
-        p_start = offsets(p_len)
-        p_ring = np.empty(p_start[-1], dtype=np.int64)
-        p_label = np.empty(p_start[-1], dtype=np.int64)
-        p_src = np.empty(p_start[-1], dtype=np.int64)  # where each edge's line comes from
-        p_ring[p_start[:-1]] = np.where(cross_before, x_before, rv[pa])
-        p_label[p_start[:-1]] = lv[pa]
-        p_src[p_start[:-1]] = pa
-        dst = p_start[:-1][owner[in_run]] + 1 + local[in_run]
-        p_ring[dst] = rv[rotated[in_run]]
-        p_label[dst] = lv[rotated[in_run]]
-        p_src[dst] = rotated[in_run]
-        p_ring[p_start[1:] - 1] = np.where(cross_after, x_after, rv[nb])
-        p_label[p_start[1:] - 1] = label
-        p_src[p_start[1:] - 1] = -1 - np.arange(len(chosen))  # along the cut
-
-        # Negative side: [crossing after the run] + the rest + [crossing before the run].
-        rest = ~in_run
-        n_len = k - run + cross_after + cross_before
-        n_start = offsets(n_len)
-        n_ring = np.empty(n_start[-1], dtype=np.int64)
-        n_label = np.empty(n_start[-1], dtype=np.int64)
-        n_src = np.empty(n_start[-1], dtype=np.int64)
-        head = n_start[:-1][cross_after]
-        n_ring[head] = x_after[cross_after]
-        n_label[head] = lv[b][cross_after]
-        n_src[head] = b[cross_after]
-        dst = n_start[:-1][owner[rest]] + cross_after[owner[rest]] + local[rest] - run[owner[rest]]
-        n_ring[dst] = rv[rotated[rest]]
-        n_label[dst] = lv[rotated[rest]]
-        n_src[dst] = rotated[rest]
-        tail = n_start[1:][cross_before] - 1
-        n_ring[tail] = x_before[cross_before]
-        n_label[n_start[1:] - 1] = label  # the closing edge runs along the line
-        n_src[n_start[1:] - 1] = -1 - np.arange(len(chosen))
-
-        src = np.concatenate([p_src, n_src])
-        along = src < 0
-        mine, theirs = np.where(along, -1 - src, 0), np.maximum(src, 0)
-        lines = np.where(along[:, None], own_line[mine], ln[theirs])
-        errs = np.where(along, own_error[mine], le[theirs])
+        # Each new ring as sources: its vertices index [rv, crossing before, crossing after],
+        # its edges (label and line) [the incidences, the cut line on each split polygon].
+        # Positive side: [line point before the run] + run + [line point after the run];
+        # negative side: [crossing after the run] + the rest + [crossing before the run], its
+        # closing edge along the line. Positive rings first, then negative ones.
+        c, m, ids = len(chosen), len(inc), np.arange(len(chosen))
+        start = offsets(np.concatenate([run + 2, k - run + cross_after + cross_before]))
+        p_first, p_last = start[:c], start[1 : c + 1] - 1
+        n_first, n_last = start[c:-1], start[c + 1 :] - 1
+        vsrc = np.empty(start[-1], dtype=np.int64)
+        esrc = np.empty(start[-1], dtype=np.int64)
+        run_own = run[owner]
+        dst = np.where(
+            local < run_own,
+            p_first[owner] + 1 + local,
+            n_first[owner] + cross_after[owner] + local - run_own,
+        )
+        vsrc[dst] = esrc[dst] = first[owner] + (local + shift[owner]) % k_own
+        vsrc[p_first], esrc[p_first] = np.where(cross_before, m + ids, pa), pa
+        vsrc[p_last], esrc[p_last] = np.where(cross_after, m + c + ids, nb), m + ids
+        head = n_first[cross_after]
+        vsrc[head], esrc[head] = m + c + ids[cross_after], b[cross_after]
+        vsrc[n_last[cross_before]] = m + ids[cross_before]
+        esrc[n_last] = m + ids
+        edges = np.concatenate([inc, np.full(c, -1)])[esrc]
+        along = edges < 0  # along the cut: the cut line's equation on the split polygon
+        lines, errs = self._lines[edges], self._line_errors[edges]
+        lines[along], errs[along] = own_line[esrc[along] - m], own_error[esrc[along] - m]
+        labels = self._label[edges]
+        labels[along] = label
 
         # The positive side takes the split polygon's place; the negative side is appended.
-        base = self._append_rings(
-            np.concatenate([p_ring, n_ring]), np.concatenate([p_label, n_label]), lines, errs
-        )
-        self.first[chosen] = base + p_start[:-1]
-        self.length[chosen] = p_len
-        self.first = np.concatenate([self.first, base + p_start[-1] + n_start[:-1]])
-        self.length = np.concatenate([self.length, n_len])
+        base = self._append_rings(np.concatenate([rv, crossing.ravel()])[vsrc], labels, lines, errs)
+        self.first[chosen] = base + p_first
+        self.length[chosen] = run + 2
+        self.first = np.concatenate([self.first, base + n_first])
+        self.length = np.concatenate([self.length, start[c + 1 :] - n_first])
         self.parent = np.concatenate([self.parent, self.parent[chosen]])
         return len(chosen)
+
+
+def _first_of_each(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_index=True, return_inverse=True)[1:]`` for 1D integer keys:
+    the first position of each distinct key (keys ascending) and each key's rank among them."""
+    order = np.argsort(keys, kind="stable")
+    ranked = keys[order]
+    new = np.empty(len(keys), dtype=bool)
+    new[:1] = True
+    np.not_equal(ranked[1:], ranked[:-1], out=new[1:])
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return order[new], inverse
 
 
 def _no_values(xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:

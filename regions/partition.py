@@ -28,7 +28,7 @@ from .domain import Domain, Plane
 from .fallback import CutState
 from .local import local_counts, local_density
 from .locate import PointLocation
-from .maps import node_maps
+from .maps import level_maps, node_maps
 from .network import Network
 from .ragged import segment_sum
 from .results import Adjacency, Boundaries, DecisionBoundary, LinearRegions
@@ -526,7 +526,14 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
             self._check_layer(layer, "Partition.affine")
             act = self.network.activations[layer - 1]
             node = act.src if pre else self.network.nodes.index(act)
-            A, c = node_maps(self.network, self.plane.map, self.cell_bits, self.breakpoints, node)
+            # The node reads the layers before it only: its maps are built on the regions of
+            # that level and read through each region's ancestor there.
+            level = layer - 1 if pre else layer
+            ancestor = self.region_cell
+            for snapshot in reversed(self.levels[level : self.depth]):
+                ancestor = snapshot.parent[ancestor]
+            A, c = level_maps(self.network, self.plane.map, self.levels[:level], node)
+            return A[ancestor], c[ancestor]
         return A[self.region_cell], c[self.region_cell]
 
     @cached_property

@@ -61,11 +61,11 @@ class NodeMaps:
         fallbacks, never a wrong sign.
         """
         if self._bounds is None:
-            # max(a + b) <= max(a) + max(b): one pass per term, no (R, width) temporaries.
-            top = lambda a: a.max(axis=0, initial=0.0)  # noqa: E731
-            gradient = top(np.abs(self.m[:, 0])) + top(np.abs(self.m[:, 1]))
-            own = self.kappa * top(self.nu)
-            fixed = own + gamma(3) * (gradient * box + top(np.abs(self.m[:, 2])))
+            # max(a + b) <= max(a) + max(b): the largest |entry| of each row, in one pass.
+            du, dv, at_origin = np.abs(self.m).max(axis=0, initial=0.0)
+            gradient = du + dv
+            own = self.kappa * self.nu.max(axis=0, initial=0.0)
+            fixed = own + gamma(3) * (gradient * box + at_origin)
             slope = gradient + np.sqrt(2) * own / box
             object.__setattr__(self, "_bounds", (fixed * SAFE, slope * SAFE))
         return self._bounds
@@ -219,9 +219,13 @@ def evaluate(maps: NodeMaps, regions: np.ndarray, xy: np.ndarray, first: int = 0
     """Values (width - first, n) of a node's units from ``first`` on at float points (n, 2)
     of given regions (n,); see :meth:`NodeMaps.bounds` for their errors."""
     out = np.empty((maps.m.shape[2] - first, len(xy)))
-    step = max(1, (1 << 20) // max(maps.m.shape[2], 1))
+    # Chunks small enough that the gathered maps and the transposed write stay in cache.
+    step = max(1, (1 << 15) // max(maps.m.shape[2], 1))
     for lo in range(0, len(xy), step):
         m = maps.m[regions[lo : lo + step], :, first:]
         p = xy[lo : lo + step]
-        out[:, lo : lo + step] = (m[:, 0] * p[:, :1] + m[:, 1] * p[:, 1:] + m[:, 2]).T
+        value = m[:, 0] * p[:, :1]
+        value += m[:, 1] * p[:, 1:]
+        value += m[:, 2]
+        out[:, lo : lo + step] = value.T
     return out

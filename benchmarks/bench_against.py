@@ -1,0 +1,124 @@
+"""This checkout's ``regions`` against another copy of it, side by side in one process.
+
+    git archive main regions | tar -x -C /tmp/base       # or any commit, any folder
+    python benchmarks/bench_against.py /tmp/base          # issue 12's four small-to-large rows
+    python benchmarks/bench_against.py /tmp/base --rows 2-16x3-1 --repeat 9
+
+The other copy (a folder holding a ``regions`` package) is imported under the name
+``regions_base``, so both run in the same process on the same traced-once nets; every row
+times ``regions.decompose(network, (-1, 1, -1, 1))`` (trace reused) ``repeat`` times for each
+copy, alternating which goes first, and prints min and median seconds and the ratios
+base / this (above 1: this checkout is faster). The last row times ``Partition.affine(layer=2)``
+on the 2-128x4-1 partition each copy made. Before timing, the script checks that both copies
+give the same partition: vertices, rings, edge labels, patterns and output maps bit for bit.
+Nets are ``bench_decompose.mlp(width, depth, "default", 0)``. Results are recorded in
+benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+from bench_decompose import mlp
+
+import regions
+
+#: name -> (width, depth)
+ROWS = {"2-16x3-1": (16, 3), "2-32x3-1": (32, 3), "2-64x3-1": (64, 3), "2-128x4-1": (128, 4)}
+BOX = (-1.0, 1.0, -1.0, 1.0)
+
+
+def load_base(folder: Path) -> ModuleType:
+    """The ``regions`` package under ``folder``, imported as ``regions_base``."""
+    init = folder / "regions" / "__init__.py"
+    if not init.is_file():
+        raise SystemExit(f"bench_against: no regions package in {folder}")
+    spec = importlib.util.spec_from_file_location(
+        "regions_base", init, submodule_search_locations=[str(init.parent)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["regions_base"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def same(a: object, b: object) -> bool:
+    """Whether two partitions agree bit for bit (geometry, labels, patterns, output maps)."""
+    fields = ("vertices", "ring", "start", "edge_label", "patterns")
+    maps = [np.asarray(x) for x in (*a.affine(), *b.affine())]
+    return all(np.array_equal(getattr(a, f), getattr(b, f)) for f in fields) and all(
+        x.tobytes() == y.tobytes() for x, y in zip(maps[:2], maps[2:], strict=True)
+    )
+
+
+def interleaved(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
+    """Seconds of ``repeat`` runs of each callable, alternating the order round by round."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    names = list(runs)
+    for i in range(repeat):
+        for name in names if i % 2 == 0 else names[::-1]:
+            gc.collect()
+            start = time.perf_counter()
+            runs[name]()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def row(label: str, n: int, times: dict[str, list[float]]) -> None:
+    base, this = (np.array(times[k]) for k in ("base", "this"))
+    print(
+        f"{label:18} {n:>7,} {base.min():8.4f} {np.median(base):8.4f} {this.min():8.4f}"
+        f" {np.median(this):8.4f} {base.min() / this.min():6.2f}"
+        f" {statistics.median(base) / statistics.median(this):6.2f}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("base", type=Path, help="folder holding the other copy's regions/")
+    parser.add_argument("--rows", nargs="+", choices=list(ROWS), default=list(ROWS))
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each copy per row")
+    args = parser.parse_args()
+    base = load_base(args.base)
+    print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    print(f"# base: {args.base}; this: {Path(regions.__file__).parent}")
+    print(
+        f"{'net':18} {'regions':>7} {'base min':>8} {'base med':>8} {'this min':>8}"
+        f" {'this med':>8} {'min x':>6} {'med x':>6}"
+    )
+    parts = {}
+    for name in args.rows:
+        model = mlp(*ROWS[name], "default", 0)
+        nets = {"base": base.trace(model), "this": regions.trace(model)}
+        pkgs = {"base": base, "this": regions}
+        parts = {k: pkgs[k].decompose(nets[k], BOX) for k in pkgs}
+        if not same(parts["base"], parts["this"]):
+            raise SystemExit(f"bench_against: the two copies give different partitions of {name}")
+        runs = {k: (lambda pkg=pkgs[k], net=nets[k]: pkg.decompose(net, BOX)) for k in pkgs}
+        row(name, len(parts["this"]), interleaved(runs, args.repeat))
+    if "2-128x4-1" in args.rows:
+        layer2 = {k: (lambda part=parts[k]: part.affine(layer=2)) for k in parts}
+        a, b = (np.concatenate([x.reshape(len(x), -1) for x in f()], 1) for f in layer2.values())
+        # Hidden maps are recomputed from the patterns, matrix products over other row counts:
+        # they may differ in the last bits (both within the exact maps' rounding bound).
+        scale = np.abs(a).max(axis=1, keepdims=True)
+        worst = float((np.abs(a - b) / np.where(scale > 0, scale, 1)).max())
+        print(f"# affine(layer=2): largest difference {worst:.1e} of a map's largest entry")
+        if worst > 1e-12:
+            raise SystemExit("bench_against: affine(layer=2) differs between the two copies")
+        row("affine(layer=2)", len(parts["this"]), interleaved(layer2, args.repeat))
+
+
+if __name__ == "__main__":
+    main()
