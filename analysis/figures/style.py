@@ -134,8 +134,8 @@ def style() -> Iterator[None]:
         yield
 
 
-def render_figure(fig: Figure) -> dict[str, bytes]:
-    """``fig`` as PNG (``PNG_DPI``) and PDF bytes, keyed by extension.
+def render_figure(fig: Figure, *, pdf: bool = True) -> dict[str, bytes]:
+    """``fig`` as PNG (``PNG_DPI``) and PDF bytes, keyed by extension (PNG only if not ``pdf``).
 
     Artists marked for rasterisation (dense meshes, region fills), and every collection of
     more than :data:`PDF_VECTOR_PATHS` paths, become images at ``PDF_RASTER_DPI`` inside the
@@ -156,6 +156,8 @@ def render_figure(fig: Figure) -> dict[str, bytes]:
     >>> files = render_figure(fig)
     >>> sorted(files), files["pdf"][:4], files == render_figure(fig)
     (['pdf', 'png'], b'%PDF', True)
+    >>> render_figure(fig, pdf=False) == {"png": files["png"]}
+    True
     """
     out = {}
     engine = fig.get_layout_engine()
@@ -167,7 +169,7 @@ def render_figure(fig: Figure) -> dict[str, bytes]:
             for ext, kwargs in (
                 ("png", {"dpi": PNG_DPI}),
                 ("pdf", {"dpi": PDF_RASTER_DPI, "metadata": {"CreationDate": None}}),
-            ):
+            )[: 2 if pdf else 1]:
                 buffer = io.BytesIO()
                 fig.savefig(buffer, format=ext, **kwargs)
                 out[ext] = buffer.getvalue()

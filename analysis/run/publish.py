@@ -56,8 +56,8 @@ def render(experiment: Experiment, report: Report, options: RunOptions) -> Rende
     >>> from analysis.studies.experiment import Drawing, Report, Table
     >>> report = Report("A square.", (Drawing("square", "A square.", Figure()),), Table((), ()))
     >>> rendered = render(EXPERIMENTS["depth"], report, RunOptions(Path("o"), Path("c"), True))
-    >>> sorted(rendered.files), rendered.manifest.figures[0].stem
-    (['depth/square.pdf', 'depth/square.png'], 'depth/square')
+    >>> sorted(rendered.files), rendered.manifest.figures[0].stem  # quick: no PDF
+    (['depth/square.png'], 'depth/square')
     >>> rendered.manifest.description.startswith("A square. Quick mode:")
     True
     """
@@ -65,8 +65,11 @@ def render(experiment: Experiment, report: Report, options: RunOptions) -> Rende
     figures = []
     for drawing in report.drawings:
         stem = f"{experiment.name}/{drawing.stem}"
-        files.update({f"{stem}.{ext}": data for ext, data in render_figure(drawing.figure).items()})
-        figures.append(FigureFile(stem, drawing.caption))
+        # A quick run is a preview: PNGs only (PDFs take as long to write again).
+        pdf = options.quick is None
+        rendered = render_figure(drawing.figure, pdf=pdf)
+        files.update({f"{stem}.{ext}": data for ext, data in rendered.items()})
+        figures.append(FigureFile(stem, drawing.caption, pdf))
     explorers = []
     for page in report.explorations:
         stem = f"{experiment.name}/{page.stem}"

@@ -57,7 +57,7 @@ notebooks in text instead of linking to them.
 
 @dataclass(frozen=True)
 class FigureFile:
-    """One figure written as ``<stem>.png`` and ``<stem>.pdf``.
+    """One figure written as ``<stem>.png`` and, unless ``pdf`` is False, ``<stem>.pdf``.
 
     Attributes
     ----------
@@ -65,6 +65,8 @@ class FigureFile:
         Path relative to the output directory, without extension, '/'-separated.
     caption : str
         What the figure shows.
+    pdf : bool
+        A PDF was written too (full runs; quick mode writes PNGs only).
 
     Examples
     --------
@@ -76,6 +78,7 @@ class FigureFile:
 
     stem: str
     caption: str
+    pdf: bool = True
 
 
 @dataclass(frozen=True)
@@ -299,12 +302,12 @@ def _notebook_href(
 def _figure_html(figure: FigureFile, notebook_href: str | None) -> str:
     png, pdf = html.escape(f"{figure.stem}.png"), html.escape(f"{figure.stem}.pdf")
     caption = html.escape(figure.caption)
-    links = f'<a href="{pdf}">[PDF]</a>'
+    links = [f'<a href="{pdf}">[PDF]</a>'] if figure.pdf else []
     if notebook_href is not None:
-        links += f' <a class="notebook" href="{html.escape(notebook_href)}">[notebook]</a>'
+        links.append(f'<a class="notebook" href="{html.escape(notebook_href)}">[notebook]</a>')
     return (
         f'<figure>\n<a href="{png}"><img src="{png}" alt="{caption}"></a>\n'
-        f"<figcaption>{caption} {links}</figcaption>\n</figure>"
+        f"<figcaption>{' '.join([caption, *links])}</figcaption>\n</figure>"
     )
 
 
@@ -443,9 +446,9 @@ def write_index(
         "<title>relu-regions: experiments</title>\n"
         f"<style>{_STYLE}</style>\n</head>\n<body>\n"
         "<h1>relu-regions: experiments</h1>\n"
-        f"<p>Click a figure for full size; [PDF] gives the vector version{notebooks}. Region "
-        "counts, decision boundaries and misclassified areas of piecewise-linear nets are "
-        "exact.</p>\n"
+        "<p>Click a figure for full size; [PDF] gives the vector version (full runs)"
+        f"{notebooks}. Region counts, decision boundaries and misclassified areas of "
+        "piecewise-linear nets are exact.</p>\n"
         f"<ul>\n{toc}\n</ul>\n{sections}\n</body>\n</html>\n"
     )
     path = Path(out_dir) / INDEX

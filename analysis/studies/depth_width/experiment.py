@@ -89,7 +89,7 @@ class DepthWidth(DepthWidthSettings):
     ('depth-vs-width', '03_depth_vs_width.py')
     >>> quick = RunOptions(Path("out"), Path("out/cache"), quick=True)
     >>> len(EXPERIMENT.jobs(quick)), len(EXPERIMENT.jobs(RunOptions(Path("out"), Path("c"))))
-    (88, 269)
+    (73, 269)
     """
 
     name: str = "depth-vs-width"

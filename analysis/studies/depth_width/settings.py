@@ -98,7 +98,8 @@ class DepthWidthSettings:
                 "depth_sweep": (16, (1, 2, 4, 6, 8)),
                 "width_sweep": (3, (4, 8, 16, 32, 64)),
                 "curve_depths": (1, 4, 8),
-                "curve_every": 50,
+                "datasets": ("sine",),
+                "curve_every": 100,
             }
         )
     )

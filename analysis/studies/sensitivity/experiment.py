@@ -299,7 +299,7 @@ class Sensitivity:
         default_factory=lambda: MappingProxyType(
             {
                 "eps": (0.01, 0.03, 0.1, 0.3, 1.0),
-                "seeds": 2,
+                "seeds": 1,
                 "exact_all": False,
                 "grad_depths": (2, 8),
             }

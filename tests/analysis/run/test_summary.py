@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -48,6 +49,14 @@ def test_notebook_links_are_relative_from_the_output_directory(tmp_path: Path, w
     assert not hrefs[0].startswith(("/", "file:"))
     assert (out / hrefs[0]).resolve() == (REPO / "notebooks" / NOTEBOOK).resolve()
     assert f"<code>{NOTEBOOK}</code>" in page
+
+
+def test_pdf_links_only_where_a_pdf_was_written(tmp_path: Path) -> None:
+    report = small_report()
+    figures = (report.figures[0], dataclasses.replace(report.figures[1], pdf=False))
+    page = write_index(tmp_path, [dataclasses.replace(report, figures=figures)]).read_text()
+    assert re.findall(r'<a href="([^"]+\.pdf)">\[PDF\]</a>', page) == ["demo/one.pdf"]
+    assert '<img src="demo/two.png"' in page
 
 
 def test_link_to_a_notebook_not_written_yet(tmp_path: Path) -> None:
