@@ -5,8 +5,38 @@ from __future__ import annotations
 import numpy as np
 import shapely
 import torch
+from torch import nn
+from torch.nn import functional as F
 
 import regions
+
+
+def seeded(module: nn.Module, seed: int = 0) -> nn.Module:
+    """``module`` with every submodule's parameters reset from ``seed``, in float64, eval mode."""
+    torch.manual_seed(seed)
+    for m in module.modules():
+        if hasattr(m, "reset_parameters"):
+            m.reset_parameters()
+    return module.double().eval()
+
+
+class ResidualConcat(nn.Module):
+    """Sums and a concatenation between three ReLU layers; a final softmax if ``softmax``."""
+
+    def __init__(self, softmax: bool = False) -> None:
+        super().__init__()
+        self.softmax = softmax
+        self.inp = nn.Linear(2, 6)
+        self.h1 = nn.Linear(6, 6)
+        self.h2 = nn.Linear(6, 6)
+        self.out = nn.Linear(12, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a = F.relu(self.inp(x))
+        b = torch.relu(self.h1(a) + a)
+        c = (self.h2(b) - 0.5 * a).relu()
+        logits = self.out(torch.cat([b, c], dim=1))
+        return torch.softmax(logits, dim=1) if self.softmax else logits
 
 
 def model_forward(model: torch.nn.Module, points: np.ndarray) -> np.ndarray:

@@ -7,36 +7,11 @@ import numpy as np
 import pytest
 import shapely
 import torch
+from checks import ResidualConcat, seeded
 from torch import nn
-from torch.nn import functional as F
 
 import regions
 from regions.oracle import exact_affine
-
-
-def seeded(module: nn.Module, seed: int) -> nn.Module:
-    torch.manual_seed(seed)
-    for m in module.modules():
-        if hasattr(m, "reset_parameters"):
-            m.reset_parameters()
-    return module.double().eval()
-
-
-class Residual(nn.Module):
-    """Sums and a concatenation between three ReLU layers."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.inp = nn.Linear(2, 6)
-        self.h1 = nn.Linear(6, 6)
-        self.h2 = nn.Linear(6, 6)
-        self.out = nn.Linear(12, 2)
-
-    def forward(self, x):
-        a = F.relu(self.inp(x))
-        b = torch.relu(self.h1(a) + a)
-        c = (self.h2(b) - 0.5 * a).relu()
-        return self.out(torch.cat([b, c], dim=1))
 
 
 def check_hidden_maps(part: regions.Partition) -> int:
@@ -60,7 +35,7 @@ def check_hidden_maps(part: regions.Partition) -> int:
 @pytest.mark.parametrize(
     ("make", "domain"),
     [
-        (lambda: seeded(Residual(), 0), None),
+        (lambda: seeded(ResidualConcat(), 0), None),
         (
             lambda: seeded(
                 nn.Sequential(

@@ -8,37 +8,14 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from checks import check_all
+from checks import ResidualConcat, check_all, seeded
 from torch import nn
 
 import regions
 
 
-def seeded(module: nn.Module, seed: int = 0) -> nn.Module:
-    torch.manual_seed(seed)
-    for m in module.modules():
-        if hasattr(m, "reset_parameters"):
-            m.reset_parameters()
-    return module.double().eval()
-
-
-class Residual(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.inp = nn.Linear(2, 6)
-        self.h1 = nn.Linear(6, 6)
-        self.h2 = nn.Linear(6, 6)
-        self.cat = nn.Linear(12, 2)
-
-    def forward(self, x):
-        a = F.relu(self.inp(x))
-        b = torch.relu(self.h1(a) + a)
-        c = (self.h2(b) - 0.5 * a).relu()
-        return torch.softmax(self.cat(torch.cat([b, c], dim=1)), dim=1)
-
-
 def test_residual_concat_and_final_softmax():
-    model = seeded(Residual())
+    model = seeded(ResidualConcat(softmax=True))
     part = regions.decompose(model)
     assert part.network.softmax and part.network.n_layers == 3
     # Maps are of the logits: their log-softmax must equal the log of the model's output.
