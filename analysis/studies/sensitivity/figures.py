@@ -107,8 +107,10 @@ def perturbation_figure(sweeps: dict[tuple[str, int], PerturbationSweep], mode: 
     ('4 × 10: test-accuracy drop', '4 × 10: mean |ΔP(class 1)|')
     >>> fig.axes[0].get_ylabel().split()
     ['line', '(trained', 'acc', '95.0%)']
-    >>> len(fig.axes[0].get_lines()), fig.get_suptitle().startswith("Per-layer weight")
-    (5, True)
+    >>> len(fig.axes[0].get_lines()), fig.get_suptitle().splitlines()[0]
+    (5, 'Per-layer weight perturbation (example)')
+    >>> fig.get_suptitle().endswith("band ±1 sd")  # two seeds; one would say "one noise seed"
+    True
     """
     with style.style():
         fig = Figure(figsize=(9.0, 8.2), layout="constrained")
@@ -128,9 +130,11 @@ def perturbation_figure(sweeps: dict[tuple[str, int], PerturbationSweep], mode: 
                         ax.set_xlabel("relative noise ε (RMS)")
                     if i == 0 and c == 1:
                         ax.legend(title="layer", ncols=2, fontsize=5, title_fontsize=6)
+        n_seeds = len(next(iter(sweeps.values())).seeds)
+        spread = "mean over noise seeds, band ±1 sd" if n_seeds > 1 else "one noise seed"
         fig.suptitle(
             f"Per-layer weight perturbation{mode}\nGaussian noise of RMS ε·RMS(W_k) on one "
-            "layer; mean over noise seeds, band ±1 sd"
+            f"layer; {spread}"
         )
     return fig
 
