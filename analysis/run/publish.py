@@ -63,10 +63,9 @@ def render(experiment: Experiment, report: Report, options: RunOptions) -> Rende
     """
     files: dict[str, bytes] = {}
     figures = []
+    pdf = options.quick is None  # a quick run is a preview: PNGs only (PDFs take as long again)
     for drawing in report.drawings:
         stem = f"{experiment.name}/{drawing.stem}"
-        # A quick run is a preview: PNGs only (PDFs take as long to write again).
-        pdf = options.quick is None
         rendered = render_figure(drawing.figure, pdf=pdf)
         files.update({f"{stem}.{ext}": data for ext, data in rendered.items()})
         figures.append(FigureFile(stem, drawing.caption, pdf))
