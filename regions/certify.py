@@ -24,10 +24,10 @@ from fractions import Fraction
 
 import numpy as np
 
+from .bounded import certified_signs, forward_with_bounds
 from .errors import RegionsError
-from .floats import SAFE, gamma
+from .floats import gamma
 from .mesh import DOMAIN_EDGE
-from .network import Affine, Concat, Network, Sum
 from .oracle import exact_eval
 from .partition import Partition
 from .ragged import segment_sum
@@ -99,9 +99,9 @@ def certify(part: Partition) -> CertificationReport:
     started = time.perf_counter()
     n_edges = _check_tiling(part)
     points = segment_sum(part.vertices[part.ring], part.start) / np.diff(part.start)[:, None]
-    values, errors = _forward_with_bounds(part.network, part.plane.to_input(points), part)
+    values, errors = forward_with_bounds(part.network, part.plane, points)
     patterns = part.cell_patterns
-    signs, undecided = _signs(part.network, values, errors)
+    signs, undecided = certified_signs(part.network, values, errors)
     exact_rows = np.flatnonzero(undecided.any(axis=1))
     out = part.network.output
     A, c = part._output_maps
@@ -140,78 +140,6 @@ def certify(part: Partition) -> CertificationReport:
         worst_map_error=worst,
         seconds=time.perf_counter() - started,
     )
-
-
-def _forward_with_bounds(
-    net: Network, x: np.ndarray, part: Partition
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Float values (N, width) of every node at input points, with rigorous error bounds
-    against the exact values at the exact plane points (the float input is the plane map
-    evaluated in floats, so it carries its own rounding)."""
-    basis, origin = part.plane.basis, part.plane.origin
-    reach = np.abs(part.vertices).max(axis=0)
-    err0 = gamma(3) * (np.abs(basis) @ reach + np.abs(origin))
-    values: list[np.ndarray] = [x]
-    errors: list[np.ndarray] = [np.broadcast_to(err0, x.shape)]
-    for node in net.nodes[1:]:
-        if isinstance(node, Affine):
-            src, err = values[node.src], errors[node.src]
-            # sum_j |W_kj| e_j <= ||W_k||_1 max_j e_j: outer products, not two more matmuls.
-            norm = np.abs(node.W).sum(axis=1)
-            k = gamma(node.W.shape[1] + 1)
-            widest = (err + k * np.abs(src)).max(axis=1, initial=0.0)
-            values.append(src @ node.W.T + node.b)
-            errors.append((np.multiply.outer(widest, norm) + k * np.abs(node.b)) * SAFE)
-        elif isinstance(node, Sum):
-            scale = [abs(s) for s in node.signs]
-            values.append(sum(s * values[j] for j, s in zip(node.srcs, node.signs, strict=True)))
-            k = gamma(2 * len(node.srcs))
-            errors.append(
-                sum(
-                    a * (errors[j] + k * np.abs(values[j]))
-                    for j, a in zip(node.srcs, scale, strict=True)
-                )
-                * SAFE
-            )
-        elif isinstance(node, Concat):
-            values.append(np.concatenate([values[j] for j in node.srcs], axis=1))
-            errors.append(np.concatenate([errors[j] for j in node.srcs], axis=1))
-        else:
-            z, err = values[node.src], errors[node.src]
-            lipschitz = np.abs(node.slopes).max(axis=1)
-            a = node.apply(z)
-            rounding = (
-                0.0
-                if node.is_relu
-                else gamma(3 * node.thresholds.shape[1] + 3)
-                * (
-                    np.abs(z) * np.abs(node.slopes).sum(axis=1)
-                    + np.abs(node.offsets).sum(axis=1)
-                    + (np.abs(np.diff(node.slopes, axis=1)) * np.abs(node.thresholds)).sum(axis=1)
-                )
-            )
-            values.append(a)
-            errors.append((lipschitz * err + rounding) * SAFE)
-    return values, errors
-
-
-def _signs(
-    net: Network, values: list[np.ndarray], errors: list[np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Certified bits (N, S) of every breakpoint, and which the bound leaves undecided."""
-    bits, open_ = [], []
-    for act in net.activations:
-        z, e = values[act.src], errors[act.src]
-        s = z[:, :, None] - act.thresholds
-        margin = (
-            e[:, :, None] + gamma(2) * (np.abs(z)[:, :, None] + np.abs(act.thresholds))
-        ) * SAFE
-        bits.append((s > margin).reshape(len(z), -1))
-        open_.append((np.abs(s) <= margin).reshape(len(z), -1))
-    if not bits:
-        n = len(values[0])
-        return np.zeros((n, 0), dtype=bool), np.zeros((n, 0), dtype=bool)
-    return np.concatenate(bits, axis=1), np.concatenate(open_, axis=1)
 
 
 def _exact_corners(part: Partition, cell: int) -> list[tuple[Fraction, Fraction]]:

@@ -7,16 +7,22 @@ ring order (``_next``) and clipped regions (``_clipped``).
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import cached_property
 
 import numpy as np
 import shapely
 
+from .bounded import certified_signs, forward_with_bounds
+from .exact_geometry import point_side
 from .floats import EPS
-from .ragged import expand, offsets, segment_any, segment_min
+from .oracle import as_fractions, exact_signs
+from .ragged import segment_min
 from .validate import check_points
 
 __all__ = ["PointLocation"]
+
+_CHUNK = 2048  # points per float pass: its arrays stay in cache
 
 
 class PointLocation:
@@ -40,13 +46,15 @@ class PointLocation:
         return np.concatenate(cols, axis=1) if cols else np.zeros((len(points), 0), dtype=bool)
 
     def locate(self, points: np.ndarray) -> np.ndarray:
-        """Index of the region containing each point; -1 outside the domain.
+        """Index of the region containing each point; -1 outside the domain. Exact.
 
-        A point on a boundary gets one of the regions it touches, and so may a point within
-        the rounding error of the float forward pass from a boundary (far-off domains). Found
-        from the model's own activation pattern at the point, confirmed by a point-in-polygon
-        test (a unit that sits at its breakpoint on a whole region makes its bit a matter of
-        rounding), with a geometric search as fallback.
+        Every decision is exact for the float64 model and the points as given (float64
+        numbers are rationals): whether a point is in the domain, and the sign of every
+        breakpoint at it (a float forward pass with a rigorous error bound settles almost
+        all; exact rational arithmetic the rest). The region is the one with the point's
+        pattern. A point on boundaries gets one of the regions whose closure holds it: the
+        one entered by stepping off the point toward the inside of the domain, decided
+        symbolically (:func:`regions.oracle.exact_signs` with ``toward``).
 
         Parameters
         ----------
@@ -75,21 +83,70 @@ class PointLocation:
         >>> centres = np.linspace([0.0625, 0.5], [0.9375, 0.5], 8)  # one point per strip
         >>> sorted(part.locate(centres).tolist())
         [0, 1, 2, 3, 4, 5, 6, 7]
+        >>> on = part.locate([[0.125, 0.5], [1.0, 0.5]])  # on a breakpoint; on the domain's edge
+        >>> (on == part.locate([[0.2, 0.5], [0.9, 0.5]])).tolist()  # stepping toward the centre
+        [True, True]
         """
         points = check_points(points, "Partition.locate")
         cell = np.full(len(points), -1, dtype=np.int64)
-        inside = shapely.intersects_xy(self.domain.polygon, points[:, 0], points[:, 1])
+        inside = self._in_domain(points)
         if inside.any():
-            keys, order = self._pattern_table
-            q = _row_keys(np.packbits(self._point_patterns(points[inside]), axis=1))
-            pos = np.clip(np.searchsorted(keys, q), 0, len(keys) - 1)
-            found = np.where(keys[pos] == q, order[pos], -1)
-            missing = np.flatnonzero(~self._contains(found, points[inside]))
-            found[missing] = self._locate_geometric(points[inside][missing])
-            cell[inside] = found
+            cell[inside] = self._locate_cells(points[inside])
         if self._clipped is None:
             return cell
         return self._cell_to_region(points, cell)
+
+    def _in_domain(self, points: np.ndarray) -> np.ndarray:
+        """Whether each point lies in the domain (boundary inclusive), exactly: GEOS's
+        robust predicate where the point is clearly off the boundary, exact rational
+        arithmetic (:func:`regions.exact_geometry.point_side`) near it."""
+        polygon = self.domain.polygon
+        inside = shapely.intersects_xy(polygon, points[:, 0], points[:, 1])
+        # Float distances err by a few ulps of the coordinates; 2**-30 of them is far beyond.
+        scale = self.domain.diameter + float(np.abs(points).max(initial=0.0))
+        scale = max(scale, float(np.abs(self.domain.hull).max()))
+        near = shapely.distance(polygon.boundary, shapely.points(points)) <= 2.0**-30 * scale
+        if near.any():
+            inside[near] = point_side(points[near], polygon) >= 0
+        return inside
+
+    def _locate_cells(self, points: np.ndarray) -> np.ndarray:
+        """Cells holding points of the domain's hull, from their exact signs."""
+        settled = [
+            certified_signs(
+                self.network, *forward_with_bounds(self.network, self.plane, chunk), self.depth
+            )
+            for chunk in np.array_split(points, -(-len(points) // _CHUNK))
+        ]
+        bits = np.concatenate([b for b, _ in settled])
+        rows = np.flatnonzero(np.concatenate([u.any(axis=1) for _, u in settled]))
+        if rows.size:
+            signs = exact_signs(self.network, self.plane, points[rows])[:, : bits.shape[1]]
+            bits[rows] = signs > 0
+            # On a breakpoint: the pattern just beside the point, stepping toward an inside
+            # point of the hull (so the step stays in the hull at a hull boundary point).
+            tied = rows[np.any(signs == 0, axis=1)]
+            if tied.size:
+                bits[tied] = self._beside(points[tied])[:, : bits.shape[1]] > 0
+        keys, order = self._pattern_table
+        q = _row_keys(np.packbits(bits, axis=1))
+        pos = np.clip(np.searchsorted(keys, q), 0, len(keys) - 1)
+        found = np.where(keys[pos] == q, order[pos], -1)
+        # Only a partition made with tol > 0 lacks patterns (its merged slivers).
+        missing = np.flatnonzero(found < 0)
+        found[missing] = self._locate_geometric(points[missing])
+        return found
+
+    def _beside(self, points: np.ndarray) -> np.ndarray:
+        """Exact signs (N, S) just beside each point, toward the hull's exact vertex mean."""
+        hull = as_fractions(self.domain.hull)
+        cx = sum(x for x, _ in hull) / len(hull)
+        cy = sum(y for _, y in hull) / len(hull)
+        toward = []
+        for x, y in as_fractions(points):
+            dx, dy = (cx - x, cy - y) if (x, y) != (cx, cy) else (Fraction(1), Fraction(0))
+            toward.append([[dx, dy], [-dy, dx]])
+        return exact_signs(self.network, self.plane, points, toward=toward)
 
     @cached_property
     def _edge_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -113,18 +170,6 @@ class PointLocation:
         # that, not the diameter, bounds how near a boundary a point can be judged.
         near = max(1e-12 * diameter, 64 * EPS * float(np.abs(self.vertices).max(initial=0.0)))
         return a, edge, np.where(skip, np.inf, length * near)
-
-    def _contains(self, cells: np.ndarray, points: np.ndarray) -> np.ndarray:
-        """Whether each point (N, 2) lies in its cell (N,) (boundary inclusive; -1: no)."""
-        ok = cells >= 0
-        if not ok.any():
-            return ok
-        inc, owner, _ = expand(self.start[cells[ok]], np.diff(self.start)[cells[ok]])
-        a, edge, tol = self._edge_vectors
-        d = points[ok][owner] - a[inc]
-        outside = _cross(edge[inc], d) < -tol[inc]
-        ok[ok] = ~segment_any(outside, offsets(np.diff(self.start)[cells[ok]]))
-        return ok
 
     def _locate_geometric(self, points: np.ndarray) -> np.ndarray:
         """Cells containing points of the domain (boundary inclusive), by half-plane tests;

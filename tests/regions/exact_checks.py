@@ -177,23 +177,28 @@ def check_completeness(part: regions.Partition, grid: int = 40) -> None:
         f"not the pattern of any region (first beside {sample[missing[0]].tolist()}: "
         f"{beside[missing[0]].astype(int).tolist()}; {len(part)} regions)"
     )
-    # locate is float geometry: on a domain smaller than 2^-20 of its distance from the
-    # origin, float vertices and forward passes are too coarse to promise a region per point.
-    lo, hi = part.domain.hull.min(axis=0), part.domain.hull.max(axis=0)
-    if part.domain.diameter < 2.0**-20 * float(np.abs(np.concatenate([lo, hi])).max()):
-        return
-    found = part.locate(pts)
-    assert np.all(found >= 0), f"{np.sum(found < 0)} grid points inside the domain not located"
-    signs = exact_signs(net, plane, pts)
-    clear = np.all(signs != 0, axis=1)  # exactly on no breakpoint
-    # locate starts from the float forward pass: it promises the exact region only where that
-    # pass gets the pattern right (on far-off domains, points within rounding of a line may
-    # get a neighbour).
-    decided = np.all(part._point_patterns(pts) == (signs > 0), axis=1)
-    wrong = np.flatnonzero(clear & decided & np.any(part.patterns[found] != (signs > 0), axis=1))
+    check_locate(part, pts)
+
+
+def check_locate(part: regions.Partition, pts: np.ndarray) -> None:
+    """``locate`` is exact: at grid points, at every float vertex (on boundaries or within
+    an ulp of them), at the domain's corners and just outside them, a point gets -1 exactly
+    when it is outside the domain, and otherwise a region whose pattern agrees with every
+    nonzero exact sign at the point (a region whose closure holds it); one beside the point
+    toward the domain's inside where it lies on breakpoints."""
+    hull = part.domain.hull
+    out = hull + 2.0**-40 * (hull - hull.mean(axis=0)) + np.spacing(np.abs(hull).max())
+    sample = np.unique(np.concatenate([pts, part.vertices, hull, out]), axis=0)
+    found = part.locate(sample)
+    inside = point_side(sample, part.domain.polygon) >= 0
+    assert np.array_equal(found >= 0, inside), "locate disagrees with the domain, exactly"
+    signs = exact_signs(part.network, part.plane, sample[inside])
+    pattern = part.patterns[found[inside]]
+    clash = ((signs > 0) & ~pattern) | ((signs < 0) & pattern)
+    wrong = np.flatnonzero(clash.any(axis=1))
     assert not wrong.size, (
-        f"{wrong.size} of {clear.sum()} grid points on no breakpoint are located in a region "
-        f"with another pattern (first: {pts[wrong[0]].tolist()} in region {found[wrong[0]]})"
+        f"{wrong.size} of {inside.sum()} points are located in a region that does not hold "
+        f"them (first: {sample[inside][wrong[0]].tolist()} in region {found[inside][wrong[0]]})"
     )
 
 

@@ -257,3 +257,26 @@ def test_convex_pentagon_near_a_million_keeps_its_area():
     check_exact(part)
     vertices = {tuple(v) for v in part.vertices.tolist()}
     assert all(tuple(v) in vertices for v in corners.tolist()), "a corner was dropped"
+
+
+def test_locate_is_exact_an_ulp_either_side_of_a_line_far_out():
+    """On a box at 1e7 the float forward pass cannot tell the sides of a slanted line an ulp
+    away; ``locate`` must, and must give points on it a region that holds them."""
+    model = sequential(([[0.3, -0.7]], [0.4 * 1e7]), final=nn.ReLU())
+    domain = (1e7, 1e7 + 1, 1e7, 1e7 + 1)
+    part = regions.decompose(model, domain)
+    assert len(part) == 2
+    # y on the line 0.3 x - 0.7 y + 4e6 = 0, exactly, for float x; then the floats around it.
+    W, b = (Fraction(float(v)) for v in (0.3, -0.7)), Fraction(0.4 * 1e7)
+    w1, w2 = W
+    pts = []
+    for x in np.linspace(1e7 + 0.1, 1e7 + 0.9, 9):
+        y = float(-(w1 * Fraction(x) + b) / w2)
+        pts += [[x, np.nextafter(y, -np.inf)], [x, y], [x, np.nextafter(y, np.inf)]]
+    pts = np.array(pts)
+    signs = exact_signs(part.network, part.plane, pts)[:, 0]
+    assert {-1, 1} <= set(signs.tolist())  # both sides within an ulp of the line
+    found = part.locate(pts)
+    assert np.all(part.patterns[found[signs > 0], 0]) and not np.any(
+        part.patterns[found[signs < 0], 0]
+    )
