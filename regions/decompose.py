@@ -265,8 +265,12 @@ class _LayerCut:
     visits the polygons whose ancestor at the last refresh it may cross (found for all
     remaining breakpoints at once with a bit-packed reduction over the certified sides), so a
     cut costs in proportion to what it touches. The ancestors are refreshed whenever the
-    polygons have doubled since, which keeps wide first layers (one region to start from) from
-    scanning every polygon at every cut.
+    polygons have quadrupled since, which keeps wide first layers (one region to start from)
+    from scanning every polygon at every cut (refreshing at every doubling cost 1x600 about
+    10% more in refreshes than it saved in scans).
+
+    The units already cut are read no more: new vertices get values for the units still to
+    cut only (``Mesh.first_row``).
     """
 
     def __init__(
@@ -287,7 +291,8 @@ class _LayerCut:
         z = region_maps.evaluate(maps, owner[at], mesh.xy)
         mesh.set_values(z, self.vertex_values)
         self.fixed, self.slope = maps.bounds(mesh.box)
-        self.bits = np.zeros((node.thresholds.size, 2 * mesh.n_polygons), dtype=bool)
+        # Polygon-major, so a split copies its polygon's bits as one contiguous row.
+        self.bits = np.zeros((2 * mesh.n_polygons, node.thresholds.size), dtype=bool)
         self.band = np.zeros(node.thresholds.shape)
         if tol > 0 and mesh.n_vertices:
             t = node.thresholds
@@ -298,8 +303,9 @@ class _LayerCut:
         return self.origin[self.mesh.parent[polygons]]
 
     def vertex_values(self, xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:
-        """Preactivations (width, n) at new vertices, from the maps of the polygon cut."""
-        return region_maps.evaluate(self.maps, self.regions(polygons), xy)
+        """Preactivations (width - first_row, n) at new vertices of the units still to cut,
+        from the maps of the polygon cut."""
+        return region_maps.evaluate(self.maps, self.regions(polygons), xy, self.mesh.first_row)
 
     def line(self, unit: int, k: int) -> MapLine:
         """The breakpoint line of one unit."""
@@ -320,13 +326,14 @@ class _LayerCut:
         crossed: list[np.ndarray] = []
         first = refreshed_at = 0
         for unit in range(node.width):
-            if not crossed or mesh.n_polygons > 2 * refreshed_at:
+            mesh.first_row = unit  # the units before are cut: their values are read no more
+            if not crossed or mesh.n_polygons > 4 * refreshed_at:
                 self.origin = self.origin[mesh.parent]
                 mesh.reset_parents()
                 first, refreshed_at = unit, mesh.n_polygons
                 crossed = self.crossings(unit)
             for k in range(n_thresholds):
-                candidates = np.flatnonzero(crossed[k][unit - first][mesh.parent])
+                candidates = np.flatnonzero(crossed[k][mesh.parent, unit - first])
                 n_before = mesh.n_polygons
                 mesh.cut(
                     self.line(unit, k), self.first_column + unit * n_thresholds + k, candidates
@@ -347,13 +354,13 @@ class _LayerCut:
         """Bits after a cut: the pieces of split polygons inherit every bit so far, and each
         candidate's bit for this breakpoint is whether it has a vertex strictly above."""
         mesh, n = self.mesh, self.mesh.n_polygons
-        if n > self.bits.shape[1]:
-            grown = np.zeros((self.bits.shape[0], 2 * n), dtype=bool)
-            grown[:, :n_before] = self.bits[:, :n_before]
+        if n > len(self.bits):
+            grown = np.zeros((2 * n, self.bits.shape[1]), dtype=bool)
+            grown[:n_before] = self.bits[:n_before]
             self.bits = grown
-        self.bits[:, n_before:n] = self.bits[:, mesh.split]
+        self.bits[n_before:n] = self.bits[mesh.split]
         touched = np.concatenate([candidates, np.arange(n_before, n)])
-        self.bits[column, touched] = mesh.positive[touched]
+        self.bits[touched, column] = mesh.positive[touched]
 
     def _flags(self, units: slice) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Per threshold column: float ``z - t`` (n_units, V), the margin (n_units, V) beyond
@@ -378,7 +385,7 @@ class _LayerCut:
         return out
 
     def crossings(self, unit: int) -> list[np.ndarray]:
-        """Per threshold column, which polygons (units from ``unit`` on, polygons) each
+        """Per threshold column, which polygons (polygons, units from ``unit`` on) each
         remaining breakpoint may cross: not certainly on one side at every vertex.
 
         The polygons it cannot cross lie on one side of it, and so do all their pieces: their
@@ -399,18 +406,20 @@ class _LayerCut:
             maybe_above, maybe_below, above, below = _reduce_sides(flags, ring, start)
             crossed = maybe_above & maybe_below
             columns = np.arange(unit, node.width) * n_thresholds + k
-            self.bits[columns, : mesh.n_polygons] = above
-            for u, r in zip(*np.nonzero(~(crossed | above | below)), strict=True):
+            self.bits[: mesh.n_polygons, unit * n_thresholds + k :: n_thresholds] = above
+            settled = crossed | above
+            settled |= below
+            for r, u in zip(*np.nonzero(~settled), strict=True):
                 fn = self.first_column + columns[u]
                 verts = ring[start[r] : start[r + 1]]
-                self.bits[columns[u], r] = any(v > 0 for v in self.exact.values(verts, fn))
+                self.bits[r, columns[u]] = any(v > 0 for v in self.exact.values(verts, fn))
             out.append(crossed)
         return out
 
     def level(self) -> Level:
         """Snapshot of the mesh after the layer, with each region's side of its breakpoints."""
         mesh = self.mesh
-        bits = self.bits[:, : mesh.n_polygons].T  # unit-major, as the breakpoints
+        bits = self.bits[: mesh.n_polygons]  # unit-major columns, as the breakpoints
         return Level(
             ring=mesh.ring,
             start=mesh.start,
@@ -432,8 +441,8 @@ def _reduce_sides(flags: list[np.ndarray], ring: np.ndarray, start: np.ndarray) 
 
     Returns
     -------
-    list of ndarray of bool, shape (width, n_regions)
-        One per flag array.
+    list of ndarray of bool, shape (n_regions, width)
+        One per flag array (views of one region-major array).
     """
     width = flags[0].shape[0]
     # Pack each vertex's flags into machine words, so one or-reduction over the ring
@@ -444,7 +453,7 @@ def _reduce_sides(flags: list[np.ndarray], ring: np.ndarray, start: np.ndarray) 
     packed = np.ascontiguousarray(np.pad(packed, ((0, 0), (0, pad)))).view(np.uint64)
     words = np.bitwise_or.reduceat(packed[ring], start[:-1], axis=0)
     bits = np.unpackbits(words.view(np.uint8), axis=1).view(bool)
-    return [bits[:, 8 * i * step : 8 * i * step + width].T for i in range(len(flags))]
+    return [bits[:, 8 * i * step : 8 * i * step + width] for i in range(len(flags))]
 
 
 def _pack_rows(flags: np.ndarray) -> np.ndarray:

@@ -37,8 +37,8 @@ DOMAIN_EDGE = -1
 """Edge label of the domain's boundary (cut lines are labelled by their breakpoint index >= 0)."""
 
 VertexValues = Callable[[np.ndarray, np.ndarray], np.ndarray]
-"""``(xy (n, 2), polygons (n,)) -> values (n_rows, n)``: the functions the coming cuts use, at
-new vertices, from the polygon each is cut in."""
+"""``(xy (n, 2), polygons (n,)) -> values (n_rows - first_row, n)``: the functions the coming
+cuts use, at new vertices, from the polygon each is cut in (rows from ``Mesh.first_row`` on)."""
 
 
 class Mesh:
@@ -71,6 +71,9 @@ class Mesh:
         Index of each polygon's ancestor at the last :meth:`reset_parents`.
     vertex_values : callable
         Values at new vertices (:data:`VertexValues`).
+    first_row : int
+        The first row of ``values`` the coming cuts still read (0 after :meth:`set_values`):
+        new vertices get only rows from it on, the rows before it are left unset.
     exact_vertex : callable or None
         ``provenance row (lo, hi, fn) -> (x, y)`` in Fractions: where the line equations are
         too uncertain to place a new vertex (``r`` beyond ``2**-20`` box lengths), it is
@@ -130,6 +133,7 @@ class Mesh:
         self._provenance = np.empty((0, 3), dtype=np.int64)
         self._values = np.empty((0, 0))
         self.vertex_values: VertexValues = _no_values
+        self.first_row = 0
         self.exact_vertex: Callable[[np.ndarray], tuple[Fraction, Fraction]] | None = None
         provenance = np.full((k, 3), -1, dtype=np.int64)
         self._append_vertices(hull, np.zeros(k), provenance, np.empty((0, k)))
@@ -180,6 +184,7 @@ class Mesh:
         mesh._provenance = np.empty((0, 3), dtype=np.int64)
         mesh._values = np.empty((0, 0))
         mesh.vertex_values = _no_values
+        mesh.first_row = 0
         mesh.exact_vertex = None
         mesh._append_vertices(xy, r, provenance, np.empty((0, len(xy))))
         mesh._ring, mesh._label, mesh._used = ring.copy(), label.copy(), len(ring)
@@ -269,6 +274,7 @@ class Mesh:
         self._values = np.empty((values.shape[0], cap))
         self._values[:, : self.n_vertices] = values
         self.vertex_values = vertex_values
+        self.first_row = 0
 
     def reset_parents(self) -> None:
         """Make every polygon its own ancestor (called when a new layer starts)."""
@@ -280,16 +286,17 @@ class Mesh:
             return
         n = self.n_vertices
 
-        def grown(a: np.ndarray, axis: int) -> np.ndarray:
+        def grown(a: np.ndarray, axis: int, first: int = 0) -> np.ndarray:
             shape = list(a.shape)
             shape[axis] = cap
             out = np.empty(shape, dtype=a.dtype)
-            index = (slice(None),) * axis + (slice(0, n),)
+            index = (slice(first, None),) * axis + (slice(0, n),)
             out[index] = a[index]
             return out
 
         self._xy, self._r = grown(self._xy, 0), grown(self._r, 0)
-        self._provenance, self._values = grown(self._provenance, 0), grown(self._values, 1)
+        self._provenance = grown(self._provenance, 0)
+        self._values = grown(self._values, 1, self.first_row)
 
     def _append_vertices(
         self,
@@ -304,7 +311,7 @@ class Mesh:
         self._xy[n : n + m] = xy
         self._r[n : n + m] = r
         self._provenance[n : n + m] = provenance
-        self._values[:, n : n + m] = values
+        self._values[self.first_row :, n : n + m] = values
         self.n_vertices = n + m
         return np.arange(n, n + m, dtype=np.int64)
 

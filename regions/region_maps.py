@@ -93,6 +93,8 @@ def affine(node: Affine, src: Maps) -> NodeMaps:
     """
     n = src.src.m.shape[2] if isinstance(src, ActivatedMaps) else src.m.shape[2]
     r = len(src.parent) if isinstance(src, ActivatedMaps) else len(src.m)
+    if isinstance(src, ActivatedMaps) and src.offset is None and len(src.src.m) == 1:
+        return _affine_of_one_region(node, src)
     m = np.empty((r, 3, node.W.shape[0]))
     widest = np.empty(r)
     step = r if isinstance(src, NodeMaps) else max(1, (1 << 17) // max(n, 1))
@@ -103,6 +105,32 @@ def affine(node: Affine, src: Maps) -> NodeMaps:
         widest[lo:hi] = snu.max(axis=1, initial=0.0)
     m[:, 2, :] += node.b
     # sum_j |W_kj| nu_j <= ||W_k||_1 max_j nu_j: an outer product instead of a second matmul.
+    nu = np.multiply.outer(widest, np.abs(node.W).sum(axis=1)) + np.abs(node.b)
+    return NodeMaps(m, nu * (1 + gamma(n + 1)) * SAFE, (src.kappa + gamma(n + 1)) * SAFE)
+
+
+def _affine_of_one_region(node: Affine, src: ActivatedMaps) -> NodeMaps:
+    """:func:`affine` of a ReLU layer that started from one region (a first activation
+    layer on a convex domain): each region's maps are its 0/1 pattern times the one region's
+    maps, so ``W (m * s)`` is ``s @ (m_i * W).T`` for every row ``i``, one matrix product
+    over all regions instead of a gathered copy of the maps per region.
+
+    The products ``m_i[j] W[k, j]`` are rounded once before the exact 0/1 factors select them:
+    each term still carries one rounding, so the bounds of :func:`affine` hold as they are.
+    """
+    one, n, o = src.src, src.src.m.shape[2], node.W.shape[0]
+    q = (one.m[0][:, :, None] * node.W.T).transpose(1, 0, 2).reshape(n, 3 * o)
+    r = len(src.slope)
+    m = np.empty((r, 3 * o))
+    widest = np.empty(r)
+    step = max(1, (1 << 17) // max(n, 1))  # rows of the 0/1 patterns per product, in cache
+    for lo in range(0, r, step):
+        s = src.slope[lo : lo + step].astype(np.float64)
+        np.matmul(s, q, out=m[lo : lo + step])
+        s *= one.nu[0]
+        s.max(axis=1, initial=0.0, out=widest[lo : lo + step])
+    m = m.reshape(r, 3, o)
+    m[:, 2, :] += node.b
     nu = np.multiply.outer(widest, np.abs(node.W).sum(axis=1)) + np.abs(node.b)
     return NodeMaps(m, nu * (1 + gamma(n + 1)) * SAFE, (src.kappa + gamma(n + 1)) * SAFE)
 

@@ -1,0 +1,50 @@
+"""The maps carried through the pass (:mod:`regions.region_maps`): the product of a ReLU layer
+that started from one region, taken as one matrix product over all regions, against the
+general path and against the exact maps with their error bounds."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from regions import region_maps
+from regions.network import Affine
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-6, 1e6])
+def test_one_region_product_matches_the_general_path_and_its_bound(scale):
+    rng = np.random.default_rng(3)
+    box = 2.0
+    w1 = Affine(src=0, W=rng.normal(size=(7, 2)) * scale, b=rng.normal(size=7), name="fc1")
+    w2 = Affine(src=1, W=rng.normal(size=(4, 7)) / scale, b=rng.normal(size=4), name="fc2")
+    start = region_maps.affine(w1, region_maps.input_maps(np.eye(2, 3), box))
+    slopes = rng.integers(0, 2, size=(50, 7))  # 50 regions of the next level, one parent
+    act = region_maps.ActivatedMaps(start, np.zeros(50, dtype=np.int64), slopes, None, 0.0)
+    fast = region_maps.affine(w2, act)  # the one-region product
+    general = region_maps.affine(w2, act.maps())  # maps built in full first
+    scale_of = np.abs(general.m).max(axis=(1, 2), keepdims=True)
+    assert np.all(np.abs(fast.m - general.m) <= 1e-15 * scale_of)
+    assert np.array_equal(fast.nu, general.nu) and fast.kappa == general.kappa
+    # The exact maps, from the float weights taken exactly, at the box's corners.
+    W1, b1, W2, b2 = (
+        [[Fraction(float(v)) for v in row] for row in np.atleast_2d(a)]
+        for a in (w1.W, w1.b, w2.W, w2.b)
+    )
+    for r in range(50):
+        for u, v in [(-box, -box), (box, -box), (box, box), (-box, box)]:
+            hidden = [
+                (W1[j][0] * Fraction(u) + W1[j][1] * Fraction(v) + b1[0][j]) * int(slopes[r, j])
+                for j in range(7)
+            ]
+            for k in range(4):
+                exact = sum(W2[k][j] * hidden[j] for j in range(7)) + b2[0][k]
+                got = fast.m[r, 0, k] * u + fast.m[r, 1, k] * v + fast.m[r, 2, k]
+                # evaluating the float map adds its own rounding (gamma(3), as evaluate's)
+                slack = (
+                    3
+                    * 2.0**-52
+                    * (abs(fast.m[r, 0, k] * u) + abs(fast.m[r, 1, k] * v) + abs(fast.m[r, 2, k]))
+                )
+                assert abs(Fraction(got) - exact) <= fast.kappa * fast.nu[r, k] + slack
