@@ -21,7 +21,7 @@ import numpy as np
 
 from .domain import Plane
 from .network import Network
-from .oracle import ExactPoint, exact_eval
+from .oracle import RawPoint, exact_eval_raw
 from .region_maps import NodeMaps
 
 __all__ = ["CutState", "ExactVertices", "class_function"]
@@ -75,56 +75,76 @@ class ExactVertices:
         self.unit = breakpoint_unit
         self.threshold = breakpoint_threshold
         self.mesh = None
-        self._points: dict[int, ExactPoint] = {}
+        self._points: dict[int, RawPoint] = {}
 
     @property
     def n_points(self) -> int:
         """Number of exact vertices computed so far."""
         return len(self._points)
 
-    def value(self, point: ExactPoint, fn: int) -> Fraction:
+    def value(self, point: RawPoint, fn: int) -> Fraction:
         """Exact value of function ``fn`` at an exactly evaluated point."""
         if fn >= 0:
-            z = point.pre[int(self.layer[fn]) - 1][int(self.unit[fn])]
+            z = point.pre(int(self.layer[fn]) - 1, int(self.unit[fn]))
             return z - Fraction(float(self.threshold[fn]))
         k, j = divmod(-fn - 1, self.net.n_outputs)
-        return point.logits[k] if k == j else point.logits[k] - point.logits[j]
-
-    def values(self, vertices: np.ndarray, fn: np.ndarray | int) -> list[Fraction]:
-        """Exact values of function(s) ``fn`` at the exact vertices."""
-        fns = np.broadcast_to(np.asarray(fn, dtype=np.int64), np.shape(vertices))
-        return [
-            self.value(self.point(int(v)), int(f))
-            for v, f in zip(np.asarray(vertices).tolist(), fns.tolist(), strict=True)
-        ]
+        return point.logit(k) if k == j else point.logit(k) - point.logit(j)
 
     def place(self, provenance: np.ndarray) -> tuple[Fraction, Fraction]:
         """The exact position of a vertex made from (lo, hi, fn): where ``fn``, affine along
         the edge, vanishes between the edge's exact ends."""
         lo, hi, fn = (int(i) for i in provenance)
-        p, q = self.point(lo), self.point(hi)
+        p, q = self.point(lo, fn), self.point(hi, fn)
         a, b = self.value(p, fn), self.value(q, fn)
         tau = a / (a - b)
         return p.point[0] + tau * (q.point[0] - p.point[0]), p.point[1] + tau * (
             q.point[1] - p.point[1]
         )
 
-    def point(self, v: int) -> ExactPoint:
-        """The network evaluated exactly at vertex ``v``'s exact position."""
-        stack = [v]
+    def _depth(self, fn: int | None) -> int:
+        """How deep a walk reads function ``fn`` (None: everything, outputs included)."""
+        if fn is None or fn < 0:
+            return self.net.n_layers + 1
+        return int(self.layer[fn])
+
+    def point(self, v: int, fn: int | None = None) -> RawPoint:
+        """The network evaluated exactly at vertex ``v``'s exact position, at least as deep as
+        function ``fn`` needs (default: to the outputs). Walks stop at the layer asked for,
+        and a point is walked again only if a deeper value is asked for later."""
+        stack = [(v, self._depth(fn))]
         while stack:  # a vertex needs its edge's ends first: no recursion depth limit
-            w = stack[-1]
-            lo, hi, _ = (int(i) for i in self.mesh.provenance[w])
-            missing = [u for u in (lo, hi) if u >= 0 and u not in self._points]
-            if w in self._points:
+            w, depth = stack[-1]
+            have = self._points.get(w)
+            if have is not None and have.depth >= depth:
                 stack.pop()
-            elif missing:
-                stack.extend(missing)
+                continue
+            lo, hi, f = (int(i) for i in self.mesh.provenance[w])
+            if have is None and lo >= 0:
+                need = self._depth(f)
+                missing = [
+                    (u, need)
+                    for u in (lo, hi)
+                    if u not in self._points or self._points[u].depth < need
+                ]
+                if missing:
+                    stack.extend(missing)
+                    continue
+            if have is not None:
+                xy = have.point
             else:
                 xy = self.mesh.xy[w] if lo < 0 else self.place(self.mesh.provenance[w])
-                self._points[w] = exact_eval(self.net, self.plane, [xy])[0]
-                stack.pop()
+            walk = None if depth > self.net.n_layers else depth
+            self._points[w] = exact_eval_raw(self.net, self.plane, [xy], walk)[0]
+            stack.pop()
         return self._points[v]
+
+    def values(self, vertices: np.ndarray, fn: np.ndarray | int) -> list[Fraction]:
+        """Exact values of function(s) ``fn`` at the exact vertices."""
+        fns = np.broadcast_to(np.asarray(fn, dtype=np.int64), np.shape(vertices))
+        return [
+            self.value(self.point(int(v), int(f)), int(f))
+            for v, f in zip(np.asarray(vertices).tolist(), fns.tolist(), strict=True)
+        ]
 
 
 @dataclass(frozen=True, eq=False)

@@ -34,10 +34,12 @@ from .network import Activation, Affine, Concat, Network, Sum
 
 __all__ = [
     "ExactPoint",
+    "RawPoint",
     "as_fractions",
     "as_ratios",
     "exact_affine",
     "exact_eval",
+    "exact_eval_raw",
     "exact_patterns",
     "exact_signs",
     "n_columns",
@@ -348,10 +350,10 @@ def _directions(toward: object, den: np.ndarray) -> list[np.ndarray]:
 
 
 def _signs_walk(
-    net: Network, plane: Plane, h: np.ndarray, den: np.ndarray
+    net: Network, plane: Plane, h: np.ndarray, den: np.ndarray, stop: int | None = None
 ) -> tuple[list[_Values], list[_Values], np.ndarray]:
-    """Walk to the output choosing pieces by exact signs: (node values, preactivations per
-    layer, signs (N, S))."""
+    """Walk to the output (or node ``stop``) choosing pieces by exact signs: (node values,
+    preactivations per layer, signs (N, S))."""
     exact = _exact_nodes(net)
     pre: list[_Values] = []
     signs: list[np.ndarray] = []
@@ -362,7 +364,7 @@ def _signs_walk(
         signs.append(s.reshape(len(den), s.shape[1] * s.shape[2]))
         return (s > 0).sum(axis=2)  # breakpoints exceeded; on a breakpoint both pieces agree
 
-    values = _walk(net, plane, h, den, pieces)
+    values = _walk(net, plane, h, den, pieces, stop)
     return values, pre, np.concatenate([*signs, np.zeros((len(den), 0), np.int8)], axis=1)
 
 
@@ -421,6 +423,78 @@ def exact_eval(net: Network, plane: Plane | None, points: object) -> list[ExactP
             logits=tuple(logits[i]),
             pre=tuple(tuple(z[i]) for z in layers),
             signs=tuple(signs[i].tolist()),
+        )
+        for i, (u, v, d) in enumerate(hom.tolist())
+    ]
+
+
+@dataclass(frozen=True, eq=False)
+class RawPoint:
+    """The model at one plane point, exactly, with values left as integers until asked for:
+    what :mod:`regions.fallback` keeps per vertex, where only a few of the network's values
+    are ever read (making a Fraction of every one took most of an exact fallback's time).
+
+    Attributes
+    ----------
+    point : tuple of 2 Fraction
+        The plane point (u, v).
+    """
+
+    point: tuple[Fraction, Fraction]
+    _pre: tuple[tuple[list, int], ...]
+    _logits: tuple[list, int] | None
+    _den: int
+
+    @property
+    def depth(self) -> int:
+        """Activation layers evaluated, plus one where the outputs were too."""
+        return len(self._pre) + (self._logits is not None)
+
+    def pre(self, layer: int, unit: int) -> Fraction:
+        """Preactivation of ``unit`` of activation layer ``layer`` (0-based)."""
+        row, exp = self._pre[layer]
+        return _fraction(row[unit], exp, self._den)
+
+    def logit(self, k: int) -> Fraction:
+        """Output ``k``."""
+        row, exp = self._logits
+        return _fraction(row[k], exp, self._den)
+
+
+def _fraction(num: int, exp: int, den: int) -> Fraction:
+    return Fraction(num << exp, den) if exp >= 0 else Fraction(num, den << -exp)
+
+
+def exact_eval_raw(
+    net: Network, plane: Plane | None, points: object, depth: int | None = None
+) -> list[RawPoint]:
+    """:func:`exact_eval` without building Fractions of every value (see :class:`RawPoint`),
+    through the first ``depth`` activation layers only (default: to the outputs).
+
+    Examples
+    --------
+    >>> import regions
+    >>> from regions.constructions import sawtooth
+    >>> from regions.oracle import exact_eval_raw
+    >>> p = exact_eval_raw(regions.trace(sawtooth(2)), None, [[0.25, 0.0]])[0]
+    >>> p.pre(0, 1), p.logit(0)
+    (Fraction(-1, 4), Fraction(1, 1))
+    """
+    plane, hom, den = _points(net, plane, points)
+    acts = [i for i, node in enumerate(net.nodes) if isinstance(node, Activation)]
+    stop = acts[depth - 1] if depth is not None and 0 < depth <= len(acts) else None
+    if depth == 0:
+        stop = 0
+    values, pre, _ = _signs_walk(net, plane, hom[None], den, stop)
+    logits = values[net.output][0][0].tolist() if stop is None else None
+    exp = values[net.output][1] if stop is None else 0
+    layers = [(z[0].tolist(), e) for z, e in pre]
+    return [
+        RawPoint(
+            point=(Fraction(u, d), Fraction(v, d)),
+            _pre=tuple((rows[i], e) for rows, e in layers),
+            _logits=None if logits is None else (logits[i], exp),
+            _den=d,
         )
         for i, (u, v, d) in enumerate(hom.tolist())
     ]

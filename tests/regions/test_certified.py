@@ -24,7 +24,7 @@ from torch import nn
 import regions
 from regions import testing
 from regions.exact_geometry import rational_grid
-from regions.oracle import exact_affine, exact_patterns, exact_signs
+from regions.oracle import exact_affine, exact_eval, exact_patterns, exact_signs
 
 # Deterministic, and no shrinking: the checks say which region or point failed, and shrinking
 # these examples takes minutes. Add Phase.shrink locally for a minimal failing net.
@@ -201,6 +201,21 @@ def test_five_layer_nets_with_a_few_weights_scaled_by_1e4_to_1e8(seed):
     part = regions.decompose(model)
     check_exact(part)
     check_maps(part)
+    check_exact_vertices(part)
+
+
+def check_exact_vertices(part: regions.Partition) -> None:
+    """The fallback's memo, walked only as deep as each decision needed, gives the exact
+    values of every layer once asked for everything: the same as a fresh exact evaluation."""
+    exact = part.cut_state.exact
+    known = list(exact._points)[:40]
+    assert known, "no vertex needed exact arithmetic"
+    for v in known:
+        deep = exact.point(v)
+        fresh = exact_eval(part.network, part.plane, [deep.point])[0]
+        for layer, row in enumerate(fresh.pre):
+            assert [deep.pre(layer, u) for u in range(len(row))] == list(row)
+        assert deep.logit(0) == fresh.logits[0]
 
 
 def test_tol_zero_is_exact():
