@@ -46,7 +46,8 @@ class PointLocation:
         return np.concatenate(cols, axis=1) if cols else np.zeros((len(points), 0), dtype=bool)
 
     def locate(self, points: np.ndarray) -> np.ndarray:
-        """Index of the region containing each point; -1 outside the domain. Exact.
+        """Index of the region containing each point; -1 outside the domain. Exact (on a
+        partition made with ``tol=0``).
 
         Every decision is exact for the float64 model and the points as given (float64
         numbers are rationals): whether a point is in the domain, and the sign of every
