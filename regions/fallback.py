@@ -109,42 +109,63 @@ class ExactVertices:
 
     def point(self, v: int, fn: int | None = None) -> RawPoint:
         """The network evaluated exactly at vertex ``v``'s exact position, at least as deep as
-        function ``fn`` needs (default: to the outputs). Walks stop at the layer asked for,
-        and a point is walked again only if a deeper value is asked for later."""
-        stack = [(v, self._depth(fn))]
-        while stack:  # a vertex needs its edge's ends first: no recursion depth limit
-            w, depth = stack[-1]
-            have = self._points.get(w)
-            if have is not None and have.depth >= depth:
-                stack.pop()
-                continue
-            lo, hi, f = (int(i) for i in self.mesh.provenance[w])
-            if have is None and lo >= 0:
-                need = self._depth(f)
-                missing = [
-                    (u, need)
-                    for u in (lo, hi)
-                    if u not in self._points or self._points[u].depth < need
-                ]
-                if missing:
-                    stack.extend(missing)
-                    continue
-            if have is not None:
-                xy = have.point
-            else:
-                xy = self.mesh.xy[w] if lo < 0 else self.place(self.mesh.provenance[w])
-            walk = None if depth > self.net.n_layers else depth
-            self._points[w] = exact_eval_raw(self.net, self.plane, [xy], walk)[0]
-            stack.pop()
+        function ``fn`` needs (default: to the outputs)."""
+        self._evaluate([(v, self._depth(fn))])
         return self._points[v]
 
     def values(self, vertices: np.ndarray, fn: np.ndarray | int) -> list[Fraction]:
         """Exact values of function(s) ``fn`` at the exact vertices."""
         fns = np.broadcast_to(np.asarray(fn, dtype=np.int64), np.shape(vertices))
-        return [
-            self.value(self.point(int(v), int(f)), int(f))
-            for v, f in zip(np.asarray(vertices).tolist(), fns.tolist(), strict=True)
-        ]
+        pairs = list(zip(np.asarray(vertices).tolist(), fns.tolist(), strict=True))
+        self._evaluate([(v, self._depth(f)) for v, f in pairs])
+        return [self.value(self._points[v], f) for v, f in pairs]
+
+    def _evaluate(self, requests: list[tuple[int, int]]) -> None:
+        """Evaluate vertices exactly, each at least ``depth`` deep (see :meth:`_depth`).
+
+        A vertex's exact position needs its edge's ends evaluated first, as deep as the
+        function that cut it; those are found first (a stack, no recursion limit), then the
+        vertices are walked a generation at a time, every generation in one batched exact
+        walk (one walk per vertex cost most of the fallback's time on small nets). A walk
+        stops at the deepest layer its generation needs; a point is walked again only if a
+        deeper value is asked for later.
+        """
+        need: dict[int, int] = {}
+        stack = list(requests)
+        while stack:
+            w, depth = stack.pop()
+            have = self._points.get(w)
+            if (have is not None and have.depth >= depth) or need.get(w, -1) >= depth:
+                continue
+            need[w] = depth
+            lo, hi, f = (int(i) for i in self.mesh.provenance[w])
+            if have is None and lo >= 0:
+                stack += [(lo, self._depth(f)), (hi, self._depth(f))]
+        while need:
+            # The smallest id waiting is always ready: a vertex's ends are older than it.
+            ready = [w for w in need if self._ready(w, need)]
+            xy = []
+            for w in ready:
+                lo = int(self.mesh.provenance[w, 0])
+                have = self._points.get(w)
+                if have is not None:
+                    xy.append(have.point)
+                else:
+                    xy.append(self.mesh.xy[w] if lo < 0 else self.place(self.mesh.provenance[w]))
+            depth = max(need[w] for w in ready)
+            walk = None if depth > self.net.n_layers else depth
+            for w, point in zip(ready, exact_eval_raw(self.net, self.plane, xy, walk), strict=True):
+                self._points[w] = point
+                del need[w]
+
+    def _ready(self, w: int, need: dict[int, int]) -> bool:
+        """Whether vertex ``w`` can be walked now: placed already, a hull corner, or its
+        edge's ends evaluated as deep as its function needs."""
+        lo, hi, f = (int(i) for i in self.mesh.provenance[w])
+        if w in self._points or lo < 0:
+            return True
+        d = self._depth(f)
+        return all(u not in need and self._points[u].depth >= d for u in (lo, hi))
 
 
 @dataclass(frozen=True, eq=False)
