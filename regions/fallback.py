@@ -74,6 +74,9 @@ class ExactVertices:
         self.layer = breakpoint_layer
         self.unit = breakpoint_unit
         self.threshold = breakpoint_threshold
+        self._thresholds = [
+            Fraction(t) for t in np.asarray(breakpoint_threshold, dtype=float).tolist()
+        ]
         self.mesh = None
         self._points: dict[int, RawPoint] = {}
 
@@ -86,7 +89,7 @@ class ExactVertices:
         """Exact value of function ``fn`` at an exactly evaluated point."""
         if fn >= 0:
             z = point.pre(int(self.layer[fn]) - 1, int(self.unit[fn]))
-            return z - Fraction(float(self.threshold[fn]))
+            return z - self._thresholds[fn]
         k, j = divmod(-fn - 1, self.net.n_outputs)
         return point.logit(k) if k == j else point.logit(k) - point.logit(j)
 
@@ -110,7 +113,10 @@ class ExactVertices:
     def point(self, v: int, fn: int | None = None) -> RawPoint:
         """The network evaluated exactly at vertex ``v``'s exact position, at least as deep as
         function ``fn`` needs (default: to the outputs)."""
-        self._evaluate([(v, self._depth(fn))])
+        depth = self._depth(fn)
+        have = self._points.get(v)
+        if have is None or have.depth < depth:
+            self._evaluate([(v, depth)])
         return self._points[v]
 
     def values(self, vertices: np.ndarray, fn: np.ndarray | int) -> list[Fraction]:
