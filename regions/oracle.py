@@ -21,7 +21,6 @@ unit, breakpoint by breakpoint; a bit is ``z > threshold``, strictly.
 
 from __future__ import annotations
 
-import math
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,16 @@ import numpy as np
 
 from .domain import Plane, as_plane
 from .network import Activation, Affine, Concat, Network, Sum
+from .rationals import (
+    Dyadic,
+    align,
+    as_fractions,
+    as_ratios,
+    dyadic,
+    homogeneous,
+    objects,
+    sign,
+)
 
 __all__ = [
     "ExactPoint",
@@ -89,130 +98,21 @@ class ExactPoint:
         return 0 in self.signs
 
 
-# ------------------------------------------------------------------ exact numbers as integers
-@dataclass(frozen=True, eq=False)
-class _Dyadic:
-    """Exact values ``num * 2**exp``: ``num`` an object array of Python ints, one ``exp``."""
-
-    num: np.ndarray
-    exp: int
-
-
-def _dyadic(a: np.ndarray) -> _Dyadic:
-    """The float64 array ``a`` exactly, as integers over its smallest power of two."""
-    a = np.asarray(a, dtype=np.float64)
-    if not np.all(np.isfinite(a)):
-        raise ValueError("regions.oracle: weights, breakpoints and planes must be finite")
-    ratios = [x.as_integer_ratio() for x in a.ravel().tolist()]  # (n, 2**k), exactly
-    exps = [1 - d.bit_length() for _, d in ratios]
-    exp = min(exps, default=0)
-    num = [n << (k - exp) for (n, _), k in zip(ratios, exps, strict=True)]
-    return _Dyadic(_objects(num, a.shape), exp)
-
-
-def _align(*terms: tuple[np.ndarray, int]) -> tuple[list[np.ndarray], int]:
-    """Integer arrays ``n_i`` standing for ``n_i * 2**e_i``, rewritten over one exponent."""
-    exp = min(e for _, e in terms)
-    return [n * (1 << (e - exp)) for n, e in terms], exp
-
-
-def _objects(items: list, shape: tuple[int, ...]) -> np.ndarray:
-    """An object array of ``shape`` holding the Python objects of the flat list ``items``."""
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out.reshape(shape)
-
-
-def _sign(n: np.ndarray) -> np.ndarray:
-    return (n > 0).astype(np.int8) - (n < 0).astype(np.int8)
-
-
-def _ratio(x: object) -> tuple[int, int]:
-    """A number exactly as (numerator, denominator > 0); floats are dyadic rationals."""
-    if isinstance(x, np.generic) and not isinstance(x, np.bool_):
-        x = x.item()  # float32 and float64 scalars convert exactly
-    if isinstance(x, float):
-        if not math.isfinite(x):
-            raise ValueError(f"regions.oracle: points must be finite, got {x!r}")
-        return x.as_integer_ratio()
-    if isinstance(x, int) and not isinstance(x, bool):
-        return x, 1
-    if isinstance(x, Fraction):
-        return x.numerator, x.denominator
-    raise TypeError(f"regions.oracle: points must be numbers or Fractions, got {x!r}")
-
-
-def as_ratios(points: object) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """Plane points exactly, as integer pairs ((num_u, den_u), (num_v, den_v)), den > 0.
-
-    The fast form of :func:`as_fractions` (no gcd): every float64 is a dyadic rational.
-
-    Parameters
-    ----------
-    points : array_like, shape (N, 2)
-        Finite numbers (int, float, numpy scalars) or :class:`fractions.Fraction`; anything
-        else raises TypeError, another shape or a NaN ValueError.
-
-    Returns
-    -------
-    list of ((int, int), (int, int)), length N
-
-    Examples
-    --------
-    >>> from fractions import Fraction
-    >>> from regions.oracle import as_ratios
-    >>> as_ratios([[0.5, 3], [Fraction(1, 3), -0.75]])
-    [((1, 2), (3, 1)), ((1, 3), (-3, 4))]
-    """
-    arr = np.asarray(points, dtype=object)
-    if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError(f"regions.oracle: points must have shape (N, 2), got {arr.shape}")
-    return [(_ratio(u), _ratio(v)) for u, v in arr.tolist()]
-
-
-def as_fractions(points: object) -> list[tuple[Fraction, Fraction]]:
-    """Plane points (N, 2) as exact Fractions, a list of N pairs; see :func:`as_ratios`.
-
-    Examples
-    --------
-    >>> from fractions import Fraction
-    >>> from regions.oracle import as_fractions
-    >>> as_fractions([[0.1, 2], [Fraction(1, 3), -0.5]])[0][0]  # the float nearest 1/10
-    Fraction(3602879701896397, 36028797018963968)
-    """
-    return [(Fraction(*u), Fraction(*v)) for u, v in as_ratios(points)]
-
-
-def _homogeneous(points: object) -> tuple[np.ndarray, np.ndarray]:
-    """Points (N, 2) exactly as integers (u, v, 1) * d (N, 3), d (N,) the least common
-    denominator of each point."""
-    ratios = as_ratios(points)
-    den = [math.lcm(du, dv) for (_, du), (_, dv) in ratios]
-    hom = [
-        c
-        for ((nu, du), (nv, dv)), d in zip(ratios, den, strict=True)
-        for c in (nu * (d // du), nv * (d // dv), d)
-    ]
-    return _objects(hom, (len(ratios), 3)), _objects(den, (len(ratios),))
-
-
 # ---------------------------------------------------------------- the network, converted once
 _CACHE: weakref.WeakKeyDictionary[Network, list] = weakref.WeakKeyDictionary()
 
 
 def _exact_nodes(net: Network) -> list:
-    """Per node, its float64 parameters as :class:`_Dyadic` (computed once per network)."""
+    """Per node, its float64 parameters as :class:`Dyadic` (computed once per network)."""
     if net not in _CACHE:
         nodes: list = [None]
         for i, node in enumerate(net.nodes[1:], 1):
             if isinstance(node, Affine):
-                nodes.append((_dyadic(node.W), _dyadic(node.b)))
+                nodes.append((dyadic(node.W), dyadic(node.b)))
             elif isinstance(node, Sum):
-                nodes.append(_dyadic(np.asarray(node.signs)))
+                nodes.append(dyadic(np.asarray(node.signs)))
             elif isinstance(node, Activation):
-                nodes.append(
-                    tuple(_dyadic(a) for a in (node.thresholds, node.slopes, node.offsets))
-                )
+                nodes.append(tuple(dyadic(a) for a in (node.thresholds, node.slopes, node.offsets)))
             elif isinstance(node, Concat):
                 nodes.append(None)
             else:
@@ -261,7 +161,7 @@ def _walk(
     ``i`` from its preactivation values ``z``.
     """
     exact = _exact_nodes(net)
-    plane_map = _dyadic(plane.map)
+    plane_map = dyadic(plane.map)
     values: list[_Values | None] = [(h @ plane_map.num.T, plane_map.exp)]
     den = den[None, :, None]
     stop = net.output if stop is None else stop
@@ -271,7 +171,7 @@ def _walk(
             x, ex = values[node.src]
             bias = np.zeros((x.shape[0], x.shape[1], len(b.num)), dtype=object)
             bias[0] = b.num * den[0]
-            (wx, bias), exp = _align((x @ W.num.T, ex + W.exp), (bias, b.exp))
+            (wx, bias), exp = align((x @ W.num.T, ex + W.exp), (bias, b.exp))
             values.append((wx + bias, exp))
         elif isinstance(node, Sum):
             coef = exact[i]
@@ -279,10 +179,10 @@ def _walk(
                 (c * values[j][0], coef.exp + values[j][1])
                 for c, j in zip(coef.num.tolist(), node.srcs, strict=True)
             ]
-            nums, exp = _align(*terms)
+            nums, exp = align(*terms)
             values.append((sum(nums[1:], nums[0]), exp))
         elif isinstance(node, Concat):
-            nums, exp = _align(*(values[j] for j in node.srcs))
+            nums, exp = align(*(values[j] for j in node.srcs))
             values.append((np.concatenate(nums, axis=2), exp))
         else:
             _, slopes, offsets = exact[i]
@@ -291,23 +191,23 @@ def _walk(
             unit = np.arange(node.width)
             offset = np.zeros_like(z)
             offset[0] = offsets.num[unit, p] * den[0]
-            (sz, offset), exp = _align(
+            (sz, offset), exp = align(
                 (slopes.num[unit, p] * z, slopes.exp + ez), (offset, offsets.exp)
             )
             values.append((sz + offset, exp))
     return values
 
 
-def _breakpoint_signs(thresholds: _Dyadic, z: _Values, den: np.ndarray) -> np.ndarray:
+def _breakpoint_signs(thresholds: Dyadic, z: _Values, den: np.ndarray) -> np.ndarray:
     """Sign (N, width, K) of ``z - t`` for every breakpoint, lexicographic over components:
     the value first, then the derivatives, so the sign is the one just beside the point."""
     num, exp = z
-    (value, t), _ = _align(
+    (value, t), _ = align(
         (num[0][:, :, None], exp), (thresholds.num[None] * den[:, None, None], thresholds.exp)
     )
-    signs = _sign(value - t)
+    signs = sign(value - t)
     for k in range(1, num.shape[0]):
-        signs = np.where(signs == 0, _sign(num[k])[:, :, None], signs)
+        signs = np.where(signs == 0, sign(num[k])[:, :, None], signs)
     return signs
 
 
@@ -319,7 +219,7 @@ def _to_fractions(num: np.ndarray, exp: int, den: np.ndarray) -> np.ndarray:
         for row, d in zip(num.tolist(), den.tolist(), strict=True)
         for n in row
     ]
-    return _objects(items, num.shape)
+    return objects(items, num.shape)
 
 
 def _points(net: Network, plane: Plane | None, points: object) -> tuple:
@@ -327,7 +227,7 @@ def _points(net: Network, plane: Plane | None, points: object) -> tuple:
     plane = as_plane(None, net.n_inputs) if plane is None else plane
     if not isinstance(plane, Plane):
         raise TypeError(f"regions.oracle: plane must be a regions.Plane or None, got {plane!r}")
-    return plane, *_homogeneous(points)
+    return plane, *homogeneous(points)
 
 
 def _directions(toward: object, den: np.ndarray) -> list[np.ndarray]:
@@ -341,11 +241,11 @@ def _directions(toward: object, den: np.ndarray) -> list[np.ndarray]:
             "regions.oracle: toward must be two directions (d1, d2), shape (2, 2), or one pair "
             f"per point, shape (N, 2, 2); got shape {arr.shape} for {n} points"
         )
-    ints = _homogeneous(arr.reshape(-1, 2))[0][:, :2].reshape(-1, 2, 2)  # (1 or N, pair, xy)
+    ints = homogeneous(arr.reshape(-1, 2))[0][:, :2].reshape(-1, 2, 2)  # (1 or N, pair, xy)
     d1, d2 = ints[:, 0], ints[:, 1]
     if np.any(d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0] == 0):
         raise ValueError("regions.oracle: the two directions of toward must be independent")
-    zero = _objects([0] * n, (n, 1))
+    zero = objects([0] * n, (n, 1))
     return [np.concatenate([d * den[:, None], zero], axis=1) for d in (d1, d2)]
 
 
@@ -650,7 +550,7 @@ def exact_affine(
     # Components: the value at (u, v) = (0, 0), then the derivatives along u and along v.
     h = np.zeros((3, len(bits), 3), dtype=object)
     h[0, :, 2], h[1, :, 0], h[2, :, 1] = 1, 1, 1
-    den = _objects([1] * len(bits), (len(bits),))
+    den = objects([1] * len(bits), (len(bits),))
     num, exp = _walk(net, plane, h, den, pieces, stop=node)[node]
     c = _to_fractions(num[0], exp, den)
     A = np.stack([_to_fractions(num[1], exp, den), _to_fractions(num[2], exp, den)], axis=2)
