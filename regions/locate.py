@@ -34,17 +34,6 @@ class PointLocation:
         order = np.argsort(keys, kind="stable")
         return keys[order], order
 
-    def _point_patterns(self, points: np.ndarray) -> np.ndarray:
-        """Activation patterns (N, S) of the model at plane points, columns as ``breakpoints``."""
-        _, pre = self.network.forward(self.plane.to_input(points))
-        acts = self.network.activations[: self.depth]
-        # Unit-major, breakpoint-minor: the order in which the breakpoints were cut.
-        cols = [
-            (z[:, :, None] > a.thresholds).reshape(len(z), -1)
-            for z, a in zip(pre[: self.depth], acts, strict=True)
-        ]
-        return np.concatenate(cols, axis=1) if cols else np.zeros((len(points), 0), dtype=bool)
-
     def locate(self, points: np.ndarray) -> np.ndarray:
         """Index of the region containing each point; -1 outside the domain. Exact (on a
         partition made with ``tol=0``).

@@ -73,6 +73,18 @@ def check_affine(model: torch.nn.Module, part: regions.Partition, rtol: float = 
     assert np.abs(got - expected).max() <= rtol * scale
 
 
+def float_patterns(part: regions.Partition, points: np.ndarray) -> np.ndarray:
+    """Activation patterns (N, S) of the float64 forward pass at plane points, columns as
+    ``part.breakpoints`` (unit-major, breakpoint-minor)."""
+    _, pre = part.network.forward(part.plane.to_input(points))
+    acts = part.network.activations[: part.depth]
+    cols = [
+        (z[:, :, None] > a.thresholds).reshape(len(z), -1)
+        for z, a in zip(pre[: part.depth], acts, strict=True)
+    ]
+    return np.concatenate(cols, axis=1) if cols else np.zeros((len(points), 0), dtype=bool)
+
+
 def _ties(part: regions.Partition, points: np.ndarray) -> np.ndarray:
     """(N, S) bool: the model's preactivation at a point is within rounding of a breakpoint.
 
@@ -93,7 +105,7 @@ def check_patterns(part: regions.Partition, grid: int = 150) -> None:
     shows the grid point's pattern. Columns where the model sits at a breakpoint within
     rounding are exempt (see :func:`_ties`)."""
     pats = part.patterns
-    agree = (part._point_patterns(part.points) == pats) | _ties(part, part.points)
+    agree = (float_patterns(part, part.points) == pats) | _ties(part, part.points)
     assert agree.all(), f"{np.sum(~agree.all(axis=1))} regions disagree with a forward pass"
     assert len(np.unique(pats, axis=0)) == len(pats) or not part.domain.convex
     xmin, ymin, xmax, ymax = part.domain.polygon.bounds
@@ -105,7 +117,7 @@ def check_patterns(part: regions.Partition, grid: int = 150) -> None:
     )
     pts = np.stack([gx.ravel(), gy.ravel()], axis=1)
     pts = pts[shapely.contains_xy(part.domain.polygon, pts[:, 0], pts[:, 1])]
-    seen, ties = part._point_patterns(pts), _ties(part, pts)
+    seen, ties = float_patterns(part, pts), _ties(part, pts)
     known = {row.tobytes() for row in pats}
     clean = seen[~ties.any(axis=1)]
     missing = [row for row in np.unique(clean, axis=0) if row.tobytes() not in known]
