@@ -158,9 +158,10 @@ class ExactVertices:
                     xy.append(have.point)
                 else:
                     xy.append(self.mesh.xy[w] if lo < 0 else self.place(self.mesh.provenance[w]))
-            depth = max(need[w] for w in ready)
-            walk = None if depth > self.net.n_layers else depth
-            for w, point in zip(ready, exact_eval_raw(self.net, self.plane, xy, walk), strict=True):
+            depth = max(need[w] for w in ready)  # the outputs too where it exceeds the layers
+            for w, point in zip(
+                ready, exact_eval_raw(self.net, self.plane, xy, depth), strict=True
+            ):
                 self._points[w] = point
                 del need[w]
 

@@ -213,11 +213,8 @@ def _breakpoint_signs(thresholds: Dyadic, z: _Values, den: np.ndarray) -> np.nda
 
 def _to_fractions(num: np.ndarray, exp: int, den: np.ndarray) -> np.ndarray:
     """``num * 2**exp / den`` as an object array of Fractions; num (N, w), den (N,)."""
-    up, down = (1 << exp, 1) if exp >= 0 else (1, 1 << -exp)
     items = [
-        Fraction(n * up, d * down)
-        for row, d in zip(num.tolist(), den.tolist(), strict=True)
-        for n in row
+        _fraction(n, exp, d) for row, d in zip(num.tolist(), den.tolist(), strict=True) for n in row
     ]
     return objects(items, num.shape)
 
@@ -369,7 +366,8 @@ def exact_eval_raw(
     net: Network, plane: Plane | None, points: object, depth: int | None = None
 ) -> list[RawPoint]:
     """:func:`exact_eval` without building Fractions of every value (see :class:`RawPoint`),
-    through the first ``depth`` activation layers only (default: to the outputs).
+    through the first ``depth >= 1`` activation layers only (default, or beyond the last
+    layer: to the outputs).
 
     Examples
     --------
@@ -382,9 +380,7 @@ def exact_eval_raw(
     """
     plane, hom, den = _points(net, plane, points)
     acts = [i for i, node in enumerate(net.nodes) if isinstance(node, Activation)]
-    stop = acts[depth - 1] if depth is not None and 0 < depth <= len(acts) else None
-    if depth == 0:
-        stop = 0
+    stop = None if depth is None or depth > len(acts) else acts[depth - 1]
     values, pre, _ = _signs_walk(net, plane, hom[None], den, stop)
     logits = values[net.output][0][0].tolist() if stop is None else None
     exp = values[net.output][1] if stop is None else 0

@@ -92,9 +92,20 @@ def affine(node: Affine, src: Maps) -> NodeMaps:
     Maps built on demand are read a chunk of regions at a time, small enough to stay in cache.
     """
     n = src.src.m.shape[2] if isinstance(src, ActivatedMaps) else src.m.shape[2]
-    r = len(src.parent) if isinstance(src, ActivatedMaps) else len(src.m)
     if isinstance(src, ActivatedMaps) and src.offset is None and len(src.src.m) == 1:
-        return _affine_of_one_region(node, src)
+        m, widest = _products_of_one_region(node, src)
+    else:
+        m, widest = _products(node, src)
+    m[:, 2, :] += node.b
+    # sum_j |W_kj| nu_j <= ||W_k||_1 max_j nu_j: an outer product instead of a second matmul.
+    nu = np.multiply.outer(widest, np.abs(node.W).sum(axis=1)) + np.abs(node.b)
+    return NodeMaps(m, nu * (1 + gamma(n + 1)) * SAFE, (src.kappa + gamma(n + 1)) * SAFE)
+
+
+def _products(node: Affine, src: Maps) -> tuple[np.ndarray, np.ndarray]:
+    """``W m`` (R, 3, n_out) of every region's maps, and each region's largest ``nu`` (R,)."""
+    n = src.src.m.shape[2] if isinstance(src, ActivatedMaps) else src.m.shape[2]
+    r = len(src.parent) if isinstance(src, ActivatedMaps) else len(src.m)
     m = np.empty((r, 3, node.W.shape[0]))
     widest = np.empty(r)
     step = r if isinstance(src, NodeMaps) else max(1, (1 << 17) // max(n, 1))
@@ -103,14 +114,11 @@ def affine(node: Affine, src: Maps) -> NodeMaps:
         sm, snu = (src.m, src.nu) if isinstance(src, NodeMaps) else src.chunk(lo, hi)
         m[lo:hi] = (sm.reshape(-1, n) @ node.W.T).reshape(hi - lo, 3, -1)
         widest[lo:hi] = snu.max(axis=1, initial=0.0)
-    m[:, 2, :] += node.b
-    # sum_j |W_kj| nu_j <= ||W_k||_1 max_j nu_j: an outer product instead of a second matmul.
-    nu = np.multiply.outer(widest, np.abs(node.W).sum(axis=1)) + np.abs(node.b)
-    return NodeMaps(m, nu * (1 + gamma(n + 1)) * SAFE, (src.kappa + gamma(n + 1)) * SAFE)
+    return m, widest
 
 
-def _affine_of_one_region(node: Affine, src: ActivatedMaps) -> NodeMaps:
-    """:func:`affine` of a ReLU layer that started from one region (a first activation
+def _products_of_one_region(node: Affine, src: ActivatedMaps) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_products` for a ReLU layer that started from one region (a first activation
     layer on a convex domain): each region's maps are its 0/1 pattern times the one region's
     maps, so ``W (m * s)`` is ``s @ (m_i * W).T`` for every row ``i``, one matrix product
     over all regions instead of a gathered copy of the maps per region.
@@ -129,10 +137,7 @@ def _affine_of_one_region(node: Affine, src: ActivatedMaps) -> NodeMaps:
         np.matmul(s, q, out=m[lo : lo + step])
         s *= one.nu[0]
         s.max(axis=1, initial=0.0, out=widest[lo : lo + step])
-    m = m.reshape(r, 3, o)
-    m[:, 2, :] += node.b
-    nu = np.multiply.outer(widest, np.abs(node.W).sum(axis=1)) + np.abs(node.b)
-    return NodeMaps(m, nu * (1 + gamma(n + 1)) * SAFE, (src.kappa + gamma(n + 1)) * SAFE)
+    return m.reshape(r, 3, o), widest
 
 
 def summed(node: Sum, srcs: list[Maps]) -> NodeMaps:
