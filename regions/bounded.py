@@ -56,12 +56,11 @@ def forward_with_bounds(
     for node in net.nodes[1:]:
         if isinstance(node, Affine):
             src, err = values[node.src], errors[node.src]
-            # sum_j |W_kj| e_j <= ||W_k||_1 max_j e_j: outer products, not two more matmuls.
-            norm = np.abs(node.W).sum(axis=1)
+            # |W| (e + k |x|) as a matrix product: a row norm times the largest term instead
+            # loosens deep nets' bounds by about 2x per layer (see region_maps.affine).
             k = gamma(node.W.shape[1] + 1)
-            widest = (err + k * np.abs(src)).max(axis=1, initial=0.0)
             values.append(src @ node.W.T + node.b)
-            errors.append((np.multiply.outer(widest, norm) + k * np.abs(node.b)) * SAFE)
+            errors.append(((err + k * np.abs(src)) @ np.abs(node.W).T + k * np.abs(node.b)) * SAFE)
         elif isinstance(node, Sum):
             scale = [abs(s) for s in node.signs]
             values.append(sum(s * values[j] for j, s in zip(node.srcs, node.signs, strict=True)))
@@ -79,6 +78,8 @@ def forward_with_bounds(
         else:
             z, err = values[node.src], errors[node.src]
             lipschitz = np.abs(node.slopes).max(axis=1)
+            if node.is_relu:  # a unit certainly dead is exactly 0: no error flows on
+                err = np.where(z + err > 0, err, 0.0)
             a = node.apply(z)
             rounding = (
                 0.0

@@ -89,32 +89,39 @@ def affine(node: Affine, src: Maps) -> NodeMaps:
     """``W x + b`` of a node's maps: ``fl(W m + b)`` errs by at most ``gamma(n + 1)`` times
     ``|W| nu + |b|``, on top of ``|W|`` times the source's error.
 
+    ``|W| nu`` is a second matrix product (a third of the first: one row per region, not
+    three), through the source's pieces, so dead units add nothing. The bound it replaced,
+    ``||W_k||_1 max_j nu_j``, grew about twice as fast per layer on deep nets (a He-normal
+    2-64x8-1 net: about 900 times looser at the last layer), and every factor lost there sends
+    signs to exact arithmetic.
+
     Maps built on demand are read a chunk of regions at a time, small enough to stay in cache.
     """
     n = src.src.m.shape[2] if isinstance(src, ActivatedMaps) else src.m.shape[2]
     if isinstance(src, ActivatedMaps) and src.offset is None and len(src.src.m) == 1:
-        m, widest = _products_of_one_region(node, src)
+        m, nu = _products_of_one_region(node, src)
     else:
-        m, widest = _products(node, src)
+        m, nu = _products(node, src)
     m[:, 2, :] += node.b
-    # sum_j |W_kj| nu_j <= ||W_k||_1 max_j nu_j: an outer product instead of a second matmul.
-    nu = np.multiply.outer(widest, np.abs(node.W).sum(axis=1)) + np.abs(node.b)
-    return NodeMaps(m, nu * (1 + gamma(n + 1)) * SAFE, (src.kappa + gamma(n + 1)) * SAFE)
+    nu += np.abs(node.b)
+    nu *= (1 + gamma(n + 1)) * SAFE
+    return NodeMaps(m, nu, (src.kappa + gamma(n + 1)) * SAFE)
 
 
 def _products(node: Affine, src: Maps) -> tuple[np.ndarray, np.ndarray]:
-    """``W m`` (R, 3, n_out) of every region's maps, and each region's largest ``nu`` (R,)."""
+    """``W m`` (R, 3, n_out) of every region's maps, and ``|W| nu`` (R, n_out)."""
     n = src.src.m.shape[2] if isinstance(src, ActivatedMaps) else src.m.shape[2]
     r = len(src.parent) if isinstance(src, ActivatedMaps) else len(src.m)
     m = np.empty((r, 3, node.W.shape[0]))
-    widest = np.empty(r)
+    nu = np.empty((r, node.W.shape[0]))
+    size = np.abs(node.W).T
     step = r if isinstance(src, NodeMaps) else max(1, (1 << 17) // max(n, 1))
     for lo in range(0, r, step):
         hi = min(lo + step, r)
         sm, snu = (src.m, src.nu) if isinstance(src, NodeMaps) else src.chunk(lo, hi)
         m[lo:hi] = (sm.reshape(-1, n) @ node.W.T).reshape(hi - lo, 3, -1)
-        widest[lo:hi] = snu.max(axis=1, initial=0.0)
-    return m, widest
+        np.matmul(snu, size, out=nu[lo:hi])
+    return m, nu
 
 
 def _products_of_one_region(node: Affine, src: ActivatedMaps) -> tuple[np.ndarray, np.ndarray]:
@@ -128,16 +135,16 @@ def _products_of_one_region(node: Affine, src: ActivatedMaps) -> tuple[np.ndarra
     """
     one, n, o = src.src, src.src.m.shape[2], node.W.shape[0]
     q = (one.m[0][:, :, None] * node.W.T).transpose(1, 0, 2).reshape(n, 3 * o)
+    size = one.nu[0][:, None] * np.abs(node.W).T  # |W| nu, one rounding per term as in q
     r = len(src.slope)
     m = np.empty((r, 3 * o))
-    widest = np.empty(r)
+    nu = np.empty((r, o))
     step = max(1, (1 << 17) // max(n, 1))  # rows of the 0/1 patterns per product, in cache
     for lo in range(0, r, step):
         s = src.slope[lo : lo + step].astype(np.float64)
         np.matmul(s, q, out=m[lo : lo + step])
-        s *= one.nu[0]
-        s.max(axis=1, initial=0.0, out=widest[lo : lo + step])
-    return m.reshape(r, 3, o), widest
+        np.matmul(s, size, out=nu[lo : lo + step])
+    return m.reshape(r, 3, o), nu
 
 
 def summed(node: Sum, srcs: list[Maps]) -> NodeMaps:
