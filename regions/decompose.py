@@ -191,13 +191,14 @@ def _cut_layers(
     net: Network, dom: Domain, pl: Plane, max_regions: int, tol: float, progress: bool
 ) -> tuple[Mesh, list[Level], Breakpoints, CutState]:
     mesh = Mesh(dom.hull)
+    levels: list[Level] = []
     last_use = net.last_use()
     breakpoints = Breakpoints.of(net)
     exact = ExactVertices(net, pl, breakpoints.layer, breakpoints.unit, breakpoints.threshold)
-    exact.mesh = mesh
+    exact.mesh, exact.levels = mesh, levels
+    exact.hull = dom.hull if tol == 0 else None  # snapped patterns are not the exact ones
     mesh.exact_vertex = exact.place
     maps: dict[int, region_maps.Maps] = {0: region_maps.input_maps(pl.map, mesh.box)}
-    levels: list[Level] = []
     bar = tqdm(
         total=len(breakpoints.layer),
         desc="regions: cutting",

@@ -1,11 +1,16 @@
 """The exact fallback: mesh vertices as exact rational points, and exact values there.
 
-A hull corner is exactly its float64 coordinates. A cut vertex lies where the function that
-cut it vanishes on the edge between two earlier vertices; that function is affine along the
-edge, so the exact vertex is ``lo + tau (hi - lo)`` with ``tau = s(lo) / (s(lo) - s(hi))``
-from the exact values at the edge's exact ends. :class:`ExactVertices` rebuilds exact
-vertices from the mesh's provenance on demand (only where the float filter cannot decide a
-sign), memoised, and evaluates functions there with :mod:`regions.oracle`.
+A hull corner is exactly its float64 coordinates. A cut vertex lies where the breakpoint
+that cut it crosses an edge: the intersection of two exact lines, the breakpoint's affine map
+on the cut polygon's region and the edge's own (a breakpoint's map on its region, or a hull
+edge). Each map is exact under the region's certified pattern (:func:`regions.oracle.exact_lines`),
+so an exact vertex stays as small as the maps are, however many cuts made it. Where a line
+is not known (a positive ``tol``, class boundaries), the vertex is ``lo + tau (hi - lo)`` with
+``tau = s(lo) / (s(lo) - s(hi))`` from the exact values at the edge's exact ends, whose
+rationals grow with every generation of cuts (deep nets' vertices reached 18,000 bits).
+:class:`ExactVertices` rebuilds exact vertices from the mesh's provenance on demand (only
+where the float filter cannot decide a sign), memoised, and evaluates functions there with
+:mod:`regions.oracle`.
 
 Function ids (the third provenance column): ``f >= 0`` is breakpoint ``f`` of the partition
 (a unit's preactivation minus its threshold); ``f < 0`` encodes ``-(1 + k * m + j)``, the
@@ -21,7 +26,7 @@ import numpy as np
 
 from .domain import Plane
 from .network import Network
-from .oracle import RawPoint, exact_eval_raw
+from .oracle import RawPoint, exact_eval_raw, exact_lines
 from .region_maps import NodeMaps
 
 __all__ = ["CutState", "ExactVertices", "class_function"]
@@ -57,6 +62,11 @@ class ExactVertices:
     mesh : Mesh
         Where ``xy`` and ``provenance`` are read (set by the owner; vertex ids persist when a
         mesh continues as another one, so the memo stays valid).
+    levels : list of Level
+        The levels drawn so far, whose patterns give the exact lines (set by the owner).
+    hull : ndarray, shape (k, 2) or None
+        The domain's hull, whose edges are lines too; None (with a positive ``tol``, whose
+        snapped patterns are not the exact ones): every vertex is placed from its edge's ends.
     n_points : int
         Exact vertices computed so far.
     """
@@ -78,7 +88,10 @@ class ExactVertices:
             Fraction(t) for t in np.asarray(breakpoint_threshold, dtype=float).tolist()
         ]
         self.mesh = None
+        self.levels: list = []
+        self.hull: np.ndarray | None = None
         self._points: dict[int, RawPoint] = {}
+        self._lines: dict[tuple[int, int, int], tuple[Fraction, Fraction, Fraction]] = {}
 
     @property
     def n_points(self) -> int:
@@ -94,9 +107,12 @@ class ExactVertices:
         return point.logit(k) if k == j else point.logit(k) - point.logit(j)
 
     def place(self, provenance: np.ndarray) -> tuple[Fraction, Fraction]:
-        """The exact position of a vertex made from (lo, hi, fn): where ``fn``, affine along
-        the edge, vanishes between the edge's exact ends."""
-        lo, hi, fn = (int(i) for i in provenance)
+        """The exact position of a vertex made as ``provenance`` says (see ``Mesh``): where
+        its two lines cross, or where ``fn``, affine along the edge, vanishes between the
+        edge's exact ends."""
+        lo, hi, fn = (int(i) for i in provenance[:3])
+        if self._by_lines(provenance):
+            return self._cross([provenance])[0]
         p, q = self.point(lo, fn), self.point(hi, fn)
         a, b = self.value(p, fn), self.value(q, fn)
         tau = a / (a - b)
@@ -144,20 +160,21 @@ class ExactVertices:
             if (have is not None and have.depth >= depth) or need.get(w, -1) >= depth:
                 continue
             need[w] = depth
-            lo, hi, f = (int(i) for i in self.mesh.provenance[w])
-            if have is None and lo >= 0:
+            lo, hi, f = (int(i) for i in self.mesh.provenance[w, :3])
+            if have is None and lo >= 0 and not self._by_lines(self.mesh.provenance[w]):
                 stack += [(lo, self._depth(f)), (hi, self._depth(f))]
         while need:
             # The smallest id waiting is always ready: a vertex's ends are older than it.
             ready = [w for w in need if self._ready(w, need)]
-            xy = []
+            provenance = self.mesh.provenance
+            crossed = [w for w in ready if w not in self._points and self._by_lines(provenance[w])]
+            xy = dict(zip(crossed, self._cross(provenance[crossed]), strict=True))
             for w in ready:
-                lo = int(self.mesh.provenance[w, 0])
-                have = self._points.get(w)
-                if have is not None:
-                    xy.append(have.point)
-                else:
-                    xy.append(self.mesh.xy[w] if lo < 0 else self.place(self.mesh.provenance[w]))
+                if w in self._points:
+                    xy[w] = self._points[w].point
+                elif w not in xy:
+                    xy[w] = self.mesh.xy[w] if provenance[w, 0] < 0 else self.place(provenance[w])
+            xy = [xy[w] for w in ready]
             depth = max(need[w] for w in ready)  # the outputs too where it exceeds the layers
             for w, point in zip(
                 ready, exact_eval_raw(self.net, self.plane, xy, depth), strict=True
@@ -168,11 +185,72 @@ class ExactVertices:
     def _ready(self, w: int, need: dict[int, int]) -> bool:
         """Whether vertex ``w`` can be walked now: placed already, a hull corner, or its
         edge's ends evaluated as deep as its function needs."""
-        lo, hi, f = (int(i) for i in self.mesh.provenance[w])
-        if w in self._points or lo < 0:
+        lo, hi, f = (int(i) for i in self.mesh.provenance[w, :3])
+        if w in self._points or lo < 0 or self._by_lines(self.mesh.provenance[w]):
             return True
         d = self._depth(f)
         return all(u not in need and self._points[u].depth >= d for u in (lo, hi))
+
+    def _by_lines(self, provenance: np.ndarray) -> bool:
+        """Whether a vertex is placed where its two exact lines cross (both are known)."""
+        _, _, fn, edge, region = (int(i) for i in provenance)
+        return self.hull is not None and fn >= 0 and region >= 0 and (edge >= 0 or edge <= -2)
+
+    def _cross(self, rows: object) -> list[tuple[Fraction, Fraction]]:
+        """Exact intersections of the two lines of vertices made as ``rows`` (n, 5) say."""
+        pairs = []
+        for _, _, fn, edge, region in np.asarray(rows, dtype=np.int64).tolist():
+            level = int(self.layer[fn]) - 2  # where fn is one affine map
+            cut = (fn, level, region)
+            if edge >= 0:
+                up = int(self.layer[edge]) - 2
+                pairs.append((cut, (edge, up, self._ancestor(region, level, up))))
+            else:
+                pairs.append((cut, (edge, -1, 0)))
+        self._fill_lines({key for pair in pairs for key in pair if key[0] >= 0})
+        out = []
+        for cut, other in pairs:
+            a1, b1, c1 = self._lines[cut]
+            a2, b2, c2 = self._lines[other] if other[0] >= 0 else self._hull_line(other[0])
+            det = a1 * b2 - a2 * b1  # nonzero: the cut's ends lie strictly on either side
+            out.append(((b1 * c2 - b2 * c1) / det, (a2 * c1 - a1 * c2) / det))
+        return out
+
+    def _ancestor(self, region: int, level: int, up: int) -> int:
+        """The region at level ``up`` that holds ``region`` of ``level``."""
+        while level > up:
+            region, level = int(self.levels[level].parent[region]), level - 1
+        return region if up >= 0 else 0
+
+    def _hull_line(self, code: int) -> tuple[Fraction, Fraction, Fraction]:
+        """The exact line through hull edge ``-2 - code``'s float corners."""
+        k = -2 - code
+        (px, py), (qx, qy) = (
+            (Fraction(float(x)), Fraction(float(y)))
+            for x, y in (self.hull[k], self.hull[(k + 1) % len(self.hull)])
+        )
+        return qy - py, px - qx, qx * py - px * qy
+
+    def _fill_lines(self, keys: set[tuple[int, int, int]]) -> None:
+        """Exact lines ``(a, b, c)`` of breakpoints on regions, keyed (fn, level, region):
+        one forced walk per level for all the regions it needs."""
+        missing = sorted(key for key in keys if key not in self._lines)
+        for level in sorted({key[1] for key in missing}):
+            todo = [key for key in missing if key[1] == level]
+            regions = sorted({key[2] for key in todo})
+            at = {region: i for i, region in enumerate(regions)}
+            pieces, q = [], np.array(regions, dtype=np.int64)
+            for lev in range(level, -1, -1):  # the pattern, level by level up the parents
+                lv = self.levels[lev]
+                bits = np.unpackbits(lv.bits[q], axis=1, count=lv.n_bits)
+                width = self.net.activations[lev].width
+                pieces.insert(0, bits.reshape(len(q), width, -1).sum(axis=2))
+                q = lv.parent[q]
+            num, exp = exact_lines(self.net, self.plane, level + 2, pieces)
+            scale = Fraction(2) ** exp
+            for fn, _, region in todo:
+                a, b, c = (int(n) * scale for n in num[at[region], self.unit[fn]])
+                self._lines[(fn, level, region)] = (a, b, c - self._thresholds[fn])
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,7 +263,7 @@ class CutState:
         The logits' affine maps on every region, with error bounds.
     r : ndarray, shape (V,)
         Distance bounds of the float vertices from the exact ones.
-    provenance : ndarray of int, shape (V, 3)
+    provenance : ndarray of int, shape (V, 5)
         How each vertex was made (:class:`regions.mesh.Mesh`).
     lines, line_errors : ndarray, shape (I, 3) and (I,)
         Every edge's line equation and its error bound (ring order).

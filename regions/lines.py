@@ -55,6 +55,11 @@ class Line(Protocol):
         """Function id (n,) of ``s`` on each polygon, recorded as new vertices' provenance."""
         ...
 
+    def origin(self, polygons: np.ndarray) -> np.ndarray:
+        """Each polygon's region (n,) at the start of the layer whose breakpoint ``s`` is, at
+        the level before it (where ``s`` is one exact affine map); -1 where not known."""
+        ...
+
     def coefficients(self, polygons: np.ndarray) -> Coefficients:
         """The equation of ``s = 0`` on each polygon, with its error bound."""
         ...
@@ -213,6 +218,10 @@ class MapLine:
         """The line's function id on each polygon."""
         return np.full(len(polygons), self.fn, dtype=np.int64)
 
+    def origin(self, polygons: np.ndarray) -> np.ndarray:
+        """Each polygon's region at the layer's start."""
+        return self.region_of(polygons)
+
     def coefficients(self, polygons: np.ndarray) -> Coefficients:
         """The line's equation on each polygon, from its region's maps."""
         reg = self.region_of(polygons)
@@ -251,6 +260,10 @@ class AxisLine:
     def function(self, polygons: np.ndarray) -> np.ndarray:
         """The axis, as function id."""
         return np.full(len(polygons), self.axis, dtype=np.int64)
+
+    def origin(self, polygons: np.ndarray) -> np.ndarray:
+        """Not a layer's breakpoint: -1."""
+        return np.full(len(polygons), -1, dtype=np.int64)
 
     def coefficients(self, polygons: np.ndarray) -> Coefficients:
         """``(1, 0, -t)`` or ``(0, 1, -t)``, exact."""
@@ -318,6 +331,10 @@ class ArgmaxLine:
         """Function ids of ``l_k - l_current`` per polygon (``l_0`` alone when ``k == 0``)."""
         current = self.current[polygons] if self.k else np.zeros(len(polygons), dtype=np.int64)
         return self.function_ids(self.k, current)
+
+    def origin(self, polygons: np.ndarray) -> np.ndarray:
+        """Not a layer's breakpoint: -1."""
+        return np.full(len(polygons), -1, dtype=np.int64)
 
     def coefficients(self, polygons: np.ndarray) -> Coefficients:
         """Equation of ``l_k - l_current = 0`` on each polygon."""

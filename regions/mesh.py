@@ -65,9 +65,11 @@ class Mesh:
     values : ndarray, shape (n_rows, n_vertices)
         Float values at each vertex of the functions the current cuts use (their error
         bounds are the lines' business), a view of the pool.
-    provenance : ndarray of int, shape (n_vertices, 3)
-        For a cut vertex, the ends (lo, hi) of the edge it was cut from and the id of the
-        function that vanishes there (see :meth:`Line.function`); -1 for a hull corner.
+    provenance : ndarray of int, shape (n_vertices, 5)
+        For a cut vertex: the ends (lo, hi) of the edge it was cut from, the id of the
+        function that vanishes there (see :meth:`Line.function`), the edge's label (hull edge
+        ``k`` as ``-2 - k``) and the cut polygon's region at the level where the function is
+        one affine map (:meth:`Line.origin`); -1 for a hull corner or what is not known.
     ring, start, label : ndarray
         Compacted polygons: vertex ids of all polygons, polygon after polygon, counter-clockwise
         (n_incidences,); ragged offsets (n_polygons + 1,); and the label of the edge from each
@@ -138,16 +140,17 @@ class Mesh:
         self.n_vertices = 0
         self._xy = np.empty((0, 2))
         self._r = np.empty(0)
-        self._provenance = np.empty((0, 3), dtype=np.int64)
+        self._provenance = np.empty((0, 5), dtype=np.int64)
         self._values = np.empty((0, 0))
         self.vertex_values: VertexValues = _no_values
         self.first_row = 0
         self.exact_vertex: Callable[[np.ndarray], tuple[Fraction, Fraction]] | None = None
-        provenance = np.full((k, 3), -1, dtype=np.int64)
+        provenance = np.full((k, 5), -1, dtype=np.int64)
         self._append_vertices(hull, np.zeros(k), provenance, np.empty((0, k)))
         self._ring = np.arange(k, dtype=np.int64)
         self._label = np.full(k, DOMAIN_EDGE, dtype=np.int64)
         self._lines, self._line_errors = _hull_lines(hull, self.box)
+        self._hull_lines = self._lines.copy()
         self._used = k
         self.first = np.zeros(1, dtype=np.int64)
         self.length = np.array([k], dtype=np.int64)
@@ -172,7 +175,7 @@ class Mesh:
         Parameters
         ----------
         xy, r, provenance : ndarray
-            The vertices (V, 2), their distance bounds (V,) and provenance (V, 3).
+            The vertices (V, 2), their distance bounds (V,) and provenance (V, 5).
         ring, start, label, lines, line_errors : ndarray
             Cells as ragged counter-clockwise rings of vertex ids (I,), their offsets
             (C + 1,), and each edge's label (I,), line equation (I, 3) and its error (I,).
@@ -189,7 +192,8 @@ class Mesh:
         mesh.low, mesh.high = xy.min(axis=0), xy.max(axis=0)
         mesh.n_vertices = 0
         mesh._xy, mesh._r = np.empty((0, 2)), np.empty(0)
-        mesh._provenance = np.empty((0, 3), dtype=np.int64)
+        mesh._provenance = np.empty((0, 5), dtype=np.int64)
+        mesh._hull_lines = np.full((1, 3), np.nan)  # hull edges are not told apart: no match
         mesh._values = np.empty((0, 0))
         mesh.vertex_values = _no_values
         mesh.first_row = 0
@@ -220,7 +224,7 @@ class Mesh:
 
     @property
     def provenance(self) -> np.ndarray:
-        """Edge ends and function id (n_vertices, 3) of every cut vertex; -1 for hull corners."""
+        """How every vertex was cut (n_vertices, 5); see the class docstring."""
         return self._provenance[: self.n_vertices]
 
     @property
@@ -486,9 +490,14 @@ class Mesh:
             own_error[cut_poly],
             self.box,
         )
-        provenance = np.empty((len(pick), 3), dtype=np.int64)
+        provenance = np.empty((len(pick), 5), dtype=np.int64)
         provenance[:, 0], provenance[:, 1] = lo[pick], hi[pick]
         provenance[:, 2] = line.function(polys)
+        # The crossed edge's label, a hull edge found by its (exactly rounded) equation.
+        on_hull = (self._lines[inc[edge], None] == self._hull_lines).all(axis=2)
+        hull_edge = np.where(on_hull.sum(axis=1) == 1, -2 - np.argmax(on_hull, axis=1), -1)
+        provenance[:, 3] = np.where(self._label[inc[edge]] >= 0, self._label[inc[edge]], hull_edge)
+        provenance[:, 4] = line.origin(polys)
         # Exact vertices lie in the hull's bounding box: clamping there only moves a float
         # vertex closer to its exact point (and keeps cut vertices on a box's edges inside it).
         np.clip(xy, self.low, self.high, out=xy)

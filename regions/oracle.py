@@ -49,6 +49,7 @@ __all__ = [
     "exact_affine",
     "exact_eval",
     "exact_eval_raw",
+    "exact_lines",
     "exact_patterns",
     "exact_signs",
     "n_columns",
@@ -394,6 +395,44 @@ def exact_eval_raw(
         )
         for i, (u, v, d) in enumerate(hom.tolist())
     ]
+
+
+def exact_lines(
+    net: Network, plane: Plane, layer: int, pieces: list[np.ndarray]
+) -> tuple[np.ndarray, int]:
+    """Exact maps ``a u + b v + c`` of activation layer ``layer``'s preactivations (1-based)
+    on regions given by their pieces: ``pieces[k]`` (N, width_k) holds each unit's breakpoints
+    exceeded at layer k + 1 < ``layer``. Walking (0, 0, 1), (1, 0, 0) and (0, 1, 0) with the
+    pieces forced gives ``c``, ``a`` and ``b`` at once.
+
+    Returns ``num`` (N, width, 3) of Python ints, standing for ``(a, b, c) = num * 2**exp``,
+    and ``exp``.
+
+    Examples
+    --------
+    >>> import numpy as np, regions
+    >>> from regions.constructions import sawtooth
+    >>> from regions.domain import as_plane
+    >>> net = regions.trace(sawtooth(2))  # layer 2 reads 2 relu(x) - 4 relu(x - 1/2)
+    >>> num, exp = exact_lines(net, as_plane(None, 2), 2, [np.array([[1, 1], [1, 0]])])
+    >>> [[int(n) * 2.0**exp for n in row] for row in num[:, 0]]  # unit 0 on each region
+    [[-2.0, 0.0, 2.0], [2.0, 0.0, 0.0]]
+    """
+    acts = [i for i, node in enumerate(net.nodes) if isinstance(node, Activation)]
+    order = {node: k for k, node in enumerate(acts)}
+    n = len(pieces[0]) if pieces else 1
+    h = objects([c for basis in ((0, 0, 1), (1, 0, 0), (0, 1, 0)) for c in basis * n], (3, n, 3))
+    pre: list[_Values] = []
+
+    def forced(i: int, act: Activation, z: _Values) -> np.ndarray:
+        if order[i] == layer - 1:
+            pre.append(z)
+            return np.zeros((n, act.width), dtype=np.int64)
+        return pieces[order[i]]
+
+    _walk(net, plane, h, objects([1] * n, (n,)), forced, acts[layer - 1])
+    num, exp = pre[0]
+    return np.moveaxis(num[[1, 2, 0]], 0, 2), exp
 
 
 def exact_signs(

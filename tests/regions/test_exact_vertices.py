@@ -1,0 +1,58 @@
+"""Exact vertices placed where their two exact lines cross (:mod:`regions.fallback`): the same
+points as rebuilding each vertex from its edge's exact ends, generation after generation."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from torch import nn
+
+import regions
+from regions import testing
+
+
+def check_lines_place_like_ends(part: regions.Partition, most: int = 300) -> int:
+    """Assert every cut vertex placed by lines equals its placement from its edge's ends (the
+    fallback with lines switched off); return how many were compared."""
+    exact = part.cut_state.exact
+    by_ends = copy.copy(exact)
+    by_ends.hull, by_ends._points, by_ends._lines = None, {}, {}
+    provenance = exact.mesh.provenance
+    crossed = [w for w in range(len(provenance)) if exact._by_lines(provenance[w])][:most]
+    for w, point in zip(crossed, exact._cross(provenance[crossed]), strict=True):
+        assert point == by_ends.place(provenance[w]), f"vertex {w}"
+    return len(crossed)
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(case=testing.cases(n_inputs=(2, 3)))
+def test_lines_place_every_vertex_where_its_edge_ends_do(case):
+    part = case.decompose()
+    n_cut = int(np.count_nonzero(part.cut_state.exact.mesh.provenance[:, 0] >= 0))
+    assert check_lines_place_like_ends(part) == min(n_cut, 300)
+
+
+@pytest.mark.parametrize("depth", [4, 6])
+def test_deep_vertices_on_hull_edges_and_earlier_layers(depth):
+    torch.manual_seed(depth)
+    layers: list[nn.Module] = []
+    n = 2
+    for _ in range(depth):
+        layers += [nn.Linear(n, 8), nn.ReLU()]
+        n = 8
+    model = nn.Sequential(*layers, nn.Linear(n, 1))
+    for m in model:
+        if isinstance(m, nn.Linear):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            nn.init.normal_(m.bias)
+    part = regions.decompose(model, (-3.0, 3.0, -3.0, 3.0))
+    provenance = part.cut_state.exact.mesh.provenance
+    assert np.any(provenance[:, 3] <= -2)  # cut on a hull edge
+    layer = part.cut_state.exact.layer
+    cut = provenance[:, 0] >= 0
+    assert np.any(layer[provenance[cut, 3].clip(0)] < layer[provenance[cut, 2]])  # older edge
+    assert check_lines_place_like_ends(part, most=400) == min(int(np.count_nonzero(cut)), 400)
