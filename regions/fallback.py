@@ -19,6 +19,7 @@ logit difference ``l_k - l_j`` of an ``m``-output model (``l_k`` alone when ``k 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -91,7 +92,7 @@ class ExactVertices:
         self.levels: list = []
         self.hull: np.ndarray | None = None
         self._points: dict[int, RawPoint] = {}
-        self._lines: dict[tuple[int, int, int], tuple[Fraction, Fraction, Fraction]] = {}
+        self._lines: dict[tuple[int, int, int], tuple[int, int, int]] = {}
 
     @property
     def n_points(self) -> int:
@@ -110,9 +111,12 @@ class ExactVertices:
         """The exact position of a vertex made as ``provenance`` says (see ``Mesh``): where
         its two lines cross, or where ``fn``, affine along the edge, vanishes between the
         edge's exact ends."""
-        lo, hi, fn = (int(i) for i in provenance[:3])
         if self._by_lines(provenance):
             return self._cross([provenance])[0]
+        return self._between_ends(*np.asarray(provenance[:3]).tolist())
+
+    def _between_ends(self, lo: int, hi: int, fn: int) -> tuple[Fraction, Fraction]:
+        """Where ``fn``, affine along the edge, vanishes between the edge's exact ends."""
         p, q = self.point(lo, fn), self.point(hi, fn)
         a, b = self.value(p, fn), self.value(q, fn)
         tau = a / (a - b)
@@ -153,6 +157,8 @@ class ExactVertices:
         deeper value is asked for later.
         """
         need: dict[int, int] = {}
+        asked = {w for w, _ in requests}
+        ends: set[int] = set()  # vertices placed from their edge's ends
         stack = list(requests)
         while stack:
             w, depth = stack.pop()
@@ -160,20 +166,26 @@ class ExactVertices:
             if (have is not None and have.depth >= depth) or need.get(w, -1) >= depth:
                 continue
             need[w] = depth
-            lo, hi, f = (int(i) for i in self.mesh.provenance[w, :3])
-            if have is None and lo >= 0 and not self._by_lines(self.mesh.provenance[w]):
+            lo, hi, f = self.mesh.provenance[w, :3].tolist()
+            if have is None and lo >= 0 and self._from_ends(w, asked):
+                ends.add(w)
                 stack += [(lo, self._depth(f)), (hi, self._depth(f))]
         while need:
             # The smallest id waiting is always ready: a vertex's ends are older than it.
-            ready = [w for w in need if self._ready(w, need)]
+            ready = [w for w in need if w not in ends or self._ends_ready(w, need)]
             provenance = self.mesh.provenance
-            crossed = [w for w in ready if w not in self._points and self._by_lines(provenance[w])]
+            crossed = [w for w in ready if w not in self._points and w not in ends]
+            crossed = [w for w in crossed if provenance[w, 0] >= 0]
             xy = dict(zip(crossed, self._cross(provenance[crossed]), strict=True))
             for w in ready:
                 if w in self._points:
                     xy[w] = self._points[w].point
                 elif w not in xy:
-                    xy[w] = self.mesh.xy[w] if provenance[w, 0] < 0 else self.place(provenance[w])
+                    xy[w] = (
+                        self.mesh.xy[w]
+                        if provenance[w, 0] < 0
+                        else self._between_ends(*provenance[w, :3].tolist())
+                    )
             xy = [xy[w] for w in ready]
             depth = max(need[w] for w in ready)  # the outputs too where it exceeds the layers
             for w, point in zip(
@@ -182,18 +194,35 @@ class ExactVertices:
                 self._points[w] = point
                 del need[w]
 
-    def _ready(self, w: int, need: dict[int, int]) -> bool:
-        """Whether vertex ``w`` can be walked now: placed already, a hull corner, or its
-        edge's ends evaluated as deep as its function needs."""
-        lo, hi, f = (int(i) for i in self.mesh.provenance[w, :3])
-        if w in self._points or lo < 0 or self._by_lines(self.mesh.provenance[w]):
+    def _ends_ready(self, w: int, need: dict[int, int]) -> bool:
+        """Whether vertex ``w``, placed from its edge's ends, can be walked now: placed
+        already, or its ends evaluated as deep as its function needs."""
+        lo, hi, f = self.mesh.provenance[w, :3].tolist()
+        if w in self._points:
             return True
         d = self._depth(f)
         return all(u not in need and self._points[u].depth >= d for u in (lo, hi))
 
+    def _from_ends(self, w: int, asked: set[int]) -> bool:
+        """Whether to place vertex ``w`` from its edge's ends rather than its lines: where no
+        line is known, or where both ends are evaluated anyway (known, or asked for with it)
+        and short (vertices of constructions like ``sawtooth_2d`` are short dyadic numbers;
+        rationals from ends grow with every generation, lines' do not)."""
+        if not self._by_lines(self.mesh.provenance[w]):
+            return True
+        lo, hi, _ = self.mesh.provenance[w, :3].tolist()
+        for u in (lo, hi):
+            p = self._points.get(u)
+            if p is None:
+                if u not in asked:
+                    return False
+            elif any(c.numerator.bit_length() + c.denominator.bit_length() > 128 for c in p.point):
+                return False
+        return True
+
     def _by_lines(self, provenance: np.ndarray) -> bool:
         """Whether a vertex is placed where its two exact lines cross (both are known)."""
-        _, _, fn, edge, region = (int(i) for i in provenance)
+        _, _, fn, edge, region = np.asarray(provenance).tolist()
         return self.hull is not None and fn >= 0 and region >= 0 and (edge >= 0 or edge <= -2)
 
     def _cross(self, rows: object) -> list[tuple[Fraction, Fraction]]:
@@ -213,7 +242,7 @@ class ExactVertices:
             a1, b1, c1 = self._lines[cut]
             a2, b2, c2 = self._lines[other] if other[0] >= 0 else self._hull_line(other[0])
             det = a1 * b2 - a2 * b1  # nonzero: the cut's ends lie strictly on either side
-            out.append(((b1 * c2 - b2 * c1) / det, (a2 * c1 - a1 * c2) / det))
+            out.append((Fraction(b1 * c2 - b2 * c1, det), Fraction(a2 * c1 - a1 * c2, det)))
         return out
 
     def _ancestor(self, region: int, level: int, up: int) -> int:
@@ -222,18 +251,21 @@ class ExactVertices:
             region, level = int(self.levels[level].parent[region]), level - 1
         return region if up >= 0 else 0
 
-    def _hull_line(self, code: int) -> tuple[Fraction, Fraction, Fraction]:
-        """The exact line through hull edge ``-2 - code``'s float corners."""
+    def _hull_line(self, code: int) -> tuple[int, int, int]:
+        """The exact line through hull edge ``-2 - code``'s float corners, in integers."""
         k = -2 - code
         (px, py), (qx, qy) = (
             (Fraction(float(x)), Fraction(float(y)))
             for x, y in (self.hull[k], self.hull[(k + 1) % len(self.hull)])
         )
-        return qy - py, px - qx, qx * py - px * qy
+        line = (qy - py, px - qx, qx * py - px * qy)
+        scale = math.lcm(*(f.denominator for f in line))
+        return tuple(int(f * scale) for f in line)
 
     def _fill_lines(self, keys: set[tuple[int, int, int]]) -> None:
-        """Exact lines ``(a, b, c)`` of breakpoints on regions, keyed (fn, level, region):
-        one forced walk per level for all the regions it needs."""
+        """Exact lines of breakpoints on regions, keyed (fn, level, region), as integers
+        ``(a, b, c)`` (a line's scale is free): one forced walk per level for all the regions
+        it needs."""
         missing = sorted(key for key in keys if key not in self._lines)
         for level in sorted({key[1] for key in missing}):
             todo = [key for key in missing if key[1] == level]
@@ -247,10 +279,16 @@ class ExactVertices:
                 pieces.insert(0, bits.reshape(len(q), width, -1).sum(axis=2))
                 q = lv.parent[q]
             num, exp = exact_lines(self.net, self.plane, level + 2, pieces)
-            scale = Fraction(2) ** exp
+            up, down = max(exp, 0), max(-exp, 0)  # (a, b, c) 2**exp - t, times den 2**down
             for fn, _, region in todo:
-                a, b, c = (int(n) * scale for n in num[at[region], self.unit[fn]])
-                self._lines[(fn, level, region)] = (a, b, c - self._thresholds[fn])
+                a, b, c = ((int(n) << up) for n in num[at[region], self.unit[fn]])
+                t = self._thresholds[fn]
+                den = t.denominator
+                self._lines[(fn, level, region)] = (
+                    a * den,
+                    b * den,
+                    c * den - (t.numerator << down),
+                )
 
 
 @dataclass(frozen=True, eq=False)
