@@ -149,15 +149,14 @@ class ExactVertices:
     def _evaluate(self, requests: list[tuple[int, int]]) -> None:
         """Evaluate vertices exactly, each at least ``depth`` deep (see :meth:`_depth`).
 
-        A vertex's exact position needs its edge's ends evaluated first, as deep as the
-        function that cut it; those are found first (a stack, no recursion limit), then the
-        vertices are walked a generation at a time, every generation in one batched exact
-        walk (one walk per vertex cost most of the fallback's time on small nets). A walk
-        stops at the deepest layer its generation needs; a point is walked again only if a
-        deeper value is asked for later.
+        A vertex placed by its lines (:meth:`_cross`, batched per level) is ready at once; one
+        placed from its edge's ends needs them evaluated first, as deep as the function that
+        cut it: those are found first (a stack, no recursion limit). The vertices are walked a
+        generation at a time, every generation in one batched exact walk (one walk per vertex
+        cost most of the fallback's time on small nets). A walk stops at the deepest layer its
+        generation needs; a point is walked again only if a deeper value is asked for later.
         """
         need: dict[int, int] = {}
-        asked = {w for w, _ in requests}
         ends: set[int] = set()  # vertices placed from their edge's ends
         stack = list(requests)
         while stack:
@@ -167,7 +166,7 @@ class ExactVertices:
                 continue
             need[w] = depth
             lo, hi, f = self.mesh.provenance[w, :3].tolist()
-            if have is None and lo >= 0 and self._from_ends(w, asked):
+            if have is None and lo >= 0 and self._from_ends(w):
                 ends.add(w)
                 stack += [(lo, self._depth(f)), (hi, self._depth(f))]
         while need:
@@ -203,20 +202,20 @@ class ExactVertices:
         d = self._depth(f)
         return all(u not in need and self._points[u].depth >= d for u in (lo, hi))
 
-    def _from_ends(self, w: int, asked: set[int]) -> bool:
+    def _from_ends(self, w: int) -> bool:
         """Whether to place vertex ``w`` from its edge's ends rather than its lines: where no
-        line is known, or where both ends are evaluated anyway (known, or asked for with it)
-        and short (vertices of constructions like ``sawtooth_2d`` are short dyadic numbers;
-        rationals from ends grow with every generation, lines' do not)."""
+        line is known, or where both ends are evaluated already at short rationals (vertices
+        of constructions like ``sawtooth_2d`` are short dyadic numbers). Ends still to be
+        evaluated are not asked for: rationals from ends grow with every generation, lines'
+        do not."""
         if not self._by_lines(self.mesh.provenance[w]):
             return True
         lo, hi, _ = self.mesh.provenance[w, :3].tolist()
         for u in (lo, hi):
             p = self._points.get(u)
-            if p is None:
-                if u not in asked:
-                    return False
-            elif any(c.numerator.bit_length() + c.denominator.bit_length() > 128 for c in p.point):
+            if p is None or any(
+                c.numerator.bit_length() + c.denominator.bit_length() > 128 for c in p.point
+            ):
                 return False
         return True
 
