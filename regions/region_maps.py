@@ -119,7 +119,7 @@ def _products(node: Affine, src: Maps) -> tuple[np.ndarray, np.ndarray]:
     for lo in range(0, r, step):
         hi = min(lo + step, r)
         sm, snu = (src.m, src.nu) if isinstance(src, NodeMaps) else src.chunk(lo, hi)
-        m[lo:hi] = (sm.reshape(-1, n) @ node.W.T).reshape(hi - lo, 3, -1)
+        np.matmul(sm.reshape(-1, n), node.W.T, out=m[lo:hi].reshape(-1, m.shape[2]))
         np.matmul(snu, size, out=nu[lo:hi])
     return m, nu
 
