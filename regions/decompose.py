@@ -289,6 +289,9 @@ class _LayerCut:
         self.origin = mesh.parent.copy()  # each polygon's region at the layer's start
         owner = np.repeat(np.arange(mesh.n_polygons), mesh.length)
         _, at = np.unique(mesh.ring, return_index=True)  # one polygon around every vertex
+        # Whose maps gave each vertex's values: the layer-start region (a polygon now).
+        self.source = np.empty(2 * mesh.n_vertices + 16, dtype=np.int64)
+        self.source[: mesh.n_vertices] = owner[at]
         z = region_maps.evaluate(maps, owner[at], mesh.xy)
         mesh.set_values(z, self.vertex_values)
         self.fixed, self.slope = maps.bounds(mesh.box)
@@ -305,8 +308,16 @@ class _LayerCut:
 
     def vertex_values(self, xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:
         """Preactivations (width - first_row, n) at new vertices of the units still to cut,
-        from the maps of the polygon cut."""
-        return region_maps.evaluate(self.maps, self.regions(polygons), xy, self.mesh.first_row)
+        from the maps of the polygon cut (recorded as their source)."""
+        regions, n = self.regions(polygons), self.mesh.n_vertices
+        if n + len(xy) > len(self.source):
+            self.source = np.concatenate([self.source[:n], np.empty(n + 2 * len(xy), np.int64)])
+        self.source[n : n + len(xy)] = regions
+        return region_maps.evaluate(self.maps, regions, xy, self.mesh.first_row)
+
+    def source_of(self, vertices: np.ndarray) -> np.ndarray:
+        """The layer-start region whose maps gave each vertex's values."""
+        return self.source[vertices]
 
     def line(self, unit: int, k: int) -> MapLine:
         """The breakpoint line of one unit."""
@@ -317,6 +328,7 @@ class _LayerCut:
             threshold=float(self.node.thresholds[unit, k]),
             fn=self.first_column + unit * self.node.thresholds.shape[1] + k,
             region_of=self.regions,
+            source_of=self.source_of,
             exact_values=self.exact.values,
             band=float(self.band[unit, k]),
         )
