@@ -4,6 +4,7 @@
     python benchmarks/bench_decompose.py --quick         # a few rows
     python benchmarks/bench_decompose.py --million       # the million-region runs
     python benchmarks/bench_decompose.py --wide          # one-layer nets: count vs decompose
+    python benchmarks/bench_decompose.py --deep          # He-init 64-wide nets, 8 to 14 layers
 
 Nets are 2-[w]xd-1 ReLU MLPs under ``torch.manual_seed(seed)``, with PyTorch's default init or
 He-normal weights (zero biases). For each: exact regions, seconds, regions per second and peak
@@ -62,6 +63,27 @@ def million() -> None:
         seconds = time.perf_counter() - start
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"{name:20} {n:9d} {seconds:7.2f} {n / seconds:10.0f} {rss:10.0f}", flush=True)
+
+
+def deep(depths: list[int]) -> None:
+    """He-init (normal biases) 2-64xL-1 nets on [-3, 3]^2, where the rigorous bounds grow with
+    depth and signs go to rational arithmetic: time, the exact signs and exact points, and the
+    process's peak RSS so far (depths ascending, so it is the deepest net's)."""
+    box = (-3.0, 3.0, -3.0, 3.0)
+    print(f"{'net':12} {'regions':>9} {'s':>7} {'exact signs':>11} {'exact points':>12}", end="")
+    print(f" {'max RSS MB':>10}")
+    for depth in sorted(depths):
+        net = regions.trace(mlp(64, depth, "he+bias", 0))
+        start = time.perf_counter()
+        part = regions.decompose(net, box, max_regions=3_000_000)
+        seconds = time.perf_counter() - start
+        state = part.cut_state
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"2-64x{depth}-1{'':<{5 - len(str(depth))}} {len(part):9d} {seconds:7.2f} "
+            f"{state.n_exact:11d} {state.exact.n_points:12d} {rss:10.0f}",
+            flush=True,
+        )
 
 
 def wide(widths: list[int], repeats: int = 3) -> None:
@@ -156,6 +178,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a handful of rows")
     parser.add_argument("--million", action="store_true", help="only the million-region run")
     parser.add_argument("--wide", action="store_true", help="only one-layer nets, 100 to 1,000")
+    parser.add_argument("--deep", action="store_true", help="only He-init 2-64xL-1, L 8 to 14")
     args = parser.parse_args()
     if args.quick:
         args.widths, args.depths, args.inits, args.boxes = [64, 128], [3, 4], ["default"], [1.0]
@@ -171,6 +194,9 @@ def main() -> None:
         return
     if args.wide:
         wide([100, 200, 400, 600, 1000])
+        return
+    if args.deep:
+        deep([8, 10, 12, 14])
         return
     print(
         f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, "
