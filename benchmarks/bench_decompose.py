@@ -27,24 +27,7 @@ import torch
 from torch import nn
 
 import regions
-
-
-def mlp(width: int, depth: int, init: str, seed: int) -> nn.Sequential:
-    """2-[width]x depth-1 ReLU net: init 'default' (PyTorch's), 'he' (He-normal weights, zero
-    biases) or 'he+bias' (He-normal weights, standard-normal biases)."""
-    torch.manual_seed(seed)
-    layers: list[nn.Module] = []
-    n = 2
-    for _ in range(depth):
-        layers += [nn.Linear(n, width), nn.ReLU()]
-        n = width
-    model = nn.Sequential(*layers, nn.Linear(n, 1))
-    if init != "default":
-        for m in model:
-            if isinstance(m, nn.Linear):
-                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-                nn.init.zeros_(m.bias) if init == "he" else nn.init.normal_(m.bias)
-    return model.eval()
+from regions.testing import mlp
 
 
 def million() -> None:

@@ -6,8 +6,9 @@ on the cut polygon's region and the edge's own (a breakpoint's map on its region
 edge). Each map is exact under the region's certified pattern (:func:`regions.oracle.exact_lines`),
 so an exact vertex stays as small as the maps are, however many cuts made it. Where a line
 is not known (a positive ``tol``, class boundaries), the vertex is ``lo + tau (hi - lo)`` with
-``tau = s(lo) / (s(lo) - s(hi))`` from the exact values at the edge's exact ends, whose
-rationals grow with every generation of cuts (deep nets' vertices reached 18,000 bits).
+``tau = s(lo) / (s(lo) - s(hi))`` from the exact values at the edge's exact ends, which
+need their own ends first, and so on (1,728 exact signs of a deep net walked 12,041 points
+that way, 1,716 by lines), with rationals growing at every generation.
 :class:`ExactVertices` rebuilds exact vertices from the mesh's provenance on demand (only
 where the float filter cannot decide a sign), memoised, and evaluates functions there with
 :mod:`regions.oracle`.

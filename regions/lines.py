@@ -307,8 +307,6 @@ class ArgmaxLine:
         Each polygon's winner so far (a logit index below ``k``).
     region_of : callable
         ``polygons -> regions``.
-    source_of : callable
-        ``vertices -> regions``: whose maps gave each vertex's value.
     exact_values : callable
         ``(vertex ids, function ids) -> list of Fraction``.
     function_ids : callable

@@ -85,7 +85,7 @@ class Mesh:
         The first row of ``values`` the coming cuts still read (0 after :meth:`set_values`):
         new vertices get only rows from it on, the rows before it are left unset.
     exact_vertex : callable or None
-        ``provenance row (lo, hi, fn) -> (x, y)`` in Fractions: where the line equations are
+        ``provenance row -> (x, y)`` in Fractions: where the line equations are
         too uncertain to place a new vertex (``r`` beyond :data:`PLACE_EXACTLY` box lengths),
         it is placed at its exact position rounded to float64.
     box : float

@@ -73,6 +73,7 @@ __all__ = [
     "exact_patterns",
     "exact_signs",
     "is_simple",
+    "mlp",
     "n_columns",
     "nets",
     "planes",
@@ -92,6 +93,46 @@ _FACTORS = (1.0, 2.0, 0.5, 3.0, 1e-3, 1e5)  # duplicated units: rows times a pos
 _SHIFTS = (0.0, 0.0, 1e-4, -1e-7, 1e-10)  # and their biases shifted: thin parallel strips
 _SCALES = (1e-7, 1e-3, 1.0, 4.0, 1e3, 1e6)
 _CENTRES = (0.0, 0.5, -3.0, 1e4, 1e7)
+
+
+def mlp(width: int, depth: int, init: str = "default", seed: int = 0) -> nn.Sequential:
+    """A seeded 2-[width]x depth-1 ReLU net, the benchmarks' and deep tests' nets.
+
+    Parameters
+    ----------
+    width, depth : int
+        Hidden units per layer and hidden layers.
+    init : {"default", "he", "he+bias"}
+        PyTorch's default init; He-normal weights with zero biases; or He-normal weights with
+        standard-normal biases (values stay of order one through many layers, and the
+        partition keeps growing with depth).
+    seed : int
+        ``torch.manual_seed`` before the layers are built.
+
+    Examples
+    --------
+    >>> from regions.testing import mlp
+    >>> net = mlp(16, 3, "he+bias", seed=0)
+    >>> [m.out_features for m in net if hasattr(m, "out_features")]
+    [16, 16, 16, 1]
+    """
+    if init not in ("default", "he", "he+bias"):
+        raise ValueError(
+            f"regions.testing.mlp: init must be 'default', 'he' or 'he+bias', got {init!r}"
+        )
+    torch.manual_seed(seed)
+    layers: list[nn.Module] = []
+    n = 2
+    for _ in range(depth):
+        layers += [nn.Linear(n, width), nn.ReLU()]
+        n = width
+    model = nn.Sequential(*layers, nn.Linear(n, 1))
+    if init != "default":
+        for m in model:
+            if isinstance(m, nn.Linear):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                nn.init.zeros_(m.bias) if init == "he" else nn.init.normal_(m.bias)
+    return model.eval()
 
 
 def _activation(kind: str, draw: st.DrawFn) -> nn.Module:

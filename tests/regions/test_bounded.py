@@ -7,10 +7,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from torch import nn
 
 import regions
 from regions import testing
@@ -54,16 +52,6 @@ def test_bounds_stay_tight_through_a_deep_he_net():
     # bound through |W| and the live units reaches about 8e-10 at the last layer; a row
     # norm times the largest term, with dead units' errors flowing on (the bound before),
     # reached 7e-6.
-    torch.manual_seed(0)
-    layers: list[nn.Module] = []
-    n = 2
-    for _ in range(10):
-        layers += [nn.Linear(n, 32), nn.ReLU()]
-        n = 32
-    model = nn.Sequential(*layers, nn.Linear(n, 1))
-    for m in model:
-        if isinstance(m, nn.Linear):
-            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-            nn.init.normal_(m.bias)
+    model = testing.mlp(32, 10, "he+bias", 0)
     points = np.random.default_rng(0).uniform(-3, 3, size=(8, 2))
     assert max(_check_bounds(regions.trace(model), points)) < 1e-8

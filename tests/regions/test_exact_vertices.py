@@ -7,9 +7,7 @@ import copy
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given, settings
-from torch import nn
 
 import regions
 from regions import testing
@@ -38,17 +36,7 @@ def test_lines_place_every_vertex_where_its_edge_ends_do(case):
 
 @pytest.mark.parametrize("depth", [4, 6])
 def test_deep_vertices_on_hull_edges_and_earlier_layers(depth):
-    torch.manual_seed(depth)
-    layers: list[nn.Module] = []
-    n = 2
-    for _ in range(depth):
-        layers += [nn.Linear(n, 8), nn.ReLU()]
-        n = 8
-    model = nn.Sequential(*layers, nn.Linear(n, 1))
-    for m in model:
-        if isinstance(m, nn.Linear):
-            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-            nn.init.normal_(m.bias)
+    model = testing.mlp(8, depth, "he+bias", depth)
     part = regions.decompose(model, (-3.0, 3.0, -3.0, 3.0))
     provenance = part.cut_state.exact.mesh.provenance
     assert np.any(provenance[:, 3] <= -2)  # cut on a hull edge

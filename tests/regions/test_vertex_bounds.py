@@ -10,9 +10,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given, settings
-from torch import nn
 
 import regions
 from regions import lines, testing
@@ -49,17 +47,7 @@ def test_bounds_hold_at_vertices_of_adversarial_nets(case):
 
 
 def test_bounds_hold_through_a_deep_he_net():
-    torch.manual_seed(1)
-    layers: list[nn.Module] = []
-    n = 2
-    for _ in range(6):
-        layers += [nn.Linear(n, 8), nn.ReLU()]
-        n = 8
-    model = nn.Sequential(*layers, nn.Linear(n, 1))
-    for m in model:
-        if isinstance(m, nn.Linear):
-            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-            nn.init.normal_(m.bias)
+    model = testing.mlp(8, 6, "he+bias", 1)
     with checked_bounds() as seen:
         regions.decompose(model, (-3.0, 3.0, -3.0, 3.0))
     assert len(seen) > 100
