@@ -7,6 +7,7 @@ import copy
 
 import numpy as np
 import pytest
+from checks import ResidualConcat, seeded
 from hypothesis import given, settings
 
 import regions
@@ -44,3 +45,13 @@ def test_deep_vertices_on_hull_edges_and_earlier_layers(depth):
     cut = provenance[:, 0] >= 0
     assert np.any(layer[provenance[cut, 3].clip(0)] < layer[provenance[cut, 2]])  # older edge
     assert check_lines_place_like_ends(part, most=400) == min(int(np.count_nonzero(cut)), 400)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_lines_of_residual_sums_and_concatenations(seed):
+    # Sums and a concatenation between layers: the forced walk reads every activation's
+    # pieces in the network's order, as the levels record them.
+    part = regions.decompose(seeded(ResidualConcat(), seed), (-2.0, 2.0, -1.0, 3.0))
+    n_cut = int(np.count_nonzero(part.cut_state.exact.mesh.provenance[:, 0] >= 0))
+    assert n_cut > 50
+    assert check_lines_place_like_ends(part, most=200) == min(n_cut, 200)
