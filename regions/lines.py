@@ -168,9 +168,10 @@ class MapLine:
 
     Values at a vertex are row ``unit`` of the mesh's values, computed from the maps of a
     region around it (every such region gives the same exact value, the node being
-    continuous); their error bounds are that region's (``source_of``), not the largest over
-    all regions (about three times fewer signs left to exact arithmetic on deep nets). The
-    line's equation on a polygon comes from the maps of the polygon's region.
+    continuous); where the unit's bound over all regions cannot settle a sign, the bound of
+    that region (``source_of``) is used (about three times fewer signs left to exact
+    arithmetic on deep nets). The line's equation on a polygon comes from the maps of the
+    polygon's region.
 
     Attributes
     ----------
@@ -209,9 +210,23 @@ class MapLine:
         """Float values (n,) and error bounds (n,); one function, so ``polygons`` is unused.
 
         A value computed at a float point ``p`` from a map errs by the map's bound and the
-        rounding of evaluating it (as :meth:`NodeMaps.bounds`, for the source region alone),
-        plus the exact gradient's length times the distance ``r`` to the exact vertex."""
+        rounding of evaluating it (:meth:`NodeMaps.bounds`), plus the exact gradient's length
+        times the distance ``r`` to the exact vertex. The unit's bound over all regions
+        settles almost every sign; the values it leaves open get their source region's.
+        """
         s = self.mesh.values[self.unit, vertices] - self.threshold
+        fixed, slope = self.maps.bounds(self.mesh.box)
+        with np.errstate(invalid="ignore"):
+            moved = slope[self.unit] * self.mesh.r[vertices]
+        err = fixed[self.unit] + moved + gamma(4) * abs(self.threshold) + (2 * EPS) * np.abs(s)
+        err = np.where(np.isnan(err), np.inf, err) * SAFE
+        open_ = np.flatnonzero(~(np.abs(s) > err))
+        if open_.size:
+            err[open_] = np.minimum(err[open_], self._source_bounds(vertices[open_], s[open_]))
+        return s, err
+
+    def _source_bounds(self, vertices: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """The error bounds of values ``s`` from the maps of the region that gave them."""
         source = self.source_of(vertices)
         m = self.maps.m[source, :, self.unit]
         own = self.maps.kappa * self.maps.nu[source, self.unit]
@@ -221,7 +236,7 @@ class MapLine:
         with np.errstate(invalid="ignore"):
             moved = (gradient + np.sqrt(2) * own / box) * SAFE * self.mesh.r[vertices]
         err = fixed * SAFE + moved + gamma(4) * abs(self.threshold) + (2 * EPS) * np.abs(s)
-        return s, np.where(np.isnan(err), np.inf, err) * SAFE
+        return np.where(np.isnan(err), np.inf, err) * SAFE
 
     def exact(self, vertices: np.ndarray, polygons: np.ndarray) -> list:
         """Exact values at the exact vertices."""
