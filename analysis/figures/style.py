@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib
+from matplotlib.axis import Axis
 from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
 from analysis.lab.files import atomic_write
 
@@ -33,6 +35,7 @@ __all__ = [
     "REGION_EDGE_COLOR",
     "REGION_PALETTE",
     "TRUE_BOUNDARY_COLOR",
+    "plain_log_ticks",
     "render_figure",
     "save_figure",
     "style",
@@ -104,6 +107,15 @@ RC_PARAMS: dict[str, object] = {
     "pdf.fonttype": 42,
     "svg.hashsalt": "relu-regions",
 }
+
+
+def plain_log_ticks(axis: Axis) -> None:
+    """Ticks of a log axis spanning about a decade at 1, 2 and 5 times powers of ten, labelled
+    as plain numbers, minor ticks unlabelled (matplotlib otherwise labels them in scientific
+    notation, and they overlap)."""
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(ScalarFormatter())
+    axis.set_minor_formatter(NullFormatter())
 
 
 @contextlib.contextmanager

@@ -14,7 +14,6 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
 import regions
 from analysis.figures import style
@@ -227,6 +226,7 @@ def sweep_figure(counts: Counts, mode: str) -> Figure:
         )
         ax.set_xscale("log")
         ax.set_yscale("log")
+        style.plain_log_ticks(ax.xaxis)  # about a decade of neurons
         ax.set_xlabel("neurons N (hidden units)")
         ax.set_ylabel("regions per unit area")
         ax.set_title("density at initialisation")
@@ -309,9 +309,7 @@ def statistics_figure(counts: Counts, mode: str) -> Figure:
         for ax in axes:
             ax.grid(True, lw=0.3, alpha=0.5)
         for ax in axes[2:]:  # plain numbers: the densities span little more than a decade
-            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-            ax.yaxis.set_major_formatter(ScalarFormatter())
-            ax.yaxis.set_minor_formatter(NullFormatter())
+            style.plain_log_ticks(ax.yaxis)
         fig.suptitle(
             f"Region statistics, {describe(s.focus_widths())} trained nets, [-4, 4]²{mode}"
         )

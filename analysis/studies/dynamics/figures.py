@@ -19,11 +19,10 @@ from matplotlib.animation import FFMpegWriter, PillowWriter
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
 from analysis.figures.panels import frame
 from analysis.figures.regions import draw_decision_boundary, draw_regions
-from analysis.figures.style import OKABE_ITO, PNG_DPI, style
+from analysis.figures.style import OKABE_ITO, PNG_DPI, plain_log_ticks, style
 from analysis.figures.surfaces import draw_true_boundary
 from analysis.lab.data import Boundary, Box
 from analysis.studies.dynamics.measures import LOCATIONS
@@ -82,9 +81,7 @@ def lc_figure(labels: Sequence[str], runs: Sequence[Rows], radii: Sequence[float
                     ax.plot(steps, values, color=_LOCATION_COLORS[loc], label=loc, lw=1.2)
                 _log_steps(ax)
                 ax.set_yscale("log")
-                ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-                ax.yaxis.set_major_formatter(ScalarFormatter())
-                ax.yaxis.set_minor_formatter(NullFormatter())
+                plain_log_ticks(ax.yaxis)
                 if i < len(runs) - 1:
                     ax.set_xlabel("")
                 ax.set_title(f"{label}\nradius {r:g}", fontsize=7)
