@@ -78,8 +78,8 @@ def forward_with_bounds(
         else:
             z, err = values[node.src], errors[node.src]
             lipschitz = np.abs(node.slopes).max(axis=1)
-            if node.is_relu:  # a unit certainly dead is exactly 0: no error flows on
-                err = np.where(z + err > 0, err, 0.0)
+            if node.is_relu:  # a unit certainly dead is exactly 0 (a NaN bound stays NaN)
+                err = np.where(z + err <= 0, 0.0, err)
             a = node.apply(z)
             rounding = (
                 0.0
