@@ -216,26 +216,21 @@ class MapLine:
         """
         s = self.mesh.values[self.unit, vertices] - self.threshold
         fixed, slope = self.maps.bounds(self.mesh.box)
-        with np.errstate(invalid="ignore"):
-            moved = slope[self.unit] * self.mesh.r[vertices]
-        err = fixed[self.unit] + moved + gamma(4) * abs(self.threshold) + (2 * EPS) * np.abs(s)
-        err = np.where(np.isnan(err), np.inf, err) * SAFE
+        err = self._error(fixed[self.unit], slope[self.unit], vertices, s)
         open_ = np.flatnonzero(~(np.abs(s) > err))
         if open_.size:
-            err[open_] = np.minimum(err[open_], self._source_bounds(vertices[open_], s[open_]))
+            at = vertices[open_]
+            fixed, slope = self.maps.bounds_on(self.source_of(at), self.unit, self.mesh.box)
+            err[open_] = np.minimum(err[open_], self._error(fixed, slope, at, s[open_]))
         return s, err
 
-    def _source_bounds(self, vertices: np.ndarray, s: np.ndarray) -> np.ndarray:
-        """The error bounds of values ``s`` from the maps of the region that gave them."""
-        source = self.source_of(vertices)
-        m = self.maps.m[source, :, self.unit]
-        own = self.maps.kappa * self.maps.nu[source, self.unit]
-        box = self.mesh.box
-        gradient = np.abs(m[:, 0]) + np.abs(m[:, 1])
-        fixed = own + gamma(3) * (gradient * box + np.abs(m[:, 2]))
+    def _error(
+        self, fixed: np.ndarray, slope: np.ndarray, vertices: np.ndarray, s: np.ndarray
+    ) -> np.ndarray:
+        """Error bounds of values ``s`` at vertices, from a map's bounds (a NaN: none)."""
         with np.errstate(invalid="ignore"):
-            moved = (gradient + np.sqrt(2) * own / box) * SAFE * self.mesh.r[vertices]
-        err = fixed * SAFE + moved + gamma(4) * abs(self.threshold) + (2 * EPS) * np.abs(s)
+            moved = slope * self.mesh.r[vertices]
+        err = fixed + moved + gamma(4) * abs(self.threshold) + (2 * EPS) * np.abs(s)
         return np.where(np.isnan(err), np.inf, err) * SAFE
 
     def exact(self, vertices: np.ndarray, polygons: np.ndarray) -> list:

@@ -58,19 +58,21 @@ class NodeMaps:
 
         One pair per unit, not per region, so that vertex values need no stored bounds; a
         unit whose maps are large somewhere gets a loose bound everywhere, which costs exact
-        fallbacks, never a wrong sign.
+        fallbacks, never a wrong sign (:meth:`bounds_on` gives one region's).
         """
         if self._bounds is None:
             # max(a + b) <= max(a) + max(b): the largest |entry| of each row, from the largest
             # and smallest entries (two passes, no |m| copy: half the time).
             top, bottom = self.m.max(axis=0, initial=0.0), self.m.min(axis=0, initial=0.0)
-            du, dv, at_origin = np.maximum(top, -bottom)
-            gradient = du + dv
             own = self.kappa * self.nu.max(axis=0, initial=0.0)
-            fixed = own + gamma(3) * (gradient * box + at_origin)
-            slope = gradient + np.sqrt(2) * own / box
-            object.__setattr__(self, "_bounds", (fixed * SAFE, slope * SAFE))
+            object.__setattr__(self, "_bounds", _bounds(np.maximum(top, -bottom), own, box))
         return self._bounds
+
+    def bounds_on(
+        self, regions: np.ndarray, unit: int, box: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`bounds` of one unit for values computed from given regions' maps (n,)."""
+        return _bounds(np.abs(self.m[regions, :, unit]).T, self.kappa * self.nu[regions, unit], box)
 
     def take(self, regions: np.ndarray) -> NodeMaps:
         """The maps on a subset (or refinement, by parent index) of the regions."""
@@ -79,6 +81,16 @@ class NodeMaps:
     def check_finite(self) -> bool:
         """Whether every map is finite (``nu`` bounds every term, so it overflows first)."""
         return bool(np.all(np.isfinite(self.nu)))
+
+
+def _bounds(size: np.ndarray, own: np.ndarray, box: float) -> tuple[np.ndarray, np.ndarray]:
+    """Evaluation error and gradient bound (see :meth:`NodeMaps.bounds`) from the maps' rows'
+    magnitudes ``size`` (3, ...) (d/du, d/dv, value at the origin) and their own error."""
+    du, dv, at_origin = size
+    gradient = du + dv
+    fixed = own + gamma(3) * (gradient * box + at_origin)
+    slope = gradient + np.sqrt(2) * own / box
+    return fixed * SAFE, slope * SAFE
 
 
 def input_maps(plane_map: np.ndarray, box: float) -> NodeMaps:
