@@ -205,8 +205,9 @@ class Level:
         """Number of regions (convex cells) at this level."""
         return len(self.start) - 1
 
-    def pieces(self, width: int) -> np.ndarray:
-        """Breakpoints exceeded (R_k, width) by each of the layer's ``width`` units, per region.
+    def pieces(self, width: int, regions: np.ndarray | None = None) -> np.ndarray:
+        """Breakpoints exceeded (R_k, width) by each of the layer's ``width`` units, per region
+        (or per region of ``regions`` only).
 
         Examples
         --------
@@ -216,7 +217,8 @@ class Level:
         >>> part.levels[0].pieces(2).tolist()  # x > 0 everywhere; x > 1/2 on one half
         [[1, 1], [1, 0]]
         """
-        bits = np.unpackbits(self.bits, axis=1, count=self.n_bits)
+        rows = self.bits if regions is None else self.bits[regions]
+        bits = np.unpackbits(rows, axis=1, count=self.n_bits)
         if self.n_bits == width:  # one breakpoint per unit: the bits are the pieces
             return bits
         return bits.reshape(len(bits), width, -1).sum(axis=2)

@@ -29,6 +29,7 @@ import numpy as np
 from .domain import Plane
 from .network import Network
 from .oracle import RawPoint, exact_eval_raw, exact_lines
+from .rationals import line_through
 from .region_maps import NodeMaps
 
 __all__ = ["CutState", "ExactVertices", "class_function"]
@@ -174,8 +175,11 @@ class ExactVertices:
             # The smallest id waiting is always ready: a vertex's ends are older than it.
             ready = [w for w in need if w not in ends or self._ends_ready(w, need)]
             provenance = self.mesh.provenance
-            crossed = [w for w in ready if w not in self._points and w not in ends]
-            crossed = [w for w in crossed if provenance[w, 0] >= 0]
+            crossed = [
+                w
+                for w in ready
+                if w not in self._points and w not in ends and provenance[w, 0] >= 0
+            ]
             xy = dict(zip(crossed, self._cross(provenance[crossed]), strict=True))
             for w in ready:
                 if w in self._points:
@@ -197,9 +201,9 @@ class ExactVertices:
     def _ends_ready(self, w: int, need: dict[int, int]) -> bool:
         """Whether vertex ``w``, placed from its edge's ends, can be walked now: placed
         already, or its ends evaluated as deep as its function needs."""
-        lo, hi, f = self.mesh.provenance[w, :3].tolist()
         if w in self._points:
             return True
+        lo, hi, f = self.mesh.provenance[w, :3].tolist()
         d = self._depth(f)
         return all(u not in need and self._points[u].depth >= d for u in (lo, hi))
 
@@ -236,11 +240,10 @@ class ExactVertices:
                 pairs.append((cut, (edge, up, self._ancestor(region, level, up))))
             else:
                 pairs.append((cut, (edge, -1, 0)))
-        self._fill_lines({key for pair in pairs for key in pair if key[0] >= 0})
+        self._fill_lines({key for pair in pairs for key in pair})
         out = []
         for cut, other in pairs:
-            a1, b1, c1 = self._lines[cut]
-            a2, b2, c2 = self._lines[other] if other[0] >= 0 else self._hull_line(other[0])
+            (a1, b1, c1), (a2, b2, c2) = self._lines[cut], self._lines[other]
             det = a1 * b2 - a2 * b1  # nonzero: the cut's ends lie strictly on either side
             out.append((Fraction(b1 * c2 - b2 * c1, det), Fraction(a2 * c1 - a1 * c2, det)))
         return out
@@ -254,30 +257,26 @@ class ExactVertices:
     def _hull_line(self, code: int) -> tuple[int, int, int]:
         """The exact line through hull edge ``-2 - code``'s float corners, in integers."""
         k = -2 - code
-        (px, py), (qx, qy) = (
-            (Fraction(float(x)), Fraction(float(y)))
-            for x, y in (self.hull[k], self.hull[(k + 1) % len(self.hull)])
-        )
-        line = (qy - py, px - qx, qx * py - px * qy)
+        line = line_through(self.hull[k], self.hull[(k + 1) % len(self.hull)])
         scale = math.lcm(*(f.denominator for f in line))
         return tuple(int(f * scale) for f in line)
 
     def _fill_lines(self, keys: set[tuple[int, int, int]]) -> None:
-        """Exact lines of breakpoints on regions, keyed (fn, level, region), as integers
-        ``(a, b, c)`` (a line's scale is free): one forced walk per level for all the regions
-        it needs."""
+        """Exact lines of breakpoints on regions, keyed (fn, level, region), and of hull
+        edges, keyed (code, -1, 0), as integers ``(a, b, c)`` (a line's scale is free): one
+        forced walk per level for all the regions it needs."""
         missing = sorted(key for key in keys if key not in self._lines)
+        for key in [key for key in missing if key[0] < 0]:  # hull edges, keyed (code, -1, 0)
+            self._lines[key] = self._hull_line(key[0])
+        missing = [key for key in missing if key[0] >= 0]
         for level in sorted({key[1] for key in missing}):
             todo = [key for key in missing if key[1] == level]
             regions = sorted({key[2] for key in todo})
             at = {region: i for i, region in enumerate(regions)}
             pieces, q = [], np.array(regions, dtype=np.int64)
             for lev in range(level, -1, -1):  # the pattern, level by level up the parents
-                lv = self.levels[lev]
-                bits = np.unpackbits(lv.bits[q], axis=1, count=lv.n_bits)
-                width = self.net.activations[lev].width
-                pieces.insert(0, bits.reshape(len(q), width, -1).sum(axis=2))
-                q = lv.parent[q]
+                pieces.insert(0, self.levels[lev].pieces(self.net.activations[lev].width, q))
+                q = self.levels[lev].parent[q]
             num, exp = exact_lines(self.net, self.plane, level + 2, pieces)
             up, down = max(exp, 0), max(-exp, 0)  # (a, b, c) 2**exp - t, times den 2**down
             for fn, _, region in todo:

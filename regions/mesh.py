@@ -30,6 +30,7 @@ import numpy as np
 from .floats import EPS, SAFE
 from .lines import Line, intersect
 from .ragged import expand, offsets, segment_any, segment_max, segment_min
+from .rationals import line_through
 
 __all__ = ["DOMAIN_EDGE", "Mesh", "PLACE_EXACTLY", "VertexValues"]
 
@@ -493,10 +494,11 @@ class Mesh:
         provenance = np.empty((len(pick), 5), dtype=np.int64)
         provenance[:, 0], provenance[:, 1] = lo[pick], hi[pick]
         provenance[:, 2] = line.function(polys)
-        # The crossed edge's label, a hull edge found by its (exactly rounded) equation.
-        on_hull = (self._lines[inc[edge], None] == self._hull_lines).all(axis=2)
-        hull_edge = np.where(on_hull.sum(axis=1) == 1, -2 - np.argmax(on_hull, axis=1), -1)
-        provenance[:, 3] = np.where(self._label[inc[edge]] >= 0, self._label[inc[edge]], hull_edge)
+        # The crossed edge's label; a hull edge is told by its (exactly rounded) equation.
+        provenance[:, 3] = self._label[inc[edge]]
+        outer = np.flatnonzero(provenance[:, 3] < 0)
+        on_hull = (self._lines[inc[edge[outer]], None] == self._hull_lines).all(axis=2)
+        provenance[outer, 3] = np.where(on_hull.sum(axis=1) == 1, -2 - on_hull.argmax(axis=1), -1)
         provenance[:, 4] = line.origin(polys)
         # Exact vertices lie in the hull's bounding box: clamping there only moves a float
         # vertex closer to its exact point (and keeps cut vertices on a box's edges inside it).
@@ -575,18 +577,17 @@ def _no_values(xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:
 def _hull_lines(hull: np.ndarray, box: float) -> tuple[np.ndarray, np.ndarray]:
     """Equations (k, 3) of the hull's edges through its float corners, and their error bounds.
 
-    The line through p and q is ``(q_y - p_y) x + (p_x - q_x) y + (q_x p_y - p_x q_y) = 0``;
-    each coefficient is computed exactly (in Fractions) and rounded once.
+    Each coefficient of :func:`~regions.rationals.line_through` is computed exactly and rounded
+    once.
     """
     rows = []
     for p, q in zip(hull, np.roll(hull, -1, axis=0), strict=True):
-        px, py, qx, qy = (Fraction(float(v)) for v in (*p, *q))
-        if py == qy:  # a box's edges: exact equations
-            rows.append([0.0, 1.0, -float(py)])
-        elif px == qx:
-            rows.append([1.0, 0.0, -float(px)])
+        if p[1] == q[1]:  # a box's edges: exact equations
+            rows.append([0.0, 1.0, -float(p[1])])
+        elif p[0] == q[0]:
+            rows.append([1.0, 0.0, -float(p[0])])
         else:
-            rows.append([float(qy - py), float(px - qx), float(qx * py - px * qy)])
+            rows.append([float(c) for c in line_through(p, q)])
     lines = np.array(rows)
     err = (2 * EPS) * (np.abs(lines[:, :2]).sum(axis=1) * box + np.abs(lines[:, 2])) * SAFE
     return lines, err

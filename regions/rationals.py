@@ -21,6 +21,7 @@ __all__ = [
     "as_ratios",
     "dyadic",
     "homogeneous",
+    "line_through",
     "objects",
     "ratio",
     "sign",
@@ -131,3 +132,16 @@ def homogeneous(points: object) -> tuple[np.ndarray, np.ndarray]:
         for c in (nu * (d // du), nv * (d // dv), d)
     ]
     return objects(hom, (len(ratios), 3)), objects(den, (len(ratios),))
+
+
+def line_through(p: object, q: object) -> tuple[Fraction, Fraction, Fraction]:
+    """The line ``a x + b y + c = 0`` through two points taken exactly (floats are rationals):
+    ``(q_y - p_y, p_x - q_x, q_x p_y - p_x q_y)``.
+
+    Examples
+    --------
+    >>> [str(c) for c in line_through((0.0, 0.5), (1.0, 1.5))]
+    ['1', '-1', '1/2']
+    """
+    (px, py), (qx, qy) = as_fractions([p, q])
+    return qy - py, px - qx, qx * py - px * qy
