@@ -125,6 +125,11 @@ def _exact_nodes(net: Network) -> list:
     return _CACHE[net]
 
 
+def _activation_nodes(net: Network) -> list[int]:
+    """Node indices of the activation layers, in order."""
+    return [i for i, node in enumerate(net.nodes) if isinstance(node, Activation)]
+
+
 def n_columns(net: Network, depth: int | None = None) -> int:
     """Number of pattern columns (breakpoints) of the first ``depth`` activation layers.
 
@@ -380,7 +385,7 @@ def exact_eval_raw(
     (Fraction(-1, 4), Fraction(1, 1))
     """
     plane, hom, den = _points(net, plane, points)
-    acts = [i for i, node in enumerate(net.nodes) if isinstance(node, Activation)]
+    acts = _activation_nodes(net)
     stop = None if depth is None or depth > len(acts) else acts[depth - 1]
     values, pre, _ = _signs_walk(net, plane, hom[None], den, stop)
     logits = values[net.output][0][0].tolist() if stop is None else None
@@ -418,7 +423,7 @@ def exact_lines(
     >>> [[int(n) * 2.0**exp for n in row] for row in num[:, 0]]  # unit 0 on each region
     [[-2.0, 0.0, 2.0], [2.0, 0.0, 0.0]]
     """
-    acts = [i for i, node in enumerate(net.nodes) if isinstance(node, Activation)]
+    acts = _activation_nodes(net)
     order = {node: k for k, node in enumerate(acts)}
     n = len(pieces[0]) if pieces else 1
     h = objects([c for basis in ((0, 0, 1), (1, 0, 0), (0, 1, 0)) for c in basis * n], (3, n, 3))
