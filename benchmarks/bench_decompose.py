@@ -4,7 +4,7 @@
     python benchmarks/bench_decompose.py --quick         # a few rows
     python benchmarks/bench_decompose.py --million       # the million-region runs
     python benchmarks/bench_decompose.py --wide          # one-layer nets: count vs decompose
-    python benchmarks/bench_decompose.py --deep          # He-init 64-wide nets, 8 to 14 layers
+    python benchmarks/bench_decompose.py --deep          # He-init 64-wide nets, 8 to 20 layers
 
 Nets are 2-[w]xd-1 ReLU MLPs under ``torch.manual_seed(seed)``, with PyTorch's default init or
 He-normal weights (zero biases). For each: exact regions, seconds, regions per second and peak
@@ -50,11 +50,12 @@ def million() -> None:
 
 def deep(depths: list[int]) -> None:
     """He-init (normal biases) 2-64xL-1 nets on [-3, 3]^2, where the rigorous bounds grow with
-    depth and signs go to rational arithmetic: time, the exact signs and exact points, and the
-    process's peak RSS so far (depths ascending, so it is the deepest net's)."""
+    depth and signs go to rational arithmetic: time, the maps' precision (float64, or
+    double-float where ``regions.region_maps.compensate`` chose it), the exact signs and exact
+    points, and the process's peak RSS so far (depths ascending, so it is the deepest net's)."""
     box = (-3.0, 3.0, -3.0, 3.0)
-    print(f"{'net':12} {'regions':>9} {'s':>7} {'exact signs':>11} {'exact points':>12}", end="")
-    print(f" {'max RSS MB':>10}")
+    print(f"{'net':12} {'regions':>9} {'s':>7} {'maps':>8} {'exact signs':>11}", end="")
+    print(f" {'exact points':>12} {'max RSS MB':>10}")
     for depth in sorted(depths):
         net = regions.trace(mlp(64, depth, "he+bias", 0))
         start = time.perf_counter()
@@ -62,9 +63,10 @@ def deep(depths: list[int]) -> None:
         seconds = time.perf_counter() - start
         state = part.cut_state
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        maps = "float64" if state.output.lo is None else "double"
         print(
             f"2-64x{depth}-1{'':<{5 - len(str(depth))}} {len(part):9d} {seconds:7.2f} "
-            f"{state.n_exact:11d} {state.exact.n_points:12d} {rss:10.0f}",
+            f"{maps:>8} {state.n_exact:11d} {state.exact.n_points:12d} {rss:10.0f}",
             flush=True,
         )
 
@@ -161,7 +163,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a handful of rows")
     parser.add_argument("--million", action="store_true", help="only the million-region run")
     parser.add_argument("--wide", action="store_true", help="only one-layer nets, 100 to 1,000")
-    parser.add_argument("--deep", action="store_true", help="only He-init 2-64xL-1, L 8 to 14")
+    parser.add_argument("--deep", action="store_true", help="only He-init 2-64xL-1, L 8 to 20")
     args = parser.parse_args()
     if args.quick:
         args.widths, args.depths, args.inits, args.boxes = [64, 128], [3, 4], ["default"], [1.0]
@@ -179,7 +181,7 @@ def main() -> None:
         wide([100, 200, 400, 600, 1000])
         return
     if args.deep:
-        deep([8, 10, 12, 14])
+        deep([8, 10, 12, 14, 16, 18, 20])
         return
     print(
         f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, "

@@ -198,7 +198,8 @@ def _cut_layers(
     exact.mesh, exact.levels = mesh, levels
     exact.hull = dom.hull if tol == 0 else None  # snapped patterns are not the exact ones
     mesh.exact_vertex = exact.place
-    maps: dict[int, region_maps.Maps] = {0: region_maps.input_maps(pl.map, mesh.box)}
+    compensated = region_maps.compensate(net, pl, dom.hull)
+    maps: dict[int, region_maps.Maps] = {0: region_maps.input_maps(pl.map, mesh.box, compensated)}
     bar = tqdm(
         total=len(breakpoints.layer),
         desc="regions: cutting",

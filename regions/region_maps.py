@@ -7,6 +7,10 @@ new vertices and reads cut lines' equations off them. Each map comes with a boun
 rounding error, in the classic running form: ``|map~(p) - map*(p)| <= kappa * nu`` at every
 point ``p`` of the domain box, where ``nu`` is the same map computed through absolute values
 (an upper bound on every term that was rounded) and ``kappa`` sums the layers' ``gamma``.
+
+Deep ReLU nets carry their maps in double-float precision instead (:func:`input_maps` with
+``compensated=True``): each map is ``m + lo``, each product is computed from exact pieces
+(:mod:`regions.compensated`), and ``nu`` holds the error bound itself (``kappa`` 1).
 """
 
 from __future__ import annotations
@@ -15,16 +19,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .bounded import forward_with_bounds
+from .compensated import SplitMatrix, prepare, product, two_sum
+from .domain import Plane
 from .floats import EPS, SAFE, gamma
-from .network import Activation, Affine, Sum
+from .network import Activation, Affine, Network, Sum
 
 __all__ = [
+    "COMPENSATE_ABOVE",
     "ActivatedMaps",
     "Maps",
     "NodeMaps",
     "activation",
     "built",
     "affine",
+    "compensate",
     "evaluate",
     "input_maps",
     "joined",
@@ -44,12 +53,45 @@ class NodeMaps:
         Bound on the magnitude of every rounded term, at any point of the domain box.
     kappa : float
         The maps' error at any point of the box is at most ``kappa * nu``.
+    lo : ndarray, shape (R, 3, width), or None
+        Compensated maps only: the map is ``m + lo``, with error at most ``nu`` (``kappa``
+        is 1); ``m`` alone errs by at most ``nu`` plus ``|lo|`` over the box (:meth:`own`).
+    box : float
+        Compensated maps only: the half-width of the box ``nu`` holds on.
     """
 
     m: np.ndarray
     nu: np.ndarray
     kappa: float
+    lo: np.ndarray | None = None
+    box: float = 0.0
     _bounds: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _prepared: tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = field(
+        default=None, repr=False
+    )
+
+    def prepared(self, bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Compensated maps split for :func:`regions.compensated.product`: ``ha``, ``y``
+        (R, 3, width) and the rows' error scales (2, R, 3); kept for the next call."""
+        if self._prepared is None or self._prepared[0] != bits:
+            shape = self.m.shape
+            ha, y, scales = prepare(
+                self.m.reshape(-1, shape[2]), self.lo.reshape(-1, shape[2]), bits
+            )
+            split = ha.reshape(shape), y.reshape(shape), scales.reshape(2, shape[0], 3)
+            object.__setattr__(self, "_prepared", (bits, split))
+        return self._prepared[1]
+
+    def own(self, regions: np.ndarray | slice = slice(None), unit: int | None = None) -> np.ndarray:
+        """Error bound of ``m`` alone (the float maps every consumer reads) at any point of the
+        box, on given regions (and one unit, or all): ``kappa * nu``, plus ``|lo|`` over the
+        box for compensated maps."""
+        units = slice(None) if unit is None else unit
+        err = self.kappa * self.nu[regions, units]
+        if self.lo is not None:
+            lo = np.abs(self.lo[regions, :, units])
+            err = err + (self.box * (lo[:, 0] + lo[:, 1]) + lo[:, 2])
+        return err
 
     def bounds(self, box: float) -> tuple[np.ndarray, np.ndarray]:
         """Per unit (width,), over all regions: the error of a value computed by
@@ -65,6 +107,9 @@ class NodeMaps:
             # and smallest entries (two passes, no |m| copy: half the time).
             top, bottom = self.m.max(axis=0, initial=0.0), self.m.min(axis=0, initial=0.0)
             own = self.kappa * self.nu.max(axis=0, initial=0.0)
+            if self.lo is not None:  # max(a + b) <= max(a) + max(b), as above
+                lo = np.maximum(self.lo.max(axis=0, initial=0.0), -self.lo.min(axis=0, initial=0.0))
+                own += self.box * (lo[0] + lo[1]) + lo[2]
             object.__setattr__(self, "_bounds", _bounds(np.maximum(top, -bottom), own, box))
         return self._bounds
 
@@ -72,14 +117,16 @@ class NodeMaps:
         self, regions: np.ndarray, unit: int, box: float
     ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`bounds` of one unit for values computed from given regions' maps (n,)."""
-        return _bounds(np.abs(self.m[regions, :, unit]).T, self.kappa * self.nu[regions, unit], box)
+        return _bounds(np.abs(self.m[regions, :, unit]).T, self.own(regions, unit), box)
 
     def take(self, regions: np.ndarray) -> NodeMaps:
         """The maps on a subset (or refinement, by parent index) of the regions."""
-        return NodeMaps(self.m[regions], self.nu[regions], self.kappa)
+        lo = None if self.lo is None else self.lo[regions]
+        return NodeMaps(self.m[regions], self.nu[regions], self.kappa, lo, self.box)
 
     def check_finite(self) -> bool:
-        """Whether every map is finite (``nu`` bounds every term, so it overflows first)."""
+        """Whether every map is finite (``nu`` bounds every term, so it overflows first; a
+        compensated map's bound is computed from its terms, so a non-finite one makes it NaN)."""
         return bool(np.all(np.isfinite(self.nu)))
 
 
@@ -93,10 +140,47 @@ def _bounds(size: np.ndarray, own: np.ndarray, box: float) -> tuple[np.ndarray, 
     return fixed * SAFE, slope * SAFE
 
 
-def input_maps(plane_map: np.ndarray, box: float) -> NodeMaps:
-    """The input node on the whole domain: the plane map itself, exact."""
+COMPENSATE_ABOVE = 2.0**-21
+"""Carry the maps in double-float precision (:func:`compensate`) when float64's error bounds
+at sample points reach this share of the values before some activation layer: about 14
+He-initialised layers of 64 units, where the bounds start to leave hundreds of signs to
+rational arithmetic (He 2-64x13-1 is faster in float64, 2-64x14-1 with compensation)."""
+
+
+def compensate(net: Network, plane: Plane, hull: np.ndarray) -> bool:
+    """Whether to carry a decomposition's maps in double-float precision.
+
+    A speed decision only: either way every sign is exact. Compensated maps cost about four
+    times as much per region (three matrix products from exact pieces instead of one, and
+    TwoSums), so they pay only where float64's bounds would leave many signs to exact
+    arithmetic. That is predicted from a rigorous float forward pass
+    (:func:`regions.bounded.forward_with_bounds`) at a 7x7 grid over the hull's bounding box:
+    the median over points of the largest error bound over the largest value, at each
+    activation's input, against :data:`COMPENSATE_ABOVE`. Nets with activations other than ReLU
+    stay in float64 (compensated maps support ReLU's exact 0/1 slopes only).
+    """
+    acts = net.activations
+    if not acts or not all(act.is_relu for act in acts):
+        return False
+    lo, hi = hull.min(axis=0), hull.max(axis=0)
+    grid = np.stack(np.meshgrid(*np.linspace(lo, hi, 7).T), axis=-1).reshape(-1, 2)
+    with np.errstate(all="ignore"):
+        values, errors = forward_with_bounds(net, plane, grid)
+        share = [
+            np.median(errors[act.src].max(axis=1) / np.abs(values[act.src]).max(axis=1))
+            for act in acts
+        ]
+    return max((s for s in share if not np.isnan(s)), default=0.0) > COMPENSATE_ABOVE
+
+
+def input_maps(plane_map: np.ndarray, box: float, compensated: bool = False) -> NodeMaps:
+    """The input node on the whole domain: the plane map itself, exact; ``compensated``: the
+    maps that follow are carried in double-float precision."""
+    m = plane_map.T[None].copy()
+    if compensated:
+        return NodeMaps(m, np.zeros((1, m.shape[2])), 1.0, np.zeros_like(m), box)
     nu = (np.abs(plane_map[:, :2]).sum(axis=1) * box + np.abs(plane_map[:, 2])) * SAFE
-    return NodeMaps(plane_map.T[None].copy(), nu[None], 0.0)
+    return NodeMaps(m, nu[None], 0.0)
 
 
 def affine(node: Affine, src: Maps) -> NodeMaps:
@@ -111,6 +195,8 @@ def affine(node: Affine, src: Maps) -> NodeMaps:
 
     Maps built on demand are read a chunk of regions at a time, small enough to stay in cache.
     """
+    if (src.src if isinstance(src, ActivatedMaps) else src).lo is not None:
+        return _compensated(node, src)
     n = src.src.m.shape[2] if isinstance(src, ActivatedMaps) else src.m.shape[2]
     if isinstance(src, ActivatedMaps) and src.offset is None and len(src.src.m) == 1:
         m, nu = _products_of_one_region(node, src)
@@ -125,17 +211,62 @@ def affine(node: Affine, src: Maps) -> NodeMaps:
 def _products(node: Affine, src: Maps) -> tuple[np.ndarray, np.ndarray]:
     """``W m`` (R, 3, n_out) of every region's maps, and ``|W| nu`` (R, n_out)."""
     n = src.src.m.shape[2] if isinstance(src, ActivatedMaps) else src.m.shape[2]
-    r = len(src.parent) if isinstance(src, ActivatedMaps) else len(src.m)
+    r = _count(src)
     m = np.empty((r, 3, node.W.shape[0]))
     nu = np.empty((r, node.W.shape[0]))
     size = np.abs(node.W).T
     step = r if isinstance(src, NodeMaps) else max(1, (1 << 17) // max(n, 1))
     for lo in range(0, r, step):
         hi = min(lo + step, r)
-        sm, snu = (src.m, src.nu) if isinstance(src, NodeMaps) else src.chunk(lo, hi)
+        sm, snu, _ = (src.m, src.nu, None) if isinstance(src, NodeMaps) else src.chunk(lo, hi)
         np.matmul(sm.reshape(-1, n), node.W.T, out=m[lo:hi].reshape(-1, m.shape[2]))
         np.matmul(snu, size, out=nu[lo:hi])
     return m, nu
+
+
+def _count(src: Maps) -> int:
+    return len(src.parent) if isinstance(src, ActivatedMaps) else len(src.m)
+
+
+def _compensated(node: Affine, src: Maps) -> NodeMaps:
+    """:func:`affine` in double-float precision: ``W (m + lo) + b`` as ``m' + lo'`` from
+    :func:`regions.compensated.product` and an exact TwoSum with the bias, and its bound
+    ``|W| nu`` (the source's error, through the pieces) plus the new rounding over the box.
+
+    Maps built on demand are split once on the level they were computed on (fewer regions),
+    then each chunk's rows are gathered and masked by the 0/1 pieces: a zeroed row part is an
+    exact zero, and the unmasked row's error scales bound the masked row's.
+    """
+    base = src.src if isinstance(src, ActivatedMaps) else src
+    r, n, o, box = _count(src), node.W.shape[1], node.W.shape[0], base.box
+    w = SplitMatrix(node.W)
+    ha, y, scales = base.prepared(w.bits)
+    m, lo, nu = np.empty((r, 3, o)), np.empty((r, 3, o)), np.empty((r, o))
+    size = np.abs(node.W).T
+    step = r if isinstance(src, NodeMaps) else max(1, (1 << 14) // max(n, 1))
+    for start in range(0, r, step):
+        stop = min(start + step, r)
+        if isinstance(src, NodeMaps):
+            a, b, sc, err = ha, y, scales, src.nu
+        else:
+            parent, slope = src.parent[start:stop], src.slope[start:stop]
+            a, b, sc = ha[parent], y[parent], scales[:, parent]
+            a *= slope[:, None, :]
+            b *= slope[:, None, :]
+            err = base.nu[parent] * slope
+        hi, low = m[start:stop], lo[start:stop]
+        product(a.reshape(-1, n), b.reshape(-1, n), w, (hi.reshape(-1, o), low.reshape(-1, o)))
+        hi[:, 2], bias_error = two_sum(hi[:, 2], node.b)
+        low[:, 2] += bias_error  # one rounding, of at most EPS |low|
+        out = nu[start:stop]
+        np.matmul(err, size, out=out)
+        out *= 1 + gamma(n + 1)
+        # The rows' errors over the box: box |d/du| + box |d/dv| + |value at the origin|.
+        sc = sc.reshape(2, -1, 3)
+        out += w.bound(box * (sc[:, :, 0] + sc[:, :, 1]) + sc[:, :, 2], 2 * box + 1)
+        out += EPS * np.abs(low[:, 2])
+    nu *= SAFE
+    return NodeMaps(m, nu, 1.0, lo, box)
 
 
 def _products_of_one_region(node: Affine, src: ActivatedMaps) -> tuple[np.ndarray, np.ndarray]:
@@ -164,6 +295,8 @@ def _products_of_one_region(node: Affine, src: ActivatedMaps) -> tuple[np.ndarra
 def summed(node: Sum, srcs: list[Maps]) -> NodeMaps:
     """A signed sum of nodes' maps (all on the same regions)."""
     srcs = [built(src) for src in srcs]
+    if srcs[0].lo is not None:
+        return _compensated_sum(node, srcs)
     signs = np.asarray(node.signs, dtype=np.float64)
     m = sum(s * src.m for s, src in zip(signs, srcs, strict=True))
     nu = sum(abs(s) * src.nu for s, src in zip(signs, srcs, strict=True))
@@ -171,13 +304,34 @@ def summed(node: Sum, srcs: list[Maps]) -> NodeMaps:
     return NodeMaps(m, nu * (1 + k) * SAFE, (max(src.kappa for src in srcs) + k) * SAFE)
 
 
+def _compensated_sum(node: Sum, srcs: list[NodeMaps]) -> NodeMaps:
+    """:func:`summed` of compensated maps: the signs are +-1, so each ``m`` adds by an exact
+    TwoSum; the ``lo`` parts and TwoSum's remainders add with one rounding each, and a last
+    TwoSum makes ``m`` the sum rounded again (where ``m`` cancels, ``lo`` would not be small
+    against it)."""
+    m, lo = node.signs[0] * srcs[0].m, node.signs[0] * srcs[0].lo
+    size = np.abs(lo)
+    for sign, src in zip(node.signs[1:], srcs[1:], strict=True):
+        m, rest = two_sum(m, sign * src.m)
+        lo = lo + sign * src.lo + rest
+        size += np.abs(src.lo) + np.abs(rest)
+    k = gamma(2 * len(srcs))
+    box = srcs[0].box
+    nu = sum(src.nu for src in srcs) + k * (box * (size[:, 0] + size[:, 1]) + size[:, 2])
+    m, lo = two_sum(m, lo)
+    return NodeMaps(m, nu * SAFE, 1.0, lo, box)
+
+
 def joined(srcs: list[Maps]) -> NodeMaps:
     """Feature concatenation of nodes' maps."""
     srcs = [built(src) for src in srcs]
+    lo = None if srcs[0].lo is None else np.concatenate([s.lo for s in srcs], axis=2)
     return NodeMaps(
         np.concatenate([s.m for s in srcs], axis=2),
         np.concatenate([s.nu for s in srcs], axis=1),
         max(s.kappa for s in srcs),
+        lo,
+        srcs[0].box,
     )
 
 
@@ -209,21 +363,27 @@ class ActivatedMaps:
     offset: np.ndarray | None
     kappa: float
 
-    def chunk(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        """Maps ``m`` (n, 3, width) and bounds ``nu`` (n, width) of regions lo..hi."""
+    def chunk(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Maps ``m`` (n, 3, width), bounds ``nu`` (n, width) and, for compensated maps, their
+        ``lo`` parts (n, 3, width) of regions lo..hi (the 0/1 slopes of a ReLU select exactly).
+        """
         parent, slope = self.parent[lo:hi], self.slope[lo:hi]
         m = self.src.m[parent]
         m *= slope[:, None, :]
         if self.offset is None:
-            return m, self.src.nu[parent] * slope
+            low = None
+            if self.src.lo is not None:
+                low = self.src.lo[parent]
+                low *= slope[:, None, :]
+            return m, self.src.nu[parent] * slope, low
         m[:, 2, :] += self.offset[lo:hi]
         nu = self.src.nu[parent] * np.abs(slope) + np.abs(self.offset[lo:hi])
-        return m, nu * (1 + 2 * EPS) * SAFE
+        return m, nu * (1 + 2 * EPS) * SAFE, None
 
     def maps(self) -> NodeMaps:
         """The maps in full (for consumers other than an affine layer)."""
-        m, nu = self.chunk(0, len(self.parent))
-        return NodeMaps(m, nu, self.kappa)
+        m, nu, lo = self.chunk(0, len(self.parent))
+        return NodeMaps(m, nu, self.kappa, lo, self.src.box)
 
     def take(self, regions: np.ndarray) -> ActivatedMaps:
         """The maps on a subset (or refinement, by parent index) of the regions."""
@@ -263,6 +423,8 @@ def activation(
     """
     if node.is_relu:  # slopes 0 and 1: the pieces are the slopes
         return ActivatedMaps(src, parent, pieces, None, src.kappa)
+    if src.lo is not None:
+        raise ValueError("regions.region_maps: compensated maps support ReLU activations only")
     units = np.arange(node.width)
     slope = node.slopes[units, pieces]
     offset = node.offsets[units, pieces]

@@ -1,0 +1,238 @@
+"""Double-float maps (:mod:`regions.compensated` and the compensated path of
+:mod:`regions.region_maps`), judged in exact rational arithmetic: splits and TwoSums are exact,
+every product and every map is within its bound, the bound is far tighter than float64's,
+and decompositions with compensated maps are the same partitions with fewer exact signs."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import regions
+from regions import region_maps, testing
+from regions.compensated import SplitMatrix, prepare, product, split_rows, two_sum
+from regions.domain import as_plane
+from regions.floats import SAFE
+from regions.network import Affine, Sum
+
+from .test_vertex_bounds import checked_bounds
+
+
+def exact(a: np.ndarray) -> list:
+    return [[Fraction(float(v)) for v in row] for row in np.atleast_2d(a)]
+
+
+def scaled_rows(seed: int, k: int, n: int) -> np.ndarray:
+    """Rows whose scales span 1e-300 to 1e280, with zeros, subnormals and full mantissas."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(k, n)) * 10.0 ** rng.integers(-300, 280, size=(k, 1))
+    a *= 10.0 ** rng.integers(-8, 9, size=(k, n))  # entries of one row span 1e16 too
+    a[rng.random((k, n)) < 0.2] = 0.0
+    a[0] = 0.0
+    a[1, :2] = 5e-324, -3e-320  # subnormal entries
+    a[2] = 1.0 - 2.0**-53 * rng.integers(1, 2**20, size=n)  # all bits set below 1
+    a[3] = 1e300 * rng.normal(size=n)  # too large to split: no head
+    return a
+
+
+@pytest.mark.parametrize("bits", [4, 19, 23, 25])
+def test_split_rows_is_exact_and_on_each_rows_grid(bits):
+    a = scaled_rows(0, 12, 9)
+    head, tail, size = split_rows(a, bits)
+    for row, h, t, bound in zip(exact(a), exact(head), exact(tail), size.tolist(), strict=True):
+        assert [x + y for x, y in zip(h, t, strict=True)] == row  # exact
+        assert max(abs(x) for x in h) <= Fraction(bound)
+        top = max(abs(x) for x in row)
+        if top == 0 or not any(h):
+            continue
+        grid = Fraction(2) ** (max(int(np.frexp(float(top))[1]), -1000) - bits)
+        for x in h:
+            assert (x / grid).denominator == 1 and abs(x / grid) <= 2**bits + 1
+    assert not head[3].any() and np.array_equal(tail[3], a[3])
+
+
+def test_two_sum_is_exact():
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=200) * 10.0 ** rng.integers(-300, 300, size=200)
+    b = rng.normal(size=200) * 10.0 ** rng.integers(-300, 300, size=200)
+    s, t = two_sum(a, b)
+    assert np.array_equal(s, a + b)
+    for x, y, u, v in zip(a, b, s, t, strict=True):
+        assert Fraction(float(u)) + Fraction(float(v)) == Fraction(float(x)) + Fraction(float(y))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    n=st.integers(1, 70),
+    seed=st.integers(0, 2**16),
+    scale=st.sampled_from([1e-200, 1e-8, 1.0, 1e8, 1e150]),
+    mask=st.booleans(),
+)
+def test_product_is_within_its_bound_in_exact_arithmetic(n, seed, scale, mask):
+    rng = np.random.default_rng(seed)
+    k = 6
+    hi = rng.normal(size=(k, n)) * scale * 10.0 ** rng.integers(-6, 7, size=(k, 1))
+    lo = hi * 2.0**-54 * rng.uniform(-1, 1, size=(k, n))
+    W = rng.normal(size=(5, n)) * 10.0 ** rng.integers(-6, 7, size=(5, n))
+    w = SplitMatrix(W)
+    ha, y, scales = prepare(hi, lo, w.bits)
+    if mask:  # ReLU's dead units, zeroed after the split (as the compensated maps do)
+        dead = rng.random((k, n)) < 0.5
+        ha[dead] = y[dead] = hi[dead] = lo[dead] = 0.0
+    out = (np.empty((k, 5)), np.empty((k, 5)))
+    product(ha, y, w, out)
+    bound = w.bound(scales) * SAFE
+    assert np.array_equal(out[0], out[0] + out[1])  # hi is the sum rounded
+    H, L, Wx = exact(hi), exact(lo), exact(W)
+    for i in range(k):
+        for j in range(5):
+            truth = sum(((H[i][t] + L[i][t]) * Wx[j][t] for t in range(n)), Fraction(0))
+            got = Fraction(float(out[0][i, j])) + Fraction(float(out[1][i, j]))
+            assert abs(got - truth) <= Fraction(float(bound[i, j]))
+
+
+def test_the_head_product_is_exact_for_full_mantissas():
+    """The bits kept per row make every partial sum of the heads' product a float64: the
+    worst case is n_in rows of heads with every kept bit set."""
+    rng = np.random.default_rng(2)
+    for n in (2, 3, 64, 128, 600, 1024):
+        w = SplitMatrix(1.0 - 2.0**-53 * rng.integers(1, 2**30, size=(3, n)))
+        hi = -(1.0 - 2.0**-53 * rng.integers(1, 2**30, size=(2, n)))
+        ha, _, _ = split_rows(hi, w.bits)
+        head = w.parts[1]
+        got = ha @ head
+        for i in range(2):
+            for j in range(3):
+                truth = sum(
+                    (Fraction(float(ha[i, t])) * Fraction(float(head[t, j])) for t in range(n)),
+                    Fraction(0),
+                )
+                assert Fraction(float(got[i, j])) == truth, n
+
+
+def chain_maps(compensated: bool, depth: int, seed: int, residual: bool = False):
+    """The maps of one region path through a He-initialised ReLU chain (a random pattern per
+    layer), built the way the decomposition builds them; ``residual``: each preactivation
+    after the first minus the one before. Returns the last preactivation's maps and, exactly,
+    its values at a few points."""
+    rng = np.random.default_rng(seed)
+    box, width = 3.0, 12
+    points = [(-box, -box), (box, -box), (box, box), (-box, box), (0.5, -1.25)]
+    maps = region_maps.input_maps(np.eye(2, 3), box, compensated)
+    hidden = [[Fraction(u), Fraction(v)] for u, v in points]
+    before = truth = None
+    for i in range(depth):
+        n_in = 2 if i == 0 else width
+        layer = Affine(
+            0,
+            rng.normal(size=(width, n_in)) * np.sqrt(2 / n_in),
+            rng.normal(size=width) * 0.1,
+            "fc",
+        )
+        pre = region_maps.affine(layer, maps)
+        W, b = exact(layer.W), exact(layer.b)[0]
+        truth = [
+            [sum((W[j][t] * h[t] for t in range(n_in)), b[j]) for j in range(width)] for h in hidden
+        ]
+        if residual and before is not None:
+            pre = region_maps.summed(Sum((0, 1), (1.0, -1.0), "sub"), [pre, before[0]])
+            truth = [
+                [x - y for x, y in zip(z, z0, strict=True)]
+                for z, z0 in zip(truth, before[1], strict=True)
+            ]
+        before = pre, truth
+        pattern = rng.integers(0, 2, size=(1, width))
+        maps = region_maps.ActivatedMaps(pre, np.zeros(1, dtype=np.int64), pattern, None, pre.kappa)
+        hidden = [[x * int(p) for x, p in zip(z, pattern[0], strict=True)] for z in truth]
+    return pre, points, truth
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_compensated_maps_hold_their_bounds_and_are_far_tighter(residual):
+    pre, points, truth = chain_maps(True, 10, 5, residual)
+    plain, *_ = chain_maps(False, 10, 5, residual)
+    assert np.all(np.abs(pre.lo) <= 2.0**-51 * np.abs(pre.m))  # m is the map, nearly rounded
+    own = pre.own()
+    for (u, v), values in zip(points, truth, strict=True):
+        point = [Fraction(u), Fraction(v), Fraction(1)]
+        for j, value in enumerate(values):
+            m = [Fraction(float(pre.m[0, r, j])) for r in range(3)]
+            lo = [Fraction(float(pre.lo[0, r, j])) for r in range(3)]
+            full = sum((a + b) * x for a, b, x in zip(m, lo, point, strict=True))
+            assert abs(full - value) <= Fraction(float(pre.nu[0, j]))
+            alone = sum(a * x for a, x in zip(m, point, strict=True))
+            assert abs(alone - value) <= Fraction(float(own[0, j]))
+    # float64's running bound after ten layers, against the compensated one
+    assert np.median(plain.own() / own) > 1e4
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(case=testing.cases())
+def test_compensated_decompositions_are_the_same_partitions(case):
+    if not all(act.is_relu for act in regions.trace(case.model).activations):
+        return
+    plain = case.decompose()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(region_maps, "COMPENSATE_ABOVE", -1.0)  # always
+        with checked_bounds():
+            compensated = case.decompose()
+    assert compensated.cut_state.output.lo is not None or len(plain) == 1
+    for field in ("ring", "start", "edge_label", "patterns"):
+        assert np.array_equal(getattr(plain, field), getattr(compensated, field)), field
+
+
+def test_a_deep_net_gets_compensated_maps_and_no_exact_signs():
+    net = regions.trace(testing.mlp(64, 14, "he+bias", 0))
+    box = (-0.3, 0.3, -0.3, 0.3)
+    compensated = regions.decompose(net, box)
+    assert compensated.cut_state.output.lo is not None  # chosen by the rule
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(region_maps, "COMPENSATE_ABOVE", np.inf)  # never
+        plain = regions.decompose(net, box)
+    assert plain.cut_state.output.lo is None
+    assert plain.cut_state.n_exact > 0 == compensated.cut_state.n_exact
+    assert np.array_equal(plain.patterns, compensated.patterns)
+    assert np.array_equal(plain.ring, compensated.ring)
+
+
+def test_the_rule_keeps_shallow_and_non_relu_nets_in_float64():
+    hull = np.array([[-3.0, -3.0], [3.0, -3.0], [3.0, 3.0], [-3.0, 3.0]])
+    plane = as_plane(None, 2)
+    assert not region_maps.compensate(regions.trace(testing.mlp(64, 8, "he+bias", 0)), plane, hull)
+    assert region_maps.compensate(regions.trace(testing.mlp(64, 16, "he+bias", 0)), plane, hull)
+    layers = [torch.nn.Linear(2, 64)]
+    for _ in range(16):
+        layers += [torch.nn.LeakyReLU(0.1), torch.nn.Linear(64, 64)]
+    leaky = torch.nn.Sequential(*layers)
+    assert not region_maps.compensate(regions.trace(leaky), plane, hull)
+
+
+def test_compensated_bounds_carry_their_sources_error():
+    """A source map whose exact function is off by its whole bound, in the worst direction:
+    the bounds of an affine layer and of a sum still hold (``|W| nu`` and ``nu_a + nu_b``)."""
+    rng = np.random.default_rng(7)
+    box, n = 2.0, 5
+    m, lo = rng.normal(size=(1, 3, n)), np.zeros((1, 3, n))
+    nu = rng.uniform(1e-12, 1e-10, size=(1, n))
+    src = region_maps.NodeMaps(m, nu, 1.0, lo, box)
+    layer = Affine(0, rng.normal(size=(3, n)), rng.normal(size=3), "fc")
+    out = region_maps.affine(layer, src)
+    for i in range(3):  # the exact source: every unit shifted by its bound, signed as W[i]
+        shifted = [
+            Fraction(float(x)) + int(np.sign(w)) * Fraction(float(e))
+            for x, w, e in zip(m[0, 2], layer.W[i], nu[0], strict=True)
+        ]
+        exact_value = sum(
+            Fraction(float(w)) * x for w, x in zip(layer.W[i], shifted, strict=True)
+        ) + Fraction(float(layer.b[i]))
+        got = Fraction(float(out.m[0, 2, i])) + Fraction(float(out.lo[0, 2, i]))
+        assert abs(got - exact_value) <= Fraction(float(out.nu[0, i]))  # at (0, 0)
+    other = region_maps.NodeMaps(-m, nu[:, ::-1].copy(), 1.0, lo, box)
+    total = region_maps.summed(Sum((0, 1), (1.0, -1.0), "sub"), [src, other])
+    worst = nu[0] + nu[0, ::-1]  # both sources off by their bounds, the same way
+    assert np.all(Fraction(1) * total.nu[0] >= worst)
