@@ -24,7 +24,7 @@ from .errors import InvalidModelError, TooManyRegionsError
 from .fallback import CutState, ExactVertices
 from .floats import EPS, SAFE, gamma
 from .lines import MapLine
-from .mesh import Mesh
+from .mesh import Mesh, no_values
 from .network import Activation, Affine, Concat, Network, Sum
 from .partition import Partition
 from .tracing import trace
@@ -219,6 +219,7 @@ def _cut_layers(
             cut = _LayerCut(mesh, node, maps[node.src], tol, exact, first_column)
             cut.run(max_regions, bar)
             level = cut.level()
+            del cut  # and with it the layer's maps, before the next layer's are built
             levels.append(level)
             first_column += node.thresholds.size
             pieces = level.pieces(node.width)
@@ -363,6 +364,9 @@ class _LayerCut:
                     )
         self.origin = self.origin[mesh.parent]
         mesh.reset_parents()
+        # The layer's values (and, through this method, its maps) are read no more: free them
+        # before the next layer's maps are built.
+        mesh.set_values(np.empty((0, mesh.n_vertices)), no_values)
 
     def _record(self, column: int, candidates: np.ndarray, n_before: int) -> None:
         """Bits after a cut: the pieces of split polygons inherit every bit so far, and each

@@ -250,7 +250,7 @@ class MapLine:
         reg = self.region_of(polygons)
         eq = self.maps.m[reg, :, self.unit].copy()
         eq[:, 2] -= self.threshold
-        own = self.maps.kappa * self.maps.nu[reg, self.unit]
+        own = self.maps.own(reg, self.unit)
         return eq, (own + (2 * EPS) * np.abs(eq[:, 2])) * SAFE
 
 
@@ -362,10 +362,10 @@ class ArgmaxLine:
     def coefficients(self, polygons: np.ndarray) -> Coefficients:
         """Equation of ``l_k - l_current = 0`` on each polygon."""
         regions = self.region_of(polygons)
-        own = self.maps.kappa * self.maps.nu
+        own = self.maps.own
         if self.k == 0:
-            return self.maps.m[regions, :, 0], own[regions, 0] * SAFE
+            return self.maps.m[regions, :, 0], own(regions, 0) * SAFE
         j = self.current[polygons]
         m = self.maps.m[regions, :, self.k] - self.maps.m[regions, :, j]
         reach = (np.abs(m[:, 0]) + np.abs(m[:, 1])) * self.mesh.box + np.abs(m[:, 2])
-        return m, (own[regions, self.k] + own[regions, j] + (2 * EPS) * reach) * SAFE
+        return m, (own(regions, self.k) + own(regions, j) + (2 * EPS) * reach) * SAFE

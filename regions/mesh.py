@@ -32,7 +32,7 @@ from .lines import Line, intersect
 from .ragged import expand, offsets, segment_any, segment_max, segment_min
 from .rationals import line_through
 
-__all__ = ["DOMAIN_EDGE", "Mesh", "PLACE_EXACTLY", "VertexValues"]
+__all__ = ["DOMAIN_EDGE", "Mesh", "PLACE_EXACTLY", "VertexValues", "no_values"]
 
 DOMAIN_EDGE = -1
 """Edge label of the domain's boundary (cut lines are labelled by their breakpoint index >= 0)."""
@@ -143,7 +143,7 @@ class Mesh:
         self._r = np.empty(0)
         self._provenance = np.empty((0, 5), dtype=np.int64)
         self._values = np.empty((0, 0))
-        self.vertex_values: VertexValues = _no_values
+        self.vertex_values: VertexValues = no_values
         self.first_row = 0
         self.exact_vertex: Callable[[np.ndarray], tuple[Fraction, Fraction]] | None = None
         provenance = np.full((k, 5), -1, dtype=np.int64)
@@ -196,7 +196,7 @@ class Mesh:
         mesh._provenance = np.empty((0, 5), dtype=np.int64)
         mesh._hull_lines = np.full((1, 3), np.nan)  # hull edges are not told apart: no match
         mesh._values = np.empty((0, 0))
-        mesh.vertex_values = _no_values
+        mesh.vertex_values = no_values
         mesh.first_row = 0
         mesh.exact_vertex = None
         mesh._append_vertices(xy, r, provenance, np.empty((0, len(xy))))
@@ -569,7 +569,7 @@ def _first_of_each(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order[new], inverse
 
 
-def _no_values(xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+def no_values(xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """Default vertex values: none (for lines that read only coordinates)."""
     return np.empty((0, len(xy)))
 

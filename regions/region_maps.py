@@ -66,26 +66,19 @@ class NodeMaps:
     lo: np.ndarray | None = None
     box: float = 0.0
     _bounds: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
-    _prepared: tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = field(
-        default=None, repr=False
-    )
-
     def prepared(self, bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Compensated maps split for :func:`regions.compensated.product`: ``ha``, ``y``
-        (R, 3, width) and the rows' error scales (2, R, 3); kept for the next call."""
-        if self._prepared is None or self._prepared[0] != bits:
-            shape = self.m.shape
-            ha, y, scales = prepare(
-                self.m.reshape(-1, shape[2]), self.lo.reshape(-1, shape[2]), bits
-            )
-            split = ha.reshape(shape), y.reshape(shape), scales.reshape(2, shape[0], 3)
-            object.__setattr__(self, "_prepared", (bits, split))
-        return self._prepared[1]
+        (R, 3, width) and the rows' error scales (2, R, 3)."""
+        shape = self.m.shape
+        ha, y, scales = prepare(self.m.reshape(-1, shape[2]), self.lo.reshape(-1, shape[2]), bits)
+        return ha.reshape(shape), y.reshape(shape), scales.reshape(2, shape[0], 3)
 
-    def own(self, regions: np.ndarray | slice = slice(None), unit: int | None = None) -> np.ndarray:
+    def own(
+        self, regions: np.ndarray | slice = slice(None), unit: int | np.ndarray | None = None
+    ) -> np.ndarray:
         """Error bound of ``m`` alone (the float maps every consumer reads) at any point of the
-        box, on given regions (and one unit, or all): ``kappa * nu``, plus ``|lo|`` over the
-        box for compensated maps."""
+        box, on given regions and units (one, one per region, or all): ``kappa * nu``, plus
+        ``|lo|`` over the box for compensated maps."""
         units = slice(None) if unit is None else unit
         err = self.kappa * self.nu[regions, units]
         if self.lo is not None:

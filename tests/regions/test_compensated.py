@@ -6,6 +6,7 @@ and decompositions with compensated maps are the same partitions with fewer exac
 from __future__ import annotations
 
 from fractions import Fraction
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import regions
-from regions import region_maps, testing
+from regions import lines, region_maps, testing
 from regions.compensated import SplitMatrix, prepare, product, split_rows, two_sum
 from regions.domain import as_plane
 from regions.floats import SAFE
@@ -236,3 +237,33 @@ def test_compensated_bounds_carry_their_sources_error():
     total = region_maps.summed(Sum((0, 1), (1.0, -1.0), "sub"), [src, other])
     worst = nu[0] + nu[0, ::-1]  # both sources off by their bounds, the same way
     assert np.all(Fraction(1) * total.nu[0] >= worst)
+
+
+def test_cut_lines_from_compensated_maps_bound_their_equations():
+    """A line's equation is read off ``m`` alone: its bound must cover ``lo`` (here made
+    large on purpose) as well as ``nu``, for breakpoints and for argmax lines alike."""
+    rng = np.random.default_rng(8)
+    box, r, w = 2.0, 6, 3
+    m = rng.normal(size=(r, 3, w))
+    lo = m * 1e-6 * rng.uniform(-1, 1, size=m.shape)
+    maps = region_maps.NodeMaps(m, np.full((r, w), 1e-15), 1.0, lo, box)
+    mesh = SimpleNamespace(box=box)
+    polygons = np.arange(r)
+    breakpoint = lines.MapLine(mesh, maps, 1, 0.25, 0, lambda p: p, None, None)
+    argmax = lines.ArgmaxLine(mesh, maps, 2, rng.integers(0, 2, size=r), lambda p: p, None, None)
+
+    def full(k: int, unit: int) -> list[Fraction]:  # the map m + lo of one region and unit
+        return [Fraction(float(m[k, i, unit])) + Fraction(float(lo[k, i, unit])) for i in range(3)]
+
+    for line in (breakpoint, argmax):
+        eq, err = line.coefficients(polygons)
+        for k in range(r):
+            if line is breakpoint:
+                truth = [*full(k, 1)[:2], full(k, 1)[2] - Fraction(0.25)]
+            else:
+                truth = [a - b for a, b in zip(full(k, 2), full(k, argmax.current[k]), strict=True)]
+            for u, v in [(-box, -box), (box, -box), (box, box), (-box, box)]:
+                point = (Fraction(u), Fraction(v), Fraction(1))
+                got = sum(Fraction(float(c)) * x for c, x in zip(eq[k], point, strict=True))
+                exact_value = sum(c * x for c, x in zip(truth, point, strict=True))
+                assert abs(got - exact_value) <= Fraction(float(err[k]))
