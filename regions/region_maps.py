@@ -66,12 +66,6 @@ class NodeMaps:
     lo: np.ndarray | None = None
     box: float = 0.0
     _bounds: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
-    def prepared(self, bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Compensated maps split for :func:`regions.compensated.product`: ``ha``, ``y``
-        (R, 3, width) and the rows' error scales (2, R, 3)."""
-        shape = self.m.shape
-        ha, y, scales = prepare(self.m.reshape(-1, shape[2]), self.lo.reshape(-1, shape[2]), bits)
-        return ha.reshape(shape), y.reshape(shape), scales.reshape(2, shape[0], 3)
 
     def own(
         self, regions: np.ndarray | slice = slice(None), unit: int | np.ndarray | None = None
@@ -226,29 +220,29 @@ def _compensated(node: Affine, src: Maps) -> NodeMaps:
     :func:`regions.compensated.product` and an exact TwoSum with the bias, and its bound
     ``|W| nu`` (the source's error, through the pieces) plus the new rounding over the box.
 
-    Maps built on demand are split once on the level they were computed on (fewer regions),
-    then each chunk's rows are gathered and masked by the 0/1 pieces: a zeroed row part is an
-    exact zero, and the unmasked row's error scales bound the masked row's.
+    A chunk of regions at a time: maps built on demand are gathered and masked by the 0/1
+    pieces (exact), then split (:func:`regions.compensated.prepare`) and multiplied while in
+    cache; level-wide passes were as fast and took a quarter more memory.
     """
     base = src.src if isinstance(src, ActivatedMaps) else src
     r, n, o, box = _count(src), node.W.shape[1], node.W.shape[0], base.box
     w = SplitMatrix(node.W)
-    ha, y, scales = base.prepared(w.bits)
     m, lo, nu = np.empty((r, 3, o)), np.empty((r, 3, o)), np.empty((r, o))
     size = np.abs(node.W).T
-    step = r if isinstance(src, NodeMaps) else max(1, (1 << 14) // max(n, 1))
+    step = max(1, (1 << 14) // max(n, 1))  # regions per chunk: its arrays stay in cache
     for start in range(0, r, step):
         stop = min(start + step, r)
         if isinstance(src, NodeMaps):
-            a, b, sc, err = ha, y, scales, src.nu
+            a, b, err = src.m[start:stop], src.lo[start:stop], src.nu[start:stop]
         else:
             parent, slope = src.parent[start:stop], src.slope[start:stop]
-            a, b, sc = ha[parent], y[parent], scales[:, parent]
+            a, b = base.m[parent], base.lo[parent]
             a *= slope[:, None, :]
             b *= slope[:, None, :]
             err = base.nu[parent] * slope
+        a, b, sc = prepare(a.reshape(-1, n), b.reshape(-1, n), w.bits)
         hi, low = m[start:stop], lo[start:stop]
-        product(a.reshape(-1, n), b.reshape(-1, n), w, (hi.reshape(-1, o), low.reshape(-1, o)))
+        product(a, b, w, (hi.reshape(-1, o), low.reshape(-1, o)))
         hi[:, 2], bias_error = two_sum(hi[:, 2], node.b)
         low[:, 2] += bias_error  # one rounding, of at most EPS |low|
         out = nu[start:stop]
