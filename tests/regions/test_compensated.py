@@ -185,6 +185,7 @@ def test_compensated_decompositions_are_the_same_partitions(case):
     assert compensated.cut_state.output.lo is not None or len(plain) == 1
     for field in ("ring", "start", "edge_label", "patterns"):
         assert np.array_equal(getattr(plain, field), getattr(compensated, field)), field
+    regions.certify(compensated)  # its output maps too, in exact arithmetic
 
 
 def test_a_deep_net_gets_compensated_maps_and_no_exact_signs():
