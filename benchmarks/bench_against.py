@@ -6,14 +6,15 @@
 
 The other copy (a folder holding a ``regions`` package) is imported under the name
 ``regions_base``, so both run in the same process on the same traced-once nets; every row
-times ``regions.decompose(network, (-1, 1, -1, 1))`` (trace reused) ``repeat`` times for each
-copy, alternating which goes first, and prints min and median seconds and the ratios
-base / this (above 1: this checkout is faster). The last row times ``Partition.affine(layer=2)``
-on the 2-128x4-1 partition each copy made. Before timing, the script checks that both copies
-give the same partition: rings, edge labels and patterns bit for bit, vertices and output maps
-bit for bit or to rounding (it says which). ``--rows 1x600`` times the one-layer 600-unit net.
-Nets are ``bench_decompose.mlp(width, depth, "default", 0)``. Results are recorded in
-benchmarks/RESULTS.md.
+times ``regions.decompose(network, box)`` (trace reused) ``repeat`` times for each copy,
+alternating which goes first, and prints min and median seconds and the ratios base / this
+(above 1: this checkout is faster). With the 2-128x4-1 row, a last row times
+``Partition.affine(layer=2)`` on the 2-128x4-1 partition each copy made. Before timing, the
+script checks that both copies give the same partition: rings, edge labels and patterns bit for
+bit, vertices and output maps bit for bit or to rounding (it says which). Nets are
+``regions.testing.mlp(width, depth, init, 0)``: PyTorch's default init on [-1, 1]^2, and
+``he+bias-...`` rows He-normal weights and biases on [-3, 3]^2 (deep nets, where the maps'
+precision matters). Results are recorded in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -30,20 +31,21 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
-from bench_decompose import mlp
 
 import regions
+from regions.testing import mlp
 
-#: name -> (width, depth)
+#: name -> (width, depth, init, half-width of the box)
 ROWS = {
-    "2-16x3-1": (16, 3),
-    "2-32x3-1": (32, 3),
-    "2-64x3-1": (64, 3),
-    "2-128x4-1": (128, 4),
-    "2-128x8-1": (128, 8),
-    "1x600": (600, 1),
+    "2-16x3-1": (16, 3, "default", 1.0),
+    "2-32x3-1": (32, 3, "default", 1.0),
+    "2-64x3-1": (64, 3, "default", 1.0),
+    "2-128x4-1": (128, 4, "default", 1.0),
+    "2-128x8-1": (128, 8, "default", 1.0),
+    "1x600": (600, 1, "default", 1.0),
+    "he+bias-2-64x12-1": (64, 12, "he+bias", 3.0),
+    "he+bias-2-64x14-1": (64, 14, "he+bias", 3.0),
 }
-BOX = (-1.0, 1.0, -1.0, 1.0)
 
 
 def load_base(folder: Path) -> ModuleType:
@@ -116,19 +118,23 @@ def main() -> None:
         f"{'net':18} {'regions':>7} {'base min':>8} {'base med':>8} {'this min':>8}"
         f" {'this med':>8} {'min x':>6} {'med x':>6}"
     )
-    parts = {}
+    made = {}
     for name in args.rows:
-        model = mlp(*ROWS[name], "default", 0)
+        width, depth, init, half = ROWS[name]
+        model, box = mlp(width, depth, init, 0), (-half, half, -half, half)
         nets = {"base": base.trace(model), "this": regions.trace(model)}
         pkgs = {"base": base, "this": regions}
-        parts = {k: pkgs[k].decompose(nets[k], BOX) for k in pkgs}
+        made[name] = parts = {k: pkgs[k].decompose(nets[k], box) for k in pkgs}
         agree = same(parts["base"], parts["this"])
         if agree is None:
             raise SystemExit(f"bench_against: the two copies give different partitions of {name}")
         print(f"# {name}: the same partition, {agree}", flush=True)
-        runs = {k: (lambda pkg=pkgs[k], net=nets[k]: pkg.decompose(net, BOX)) for k in pkgs}
+        runs = {
+            k: (lambda pkg=pkgs[k], net=nets[k], box=box: pkg.decompose(net, box)) for k in pkgs
+        }
         row(name, len(parts["this"]), interleaved(runs, args.repeat))
     if "2-128x4-1" in args.rows:
+        parts = made["2-128x4-1"]
         layer2 = {k: (lambda part=parts[k]: part.affine(layer=2)) for k in parts}
         a, b = (np.concatenate([x.reshape(len(x), -1) for x in f()], 1) for f in layer2.values())
         # Hidden maps are recomputed from the patterns, matrix products over other row counts:
