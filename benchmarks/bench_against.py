@@ -20,32 +20,20 @@ precision matters). Results are recorded in benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib.util
 import platform
 import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+from nets import NETS, interleaved, named
 
 import regions
-from regions.testing import mlp
 
-#: name -> (width, depth, init, half-width of the box)
-ROWS = {
-    "2-16x3-1": (16, 3, "default", 1.0),
-    "2-32x3-1": (32, 3, "default", 1.0),
-    "2-64x3-1": (64, 3, "default", 1.0),
-    "2-128x4-1": (128, 4, "default", 1.0),
-    "2-128x8-1": (128, 8, "default", 1.0),
-    "1x600": (600, 1, "default", 1.0),
-    "he+bias-2-64x12-1": (64, 12, "he+bias", 3.0),
-    "he+bias-2-64x14-1": (64, 14, "he+bias", 3.0),
-}
+ROWS = [name for name in NETS if name != "he+bias-2-64x8-1"]
+FOUR = ["2-16x3-1", "2-32x3-1", "2-64x3-1", "2-128x4-1"]  # issue 12's small-to-large rows
 
 
 def load_base(folder: Path) -> ModuleType:
@@ -82,19 +70,6 @@ def same(a: object, b: object) -> str | None:
     return "to rounding"
 
 
-def interleaved(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
-    """Seconds of ``repeat`` runs of each callable, alternating the order round by round."""
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    names = list(runs)
-    for i in range(repeat):
-        for name in names if i % 2 == 0 else names[::-1]:
-            gc.collect()
-            start = time.perf_counter()
-            runs[name]()
-            times[name].append(time.perf_counter() - start)
-    return times
-
-
 def row(label: str, n: int, times: dict[str, list[float]]) -> None:
     base, this = (np.array(times[k]) for k in ("base", "this"))
     print(
@@ -108,7 +83,7 @@ def row(label: str, n: int, times: dict[str, list[float]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", type=Path, help="folder holding the other copy's regions/")
-    parser.add_argument("--rows", nargs="+", choices=list(ROWS), default=list(ROWS)[:4])
+    parser.add_argument("--rows", nargs="+", choices=ROWS, default=FOUR)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each copy per row")
     args = parser.parse_args()
     base = load_base(args.base)
@@ -120,8 +95,7 @@ def main() -> None:
     )
     made = {}
     for name in args.rows:
-        width, depth, init, half = ROWS[name]
-        model, box = mlp(width, depth, init, 0), (-half, half, -half, half)
+        model, box = named(name)
         nets = {"base": base.trace(model), "this": regions.trace(model)}
         pkgs = {"base": base, "this": regions}
         made[name] = parts = {k: pkgs[k].decompose(nets[k], box) for k in pkgs}

@@ -7,7 +7,7 @@
 regioncam is optional: ``pip install -e ".[bench]"`` (or ``pip install regioncam==0.5.2``).
 Without it only our columns are timed.
 
-Nets are ``torch.manual_seed(0)`` Linear/ReLU MLPs with one output (``bench_decompose.mlp``),
+Nets are ``torch.manual_seed(0)`` Linear/ReLU MLPs with one output (``regions.testing.mlp``),
 PyTorch's default init on [-1, 1]^2, or He-normal weights with standard-normal biases
 (``he+bias``) on [-3, 3]^2; with zero biases a He net is positively homogeneous, every boundary
 a ray from the origin (1,014 regions for 2-64x8-1), too few to time. Every row times,
@@ -35,48 +35,25 @@ Results are recorded in benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import gc
 import platform
 import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
 import torch
-from bench_decompose import mlp
+from nets import NETS, interleaved, named
 from torch import nn
 
 import regions
+from regions.testing import mlp
 
 try:
     import regioncam
 except ImportError:  # the optional peer: our columns are still timed
     regioncam = None
 
-#: name -> (width, depth, init, half-width of the box)
-ROWS = {
-    "2-16x3-1": (16, 3, "default", 1.0),
-    "2-32x3-1": (32, 3, "default", 1.0),
-    "2-64x3-1": (64, 3, "default", 1.0),
-    "2-128x2-1": (128, 2, "default", 1.0),
-    "2-128x4-1": (128, 4, "default", 1.0),
-    "2-128x8-1": (128, 8, "default", 1.0),
-    "he+bias-2-64x8-1": (64, 8, "he+bias", 3.0),
-}
+ROWS = [*NETS][:6] + ["he+bias-2-64x8-1"]
 QUICK = ["2-16x3-1", "2-32x3-1", "2-64x3-1", "2-128x2-1"]
-
-
-def timings(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
-    """Seconds of every run, ``repeat`` rounds, the order rotating from round to round."""
-    names = list(runs)
-    out: dict[str, list[float]] = {name: [] for name in names}
-    for r in range(repeat):
-        for name in names[r % len(names) :] + names[: r % len(names)]:
-            gc.collect()
-            start = time.perf_counter()
-            runs[name]()
-            out[name].append(time.perf_counter() - start)
-    return out
 
 
 def peer(model: nn.Sequential, h: float) -> object:
@@ -127,9 +104,8 @@ def table(names: list[str], repeat: int) -> None:
     print(head)
     print("-" * len(head))
     for name in names:
-        width, depth, init, h = ROWS[name]
-        model = mlp(width, depth, init, 0)
-        box = (-h, h, -h, h)
+        model, box = named(name)
+        h, depth = box[1], NETS[name][1]
         net = regions.trace(model)
         runs: dict[str, Callable[[], object]] = {
             "ours": lambda: regions.decompose(model, box),  # noqa: B023
@@ -138,7 +114,7 @@ def table(names: list[str], repeat: int) -> None:
         }
         if regioncam:
             runs["regioncam"] = lambda: peer(model, h)  # noqa: B023
-        t = timings(runs, repeat)
+        t = interleaved(runs, repeat)
         part = regions.decompose(net, box)
         line = f"{name:16} {len(part):8d} "
         if regioncam:
@@ -179,7 +155,7 @@ def lines(n: int, repeat: int) -> None:
     }
     if regioncam:
         runs["regioncam"] = lambda: [peer_line(model, s) for s in segments]
-    t = timings(runs, repeat)
+    t = interleaved(runs, repeat)
     pieces = np.array([len(regions.decompose_line(net, p, q)) for p, q in segments])
     print(f"\ndecompose_line, 2-128x4-1, {n} random segments in [-1, 1]^2 (trace reused)")
     print(f"{'tool':10} {'min s':>8} {'median':>8} {'ms/segment':>10} {'pieces':>8}")
@@ -196,12 +172,12 @@ def lines(n: int, repeat: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", nargs="+", choices=list(ROWS), help="default: all")
+    parser.add_argument("--rows", nargs="+", choices=ROWS, help="default: all")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each tool per row")
     parser.add_argument("--segments", type=int, default=1000, help="line segments (0: skip)")
     parser.add_argument("--quick", action="store_true", help="small rows, 3 runs, 100 lines")
     args = parser.parse_args()
-    names = args.rows or (QUICK if args.quick else list(ROWS))
+    names = args.rows or (QUICK if args.quick else ROWS)
     repeat = 3 if args.quick and args.repeat == 5 else args.repeat
     segments = 100 if args.quick and args.segments == 1000 else args.segments
     version = regioncam.__version__ if regioncam else "not installed"
