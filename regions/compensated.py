@@ -25,7 +25,15 @@ import numpy as np
 
 from .floats import EPS, gamma
 
-__all__ = ["SplitMatrix", "UNDERFLOW", "prepare", "product", "split_rows", "two_sum"]
+__all__ = [
+    "SplitMatrix",
+    "UNDERFLOW",
+    "prepare",
+    "product",
+    "split_rows",
+    "two_prod",
+    "two_sum",
+]
 
 UNDERFLOW = 2.0**-1060
 """Absolute allowance, per entry, for every product in a matrix product that may fall below
@@ -83,6 +91,26 @@ def two_sum(
     np.subtract(b, bb, out=bb)
     t += bb
     return s, t
+
+
+def two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dekker's TwoProduct: ``p = fl(a * b)`` and ``e`` with ``p + e == a * b`` exactly
+    (Veltkamp's splitting into 26-bit halves; for ``|a|, |b|`` below 2^995 and products far
+    from underflow, where ``e`` may lose its last bits: see :data:`UNDERFLOW`)."""
+    p = a * b
+    ah, al = _halves(a)
+    bh, bl = _halves(b)
+    e = ah * bh - p
+    e += ah * bl
+    e += al * bh
+    e += al * bl
+    return p, e
+
+
+def _halves(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    c = 134217729.0 * x  # 2^27 + 1
+    head = c - (c - x)
+    return head, x - head
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,7 +8,7 @@ rounding error, in the classic running form: ``|map~(p) - map*(p)| <= kappa * nu
 point ``p`` of the domain box, where ``nu`` is the same map computed through absolute values
 (an upper bound on every term that was rounded) and ``kappa`` sums the layers' ``gamma``.
 
-Deep ReLU nets carry their maps in double-float precision instead (:func:`input_maps` with
+Deep nets carry their maps in double-float precision instead (:func:`input_maps` with
 ``compensated=True``): each map is ``m + lo``, each product is computed from exact pieces
 (:mod:`regions.compensated`), and ``nu`` holds the error bound itself (``kappa`` 1).
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .bounded import forward_with_bounds
-from .compensated import SplitMatrix, prepare, product, two_sum
+from .compensated import UNDERFLOW, SplitMatrix, prepare, product, two_prod, two_sum
 from .domain import Plane
 from .floats import EPS, SAFE, gamma
 from .network import Activation, Affine, Network, Sum
@@ -143,11 +143,10 @@ def compensate(net: Network, plane: Plane, hull: np.ndarray) -> bool:
     arithmetic. That is predicted from a rigorous float forward pass
     (:func:`regions.bounded.forward_with_bounds`) at a 7x7 grid over the hull's bounding box:
     the median over points of the largest error bound over the largest value, at each
-    activation's input, against :data:`COMPENSATE_ABOVE`. Nets with activations other than ReLU
-    stay in float64 (compensated maps support ReLU's exact 0/1 slopes only).
+    activation's input, against :data:`COMPENSATE_ABOVE`.
     """
     acts = net.activations
-    if not acts or not all(act.is_relu for act in acts):
+    if not acts:
         return False
     lo, hi = hull.min(axis=0), hull.max(axis=0)
     grid = np.stack(np.meshgrid(*np.linspace(lo, hi, 7).T), axis=-1).reshape(-1, 2)
@@ -205,7 +204,7 @@ def _products(node: Affine, src: Maps) -> tuple[np.ndarray, np.ndarray]:
     step = r if isinstance(src, NodeMaps) else max(1, (1 << 17) // max(n, 1))
     for lo in range(0, r, step):
         hi = min(lo + step, r)
-        sm, snu, _ = (src.m, src.nu, None) if isinstance(src, NodeMaps) else src.chunk(lo, hi)
+        sm, snu = (src.m, src.nu) if isinstance(src, NodeMaps) else src.chunk(lo, hi)
         np.matmul(sm.reshape(-1, n), node.W.T, out=m[lo:hi].reshape(-1, m.shape[2]))
         np.matmul(snu, size, out=nu[lo:hi])
     return m, nu
@@ -220,9 +219,10 @@ def _compensated(node: Affine, src: Maps) -> NodeMaps:
     :func:`regions.compensated.product` and an exact TwoSum with the bias, and its bound
     ``|W| nu`` (the source's error, through the pieces) plus the new rounding over the box.
 
-    A chunk of regions at a time: maps built on demand are gathered and masked by the 0/1
-    pieces (exact), then split (:func:`regions.compensated.prepare`) and multiplied while in
-    cache; level-wide passes were as fast and took a quarter more memory.
+    A chunk of regions at a time: maps built on demand are gathered and put through their
+    pieces (:meth:`ActivatedMaps.compensated_chunk`), then split
+    (:func:`regions.compensated.prepare`) and multiplied while in cache; level-wide passes
+    were as fast and took a quarter more memory.
     """
     base = src.src if isinstance(src, ActivatedMaps) else src
     r, n, o, box = _count(src), node.W.shape[1], node.W.shape[0], base.box
@@ -235,11 +235,7 @@ def _compensated(node: Affine, src: Maps) -> NodeMaps:
         if isinstance(src, NodeMaps):
             a, b, err = src.m[start:stop], src.lo[start:stop], src.nu[start:stop]
         else:
-            parent, slope = src.parent[start:stop], src.slope[start:stop]
-            a, b = base.m[parent], base.lo[parent]
-            a *= slope[:, None, :]
-            b *= slope[:, None, :]
-            err = base.nu[parent] * slope
+            a, b, err = src.compensated_chunk(start, stop)
         a, b, sc = prepare(a.reshape(-1, n), b.reshape(-1, n), w.bits)
         hi, low = m[start:stop], lo[start:stop]
         product(a, b, w, (hi.reshape(-1, o), low.reshape(-1, o)))
@@ -350,27 +346,53 @@ class ActivatedMaps:
     offset: np.ndarray | None
     kappa: float
 
-    def chunk(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Maps ``m`` (n, 3, width), bounds ``nu`` (n, width) and, for compensated maps, their
-        ``lo`` parts (n, 3, width) of regions lo..hi (the 0/1 slopes of a ReLU select exactly).
-        """
+    def chunk(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Maps ``m`` (n, 3, width) and bounds ``nu`` (n, width) of regions lo..hi."""
         parent, slope = self.parent[lo:hi], self.slope[lo:hi]
         m = self.src.m[parent]
         m *= slope[:, None, :]
         if self.offset is None:
-            low = None
-            if self.src.lo is not None:
-                low = self.src.lo[parent]
-                low *= slope[:, None, :]
-            return m, self.src.nu[parent] * slope, low
+            return m, self.src.nu[parent] * slope
         m[:, 2, :] += self.offset[lo:hi]
         nu = self.src.nu[parent] * np.abs(slope) + np.abs(self.offset[lo:hi])
-        return m, nu * (1 + 2 * EPS) * SAFE, None
+        return m, nu * (1 + 2 * EPS) * SAFE
+
+    def compensated_chunk(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Compensated maps ``m``, ``lo`` (n, 3, width) and their error bounds (n, width) of
+        regions start..stop.
+
+        ReLU's 0/1 slopes select exactly. Other slopes multiply ``m`` by an exact TwoProd and
+        offsets add by an exact TwoSum; what ``lo`` absorbs is rounded (three times at most,
+        each by ``EPS`` of what it adds), and the source's error scales by ``|slope|``.
+        """
+        parent, slope = self.parent[start:stop], self.slope[start:stop]
+        src, scale = self.src, slope[:, None, :]
+        if self.offset is None:
+            m, lo = src.m[parent], src.lo[parent]
+            m *= scale
+            lo *= scale
+            return m, lo, src.nu[parent] * slope
+        m, rest = two_prod(src.m[parent], scale)
+        size = np.abs(rest)
+        lo = src.lo[parent] * scale
+        size += np.abs(lo)
+        lo += rest
+        m[:, 2], rest = two_sum(m[:, 2], self.offset[start:stop])
+        size[:, 2] += np.abs(rest)
+        lo[:, 2] += rest
+        box = src.box
+        nu = src.nu[parent] * np.abs(slope)
+        nu += gamma(3) * (box * (size[:, 0] + size[:, 1]) + size[:, 2])
+        nu += (2 * box + 1) * UNDERFLOW  # TwoProd's error term, where products underflow
+        return m, lo, nu * SAFE
 
     def maps(self) -> NodeMaps:
         """The maps in full (for consumers other than an affine layer)."""
-        m, nu, lo = self.chunk(0, len(self.parent))
-        return NodeMaps(m, nu, self.kappa, lo, self.src.box)
+        if self.src.lo is not None:
+            m, lo, nu = self.compensated_chunk(0, len(self.parent))
+            return NodeMaps(m, nu, self.kappa, lo, self.src.box)
+        m, nu = self.chunk(0, len(self.parent))
+        return NodeMaps(m, nu, self.kappa)
 
     def take(self, regions: np.ndarray) -> ActivatedMaps:
         """The maps on a subset (or refinement, by parent index) of the regions."""
@@ -410,12 +432,11 @@ def activation(
     """
     if node.is_relu:  # slopes 0 and 1: the pieces are the slopes
         return ActivatedMaps(src, parent, pieces, None, src.kappa)
-    if src.lo is not None:
-        raise ValueError("regions.region_maps: compensated maps support ReLU activations only")
     units = np.arange(node.width)
     slope = node.slopes[units, pieces]
     offset = node.offsets[units, pieces]
-    return ActivatedMaps(src, parent, slope, offset, (src.kappa + 2 * EPS) * SAFE)
+    kappa = src.kappa if src.lo is not None else (src.kappa + 2 * EPS) * SAFE
+    return ActivatedMaps(src, parent, slope, offset, kappa)
 
 
 def evaluate(maps: NodeMaps, regions: np.ndarray, xy: np.ndarray, first: int = 0) -> np.ndarray:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import regions
 from regions import lines, region_maps, testing
-from regions.compensated import SplitMatrix, prepare, product, split_rows, two_sum
+from regions.compensated import SplitMatrix, prepare, product, split_rows, two_prod, two_sum
 from regions.domain import as_plane
 from regions.floats import SAFE
 from regions.network import Affine, Sum
@@ -55,6 +55,17 @@ def test_split_rows_is_exact_and_on_each_rows_grid(bits):
         for x in h:
             assert (x / grid).denominator == 1 and abs(x / grid) <= 2**bits + 1
     assert not head[3].any() and np.array_equal(tail[3], a[3])
+
+
+def test_two_prod_is_exact():
+    rng = np.random.default_rng(4)
+    a = rng.normal(size=200) * 10.0 ** rng.integers(-140, 140, size=200)
+    b = rng.normal(size=200) * 10.0 ** rng.integers(-140, 140, size=200)
+    b[:3] = 0.1, 1.0, 0.0  # LeakyReLU's slopes
+    p, e = two_prod(a, b)
+    assert np.array_equal(p, a * b)
+    for x, y, u, v in zip(a, b, p, e, strict=True):
+        assert Fraction(float(u)) + Fraction(float(v)) == Fraction(float(x)) * Fraction(float(y))
 
 
 def test_two_sum_is_exact():
@@ -116,10 +127,26 @@ def test_the_head_product_is_exact_for_full_mantissas():
                 assert Fraction(float(got[i, j])) == truth, n
 
 
-def chain_maps(compensated: bool, depth: int, seed: int, residual: bool = False):
+def leaky_net(depth: int) -> torch.nn.Sequential:
+    """He-normal 2-64x depth-1 with normal biases and LeakyReLU(0.1), seed 0."""
+    torch.manual_seed(0)
+    layers, n_in = [], 2
+    for _ in range(depth):
+        layer = torch.nn.Linear(n_in, 64)
+        torch.nn.init.kaiming_normal_(layer.weight)
+        torch.nn.init.normal_(layer.bias)
+        layers += [layer, torch.nn.LeakyReLU(0.1)]
+        n_in = 64
+    return torch.nn.Sequential(*layers, torch.nn.Linear(64, 1))
+
+
+def chain_maps(
+    compensated: bool, depth: int, seed: int, residual: bool = False, leaky: bool = False
+):
     """The maps of one region path through a He-initialised ReLU chain (a random pattern per
     layer), built the way the decomposition builds them; ``residual``: each preactivation
-    after the first minus the one before. Returns the last preactivation's maps and, exactly,
+    after the first minus the one before; ``leaky``: pieces of slopes 0.1, 1/3 and 1 and
+    offsets 0, -0.7 and 6 instead of 0/1. Returns the last preactivation's maps and, exactly,
     its values at a few points."""
     rng = np.random.default_rng(seed)
     box, width = 3.0, 12
@@ -147,16 +174,29 @@ def chain_maps(compensated: bool, depth: int, seed: int, residual: bool = False)
                 for z, z0 in zip(truth, before[1], strict=True)
             ]
         before = pre, truth
-        pattern = rng.integers(0, 2, size=(1, width))
-        maps = region_maps.ActivatedMaps(pre, np.zeros(1, dtype=np.int64), pattern, None, pre.kappa)
-        hidden = [[x * int(p) for x, p in zip(z, pattern[0], strict=True)] for z in truth]
+        parent = np.zeros(1, dtype=np.int64)
+        if leaky:
+            slope = rng.choice([0.1, 1 / 3, 1.0], size=(1, width))
+            offset = rng.choice([0.0, -0.7, 6.0], size=(1, width))
+            maps = region_maps.ActivatedMaps(pre, parent, slope, offset, pre.kappa)
+        else:
+            slope = rng.integers(0, 2, size=(1, width))
+            offset = np.zeros((1, width))
+            maps = region_maps.ActivatedMaps(pre, parent, slope, None, pre.kappa)
+        hidden = [
+            [
+                x * Fraction(float(a)) + Fraction(float(c))
+                for x, a, c in zip(z, slope[0], offset[0], strict=True)
+            ]
+            for z in truth
+        ]
     return pre, points, truth
 
 
-@pytest.mark.parametrize("residual", [False, True])
-def test_compensated_maps_hold_their_bounds_and_are_far_tighter(residual):
-    pre, points, truth = chain_maps(True, 10, 5, residual)
-    plain, *_ = chain_maps(False, 10, 5, residual)
+@pytest.mark.parametrize(("residual", "leaky"), [(False, False), (True, False), (False, True)])
+def test_compensated_maps_hold_their_bounds_and_are_far_tighter(residual, leaky):
+    pre, points, truth = chain_maps(True, 10, 5, residual, leaky)
+    plain, *_ = chain_maps(False, 10, 5, residual, leaky)
     assert np.all(np.abs(pre.lo) <= 2.0**-51 * np.abs(pre.m))  # m is the map, nearly rounded
     own = pre.own()
     for (u, v), values in zip(points, truth, strict=True):
@@ -175,8 +215,6 @@ def test_compensated_maps_hold_their_bounds_and_are_far_tighter(residual):
 @settings(max_examples=12, deadline=None, derandomize=True)
 @given(case=testing.cases())
 def test_compensated_decompositions_are_the_same_partitions(case):
-    if not all(act.is_relu for act in regions.trace(case.model).activations):
-        return
     plain = case.decompose()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(region_maps, "COMPENSATE_ABOVE", -1.0)  # always
@@ -188,8 +226,10 @@ def test_compensated_decompositions_are_the_same_partitions(case):
     regions.certify(compensated)  # its output maps too, in exact arithmetic
 
 
-def test_a_deep_net_gets_compensated_maps_and_no_exact_signs():
-    net = regions.trace(testing.mlp(64, 14, "he+bias", 0))
+@pytest.mark.parametrize("activation", ["relu", "leaky"])
+def test_a_deep_net_gets_compensated_maps_and_no_exact_signs(activation):
+    model = testing.mlp(64, 14, "he+bias", 0) if activation == "relu" else leaky_net(14)
+    net = regions.trace(model)
     box = (-0.3, 0.3, -0.3, 0.3)
     compensated = regions.decompose(net, box)
     assert compensated.cut_state.output.lo is not None  # chosen by the rule
@@ -202,16 +242,16 @@ def test_a_deep_net_gets_compensated_maps_and_no_exact_signs():
     assert np.array_equal(plain.ring, compensated.ring)
 
 
-def test_the_rule_keeps_shallow_and_non_relu_nets_in_float64():
+def test_the_rule_compensates_deep_nets_only():
     hull = np.array([[-3.0, -3.0], [3.0, -3.0], [3.0, 3.0], [-3.0, 3.0]])
     plane = as_plane(None, 2)
-    assert not region_maps.compensate(regions.trace(testing.mlp(64, 8, "he+bias", 0)), plane, hull)
-    assert region_maps.compensate(regions.trace(testing.mlp(64, 16, "he+bias", 0)), plane, hull)
-    layers = [torch.nn.Linear(2, 64)]
-    for _ in range(16):
-        layers += [torch.nn.LeakyReLU(0.1), torch.nn.Linear(64, 64)]
-    leaky = torch.nn.Sequential(*layers)
-    assert not region_maps.compensate(regions.trace(leaky), plane, hull)
+    for model, deep in [
+        (testing.mlp(64, 8, "he+bias", 0), False),
+        (testing.mlp(64, 16, "he+bias", 0), True),
+        (leaky_net(6), False),
+        (leaky_net(16), True),
+    ]:
+        assert region_maps.compensate(regions.trace(model), plane, hull) == deep
 
 
 def test_compensated_bounds_carry_their_sources_error():
