@@ -208,12 +208,9 @@ def _cut_layers(
     )
     first_column = 0
     for i, node in enumerate(net.nodes[1:], 1):
-        if isinstance(node, Affine):
-            maps[i] = region_maps.affine(node, maps[node.src])
-        elif isinstance(node, Sum):
-            maps[i] = region_maps.summed(node, [maps[j] for j in node.srcs])
-        elif isinstance(node, Concat):
-            maps[i] = region_maps.joined([maps[j] for j in node.srcs])
+        if isinstance(node, (Affine, Sum, Concat)):
+            with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+                maps[i] = _propagated(node, maps)
         else:
             maps[node.src] = region_maps.built(maps[node.src])
             cut = _LayerCut(mesh, node, maps[node.src], tol, exact, first_column)
@@ -258,6 +255,15 @@ def _cut_layers(
         n_snapped=mesh.n_snapped,
     )
     return mesh, levels, breakpoints, state
+
+
+def _propagated(node: Affine | Sum | Concat, maps: dict[int, region_maps.Maps]) -> region_maps.Maps:
+    """The maps of an affine, sum or concatenation node from its sources' maps."""
+    if isinstance(node, Affine):
+        return region_maps.affine(node, maps[node.src])
+    if isinstance(node, Sum):
+        return region_maps.summed(node, [maps[j] for j in node.srcs])
+    return region_maps.joined([maps[j] for j in node.srcs])
 
 
 class _LayerCut:

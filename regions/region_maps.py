@@ -15,6 +15,7 @@ Deep nets carry their maps in double-float precision instead (:func:`input_maps`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,7 +58,8 @@ class NodeMaps:
         Compensated maps only: the map is ``m + lo``, with error at most ``nu`` (``kappa``
         is 1); ``m`` alone errs by at most ``nu`` plus ``|lo|`` over the box (:meth:`own`).
     box : float
-        Compensated maps only: the half-width of the box ``nu`` holds on.
+        The half-width of the box ``nu`` holds on (``max |u|, |v|`` over the domain); 0 where
+        not known (maps built by hand), which skips :meth:`check_finite`'s slope test.
     """
 
     m: np.ndarray
@@ -112,9 +114,21 @@ class NodeMaps:
         return NodeMaps(self.m[regions], self.nu[regions], self.kappa, lo, self.box)
 
     def check_finite(self) -> bool:
-        """Whether every map is finite (``nu`` bounds every term, so it overflows first; a
-        compensated map's bound is computed from its terms, so a non-finite one makes it NaN)."""
-        return bool(np.all(np.isfinite(self.nu)))
+        """Whether every map is finite.
+
+        A float64 map's ``nu`` bounds its value over the box, so each coefficient is at most
+        ``nu / box``: where twice that is finite, no coefficient can have overflowed (on a
+        tiny box, ``nu`` alone stays finite while the slopes overflow). A compensated map's
+        ``nu`` is an error bound, far below the terms: ``m`` and ``lo`` are checked
+        themselves (their extremes: a NaN or an infinity shows in them).
+        """
+        top = float(self.nu.max(initial=0.0))  # NaN if any is
+        if not math.isfinite(top):
+            return False
+        if self.lo is None:  # Python floats: an overflow is inf, without a warning
+            return self.box == 0 or math.isfinite(top * 2.0 / self.box)
+        extremes = [f(a, initial=0.0) for a in (self.m, self.lo) for f in (np.max, np.min)]
+        return bool(np.all(np.isfinite(extremes)))
 
 
 def _bounds(size: np.ndarray, own: np.ndarray, box: float) -> tuple[np.ndarray, np.ndarray]:
@@ -122,9 +136,10 @@ def _bounds(size: np.ndarray, own: np.ndarray, box: float) -> tuple[np.ndarray, 
     magnitudes ``size`` (3, ...) (d/du, d/dv, value at the origin) and their own error."""
     du, dv, at_origin = size
     gradient = du + dv
-    fixed = own + gamma(3) * (gradient * box + at_origin)
-    slope = gradient + np.sqrt(2) * own / box
-    return fixed * SAFE, slope * SAFE
+    with np.errstate(over="ignore"):  # an infinite bound leaves the sign to exact arithmetic
+        fixed = own + gamma(3) * (gradient * box + at_origin)
+        slope = gradient + np.sqrt(2) * own / box
+        return fixed * SAFE, slope * SAFE
 
 
 COMPENSATE_ABOVE = 2.0**-21
@@ -166,7 +181,7 @@ def input_maps(plane_map: np.ndarray, box: float, compensated: bool = False) -> 
     if compensated:
         return NodeMaps(m, np.zeros((1, m.shape[2])), 1.0, np.zeros_like(m), box)
     nu = (np.abs(plane_map[:, :2]).sum(axis=1) * box + np.abs(plane_map[:, 2])) * SAFE
-    return NodeMaps(m, nu[None], 0.0)
+    return NodeMaps(m, nu[None], 0.0, None, box)
 
 
 def affine(node: Affine, src: Maps) -> NodeMaps:
@@ -191,7 +206,8 @@ def affine(node: Affine, src: Maps) -> NodeMaps:
     m[:, 2, :] += node.b
     nu += np.abs(node.b)
     nu *= (1 + gamma(n + 1)) * SAFE
-    return NodeMaps(m, nu, (src.kappa + gamma(n + 1)) * SAFE)
+    box = src.src.box if isinstance(src, ActivatedMaps) else src.box
+    return NodeMaps(m, nu, (src.kappa + gamma(n + 1)) * SAFE, None, box)
 
 
 def _products(node: Affine, src: Maps) -> tuple[np.ndarray, np.ndarray]:
@@ -284,7 +300,8 @@ def summed(node: Sum, srcs: list[Maps]) -> NodeMaps:
     m = sum(s * src.m for s, src in zip(signs, srcs, strict=True))
     nu = sum(abs(s) * src.nu for s, src in zip(signs, srcs, strict=True))
     k = gamma(2 * len(srcs))
-    return NodeMaps(m, nu * (1 + k) * SAFE, (max(src.kappa for src in srcs) + k) * SAFE)
+    kappa = (max(src.kappa for src in srcs) + k) * SAFE
+    return NodeMaps(m, nu * (1 + k) * SAFE, kappa, None, srcs[0].box)
 
 
 def _compensated_sum(node: Sum, srcs: list[NodeMaps]) -> NodeMaps:
@@ -392,7 +409,7 @@ class ActivatedMaps:
             m, lo, nu = self.compensated_chunk(0, len(self.parent))
             return NodeMaps(m, nu, self.kappa, lo, self.src.box)
         m, nu = self.chunk(0, len(self.parent))
-        return NodeMaps(m, nu, self.kappa)
+        return NodeMaps(m, nu, self.kappa, None, self.src.box)
 
     def take(self, regions: np.ndarray) -> ActivatedMaps:
         """The maps on a subset (or refinement, by parent index) of the regions."""

@@ -308,3 +308,21 @@ def test_cut_lines_from_compensated_maps_bound_their_equations():
                 got = sum(Fraction(float(c)) * x for c, x in zip(eq[k], point, strict=True))
                 exact_value = sum(c * x for c, x in zip(truth, point, strict=True))
                 assert abs(got - exact_value) <= Fraction(float(err[k]))
+
+
+@pytest.mark.parametrize("threshold", [-1.0, np.inf])  # always double floats, never
+def test_maps_that_overflow_are_refused_in_either_precision(threshold):
+    """On a tiny box the values stay finite while the maps' slopes overflow. A float64 map's
+    ``nu`` (its size over the box) stayed finite too, and so did a compensated map's error
+    bound: both precisions let infinite maps through before."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    model = model.double()
+    with torch.no_grad():
+        model[0].weight.fill_(1e300)
+        model[2].weight.fill_(1e10)
+    box = (0.0, 1e-150, 0.0, 1e-150)  # values about 1e160 at the corners, slopes 2e310
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(region_maps, "COMPENSATE_ABOVE", threshold)
+        with pytest.raises(regions.InvalidModelError, match="node '2' overflows float64"):
+            regions.decompose(model, box)
