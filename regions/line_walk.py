@@ -89,7 +89,7 @@ class LineWalk:
         self.next_id = 2
         self.patterns = np.zeros((1, 0), dtype=bool)
         self.merged = 0
-        self.columns, self.row_sums = _network_info(net)
+        self.columns, self.sizes = _network_info(net)
         self.maps_cache: dict[tuple[int, int], tuple[list[Fraction], list[Fraction]]] = {}
         self.start, self.input_err = _input_map(points, plane)
 
@@ -105,7 +105,7 @@ class LineWalk:
                 values = {j: (m[parent], e[parent]) for j, (m, e) in values.items()}
                 values[i] = _activate(node, values[node.src], self._pieces(node))
             else:
-                values[i] = _linear(node, values, self.row_sums.get(i))
+                values[i] = _linear(node, values, self.sizes.get(i))
                 if not np.all(np.isfinite(values[i][0])):
                     raise InvalidModelError(
                         f"regions.decompose_line: the values of '{getattr(node, 'name', i)}' "
@@ -347,16 +347,14 @@ _INFO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _network_info(net: Network) -> tuple[Breakpoints, dict[int, np.ndarray]]:
-    """The pattern columns and every Affine node's row sums of ``|W|``, once per network."""
+    """The pattern columns and every Affine node's ``|W|.T``, once per network."""
     if net not in _INFO:
-        sums = {
-            i: np.abs(n.W).sum(axis=1) for i, n in enumerate(net.nodes) if isinstance(n, Affine)
-        }
-        _INFO[net] = (Breakpoints.of(net), sums)
+        sizes = {i: np.abs(n.W).T.copy() for i, n in enumerate(net.nodes) if isinstance(n, Affine)}
+        _INFO[net] = (Breakpoints.of(net), sizes)
     return _INFO[net]
 
 
-def _linear(node: object, values: dict, row_sums: np.ndarray | None) -> tuple[np.ndarray, ...]:
+def _linear(node: object, values: dict, size: np.ndarray | None) -> tuple[np.ndarray, ...]:
     """Maps (P, 2, width) and their error bounds of an Affine, Sum or Concat node."""
     if isinstance(node, Affine):
         m, e = values[node.src]
@@ -366,10 +364,12 @@ def _linear(node: object, values: dict, row_sums: np.ndarray | None) -> tuple[np
             # One BLAS product over all pieces and both rows (a stacked matmul would loop).
             out = (m.reshape(2 * n, -1) @ node.W.T).reshape(n, 2, width)
             out[:, 0] += node.b
-            # sum_i |W_ji| (e_i + g |m_i|) <= max_i (e_i + g |m_i|) * sum_i |W_ji|: a bound
-            # without a second product, loose by at most the input width.
-            worst = (e + g * np.abs(m)).max(axis=2, initial=0.0)
-            err = worst[:, :, None] * row_sums
+            # sum_i |W_ji| (e_i + g |m_i|), as a second product: through each piece's live
+            # units only (dead ones carry no error), it grows far more slowly with depth than
+            # the row norm times the largest term (about 10^4 times tighter 12 He-init layers
+            # deep), and every factor lost there sends signs to exact arithmetic.
+            terms = (e + g * np.abs(m)).reshape(2 * n, -1)
+            err = (terms @ size).reshape(n, 2, width)
             err[:, 0] += g * np.abs(node.b)
             return out, _up(err)
     if isinstance(node, Sum):

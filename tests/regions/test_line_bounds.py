@@ -1,0 +1,73 @@
+"""decompose_line's float maps and their error bounds (:mod:`regions.line_walk`), judged in
+exact arithmetic while walking adversarial and deep nets: every bound must hold, and on deep
+He-init nets the bounds must be tight enough to leave no sign to rational arithmetic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_line import adversarial_nets, small
+
+import regions
+from regions import line_walk, testing
+
+
+@contextmanager
+def checked_maps() -> Iterator[list[tuple[float, Fraction]]]:
+    """Wrap ``LineWalk._cut``: for a few pieces and units of every layer, assert each float
+    map row (value at s = 0, slope) is within its bound of the exact one; yields the list of
+    (bound, |error|) pairs seen."""
+    seen: list[tuple[float, Fraction]] = []
+    cut = line_walk.LineWalk._cut
+
+    def checked(self, node, z):
+        m, e = z
+        for i in sorted({0, len(m) // 2, len(m) - 1}):
+            exact = self._exact_maps(node.layer, i)  # alpha and beta, per unit
+            for j in range(0, node.width, max(1, node.width // 8)):
+                for row in (0, 1):
+                    error = abs(Fraction(float(m[i, row, j])) - exact[row][j])
+                    assert error <= Fraction(float(e[i, row, j])), (node.layer, i, row, j)
+                    seen.append((float(e[i, row, j]), error))
+        return cut(self, node, z)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(line_walk.LineWalk, "_cut", checked)
+        yield seen
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(model=adversarial_nets(), ends=st.lists(small.map(lambda v: v / 2), min_size=4, max_size=4))
+def test_bounds_hold_on_adversarial_nets(model, ends):
+    start, end = ends[:2], ends[2:]
+    if start == end:
+        end = [end[0] + 1.0, end[1]]
+    with checked_maps() as seen:
+        regions.decompose_line(model, start, end)
+    assert seen
+
+
+@pytest.mark.parametrize("depth", [6, 12])
+def test_bounds_hold_and_settle_every_sign_on_deep_he_nets(depth):
+    """Through each piece's live units, ``|W| (e + gamma |m|)`` stays tight with depth: no sign
+    of a He-init 2-64x12-1 net along the diagonal of [-3, 3]^2 needs rational arithmetic (the
+    row norm times the largest term left 346 signs to it)."""
+    net = regions.trace(testing.mlp(64, depth, "he+bias", 0))
+    exact_signs = []
+    sign = line_walk.LineWalk._exact_sign
+    with checked_maps() as seen, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            line_walk.LineWalk,
+            "_exact_sign",
+            lambda self, *args: exact_signs.append(args) or sign(self, *args),
+        )
+        line = regions.decompose_line(net, (-3.0, -3.0), (3.0, 3.0))
+    assert len(line) > 200 and not exact_signs
+    bound, error = np.array([(b, float(x)) for b, x in seen]).T
+    assert np.all(error <= bound)
