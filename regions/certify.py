@@ -24,7 +24,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .bounded import certified_signs, forward_with_bounds
+from .bounded import settled_signs
 from .errors import RegionsError
 from .floats import gamma
 from .mesh import DOMAIN_EDGE
@@ -99,9 +99,8 @@ def certify(part: Partition) -> CertificationReport:
     started = time.perf_counter()
     n_edges = _check_tiling(part)
     points = segment_sum(part.vertices[part.ring], part.start) / np.diff(part.start)[:, None]
-    values, errors = forward_with_bounds(part.network, part.plane, points)
+    signs, undecided, values, errors = settled_signs(part.network, part.plane, points)
     patterns = part.cell_patterns
-    signs, undecided = certified_signs(part.network, values, errors)
     exact_rows = np.flatnonzero(undecided.any(axis=1))
     out = part.network.output
     A, c = part._output_maps

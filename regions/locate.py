@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 import shapely
 
-from .bounded import certified_signs, forward_with_bounds
+from .bounded import settled_signs
 from .exact_geometry import point_side
 from .floats import EPS
 from .oracle import as_fractions, exact_signs
@@ -103,9 +103,7 @@ class PointLocation:
     def _locate_cells(self, points: np.ndarray) -> np.ndarray:
         """Cells holding points of the domain's hull, from their exact signs."""
         settled = [
-            certified_signs(
-                self.network, *forward_with_bounds(self.network, self.plane, chunk), self.depth
-            )
+            settled_signs(self.network, self.plane, chunk, self.depth)[:2]
             for chunk in np.array_split(points, -(-len(points) // _CHUNK))
         ]
         bits = np.concatenate([b for b, _ in settled])
