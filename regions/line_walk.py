@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from . import line_compensated
 from .breakpoints import Breakpoints
 from .domain import Plane
 from .errors import InvalidModelError, TooManyRegionsError, UnsupportedModelError
@@ -22,6 +23,10 @@ from .line_exact import ExactLine
 from .network import Activation, Affine, Concat, Network, Sum
 
 __all__ = ["LineWalk"]
+
+COMPENSATE_FROM = 14
+"""Nets of this many activation layers or more are walked in double floats
+(:mod:`regions.line_compensated`)."""
 
 _U = 2.0**-53  # unit roundoff of float64
 # Bounds are sums of non-negative rounded terms; this factor and the absolute floor (which
@@ -91,29 +96,43 @@ class LineWalk:
         self.merged = 0
         self.columns, self.sizes = _network_info(net)
         self.maps_cache: dict[tuple[int, int], tuple[list[Fraction], list[Fraction]]] = {}
+        self.points, self.plane = points, plane
         self.start, self.input_err = _input_map(points, plane)
 
     def run(self) -> None:
         """Walk the network, cutting the pieces at every activation layer."""
         net = self.net
         last_use = net.last_use()
-        values = {0: (self.start[None].copy(), self.input_err[None].copy())}
+        double = len(net.activations) >= COMPENSATE_FROM
+        if double:  # states (m, e, lo): see regions.line_compensated
+            values = {0: line_compensated.input_map(self.points, self.plane)}
+        else:
+            values = {0: (self.start[None].copy(), self.input_err[None].copy())}
         for i, node in enumerate(net.nodes[1:], 1):
             if isinstance(node, Activation):
                 self.maps_cache.clear()  # keyed by layer-start piece
-                parent = self._cut(node, values[node.src])
-                values = {j: (m[parent], e[parent]) for j, (m, e) in values.items()}
-                values[i] = _activate(node, values[node.src], self._pieces(node))
+                z = values[node.src]
+                parent = self._cut(node, line_compensated.float_view(z) if double else z)
+                values = {j: tuple(a[parent] for a in v) for j, v in values.items()}
+                if double:
+                    state = values[node.src]
+                    values[i] = line_compensated.activate(node, state, self._pieces(node))
+                else:
+                    values[i] = _activate(node, values[node.src], self._pieces(node))
             else:
-                values[i] = _linear(node, values, self.sizes.get(i))
-                if not np.all(np.isfinite(values[i][0])):
+                if double:
+                    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+                        values[i] = line_compensated.linear(node, values)
+                else:
+                    values[i] = _linear(node, values, self.sizes.get(i))
+                if not all(np.all(np.isfinite(a)) for a in values[i]):
                     raise InvalidModelError(
                         f"regions.decompose_line: the values of '{getattr(node, 'name', i)}' "
                         "overflow float64 along the segment"
                     )
             for j in [j for j in values if last_use[j] <= i and j != i]:
                 del values[j]
-        m, _ = values[net.output]
+        m = values[net.output][0]
         self.output = (m[:, 1, :], m[:, 0, :])
 
     def _pieces(self, node: Activation) -> np.ndarray:

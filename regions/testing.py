@@ -95,7 +95,9 @@ _SCALES = (1e-7, 1e-3, 1.0, 4.0, 1e3, 1e6)
 _CENTRES = (0.0, 0.5, -3.0, 1e4, 1e7)
 
 
-def mlp(width: int, depth: int, init: str = "default", seed: int = 0) -> nn.Sequential:
+def mlp(
+    width: int, depth: int, init: str = "default", seed: int = 0, negative_slope: float = 0.0
+) -> nn.Sequential:
     """A seeded 2-[width]x depth-1 ReLU net, the benchmarks' and deep tests' nets.
 
     Parameters
@@ -108,6 +110,8 @@ def mlp(width: int, depth: int, init: str = "default", seed: int = 0) -> nn.Sequ
         partition keeps growing with depth).
     seed : int
         ``torch.manual_seed`` before the layers are built.
+    negative_slope : float
+        LeakyReLU's slope below 0 instead of ReLU (0, the default: ReLU).
 
     Examples
     --------
@@ -124,7 +128,8 @@ def mlp(width: int, depth: int, init: str = "default", seed: int = 0) -> nn.Sequ
     layers: list[nn.Module] = []
     n = 2
     for _ in range(depth):
-        layers += [nn.Linear(n, width), nn.ReLU()]
+        act = nn.LeakyReLU(negative_slope) if negative_slope else nn.ReLU()
+        layers += [nn.Linear(n, width), act]
         n = width
     model = nn.Sequential(*layers, nn.Linear(n, 1))
     if init != "default":

@@ -138,19 +138,6 @@ def test_the_head_product_is_exact_for_full_mantissas():
                 assert Fraction(float(got[i, j])) == truth, n
 
 
-def leaky_net(depth: int) -> torch.nn.Sequential:
-    """He-normal 2-64x depth-1 with normal biases and LeakyReLU(0.1), seed 0."""
-    torch.manual_seed(0)
-    layers, n_in = [], 2
-    for _ in range(depth):
-        layer = torch.nn.Linear(n_in, 64)
-        torch.nn.init.kaiming_normal_(layer.weight)
-        torch.nn.init.normal_(layer.bias)
-        layers += [layer, torch.nn.LeakyReLU(0.1)]
-        n_in = 64
-    return torch.nn.Sequential(*layers, torch.nn.Linear(64, 1))
-
-
 def chain_maps(
     compensated: bool, depth: int, seed: int, residual: bool = False, leaky: bool = False
 ):
@@ -239,10 +226,9 @@ def test_compensated_decompositions_are_the_same_partitions(case):
     regions.certify(compensated)  # its output maps too, in exact arithmetic
 
 
-@pytest.mark.parametrize("activation", ["relu", "leaky"])
-def test_a_deep_net_gets_compensated_maps_and_no_exact_signs(activation):
-    model = testing.mlp(64, 14, "he+bias", 0) if activation == "relu" else leaky_net(14)
-    net = regions.trace(model)
+@pytest.mark.parametrize("negative_slope", [0.0, 0.1])  # ReLU, LeakyReLU
+def test_a_deep_net_gets_compensated_maps_and_no_exact_signs(negative_slope):
+    net = regions.trace(testing.mlp(64, 14, "he+bias", 0, negative_slope))
     box = (-0.3, 0.3, -0.3, 0.3)
     compensated = regions.decompose(net, box)
     assert compensated.cut_state.output.lo is not None  # chosen by the rule
@@ -260,8 +246,8 @@ def test_the_rule_compensates_deep_nets_only():
     for model, deep in [
         (testing.mlp(64, 8, "he+bias", 0), False),
         (testing.mlp(64, 16, "he+bias", 0), True),
-        (leaky_net(6), False),
-        (leaky_net(16), True),
+        (testing.mlp(64, 6, "he+bias", 0, negative_slope=0.1), False),
+        (testing.mlp(64, 16, "he+bias", 0, negative_slope=0.1), True),
     ]:
         assert region_maps.compensate(regions.trace(model), plane, hull) == deep
 

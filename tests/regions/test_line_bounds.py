@@ -10,6 +10,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from exact_model import check_line
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_line import adversarial_nets, small
@@ -42,22 +43,26 @@ def checked_maps() -> Iterator[list[tuple[float, Fraction]]]:
         yield seen
 
 
+@pytest.mark.parametrize("double", [False, True])
 @settings(max_examples=15, deadline=None, derandomize=True)
 @given(model=adversarial_nets(), ends=st.lists(small.map(lambda v: v / 2), min_size=4, max_size=4))
-def test_bounds_hold_on_adversarial_nets(model, ends):
+def test_bounds_hold_on_adversarial_nets(double, model, ends):
     start, end = ends[:2], ends[2:]
     if start == end:
         end = [end[0] + 1.0, end[1]]
-    with checked_maps() as seen:
-        regions.decompose_line(model, start, end)
+    with checked_maps() as seen, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(line_walk, "COMPENSATE_FROM", 0 if double else 10**6)
+        line = regions.decompose_line(model, start, end)
     assert seen
+    check_line(model, line, start, end)
 
 
-@pytest.mark.parametrize("depth", [6, 12])
+@pytest.mark.parametrize("depth", [6, 12, 20])
 def test_bounds_hold_and_settle_every_sign_on_deep_he_nets(depth):
     """Through each piece's live units, ``|W| (e + gamma |m|)`` stays tight with depth: no sign
     of a He-init 2-64x12-1 net along the diagonal of [-3, 3]^2 needs rational arithmetic (the
-    row norm times the largest term left 346 signs to it)."""
+    row norm times the largest term left 346 signs to it); 20 layers are walked in double
+    floats (float64 left 2,258 signs)."""
     net = regions.trace(testing.mlp(64, depth, "he+bias", 0))
     exact_signs = []
     sign = line_walk.LineWalk._exact_sign
@@ -71,3 +76,19 @@ def test_bounds_hold_and_settle_every_sign_on_deep_he_nets(depth):
     assert len(line) > 200 and not exact_signs
     bound, error = np.array([(b, float(x)) for b, x in seen]).T
     assert np.all(error <= bound)
+
+
+def test_double_floats_through_a_deep_leaky_net():
+    """LeakyReLU's slopes apply by exact TwoProds: the maps stay within their bounds and no
+    sign of a 16-layer net needs rational arithmetic."""
+    net = regions.trace(testing.mlp(64, 16, "he+bias", 0, negative_slope=0.1))
+    exact_signs = []
+    sign = line_walk.LineWalk._exact_sign
+    with checked_maps() as seen, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            line_walk.LineWalk,
+            "_exact_sign",
+            lambda self, *args: exact_signs.append(args) or sign(self, *args),
+        )
+        line = regions.decompose_line(net, (-3.0, 2.0), (3.0, -1.0))
+    assert len(line) > 100 and seen and not exact_signs
