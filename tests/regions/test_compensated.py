@@ -15,6 +15,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_vertex_bounds import checked_bounds
 
 import regions
 from regions import lines, region_maps, testing
@@ -22,8 +23,6 @@ from regions.compensated import SplitMatrix, prepare, product, split_rows, two_p
 from regions.domain import as_plane
 from regions.floats import SAFE
 from regions.network import Affine, Sum
-
-from .test_vertex_bounds import checked_bounds
 
 
 @contextmanager
