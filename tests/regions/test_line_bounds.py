@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from fractions import Fraction
 
-import numpy as np
 import pytest
 from exact_model import check_line
 from hypothesis import given, settings
@@ -57,38 +56,35 @@ def test_bounds_hold_on_adversarial_nets(double, model, ends):
     check_line(model, line, start, end)
 
 
+def walked(model: object, start: tuple, end: tuple) -> tuple[object, list, list]:
+    """``decompose_line`` with its maps checked (:func:`checked_maps`) and its exact signs
+    counted: the pieces, the (bound, error) pairs seen and the exact signs' arguments."""
+    exact_signs: list = []
+    sign = line_walk.LineWalk._exact_sign
+    with checked_maps() as seen, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            line_walk.LineWalk,
+            "_exact_sign",
+            lambda self, *args: exact_signs.append(args) or sign(self, *args),
+        )
+        line = regions.decompose_line(regions.trace(model), start, end)
+    return line, seen, exact_signs
+
+
 @pytest.mark.parametrize("depth", [6, 12, 20])
 def test_bounds_hold_and_settle_every_sign_on_deep_he_nets(depth):
     """Through each piece's live units, ``|W| (e + gamma |m|)`` stays tight with depth: no sign
     of a He-init 2-64x12-1 net along the diagonal of [-3, 3]^2 needs rational arithmetic (the
     row norm times the largest term left 346 signs to it); 20 layers are walked in double
     floats (float64 left 2,258 signs)."""
-    net = regions.trace(testing.mlp(64, depth, "he+bias", 0))
-    exact_signs = []
-    sign = line_walk.LineWalk._exact_sign
-    with checked_maps() as seen, pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            line_walk.LineWalk,
-            "_exact_sign",
-            lambda self, *args: exact_signs.append(args) or sign(self, *args),
-        )
-        line = regions.decompose_line(net, (-3.0, -3.0), (3.0, 3.0))
-    assert len(line) > 200 and not exact_signs
-    bound, error = np.array([(b, float(x)) for b, x in seen]).T
-    assert np.all(error <= bound)
+    model = testing.mlp(64, depth, "he+bias", 0)
+    line, seen, exact_signs = walked(model, (-3.0, -3.0), (3.0, 3.0))
+    assert len(line) > 200 and seen and not exact_signs
 
 
 def test_double_floats_through_a_deep_leaky_net():
     """LeakyReLU's slopes apply by exact TwoProds: the maps stay within their bounds and no
     sign of a 16-layer net needs rational arithmetic."""
-    net = regions.trace(testing.mlp(64, 16, "he+bias", 0, negative_slope=0.1))
-    exact_signs = []
-    sign = line_walk.LineWalk._exact_sign
-    with checked_maps() as seen, pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            line_walk.LineWalk,
-            "_exact_sign",
-            lambda self, *args: exact_signs.append(args) or sign(self, *args),
-        )
-        line = regions.decompose_line(net, (-3.0, 2.0), (3.0, -1.0))
+    model = testing.mlp(64, 16, "he+bias", 0, negative_slope=0.1)
+    line, seen, exact_signs = walked(model, (-3.0, 2.0), (3.0, -1.0))
     assert len(line) > 100 and seen and not exact_signs
