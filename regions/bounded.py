@@ -57,7 +57,7 @@ def forward_with_bounds(
     x = plane.to_input(points)
     values: list[np.ndarray] = [x]
     # Every rounding errs by a relative gamma term, or (a product below float64's normal
-    # range) by up to 2^-1075 absolute: UNDERFLOW covers a thousand of those.
+    # range) by up to 2^-1075 absolute: UNDERFLOW (2^-1000) covers any node's sum of those.
     errors: list[np.ndarray] = [
         gamma(3) * (np.abs(points) @ np.abs(plane.basis).T + np.abs(plane.origin)) + UNDERFLOW
     ]

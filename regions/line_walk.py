@@ -114,11 +114,8 @@ class LineWalk:
                 z = values[node.src]
                 parent = self._cut(node, line_compensated.float_view(z) if double else z)
                 values = {j: tuple(a[parent] for a in v) for j, v in values.items()}
-                if double:
-                    state = values[node.src]
-                    values[i] = line_compensated.activate(node, state, self._pieces(node))
-                else:
-                    values[i] = _activate(node, values[node.src], self._pieces(node))
+                activate = line_compensated.activate if double else _activate
+                values[i] = activate(node, values[node.src], self._pieces(node))
             else:
                 if double:
                     with np.errstate(over="ignore", invalid="ignore"):  # checked just below
