@@ -114,7 +114,7 @@ def _clip_convex(
     num = e[:, 0] * (p[1] - a[:, 1]) - e[:, 1] * (p[0] - a[:, 0])
     den = e[:, 0] * d[1] - e[:, 1] * d[0]
     parallel = np.abs(den) <= 1e-14 * norm * np.linalg.norm(d)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # parallel: masked
         bound = -num / den
     lower = np.where(parallel | (den < 0), -np.inf, bound)
     upper = np.where(parallel | (den > 0), np.inf, bound)
