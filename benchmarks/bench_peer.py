@@ -52,7 +52,7 @@ try:
 except ImportError:  # the optional peer: our columns are still timed
     regioncam = None
 
-ROWS = [*NETS][:6] + ["he+bias-2-64x8-1"]
+ROWS = [*NETS][:6] + ["he+bias-2-64x8-1", "he+bias-2-64x14-1"]
 QUICK = ["2-16x3-1", "2-32x3-1", "2-64x3-1", "2-128x2-1"]
 
 
