@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .compensated import UNDERFLOW, SplitMatrix, prepare, product, two_prod, two_sum
+from .compensated import (
+    UNDERFLOW,
+    SplitMatrix,
+    linear_rows,
+    scaled,
+    shifted,
+    signed_sum,
+    sum_of_products,
+)
 from .domain import Plane
 from .floats import EPS, SAFE, gamma
 from .network import Activation, Affine, Concat, Network, Sum
@@ -118,12 +126,7 @@ def compensated_forward(
     Returns the ``hi`` parts and bounds on their own errors (``|lo|`` included).
     """
     u, v = points[:, :1], points[:, 1:2]
-    (a, ea), (b, eb) = two_prod(u, plane.basis[:, 0]), two_prod(v, plane.basis[:, 1])
-    s, ta = two_sum(a, b)
-    hi, tb = two_sum(s, np.broadcast_to(plane.origin, s.shape))
-    size = np.abs(ea) + np.abs(eb) + np.abs(ta) + np.abs(tb)
-    lo = ((ea + eb) + ta) + tb
-    state = [(hi, lo, gamma(3) * size + 4 * UNDERFLOW)]
+    state = [sum_of_products([(u, plane.basis[:, 0]), (v, plane.basis[:, 1]), (plane.origin, 1.0)])]
     for node in net.nodes[1:]:
         if isinstance(node, Affine):
             state.append(_compensated_affine(node, *state[node.src]))
@@ -144,29 +147,16 @@ def compensated_forward(
 def _compensated_affine(
     node: Affine, hi: np.ndarray, lo: np.ndarray, err: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    w = SplitMatrix(node.W)
-    ha, y, scales = prepare(hi, lo, w.bits)
-    out = np.empty((len(hi), node.W.shape[0])), np.empty((len(hi), node.W.shape[0]))
-    product(ha, y, w, out)
-    out_hi, rest = two_sum(out[0], np.broadcast_to(node.b, out[0].shape))
-    out_lo = out[1] + rest  # one rounding
-    n = node.W.shape[1]
-    bound = (err @ np.abs(node.W).T) * (1 + gamma(n + 1)) + w.bound(scales)
-    return out_hi, out_lo, (bound + EPS * np.abs(out_lo)) * SAFE
+    hi, lo, bound = linear_rows(SplitMatrix(node.W), hi, lo, err)
+    hi, lo, _ = shifted(hi, lo, 0.0, np.broadcast_to(node.b, hi.shape))  # one rounding in lo
+    return hi, lo, (bound + EPS * np.abs(lo)) * SAFE
 
 
 def _compensated_sum(
     node: Sum, terms: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Signs +-1: the ``hi`` parts add by exact TwoSums, the rest with one rounding each."""
-    (hi, lo, err), sign = terms[0], node.signs[0]
-    hi, lo, size = sign * hi, sign * lo, np.abs(lo)
-    for (h, low, e), sign in zip(terms[1:], node.signs[1:], strict=True):
-        hi, rest = two_sum(hi, sign * h)
-        lo = lo + sign * low + rest
-        size = size + np.abs(low) + np.abs(rest)
-        err = err + e
-    hi, lo = two_sum(hi, lo)
+    hi, lo, size = signed_sum([(h, low) for h, low, _ in terms], node.signs)
+    err = sum(e for _, _, e in terms)
     return hi, lo, (err + gamma(2 * len(terms)) * size) * SAFE
 
 
@@ -182,13 +172,7 @@ def _compensated_activation(
     units = np.arange(node.width)
     piece = (hi[:, :, None] > node.thresholds[None]).sum(axis=2)
     slope, offset = node.slopes[units, piece], node.offsets[units, piece]
-    p, rest = two_prod(hi, slope)
-    out_lo = lo * slope
-    size = np.abs(out_lo) + np.abs(rest)
-    out_lo += rest
-    out_hi, rest = two_sum(p, offset)
-    size += np.abs(rest)
-    out_lo += rest
+    out_hi, out_lo, size = shifted(*scaled(hi, lo, slope), offset)
     lipschitz = np.abs(node.slopes).max(axis=1)
     bound = lipschitz * (err + 2 * np.abs(lo)) + gamma(3) * size + 4 * UNDERFLOW
     return out_hi, out_lo, bound * SAFE

@@ -28,9 +28,14 @@ from .floats import EPS, gamma
 __all__ = [
     "SplitMatrix",
     "UNDERFLOW",
+    "linear_rows",
     "prepare",
     "product",
+    "scaled",
+    "shifted",
+    "signed_sum",
     "split_rows",
+    "sum_of_products",
     "two_prod",
     "two_sum",
 ]
@@ -114,6 +119,95 @@ def _halves(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return head, x - head
 
 
+def scaled(
+    hi: np.ndarray, lo: np.ndarray, factor: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(hi + lo) * factor`` as ``hi' + lo'``: an exact TwoProd of ``hi``, and ``lo * factor``
+    plus TwoProd's remainder rounded into ``lo'``. Returns also ``size``, what those two
+    roundings were of (each errs by at most ``EPS`` of it; TwoProd's remainder may lose its
+    last bits where products underflow: see :data:`UNDERFLOW`)."""
+    out_hi, rest = two_prod(hi, factor)
+    out_lo = lo * factor
+    size = np.abs(out_lo) + np.abs(rest)
+    out_lo += rest
+    return out_hi, out_lo, size
+
+
+def shifted(
+    hi: np.ndarray, lo: np.ndarray, size: np.ndarray | float, offset: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``hi + lo + offset`` as ``hi' + lo'``: an exact TwoSum of ``hi`` and ``offset``, its
+    remainder rounded into ``lo``; ``size`` grows by what that rounding was of."""
+    out_hi, carry = two_sum(hi, offset)
+    return out_hi, lo + carry, size + np.abs(carry)
+
+
+def signed_sum(
+    terms: list[tuple[np.ndarray, np.ndarray]], signs: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``sum sign * (hi + lo)`` for signs +-1 as ``hi' + lo'``: the ``hi`` parts add by exact
+    TwoSums, the ``lo`` parts and the remainders with one rounding each (``2 len(terms)`` at
+    most, each of at most ``EPS`` of the returned ``size``), and a last TwoSum makes ``hi'``
+    the sum rounded again (where ``hi`` cancels, ``lo`` would not be small against it)."""
+    (hi, lo), sign = terms[0], signs[0]
+    hi, lo, size = sign * hi, sign * lo, np.abs(lo)
+    for (h, low), sign in zip(terms[1:], signs[1:], strict=True):
+        hi, carry = two_sum(hi, sign * h)
+        lo = lo + sign * low + carry
+        size = size + np.abs(low) + np.abs(carry)
+    hi, lo = two_sum(hi, lo)
+    return hi, lo, size
+
+
+def sum_of_products(terms: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``sum a * b`` over ``terms`` (arrays that broadcast; a factor ``1.0`` multiplies
+    exactly) as ``hi + lo``, and a bound on its error: exact TwoProds and TwoSums, their
+    remainders summed into ``lo`` in order (products' first), one rounding each after the
+    first; each TwoProd may also lose up to 2^-1073 where its products underflow.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hi, lo, bound = sum_of_products([(np.array([0.1]), 3.0), (np.array([1.0]), 1.0)])
+    >>> float(hi[0]), bool(lo[0] != 0), bool(bound[0] < 1e-30)
+    (1.3, True, True)
+    """
+    products, remainders, n_products = [], [], 0
+    for a, b in terms:
+        a = np.asarray(a, dtype=np.float64)
+        if isinstance(b, float) and b == 1.0:
+            products.append(a)
+            continue
+        p, rest = two_prod(a, np.asarray(b, dtype=np.float64))
+        products.append(p)
+        remainders.append(rest)
+        n_products += 1
+    hi = products[0]
+    for p in products[1:]:
+        hi, carry = two_sum(hi, p)
+        remainders.append(carry)
+    if not remainders:
+        return hi, np.zeros_like(hi), np.zeros_like(hi)
+    lo, size = remainders[0], np.abs(remainders[0])
+    for rest in remainders[1:]:
+        lo = lo + rest
+        size = size + np.abs(rest)
+    return hi, lo, gamma(len(remainders) - 1) * size + 2 * n_products * UNDERFLOW
+
+
+def linear_rows(
+    w: SplitMatrix, hi: np.ndarray, lo: np.ndarray, err: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(hi + lo) @ W.T`` of rows (k, n_in) known up to ``err`` each, as ``hi' + lo'`` with a
+    bound (k, n_out) on its error: the rows' own errors through ``|W|`` plus the product's
+    rounding (:func:`product`); in floats, to inflate by ``SAFE``."""
+    ha, y, scales = prepare(hi, lo, w.bits)
+    out = np.empty((len(hi), w.W.shape[0])), np.empty((len(hi), w.W.shape[0]))
+    product(ha, y, w, out)
+    bound = (err @ w.magnitude) * (1 + gamma(w.W.shape[1] + 1)) + w.bound(scales)
+    return out[0], out[1], bound
+
+
 @dataclass(frozen=True, eq=False)
 class SplitMatrix:
     """A weight matrix ``W`` (n_out, n_in), split once for :func:`product`.
@@ -137,6 +231,11 @@ class SplitMatrix:
         """``W.T``, and its head and tail (n_in, n_out), ready to multiply rows from the right."""
         head, tail, _ = split_rows(self.W, self.bits)
         return self.W.T.copy(), head.T.copy(), tail.T.copy()
+
+    @cached_property
+    def magnitude(self) -> np.ndarray:
+        """``|W|.T`` (n_in, n_out): the rows' errors through the matrix."""
+        return np.abs(self.W).T.copy()
 
     @cached_property
     def sizes(self) -> tuple[np.ndarray, np.ndarray]:

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .compensated import UNDERFLOW, SplitMatrix, prepare, product, two_prod, two_sum
+from .compensated import (
+    UNDERFLOW,
+    SplitMatrix,
+    linear_rows,
+    scaled,
+    shifted,
+    signed_sum,
+    sum_of_products,
+    two_sum,
+)
 from .domain import Plane
 from .floats import EPS, SAFE, gamma
 from .network import Activation, Affine, Concat, Node, Sum
@@ -37,23 +46,8 @@ def input_map(points: np.ndarray, plane: Plane | None) -> State:
             [(plane.origin, 1.0), (b0, u0), (b1, v0)],
             [(b0, du), (b0, du_lo), (b1, dv), (b1, dv_lo)],
         ]
-    parts = [_sum_of_products(terms) for terms in rows]
-    return tuple(np.stack([part[k] for part in parts])[None] for k in range(3))
-
-
-def _sum_of_products(terms: list[tuple]) -> State:
-    """``sum a * b`` as ``(hi, error bound, lo)``: exact TwoProds and TwoSums, the remainders
-    added with one rounding each."""
-    hi = lo = size = None
-    for a, b in terms:
-        p, rest = two_prod(np.asarray(a, dtype=np.float64), float(b))
-        if hi is None:
-            hi, lo, size = p, rest, np.abs(rest)
-            continue
-        hi, carry = two_sum(hi, p)
-        lo = lo + rest + carry
-        size = size + np.abs(rest) + np.abs(carry)
-    bound = gamma(2 * len(terms)) * size + len(terms) * UNDERFLOW
+    parts = [sum_of_products(terms) for terms in rows]  # (hi, lo, bound) per row
+    hi, lo, bound = (np.stack([part[k] for part in parts])[None] for k in range(3))
     return hi, bound * SAFE, lo
 
 
@@ -68,28 +62,17 @@ def linear(node: Node, values: dict[int, State]) -> State:
     if isinstance(node, Affine):
         m, e, lo = values[node.src]
         n, width = len(m), node.W.shape[0]
-        w = SplitMatrix(node.W)
-        ha, y, scales = prepare(m.reshape(2 * n, -1), lo.reshape(2 * n, -1), w.bits)
-        out = np.empty((n, 2, width)), np.empty((n, 2, width))
-        product(ha, y, w, (out[0].reshape(2 * n, -1), out[1].reshape(2 * n, -1)))
-        out_m, out_lo = out
-        out_m[:, 0], rest = two_sum(out_m[:, 0], np.broadcast_to(node.b, out_m[:, 0].shape))
-        out_lo[:, 0] += rest  # one rounding
-        k = gamma(node.W.shape[1] + 1)
-        err = (e.reshape(2 * n, -1) @ np.abs(node.W).T) * (1 + k) + w.bound(scales)
-        err = err.reshape(n, 2, width)
-        err[:, 0] += EPS * np.abs(out_lo[:, 0])
+        rows = (a.reshape(2 * n, -1) for a in (m, lo, e))
+        product_rows = linear_rows(SplitMatrix(node.W), *rows)
+        out_m, out_lo, err = (a.reshape(n, 2, width) for a in product_rows)
+        bias = np.broadcast_to(node.b, out_m[:, 0].shape)
+        out_m[:, 0], out_lo[:, 0], _ = shifted(out_m[:, 0], out_lo[:, 0], 0.0, bias)
+        err[:, 0] += EPS * np.abs(out_lo[:, 0])  # the bias's one rounding in lo
         return out_m, err * SAFE, out_lo
-    if isinstance(node, Sum):  # signs +-1: exact TwoSums of m, one rounding per remainder
-        (m, e, lo), sign = values[node.srcs[0]], node.signs[0]
-        m, lo, size = sign * m, sign * lo, np.abs(lo)
-        for j, sign in zip(node.srcs[1:], node.signs[1:], strict=True):
-            mj, ej, loj = values[j]
-            m, carry = two_sum(m, sign * mj)
-            lo = lo + sign * loj + carry
-            size = size + np.abs(loj) + np.abs(carry)
-            e = e + ej
-        m, lo = two_sum(m, lo)
+    if isinstance(node, Sum):
+        states = [values[j] for j in node.srcs]
+        m, lo, size = signed_sum([(mj, loj) for mj, _, loj in states], node.signs)
+        e = sum(ej for _, ej, _ in states)
         return m, (e + gamma(2 * len(node.srcs)) * size) * SAFE, lo
     if isinstance(node, Concat):
         parts = zip(*(values[j] for j in node.srcs), strict=True)
@@ -106,13 +89,8 @@ def activate(node: Activation, state: State, pieces: np.ndarray) -> State:
         return m * on, e * on, lo * on
     units = np.arange(node.width)
     slope = node.slopes[units, pieces][:, None, :]
+    out_m, out_lo, size = scaled(m, lo, slope)
     offset = node.offsets[units, pieces]
-    out_m, rest = two_prod(m, slope)
-    out_lo = lo * slope
-    size = np.abs(out_lo) + np.abs(rest)
-    out_lo += rest
-    out_m[:, 0], carry = two_sum(out_m[:, 0], offset)
-    size[:, 0] += np.abs(carry)
-    out_lo[:, 0] += carry
+    out_m[:, 0], out_lo[:, 0], size[:, 0] = shifted(out_m[:, 0], out_lo[:, 0], size[:, 0], offset)
     err = e * np.abs(slope) + gamma(3) * size + UNDERFLOW
     return out_m, err * SAFE, out_lo

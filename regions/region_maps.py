@@ -21,7 +21,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .bounded import forward_with_bounds
-from .compensated import UNDERFLOW, SplitMatrix, prepare, product, two_prod, two_sum
+from .compensated import (
+    UNDERFLOW,
+    SplitMatrix,
+    prepare,
+    product,
+    scaled,
+    shifted,
+    signed_sum,
+    two_sum,
+)
 from .domain import Plane
 from .floats import EPS, SAFE, gamma
 from .network import Activation, Affine, Network, Sum
@@ -254,7 +263,7 @@ def _compensated(node: Affine, src: Maps) -> NodeMaps:
     r, n, o, box = _count(src), node.W.shape[1], node.W.shape[0], base.box
     w = SplitMatrix(node.W)
     m, lo, nu = np.empty((r, 3, o)), np.empty((r, 3, o)), np.empty((r, o))
-    size = np.abs(node.W).T
+    size = w.magnitude
     step = max(1, (1 << 14) // max(n, 1))  # regions per chunk: its arrays stay in cache
     for start in range(0, r, step):
         stop = min(start + step, r)
@@ -315,20 +324,12 @@ def summed(node: Sum, srcs: list[Maps]) -> NodeMaps:
 
 
 def _compensated_sum(node: Sum, srcs: list[NodeMaps]) -> NodeMaps:
-    """:func:`summed` of compensated maps: the signs are +-1, so each ``m`` adds by an exact
-    TwoSum; the ``lo`` parts and TwoSum's remainders add with one rounding each, and a last
-    TwoSum makes ``m`` the sum rounded again (where ``m`` cancels, ``lo`` would not be small
-    against it)."""
-    m, lo = node.signs[0] * srcs[0].m, node.signs[0] * srcs[0].lo
-    size = np.abs(lo)
-    for sign, src in zip(node.signs[1:], srcs[1:], strict=True):
-        m, rest = two_sum(m, sign * src.m)
-        lo = lo + sign * src.lo + rest
-        size += np.abs(src.lo) + np.abs(rest)
+    """:func:`summed` of compensated maps (signs +-1): :func:`regions.compensated.signed_sum`,
+    its roundings bounded over the box."""
+    m, lo, size = signed_sum([(src.m, src.lo) for src in srcs], node.signs)
     k = gamma(2 * len(srcs))
     box = srcs[0].box
     nu = sum(src.nu for src in srcs) + k * (box * (size[:, 0] + size[:, 1]) + size[:, 2])
-    m, lo = two_sum(m, lo)
     return NodeMaps(m, nu * SAFE, 1.0, lo, box)
 
 
@@ -399,14 +400,9 @@ class ActivatedMaps:
             m *= scale
             lo *= scale
             return m, lo, src.nu[parent] * slope
-        m, rest = two_prod(src.m[parent], scale)
-        size = np.abs(rest)
-        lo = src.lo[parent] * scale
-        size += np.abs(lo)
-        lo += rest
-        m[:, 2], rest = two_sum(m[:, 2], self.offset[start:stop])
-        size[:, 2] += np.abs(rest)
-        lo[:, 2] += rest
+        m, lo, size = scaled(src.m[parent], src.lo[parent], scale)
+        offset = self.offset[start:stop]
+        m[:, 2], lo[:, 2], size[:, 2] = shifted(m[:, 2], lo[:, 2], size[:, 2], offset)
         box = src.box
         nu = src.nu[parent] * np.abs(slope)
         nu += gamma(3) * (box * (size[:, 0] + size[:, 1]) + size[:, 2])
