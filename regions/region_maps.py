@@ -29,7 +29,6 @@ from .compensated import (
     scaled,
     shifted,
     signed_sum,
-    two_sum,
 )
 from .domain import Plane
 from .floats import EPS, SAFE, gamma
@@ -274,8 +273,7 @@ def _compensated(node: Affine, src: Maps) -> NodeMaps:
         a, b, sc = prepare(a.reshape(-1, n), b.reshape(-1, n), w.bits)
         hi, low = m[start:stop], lo[start:stop]
         product(a, b, w, (hi.reshape(-1, o), low.reshape(-1, o)))
-        hi[:, 2], bias_error = two_sum(hi[:, 2], node.b)
-        low[:, 2] += bias_error  # one rounding, of at most EPS |low|
+        hi[:, 2], low[:, 2], _ = shifted(hi[:, 2], low[:, 2], 0.0, node.b)  # one rounding
         out = nu[start:stop]
         np.matmul(err, size, out=out)
         out *= 1 + gamma(n + 1)
