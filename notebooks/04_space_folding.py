@@ -57,12 +57,13 @@ from regions.constructions import sawtooth
 # pi_1, ..., pi_m. chi = 1 - max_i d_H(pi_1, pi_i) / sum_i d_H(pi_i, pi_{i+1}): 0 when every
 # step moves further from the start in Hamming distance, close to 1 when the walk keeps
 # coming back. The sawtooth of depth L folds [0, 1] onto itself 2^(L-1) times; along the
-# horizontal segment through all its strips, chi = 1 - L / (2^L - 1) exactly.
+# horizontal segment through all its strips, chi = 1 - L / (2^L - 1) exactly. The walk is
+# `regions.decompose_line` along the segment: exact breaks, so no piece is too thin to count.
 
 # %%
 for depth in range(1, 6):
     part = regions.decompose(sawtooth(depth), (0, 1, 0, 1))
-    chi = folding_measure(part, np.array([0.0, 0.5]), np.array([1.0, 0.5]))
+    chi = folding_measure(sawtooth(depth), np.array([0.0, 0.5]), np.array([1.0, 0.5]))
     expected = 1 - depth / (2**depth - 1)
     print(
         f"depth {depth}: {len(part):3d} regions, chi = {chi:.6f}, 1 - L/(2^L - 1) = {expected:.6f}"
@@ -194,11 +195,11 @@ for depth in (1, 2, 4):
     widths = matched_widths(300, depth)
     model = build_model(train_config(widths))  # He-normal weights, biases N(0, 0.5^2)
     part = regions.decompose(model, box)
-    chi = chi_by_layer(part, segments)
+    chi = chi_by_layer(model, segments)
     print(f"{describe(widths):>12}: {len(part):5d} regions, mean chi {chi[-1].mean():.3f}")
     panels.append((describe(widths), [("init", chi)]))
     if depth == 1:
         assert np.all(chi == 0)
     # The last row is the whole net's measure.
-    assert np.allclose(chi[-1], folding_distribution(part, segments))
+    assert np.array_equal(chi[-1], folding_distribution(model, segments))
 chi_layers_figure(panels)

@@ -56,9 +56,10 @@ def decompose(
     domain : (xmin, xmax, ymin, ymax) or shapely.Polygon, optional
         Where to decompose, in plane coordinates. Default the box [-2, 2]^2. Non-convex
         polygons and polygons with holes are allowed: regions are clipped to them.
-    plane : (origin, (d1, d2)) or (p0, p1, p2), optional
+    plane : (origin, (d1, d2)), (p0, p1, p2) or Plane, optional
         For models with more than 2 inputs: the 2D affine slice ``origin + u d1 + v d2`` (or
-        through three points, placed at (u, v) = (0, 0), (1, 0), (0, 1)).
+        through three points, placed at (u, v) = (0, 0), (1, 0), (0, 1); or another
+        partition's ``part.plane``).
     max_regions : int
         Raise :class:`TooManyRegionsError` as soon as more regions appear, before memory runs out.
     tol : float

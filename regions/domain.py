@@ -224,15 +224,16 @@ class Plane:
 def as_plane(plane: object, n_inputs: int) -> Plane:
     """Validate ``plane`` for a model with ``n_inputs`` inputs.
 
-    ``plane`` is None (for 2 inputs the identity, for 1 input x = u), ``(origin, (d1, d2))`` with
-    an origin and two direction vectors, or three input points ``(p0, p1, p2)`` (then p0, p1, p2
-    sit at plane coordinates (0, 0), (1, 0), (0, 1)). The directions must span a plane, except
+    ``plane`` is None (for 2 inputs the identity, for 1 input x = u), a :class:`Plane` (a
+    partition's ``part.plane``), ``(origin, (d1, d2))`` with an origin and two direction
+    vectors, or three input points ``(p0, p1, p2)`` (then p0, p1, p2 sit at plane coordinates
+    (0, 0), (1, 0), (0, 1)). The directions must span a plane, except
     for a 1-input model, whose input space is a line: any direction along it will do, as long as
     one is nonzero.
 
     Parameters
     ----------
-    plane : None, (origin, (d1, d2)) or (p0, p1, p2)
+    plane : None, Plane, (origin, (d1, d2)) or (p0, p1, p2)
         Vectors of length ``n_inputs`` (input units).
     n_inputs : int
         The model's input width d.
@@ -283,20 +284,10 @@ def as_plane(plane: object, n_inputs: int) -> Plane:
                 "plane=(p0, p1, p2) to decompose a 2D slice of its input space"
             )
         return Plane(np.zeros(2), np.eye(2))
-    try:
-        parts = list(plane)
-        if len(parts) == 2:
-            origin = np.asarray(parts[0], dtype=np.float64)
-            basis = np.asarray(parts[1], dtype=np.float64).T
-        elif len(parts) == 3:
-            p0, p1, p2 = (np.asarray(p, dtype=np.float64) for p in parts)
-            origin, basis = p0, np.stack([p1 - p0, p2 - p0], axis=1)
-        else:
-            raise ValueError
-    except (TypeError, ValueError) as exc:
-        raise DomainError(
-            "plane must be (origin, (d1, d2)) or three points (p0, p1, p2) of the input space"
-        ) from exc
+    if isinstance(plane, Plane):  # e.g. a partition's own ``part.plane``
+        origin, basis = plane.origin, plane.basis
+    else:
+        origin, basis = _plane_vectors(plane)
     if origin.shape != (n_inputs,) or basis.shape != (n_inputs, 2):
         raise DomainError(
             f"plane vectors must have the model's input width {n_inputs}; got origin "
@@ -306,6 +297,25 @@ def as_plane(plane: object, n_inputs: int) -> Plane:
         raise DomainError("plane has non-finite entries")
     check_plane_basis(basis)
     return Plane(origin, basis)
+
+
+def _plane_vectors(plane: object) -> tuple[np.ndarray, np.ndarray]:
+    """Origin (d,) and directions (d, 2) of ``(origin, (d1, d2))`` or ``(p0, p1, p2)``."""
+    try:
+        parts = list(plane)
+        if len(parts) == 2:
+            return np.asarray(parts[0], dtype=np.float64), np.asarray(parts[1], np.float64).T
+        if len(parts) == 3:
+            p0, p1, p2 = (np.asarray(p, dtype=np.float64) for p in parts)
+            return p0, np.stack([p1 - p0, p2 - p0], axis=1)
+    except (TypeError, ValueError) as exc:
+        raise DomainError(_PLANE_FORMS) from exc
+    raise DomainError(_PLANE_FORMS)
+
+
+_PLANE_FORMS = (
+    "plane must be a Plane, (origin, (d1, d2)) or three points (p0, p1, p2) of the input space"
+)
 
 
 def check_plane_basis(basis: np.ndarray) -> None:

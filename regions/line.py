@@ -278,9 +278,9 @@ def decompose_line(
     start, end : array_like
         Endpoints in input coordinates, shape (n_inputs,) (a number for a 1-input model), or
         in plane coordinates, shape (2,), with ``plane``. They must differ.
-    plane : (origin, (d1, d2)) or (p0, p1, p2), optional
-        The plane of :func:`regions.decompose` (see :func:`regions.domain.as_plane`), for
-        endpoints in its coordinates.
+    plane : (origin, (d1, d2)), (p0, p1, p2) or Plane, optional
+        The plane of :func:`regions.decompose` (see :func:`regions.domain.as_plane`; a
+        partition's ``part.plane`` will do), for endpoints in its coordinates.
     tol : float
         0 (the default) is exact. A positive value, in units of the parameter s (fractions of
         the segment), merges on purpose: a new break closer than ``tol`` to the break before

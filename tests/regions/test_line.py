@@ -330,6 +330,18 @@ def test_plane_coordinates_match_input_coordinates():
     part = regions.decompose(model, (-1, 1, -1, 1), plane=plane)
     region = part.locate(np.array([-1.0, -0.5]) + on_plane.midpoints[:, None] * [2.0, 1.25])
     assert np.array_equal(part.patterns[region], on_plane.patterns)
+    # The partition's own plane is accepted as it is.
+    again = regions.decompose_line(part.network, [-1.0, -0.5], [1.0, 0.75], plane=part.plane)
+    assert again.exact_breaks() == direct.exact_breaks()
+    with pytest.raises(regions.DomainError, match="Plane, \\(origin"):
+        regions.decompose_line(model, [-1.0, -0.5], [1.0, 0.75], plane=3.0)
+    with pytest.raises(regions.DomainError, match="input width 3"):
+        regions.decompose_line(
+            model,
+            [0.0, 0.0],
+            [1.0, 1.0],
+            plane=regions.decompose(nn.Linear(2, 1), (-1, 1, -1, 1)).plane,
+        )
 
 
 def test_one_input_model_takes_numbers_and_a_network_is_reused():

@@ -61,6 +61,8 @@ class ChiJob(Job):
     True
     """
 
+    version = 2  # 2: segments walked exactly by regions.decompose_line
+
     config: TrainConfig
     trained: bool = False
     n_segments: int = 400
@@ -75,7 +77,7 @@ class ChiJob(Job):
             "n_parameters": model.n_parameters,
             "n_regions": len(part),
             "test_acc": test_acc,
-            "chi": chi_by_layer(part, segments).tolist(),
+            "chi": chi_by_layer(part.network, segments).tolist(),
         }
 
 

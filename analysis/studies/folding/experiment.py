@@ -141,6 +141,8 @@ class EnclosureJob(Job):
     ('2', 0, 0.0)
     """
 
+    version = 2  # 2: segments walked exactly by regions.decompose_line
+
     config: TrainConfig
     n_segments: int = 400
 

@@ -10,9 +10,9 @@ Every view here is computed from a decomposition, not from sampled activations:
   intersected with the regions of the first k layers), each mapped exactly by its region's
   affine map. Where the map folds, pieces from different input places land on top of each
   other.
-* :func:`warped_grid`: straight grid lines of the input plane, cut at every region boundary
-  they cross (:func:`analysis.studies.folding.measures.crossed_regions`) and pushed through
-  layer k; each image is an exact polyline.
+* :func:`warped_grid`: straight grid lines of the input plane, cut at every breakpoint they
+  cross (:func:`regions.decompose_line`) and pushed through layer k; each image is an exact
+  polyline.
 * :func:`output_plane`: the decision plane of a 2-logit net in its last hidden layer.
 """
 
@@ -28,8 +28,8 @@ import torch
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+import regions
 from analysis.lab.data import Box
-from analysis.studies.folding.measures import crossed_regions
 from regions import Partition
 
 __all__ = [
@@ -522,7 +522,8 @@ def warped_grid(part: Partition, layer: int, n_lines: int = GRID_LINES) -> Warpe
     Parameters
     ----------
     part : Partition
-        Decomposition of depth at least ``layer`` on a convex domain.
+        Decomposition of depth at least ``layer``: its network, plane and domain's bounding
+        box (the lines cross the whole box, whatever the domain's shape).
     layer : int
         1-based activation layer.
     n_lines : int
@@ -539,19 +540,17 @@ def warped_grid(part: Partition, layer: int, n_lines: int = GRID_LINES) -> Warpe
     >>> g.lines[2].tolist()  # y = 1: the half x < 0 collapses onto the point (0, 1)
     [[0.0, 1.0], [1.0, 1.0]]
     """
-    coarse = part.at_depth(layer)
-    A, c = coarse.affine(layer=layer)
-    b = domain_box(coarse)
+    b = domain_box(part)
     inputs = [np.array([[b[0], y], [b[1], y]]) for y in np.linspace(b[2], b[3], n_lines)]
     inputs += [np.array([[x, b[2]], [x, b[3]]]) for x in np.linspace(b[0], b[1], n_lines)]
     lines = []
     for p, q in inputs:
-        idx, t0, t1 = crossed_regions(coarse, p, q)
-        # Both ends of every piece, mapped by that piece's region: exact and continuous.
-        t = np.stack([t0, t1], axis=1).ravel()
-        owner = np.repeat(idx, 2)
-        xy = p + t[:, None] * (q - p)
-        h = np.einsum("nwk,nk->nw", A[owner], xy) + c[owner]
+        pieces = regions.decompose_line(part.network, p, q, plane=part.plane).at_depth(layer)
+        a, c = pieces.affine(layer=layer)
+        # Both ends of every piece, mapped by that piece's map: exact and continuous.
+        ends = np.concatenate([[0.0], pieces.breaks, [1.0]])
+        s = np.stack([ends[:-1], ends[1:]], axis=1)
+        h = (a[:, None, :] * s[:, :, None] + c[:, None, :]).reshape(-1, a.shape[1])
         keep = np.r_[True, np.any(np.abs(np.diff(h, axis=0)) > 0, axis=1)]
         lines.append(h[keep])
     horizontal = np.arange(2 * n_lines) < n_lines

@@ -1,4 +1,4 @@
-"""Space folding, computed exactly from a decomposition.
+"""Space folding, computed exactly along segments.
 
 Lewandowski et al.'s folding measure of a straight segment ``[p, q]`` in input space: walk along
 the segment through the linear regions it crosses, with activation patterns ``pi_1 .. pi_m`` in
@@ -11,279 +11,108 @@ boundary is a line, crossed at most once), and approaches 1 when the walk keeps 
 patterns near the first one (the space is folded onto itself). A segment inside one region has
 ``chi = 0`` by definition.
 
-Nothing here samples points: the regions a segment crosses come from clipping it against the
-exact region polygons, and the images of regions under the first ``k`` layers come from the
-exact affine maps of :meth:`regions.Partition.affine`.
+Nothing here samples points or clips polygons: the pieces of a segment and their patterns come
+from :func:`regions.decompose_line`, whose breaks are decided exactly, so a piece narrower than
+any tolerance still counts as a step of the walk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-
 import numpy as np
-import shapely
+from torch import nn
 
+import regions
 from analysis.lab.data import Box
-from regions import Partition
 
 __all__ = [
-    "Crossing",
     "chi_by_layer",
-    "crossed_regions",
     "folding_distribution",
     "folding_measure",
     "pattern_walk",
     "random_segments",
 ]
 
-#: Pieces shorter than this fraction of the segment are touches (corners), not crossings.
-TOUCH_RTOL = 1e-12
+Model = nn.Module | regions.Network
 
 
-@dataclass(frozen=True)
-class Crossing:
-    """The regions a segment ``p + t (q - p)``, ``t in [0, 1]``, crosses, in order.
-
-    Attributes
-    ----------
-    indices : ndarray of int, shape (m,)
-        Region index (into the partition's per-region arrays) of each piece.
-    t_enter, t_exit : ndarray of float, shape (m,)
-        Segment parameter where each piece starts and ends (a fraction of the segment, so
-        unitless); consecutive pieces share their endpoints, ``t_enter[0] = 0`` and
-        ``t_exit[-1] = 1`` when the segment lies in the domain.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from analysis.studies.folding.measures import Crossing
-    >>> c = Crossing(np.array([3, 2, 0]), np.array([0.0, 0.25, 0.5]), np.array([0.25, 0.5, 1.0]))
-    >>> len(c)  # pieces
-    3
-    >>> indices, t_enter, t_exit = c  # unpacks like a tuple
-    >>> (t_exit - t_enter).tolist()  # piece lengths, as fractions of the segment
-    [0.25, 0.25, 0.5]
-    """
-
-    indices: np.ndarray
-    t_enter: np.ndarray
-    t_exit: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-    def __iter__(self) -> Iterator[np.ndarray]:
-        return iter((self.indices, self.t_enter, self.t_exit))
+def _network(model: Model) -> regions.Network:
+    return model if isinstance(model, regions.Network) else regions.trace(model)
 
 
-def _as_segment(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
-    if p.shape != (2,) or q.shape != (2,):
-        raise ValueError(f"p and q must be points of shape (2,), got {p.shape} and {q.shape}")
-    if not np.all(np.isfinite(p)) or not np.all(np.isfinite(q)):
-        raise ValueError("p and q must be finite")
-    return p, q
-
-
-def _edges(part: Partition) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per ring position: edge start (I, 2), edge vector (I, 2) and its length (I,)."""
-    a = part.vertices[part.ring]
-    nxt = np.arange(1, len(part.ring) + 1)
-    nxt[part.start[1:] - 1] = part.start[:-1]
-    e = part.vertices[part.ring[nxt]] - a
-    return a, e, np.linalg.norm(e, axis=1)
-
-
-def _clip_convex(
-    part: Partition,
-    p: np.ndarray,
-    d: np.ndarray,
-    tol: float,
-    edges: tuple[np.ndarray, np.ndarray, np.ndarray],
-) -> tuple[np.ndarray, ...]:
-    """Parameter interval of the segment inside every convex cell, by half-plane clipping.
-
-    Each counter-clockwise edge ``a -> a + e`` keeps ``cross(e, x - a) >= 0``; along
-    ``x = p + t d`` that is ``num + t den >= 0``, a lower bound on t where ``den > 0`` and an
-    upper bound where ``den < 0``. Edges parallel to the segment keep all or nothing; ``tol``
-    (a length) lets a segment lying on a shared edge count as inside both cells, which the
-    caller resolves.
-    """
-    a, e, norm = edges
-    num = e[:, 0] * (p[1] - a[:, 1]) - e[:, 1] * (p[0] - a[:, 0])
-    den = e[:, 0] * d[1] - e[:, 1] * d[0]
-    parallel = np.abs(den) <= 1e-14 * norm * np.linalg.norm(d)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # parallel: masked
-        bound = -num / den
-    lower = np.where(parallel | (den < 0), -np.inf, bound)
-    upper = np.where(parallel | (den > 0), np.inf, bound)
-    # A parallel edge with the segment on its outer side empties the cell.
-    empty = parallel & (num < -tol * norm)
-    lower = np.where(empty, np.inf, lower)
-    lo = np.maximum.reduceat(lower, part.start[:-1])
-    hi = np.minimum.reduceat(upper, part.start[:-1])
-    return np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
-
-
-def _clip_shapely(part: Partition, p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Pieces of the segment inside every region polygon (non-convex domains), via shapely."""
-    line = shapely.LineString([p, q])
-    geoms = part.to_shapely()
-    cand = shapely.STRtree(geoms).query(line, predicate="intersects")
-    pieces, owner = shapely.get_parts(shapely.intersection(line, geoms[cand]), return_index=True)
-    keep = shapely.get_type_id(pieces) == 1
-    pieces, owner = pieces[keep], cand[owner[keep]]
-    ends = np.stack(
-        [
-            shapely.line_locate_point(line, shapely.get_point(pieces, 0), normalized=True),
-            shapely.line_locate_point(line, shapely.get_point(pieces, -1), normalized=True),
-        ]
-    )
-    return owner, ends.min(axis=0), ends.max(axis=0)
-
-
-def crossed_regions(part: Partition, p: np.ndarray, q: np.ndarray) -> Crossing:
-    """The exact sequence of regions the segment ``[p, q]`` crosses, in order from ``p``.
-
-    Parameters
-    ----------
-    part : Partition
-        Any partition (``part.at_depth(k)`` for the regions of the first k layers).
-    p, q : array_like, shape (2,)
-        Segment endpoints in plane coordinates.
-
-    Returns
-    -------
-    Crossing
-        ``(indices (m,), t_enter (m,), t_exit (m,))``, unpackable as a tuple. Pieces shorter
-        than ``TOUCH_RTOL`` of the segment (corner touches) are dropped. A segment that runs
-        exactly along a boundary is assigned to one of the two regions there. Parts of the
-        segment outside the domain are absent (gaps in the parameters).
-
-    Notes
-    -----
-    On a convex domain the cells are clipped in numpy, all at once (one pass over every edge
-    of the partition); on a non-convex domain shapely intersects the segment with the clipped
-    regions, and a non-convex region may appear more than once.
-
-    Examples
-    --------
-    Units ``relu(x)`` and ``relu(y)`` cut the square into its four quadrants:
-
-    >>> import torch, regions
-    >>> from analysis.studies.folding.measures import crossed_regions
-    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
-    >>> with torch.no_grad():
-    ...     _ = net[0].weight.copy_(torch.eye(2)); _ = net[0].bias.zero_()
-    >>> part = regions.decompose(net, (-1, 1, -1, 1))
-    >>> c = crossed_regions(part, [-0.5, -1.0], [1.0, 0.5])  # x = 0 at t = 1/3, y = 0 at t = 2/3
-    >>> part.patterns[c.indices].astype(int).tolist()  # (x > 0, y > 0) of each piece
-    [[0, 0], [1, 0], [1, 1]]
-    >>> (3 * c.t_exit).round(12).tolist()
-    [1.0, 2.0, 3.0]
-
-    A segment leaving the domain: it enters the square at x = -1, i.e. t = 0.4.
-
-    >>> c = crossed_regions(part, [-2.0, 0.5], [0.5, 0.5])
-    >>> c.t_enter.tolist(), c.t_exit.tolist()
-    ([0.4, 0.8], [0.8, 1.0])
-    """
-    return _crossed(part, p, q, _edges(part) if part.domain.convex else None)
-
-
-def _crossed(
-    part: Partition,
-    p: np.ndarray,
-    q: np.ndarray,
-    edges: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
-) -> Crossing:
-    """:func:`crossed_regions` with the partition's edges (convex domains) precomputed."""
-    p, q = _as_segment(p, q)
-    d = q - p
-    length = float(np.linalg.norm(d))
-    if length == 0:
-        raise ValueError("the segment has zero length")
-    tol = TOUCH_RTOL * max(length, part.domain.diameter)
-    if edges is not None:
-        lo, hi = _clip_convex(part, p, d, tol, edges)
-        idx = np.flatnonzero(hi - lo > TOUCH_RTOL)
-        lo, hi = lo[idx], hi[idx]
-    else:
-        idx, lo, hi = _clip_shapely(part, p, q)
-        keep = hi - lo > TOUCH_RTOL
-        idx, lo, hi = idx[keep], lo[keep], hi[keep]
-    order = np.lexsort((idx, lo))
-    idx, lo, hi = idx[order], lo[order], hi[order]
-    # Along a shared boundary both neighbours hold the piece: keep only pieces that reach past
-    # everything before them, then close the rounding gaps so the pieces tile exactly.
-    reach = np.maximum.accumulate(hi)
-    prev = np.concatenate([[-np.inf], reach[:-1]])
-    keep = hi > prev + TOUCH_RTOL
-    idx, lo, hi, prev = idx[keep], lo[keep], hi[keep], prev[keep]
-    lo = np.where(lo - prev <= 1e-9, prev, lo)
-    return Crossing(idx.astype(np.int64), lo, hi)
-
-
-def _patterns(part: Partition, layer: int | None, cumulative: bool) -> np.ndarray:
-    """Pattern columns (R, S') used for Hamming distances."""
+def _columns(net: regions.Network, layer: int | None, cumulative: bool) -> np.ndarray | slice:
+    """Pattern columns used for Hamming distances: every layer's, or those of ``layer``."""
     if layer is None:
-        return part.patterns
-    if not 1 <= layer <= part.depth:
-        raise ValueError(f"layer must be in 1..{part.depth}, got {layer}")
-    if not cumulative:
-        return part.layer_patterns(layer)
-    # Pattern columns are ordered by layer, so layers 1..layer are consecutive blocks.
-    return np.hstack([part.layer_patterns(k) for k in range(1, layer + 1)])
+        return slice(None)
+    if not 1 <= layer <= net.n_layers:
+        raise ValueError(f"layer must be in 1..{net.n_layers}, got {layer}")
+    of_layer = regions.Breakpoints.of(net).layer
+    return np.flatnonzero(of_layer <= layer if cumulative else of_layer == layer)
+
+
+def _walks(net: regions.Network, segments: np.ndarray, plane: object) -> list[np.ndarray]:
+    """Patterns (P_i, S) of the pieces of every segment (n, 2, d), in order along it."""
+    segments = np.asarray(segments, dtype=np.float64)
+    if segments.ndim != 3 or segments.shape[1] != 2:
+        raise ValueError(f"segments must have shape (n, 2, d), got {segments.shape}")
+    return [regions.decompose_line(net, p, q, plane=plane).patterns for p, q in segments]
 
 
 def pattern_walk(
-    part: Partition,
+    model: Model,
     p: np.ndarray,
     q: np.ndarray,
     layer: int | None = None,
     *,
     cumulative: bool = True,
+    plane: object = None,
 ) -> np.ndarray:
     """Activation patterns (m', S') met along ``[p, q]``, consecutive repeats merged.
 
     Parameters
     ----------
-    part : Partition
-        Decomposition whose regions the segment crosses.
-    p, q : array_like, shape (2,)
-        Segment endpoints in plane coordinates.
+    model : torch.nn.Module or regions.Network
+        A piecewise-linear model (traced here) or a :func:`regions.trace` of one.
+    p, q : array_like, shape (d,)
+        Segment endpoints: input coordinates (d = the model's inputs), or plane coordinates
+        (d = 2) with ``plane``.
     layer : int, optional
         Restrict patterns to the breakpoints of layers ``1..layer`` (``cumulative``) or of layer
-        ``layer`` alone; None for every layer of ``part``.
+        ``layer`` alone; None for every layer.
     cumulative : bool
         See ``layer``.
+    plane : optional
+        A 2D plane through a model with more inputs, as in :func:`regions.decompose_line`.
 
     Returns
     -------
     ndarray of bool, shape (m', S')
-        Restricted patterns, so two neighbouring regions that differ only in deeper layers give
+        Restricted patterns, so two neighbouring pieces that differ only in deeper layers give
         equal consecutive rows; those are merged into one step of length 0 (they would add
         nothing to the path length, and merging makes ``m'`` the number of distinct steps).
-        ``S'`` is the number of breakpoints kept (columns of ``part.patterns``).
+        ``S'`` is the number of breakpoints kept (columns of :attr:`regions.Partition.patterns`).
+
+    Raises
+    ------
+    ValueError
+        For a ``layer`` outside ``1..L``, or endpoints :func:`regions.decompose_line` rejects.
 
     Examples
     --------
     The sawtooth's 8 vertical strips, crossed by a horizontal segment:
 
-    >>> import regions
     >>> from regions.constructions import sawtooth
     >>> from analysis.studies.folding.measures import pattern_walk
-    >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
     >>> p, q = [0.0, 0.5], [1.0, 0.5]
-    >>> pattern_walk(part, p, q).shape  # 8 strips, 3 layers of 2 units
+    >>> pattern_walk(sawtooth(3), p, q).shape  # 8 strips, 3 layers of 2 units
     (8, 6)
-    >>> pattern_walk(part, p, q, layer=1).astype(int).tolist()  # layer 1 splits [0, 1] once
+    >>> pattern_walk(sawtooth(3), p, q, layer=1).astype(int).tolist()  # layer 1 splits once
     [[1, 0], [1, 1]]
-    >>> pattern_walk(part, p, q, layer=2, cumulative=False).astype(int).tolist()  # and back
+    >>> pattern_walk(sawtooth(3), p, q, layer=2, cumulative=False).astype(int).tolist()
     [[1, 0], [1, 1], [1, 0]]
     """
-    return _merge(_patterns(part, layer, cumulative)[crossed_regions(part, p, q).indices])
+    net = _network(model)
+    columns = _columns(net, layer, cumulative)
+    return _merge(_walks(net, np.array([[p, q]], dtype=np.float64), plane)[0][:, columns])
 
 
 def _chi(pats: np.ndarray) -> float:
@@ -295,12 +124,13 @@ def _chi(pats: np.ndarray) -> float:
 
 
 def folding_measure(
-    part: Partition,
+    model: Model,
     p: np.ndarray,
     q: np.ndarray,
     layer: int | None = None,
     *,
     cumulative: bool = True,
+    plane: object = None,
 ) -> float:
     """Lewandowski et al.'s space-folding measure chi of the segment ``[p, q]``, exactly.
 
@@ -309,15 +139,17 @@ def folding_measure(
 
     Parameters
     ----------
-    part : Partition
-        Decomposition whose regions the segment crosses.
-    p, q : array_like, shape (2,)
-        Segment endpoints (plane coordinates).
+    model : torch.nn.Module or regions.Network
+        The model, or its :func:`regions.trace`.
+    p, q : array_like, shape (d,)
+        Segment endpoints, as in :func:`pattern_walk`.
     layer : int, optional
         Per-layer measure: patterns of layers ``1..layer`` (or of layer ``layer`` alone when
         ``cumulative`` is False); None for the whole network.
     cumulative : bool
         See ``layer``.
+    plane : optional
+        As in :func:`regions.decompose_line`.
 
     Returns
     -------
@@ -332,14 +164,14 @@ def folding_measure(
     >>> import regions
     >>> from regions.constructions import sawtooth
     >>> from analysis.studies.folding.measures import folding_measure
-    >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
+    >>> net = regions.trace(sawtooth(3))  # trace once for many segments
     >>> p, q = [0.0, 0.5], [1.0, 0.5]
-    >>> [round(folding_measure(part, p, q, k), 6) for k in (1, 2, 3)]  # 1 - k / (2^k - 1)
+    >>> [round(folding_measure(net, p, q, k), 6) for k in (1, 2, 3)]  # 1 - k / (2^k - 1)
     [0.0, 0.333333, 0.571429]
-    >>> folding_measure(part, [0.3, 0.0], [0.3, 1.0])  # inside one strip
+    >>> folding_measure(net, [0.3, 0.0], [0.3, 1.0])  # inside one strip
     0.0
     """
-    return _chi(pattern_walk(part, p, q, layer, cumulative=cumulative))
+    return _chi(pattern_walk(model, p, q, layer, cumulative=cumulative, plane=plane))
 
 
 def random_segments(n: int, box: Box, seed: int) -> np.ndarray:
@@ -393,25 +225,28 @@ def random_segments(n: int, box: Box, seed: int) -> np.ndarray:
 
 
 def folding_distribution(
-    part: Partition,
+    model: Model,
     segments: np.ndarray,
     layer: int | None = None,
     *,
     cumulative: bool = True,
+    plane: object = None,
 ) -> np.ndarray:
-    """chi (n,) of every segment (n, 2, 2), as :func:`folding_measure`.
+    """chi (n,) of every segment (n, 2, d), as :func:`folding_measure`.
 
     Parameters
     ----------
-    part : Partition
-        Decomposition whose regions the segments cross.
-    segments : array_like, shape (n, 2, 2)
-        Endpoints ``[p, q]`` of each segment (plane coordinates), e.g. from
-        :func:`random_segments`.
+    model : torch.nn.Module or regions.Network
+        The model (traced once here), or its :func:`regions.trace`.
+    segments : array_like, shape (n, 2, d)
+        Endpoints ``[p, q]`` of each segment, e.g. from :func:`random_segments`: plane
+        coordinates (d = 2) with ``plane``, else input coordinates (d = the model's inputs).
     layer : int, optional
         Per-layer measure, as in :func:`folding_measure`; None for the whole network.
     cumulative : bool
         Patterns of layers ``1..layer`` (True) or of layer ``layer`` alone.
+    plane : optional
+        As in :func:`regions.decompose_line`.
 
     Returns
     -------
@@ -421,39 +256,30 @@ def folding_distribution(
     Raises
     ------
     ValueError
-        If ``segments`` does not have shape (n, 2, 2).
+        If ``segments`` does not have shape (n, 2, d), or an endpoint has the wrong width.
 
     Examples
     --------
     >>> import numpy as np, regions, torch
     >>> from regions.constructions import sawtooth
     >>> from analysis.studies.folding.measures import folding_distribution, random_segments
-    >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
     >>> horizontal = [[[0.0, y], [1.0, y]] for y in (0.1, 0.5, 0.9)]
     >>> segments = np.array(horizontal + [[[0.3, 0.0], [0.3, 1.0]]])  # and one inside a strip
-    >>> folding_distribution(part, segments).round(6).tolist()  # 1 - 3 / 7
+    >>> folding_distribution(sawtooth(3), segments).round(6).tolist()  # 1 - 3 / 7
     [0.571429, 0.571429, 0.571429, 0.0]
-    >>> folding_distribution(part, segments, layer=2).round(6).tolist()  # 1 - 2 / 3
+    >>> folding_distribution(sawtooth(3), segments, layer=2).round(6).tolist()  # 1 - 2 / 3
     [0.333333, 0.333333, 0.333333, 0.0]
 
     One hidden layer never folds: every boundary is a line, crossed at most once.
 
     >>> _ = torch.manual_seed(0)
     >>> net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
-    >>> one = regions.decompose(net, (-1, 1, -1, 1))
-    >>> float(folding_distribution(one, random_segments(50, (-1, 1, -1, 1), seed=0)).max())
+    >>> float(folding_distribution(net, random_segments(50, (-1, 1, -1, 1), seed=0)).max())
     0.0
     """
-    segments = np.asarray(segments, dtype=np.float64)
-    if segments.ndim != 3 or segments.shape[1:] != (2, 2):
-        raise ValueError(f"segments must have shape (n, 2, 2), got {segments.shape}")
-    # Patterns and edges are computed once, not per segment.
-    pats = _patterns(part, layer, cumulative)
-    edges = _edges(part) if part.domain.convex else None
-    out = np.empty(len(segments))
-    for i, (p, q) in enumerate(segments):
-        out[i] = _chi(_merge(pats[_crossed(part, p, q, edges).indices]))
-    return out
+    net = _network(model)
+    columns = _columns(net, layer, cumulative)
+    return np.array([_chi(_merge(w[:, columns])) for w in _walks(net, segments, plane)])
 
 
 def _merge(pats: np.ndarray) -> np.ndarray:
@@ -463,15 +289,19 @@ def _merge(pats: np.ndarray) -> np.ndarray:
     return pats[np.concatenate([[True], np.any(pats[1:] != pats[:-1], axis=1)])]
 
 
-def chi_by_layer(part: Partition, segments: np.ndarray) -> np.ndarray:
+def chi_by_layer(model: Model, segments: np.ndarray, *, plane: object = None) -> np.ndarray:
     """chi (L, n) of every segment for the net truncated after each layer ``k = 1..L``.
+
+    Each segment is walked once; row ``k - 1`` reads the patterns of layers ``1..k`` off it.
 
     Parameters
     ----------
-    part : Partition
-        Full decomposition of an L-layer net (convex domain).
-    segments : ndarray, shape (n, 2, 2)
-        Segment endpoints in plane coordinates.
+    model : torch.nn.Module or regions.Network
+        An L-layer model, or its :func:`regions.trace`.
+    segments : ndarray, shape (n, 2, d)
+        Segment endpoints, as in :func:`folding_distribution`.
+    plane : optional
+        As in :func:`regions.decompose_line`.
 
     Returns
     -------
@@ -481,11 +311,17 @@ def chi_by_layer(part: Partition, segments: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> from analysis.studies.folding.measures import chi_by_layer
-    >>> import numpy as np, regions
+    >>> import numpy as np
     >>> from regions.constructions import sawtooth
-    >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
-    >>> chi = chi_by_layer(part, np.array([[[0.0, 0.5], [1.0, 0.5]]]))
+    >>> chi = chi_by_layer(sawtooth(3), np.array([[[0.0, 0.5], [1.0, 0.5]]]))
     >>> [round(float(c), 6) for c in chi[:, 0]]  # 1 - k / (2^k - 1)
     [0.0, 0.333333, 0.571429]
     """
-    return np.stack([folding_distribution(part, segments, k) for k in range(1, part.depth + 1)])
+    net = _network(model)
+    walks = _walks(net, segments, plane)
+    return np.array(
+        [
+            [_chi(_merge(w[:, columns])) for w in walks]
+            for columns in (_columns(net, k, True) for k in range(1, net.n_layers + 1))
+        ]
+    ).reshape(net.n_layers, len(walks))

@@ -204,7 +204,7 @@ def enclosure(
     tol = 1e-9 * part.domain.diameter
     bounded = shapely.distance(comps, edge) > tol
     segments = random_segments(n_segments, DEFAULT_BOX, seed)
-    chi = folding_distribution(part, segments)
+    chi = folding_distribution(part.network, segments)
     hidden = result.config.model.hidden
     row = Enclosure(
         hidden="-".join(map(str, hidden)),

@@ -38,7 +38,6 @@ from analysis.studies.folding.images import (
 )
 from analysis.studies.folding.measures import (
     chi_by_layer,
-    crossed_regions,
     folding_distribution,
     folding_measure,
     pattern_walk,
@@ -69,60 +68,61 @@ def random_net(widths: tuple[int, ...], seed: int) -> nn.Sequential:
     return nn.Sequential(*layers, nn.Linear(n_in, 1, dtype=torch.float64))
 
 
-def _check_tiling(part: regions.Partition, p: np.ndarray, q: np.ndarray) -> None:
-    idx, t0, t1 = crossed_regions(part, p, q)
-    assert len(idx) >= 1
-    assert np.all(t1 > t0)
-    np.testing.assert_allclose((t1 - t0).sum(), 1.0, atol=1e-12)
-    np.testing.assert_allclose(t0[1:], t1[:-1], atol=1e-12)
-    assert t0[0] == pytest.approx(0.0, abs=1e-12) and t1[-1] == pytest.approx(1.0, abs=1e-12)
-    mid = p + 0.5 * (t0 + t1)[:, None] * (q - p)
-    assert np.array_equal(part.locate(mid), idx)
+def _sampled_walk(model: nn.Sequential, p: np.ndarray, q: np.ndarray) -> list[tuple]:
+    """Patterns of the model at 2001 points along [p, q], consecutive repeats merged; points
+    within 1e-9 of a breakpoint (where float64 cannot be trusted) are skipped."""
+    x = torch.tensor(p + np.linspace(0, 1, 2001)[:, None] * (q - p))
+    pats, near = [], np.zeros(len(x), dtype=bool)
+    with torch.no_grad():
+        for module in model:
+            if isinstance(module, nn.ReLU):
+                pats.append(x.numpy() > 0)
+                near |= np.any(np.abs(x.numpy()) < 1e-9, axis=1)
+            x = module(x)
+    rows = [tuple(r) for r in np.hstack(pats)[~near].tolist()]
+    return [r for i, r in enumerate(rows) if i == 0 or r != rows[i - 1]]
 
 
-# ----------------------------------------------------------------- crossed regions
+def _is_subsequence(small: list[tuple], big: list[tuple]) -> bool:
+    it = iter(big)
+    return all(any(s == b for b in it) for s in small)
+
+
+# ----------------------------------------------------------------- folding measure
 @settings(max_examples=15, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     depth=st.integers(1, 3),
     ends=st.lists(st.floats(-1.9, 1.9), min_size=4, max_size=4),
 )
-def test_pieces_tile_the_segment_and_agree_with_locate(seed, depth, ends):
-    part = regions.decompose(random_net((5,) * depth, seed), BOX)
+def test_walk_meets_every_sampled_pattern_in_order(seed, depth, ends):
+    model = random_net((5,) * depth, seed)
     p, q = np.array(ends[:2]), np.array(ends[2:])
     if np.linalg.norm(q - p) < 1e-3:
         return
-    _check_tiling(part, p, q)
+    walk = [tuple(r) for r in pattern_walk(model, p, q).tolist()]
+    assert all(a != b for a, b in zip(walk, walk[1:], strict=False))  # repeats merged
+    assert _is_subsequence(_sampled_walk(model, p, q), walk)
+    # The walk is the sequence of 2D regions the segment crosses.
+    part = regions.decompose(model, BOX)
+    pieces = regions.decompose_line(model, p, q)
+    crossed = part.patterns[part.locate(pieces.to_input(pieces.midpoints))]
+    assert np.array_equal(crossed, pieces.patterns)
 
 
-def test_segment_along_a_boundary_is_assigned_once():
-    # The sawtooth's strip boundaries are vertical lines x = j / 2^L.
-    part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
-    idx, t0, t1 = crossed_regions(part, np.array([0.25, 0.0]), np.array([0.25, 1.0]))
-    assert len(idx) == 1 and t0[0] == 0.0 and t1[0] == 1.0
+def test_a_piece_narrower_than_any_tolerance_is_a_step():
+    # relu(x) and relu(x - 2^-50): a strip 2^-50 wide that sampling or clipping with a
+    # tolerance loses; the walk steps into it and out.
+    first = nn.Linear(2, 2, dtype=torch.float64)
+    with torch.no_grad():
+        first.weight.copy_(torch.tensor([[1.0, 0.0], [1.0, 0.0]]))
+        first.bias.copy_(torch.tensor([0.0, -(2.0**-50)]))
+    model = nn.Sequential(first, nn.ReLU(), nn.Linear(2, 1, dtype=torch.float64))
+    walk = pattern_walk(model, [-1.0, 0.0], [1.0, 0.0])
+    np.testing.assert_array_equal(walk, [[False, False], [True, False], [True, True]])
+    assert folding_measure(model, [-1.0, 0.0], [1.0, 0.0]) == 0.0
 
 
-def test_non_convex_domain_uses_clipped_regions():
-    domain = shapely.Polygon(
-        [(-2, -2), (2, -2), (2, 2), (-2, 2)], [[(-1, -1), (1, -1), (1, 1), (-1, 1)]]
-    )
-    part = regions.decompose(random_net((4, 4), 3), domain)
-    p, q = np.array([-1.8, -1.5]), np.array([1.7, -1.2])  # below the hole
-    _check_tiling(part, p, q)
-    # Across the hole: a gap of parameter 2 / 3.5 between the pieces.
-    idx, t0, t1 = crossed_regions(part, np.array([-1.75, 0.0]), np.array([1.75, 0.0]))
-    np.testing.assert_allclose((t1 - t0).sum(), 1.5 / 3.5, atol=1e-9)
-
-
-def test_crossed_regions_rejects_bad_input():
-    part = regions.decompose(sawtooth(1), (0, 1, 0, 1))
-    with pytest.raises(ValueError):
-        crossed_regions(part, np.zeros(2), np.zeros(2))
-    with pytest.raises(ValueError):
-        crossed_regions(part, np.zeros(3), np.ones(3))
-
-
-# ----------------------------------------------------------------- folding measure
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
@@ -131,53 +131,69 @@ def test_crossed_regions_rejects_bad_input():
 )
 def test_one_hidden_layer_never_folds(seed, width, ends):
     # Every boundary is a line, crossed at most once: the walk only moves away from its start.
-    part = regions.decompose(random_net((width,), seed), BOX)
     p, q = np.array(ends[:2]), np.array(ends[2:])
     if np.linalg.norm(q - p) < 1e-3:
         return
-    assert folding_measure(part, p, q) == 0.0
+    assert folding_measure(random_net((width,), seed), p, q) == 0.0
 
 
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10_000), depth=st.integers(2, 4))
-def test_per_layer_measure_is_the_measure_of_the_coarser_partition(seed, depth):
-    part = regions.decompose(random_net((4,) * depth, seed), BOX)
+def test_per_layer_measure_is_the_measure_of_the_truncated_net(seed, depth):
+    model = random_net((4,) * depth, seed)
     segments = random_segments(10, BOX, seed)
+    chi = chi_by_layer(model, segments)
     for k in range(1, depth + 1):
-        np.testing.assert_array_equal(
-            folding_distribution(part, segments, layer=k),
-            folding_distribution(part.at_depth(k), segments),
-        )
+        truncated = nn.Sequential(*model[: 2 * k], nn.Linear(4, 1, dtype=torch.float64))
+        expected = folding_distribution(truncated, segments)
+        np.testing.assert_array_equal(folding_distribution(model, segments, layer=k), expected)
+        np.testing.assert_array_equal(chi[k - 1], expected)
 
 
 @pytest.mark.parametrize("depth", [1, 2, 3, 5, 7])
 def test_sawtooth_closed_form(depth):
     # 2^L strips, one bit flips per boundary (2^L - 1 steps); the farthest pattern is L away.
-    part = regions.decompose(sawtooth(depth), (0, 1, 0, 1))
-    assert folding_measure(part, *HALF) == pytest.approx(1 - depth / (2**depth - 1), abs=1e-15)
+    net = regions.trace(sawtooth(depth))
+    assert folding_measure(net, *HALF) == pytest.approx(1 - depth / (2**depth - 1), abs=1e-15)
     # Per layer: the first k layers of the sawtooth are the depth-k sawtooth.
     for k in range(1, depth + 1):
         expected = 1 - k / (2**k - 1)
-        assert folding_measure(part, *HALF, layer=k) == pytest.approx(expected, abs=1e-15)
-        assert folding_measure(part.at_depth(k), *HALF) == pytest.approx(expected, abs=1e-15)
+        assert folding_measure(net, *HALF, layer=k) == pytest.approx(expected, abs=1e-15)
+        assert folding_measure(sawtooth(k), *HALF) == pytest.approx(expected, abs=1e-15)
 
 
 def test_per_layer_walk_merges_repeated_patterns():
-    part = regions.decompose(sawtooth(4), (0, 1, 0, 1))
-    assert len(crossed_regions(part, *HALF)) == 16
-    assert len(pattern_walk(part, *HALF, layer=2)) == 4
+    model = sawtooth(4)
+    assert len(pattern_walk(model, *HALF)) == 16
+    assert len(pattern_walk(model, *HALF, layer=2)) == 4
     # Layer 2 alone: its second unit is on where tent(x) > 1/2, for x in (1/4, 3/4): off, on,
     # off (its first unit is on throughout), so the walk comes back to its start.
-    walk = pattern_walk(part, *HALF, layer=2, cumulative=False)
+    walk = pattern_walk(model, *HALF, layer=2, cumulative=False)
     np.testing.assert_array_equal(walk, [[True, False], [True, True], [True, False]])
-    assert folding_measure(part, *HALF, layer=2, cumulative=False) == 0.5
-    with pytest.raises(ValueError):
-        folding_measure(part, *HALF, layer=5)
+    assert folding_measure(model, *HALF, layer=2, cumulative=False) == 0.5
+    with pytest.raises(ValueError, match=r"layer must be in 1\.\.4"):
+        folding_measure(model, *HALF, layer=5)
+    with pytest.raises(ValueError, match="length 0"):
+        folding_measure(model, [0.5, 0.5], [0.5, 0.5])
+    with pytest.raises(ValueError, match=r"shape \(n, 2, d\)"):
+        folding_distribution(model, np.zeros((3, 2)))
 
 
 def test_segment_inside_one_region_has_zero_folding():
-    part = regions.decompose(sawtooth(3), (0, 1, 0, 1))
-    assert folding_measure(part, np.array([0.01, 0.1]), np.array([0.02, 0.9])) == 0.0
+    assert folding_measure(sawtooth(3), np.array([0.01, 0.1]), np.array([0.02, 0.9])) == 0.0
+
+
+def test_segments_on_a_plane_are_walked_in_its_coordinates():
+    torch.manual_seed(3)
+    model = nn.Sequential(
+        nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU()
+    ).double()
+    plane = ([0.0, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, 2.0, 1.0])  # (u, v) -> (u, 2 v, 1)
+    segments = random_segments(20, BOX, seed=3)
+    lifted = np.concatenate([segments * [1.0, 2.0], np.ones((20, 2, 1))], axis=2)
+    on_plane = chi_by_layer(model, segments, plane=plane)
+    np.testing.assert_array_equal(on_plane, chi_by_layer(model, lifted))
+    assert on_plane[-1].max() > 0  # three layers do fold some of them
 
 
 def test_random_segments_and_distribution():
@@ -185,11 +201,11 @@ def test_random_segments_and_distribution():
     assert segs.shape == (50, 2, 2)
     assert np.array_equal(segs, random_segments(50, (0, 1, 0, 1), seed=7))
     assert segs.min() >= 0 and segs.max() <= 1
-    part = regions.decompose(sawtooth(4), (0, 1, 0, 1))
-    chi = folding_distribution(part, segs)
+    net = regions.trace(sawtooth(4))
+    chi = folding_distribution(net, segs)
     assert chi.shape == (50,) and np.all((chi >= 0) & (chi < 1))
-    one = [folding_measure(part, p, q, layer=2) for p, q in segs[:10]]
-    np.testing.assert_array_equal(folding_distribution(part, segs[:10], layer=2), one)
+    one = [folding_measure(net, p, q, layer=2) for p, q in segs[:10]]
+    np.testing.assert_array_equal(folding_distribution(net, segs[:10], layer=2), one)
     with pytest.raises(ValueError):
         random_segments(3, (1, 0, 0, 1), seed=0)
 
@@ -373,15 +389,15 @@ def test_figures_have_labelled_axes():
 
 
 # ------------------------------------------------------------------------- chi study
-def test_chi_by_layer_rows_are_truncated_nets():
-    model = random_net((6, 5, 4), 4)
-    part = regions.decompose(model, BOX)
+def test_chi_by_layer_rows_are_per_layer_measures():
+    model = random_net((8, 8, 8), 2)
     segments = random_segments(30, BOX, seed=1)
-    chi = chi_by_layer(part, segments)
+    chi = chi_by_layer(model, segments)
     assert chi.shape == (3, 30)
     np.testing.assert_array_equal(chi[0], 0.0)  # one layer never folds
-    np.testing.assert_allclose(chi[-1], folding_distribution(part, segments))
-    np.testing.assert_allclose(chi[1], folding_distribution(part.at_depth(2), segments))
+    assert chi[1].max() > 0 and chi[-1].max() > 0
+    np.testing.assert_array_equal(chi[-1], folding_distribution(model, segments))
+    np.testing.assert_array_equal(chi[1], folding_distribution(model, segments, layer=2))
 
 
 def test_chi_jobs_and_summary(tmp_path):
