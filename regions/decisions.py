@@ -18,8 +18,10 @@ from scipy.sparse.csgraph import connected_components
 
 from . import region_maps
 from .fallback import class_function
+from .floats import EPS, SAFE
 from .lines import ArgmaxLine
 from .mesh import DOMAIN_EDGE, Mesh
+from .oracle import exact_affine
 from .results import DecisionBoundary, LinearRegions
 from .topology import clip_segments
 from .validate import check_index, check_real
@@ -35,14 +37,18 @@ _P = TypeVar("_P", bound="Decisions")
 class Decisions:
     """``Partition.linear_regions``, ``decision_boundary`` and ``predicted_region``."""
 
-    def linear_regions(self, *, rtol: float = 1e-9) -> LinearRegions:
-        """Merge adjacent regions whose output affine maps agree (relative tolerance ``rtol``).
+    def linear_regions(self, *, rtol: float = 0.0) -> LinearRegions:
+        """Merge adjacent regions whose output affine maps are the same.
 
         Parameters
         ----------
         rtol : float
-            Two maps agree when every entry of ``A`` and ``c`` differs by at most ``rtol``
-            times the largest absolute entry over all regions.
+            0 (the default) is exact: two maps are the same when their exact maps (of the
+            float64 model) are equal. The float maps' error bounds prove almost every pair
+            different; pairs they cannot (maps equal, or closer than their rounding) are
+            compared in rational arithmetic (:func:`regions.oracle.exact_affine`). A positive
+            value merges on purpose: maps whose float entries of ``A`` and ``c`` all differ by
+            at most ``rtol`` times the largest absolute entry over all regions.
 
         Returns
         -------
@@ -66,16 +72,50 @@ class Decisions:
         rtol = check_real(rtol, "rtol", "Partition.linear_regions")
         A, c = self.affine()
         pairs = self.adjacency().pairs
-        scale = max(float(np.abs(A).max(initial=0)), float(np.abs(c).max(initial=0)), 1e-300)
-        same = np.ones(len(pairs), dtype=bool)
-        if len(pairs):
-            dA = np.abs(A[pairs[:, 0]] - A[pairs[:, 1]]).reshape(len(pairs), -1).max(axis=1)
-            dc = np.abs(c[pairs[:, 0]] - c[pairs[:, 1]]).max(axis=1)
+        n_exact = 0
+        if rtol > 0:
+            scale = max(float(np.abs(A).max(initial=0)), float(np.abs(c).max(initial=0)), 1e-300)
+            dA = np.abs(A[pairs[:, 0]] - A[pairs[:, 1]]).max(axis=(1, 2), initial=0.0)
+            dc = np.abs(c[pairs[:, 0]] - c[pairs[:, 1]]).max(axis=1, initial=0.0)
             same = np.maximum(dA, dc) <= rtol * scale
+        else:
+            same, n_exact = self._same_maps(pairs, A, c)
         n = len(self)
         graph = coo_matrix((np.ones(same.sum()), tuple(pairs[same].T)), shape=(n, n))
         n_lin, labels = connected_components(graph, directed=False)
-        return LinearRegions(labels=labels, n=int(n_lin))
+        return LinearRegions(labels=labels, n=int(n_lin), n_exact=n_exact)
+
+    def _same_maps(self, pairs: np.ndarray, A: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, int]:
+        """Whether the exact output maps of each region pair (P, 2) are equal, and how many
+        pairs needed rational arithmetic.
+
+        Each float map errs by at most ``e`` (:meth:`NodeMaps.own`) anywhere in the box
+        ``|u|, |v| <= box``, so the float difference of two maps errs by ``e1 + e2`` there;
+        where it exceeds that somewhere in the box (its largest magnitude there is
+        ``(|dA_u| + |dA_v|) box + |dc|``, at a corner) the exact maps differ. The factor
+        ``1 - 8 EPS`` covers the rounding of that float test itself.
+        """
+        state = self.cut_state
+        undecided = np.ones(len(pairs), dtype=bool)
+        if state is not None and state.output.box > 0 and len(pairs):
+            cell = self.region_cell
+            err = state.output.own()
+            e = err[cell[pairs[:, 0]]] + err[cell[pairs[:, 1]]]
+            dA = np.abs(A[pairs[:, 0]] - A[pairs[:, 1]])
+            with np.errstate(over="ignore"):  # an infinite reach proves nothing wrong
+                reach = (dA[..., 0] + dA[..., 1]) * state.output.box
+                reach += np.abs(c[pairs[:, 0]] - c[pairs[:, 1]])
+            undecided = ~np.any(reach * (1 - 8 * EPS) > e * SAFE, axis=1)
+        same = np.zeros(len(pairs), dtype=bool)
+        at = np.flatnonzero(undecided)
+        if at.size:
+            # Exact maps of the regions involved, each once. The model is continuous, so two
+            # neighbours' maps agree along their common edge: equal gradients, equal maps.
+            involved, index = np.unique(pairs[at], return_inverse=True)
+            exact_A, _ = exact_affine(self.network, self.plane, self.patterns[involved])
+            index = index.reshape(-1, 2)
+            same[at] = np.all(exact_A[index[:, 0]] == exact_A[index[:, 1]], axis=(1, 2))
+        return same, int(at.size)
 
     @cached_property
     def _class_cells(self: _P) -> tuple[_P, np.ndarray]:

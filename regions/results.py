@@ -116,6 +116,9 @@ class LinearRegions:
         Linear-region index of every activation region.
     n : int
         Number of linear regions (connected pieces on which the model is one affine map).
+    n_exact : int
+        Adjacent pairs compared in rational arithmetic (their float maps' error bounds could
+        not prove them different); 0 with a positive ``rtol``.
 
     ``len(lin)`` is ``lin.n``.
 
@@ -143,6 +146,7 @@ class LinearRegions:
 
     labels: np.ndarray
     n: int
+    n_exact: int = 0
 
     def __len__(self) -> int:
         return self.n

@@ -53,6 +53,8 @@ class CountJob(Job):
     True
     """
 
+    version = 2  # 2: linear regions decided exactly (Partition.linear_regions)
+
     config: TrainConfig
     trained: bool = False
 

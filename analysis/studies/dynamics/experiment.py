@@ -79,6 +79,8 @@ class DynamicsJob(Job):
     ([0, 1, 4], True)
     """
 
+    version = 2  # 2: linear regions decided exactly (Partition.linear_regions)
+
     training: DynamicsRun
     probe: Probe
 
