@@ -10,7 +10,8 @@ The core never imports matplotlib; drawing lives in :mod:`analysis`.
 from .arrangement import arrangement_cells, distinct_lines
 from .breakpoints import Breakpoints, renamed_class
 from .certify import CertificationError, CertificationReport, certify
-from .decompose import DEFAULT_MAX_REGIONS, DEFAULT_TOL, count, decompose
+from .counting import count
+from .decompose import DEFAULT_MAX_REGIONS, DEFAULT_TOL, decompose
 from .domain import DEFAULT_BOX, Domain, Plane
 from .errors import (
     DomainError,

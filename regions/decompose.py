@@ -1,11 +1,13 @@
-"""The front door: :func:`decompose` and :func:`count`.
+"""The front door: :func:`decompose`.
 
-Layerwise hyperplane intersection. Walking the traced network in order, the values of every live
-node are kept at the vertices of the current partition. At an activation layer each unit's
-breakpoint is a line on every current region (the unit's input is affine there), so each
-(unit, breakpoint) pair cuts the mesh once; new vertices get their node values by linear
-interpolation along the cut edge, which is exact because every node is affine on the edge.
-After the layer the activation is applied at the vertices and the walk continues.
+Layerwise hyperplane intersection. Walking the traced network in order, every live node is
+kept as one affine map per current region, with a rigorous bound on its rounding error
+(:mod:`regions.region_maps`). At an activation layer each unit's breakpoint is a line on every
+current region (the unit's input is affine there), so each (unit, breakpoint) pair cuts the
+mesh once (:meth:`regions.mesh.Mesh.cut`): the unit's values at the vertices come from the maps,
+every side of the line is decided exactly (the bound, else rational arithmetic), and new
+vertices are where the line's equation on the cut region meets the cut edge's. After the layer
+the maps pass through the activation onto the new regions and the walk continues.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import region_maps
-from .arrangement import arrangement_cells
 from .breakpoints import Breakpoints, Level, stack_levels
 from .domain import Domain, Plane, as_domain, as_plane
 from .errors import InvalidModelError, TooManyRegionsError
@@ -30,7 +31,7 @@ from .partition import Partition
 from .tracing import trace
 from .validate import check_finite_on, check_max_regions, check_real
 
-__all__ = ["decompose", "count", "DEFAULT_MAX_REGIONS", "DEFAULT_TOL"]
+__all__ = ["decompose", "DEFAULT_MAX_REGIONS", "DEFAULT_TOL"]
 
 DEFAULT_MAX_REGIONS = 2_000_000
 DEFAULT_TOL = 0.0
@@ -108,84 +109,6 @@ def decompose(
         depth=net.n_layers,
         cut_state=state,
     )
-
-
-def count(
-    model: nn.Module | Network,
-    domain: object = None,
-    *,
-    plane: object = None,
-    max_regions: int = DEFAULT_MAX_REGIONS,
-    tol: float = DEFAULT_TOL,
-    n_inputs: int | None = None,
-    progress: bool = False,
-) -> int:
-    """Number of linear (activation) regions of ``model`` on ``domain``.
-
-    Takes the same arguments as :func:`decompose`. A net with one activation layer, read
-    straight off the input by one linear layer, on a box and the model's own input plane,
-    is counted from its line arrangement (:func:`regions.arrangement_cells`, exact,
-    O(n^2 log n)) without decomposing it; every other model is decomposed.
-
-    Examples
-    --------
-    >>> import regions
-    >>> from regions.constructions import sawtooth
-    >>> regions.count(sawtooth(4), (0, 1, 0, 1))  # Telgarsky's sawtooth: 2^4 strips
-    16
-    >>> import torch
-    >>> _ = torch.manual_seed(0)
-    >>> wide = torch.nn.Sequential(
-    ...     torch.nn.Linear(2, 600), torch.nn.ReLU(), torch.nn.Linear(600, 1)
-    ... )
-    >>> regions.count(wide, (-1, 1, -1, 1))  # 600 lines: about 0.1 s
-    61328
-    """
-    max_regions = check_max_regions(max_regions, "count")
-    tol = check_real(tol, "tol", "count", below=1e-3)
-    net = model if isinstance(model, Network) else trace(model, n_inputs=n_inputs)
-    dom = as_domain(domain)
-    lines = _first_layer_lines(net)
-    box = _as_box(dom)
-    if lines is None or box is None or plane is not None or tol != 0:
-        return len(
-            decompose(net, domain, plane=plane, max_regions=max_regions, tol=tol, progress=progress)
-        )
-    check_finite_on(net, as_plane(None, net.n_inputs), dom.hull)
-    n = arrangement_cells(*lines, box)
-    if n > max_regions:
-        raise TooManyRegionsError(
-            f"{n} regions, more than max_regions={max_regions}; raise max_regions or shrink "
-            "the domain"
-        )
-    return n
-
-
-def _first_layer_lines(net: Network) -> tuple[np.ndarray, np.ndarray] | None:
-    """The breakpoint lines ``W[j] . x + b[j] = 0`` of a net whose only activation layer (one
-    breakpoint at 0 per unit) reads one affine layer of the 2D input, or None for any other
-    net."""
-    acts = [node for node in net.nodes[1:] if isinstance(node, Activation)]
-    if net.n_inputs != 2 or len(acts) != 1:
-        return None
-    pre = net.nodes[acts[0].src]
-    if not isinstance(pre, Affine) or pre.src != 0:
-        return None
-    # One breakpoint at 0 per unit (ReLU-like): the lines are exactly W x + b = 0 (a nonzero
-    # threshold t would round in b - t).
-    if acts[0].thresholds.shape[1] != 1 or acts[0].thresholds.any():
-        return None
-    return pre.W, pre.b
-
-
-def _as_box(dom: Domain) -> tuple[float, float, float, float] | None:
-    """``dom`` as (xmin, xmax, ymin, ymax) if it is an axis-aligned rectangle, else None."""
-    if not dom.convex or len(dom.hull) != 4:
-        return None
-    xmin, ymin = dom.hull.min(axis=0)
-    xmax, ymax = dom.hull.max(axis=0)
-    corners = {(xmin, ymin), (xmax, ymin), (xmax, ymax), (xmin, ymax)}
-    return (xmin, xmax, ymin, ymax) if set(map(tuple, dom.hull.tolist())) == corners else None
 
 
 def _cut_layers(
