@@ -28,7 +28,7 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
-from nets import NETS, interleaved, named
+from nets import NETS, interleaved, kernel_note, named
 
 import regions
 
@@ -89,6 +89,7 @@ def main() -> None:
     base = load_base(args.base)
     print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()}")
     print(f"# base: {args.base}; this: {Path(regions.__file__).parent}")
+    print(kernel_note())
     print(
         f"{'net':18} {'regions':>7} {'base min':>8} {'base med':>8} {'this min':>8}"
         f" {'this med':>8} {'min x':>6} {'med x':>6}"

@@ -41,7 +41,7 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-from nets import NETS, interleaved, named
+from nets import NETS, interleaved, kernel_note, named
 from torch import nn
 
 import regions
@@ -190,6 +190,7 @@ def main() -> None:
             "# regioncam is not installed (pip install -e '.[bench]', or "
             "pip install regioncam==0.5.2): timing ours only"
         )
+    print(kernel_note())
     regions.decompose(mlp(8, 1, "default", 0))  # warm up BLAS and imports
     table(names, repeat)
     if segments:

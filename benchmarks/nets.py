@@ -9,11 +9,17 @@ weights and biases on [-3, 3]² (deep nets, where the maps' precision matters).
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from torch import nn
 
+from regions import kernels
 from regions.testing import mlp
 
 #: name -> (width, depth, init, half-width of the box)
@@ -49,3 +55,46 @@ def interleaved(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str,
             runs[name]()
             out[name].append(time.perf_counter() - start)
     return out
+
+
+_FIRST_CALL = """
+import sys, time
+sys.path.insert(0, {root!r})
+import regions
+from regions.testing import mlp
+net = regions.trace(mlp(16, 3, "default", 0))
+start = time.perf_counter()
+regions.decompose(net, (-1, 1, -1, 1))
+print(time.perf_counter() - start)
+"""
+
+
+def kernel_note() -> str:
+    """A line saying how the cut's kernels run and what their first call costs.
+
+    Compiled (numba): the first decomposition in a fresh process, timed with an empty kernel
+    cache (compiling) and again with it filled (loading), in two child processes; the timed
+    runs of the benchmarks come after, so these costs are not in them.
+    """
+    if not kernels.COMPILED:
+        return "# regions kernels: numpy (install the 'fast' extra for numba's compiled loops)"
+    root = str(Path(kernels.__file__).parents[1])
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        first = [
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", _FIRST_CALL.format(root=root)],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+            )
+            for _ in range(2)
+        ]
+    return (
+        f"# regions kernels: numba {kernels.numba.__version__}, compiled; a process's first "
+        f"decomposition takes {first[0]:.2f} s with an empty kernel cache (compiling) and "
+        f"{first[1]:.2f} s with it filled (loading), not counted below"
+    )

@@ -27,9 +27,11 @@ from fractions import Fraction
 
 import numpy as np
 
+from . import kernels
 from .floats import EPS, SAFE
-from .lines import Line, intersect
-from .ragged import expand, offsets, segment_any, segment_max, segment_min
+from .intersections import intersect
+from .lines import Line
+from .ragged import expand, offsets
 from .rationals import line_through
 
 __all__ = ["DOMAIN_EDGE", "Mesh", "PLACE_EXACTLY", "VertexValues", "no_values"]
@@ -437,40 +439,18 @@ class Mesh:
         cand_local = np.arange(sub_start[-1]) - sub_start[cand_owner]
         inc = self.first[candidates][cand_owner] + cand_local
         sign_all, s_all = self.sides(line, self._ring[inc], candidates[cand_owner])
-        pos_all = sign_all > 0
-        above = segment_any(pos_all, sub_start)
-        split = above & segment_any(sign_all < 0, sub_start)
+        above, split, run, shift, a, b, nb, pa, cross_after, cross_before = kernels.plan(
+            sign_all, s_all, lengths
+        )
         chosen = candidates[split]
         self.positive = np.zeros(self.n_polygons + chosen.size, dtype=bool)
         self.positive[candidates] = above  # split ones keep their index for the positive side
         self.split = chosen
         if chosen.size == 0:
             return 0
-        keep = split[cand_owner]
-        k = lengths[split]
-        inc, local = inc[keep], cand_local[keep]
-        owner = (np.cumsum(split) - 1)[cand_owner[keep]]  # index into chosen
+        inc, k = inc[split[cand_owner]], lengths[split]
+        owner = np.repeat(np.arange(len(k)), k)  # index into chosen
         rv = self._ring[inc]
-        pos, neg, sv = pos_all[keep], sign_all[keep] < 0, s_all[keep]
-        sub_start = offsets(k)
-        first, k_own = sub_start[:-1], k[owner]
-
-        # Rotate each ring so that it starts with its run of strictly positive vertices around
-        # the positive vertex of largest value: the run and the rest are the two sides (the
-        # exact polygon is convex, so its vertices beyond the line form one run).
-        key = np.where(pos, sv, -np.inf)
-        top = segment_max(key, sub_start)
-        i_top = segment_min(np.where(pos & (key == top[owner]), local, k_own), sub_start)
-        q = (local - i_top[owner]) % k_own
-        f = segment_min(np.where(pos, k_own, q), sub_start)
-        g = segment_max(np.where(pos, -1, q), sub_start)
-        run = k - 1 - g + f  # strictly positive vertices, starting at rotated position 0
-        shift = i_top + g + 1
-        # Positions in the expanded arrays of rotated positions 0, run - 1, run and k - 1.
-        rotated = np.empty((4, len(k)), dtype=np.int64)
-        rotated[0], rotated[1], rotated[2], rotated[3] = 0, run - 1, run, k - 1
-        a, b, nb, pa = first + (rotated + shift) % k
-        cross_after, cross_before = neg[nb], neg[pa]  # else nb / pa lie on the line
 
         # New vertices where the run's two boundary edges cross the line, shared with the
         # neighbour across each edge by keying on the edge's (smaller, larger) vertex ids;
@@ -515,30 +495,12 @@ class Mesh:
         crossing = np.empty((2, len(chosen)), dtype=np.int64)  # vertex before / after the run
         crossing[0, cross_before], crossing[1, cross_after] = new_ids[n_after:], new_ids[:n_after]
 
-        # Each new ring as sources: its vertices index [rv, crossing before, crossing after],
-        # its edges (label and line) [the incidences, the cut line on each split polygon].
-        # Positive side: [line point before the run] + run + [line point after the run];
-        # negative side: [crossing after the run] + the rest + [crossing before the run], its
-        # closing edge along the line. Positive rings first, then negative ones.
-        c, m, ids = len(chosen), len(inc), np.arange(len(chosen))
-        start = offsets(np.concatenate([run + 2, k - run + cross_after + cross_before]))
-        p_first, p_last = start[:c], start[1 : c + 1] - 1
-        n_first, n_last = start[c:-1], start[c + 1 :] - 1
-        vsrc = np.empty(start[-1], dtype=np.int64)
-        esrc = np.empty(start[-1], dtype=np.int64)
-        run_own = run[owner]
-        dst = np.where(
-            local < run_own,
-            p_first[owner] + 1 + local,
-            n_first[owner] + cross_after[owner] + local - run_own,
+        # The new rings (positive sides first) from the incidences, the new vertices and the
+        # cut line on each split polygon.
+        c, m = len(chosen), len(inc)
+        start, vsrc, esrc = kernels.ring_sources(
+            k, run, shift, cross_after, cross_before, b, nb, pa
         )
-        vsrc[dst] = esrc[dst] = first[owner] + (local + shift[owner]) % k_own
-        vsrc[p_first], esrc[p_first] = np.where(cross_before, m + ids, pa), pa
-        vsrc[p_last], esrc[p_last] = np.where(cross_after, m + c + ids, nb), m + ids
-        head = n_first[cross_after]
-        vsrc[head], esrc[head] = m + c + ids[cross_after], b[cross_after]
-        vsrc[n_last[cross_before]] = m + ids[cross_before]
-        esrc[n_last] = m + ids
         edges = np.concatenate([inc, np.full(c, -1)])[esrc]
         along = edges < 0  # along the cut: the cut line's equation on the split polygon
         lines, errs = self._lines[edges], self._line_errors[edges]
@@ -548,10 +510,10 @@ class Mesh:
 
         # The positive side takes the split polygon's place; the negative side is appended.
         base = self._append_rings(np.concatenate([rv, crossing.ravel()])[vsrc], labels, lines, errs)
-        self.first[chosen] = base + p_first
+        self.first[chosen] = base + start[:c]
         self.length[chosen] = run + 2
-        self.first = np.concatenate([self.first, base + n_first])
-        self.length = np.concatenate([self.length, start[c + 1 :] - n_first])
+        self.first = np.concatenate([self.first, base + start[c:-1]])
+        self.length = np.concatenate([self.length, np.diff(start[c:])])
         self.parent = np.concatenate([self.parent, self.parent[chosen]])
         return len(chosen)
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regions.decompose import _pack_rows
-from regions.lines import intersect
+from regions.intersections import intersect
 from regions.mesh import _first_of_each
 
 # Coefficients: zero (axis-parallel lines), small integers and floats across scales.

@@ -1,0 +1,288 @@
+"""The cut's bookkeeping as compiled loops (numba, optional), with numpy twins.
+
+:meth:`regions.mesh.Mesh.cut` decides, for every polygon a line may cross, whether it splits and
+where its ring's run of vertices beyond the line starts and ends (:func:`plan`), and then where
+each vertex and edge of the two new rings comes from (:func:`ring_sources`). In numpy that is
+some sixty array calls per cut, each a few microseconds whatever its size: most of a small
+net's time. With numba installed (the ``fast`` extra) both run as compiled loops over the
+polygons; without it, or with the environment variable ``REGIONS_KERNELS=numpy``, as numpy.
+Both twins are integer bookkeeping plus comparisons of the same floats, so they give identical
+results (``tests/regions/test_kernels.py`` compares whole partitions bit for bit).
+
+Compiled code is cached on disk beside this module (numba's ``cache=True``): the first call in
+a fresh environment compiles it (a few seconds), later processes load it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .ragged import offsets, segment_any, segment_max, segment_min
+
+try:
+    import numba
+except ImportError:  # the numpy twins below serve
+    numba = None
+
+__all__ = ["COMPILED", "plan", "ring_sources"]
+
+COMPILED = numba is not None and os.environ.get("REGIONS_KERNELS", "") != "numpy"
+"""Whether :func:`plan` and :func:`ring_sources` run compiled (numba) or as numpy."""
+
+Plan = tuple[np.ndarray, ...]
+
+
+def plan(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> Plan:
+    """Which polygons a line splits, and each split ring's run of vertices beyond it.
+
+    Parameters
+    ----------
+    sign : ndarray of int8, shape (n,)
+        Exact side of the line (-1, 0, 1) of every vertex of every candidate polygon, polygon
+        after polygon, each ring counter-clockwise.
+    s : ndarray, shape (n,)
+        The line's float values there (the positive run starts after its largest one).
+    lengths : ndarray of int64, shape (C,)
+        Ring length of every candidate polygon.
+
+    Returns
+    -------
+    above, split : ndarray of bool, shape (C,)
+        A vertex strictly beyond the line; vertices strictly on both sides (split).
+    run, shift : ndarray of int64, shape (c,)
+        Per split polygon: the number of vertices strictly beyond the line, and the ring
+        position it starts at (modulo the ring's length).
+    a, b, nb, pa : ndarray of int64, shape (c,)
+        Positions, in the split polygons' incidences laid end to end, of the run's first and
+        last vertex, the one after it and the one before it.
+    cross_after, cross_before : ndarray of bool, shape (c,)
+        Whether the vertex after (before) the run lies strictly below the line: then the edge
+        to it crosses the line, else the vertex is on it.
+
+    Examples
+    --------
+    A square whose corners 1 and 2 lie beyond the line, 0 on it and 3 below:
+
+    >>> import numpy as np
+    >>> from regions.kernels import plan
+    >>> out = plan(np.array([0, 1, 1, -1], np.int8), np.array([0, 1.0, 2.0, -1.0]), np.array([4]))
+    >>> [a.tolist() for a in out]
+    [[True], [True], [2], [5], [1], [2], [3], [0], [True], [False]]
+    """
+    if COMPILED:
+        return _plan_compiled(sign, s, lengths)
+    return _plan_numpy(sign, s, lengths)
+
+
+def ring_sources(
+    k: np.ndarray,
+    run: np.ndarray,
+    shift: np.ndarray,
+    cross_after: np.ndarray,
+    cross_before: np.ndarray,
+    b: np.ndarray,
+    nb: np.ndarray,
+    pa: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where every vertex and edge of the split polygons' new rings comes from.
+
+    With ``m = k.sum()`` incidences of the c split polygons laid end to end, sources index
+    ``[incidences, crossing before the run (c), crossing after the run (c)]`` for vertices
+    and ``[incidences, the cut line on each split polygon (c)]`` for edges. Positive rings
+    come first: [line point before the run] + run + [line point after the run]; then the
+    negative ones: [crossing after the run] + the rest + [crossing before the run], closed by
+    an edge along the line.
+
+    Parameters
+    ----------
+    k, run, shift, cross_after, cross_before, b, nb, pa : ndarray, shape (c,)
+        Ring lengths of the split polygons and the matching outputs of :func:`plan`.
+
+    Returns
+    -------
+    start : ndarray of int64, shape (2 c + 1,)
+        Ragged offsets of the new rings, positive ones first.
+    vertex, edge : ndarray of int64, shape (start[-1],)
+        Vertex and edge source of every position of the new rings.
+
+    Examples
+    --------
+    The square of :func:`plan`'s example: the positive ring is [corner 0 (on the line),
+    1, 2, the crossing after], the negative one [that crossing, 3, corner 0]:
+
+    >>> import numpy as np
+    >>> from regions.kernels import ring_sources
+    >>> k, run, shift, b, nb, pa = (np.array([v]) for v in (4, 2, 5, 2, 3, 0))
+    >>> after, before = np.array([True]), np.array([False])
+    >>> start, vertex, edge = ring_sources(k, run, shift, after, before, b, nb, pa)
+    >>> start.tolist(), vertex.tolist(), edge.tolist()
+    ([0, 4, 7], [0, 1, 2, 5, 5, 3, 0], [0, 1, 2, 4, 2, 3, 4])
+    """
+    if COMPILED:
+        return _ring_sources_compiled(k, run, shift, cross_after, cross_before, b, nb, pa)
+    return _ring_sources_numpy(k, run, shift, cross_after, cross_before, b, nb, pa)
+
+
+# --------------------------------------------------------------------- the numpy twins
+def _plan_numpy(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> Plan:
+    sub_start = offsets(lengths)
+    owner_all = np.repeat(np.arange(len(lengths)), lengths)
+    pos_all = sign > 0
+    above = segment_any(pos_all, sub_start)
+    split = above & segment_any(sign < 0, sub_start)
+    if not split.any():
+        none = np.zeros(0, dtype=np.int64)
+        return above, split, none, none, none, none, none, none, none > 0, none > 0
+    keep = split[owner_all]
+    k = lengths[split]
+    local = (np.arange(sub_start[-1]) - sub_start[owner_all])[keep]
+    owner = (np.cumsum(split) - 1)[owner_all[keep]]
+    pos, neg, sv = pos_all[keep], sign[keep] < 0, s[keep]
+    sub = offsets(k)
+    first, k_own = sub[:-1], k[owner]
+    # Rotate each ring so that it starts with its run of strictly positive vertices around
+    # the positive vertex of largest value: the run and the rest are the two sides (the
+    # exact polygon is convex, so its vertices beyond the line form one run).
+    key = np.where(pos, sv, -np.inf)
+    top = segment_max(key, sub)
+    i_top = segment_min(np.where(pos & (key == top[owner]), local, k_own), sub)
+    q = (local - i_top[owner]) % k_own
+    f = segment_min(np.where(pos, k_own, q), sub)
+    g = segment_max(np.where(pos, -1, q), sub)
+    run = k - 1 - g + f  # strictly positive vertices, starting at rotated position 0
+    shift = i_top + g + 1
+    # Positions of rotated positions 0, run - 1, run and k - 1.
+    rotated = np.empty((4, len(k)), dtype=np.int64)
+    rotated[0], rotated[1], rotated[2], rotated[3] = 0, run - 1, run, k - 1
+    a, b, nb, pa = first + (rotated + shift) % k
+    return above, split, run, shift, a, b, nb, pa, neg[nb], neg[pa]
+
+
+def _ring_sources_numpy(
+    k: np.ndarray,
+    run: np.ndarray,
+    shift: np.ndarray,
+    cross_after: np.ndarray,
+    cross_before: np.ndarray,
+    b: np.ndarray,
+    nb: np.ndarray,
+    pa: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    c, m, ids = len(k), int(k.sum()), np.arange(len(k))
+    owner = np.repeat(ids, k)
+    first = offsets(k)[:-1]
+    local = np.arange(m) - first[owner]  # rotated position of every source slot
+    start = offsets(np.concatenate([run + 2, k - run + cross_after + cross_before]))
+    p_first, p_last = start[:c], start[1 : c + 1] - 1
+    n_first, n_last = start[c:-1], start[c + 1 :] - 1
+    vertex = np.empty(start[-1], dtype=np.int64)
+    edge = np.empty(start[-1], dtype=np.int64)
+    run_own = run[owner]
+    dst = np.where(
+        local < run_own,
+        p_first[owner] + 1 + local,
+        n_first[owner] + cross_after[owner] + local - run_own,
+    )
+    vertex[dst] = edge[dst] = first[owner] + (local + shift[owner]) % k[owner]
+    vertex[p_first], edge[p_first] = np.where(cross_before, m + ids, pa), pa
+    vertex[p_last], edge[p_last] = np.where(cross_after, m + c + ids, nb), m + ids
+    head = n_first[cross_after]
+    vertex[head], edge[head] = m + c + ids[cross_after], b[cross_after]
+    vertex[n_last[cross_before]] = m + ids[cross_before]
+    edge[n_last] = m + ids
+    return start, vertex, edge
+
+
+# ----------------------------------------------------------------- the compiled twins
+def _plan_loops(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> Plan:
+    n_poly = lengths.size
+    above = np.zeros(n_poly, dtype=np.bool_)
+    split = np.zeros(n_poly, dtype=np.bool_)
+    c, at = 0, 0
+    for i in range(n_poly):
+        for j in range(at, at + lengths[i]):
+            above[i] |= sign[j] > 0
+            split[i] |= sign[j] < 0
+        split[i] &= above[i]
+        c += split[i]
+        at += lengths[i]
+    run, shift = np.empty(c, dtype=np.int64), np.empty(c, dtype=np.int64)
+    a, b = np.empty(c, dtype=np.int64), np.empty(c, dtype=np.int64)
+    nb, pa = np.empty(c, dtype=np.int64), np.empty(c, dtype=np.int64)
+    cross_after = np.empty(c, dtype=np.bool_)
+    cross_before = np.empty(c, dtype=np.bool_)
+    at, ci, kept = 0, 0, 0
+    for i in range(n_poly):
+        k = lengths[i]
+        if split[i]:
+            top, i_top = -np.inf, k  # the first positive vertex of largest value
+            for j in range(k):
+                if sign[at + j] > 0 and s[at + j] > top:
+                    top, i_top = s[at + j], j
+            f, g = k, -1  # first and last rotated position not beyond the line
+            for j in range(k):
+                if sign[at + j] <= 0:
+                    q = (j - i_top) % k
+                    f, g = min(f, q), max(g, q)
+            r, sh = k - 1 - g + f, i_top + g + 1
+            run[ci], shift[ci] = r, sh
+            a[ci], b[ci] = kept + sh % k, kept + (r - 1 + sh) % k
+            nb[ci], pa[ci] = kept + (r + sh) % k, kept + (k - 1 + sh) % k
+            cross_after[ci] = sign[at + (r + sh) % k] < 0
+            cross_before[ci] = sign[at + (k - 1 + sh) % k] < 0
+            kept += k
+            ci += 1
+        at += k
+    return above, split, run, shift, a, b, nb, pa, cross_after, cross_before
+
+
+def _ring_sources_loops(
+    k: np.ndarray,
+    run: np.ndarray,
+    shift: np.ndarray,
+    cross_after: np.ndarray,
+    cross_before: np.ndarray,
+    b: np.ndarray,
+    nb: np.ndarray,
+    pa: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    c = k.size
+    m = 0
+    for i in range(c):
+        m += k[i]
+    start = np.empty(2 * c + 1, dtype=np.int64)
+    start[0] = 0
+    for i in range(c):
+        start[i + 1] = start[i] + run[i] + 2
+    for i in range(c):
+        start[c + i + 1] = start[c + i] + k[i] - run[i] + cross_after[i] + cross_before[i]
+    vertex = np.empty(start[2 * c], dtype=np.int64)
+    edge = np.empty(start[2 * c], dtype=np.int64)
+    first = 0
+    for i in range(c):
+        p_first, p_last = start[i], start[i + 1] - 1
+        n_first, n_last = start[c + i], start[c + i + 1] - 1
+        for j in range(k[i]):
+            if j < run[i]:
+                d = p_first + 1 + j
+            else:
+                d = n_first + cross_after[i] + j - run[i]
+            vertex[d] = edge[d] = first + (j + shift[i]) % k[i]
+        vertex[p_first] = m + i if cross_before[i] else pa[i]
+        edge[p_first] = pa[i]
+        vertex[p_last] = m + c + i if cross_after[i] else nb[i]
+        edge[p_last] = m + i
+        if cross_after[i]:
+            vertex[n_first], edge[n_first] = m + c + i, b[i]
+        if cross_before[i]:
+            vertex[n_last] = m + i
+        edge[n_last] = m + i
+        first += k[i]
+    return start, vertex, edge
+
+
+if numba is not None:
+    _plan_compiled = numba.njit(cache=True, nogil=True)(_plan_loops)
+    _ring_sources_compiled = numba.njit(cache=True, nogil=True)(_ring_sources_loops)

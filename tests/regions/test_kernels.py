@@ -1,0 +1,111 @@
+"""The compiled kernels (numba) give the numpy twins' results bit for bit: the cut's plan and
+ring sources, the line intersections, and whole partitions decomposed either way."""
+
+from __future__ import annotations
+
+import numba  # noqa: F401  (the dev extra installs it: these tests compare both twins)
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import regions
+from regions import intersections, kernels, testing
+from regions.testing import mlp
+
+
+@pytest.fixture
+def twins(monkeypatch):
+    """Call ``f()`` compiled and as numpy; returns both results."""
+
+    def both(f):
+        monkeypatch.setattr(kernels, "COMPILED", True)
+        compiled = f()
+        monkeypatch.setattr(kernels, "COMPILED", False)
+        return compiled, f()
+
+    return both
+
+
+def assert_same(a, b) -> None:
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        assert x.dtype == y.dtype and x.shape == y.shape
+        np.testing.assert_array_equal(x, y, strict=True)
+
+
+def rings(rng: np.random.Generator, n_poly: int) -> tuple[np.ndarray, ...]:
+    """Random convex-looking sides: every ring a run of +1 vertices, then 0 / -1 ones, rotated;
+    values with ties (repeated maxima) so the first largest one must be found."""
+    lengths = rng.integers(3, 9, size=n_poly)
+    sign, s = [], []
+    for k in lengths:
+        side = rng.choice([-1, 0, 1], size=k, p=[0.4, 0.2, 0.4]).astype(np.int8)
+        side.sort()
+        side = np.roll(side[::-1], rng.integers(k))
+        values = rng.integers(-3, 4, size=k).astype(float) * side
+        sign.append(side)
+        s.append(values)
+    return np.concatenate(sign), np.concatenate(s), lengths.astype(np.int64)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_plan_and_ring_sources_twins_agree(twins, seed):
+    sign, s, lengths = rings(np.random.default_rng(seed), 300)
+    compiled, numpy = twins(lambda: kernels.plan(sign, s, lengths))
+    assert_same(compiled, numpy)
+    above, split, run, shift, a, b, nb, pa, after, before = numpy
+    assert 0 < split.sum() < len(lengths)
+    k = lengths[split]
+    assert_same(*twins(lambda: kernels.ring_sources(k, run, shift, after, before, b, nb, pa)))
+
+
+def test_nothing_split(twins):
+    sign = np.array([1, 1, 0, 0, -1, -1], dtype=np.int8)
+    out = twins(lambda: kernels.plan(sign, sign.astype(float), np.array([3, 3])))
+    assert_same(*out)
+    assert out[0][1].tolist() == [False, False]
+
+
+def test_intersection_twins_agree_at_every_scale(twins):
+    rng = np.random.default_rng(0)
+    n = 100_000
+
+    def lines() -> np.ndarray:
+        out = rng.normal(size=(n, 3)) * 10.0 ** rng.integers(-150, 150, size=(n, 1))
+        out[rng.random((n, 3)) < 0.15] = 0.0  # axis-parallel lines, zero offsets
+        return out
+
+    l1, l2 = lines(), lines()
+    l2[:1000] = l1[:1000] * 3.0  # parallel pairs
+    e1, e2 = (np.abs(rng.normal(size=n)) * 10.0 ** rng.integers(-300, 0, size=n) for _ in "12")
+    with np.errstate(all="ignore"):
+        compiled, numpy = twins(lambda: intersections.intersect(l1, e1, l2, e2, 1e3))
+    assert_same(compiled, numpy)
+    assert 0 < np.isfinite(numpy[1]).sum() < n
+
+
+def same_partition(a: regions.Partition, b: regions.Partition) -> None:
+    for name in ("vertices", "ring", "start", "edge_label", "cell_bits"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), strict=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=testing.cases(n_inputs=(2, 3)))
+def test_adversarial_partitions_are_the_same_either_way(case):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kernels, "COMPILED", True)
+        compiled = case.decompose()
+        patch.setattr(kernels, "COMPILED", False)
+        same_partition(compiled, case.decompose())
+
+
+@pytest.mark.parametrize(
+    ("width", "depth", "init", "half"),
+    [(16, 3, "default", 1.0), (64, 3, "default", 1.0), (32, 8, "he+bias", 3.0)],
+)
+def test_benchmark_nets_are_the_same_either_way(twins, width, depth, init, half):
+    model = mlp(width, depth, init, 0)
+    box = (-half, half, -half, half)
+    compiled, numpy = twins(lambda: regions.decompose(model, box))
+    same_partition(compiled, numpy)
+    np.testing.assert_array_equal(compiled.affine()[0], numpy.affine()[0], strict=True)
