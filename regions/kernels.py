@@ -26,7 +26,7 @@ try:
 except ImportError:  # the numpy twins below serve
     numba = None
 
-__all__ = ["COMPILED", "plan", "ring_sources"]
+__all__ = ["COMPILED", "assemble", "crossed_edges", "plan", "ring_sources"]
 
 COMPILED = numba is not None and os.environ.get("REGIONS_KERNELS", "") != "numpy"
 """Whether :func:`plan` and :func:`ring_sources` run compiled (numba) or as numpy."""
@@ -125,6 +125,116 @@ def ring_sources(
     return _ring_sources_numpy(k, run, shift, cross_after, cross_before, b, nb, pa)
 
 
+def crossed_edges(
+    rv: np.ndarray,
+    k: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    nb: np.ndarray,
+    pa: np.ndarray,
+    cross_after: np.ndarray,
+    cross_before: np.ndarray,
+    n_vertices: int,
+) -> tuple[np.ndarray, ...]:
+    """The edges the line crosses, each once though two split neighbours share it.
+
+    Parameters
+    ----------
+    rv : ndarray of int64, shape (m,)
+        Vertex id of every incidence of the split polygons, laid end to end.
+    k : ndarray of int64, shape (c,)
+        Their ring lengths.
+    a, b, nb, pa, cross_after, cross_before : ndarray, shape (c,)
+        From :func:`plan`.
+    n_vertices : int
+        More than any vertex id (keys are ``low * n_vertices + high``).
+
+    Returns
+    -------
+    edge : ndarray of int64, shape (e,)
+        Incidence position of each distinct crossed edge's first occurrence, in ascending
+        order of its (smaller, larger) vertex ids; the edge runs from there to the next vertex
+        of its ring (or the one before).
+    low, high : ndarray of int64, shape (e,)
+        Its two vertex ids, smaller first.
+    polygon : ndarray of int64, shape (e,)
+        The split polygon (index into the c) it was found in.
+    rank : ndarray of int64, shape (2 c',)
+        For every crossing (after the run, then before it, of the polygons that have one), its
+        edge's index among the e.
+    """
+    if COMPILED:
+        return _crossed_edges_compiled(rv, k, a, b, nb, pa, cross_after, cross_before, n_vertices)
+    return _crossed_edges_numpy(rv, k, a, b, nb, pa, cross_after, cross_before, n_vertices)
+
+
+def assemble(
+    vertex: np.ndarray,
+    edge: np.ndarray,
+    inc: np.ndarray,
+    rv: np.ndarray,
+    crossing: np.ndarray,
+    own_line: np.ndarray,
+    own_error: np.ndarray,
+    label: int,
+    store: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    base: int,
+) -> None:
+    """Write the new rings into the ring store from their sources (:func:`ring_sources`).
+
+    Parameters
+    ----------
+    vertex, edge : ndarray of int64, shape (q,)
+        Sources of every new ring position.
+    inc, rv : ndarray of int64, shape (m,)
+        Store position and vertex id of every incidence of the split polygons.
+    crossing : ndarray of int64, shape (2, c)
+        New vertex before and after each split polygon's run.
+    own_line, own_error : ndarray, shape (c, 3) and (c,)
+        The cut line's equation and its error bound on each split polygon.
+    label : int
+        Label of the new edges along the cut.
+    store : (ring, label, lines, errors)
+        The mesh's ring store: vertex ids (Q,), edge labels (Q,), line equations (Q, 3) and
+        their error bounds (Q,), with room from ``base`` on for the q new positions.
+    base : int
+        Where the new rings start in the store.
+    """
+    ring, labels, lines, errors = store
+    if COMPILED:
+        _assemble_compiled(
+            vertex,
+            edge,
+            inc,
+            rv,
+            crossing,
+            own_line,
+            own_error,
+            label,
+            ring,
+            labels,
+            lines,
+            errors,
+            base,
+        )
+    else:
+        _assemble_numpy(
+            vertex,
+            edge,
+            inc,
+            rv,
+            crossing,
+            own_line,
+            own_error,
+            label,
+            ring,
+            labels,
+            lines,
+            errors,
+            base,
+        )
+
+
 # --------------------------------------------------------------------- the numpy twins
 def _plan_numpy(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> Plan:
     sub_start = offsets(lengths)
@@ -193,6 +303,60 @@ def _ring_sources_numpy(
     vertex[n_last[cross_before]] = m + ids[cross_before]
     edge[n_last] = m + ids
     return start, vertex, edge
+
+
+def _crossed_edges_numpy(
+    rv: np.ndarray,
+    k: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    nb: np.ndarray,
+    pa: np.ndarray,
+    cross_after: np.ndarray,
+    cross_before: np.ndarray,
+    n_vertices: int,
+) -> tuple[np.ndarray, ...]:
+    owner = np.repeat(np.arange(len(k)), k)
+    edge = np.concatenate([b[cross_after], pa[cross_before]])  # position of the edge
+    other = np.concatenate([nb[cross_after], a[cross_before]])  # its far end
+    low, high = np.minimum(rv[edge], rv[other]), np.maximum(rv[edge], rv[other])
+    keys = low * n_vertices + high
+    # The first position of each distinct key (keys ascending) and each key's rank.
+    order = np.argsort(keys, kind="stable")
+    ranked = keys[order]
+    new = np.empty(len(keys), dtype=bool)
+    new[:1] = True
+    np.not_equal(ranked[1:], ranked[:-1], out=new[1:])
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.cumsum(new) - 1
+    pick = order[new]
+    return edge[pick], low[pick], high[pick], owner[edge[pick]], rank
+
+
+def _assemble_numpy(
+    vertex: np.ndarray,
+    edge: np.ndarray,
+    inc: np.ndarray,
+    rv: np.ndarray,
+    crossing: np.ndarray,
+    own_line: np.ndarray,
+    own_error: np.ndarray,
+    label: int,
+    ring: np.ndarray,
+    labels: np.ndarray,
+    lines: np.ndarray,
+    errors: np.ndarray,
+    base: int,
+) -> None:
+    m, stop = len(inc), base + len(vertex)
+    edges = np.concatenate([inc, np.full(len(own_line), -1)])[edge]
+    along = edges < 0  # along the cut: the cut line's equation on the split polygon
+    new_lines, new_errors = lines[edges], errors[edges]
+    new_lines[along], new_errors[along] = own_line[edge[along] - m], own_error[edge[along] - m]
+    new_labels = labels[edges]
+    new_labels[along] = label
+    ring[base:stop] = np.concatenate([rv, crossing.ravel()])[vertex]
+    labels[base:stop], lines[base:stop], errors[base:stop] = new_labels, new_lines, new_errors
 
 
 # ----------------------------------------------------------------- the compiled twins
@@ -283,6 +447,81 @@ def _ring_sources_loops(
     return start, vertex, edge
 
 
+def _crossed_edges_loops(
+    rv: np.ndarray,
+    k: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    nb: np.ndarray,
+    pa: np.ndarray,
+    cross_after: np.ndarray,
+    cross_before: np.ndarray,
+    n_vertices: int,
+) -> tuple[np.ndarray, ...]:
+    c = k.size
+    n_after, n_before = 0, 0
+    for i in range(c):
+        n_after += cross_after[i]
+        n_before += cross_before[i]
+    e = n_after + n_before
+    edge, owner = np.empty(e, dtype=np.int64), np.empty(e, dtype=np.int64)
+    low, high = np.empty(e, dtype=np.int64), np.empty(e, dtype=np.int64)
+    j, jb = 0, n_after
+    for i in range(c):
+        if cross_after[i]:
+            edge[j], owner[j] = b[i], i
+            low[j], high[j] = min(rv[b[i]], rv[nb[i]]), max(rv[b[i]], rv[nb[i]])
+            j += 1
+        if cross_before[i]:
+            edge[jb], owner[jb] = pa[i], i
+            low[jb], high[jb] = min(rv[pa[i]], rv[a[i]]), max(rv[pa[i]], rv[a[i]])
+            jb += 1
+    keys = low * n_vertices + high
+    order = np.argsort(keys, kind="mergesort")
+    rank = np.empty(e, dtype=np.int64)
+    pick = np.empty(e, dtype=np.int64)
+    distinct = 0
+    for j in range(e):
+        if j == 0 or keys[order[j]] != keys[order[j - 1]]:
+            pick[distinct] = order[j]
+            distinct += 1
+        rank[order[j]] = distinct - 1
+    pick = pick[:distinct]
+    return edge[pick], low[pick], high[pick], owner[pick], rank
+
+
+def _assemble_loops(
+    vertex: np.ndarray,
+    edge: np.ndarray,
+    inc: np.ndarray,
+    rv: np.ndarray,
+    crossing: np.ndarray,
+    own_line: np.ndarray,
+    own_error: np.ndarray,
+    label: int,
+    ring: np.ndarray,
+    labels: np.ndarray,
+    lines: np.ndarray,
+    errors: np.ndarray,
+    base: int,
+) -> None:
+    m, c = inc.size, own_line.shape[0]
+    for d in range(vertex.size):
+        v, source, at = vertex[d], edge[d], base + d
+        ring[at] = rv[v] if v < m else crossing[(v - m) // c, (v - m) % c]
+        if source < m:  # the incidences' own edges (their store rows lie before base)
+            row = inc[source]
+            for j in range(3):
+                lines[at, j] = lines[row, j]
+            errors[at], labels[at] = errors[row], labels[row]
+        else:  # along the cut
+            for j in range(3):
+                lines[at, j] = own_line[source - m, j]
+            errors[at], labels[at] = own_error[source - m], label
+
+
 if numba is not None:
     _plan_compiled = numba.njit(cache=True, nogil=True)(_plan_loops)
     _ring_sources_compiled = numba.njit(cache=True, nogil=True)(_ring_sources_loops)
+    _crossed_edges_compiled = numba.njit(cache=True, nogil=True)(_crossed_edges_loops)
+    _assemble_compiled = numba.njit(cache=True, nogil=True)(_assemble_loops)

@@ -330,11 +330,9 @@ class Mesh:
         self.n_vertices = n + m
         return np.arange(n, n + m, dtype=np.int64)
 
-    def _append_rings(
-        self, ring: np.ndarray, label: np.ndarray, lines: np.ndarray, errors: np.ndarray
-    ) -> int:
-        """Store rings at the end of the ring store; returns where they start."""
-        n, m = self._used, len(ring)
+    def _reserve_rings(self, m: int) -> int:
+        """Room for ``m`` more positions at the end of the ring store; returns where they start."""
+        n = self._used
         if n + m > len(self._ring):
             cap = max(2 * len(self._ring), n + m)
 
@@ -345,10 +343,6 @@ class Mesh:
 
             self._ring, self._label = grown(self._ring), grown(self._label)
             self._lines, self._line_errors = grown(self._lines), grown(self._line_errors)
-        self._ring[n : n + m] = ring
-        self._label[n : n + m] = label
-        self._lines[n : n + m] = lines
-        self._line_errors[n : n + m] = errors
         self._used = n + m
         return n
 
@@ -449,20 +443,17 @@ class Mesh:
         if chosen.size == 0:
             return 0
         inc, k = inc[split[cand_owner]], lengths[split]
-        owner = np.repeat(np.arange(len(k)), k)  # index into chosen
         rv = self._ring[inc]
 
         # New vertices where the run's two boundary edges cross the line, shared with the
         # neighbour across each edge by keying on the edge's (smaller, larger) vertex ids;
         # each is the intersection of the edge's line with the cut line.
-        edge = np.concatenate([b[cross_after], pa[cross_before]])  # position of the edge
-        other = np.concatenate([nb[cross_after], a[cross_before]])  # its far end
-        lo, hi = np.minimum(rv[edge], rv[other]), np.maximum(rv[edge], rv[other])
         n = self.n_vertices
-        pick, inverse = _first_of_each(lo * n + hi)
+        edge, lo, hi, cut_poly, inverse = kernels.crossed_edges(
+            rv, k, a, b, nb, pa, cross_after, cross_before, n
+        )
         # The cut line's equation on each split polygon, for the new vertices and edges.
         own_line, own_error = line.coefficients(chosen)
-        edge, cut_poly = edge[pick], owner[edge[pick]]
         polys = chosen[cut_poly]
         xy, r = intersect(
             self._lines[inc[edge]],
@@ -471,8 +462,8 @@ class Mesh:
             own_error[cut_poly],
             self.box,
         )
-        provenance = np.empty((len(pick), 5), dtype=np.int64)
-        provenance[:, 0], provenance[:, 1] = lo[pick], hi[pick]
+        provenance = np.empty((len(edge), 5), dtype=np.int64)
+        provenance[:, 0], provenance[:, 1] = lo, hi
         provenance[:, 2] = line.function(polys)
         # The crossed edge's label; a hull edge is told by its (exactly rounded) equation.
         provenance[:, 3] = self._label[inc[edge]]
@@ -496,39 +487,21 @@ class Mesh:
         crossing[0, cross_before], crossing[1, cross_after] = new_ids[n_after:], new_ids[:n_after]
 
         # The new rings (positive sides first) from the incidences, the new vertices and the
-        # cut line on each split polygon.
-        c, m = len(chosen), len(inc)
+        # cut line on each split polygon; the positive side takes the split polygon's place,
+        # the negative side is appended.
         start, vsrc, esrc = kernels.ring_sources(
             k, run, shift, cross_after, cross_before, b, nb, pa
         )
-        edges = np.concatenate([inc, np.full(c, -1)])[esrc]
-        along = edges < 0  # along the cut: the cut line's equation on the split polygon
-        lines, errs = self._lines[edges], self._line_errors[edges]
-        lines[along], errs[along] = own_line[esrc[along] - m], own_error[esrc[along] - m]
-        labels = self._label[edges]
-        labels[along] = label
-
-        # The positive side takes the split polygon's place; the negative side is appended.
-        base = self._append_rings(np.concatenate([rv, crossing.ravel()])[vsrc], labels, lines, errs)
+        base = self._reserve_rings(len(vsrc))
+        store = (self._ring, self._label, self._lines, self._line_errors)
+        kernels.assemble(vsrc, esrc, inc, rv, crossing, own_line, own_error, label, store, base)
+        c = len(chosen)
         self.first[chosen] = base + start[:c]
         self.length[chosen] = run + 2
         self.first = np.concatenate([self.first, base + start[c:-1]])
         self.length = np.concatenate([self.length, np.diff(start[c:])])
         self.parent = np.concatenate([self.parent, self.parent[chosen]])
         return len(chosen)
-
-
-def _first_of_each(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(keys, return_index=True, return_inverse=True)[1:]`` for 1D integer keys:
-    the first position of each distinct key (keys ascending) and each key's rank among them."""
-    order = np.argsort(keys, kind="stable")
-    ranked = keys[order]
-    new = np.empty(len(keys), dtype=bool)
-    new[:1] = True
-    np.not_equal(ranked[1:], ranked[:-1], out=new[1:])
-    inverse = np.empty(len(keys), dtype=np.int64)
-    inverse[order] = np.cumsum(new) - 1
-    return order[new], inverse
 
 
 def no_values(xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:

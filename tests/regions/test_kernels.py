@@ -7,6 +7,7 @@ import numba  # noqa: F401  (the dev extra installs it: these tests compare both
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import regions
 from regions import intersections, kernels, testing
@@ -57,6 +58,24 @@ def test_plan_and_ring_sources_twins_agree(twins, seed):
     assert 0 < split.sum() < len(lengths)
     k = lengths[split]
     assert_same(*twins(lambda: kernels.ring_sources(k, run, shift, after, before, b, nb, pa)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(ids=st.lists(st.integers(0, 20), min_size=1, max_size=60), compiled=st.booleans())
+def test_crossed_edges_are_the_first_of_each_key(ids, compiled):
+    # One-vertex "rings" whose crossing edges run from a vertex to itself: the keys are the
+    # vertex ids, and each distinct one is kept once, at its first occurrence.
+    rv = np.array(ids, dtype=np.int64)
+    one = np.arange(len(rv))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kernels, "COMPILED", compiled)
+        edge, low, high, polygon, rank = kernels.crossed_edges(
+            rv, np.ones_like(rv), one, one, one, one, one >= 0, one < 0, 21
+        )
+    _, first, inverse = np.unique(rv, return_index=True, return_inverse=True)
+    assert edge.tolist() == first.tolist() == polygon.tolist()
+    assert low.tolist() == high.tolist() == rv[first].tolist()
+    assert rank.tolist() == inverse.ravel().tolist()
 
 
 def test_nothing_split(twins):

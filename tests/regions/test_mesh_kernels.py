@@ -1,5 +1,5 @@
 """The small kernels of a cut, judged exactly: line intersections (axis-parallel lines
-included), the first occurrence of each vertex key, and flag rows packed into bytes."""
+included) and flag rows packed into bytes (the crossed edges' keys: test_kernels.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from regions.decompose import _pack_rows
 from regions.intersections import intersect
-from regions.mesh import _first_of_each
 
 # Coefficients: zero (axis-parallel lines), small integers and floats across scales.
 COEFFICIENT = st.one_of(
@@ -66,15 +65,6 @@ def test_intersections_with_both_lines_axis_parallel_are_exact():
     )
     assert xy.tolist() == [[1 / 3, -2 / 7], [1 / 3, -2 / 7]]
     assert np.all(r < 1e-15)
-
-
-@given(keys=st.lists(st.integers(-50, 50), min_size=1, max_size=60))
-def test_first_of_each_matches_unique(keys):
-    keys = np.array(keys, dtype=np.int64)
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    pick, rank = _first_of_each(keys)
-    assert pick.tolist() == first.tolist()
-    assert rank.tolist() == inverse.ravel().tolist()
 
 
 @given(
