@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from . import region_maps
 from .breakpoints import Breakpoints, Level, stack_levels
+from .crossings import side_flags
 from .domain import Domain, Plane, as_domain, as_plane
 from .errors import InvalidModelError, TooManyRegionsError
 from .fallback import CutState, ExactVertices
@@ -310,28 +311,6 @@ class _LayerCut:
         touched = np.concatenate([candidates, np.arange(n_before, n)])
         self.bits[touched, column] = mesh.positive[touched]
 
-    def _flags(self, units: slice) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Per threshold column: float ``z - t`` (n_units, V), the margin (n_units, V) beyond
-        which its sign is certain, and the band (n_units, 1).
-
-        The margin is the value's bound (:meth:`NodeMaps.bounds` at the vertex's distance
-        ``r`` from its exact point) with the rounding of ``z - t`` (at most ``2 EPS |s|``)
-        folded in by dividing by ``1 - 4 EPS``.
-        """
-        mesh = self.mesh
-        r = mesh.r
-        with np.errstate(invalid="ignore"):
-            spread = np.multiply.outer(self.slope[units], r)
-        if not np.all(np.isfinite(r)):
-            spread[:, ~np.isfinite(r)] = np.inf
-        z = mesh.values[units]
-        out = []
-        for k, t in enumerate(self.node.thresholds[units].T):
-            fixed = self.fixed[units] + gamma(4) * np.abs(t)
-            margin = (spread + fixed[:, None]) * (SAFE / (1 - 4 * EPS))
-            out.append((z - t[:, None], margin, self.band[units, k][:, None]))
-        return out
-
     def crossings(self, unit: int) -> list[np.ndarray]:
         """Per threshold column, which polygons (polygons, units from ``unit`` on) each
         remaining breakpoint may cross: not certainly on one side at every vertex.
@@ -344,14 +323,17 @@ class _LayerCut:
         mesh, node, out = self.mesh, self.node, []
         ring, start = mesh.ring, mesh.start
         n_thresholds = node.thresholds.shape[1]
-        for k, (s, margin, band) in enumerate(self._flags(slice(unit, node.width))):
-            if np.any(band > 0):
-                off = (np.abs(s) > band) | (band <= 0)  # a band snaps what it holds onto the line
-                certain = np.maximum(margin, band)
-                flags = [off & (s > -margin), off & (s < margin), s > certain, s < -certain]
-            else:  # exact (tol = 0): nothing snaps
-                flags = [s > -margin, s < margin, s > margin, s < -margin]
-            maybe_above, maybe_below, above, below = _reduce_sides(flags, ring, start)
+        units = slice(unit, node.width)
+        z, r, slope = mesh.values[units], mesh.r, self.slope[units]
+        # The margin is the value's bound (NodeMaps.bounds at the vertex's distance r from its
+        # exact point) with the rounding of z - t (at most 2 EPS |s|) folded in by dividing by
+        # 1 - 4 EPS.
+        scale = SAFE / (1 - 4 * EPS)
+        for k, t in enumerate(node.thresholds[units].T):
+            fixed = self.fixed[units] + gamma(4) * np.abs(t)
+            maybe_above, maybe_below, above, below = side_flags(
+                z, t, slope, fixed, r, ring, start, scale, self.band[units, k]
+            )
             crossed = maybe_above & maybe_below
             columns = np.arange(unit, node.width) * n_thresholds + k
             self.bits[: mesh.n_polygons, unit * n_thresholds + k :: n_thresholds] = above
@@ -376,42 +358,3 @@ class _LayerCut:
             bits=np.packbits(bits, axis=1),
             n_bits=bits.shape[1],
         )
-
-
-def _reduce_sides(flags: list[np.ndarray], ring: np.ndarray, start: np.ndarray) -> list[np.ndarray]:
-    """Which regions have a vertex flagged, per flag array and unit.
-
-    Parameters
-    ----------
-    flags : list of ndarray of bool, shape (width, n_vertices)
-    ring, start : ndarray
-        The regions, ragged.
-
-    Returns
-    -------
-    list of ndarray of bool, shape (n_regions, width)
-        One per flag array (views of one region-major array).
-    """
-    width = flags[0].shape[0]
-    # Pack each vertex's flags into machine words, so one or-reduction over the ring
-    # answers every unit at once.
-    packed = np.concatenate([_pack_rows(f) for f in flags]).T
-    step = packed.shape[1] // len(flags)
-    pad = -packed.shape[1] % 8
-    packed = np.ascontiguousarray(np.pad(packed, ((0, 0), (0, pad)))).view(np.uint64)
-    words = np.bitwise_or.reduceat(packed[ring], start[:-1], axis=0)
-    bits = np.unpackbits(words.view(np.uint8), axis=1).view(bool)
-    return [bits[:, 8 * i * step : 8 * i * step + width] for i in range(len(flags))]
-
-
-def _pack_rows(flags: np.ndarray) -> np.ndarray:
-    """``np.packbits(flags, axis=0)`` for bool (n, V): eight rows per byte, the first in the
-    highest bit; shifts of whole rows, several times faster than packing along axis 0."""
-    pad = -flags.shape[0] % 8
-    if pad:
-        flags = np.concatenate([flags, np.zeros((pad, flags.shape[1]), dtype=bool)])
-    rows = flags.reshape(flags.shape[0] // 8, 8, flags.shape[1]).view(np.uint8)
-    packed = rows[:, 0] << 7
-    for i in range(1, 8):
-        packed |= rows[:, i] << (7 - i)
-    return packed

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import regions
 from regions import intersections, kernels, testing
+from regions.crossings import side_flags
 from regions.testing import mlp
 
 
@@ -76,6 +77,30 @@ def test_crossed_edges_are_the_first_of_each_key(ids, compiled):
     assert edge.tolist() == first.tolist() == polygon.tolist()
     assert low.tolist() == high.tolist() == rv[first].tolist()
     assert rank.tolist() == inverse.ravel().tolist()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_side_flag_twins_agree(twins, seed):
+    rng = np.random.default_rng(seed)
+    n_units, n_vertices = 37, 500
+    z = rng.normal(size=(n_units, n_vertices)) * 10.0 ** rng.integers(-3, 3, size=(n_units, 1))
+    t = np.where(rng.random(n_units) < 0.5, 0.0, rng.normal(size=n_units))
+    slope = np.abs(rng.normal(size=n_units))
+    slope[:2] = [np.inf, 0.0]
+    fixed = np.abs(rng.normal(size=n_units)) * 1e-3
+    r = np.abs(rng.normal(size=n_vertices)) * 1e-2
+    r[:5] = [0.0, np.inf, 0.0, np.inf, 1e300]
+    lengths = rng.integers(3, 8, size=200)
+    ring = rng.integers(0, n_vertices, size=lengths.sum())
+    start = np.concatenate([[0], np.cumsum(lengths)])
+    band = np.zeros(n_units)
+    with np.errstate(all="ignore"):
+        compiled, numpy = twins(
+            lambda: side_flags(z, t, slope, fixed, r, ring, start, 1.0 + 2**-30, band)
+        )
+    for a, b in zip(compiled, numpy, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert 0 < numpy[0].mean() < 1 and 0 < numpy[2].mean() < 1
 
 
 def test_nothing_split(twins):

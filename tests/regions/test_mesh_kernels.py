@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regions.decompose import _pack_rows
+from regions.crossings import pack_rows as _pack_rows
 from regions.intersections import intersect
 
 # Coefficients: zero (axis-parallel lines), small integers and floats across scales.

@@ -1,0 +1,182 @@
+"""Which polygons each remaining breakpoint of a layer may cross, from certified vertex signs.
+
+At the start of a layer (and whenever its polygons have quadrupled) :class:`regions.decompose`
+asks, for every polygon and every breakpoint still to cut, whether the breakpoint's line may
+cross it: whether some vertex may lie above it and some may lie below, given each vertex
+value's rigorous bound. :func:`side_flags` answers for all of them at once, as numpy (flags
+per vertex packed into words and or-reduced over the rings) or, with numba
+(:data:`regions.kernels.COMPILED`), as one compiled pass over the rings doing the same float
+operations; both give the same flags.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import kernels
+
+__all__ = ["side_flags"]
+
+Flags = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def side_flags(
+    z: np.ndarray,
+    t: np.ndarray,
+    slope: np.ndarray,
+    fixed: np.ndarray,
+    r: np.ndarray,
+    ring: np.ndarray,
+    start: np.ndarray,
+    scale: float,
+    band: np.ndarray,
+) -> Flags:
+    """Per polygon and unit: a vertex maybe above, maybe below, certainly above, certainly
+    below the unit's breakpoint ``t``.
+
+    The sign of ``s = z - t`` at a vertex is certain beyond the margin
+    ``(slope * r + fixed) * scale``: the value's bound at the vertex's distance ``r`` from its
+    exact point, with the rounding of ``z - t`` folded into ``scale``. Where a unit has a
+    positive ``band`` (``tol > 0``), values within it snap onto the line: they are neither
+    maybe-above nor maybe-below, and certainty starts beyond the band too.
+
+    Parameters
+    ----------
+    z : ndarray, shape (U, V)
+        Values of the U units at the V vertices.
+    t, slope, fixed, band : ndarray, shape (U,)
+        Each unit's breakpoint, the bound on its gradient, its bound at an exact point
+        (breakpoint's rounding included) and its band (0: exact).
+    r : ndarray, shape (V,)
+        Each vertex's distance bound (inf: unknown).
+    ring, start : ndarray of int64
+        The polygons, ragged.
+    scale : float
+        The margin's factor.
+
+    Returns
+    -------
+    maybe_above, maybe_below, above, below : ndarray of bool, shape (P, U)
+
+    Examples
+    --------
+    A unit ``z = x`` on two triangles of the square, breakpoint 0.5, exact values:
+
+    >>> import numpy as np
+    >>> from regions.crossings import side_flags
+    >>> z = np.array([[0.0, 1.0, 1.0, 0.0]])  # at (0, 0), (1, 0), (1, 1), (0, 1)
+    >>> one, zero = np.ones(1), np.zeros(1)
+    >>> ring, start = np.array([0, 1, 2, 0, 2, 3]), np.array([0, 3, 6])
+    >>> flags = side_flags(z, 0.5 * one, one, zero, np.zeros(4), ring, start, 1.0, zero)
+    >>> [f[:, 0].tolist() for f in flags]  # both cross x = 1/2
+    [[True, True], [True, True], [True, True], [True, True]]
+    >>> flags = side_flags(z, 1.5 * one, one, zero, np.zeros(4), ring, start, 1.0, zero)
+    >>> [f[:, 0].tolist() for f in flags]  # both certainly below x = 3/2
+    [[False, False], [True, True], [False, False], [True, True]]
+    """
+    if kernels.COMPILED and not np.any(band > 0):
+        return _side_flags_compiled(z, t, slope, fixed, r, ring, start, scale)
+    return _side_flags_numpy(z, t, slope, fixed, r, ring, start, scale, band)
+
+
+def _side_flags_numpy(
+    z: np.ndarray,
+    t: np.ndarray,
+    slope: np.ndarray,
+    fixed: np.ndarray,
+    r: np.ndarray,
+    ring: np.ndarray,
+    start: np.ndarray,
+    scale: float,
+    band: np.ndarray,
+) -> Flags:
+    with np.errstate(invalid="ignore"):
+        spread = np.multiply.outer(slope, r)
+    if not np.all(np.isfinite(r)):
+        spread[:, ~np.isfinite(r)] = np.inf
+    margin = (spread + fixed[:, None]) * scale
+    s = z - t[:, None]
+    if np.any(band > 0):
+        band = band[:, None]
+        off = (np.abs(s) > band) | (band <= 0)  # a band snaps what it holds onto the line
+        certain = np.maximum(margin, band)
+        flags = [off & (s > -margin), off & (s < margin), s > certain, s < -certain]
+    else:  # exact (tol = 0): nothing snaps
+        flags = [s > -margin, s < margin, s > margin, s < -margin]
+    return _reduce_sides(flags, ring, start)
+
+
+def _reduce_sides(flags: list[np.ndarray], ring: np.ndarray, start: np.ndarray) -> Flags:
+    """Which polygons have a vertex flagged, per flag array (U, V) and unit: (P, U) each."""
+    width = flags[0].shape[0]
+    # Pack each vertex's flags into machine words, so one or-reduction over the ring
+    # answers every unit at once.
+    packed = np.concatenate([pack_rows(f) for f in flags]).T
+    step = packed.shape[1] // len(flags)
+    pad = -packed.shape[1] % 8
+    packed = np.ascontiguousarray(np.pad(packed, ((0, 0), (0, pad)))).view(np.uint64)
+    words = np.bitwise_or.reduceat(packed[ring], start[:-1], axis=0)
+    bits = np.unpackbits(words.view(np.uint8), axis=1).view(bool)
+    out = [bits[:, 8 * i * step : 8 * i * step + width] for i in range(len(flags))]
+    return out[0], out[1], out[2], out[3]
+
+
+def pack_rows(flags: np.ndarray) -> np.ndarray:
+    """``np.packbits(flags, axis=0)`` for bool (n, V): eight rows per byte, the first in the
+    highest bit; shifts of whole rows, several times faster than packing along axis 0."""
+    pad = -flags.shape[0] % 8
+    if pad:
+        flags = np.concatenate([flags, np.zeros((pad, flags.shape[1]), dtype=bool)])
+    rows = flags.reshape(flags.shape[0] // 8, 8, flags.shape[1]).view(np.uint8)
+    packed = rows[:, 0] << 7
+    for i in range(1, 8):
+        packed |= rows[:, i] << (7 - i)
+    return packed
+
+
+def _side_flags_loops(
+    z: np.ndarray,
+    t: np.ndarray,
+    slope: np.ndarray,
+    fixed: np.ndarray,
+    r: np.ndarray,
+    ring: np.ndarray,
+    start: np.ndarray,
+    scale: float,
+) -> Flags:
+    """:func:`_side_flags_numpy` without a band: every vertex's four flags of all units packed
+    into 64-bit words, or-reduced over every ring, then unpacked."""
+    n_units, n_vertices = z.shape
+    n_poly, n_words = start.size - 1, (n_units + 63) // 64
+    packed = np.zeros((n_vertices, 4, n_words), dtype=np.uint64)
+    for v in range(n_vertices):
+        finite = math.isfinite(r[v])
+        for u in range(n_units):
+            spread = slope[u] * r[v] if finite else np.inf
+            margin = (spread + fixed[u]) * scale
+            s = z[u, v] - t[u]
+            bit, w = np.uint64(1) << np.uint64(u % 64), u // 64
+            if s > -margin:
+                packed[v, 0, w] |= bit
+            if s < margin:
+                packed[v, 1, w] |= bit
+            if s > margin:
+                packed[v, 2, w] |= bit
+            if s < -margin:
+                packed[v, 3, w] |= bit
+    out = np.empty((4, n_poly, n_units), dtype=np.bool_)
+    seen = np.empty((4, n_words), dtype=np.uint64)
+    for p in range(n_poly):
+        seen[:] = 0
+        for j in range(start[p], start[p + 1]):
+            seen |= packed[ring[j]]
+        for f in range(4):
+            for u in range(n_units):
+                out[f, p, u] = (seen[f, u // 64] >> np.uint64(u % 64)) & np.uint64(1)
+    return out[0], out[1], out[2], out[3]
+
+
+if kernels.numba is not None:
+    _side_flags_compiled = kernels.numba.njit(cache=True, nogil=True)(_side_flags_loops)
