@@ -16,6 +16,7 @@ a fresh environment compiles it (a few seconds), later processes load it.
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,7 +32,20 @@ __all__ = ["COMPILED", "assemble", "crossed_edges", "plan", "ring_sources"]
 COMPILED = numba is not None and os.environ.get("REGIONS_KERNELS", "") != "numpy"
 """Whether :func:`plan` and :func:`ring_sources` run compiled (numba) or as numpy."""
 
-Plan = tuple[np.ndarray, ...]
+
+class Plan(NamedTuple):
+    """What :func:`plan` finds (see there for each field)."""
+
+    above: np.ndarray
+    split: np.ndarray
+    run: np.ndarray
+    shift: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    nb: np.ndarray
+    pa: np.ndarray
+    cross_after: np.ndarray
+    cross_before: np.ndarray
 
 
 def plan(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> Plan:
@@ -49,6 +63,8 @@ def plan(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> Plan:
 
     Returns
     -------
+    Plan
+        The fields below.
     above, split : ndarray of bool, shape (C,)
         A vertex strictly beyond the line; vertices strictly on both sides (split).
     run, shift : ndarray of int64, shape (c,)
@@ -67,25 +83,14 @@ def plan(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> Plan:
 
     >>> import numpy as np
     >>> from regions.kernels import plan
-    >>> out = plan(np.array([0, 1, 1, -1], np.int8), np.array([0, 1.0, 2.0, -1.0]), np.array([4]))
-    >>> [a.tolist() for a in out]
+    >>> p = plan(np.array([0, 1, 1, -1], np.int8), np.array([0, 1.0, 2.0, -1.0]), np.array([4]))
+    >>> [a.tolist() for a in p]
     [[True], [True], [2], [5], [1], [2], [3], [0], [True], [False]]
     """
-    if COMPILED:
-        return _plan_compiled(sign, s, lengths)
-    return _plan_numpy(sign, s, lengths)
+    return Plan(*(_plan_compiled if COMPILED else _plan_numpy)(sign, s, lengths))
 
 
-def ring_sources(
-    k: np.ndarray,
-    run: np.ndarray,
-    shift: np.ndarray,
-    cross_after: np.ndarray,
-    cross_before: np.ndarray,
-    b: np.ndarray,
-    nb: np.ndarray,
-    pa: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def ring_sources(k: np.ndarray, p: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where every vertex and edge of the split polygons' new rings comes from.
 
     With ``m = k.sum()`` incidences of the c split polygons laid end to end, sources index
@@ -97,8 +102,10 @@ def ring_sources(
 
     Parameters
     ----------
-    k, run, shift, cross_after, cross_before, b, nb, pa : ndarray, shape (c,)
-        Ring lengths of the split polygons and the matching outputs of :func:`plan`.
+    k : ndarray of int64, shape (c,)
+        Ring lengths of the split polygons.
+    p : Plan
+        From :func:`plan`.
 
     Returns
     -------
@@ -114,27 +121,17 @@ def ring_sources(
 
     >>> import numpy as np
     >>> from regions.kernels import ring_sources
-    >>> k, run, shift, b, nb, pa = (np.array([v]) for v in (4, 2, 5, 2, 3, 0))
-    >>> after, before = np.array([True]), np.array([False])
-    >>> start, vertex, edge = ring_sources(k, run, shift, after, before, b, nb, pa)
+    >>> from regions.kernels import plan
+    >>> p = plan(np.array([0, 1, 1, -1], np.int8), np.array([0, 1.0, 2.0, -1.0]), np.array([4]))
+    >>> start, vertex, edge = ring_sources(np.array([4]), p)
     >>> start.tolist(), vertex.tolist(), edge.tolist()
     ([0, 4, 7], [0, 1, 2, 5, 5, 3, 0], [0, 1, 2, 4, 2, 3, 4])
     """
-    if COMPILED:
-        return _ring_sources_compiled(k, run, shift, cross_after, cross_before, b, nb, pa)
-    return _ring_sources_numpy(k, run, shift, cross_after, cross_before, b, nb, pa)
+    return (_ring_sources_compiled if COMPILED else _ring_sources_numpy)(k, p)
 
 
 def crossed_edges(
-    rv: np.ndarray,
-    k: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    nb: np.ndarray,
-    pa: np.ndarray,
-    cross_after: np.ndarray,
-    cross_before: np.ndarray,
-    n_vertices: int,
+    rv: np.ndarray, k: np.ndarray, p: Plan, n_vertices: int
 ) -> tuple[np.ndarray, ...]:
     """The edges the line crosses, each once though two split neighbours share it.
 
@@ -144,7 +141,7 @@ def crossed_edges(
         Vertex id of every incidence of the split polygons, laid end to end.
     k : ndarray of int64, shape (c,)
         Their ring lengths.
-    a, b, nb, pa, cross_after, cross_before : ndarray, shape (c,)
+    p : Plan
         From :func:`plan`.
     n_vertices : int
         More than any vertex id (keys are ``low * n_vertices + high``).
@@ -163,9 +160,7 @@ def crossed_edges(
         For every crossing (after the run, then before it, of the polygons that have one), its
         edge's index among the e.
     """
-    if COMPILED:
-        return _crossed_edges_compiled(rv, k, a, b, nb, pa, cross_after, cross_before, n_vertices)
-    return _crossed_edges_numpy(rv, k, a, b, nb, pa, cross_after, cross_before, n_vertices)
+    return (_crossed_edges_compiled if COMPILED else _crossed_edges_numpy)(rv, k, p, n_vertices)
 
 
 def assemble(
@@ -200,43 +195,12 @@ def assemble(
     base : int
         Where the new rings start in the store.
     """
-    ring, labels, lines, errors = store
-    if COMPILED:
-        _assemble_compiled(
-            vertex,
-            edge,
-            inc,
-            rv,
-            crossing,
-            own_line,
-            own_error,
-            label,
-            ring,
-            labels,
-            lines,
-            errors,
-            base,
-        )
-    else:
-        _assemble_numpy(
-            vertex,
-            edge,
-            inc,
-            rv,
-            crossing,
-            own_line,
-            own_error,
-            label,
-            ring,
-            labels,
-            lines,
-            errors,
-            base,
-        )
+    twin = _assemble_compiled if COMPILED else _assemble_numpy
+    twin(vertex, edge, inc, rv, crossing, own_line, own_error, label, store, base)
 
 
 # --------------------------------------------------------------------- the numpy twins
-def _plan_numpy(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> Plan:
+def _plan_numpy(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, ...]:
     sub_start = offsets(lengths)
     owner_all = np.repeat(np.arange(len(lengths)), lengths)
     pos_all = sign > 0
@@ -270,16 +234,9 @@ def _plan_numpy(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> Plan:
     return above, split, run, shift, a, b, nb, pa, neg[nb], neg[pa]
 
 
-def _ring_sources_numpy(
-    k: np.ndarray,
-    run: np.ndarray,
-    shift: np.ndarray,
-    cross_after: np.ndarray,
-    cross_before: np.ndarray,
-    b: np.ndarray,
-    nb: np.ndarray,
-    pa: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ring_sources_numpy(k: np.ndarray, p: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    run, shift, b, nb, pa = p.run, p.shift, p.b, p.nb, p.pa
+    cross_after, cross_before = p.cross_after, p.cross_before
     c, m, ids = len(k), int(k.sum()), np.arange(len(k))
     owner = np.repeat(ids, k)
     first = offsets(k)[:-1]
@@ -306,16 +263,10 @@ def _ring_sources_numpy(
 
 
 def _crossed_edges_numpy(
-    rv: np.ndarray,
-    k: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    nb: np.ndarray,
-    pa: np.ndarray,
-    cross_after: np.ndarray,
-    cross_before: np.ndarray,
-    n_vertices: int,
+    rv: np.ndarray, k: np.ndarray, p: Plan, n_vertices: int
 ) -> tuple[np.ndarray, ...]:
+    a, b, nb, pa = p.a, p.b, p.nb, p.pa
+    cross_after, cross_before = p.cross_after, p.cross_before
     owner = np.repeat(np.arange(len(k)), k)
     edge = np.concatenate([b[cross_after], pa[cross_before]])  # position of the edge
     other = np.concatenate([nb[cross_after], a[cross_before]])  # its far end
@@ -342,12 +293,10 @@ def _assemble_numpy(
     own_line: np.ndarray,
     own_error: np.ndarray,
     label: int,
-    ring: np.ndarray,
-    labels: np.ndarray,
-    lines: np.ndarray,
-    errors: np.ndarray,
+    store: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     base: int,
 ) -> None:
+    ring, labels, lines, errors = store
     m, stop = len(inc), base + len(vertex)
     edges = np.concatenate([inc, np.full(len(own_line), -1)])[edge]
     along = edges < 0  # along the cut: the cut line's equation on the split polygon
@@ -360,7 +309,7 @@ def _assemble_numpy(
 
 
 # ----------------------------------------------------------------- the compiled twins
-def _plan_loops(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> Plan:
+def _plan_loops(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, ...]:
     n_poly = lengths.size
     above = np.zeros(n_poly, dtype=np.bool_)
     split = np.zeros(n_poly, dtype=np.bool_)
@@ -402,16 +351,9 @@ def _plan_loops(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> Plan:
     return above, split, run, shift, a, b, nb, pa, cross_after, cross_before
 
 
-def _ring_sources_loops(
-    k: np.ndarray,
-    run: np.ndarray,
-    shift: np.ndarray,
-    cross_after: np.ndarray,
-    cross_before: np.ndarray,
-    b: np.ndarray,
-    nb: np.ndarray,
-    pa: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ring_sources_loops(k: np.ndarray, p: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    run, shift, b, nb, pa = p.run, p.shift, p.b, p.nb, p.pa
+    cross_after, cross_before = p.cross_after, p.cross_before
     c = k.size
     m = 0
     for i in range(c):
@@ -448,16 +390,10 @@ def _ring_sources_loops(
 
 
 def _crossed_edges_loops(
-    rv: np.ndarray,
-    k: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    nb: np.ndarray,
-    pa: np.ndarray,
-    cross_after: np.ndarray,
-    cross_before: np.ndarray,
-    n_vertices: int,
+    rv: np.ndarray, k: np.ndarray, p: Plan, n_vertices: int
 ) -> tuple[np.ndarray, ...]:
+    a, b, nb, pa = p.a, p.b, p.nb, p.pa
+    cross_after, cross_before = p.cross_after, p.cross_before
     c = k.size
     n_after, n_before = 0, 0
     for i in range(c):
@@ -499,12 +435,10 @@ def _assemble_loops(
     own_line: np.ndarray,
     own_error: np.ndarray,
     label: int,
-    ring: np.ndarray,
-    labels: np.ndarray,
-    lines: np.ndarray,
-    errors: np.ndarray,
+    store: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     base: int,
 ) -> None:
+    ring, labels, lines, errors = store
     m, c = inc.size, own_line.shape[0]
     for d in range(vertex.size):
         v, source, at = vertex[d], edge[d], base + d

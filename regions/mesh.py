@@ -433,25 +433,21 @@ class Mesh:
         cand_local = np.arange(sub_start[-1]) - sub_start[cand_owner]
         inc = self.first[candidates][cand_owner] + cand_local
         sign_all, s_all = self.sides(line, self._ring[inc], candidates[cand_owner])
-        above, split, run, shift, a, b, nb, pa, cross_after, cross_before = kernels.plan(
-            sign_all, s_all, lengths
-        )
-        chosen = candidates[split]
+        p = kernels.plan(sign_all, s_all, lengths)
+        chosen = candidates[p.split]
         self.positive = np.zeros(self.n_polygons + chosen.size, dtype=bool)
-        self.positive[candidates] = above  # split ones keep their index for the positive side
+        self.positive[candidates] = p.above  # split ones keep their index for the positive side
         self.split = chosen
         if chosen.size == 0:
             return 0
-        inc, k = inc[split[cand_owner]], lengths[split]
+        inc, k = inc[p.split[cand_owner]], lengths[p.split]
         rv = self._ring[inc]
 
         # New vertices where the run's two boundary edges cross the line, shared with the
         # neighbour across each edge by keying on the edge's (smaller, larger) vertex ids;
         # each is the intersection of the edge's line with the cut line.
         n = self.n_vertices
-        edge, lo, hi, cut_poly, inverse = kernels.crossed_edges(
-            rv, k, a, b, nb, pa, cross_after, cross_before, n
-        )
+        edge, lo, hi, cut_poly, inverse = kernels.crossed_edges(rv, k, p, n)
         # The cut line's equation on each split polygon, for the new vertices and edges.
         own_line, own_error = line.coefficients(chosen)
         polys = chosen[cut_poly]
@@ -482,22 +478,21 @@ class Mesh:
                 r[i] = 2 * EPS * float(abs(x) + abs(y))
         self._append_vertices(xy, r, provenance, self.vertex_values(xy, polys))
         new_ids = n + inverse
-        n_after = np.count_nonzero(cross_after)
+        n_after = np.count_nonzero(p.cross_after)
         crossing = np.empty((2, len(chosen)), dtype=np.int64)  # vertex before / after the run
-        crossing[0, cross_before], crossing[1, cross_after] = new_ids[n_after:], new_ids[:n_after]
+        crossing[0, p.cross_before] = new_ids[n_after:]
+        crossing[1, p.cross_after] = new_ids[:n_after]
 
         # The new rings (positive sides first) from the incidences, the new vertices and the
         # cut line on each split polygon; the positive side takes the split polygon's place,
         # the negative side is appended.
-        start, vsrc, esrc = kernels.ring_sources(
-            k, run, shift, cross_after, cross_before, b, nb, pa
-        )
+        start, vsrc, esrc = kernels.ring_sources(k, p)
         base = self._reserve_rings(len(vsrc))
         store = (self._ring, self._label, self._lines, self._line_errors)
         kernels.assemble(vsrc, esrc, inc, rv, crossing, own_line, own_error, label, store, base)
         c = len(chosen)
         self.first[chosen] = base + start[:c]
-        self.length[chosen] = run + 2
+        self.length[chosen] = p.run + 2
         self.first = np.concatenate([self.first, base + start[c:-1]])
         self.length = np.concatenate([self.length, np.diff(start[c:])])
         self.parent = np.concatenate([self.parent, self.parent[chosen]])

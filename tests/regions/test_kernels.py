@@ -55,10 +55,11 @@ def test_plan_and_ring_sources_twins_agree(twins, seed):
     sign, s, lengths = rings(np.random.default_rng(seed), 300)
     compiled, numpy = twins(lambda: kernels.plan(sign, s, lengths))
     assert_same(compiled, numpy)
-    above, split, run, shift, a, b, nb, pa, after, before = numpy
-    assert 0 < split.sum() < len(lengths)
-    k = lengths[split]
-    assert_same(*twins(lambda: kernels.ring_sources(k, run, shift, after, before, b, nb, pa)))
+    assert 0 < numpy.split.sum() < len(lengths)
+    k = lengths[numpy.split]
+    assert_same(*twins(lambda: kernels.ring_sources(k, numpy)))
+    rv = np.arange(k.sum())
+    assert_same(*twins(lambda: kernels.crossed_edges(rv, k, numpy, len(rv))))
 
 
 @settings(max_examples=100, deadline=None)
@@ -68,11 +69,10 @@ def test_crossed_edges_are_the_first_of_each_key(ids, compiled):
     # vertex ids, and each distinct one is kept once, at its first occurrence.
     rv = np.array(ids, dtype=np.int64)
     one = np.arange(len(rv))
+    plan = kernels.Plan(*(np.array([], dtype=np.int64),) * 4, one, one, one, one, one >= 0, one < 0)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(kernels, "COMPILED", compiled)
-        edge, low, high, polygon, rank = kernels.crossed_edges(
-            rv, np.ones_like(rv), one, one, one, one, one >= 0, one < 0, 21
-        )
+        edge, low, high, polygon, rank = kernels.crossed_edges(rv, np.ones_like(rv), plan, 21)
     _, first, inverse = np.unique(rv, return_index=True, return_inverse=True)
     assert edge.tolist() == first.tolist() == polygon.tolist()
     assert low.tolist() == high.tolist() == rv[first].tolist()
