@@ -339,10 +339,10 @@ class _LayerCut:
             self.bits[: mesh.n_polygons, unit * n_thresholds + k :: n_thresholds] = above
             settled = crossed | above
             settled |= below
-            for r, u in zip(*np.nonzero(~settled), strict=True):
+            for poly, u in zip(*np.nonzero(~settled), strict=True):
                 fn = self.first_column + columns[u]
-                verts = ring[start[r] : start[r + 1]]
-                self.bits[r, columns[u]] = any(v > 0 for v in self.exact.values(verts, fn))
+                verts = ring[start[poly] : start[poly + 1]]
+                self.bits[poly, columns[u]] = any(v > 0 for v in self.exact.values(verts, fn))
             out.append(crossed)
         return out
 

@@ -51,6 +51,21 @@ def test_zero_weight_and_dead_units_draw_nothing():
     check_locate(part)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_unit_constant_at_a_breakpoint_before_a_second_breakpoint(monkeypatch, compiled):
+    # Hardtanh(0, 6) of x and of 0: the dead unit sits exactly on its first breakpoint on every
+    # polygon (settled in exact arithmetic), and the second breakpoint must still be cut.
+    monkeypatch.setattr(regions.kernels, "COMPILED", compiled)
+    first = nn.Linear(2, 2, dtype=torch.float64)
+    with torch.no_grad():
+        first.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 0.0]], dtype=torch.float64))
+        first.bias.zero_()
+    model = nn.Sequential(first, nn.Hardtanh(0.0, 6.0), nn.Linear(2, 1, dtype=torch.float64))
+    part = regions.decompose(model, (-1, 10, -1, 1))
+    assert sorted(part.patterns.astype(int).tolist()) == [[0, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0]]
+    check_all(model, part)
+
+
 def test_lines_through_domain_corners():
     model = one_layer([[1, -1], [1, 1]], [0, 0])  # both diagonals of [-2, 2]^2
     part = regions.decompose(model)
