@@ -123,6 +123,9 @@ def as_domain(domain: object = None) -> Domain:
                 "need xmin < xmax and ymin < ymax"
             )
         poly = box(xmin, ymin, xmax, ymax)
+        if poly.area > 0:  # a box: its own hull, counter-clockwise from (xmin, ymin)
+            hull = np.array([[xmin, ymin], [xmax, ymin], [xmax, ymax], [xmin, ymax]])
+            return Domain(polygon=shapely.orient_polygons(poly), hull=hull, convex=True)
     else:
         raise DomainError(
             "domain must be None, a box (xmin, xmax, ymin, ymax) or a shapely Polygon, "
