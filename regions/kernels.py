@@ -27,7 +27,7 @@ try:
 except ImportError:  # the numpy twins below serve
     numba = None
 
-__all__ = ["COMPILED", "assemble", "crossed_edges", "plan", "ring_sources"]
+__all__ = ["COMPILED", "Plan", "assemble", "crossed_edges", "plan", "provenance", "ring_sources"]
 
 COMPILED = numba is not None and os.environ.get("REGIONS_KERNELS", "") != "numpy"
 """Whether :func:`plan` and :func:`ring_sources` run compiled (numba) or as numpy."""
@@ -127,7 +127,9 @@ def ring_sources(k: np.ndarray, p: Plan) -> tuple[np.ndarray, np.ndarray, np.nda
     >>> start.tolist(), vertex.tolist(), edge.tolist()
     ([0, 4, 7], [0, 1, 2, 5, 5, 3, 0], [0, 1, 2, 4, 2, 3, 4])
     """
-    return (_ring_sources_compiled if COMPILED else _ring_sources_numpy)(k, p)
+    if COMPILED:  # a plain tuple: numba types it by its fields, not by the class
+        return _ring_sources_compiled(k, tuple(p))
+    return _ring_sources_numpy(k, p)
 
 
 def crossed_edges(
@@ -160,7 +162,9 @@ def crossed_edges(
         For every crossing (after the run, then before it, of the polygons that have one), its
         edge's index among the e.
     """
-    return (_crossed_edges_compiled if COMPILED else _crossed_edges_numpy)(rv, k, p, n_vertices)
+    if COMPILED:
+        return _crossed_edges_compiled(rv, k, tuple(p), n_vertices)
+    return _crossed_edges_numpy(rv, k, p, n_vertices)
 
 
 def assemble(
@@ -199,6 +203,40 @@ def assemble(
     twin(vertex, edge, inc, rv, crossing, own_line, own_error, label, store, base)
 
 
+def provenance(
+    low: np.ndarray,
+    high: np.ndarray,
+    fn: np.ndarray,
+    origin: np.ndarray,
+    rows: np.ndarray,
+    store: tuple[np.ndarray, np.ndarray],
+    hull_lines: np.ndarray,
+) -> np.ndarray:
+    """Where each new vertex comes from (see :attr:`regions.mesh.Mesh.provenance`).
+
+    Parameters
+    ----------
+    low, high : ndarray of int64, shape (e,)
+        The crossed edge's two vertex ids.
+    fn, origin : ndarray of int64, shape (e,)
+        The cut line's function id and the cut polygon's region at the layer's start.
+    rows : ndarray of int64, shape (e,)
+        The crossed edge's position in the ring store.
+    store : (label, lines)
+        The store's edge labels (Q,) and line equations (Q, 3).
+    hull_lines : ndarray, shape (k, 3)
+        The hull's edge equations: a crossed domain edge (label < 0) is hull edge ``j``
+        (recorded as ``-2 - j``) when its equation is exactly that one alone, else -1.
+
+    Returns
+    -------
+    ndarray of int64, shape (e, 5)
+        ``(low, high, fn, edge label, origin)`` per new vertex.
+    """
+    twin = _provenance_compiled if COMPILED else _provenance_numpy
+    return twin(low, high, fn, origin, rows, store, hull_lines)
+
+
 # --------------------------------------------------------------------- the numpy twins
 def _plan_numpy(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, ...]:
     sub_start = offsets(lengths)
@@ -235,8 +273,7 @@ def _plan_numpy(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> tuple[n
 
 
 def _ring_sources_numpy(k: np.ndarray, p: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    run, shift, b, nb, pa = p.run, p.shift, p.b, p.nb, p.pa
-    cross_after, cross_before = p.cross_after, p.cross_before
+    _, _, run, shift, _, b, nb, pa, cross_after, cross_before = p
     c, m, ids = len(k), int(k.sum()), np.arange(len(k))
     owner = np.repeat(ids, k)
     first = offsets(k)[:-1]
@@ -265,8 +302,7 @@ def _ring_sources_numpy(k: np.ndarray, p: Plan) -> tuple[np.ndarray, np.ndarray,
 def _crossed_edges_numpy(
     rv: np.ndarray, k: np.ndarray, p: Plan, n_vertices: int
 ) -> tuple[np.ndarray, ...]:
-    a, b, nb, pa = p.a, p.b, p.nb, p.pa
-    cross_after, cross_before = p.cross_after, p.cross_before
+    _, _, _, _, a, b, nb, pa, cross_after, cross_before = p
     owner = np.repeat(np.arange(len(k)), k)
     edge = np.concatenate([b[cross_after], pa[cross_before]])  # position of the edge
     other = np.concatenate([nb[cross_after], a[cross_before]])  # its far end
@@ -306,6 +342,25 @@ def _assemble_numpy(
     new_labels[along] = label
     ring[base:stop] = np.concatenate([rv, crossing.ravel()])[vertex]
     labels[base:stop], lines[base:stop], errors[base:stop] = new_labels, new_lines, new_errors
+
+
+def _provenance_numpy(
+    low: np.ndarray,
+    high: np.ndarray,
+    fn: np.ndarray,
+    origin: np.ndarray,
+    rows: np.ndarray,
+    store: tuple[np.ndarray, np.ndarray],
+    hull_lines: np.ndarray,
+) -> np.ndarray:
+    labels, lines = store
+    out = np.empty((len(low), 5), dtype=np.int64)
+    out[:, 0], out[:, 1], out[:, 2], out[:, 4] = low, high, fn, origin
+    out[:, 3] = labels[rows]
+    outer = np.flatnonzero(out[:, 3] < 0)
+    on_hull = (lines[rows[outer], None] == hull_lines).all(axis=2)
+    out[outer, 3] = np.where(on_hull.sum(axis=1) == 1, -2 - on_hull.argmax(axis=1), -1)
+    return out
 
 
 # ----------------------------------------------------------------- the compiled twins
@@ -351,9 +406,8 @@ def _plan_loops(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> tuple[n
     return above, split, run, shift, a, b, nb, pa, cross_after, cross_before
 
 
-def _ring_sources_loops(k: np.ndarray, p: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    run, shift, b, nb, pa = p.run, p.shift, p.b, p.nb, p.pa
-    cross_after, cross_before = p.cross_after, p.cross_before
+def _ring_sources_loops(k: np.ndarray, p: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    _, _, run, shift, _, b, nb, pa, cross_after, cross_before = p
     c = k.size
     m = 0
     for i in range(c):
@@ -390,10 +444,9 @@ def _ring_sources_loops(k: np.ndarray, p: Plan) -> tuple[np.ndarray, np.ndarray,
 
 
 def _crossed_edges_loops(
-    rv: np.ndarray, k: np.ndarray, p: Plan, n_vertices: int
+    rv: np.ndarray, k: np.ndarray, p: tuple, n_vertices: int
 ) -> tuple[np.ndarray, ...]:
-    a, b, nb, pa = p.a, p.b, p.nb, p.pa
-    cross_after, cross_before = p.cross_after, p.cross_before
+    _, _, _, _, a, b, nb, pa, cross_after, cross_before = p
     c = k.size
     n_after, n_before = 0, 0
     for i in range(c):
@@ -454,8 +507,35 @@ def _assemble_loops(
             errors[at], labels[at] = own_error[source - m], label
 
 
+def _provenance_loops(
+    low: np.ndarray,
+    high: np.ndarray,
+    fn: np.ndarray,
+    origin: np.ndarray,
+    rows: np.ndarray,
+    store: tuple[np.ndarray, np.ndarray],
+    hull_lines: np.ndarray,
+) -> np.ndarray:
+    labels, lines = store
+    out = np.empty((low.size, 5), dtype=np.int64)
+    for i in range(low.size):
+        out[i, 0], out[i, 1], out[i, 2], out[i, 4] = low[i], high[i], fn[i], origin[i]
+        label, row = labels[rows[i]], rows[i]
+        if label < 0:
+            matches, first = 0, -1
+            for j in range(hull_lines.shape[0]):
+                same = lines[row, 0] == hull_lines[j, 0] and lines[row, 1] == hull_lines[j, 1]
+                if same and lines[row, 2] == hull_lines[j, 2]:
+                    matches += 1
+                    first = j if first < 0 else first
+            label = -2 - first if matches == 1 else -1
+        out[i, 3] = label
+    return out
+
+
 if numba is not None:
     _plan_compiled = numba.njit(cache=True, nogil=True)(_plan_loops)
     _ring_sources_compiled = numba.njit(cache=True, nogil=True)(_ring_sources_loops)
     _crossed_edges_compiled = numba.njit(cache=True, nogil=True)(_crossed_edges_loops)
     _assemble_compiled = numba.njit(cache=True, nogil=True)(_assemble_loops)
+    _provenance_compiled = numba.njit(cache=True, nogil=True)(_provenance_loops)

@@ -458,15 +458,16 @@ class Mesh:
             own_error[cut_poly],
             self.box,
         )
-        provenance = np.empty((len(edge), 5), dtype=np.int64)
-        provenance[:, 0], provenance[:, 1] = lo, hi
-        provenance[:, 2] = line.function(polys)
         # The crossed edge's label; a hull edge is told by its (exactly rounded) equation.
-        provenance[:, 3] = self._label[inc[edge]]
-        outer = np.flatnonzero(provenance[:, 3] < 0)
-        on_hull = (self._lines[inc[edge[outer]], None] == self._hull_lines).all(axis=2)
-        provenance[outer, 3] = np.where(on_hull.sum(axis=1) == 1, -2 - on_hull.argmax(axis=1), -1)
-        provenance[:, 4] = line.origin(polys)
+        provenance = kernels.provenance(
+            lo,
+            hi,
+            line.function(polys),
+            line.origin(polys),
+            inc[edge],
+            (self._label, self._lines),
+            self._hull_lines,
+        )
         # Exact vertices lie in the hull's bounding box: clamping there only moves a float
         # vertex closer to its exact point (and keeps cut vertices on a box's edges inside it).
         np.clip(xy, self.low, self.high, out=xy)

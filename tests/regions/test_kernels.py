@@ -103,6 +103,23 @@ def test_side_flag_twins_agree(twins, seed):
     assert 0 < numpy[0].mean() < 1 and 0 < numpy[2].mean() < 1
 
 
+def test_provenance_twins_agree(twins):
+    rng = np.random.default_rng(0)
+    hull = rng.integers(-2, 3, size=(6, 3)).astype(float)
+    hull[5] = hull[4]  # a repeated hull equation matches twice: not told apart
+    lines = np.concatenate([hull, rng.normal(size=(40, 3)), hull[:2]])
+    labels = rng.integers(-3, 5, size=len(lines))
+    rows = rng.integers(0, len(lines), size=300)
+    ids = [rng.integers(0, 100, size=300) for _ in range(4)]
+    for hull_lines in (hull, np.full((1, 3), np.nan)):
+        assert_same(*twins(lambda h=hull_lines: kernels.provenance(*ids, rows, (labels, lines), h)))
+    told = twins(lambda: kernels.provenance(*ids, rows, (labels, lines), hull))[1][:, 3]
+    outer = labels[rows] < 0
+    assert set(told[outer].tolist()) <= {-1, -2, -3, -4, -5, -6}
+    assert -6 not in told and -7 not in told  # hull edges 4 and 5 share an equation
+    assert (told[outer] <= -2).any() and (told[outer] == -1).any()
+
+
 def test_nothing_split(twins):
     sign = np.array([1, 1, 0, 0, -1, -1], dtype=np.int8)
     out = twins(lambda: kernels.plan(sign, sign.astype(float), np.array([3, 3])))
