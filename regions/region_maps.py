@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import kernels
 from .bounded import forward_with_bounds
 from .compensated import (
     UNDERFLOW,
@@ -375,10 +376,11 @@ class ActivatedMaps:
     def chunk(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         """Maps ``m`` (n, 3, width) and bounds ``nu`` (n, width) of regions lo..hi."""
         parent, slope = self.parent[lo:hi], self.slope[lo:hi]
+        if self.offset is None:
+            masked = _masked_compiled if kernels.COMPILED else _masked_numpy
+            return masked(self.src.m, self.src.nu, parent, slope)
         m = self.src.m[parent]
         m *= slope[:, None, :]
-        if self.offset is None:
-            return m, self.src.nu[parent] * slope
         m[:, 2, :] += self.offset[lo:hi]
         nu = self.src.nu[parent] * np.abs(slope) + np.abs(self.offset[lo:hi])
         return m, nu * (1 + 2 * EPS) * SAFE
@@ -425,6 +427,35 @@ class ActivatedMaps:
     def check_finite(self) -> bool:
         """Whether every map is finite (slopes and offsets are finite by construction)."""
         return self.src.check_finite()
+
+
+def _masked_numpy(
+    m: np.ndarray, nu: np.ndarray, parent: np.ndarray, slope: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Maps ``m[parent]`` (n, 3, width) and bounds ``nu[parent]`` (n, width) times each
+    region's slopes (n, width): a ReLU layer's maps on the regions of the next level."""
+    out = m[parent]
+    out *= slope[:, None, :]
+    return out, nu[parent] * slope
+
+
+def _masked_loops(
+    m: np.ndarray, nu: np.ndarray, parent: np.ndarray, slope: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_masked_numpy` in one pass, the same products."""
+    out = np.empty((parent.size, m.shape[1], m.shape[2]))
+    out_nu = np.empty((parent.size, m.shape[2]))
+    for i in range(parent.size):
+        for k in range(m.shape[1]):
+            for w in range(m.shape[2]):
+                out[i, k, w] = m[parent[i], k, w] * slope[i, w]
+        for w in range(m.shape[2]):
+            out_nu[i, w] = nu[parent[i], w] * slope[i, w]
+    return out, out_nu
+
+
+if kernels.numba is not None:
+    _masked_compiled = kernels.numba.njit(cache=True, nogil=True)(_masked_loops)
 
 
 Maps = NodeMaps | ActivatedMaps

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import regions
-from regions import intersections, kernels, testing
+from regions import intersections, kernels, region_maps, testing
 from regions.crossings import side_flags
 from regions.testing import mlp
 
@@ -118,6 +118,21 @@ def test_provenance_twins_agree(twins):
     assert set(told[outer].tolist()) <= {-1, -2, -3, -4, -5, -6}
     assert -6 not in told and -7 not in told  # hull edges 4 and 5 share an equation
     assert (told[outer] <= -2).any() and (told[outer] == -1).any()
+
+
+def test_masked_map_twins_agree_bit_for_bit():
+    rng = np.random.default_rng(1)
+    m = rng.normal(size=(50, 3, 20)) * 10.0 ** rng.integers(-200, 200, size=(50, 1, 1))
+    m[0, 0, :3] = [np.inf, -0.0, -1.0]
+    nu = np.abs(rng.normal(size=(50, 20)))
+    parent = rng.integers(0, 50, size=400)
+    parent[:2] = 0
+    slope = rng.integers(0, 2, size=(400, 20)).astype(np.uint8)
+    with np.errstate(invalid="ignore"):  # inf * 0
+        numpy = region_maps._masked_numpy(m, nu, parent, slope)
+    compiled = region_maps._masked_compiled(m, nu, parent, slope)
+    for a, b in zip(compiled, numpy, strict=True):
+        np.testing.assert_array_equal(a.view(np.int64), b.view(np.int64))  # signed zeros too
 
 
 def test_nothing_split(twins):
