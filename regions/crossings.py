@@ -19,7 +19,7 @@ from . import kernels
 
 __all__ = ["side_flags"]
 
-Flags = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+Flags = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def side_flags(
@@ -33,8 +33,9 @@ def side_flags(
     scale: float,
     band: np.ndarray,
 ) -> Flags:
-    """Per polygon and unit: a vertex maybe above, maybe below, certainly above, certainly
-    below the unit's breakpoint ``t``.
+    """Per polygon and unit: whether the unit's breakpoint ``t`` may cross it (a vertex maybe
+    above and one maybe below), whether it certainly lies above it somewhere, and whether
+    neither the float bounds nor that settle its side (left to exact arithmetic).
 
     The sign of ``s = z - t`` at a vertex is certain beyond the margin
     ``(slope * r + fixed) * scale``: the value's bound at the vertex's distance ``r`` from its
@@ -58,7 +59,7 @@ def side_flags(
 
     Returns
     -------
-    maybe_above, maybe_below, above, below : ndarray of bool, shape (P, U)
+    crossed, above, unsettled : ndarray of bool, shape (P, U)
 
     Examples
     --------
@@ -71,10 +72,13 @@ def side_flags(
     >>> ring, start = np.array([0, 1, 2, 0, 2, 3]), np.array([0, 3, 6])
     >>> flags = side_flags(z, 0.5 * one, one, zero, np.zeros(4), ring, start, 1.0, zero)
     >>> [f[:, 0].tolist() for f in flags]  # both cross x = 1/2
-    [[True, True], [True, True], [True, True], [True, True]]
+    [[True, True], [True, True], [False, False]]
     >>> flags = side_flags(z, 1.5 * one, one, zero, np.zeros(4), ring, start, 1.0, zero)
     >>> [f[:, 0].tolist() for f in flags]  # both certainly below x = 3/2
-    [[False, False], [True, True], [False, False], [True, True]]
+    [[False, False], [False, False], [False, False]]
+    >>> flags = side_flags(0 * z, 0 * one, one, zero, np.zeros(4), ring, start, 1.0, zero)
+    >>> [f[:, 0].tolist() for f in flags]  # z = 0 at its breakpoint 0 everywhere, exactly
+    [[False, False], [False, False], [True, True]]
     """
     if kernels.COMPILED and not np.any(band > 0):
         return _side_flags_compiled(z, t, slope, fixed, r, ring, start, scale)
@@ -105,10 +109,12 @@ def _side_flags_numpy(
         flags = [off & (s > -margin), off & (s < margin), s > certain, s < -certain]
     else:  # exact (tol = 0): nothing snaps
         flags = [s > -margin, s < margin, s > margin, s < -margin]
-    return _reduce_sides(flags, ring, start)
+    maybe_above, maybe_below, above, below = _reduce_sides(flags, ring, start)
+    crossed = maybe_above & maybe_below
+    return crossed, above, ~(crossed | above | below)
 
 
-def _reduce_sides(flags: list[np.ndarray], ring: np.ndarray, start: np.ndarray) -> Flags:
+def _reduce_sides(flags: list[np.ndarray], ring: np.ndarray, start: np.ndarray) -> list:
     """Which polygons have a vertex flagged, per flag array (U, V) and unit: (P, U) each."""
     width = flags[0].shape[0]
     # Pack each vertex's flags into machine words, so one or-reduction over the ring
@@ -119,8 +125,7 @@ def _reduce_sides(flags: list[np.ndarray], ring: np.ndarray, start: np.ndarray) 
     packed = np.ascontiguousarray(np.pad(packed, ((0, 0), (0, pad)))).view(np.uint64)
     words = np.bitwise_or.reduceat(packed[ring], start[:-1], axis=0)
     bits = np.unpackbits(words.view(np.uint8), axis=1).view(bool)
-    out = [bits[:, 8 * i * step : 8 * i * step + width] for i in range(len(flags))]
-    return out[0], out[1], out[2], out[3]
+    return [bits[:, 8 * i * step : 8 * i * step + width] for i in range(len(flags))]
 
 
 def pack_rows(flags: np.ndarray) -> np.ndarray:
@@ -147,35 +152,45 @@ def _side_flags_loops(
     scale: float,
 ) -> Flags:
     """:func:`_side_flags_numpy` without a band: every vertex's four flags of all units packed
-    into 64-bit words, or-reduced over every ring, then unpacked."""
+    into 64-bit words, or-reduced over every ring, then read per unit."""
     n_units, n_vertices = z.shape
     n_poly, n_words = start.size - 1, (n_units + 63) // 64
     packed = np.zeros((n_vertices, 4, n_words), dtype=np.uint64)
+    one = np.uint64(1)
     for v in range(n_vertices):
         finite = math.isfinite(r[v])
-        for u in range(n_units):
-            spread = slope[u] * r[v] if finite else np.inf
-            margin = (spread + fixed[u]) * scale
-            s = z[u, v] - t[u]
-            bit, w = np.uint64(1) << np.uint64(u % 64), u // 64
-            if s > -margin:
-                packed[v, 0, w] |= bit
-            if s < margin:
-                packed[v, 1, w] |= bit
-            if s > margin:
-                packed[v, 2, w] |= bit
-            if s < -margin:
-                packed[v, 3, w] |= bit
-    out = np.empty((4, n_poly, n_units), dtype=np.bool_)
+        for w in range(n_words):
+            maybe_above = maybe_below = above = below = np.uint64(0)
+            for u in range(64 * w, min(64 * w + 64, n_units)):
+                spread = slope[u] * r[v] if finite else np.inf
+                margin = (spread + fixed[u]) * scale
+                s = z[u, v] - t[u]
+                bit = one << np.uint64(u - 64 * w)
+                if s > -margin:
+                    maybe_above |= bit
+                if s < margin:
+                    maybe_below |= bit
+                if s > margin:
+                    above |= bit
+                if s < -margin:
+                    below |= bit
+            packed[v, 0, w], packed[v, 1, w] = maybe_above, maybe_below
+            packed[v, 2, w], packed[v, 3, w] = above, below
+    crossed = np.empty((n_poly, n_units), dtype=np.bool_)
+    certain = np.empty((n_poly, n_units), dtype=np.bool_)
+    unsettled = np.empty((n_poly, n_units), dtype=np.bool_)
     seen = np.empty((4, n_words), dtype=np.uint64)
     for p in range(n_poly):
         seen[:] = 0
         for j in range(start[p], start[p + 1]):
             seen |= packed[ring[j]]
-        for f in range(4):
-            for u in range(n_units):
-                out[f, p, u] = (seen[f, u // 64] >> np.uint64(u % 64)) & np.uint64(1)
-    return out[0], out[1], out[2], out[3]
+        for u in range(n_units):
+            w, bit = u // 64, one << np.uint64(u % 64)
+            cross = (seen[0, w] & bit) != 0 and (seen[1, w] & bit) != 0
+            up = (seen[2, w] & bit) != 0
+            crossed[p, u], certain[p, u] = cross, up
+            unsettled[p, u] = not (cross or up or (seen[3, w] & bit) != 0)
+    return crossed, certain, unsettled
 
 
 if kernels.numba is not None:

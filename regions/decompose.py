@@ -331,15 +331,12 @@ class _LayerCut:
         scale = SAFE / (1 - 4 * EPS)
         for k, t in enumerate(node.thresholds[units].T):
             fixed = self.fixed[units] + gamma(4) * np.abs(t)
-            maybe_above, maybe_below, above, below = side_flags(
+            crossed, above, unsettled = side_flags(
                 z, t, slope, fixed, r, ring, start, scale, self.band[units, k]
             )
-            crossed = maybe_above & maybe_below
             columns = np.arange(unit, node.width) * n_thresholds + k
             self.bits[: mesh.n_polygons, unit * n_thresholds + k :: n_thresholds] = above
-            settled = crossed | above
-            settled |= below
-            for poly, u in zip(*np.nonzero(~settled), strict=True):
+            for poly, u in zip(*np.nonzero(unsettled), strict=True):
                 fn = self.first_column + columns[u]
                 verts = ring[start[poly] : start[poly + 1]]
                 self.bits[poly, columns[u]] = any(v > 0 for v in self.exact.values(verts, fn))
