@@ -279,7 +279,7 @@ class _LayerCut:
                 first, refreshed_at = unit, mesh.n_polygons
                 crossed = self.crossings(unit)
             for k in range(n_thresholds):
-                candidates = np.flatnonzero(crossed[k][mesh.parent, unit - first])
+                candidates = np.flatnonzero(crossed[k][unit - first][mesh.parent])
                 n_before = mesh.n_polygons
                 mesh.cut(
                     self.line(unit, k), self.first_column + unit * n_thresholds + k, candidates
@@ -312,7 +312,7 @@ class _LayerCut:
         self.bits[touched, column] = mesh.positive[touched]
 
     def crossings(self, unit: int) -> list[np.ndarray]:
-        """Per threshold column, which polygons (polygons, units from ``unit`` on) each
+        """Per threshold column, which polygons (units from ``unit`` on, polygons) each
         remaining breakpoint may cross: not certainly on one side at every vertex.
 
         The polygons it cannot cross lie on one side of it, and so do all their pieces: their
@@ -340,7 +340,7 @@ class _LayerCut:
                 fn = self.first_column + columns[u]
                 verts = ring[start[poly] : start[poly + 1]]
                 self.bits[poly, columns[u]] = any(v > 0 for v in self.exact.values(verts, fn))
-            out.append(crossed)
+            out.append(np.ascontiguousarray(crossed.T))  # a unit's polygons, contiguous
         return out
 
     def level(self) -> Level:
