@@ -1,16 +1,22 @@
 """The cut's bookkeeping as compiled loops (numba, optional), with numpy twins.
 
 :meth:`regions.mesh.Mesh.cut` decides, for every polygon a line may cross, whether it splits and
-where its ring's run of vertices beyond the line starts and ends (:func:`plan`), and then where
-each vertex and edge of the two new rings comes from (:func:`ring_sources`). In numpy that is
-some sixty array calls per cut, each a few microseconds whatever its size: most of a small
-net's time. With numba installed (the ``fast`` extra) both run as compiled loops over the
-polygons; without it, or with the environment variable ``REGIONS_KERNELS=numpy``, as numpy.
-Both twins are integer bookkeeping plus comparisons of the same floats, so they give identical
-results (``tests/regions/test_kernels.py`` compares whole partitions bit for bit).
+where its ring's run of vertices beyond the line starts and ends (:func:`plan`), finds the
+edges the line crosses, each once (:func:`crossed_edges`), records where each new vertex comes
+from (:func:`provenance`), and lays out and stores the two new rings of every split polygon
+(:func:`ring_sources`, :func:`assemble`). In numpy that is some sixty array calls per cut,
+each a few microseconds whatever its size: most of a small net's time. With numba installed
+(the ``fast`` extra) they run as compiled loops over the polygons; without it, or with the
+environment variable ``REGIONS_KERNELS=numpy``, as numpy. Both twins are integer bookkeeping
+plus copies and comparisons of the same floats, so they give identical results
+(``tests/regions/test_kernels.py`` compares whole partitions bit for bit). The same switch
+serves the intersections (:mod:`regions.intersections`), the layer's crossing flags
+(:mod:`regions.crossings`) and the ReLU maps' masked gather (:mod:`regions.region_maps`).
 
-Compiled code is cached on disk beside this module (numba's ``cache=True``): the first call in
-a fresh environment compiles it (a few seconds), later processes load it.
+Compiled code is cached on disk beside each module (numba's ``cache=True``): the first call in
+a fresh environment compiles it (a few seconds), later processes load it. Compiled twins take
+plain tuples, never named ones: numba types a named tuple by its class, and two copies of the
+package in one process (as ``benchmarks/bench_against.py`` loads them) would re-type every call.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ except ImportError:  # the numpy twins below serve
 __all__ = ["COMPILED", "Plan", "assemble", "crossed_edges", "plan", "provenance", "ring_sources"]
 
 COMPILED = numba is not None and os.environ.get("REGIONS_KERNELS", "") != "numpy"
-"""Whether :func:`plan` and :func:`ring_sources` run compiled (numba) or as numpy."""
+"""Whether the kernels run compiled (numba) or as their numpy twins; tests switch it."""
 
 
 class Plan(NamedTuple):
