@@ -18,7 +18,7 @@ import numpy as np
 from torch import nn
 from tqdm.auto import tqdm
 
-from . import region_maps
+from . import fused, kernels, region_maps
 from .breakpoints import Breakpoints, Level, stack_levels
 from .crossings import side_flags
 from .domain import Domain, Plane, as_domain, as_plane
@@ -231,6 +231,7 @@ class _LayerCut:
         # Polygon-major, so a split copies its polygon's bits as one contiguous row.
         self.bits = np.zeros((2 * mesh.n_polygons, node.thresholds.size), dtype=bool)
         self.band = np.zeros(node.thresholds.shape)
+        self.fused = kernels.COMPILED and tol == 0  # compiled cuts (regions.fused), no band
         if tol > 0 and mesh.n_vertices:
             t = node.thresholds
             self.band = tol * np.maximum(z.max(axis=1)[:, None] - t, t - z.min(axis=1)[:, None])
@@ -239,12 +240,24 @@ class _LayerCut:
         """The layer-start region of each polygon."""
         return self.origin[self.mesh.parent[polygons]]
 
+    def reserve(self, n_vertices: int, n_polygons: int) -> None:
+        """Room for this many vertices in ``source`` and polygons in ``bits`` (doubling)."""
+        if n_vertices > len(self.source):
+            grown = np.empty(max(n_vertices, 2 * len(self.source)), np.int64)
+            keep = min(self.mesh.n_vertices, len(self.source))
+            grown[:keep] = self.source[:keep]
+            self.source = grown
+        if n_polygons > len(self.bits):
+            bits = np.zeros((max(n_polygons, 2 * len(self.bits)), self.bits.shape[1]), bool)
+            keep = min(self.mesh.n_polygons, len(self.bits))
+            bits[:keep] = self.bits[:keep]
+            self.bits = bits
+
     def vertex_values(self, xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:
         """Preactivations (width - first_row, n) at new vertices of the units still to cut,
         from the maps of the polygon cut (recorded as their source)."""
         regions, n = self.regions(polygons), self.mesh.n_vertices
-        if n + len(xy) > len(self.source):
-            self.source = np.concatenate([self.source[:n], np.empty(n + 2 * len(xy), np.int64)])
+        self.reserve(n + len(xy), 0)
         self.source[n : n + len(xy)] = regions
         return region_maps.evaluate(self.maps, regions, xy, self.mesh.first_row)
 
@@ -280,11 +293,16 @@ class _LayerCut:
                 crossed = self.crossings(unit)
             for k in range(n_thresholds):
                 candidates = np.flatnonzero(crossed[k][unit - first][mesh.parent])
-                n_before = mesh.n_polygons
-                mesh.cut(
-                    self.line(unit, k), self.first_column + unit * n_thresholds + k, candidates
-                )
-                self._record(unit * n_thresholds + k, candidates, n_before)
+                column = unit * n_thresholds + k
+                if self.fused:
+                    t = float(node.thresholds[unit, k])
+                    fused.cut(
+                        mesh, self, unit, k, t, column, self.first_column + column, candidates
+                    )
+                else:
+                    n_before = mesh.n_polygons
+                    mesh.cut(self.line(unit, k), self.first_column + column, candidates)
+                    self.record(column, candidates, n_before)
                 bar.update()
                 if mesh.n_polygons > max_regions:
                     bar.close()
@@ -299,14 +317,11 @@ class _LayerCut:
         # before the next layer's maps are built.
         mesh.set_values(np.empty((0, mesh.n_vertices)), no_values)
 
-    def _record(self, column: int, candidates: np.ndarray, n_before: int) -> None:
+    def record(self, column: int, candidates: np.ndarray, n_before: int) -> None:
         """Bits after a cut: the pieces of split polygons inherit every bit so far, and each
         candidate's bit for this breakpoint is whether it has a vertex strictly above."""
         mesh, n = self.mesh, self.mesh.n_polygons
-        if n > len(self.bits):
-            grown = np.zeros((2 * n, self.bits.shape[1]), dtype=bool)
-            grown[:n_before] = self.bits[:n_before]
-            self.bits = grown
+        self.reserve(0, n)
         self.bits[n_before:n] = self.bits[mesh.split]
         touched = np.concatenate([candidates, np.arange(n_before, n)])
         self.bits[touched, column] = mesh.positive[touched]

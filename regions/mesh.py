@@ -155,9 +155,7 @@ class Mesh:
         self._lines, self._line_errors = _hull_lines(hull, self.box)
         self._hull_lines = self._lines.copy()
         self._used = k
-        self.first = np.zeros(1, dtype=np.int64)
-        self.length = np.array([k], dtype=np.int64)
-        self.parent = np.zeros(1, dtype=np.int64)
+        self._set_polygons(np.zeros(1, dtype=np.int64), np.array([k], dtype=np.int64))
         self.n_filtered = self.n_exact = self.n_snapped = 0
 
     @classmethod
@@ -204,8 +202,7 @@ class Mesh:
         mesh._append_vertices(xy, r, provenance, np.empty((0, len(xy))))
         mesh._ring, mesh._label, mesh._used = ring.copy(), label.copy(), len(ring)
         mesh._lines, mesh._line_errors = lines.copy(), line_errors.copy()
-        mesh.first, mesh.length = start[:-1].copy(), np.diff(start)
-        mesh.reset_parents()
+        mesh._set_polygons(start[:-1], np.diff(start))
         mesh.n_filtered = mesh.n_exact = mesh.n_snapped = 0
         return mesh
 
@@ -231,9 +228,19 @@ class Mesh:
         return self._provenance[: self.n_vertices]
 
     @property
-    def n_polygons(self) -> int:
-        """Number of polygons."""
-        return len(self.first)
+    def first(self) -> np.ndarray:
+        """Where each polygon's ring starts in the ring store (n_polygons,), a view."""
+        return self._first[: self.n_polygons]
+
+    @property
+    def length(self) -> np.ndarray:
+        """Each polygon's ring length (n_polygons,), a view."""
+        return self._length[: self.n_polygons]
+
+    @property
+    def parent(self) -> np.ndarray:
+        """Each polygon's ancestor at the last :meth:`reset_parents` (n_polygons,), a view."""
+        return self._parent[: self.n_polygons]
 
     @property
     def ring(self) -> np.ndarray:
@@ -275,7 +282,7 @@ class Mesh:
         self._ring, self._label = self._ring[index], self._label[index]
         self._lines, self._line_errors = self._lines[index], self._line_errors[index]
         self._used = len(index)
-        self.first = offsets(self.length)[:-1]
+        self.first[:] = offsets(self.length)[:-1]
 
     # --------------------------------------------------------------------- updates
     def set_values(self, values: np.ndarray, vertex_values: VertexValues) -> None:
@@ -293,7 +300,30 @@ class Mesh:
 
     def reset_parents(self) -> None:
         """Make every polygon its own ancestor (called when a new layer starts)."""
-        self.parent = np.arange(self.n_polygons, dtype=np.int64)
+        self.parent[:] = np.arange(self.n_polygons)
+
+    def _set_polygons(self, first: np.ndarray, length: np.ndarray) -> None:
+        """Start the polygon table over (each polygon its own parent)."""
+        self.n_polygons = 0
+        self._first = self._length = self._parent = np.empty(0, dtype=np.int64)
+        self.reserve_polygons(len(first))
+        self.n_polygons = len(first)
+        self.first[:], self.length[:] = first, length
+        self.reset_parents()
+
+    def reserve_polygons(self, n: int) -> None:
+        """Room for ``n`` polygons in the polygon table (doubling, so appends are amortised)."""
+        if n <= len(self._first):
+            return
+        cap, used = max(n, 2 * len(self._first)), self.n_polygons
+
+        def grown(a: np.ndarray) -> np.ndarray:
+            out = np.empty(cap, dtype=np.int64)
+            out[:used] = a[:used]
+            return out
+
+        self._first, self._length = grown(self._first), grown(self._length)
+        self._parent = grown(self._parent)
 
     def _grow(self, cap: int) -> None:
         """Make room for ``cap`` vertices in every per-vertex array."""
@@ -321,8 +351,7 @@ class Mesh:
         values: np.ndarray,
     ) -> np.ndarray:
         n, m = self.n_vertices, len(xy)
-        if n + m > self._xy.shape[0]:
-            self._grow(max(2 * self._xy.shape[0], n + m))
+        self.reserve_vertices(n + m)
         self._xy[n : n + m] = xy
         self._r[n : n + m] = r
         self._provenance[n : n + m] = provenance
@@ -330,7 +359,12 @@ class Mesh:
         self.n_vertices = n + m
         return np.arange(n, n + m, dtype=np.int64)
 
-    def _reserve_rings(self, m: int) -> int:
+    def reserve_vertices(self, n: int) -> None:
+        """Room for ``n`` vertices in the vertex pool (doubling, so appends are amortised)."""
+        if n > self._xy.shape[0]:
+            self._grow(max(2 * self._xy.shape[0], n))
+
+    def ring_room(self, m: int) -> int:
         """Room for ``m`` more positions at the end of the ring store; returns where they start."""
         n = self._used
         if n + m > len(self._ring):
@@ -343,6 +377,11 @@ class Mesh:
 
             self._ring, self._label = grown(self._ring), grown(self._label)
             self._lines, self._line_errors = grown(self._lines), grown(self._line_errors)
+        return n
+
+    def reserve_rings(self, m: int) -> int:
+        """Take ``m`` more positions at the end of the ring store; returns where they start."""
+        n = self.ring_room(m)
         self._used = n + m
         return n
 
@@ -375,17 +414,40 @@ class Mesh:
             undecided &= ~snapped
         self.n_filtered += len(s) - int(np.count_nonzero(undecided))
         if undecided.any():
-            at = np.flatnonzero(undecided)
-            # Many incidences share a vertex: settle each (vertex, function) once.
-            keys = np.stack([vertices[at], line.function(polygons[at])], axis=1)
-            _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-            exact = line.exact(vertices[at][first], polygons[at][first])
-            self.n_exact += len(exact)
-            inverse = inverse.ravel()
-            sign[at] = np.array([(f > 0) - (f < 0) for f in exact], dtype=np.int8)[inverse]
             s = s.copy()
-            s[at] = np.array([float(f) for f in exact])[inverse]
+            self.settle(line, vertices, polygons, np.flatnonzero(undecided), sign, s)
         return sign, s
+
+    def settle(
+        self,
+        line: Line,
+        vertices: np.ndarray,
+        polygons: np.ndarray,
+        at: np.ndarray,
+        sign: np.ndarray,
+        s: np.ndarray,
+    ) -> None:
+        """Decide the signs the filter left open, at positions ``at`` of incidences (vertices,
+        polygons), in exact arithmetic: ``sign`` and ``s`` (the exact value rounded) in place."""
+        # Many incidences share a vertex: settle each (vertex, function) once.
+        keys = np.stack([vertices[at], line.function(polygons[at])], axis=1)
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        exact = line.exact(vertices[at][first], polygons[at][first])
+        self.n_exact += len(exact)
+        inverse = inverse.ravel()
+        sign[at] = np.array([(f > 0) - (f < 0) for f in exact], dtype=np.int8)[inverse]
+        s[at] = np.array([float(f) for f in exact])[inverse]
+
+    def place_exactly(self, xy: np.ndarray, r: np.ndarray, provenance: np.ndarray) -> None:
+        """Place new vertices that the line equations cannot (``r`` beyond
+        :data:`PLACE_EXACTLY` box lengths; huge weight ratios) at their exact positions,
+        rounded: ``xy`` and ``r`` in place."""
+        if self.exact_vertex is None:
+            return
+        for i in np.flatnonzero(~(r <= PLACE_EXACTLY * self.box)).tolist():
+            x, y = self.exact_vertex(provenance[i])
+            xy[i] = float(x), float(y)
+            r[i] = 2 * EPS * float(abs(x) + abs(y))
 
     def cut(self, line: Line, label: int, candidates: np.ndarray | None = None) -> int:
         """Split every polygon that the line ``s = 0`` crosses.
@@ -471,12 +533,7 @@ class Mesh:
         # Exact vertices lie in the hull's bounding box: clamping there only moves a float
         # vertex closer to its exact point (and keeps cut vertices on a box's edges inside it).
         np.clip(xy, self.low, self.high, out=xy)
-        if self.exact_vertex is not None:
-            # Lines too uncertain to place a vertex (huge weight ratios): place it exactly.
-            for i in np.flatnonzero(~(r <= PLACE_EXACTLY * self.box)).tolist():
-                x, y = self.exact_vertex(provenance[i])
-                xy[i] = float(x), float(y)
-                r[i] = 2 * EPS * float(abs(x) + abs(y))
+        self.place_exactly(xy, r, provenance)
         self._append_vertices(xy, r, provenance, self.vertex_values(xy, polys))
         new_ids = n + inverse
         n_after = np.count_nonzero(p.cross_after)
@@ -488,16 +545,17 @@ class Mesh:
         # cut line on each split polygon; the positive side takes the split polygon's place,
         # the negative side is appended.
         start, vsrc, esrc = kernels.ring_sources(k, p)
-        base = self._reserve_rings(len(vsrc))
+        base = self.reserve_rings(len(vsrc))
         store = (self._ring, self._label, self._lines, self._line_errors)
         kernels.assemble(vsrc, esrc, inc, rv, crossing, own_line, own_error, label, store, base)
-        c = len(chosen)
-        self.first[chosen] = base + start[:c]
-        self.length[chosen] = p.run + 2
-        self.first = np.concatenate([self.first, base + start[c:-1]])
-        self.length = np.concatenate([self.length, np.diff(start[c:])])
-        self.parent = np.concatenate([self.parent, self.parent[chosen]])
-        return len(chosen)
+        c, n = len(chosen), self.n_polygons
+        self.reserve_polygons(n + c)
+        self.n_polygons = n + c
+        self._first[chosen] = base + start[:c]
+        self._length[chosen] = p.run + 2
+        self._first[n : n + c], self._length[n : n + c] = base + start[c:-1], np.diff(start[c:])
+        self._parent[n : n + c] = self._parent[chosen]
+        return c
 
 
 def no_values(xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:

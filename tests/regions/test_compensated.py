@@ -15,7 +15,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_vertex_bounds import checked_bounds
+from test_vertex_bounds import MODES, checked_bounds
 
 import regions
 from regions import lines, region_maps, testing
@@ -209,13 +209,14 @@ def test_compensated_maps_hold_their_bounds_and_are_far_tighter(residual, leaky)
     assert np.median(plain.own() / own) > 1e4
 
 
+@pytest.mark.parametrize("compiled", MODES)
 @settings(max_examples=12, deadline=None, derandomize=True)
 @given(case=testing.cases())
-def test_compensated_decompositions_are_the_same_partitions(case):
+def test_compensated_decompositions_are_the_same_partitions(compiled, case):
     with maps_in(double=False):
         plain = case.decompose()
     with maps_in(double=True):
-        with checked_bounds():
+        with checked_bounds(compiled):
             compensated = case.decompose()
     assert compensated.cut_state.output.lo is not None or len(plain) == 1
     # The hull's cells (a non-convex domain clips them in float64 geometry, which moves with

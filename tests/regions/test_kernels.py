@@ -6,6 +6,7 @@ from __future__ import annotations
 import numba  # noqa: F401  (the dev extra installs it: these tests compare both twins)
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -186,3 +187,23 @@ def test_benchmark_nets_are_the_same_either_way(twins, width, depth, init, half)
     compiled, numpy = twins(lambda: regions.decompose(model, box))
     same_partition(compiled, numpy)
     np.testing.assert_array_equal(compiled.affine()[0], numpy.affine()[0], strict=True)
+
+
+def test_vertices_placed_exactly_are_the_same_either_way(twins):
+    """2^27 relu(x + 2) - 2^27 relu(x + 2) + 2^-27 (relu(y + 2) - 2) = 2^-27 y: the maps'
+    error bound (about 2^-24) exceeds the cut line's gradient, so its vertices on the box's
+    sides cannot be placed from line equations: the compiled cut hands them to exact
+    arithmetic."""
+    net = torch.nn.Sequential(
+        torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1), torch.nn.ReLU()
+    ).double()
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
+        net[0].bias.fill_(2.0)
+        net[2].weight.copy_(torch.tensor([[2.0**27, -(2.0**27), 2.0**-27]]))
+        net[2].bias.fill_(-(2.0**-26))
+    compiled, numpy = twins(lambda: regions.decompose(net, (-1.0, 1.0, -1.0, 1.0)))
+    same_partition(compiled, numpy)
+    np.testing.assert_array_equal(compiled.cut_state.r, numpy.cut_state.r, strict=True)
+    assert compiled.vertices[4:].tolist() == [[-1.0, 0.0], [1.0, 0.0]]
+    assert np.all(compiled.cut_state.r < 1e-15)
