@@ -87,14 +87,15 @@ class ExactVertices:
         self.layer = breakpoint_layer
         self.unit = breakpoint_unit
         self.threshold = breakpoint_threshold
-        self._thresholds = [
-            Fraction(t) for t in np.asarray(breakpoint_threshold, dtype=float).tolist()
-        ]
         self.mesh = None
         self.levels: list = []
         self.hull: np.ndarray | None = None
         self._points: dict[int, RawPoint] = {}
         self._lines: dict[tuple[int, int, int], tuple[int, int, int]] = {}
+
+    def _threshold(self, fn: int) -> Fraction:
+        """Breakpoint ``fn``'s threshold, exactly."""
+        return Fraction(float(self.threshold[fn]))
 
     @property
     def n_points(self) -> int:
@@ -105,7 +106,7 @@ class ExactVertices:
         """Exact value of function ``fn`` at an exactly evaluated point."""
         if fn >= 0:
             z = point.pre(int(self.layer[fn]) - 1, int(self.unit[fn]))
-            return z - self._thresholds[fn]
+            return z - self._threshold(fn)
         k, j = divmod(-fn - 1, self.net.n_outputs)
         return point.logit(k) if k == j else point.logit(k) - point.logit(j)
 
@@ -281,7 +282,7 @@ class ExactVertices:
             up, down = max(exp, 0), max(-exp, 0)  # (a, b, c) 2**exp - t, times den 2**down
             for fn, _, region in todo:
                 a, b, c = ((int(n) << up) for n in num[at[region], self.unit[fn]])
-                t = self._thresholds[fn]
+                t = self._threshold(fn)
                 den = t.denominator
                 self._lines[(fn, level, region)] = (
                     a * den,

@@ -154,7 +154,7 @@ class Mesh:
         self._label = np.full(k, DOMAIN_EDGE, dtype=np.int64)
         self._lines, self._line_errors = _hull_lines(hull, self.box)
         self._hull_lines = self._lines.copy()
-        self._used = k
+        self._used, self._compact_at = k, -1
         self._set_polygons(np.zeros(1, dtype=np.int64), np.array([k], dtype=np.int64))
         self.n_filtered = self.n_exact = self.n_snapped = 0
 
@@ -201,6 +201,7 @@ class Mesh:
         mesh.exact_vertex = None
         mesh._append_vertices(xy, r, provenance, np.empty((0, len(xy))))
         mesh._ring, mesh._label, mesh._used = ring.copy(), label.copy(), len(ring)
+        mesh._compact_at = -1
         mesh._lines, mesh._line_errors = lines.copy(), line_errors.copy()
         mesh._set_polygons(start[:-1], np.diff(start))
         mesh.n_filtered = mesh.n_exact = mesh.n_snapped = 0
@@ -274,15 +275,20 @@ class Mesh:
 
     def compact(self) -> None:
         """Lay the rings out contiguously in polygon order, dropping replaced rings."""
+        # The ring store only grows between compactions: an unchanged size means no change.
+        if self._used == self._compact_at:
+            return
         if self._used == int(self.length.sum()) and np.array_equal(
             self.first, offsets(self.length)[:-1]
         ):
+            self._compact_at = self._used
             return
         index, _, _ = expand(self.first, self.length)
         self._ring, self._label = self._ring[index], self._label[index]
         self._lines, self._line_errors = self._lines[index], self._line_errors[index]
         self._used = len(index)
         self.first[:] = offsets(self.length)[:-1]
+        self._compact_at = self._used
 
     # --------------------------------------------------------------------- updates
     def set_values(self, values: np.ndarray, vertex_values: VertexValues) -> None:
