@@ -37,6 +37,9 @@ __all__ = ["decompose", "DEFAULT_MAX_REGIONS", "DEFAULT_TOL"]
 DEFAULT_MAX_REGIONS = 2_000_000
 DEFAULT_TOL = 0.0
 
+_UNITS_PER_CALL = 16
+"""Units cut per call of the compiled loop: the progress bar moves between calls."""
+
 
 def decompose(
     model: nn.Module | Network,
@@ -282,40 +285,49 @@ class _LayerCut:
     def run(self, max_regions: int, bar: tqdm) -> None:
         mesh, node = self.mesh, self.node
         n_thresholds = node.thresholds.shape[1]
-        crossed: list[np.ndarray] = []
-        first = refreshed_at = 0
-        for unit in range(node.width):
+        crossed = np.empty((0, 0, 0), dtype=bool)
+        unit = first = refreshed_at = 0
+        while unit < node.width:
             mesh.first_row = unit  # the units before are cut: their values are read no more
-            if not crossed or mesh.n_polygons > 4 * refreshed_at:
+            if not crossed.size or mesh.n_polygons > 4 * refreshed_at:
                 self.origin = self.origin[mesh.parent]
                 mesh.reset_parents()
                 first, refreshed_at = unit, mesh.n_polygons
                 crossed = self.crossings(unit)
-            for k in range(n_thresholds):
-                candidates = np.flatnonzero(crossed[k][unit - first][mesh.parent])
-                column = unit * n_thresholds + k
-                if self.fused:
-                    t = float(node.thresholds[unit, k])
-                    fused.cut(
-                        mesh, self, unit, k, t, column, self.first_column + column, candidates
-                    )
-                else:
-                    n_before = mesh.n_polygons
-                    mesh.cut(self.line(unit, k), self.first_column + column, candidates)
-                    self.record(column, candidates, n_before)
-                bar.update()
-                if mesh.n_polygons > max_regions:
-                    bar.close()
-                    raise TooManyRegionsError(
-                        f"more than max_regions={max_regions} regions after unit {unit} of "
-                        f"activation layer {node.layer} ('{node.name}'); raise max_regions, "
-                        "shrink the domain or decompose fewer layers"
-                    )
+            if self.fused:
+                stop = min(node.width, unit + _UNITS_PER_CALL)
+                args = (crossed, first, refreshed_at, max_regions)
+                status, done = fused.run(mesh, self, unit, stop, *args)
+            else:
+                status, done = self._cut_unit(unit, crossed[:, unit - first], max_regions)
+            bar.update((done - unit) * n_thresholds)
+            if status == fused.TOO_MANY:
+                bar.close()
+                raise TooManyRegionsError(
+                    f"more than max_regions={max_regions} regions after unit {done} of "
+                    f"activation layer {node.layer} ('{node.name}'); raise max_regions, "
+                    "shrink the domain or decompose fewer layers"
+                )
+            unit = done
         self.origin = self.origin[mesh.parent]
         mesh.reset_parents()
         # The layer's values (and, through this method, its maps) are read no more: free them
         # before the next layer's maps are built.
         mesh.set_values(np.empty((0, mesh.n_vertices)), no_values)
+
+    def _cut_unit(self, unit: int, crossed: np.ndarray, max_regions: int) -> tuple[int, int]:
+        """Cut a unit's breakpoints the general way (:meth:`Mesh.cut`), on the polygons
+        ``crossed`` (one row per breakpoint, by ancestor) says each may cross; returns the
+        status (as :func:`regions.fused.run`) and the next unit to cut."""
+        mesh, n_thresholds = self.mesh, self.node.thresholds.shape[1]
+        for k in range(n_thresholds):
+            candidates = np.flatnonzero(crossed[k][mesh.parent])
+            column, n_before = unit * n_thresholds + k, mesh.n_polygons
+            mesh.cut(self.line(unit, k), self.first_column + column, candidates)
+            self.record(column, candidates, n_before)
+            if mesh.n_polygons > max_regions:
+                return fused.TOO_MANY, unit
+        return fused.DONE, unit + 1
 
     def record(self, column: int, candidates: np.ndarray, n_before: int) -> None:
         """Bits after a cut: the pieces of split polygons inherit every bit so far, and each
@@ -326,8 +338,8 @@ class _LayerCut:
         touched = np.concatenate([candidates, np.arange(n_before, n)])
         self.bits[touched, column] = mesh.positive[touched]
 
-    def crossings(self, unit: int) -> list[np.ndarray]:
-        """Per threshold column, which polygons (units from ``unit`` on, polygons) each
+    def crossings(self, unit: int) -> np.ndarray:
+        """Per threshold column, which polygons (columns, units from ``unit`` on, polygons) each
         remaining breakpoint may cross: not certainly on one side at every vertex.
 
         The polygons it cannot cross lie on one side of it, and so do all their pieces: their
@@ -355,8 +367,8 @@ class _LayerCut:
                 fn = self.first_column + columns[u]
                 verts = ring[start[poly] : start[poly + 1]]
                 self.bits[poly, columns[u]] = any(v > 0 for v in self.exact.values(verts, fn))
-            out.append(np.ascontiguousarray(crossed.T))  # a unit's polygons, contiguous
-        return out
+            out.append(crossed.T)
+        return np.stack(out)  # a unit's polygons, contiguous
 
     def level(self) -> Level:
         """Snapshot of the mesh after the layer, with each region's side of its breakpoints."""

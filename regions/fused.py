@@ -30,16 +30,19 @@ from . import intersections, kernels
 from .floats import EPS, SAFE, gamma
 from .lines import MapLine
 from .mesh import PLACE_EXACTLY, Mesh
+from .network import Activation
 from .region_maps import NodeMaps
 
-__all__ = ["Layer", "cut"]
+__all__ = ["DONE", "REFRESH", "TOO_MANY", "Layer", "cut", "run"]
 
 _GAMMA3, _GAMMA4, _ROOT2 = gamma(3), gamma(4), math.sqrt(2)
 
 
 class Layer(Protocol):
-    """What :func:`cut` reads and writes of the layer being cut (``decompose._LayerCut``)."""
+    """What :func:`run` reads and writes of the layer being cut (``decompose._LayerCut``)."""
 
+    node: Activation
+    first_column: int  # the layer's first breakpoint's index (labels are first_column + column)
     maps: NodeMaps
     fixed: np.ndarray  # per unit: NodeMaps.bounds over all regions
     slope: np.ndarray
@@ -60,83 +63,152 @@ class Layer(Protocol):
         ...
 
 
-def cut(
+# What the compiled loop reports when it stops (see run).
+DONE, REFRESH, TOO_MANY, ROOM, IN_PYTHON = range(5)
+
+
+def run(
     mesh: Mesh,
     layer: Layer,
     unit: int,
-    k: int,
-    t: float,
-    column: int,
-    label: int,
-    cand: np.ndarray,
+    stop: int,
+    crossed: np.ndarray,
+    first_unit: int,
+    refreshed_at: int,
+    max_regions: int,
+) -> tuple[int, int]:
+    """Cut the breakpoints of units ``unit`` to ``stop - 1`` of the layer, in order, on the
+    polygons ``crossed`` says each may cross (see ``_LayerCut.crossings``), until done, until
+    the polygons have quadrupled since ``refreshed_at`` (when a unit starts) or until there
+    are more than ``max_regions``. Returns the status (:data:`DONE`, :data:`REFRESH` or
+    :data:`TOO_MANY`) and the first unit not cut."""
+    thresholds, first_column = layer.node.thresholds, layer.first_column
+    k = 0
+    while True:
+        counts = _counts(mesh)
+        status, unit, k, n_cand, n_inc = _run(
+            unit,
+            k,
+            stop,
+            crossed,
+            first_unit,
+            refreshed_at,
+            max_regions,
+            thresholds,
+            first_column,
+            layer.fixed,
+            layer.slope,
+            *_arrays(mesh, layer),
+            layer.origin,
+            mesh._hull_lines,
+            counts,
+            _box(mesh),
+        )
+        _set_counts(mesh, counts)
+        mesh.first_row = unit
+        if status == ROOM:
+            _reserve(mesh, layer, n_cand, n_inc)
+        elif status == IN_PYTHON:  # a sign for exact arithmetic or a vertex to place exactly
+            cand = np.flatnonzero(crossed[k, unit - first_unit][mesh.parent])
+            column = unit * thresholds.shape[1] + k
+            cut(mesh, layer, unit, k, float(thresholds[unit, k]), column, cand)
+            if mesh.n_polygons > max_regions:
+                return TOO_MANY, unit
+            k += 1
+            if k == thresholds.shape[1]:
+                unit, k = unit + 1, 0
+        else:
+            return status, unit
+        if unit >= stop:
+            return DONE, unit
+
+
+def cut(
+    mesh: Mesh, layer: Layer, unit: int, k: int, t: float, column: int, cand: np.ndarray
 ) -> None:
     """Cut ``mesh`` by breakpoint ``k`` (at ``t``) of ``unit`` on the candidate polygons
-    ``cand``, labelling the new edges ``label`` and recording every candidate's side (a vertex
-    strictly above) in ``layer.bits[:, column]``, as ``Mesh.cut`` and ``_LayerCut.record``."""
-    maps = layer.maps
-    lo = maps.lo if maps.lo is not None else _NO_LO
+    ``cand``, settling in exact arithmetic the signs the float filter leaves open, and
+    recording every candidate's side (a vertex strictly above) in ``layer.bits[:, column]``,
+    as ``Mesh.cut`` and ``_LayerCut.record``."""
+    label = layer.first_column + column
+    table, pool, store, maps = _arrays(mesh, layer)
+    fixed, slope = float(layer.fixed[unit]), float(layer.slope[unit])
     inc, sign, s, _, n_open = _sides(
-        cand,
-        mesh.first,
-        mesh.length,
-        mesh._ring,
-        mesh._values,
-        unit,
-        t,
-        mesh._r,
-        layer.source,
-        maps.m,
-        maps.nu,
-        maps.kappa,
-        lo,
-        maps.box,
-        float(layer.fixed[unit]),
-        float(layer.slope[unit]),
-        mesh.box,
+        cand, table, pool, store, maps, unit, t, fixed, slope, mesh.box
     )
-    mesh.n_filtered += len(inc) - n_open
     n_exact = mesh.n_exact
     if n_open:
         at = np.flatnonzero(sign == _OPEN)
         vertices = mesh._ring[inc]
         mesh.settle(layer.line(unit, k), vertices, np.zeros_like(vertices), at, sign, s)
-    n_exact = mesh.n_exact - n_exact
-    # Room for the most a cut can add: two vertices, one polygon, four incidences per candidate.
-    n_vertices, n_polygons, n_cand = mesh.n_vertices, mesh.n_polygons, len(cand)
-    mesh.reserve_vertices(n_vertices + 2 * n_cand)
-    mesh.reserve_polygons(n_polygons + n_cand)
-    layer.reserve(n_vertices + 2 * n_cand, n_polygons + n_cand)
-    base = mesh.ring_room(len(inc) + 4 * n_cand)
-    n_new, c, n_used, n_place = _split(
+    _reserve(mesh, layer, len(cand), len(inc))
+    table, pool, store, maps = _arrays(mesh, layer)
+    counts = _counts(mesh)
+    placing = _split(
         cand,
         sign,
         s,
         inc,
-        (mesh._first, mesh._length, mesh._parent, layer.bits),
-        (mesh._xy, mesh._r, mesh._provenance, mesh._values, layer.source),
-        (mesh._ring, mesh._label, mesh._lines, mesh._line_errors),
+        table,
+        pool,
+        store,
+        maps,
         layer.origin,
         column,
         label,
-        (maps.m, maps.nu, maps.kappa, lo, maps.box),
         unit,
         t,
         mesh._hull_lines,
-        n_vertices,
-        n_polygons,
-        mesh.first_row,
-        base,
-        (mesh.box, mesh.low, mesh.high, PLACE_EXACTLY * mesh.box),
+        counts,
+        unit,
+        _box(mesh),
     )
-    if n_place:  # a vertex to place in exact arithmetic: this cut the general way
-        mesh.n_filtered -= len(inc) - n_open
-        mesh.n_exact -= n_exact
+    if placing:  # a vertex to place in exact arithmetic: this cut the general way
+        mesh.n_exact, n_polygons = n_exact, mesh.n_polygons  # (it settles the signs again)
         mesh.cut(layer.line(unit, k), label, cand)
         layer.record(column, cand, n_polygons)
         return
-    mesh.n_vertices += n_new
-    mesh.n_polygons += c
-    mesh.reserve_rings(n_used)
+    mesh.n_filtered += len(inc) - n_open
+    _set_counts(mesh, counts)
+
+
+def _arrays(mesh: Mesh, layer: Layer) -> tuple[tuple, ...]:
+    """The polygon table, vertex pool, ring store and maps, as the loops take them."""
+    maps = layer.maps
+    lo = maps.lo if maps.lo is not None else _NO_LO
+    return (
+        (mesh._first, mesh._length, mesh._parent, layer.bits),
+        (mesh._xy, mesh._r, mesh._provenance, mesh._values, layer.source),
+        (mesh._ring, mesh._label, mesh._lines, mesh._line_errors),
+        (maps.m, maps.nu, maps.kappa, lo, maps.box),
+    )
+
+
+def _box(mesh: Mesh) -> tuple:
+    """The domain's extent, the hull's bounding box, and the largest ``r`` placed by floats."""
+    return (mesh.box, mesh.low, mesh.high, PLACE_EXACTLY * mesh.box)
+
+
+def _counts(mesh: Mesh) -> np.ndarray:
+    """Vertices, polygons and ring store positions used, and signs the filter settled (0)."""
+    return np.array([mesh.n_vertices, mesh.n_polygons, mesh._used, 0], dtype=np.int64)
+
+
+def _set_counts(mesh: Mesh, counts: np.ndarray) -> None:
+    """What the loops added (their room was reserved)."""
+    mesh.n_vertices, mesh.n_polygons = int(counts[0]), int(counts[1])
+    mesh.reserve_rings(int(counts[2]) - mesh._used)
+    mesh.n_filtered += int(counts[3])
+
+
+def _reserve(mesh: Mesh, layer: Layer, n_cand: int, n_inc: int) -> None:
+    """Room for the most a cut of ``n_cand`` polygons with ``n_inc`` incidences adds: two
+    vertices and one polygon per candidate, and four incidences more."""
+    n_vertices, n_polygons = mesh.n_vertices + 2 * n_cand, mesh.n_polygons + n_cand
+    mesh.reserve_vertices(n_vertices)
+    mesh.reserve_polygons(n_polygons)
+    layer.reserve(n_vertices, n_polygons)
+    mesh.ring_room(n_inc + 4 * n_cand)
 
 
 _OPEN = 2
@@ -162,26 +234,23 @@ def _own(nu: np.ndarray, kappa: float, lo: np.ndarray, mbox: float, reg: int, un
 
 def _sides_loops(
     cand: np.ndarray,
-    first: np.ndarray,
-    length: np.ndarray,
-    ring: np.ndarray,
-    values: np.ndarray,
+    table: tuple,
+    pool: tuple,
+    store: tuple,
+    maps: tuple,
     unit: int,
     t: float,
-    r: np.ndarray,
-    source: np.ndarray,
-    m: np.ndarray,
-    nu: np.ndarray,
-    kappa: float,
-    lo: np.ndarray,
-    mbox: float,
     fixed: float,
     slope: float,
-    box: float,
+    extent: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """The candidates' incidences (ring store rows), their certified signs (:data:`_OPEN`
     where undecided), the float values of ``z_unit - t`` and their error bounds, as
     :meth:`MapLine.at` and :meth:`Mesh.sides` (band 0) decide them; how many are open."""
+    first, length = table[0], table[1]
+    _, r, _, values, source = pool
+    ring = store[0]
+    m, nu, kappa, lo, mbox = maps
     n = 0
     for i in range(cand.size):
         n += length[cand[i]]
@@ -198,8 +267,8 @@ def _sides_loops(
                 reg = source[v]
                 du, dv = abs(m[reg, 0, unit]), abs(m[reg, 1, unit])
                 gradient, own = du + dv, _own(nu, kappa, lo, mbox, reg, unit)
-                fixed_on = (own + _GAMMA3 * (gradient * box + abs(m[reg, 2, unit]))) * SAFE
-                slope_on = (gradient + _ROOT2 * own / box) * SAFE
+                fixed_on = (own + _GAMMA3 * (gradient * extent + abs(m[reg, 2, unit]))) * SAFE
+                slope_on = (gradient + _ROOT2 * own / extent) * SAFE
                 err = min(err, _error(fixed_on, slope_on, r[v], g4t, si))
             inc[j], s[j], bound[j] = row, si, err
             if si > err:
@@ -221,26 +290,25 @@ def _split_loops(
     table: tuple,
     pool: tuple,
     store: tuple,
+    maps: tuple,
     origin: np.ndarray,
     column: int,
     label: int,
-    maps: tuple,
     unit: int,
     t: float,
     hull_lines: np.ndarray,
-    n_vertices: int,
-    n_polygons: int,
+    counts: np.ndarray,
     first_row: int,
-    base: int,
     box: tuple,
-) -> tuple[int, int, int, int]:
+) -> int:
     """:meth:`Mesh.cut` after the sides, and ``_LayerCut.record``: which candidates split,
     the new vertices (clamped to the hull's box) with their provenance and their values for
-    the units from ``first_row`` on, the new rings written at ``base`` in the ring store, and
-    the polygon table (each split polygon's positive piece in place, its negative piece
-    appended, with its parent and bits). Returns the numbers of new vertices, of split
-    polygons and of ring positions written, and of new vertices too uncertain to place from
-    the line equations: if any, nothing but the candidates' bits is written."""
+    the units from ``first_row`` on, the new rings at the end of the ring store, and the
+    polygon table (each split polygon's positive piece in place, its negative piece appended,
+    with its parent and bits); ``counts`` (vertices, polygons, ring positions used) grows by
+    what was added (room for it is reserved). Returns how many new vertices are too uncertain
+    to place from the line equations: if any, nothing but the candidates' bits is written."""
+    n_vertices, n_polygons, base = counts[0], counts[1], counts[2]
     first, length, parent, bits = table
     pool_xy, pool_r, pool_provenance, values, source = pool
     ring, labels, lines, errors = store
@@ -292,7 +360,7 @@ def _split_loops(
             xy[i, d] = x if x < high[d] else high[d]
         n_place += not r[i] <= place
     if n_place:
-        return 0, 0, 0, n_place
+        return n_place
 
     for i in range(edge.size):
         v = n_vertices + i
@@ -325,7 +393,98 @@ def _split_loops(
         parent[new] = parent[q]
         bits[new] = bits[q]
         bits[new, column] = False  # the negative piece
-    return edge.size, c, start[2 * c], 0
+    counts[0] += edge.size
+    counts[1] += c
+    counts[2] += start[2 * c]
+    return 0
+
+
+def _run_loops(
+    unit: int,
+    k: int,
+    stop: int,
+    crossed: np.ndarray,
+    first_unit: int,
+    refreshed_at: int,
+    max_regions: int,
+    thresholds: np.ndarray,
+    first_column: int,
+    fixed: np.ndarray,
+    slope: np.ndarray,
+    table: tuple,
+    pool: tuple,
+    store: tuple,
+    maps: tuple,
+    origin: np.ndarray,
+    hull_lines: np.ndarray,
+    counts: np.ndarray,
+    box: tuple,
+) -> tuple[int, int, int, int, int]:
+    """:func:`run`'s loop over breakpoints from (``unit``, ``k``): candidates, sides and split
+    of each, until one needs Python (:data:`ROOM`: then also the candidates and incidences
+    to make room for; :data:`IN_PYTHON`: an open sign or a vertex to place exactly, nothing
+    of it written but bits) or another reason to stop. Returns the status and where it
+    stopped; ``counts`` grows by what was added, its last entry by the signs settled."""
+    first, length, parent, bits = table
+    pool_xy, source = pool[0], pool[4]
+    ring = store[0]
+    n_thresholds = thresholds.shape[1]
+    while unit < stop:
+        if k == 0 and counts[1] > 4 * refreshed_at:
+            return REFRESH, unit, k, 0, 0
+        row = crossed[k, unit - first_unit]
+        n_cand = 0
+        for q in range(counts[1]):
+            n_cand += row[parent[q]]
+        cand = np.empty(n_cand, np.int64)
+        n_inc = j = 0
+        for q in range(counts[1]):
+            if row[parent[q]]:
+                cand[j] = q
+                n_inc += length[q]
+                j += 1
+        room = (
+            counts[0] + 2 * n_cand <= min(pool_xy.shape[0], source.shape[0])
+            and counts[1] + n_cand <= min(first.shape[0], bits.shape[0])
+            and counts[2] + n_inc + 4 * n_cand <= ring.shape[0]
+        )
+        if not room:
+            return ROOM, unit, k, n_cand, n_inc
+        t = thresholds[unit, k]
+        inc, sign, s, _, n_open = _sides(
+            cand, table, pool, store, maps, unit, t, fixed[unit], slope[unit], box[0]
+        )
+        if n_open:
+            return IN_PYTHON, unit, k, 0, 0
+        column = unit * n_thresholds + k
+        placing = _split(
+            cand,
+            sign,
+            s,
+            inc,
+            table,
+            pool,
+            store,
+            maps,
+            origin,
+            column,
+            first_column + column,
+            unit,
+            t,
+            hull_lines,
+            counts,
+            unit,
+            box,
+        )
+        if placing:
+            return IN_PYTHON, unit, k, 0, 0
+        counts[3] += n_inc
+        if counts[1] > max_regions:
+            return TOO_MANY, unit, k, 0, 0
+        k += 1
+        if k == n_thresholds:
+            unit, k = unit + 1, 0
+    return DONE, unit, k, 0, 0
 
 
 if kernels.numba is not None:
@@ -334,3 +493,4 @@ if kernels.numba is not None:
     _own = _njit(_own)
     _sides = _njit(_sides_loops)
     _split = _njit(_split_loops)
+    _run = _njit(_run_loops)

@@ -32,8 +32,9 @@ def _spread(n: int) -> np.ndarray:
 @contextmanager
 def checked_bounds(compiled: bool) -> Iterator[list[tuple[float, Fraction]]]:
     """Decompose with numpy's ``MapLine.at`` or the compiled cut's sides
-    (:func:`regions.fused._sides_loops`), asserting for a few vertices of every call that the
-    float value is within its bound of the exact value; yields the (bound, |error|) pairs."""
+    (:func:`regions.fused._sides_loops`, every cut through :func:`regions.fused.cut`),
+    asserting for a few vertices of every call that the float value is within its bound of
+    the exact value; yields the (bound, |error|) pairs."""
     seen: list[tuple[float, Fraction]] = []
     at, cut, sides = lines.MapLine.at, fused.cut, fused._sides
 
@@ -50,7 +51,7 @@ def checked_bounds(compiled: bool) -> Iterator[list[tuple[float, Fraction]]]:
             out.append(sides(*sides_args))
             inc, _, s, err, _ = out[0]
             pick = _spread(len(inc))
-            vertices = sides_args[3][inc[pick]]  # the ring store's vertex ids
+            vertices = sides_args[3][0][inc[pick]]  # the ring store's vertex ids
             exact = layer.line(unit, k).exact(vertices, np.zeros_like(vertices))
             _check(seen, s[pick], err[pick], exact)
             return out[0]
@@ -59,10 +60,14 @@ def checked_bounds(compiled: bool) -> Iterator[list[tuple[float, Fraction]]]:
             inner.setattr(fused, "_sides", spy)
             cut(mesh, layer, unit, k, *args)
 
+    def in_python(unit, k, *args):  # the compiled loop hands every cut to fused.cut
+        return fused.IN_PYTHON, unit, k, 0, 0
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(kernels, "COMPILED", compiled)
         patch.setattr(lines.MapLine, "at", checked_at)
         patch.setattr(fused, "cut", checked_cut)
+        patch.setattr(fused, "_run", in_python)
         yield seen
 
 
