@@ -106,8 +106,8 @@ def run(
         )
         _set_counts(mesh, counts)
         mesh.first_row = unit
-        if status == ROOM:
-            _reserve(mesh, layer, n_cand, n_inc)
+        if status == ROOM:  # with slack: growing pools one cut at a time costs small nets
+            _reserve(mesh, layer, max(2 * n_cand, 256), max(2 * n_inc, 1024))
         elif status == IN_PYTHON:  # a sign for exact arithmetic or a vertex to place exactly
             cand = np.flatnonzero(crossed[k, unit - first_unit][mesh.parent])
             column = unit * thresholds.shape[1] + k
