@@ -1,22 +1,25 @@
-"""A layer's breakpoint cuts, each as two compiled calls (numba).
+"""A layer's breakpoint cuts as one compiled loop (numba).
 
 :meth:`regions.mesh.Mesh.cut` cuts by any :class:`~regions.lines.Line` in some twenty-five
 array calls, each a few microseconds whatever its size: most of a small net's time. For the
-decomposition's own lines (a unit's breakpoint, :class:`~regions.lines.MapLine`, with
-``tol=0``) :func:`cut` runs the same steps as compiled loops over the candidate polygons: the
-certified side of every vertex (:func:`_sides_loops`: the unit's value, its error bound from
-the maps, the source region's bound where the unit's own cannot decide), then the split plan,
-the new vertices, their values for the units still to cut, the new rings, the polygon table
-and the layer's bits (:func:`_split_loops`, :func:`_commit_loops`, reusing the kernels of
-:mod:`regions.kernels` and :mod:`regions.intersections`). Python steps in only where floats
-cannot decide: signs left to exact arithmetic (:meth:`Mesh.settle`) and vertices placed
-exactly (:meth:`Mesh.place_exactly`).
+decomposition's own lines (a unit's breakpoints, :class:`~regions.lines.MapLine`, with
+``tol=0``) :func:`run` cuts a layer's breakpoints one after another in one compiled loop
+(:func:`_run_loops`): per breakpoint, the candidate polygons (those whose ancestor it may
+cross), the certified side of each of their vertices (:func:`_sides_loops`: the unit's value
+and its error bound from the maps, the source region's bound where the unit's own cannot
+decide, as :meth:`MapLine.at`), then the split plan, the new vertices with their values for
+the units still to cut, the new rings, the polygon table and the layer's bits
+(:func:`_split_loops`, reusing the compiled kernels of :mod:`regions.kernels` and
+:mod:`regions.intersections`). The loop hands a breakpoint to Python (:func:`cut`) where floats
+cannot decide: a sign for exact arithmetic (:meth:`Mesh.settle`) or a vertex to place exactly
+(then :meth:`Mesh.cut` does that cut); and it stops to let Python grow the pools, refresh the
+candidates or raise for too many regions.
 
-It is used when the kernels are compiled (:data:`regions.kernels.COMPILED`); the numpy path is
-:meth:`Mesh.cut` itself. Both give the same partition bit for bit
-(``tests/regions/test_kernels.py``): the error bounds are the same float operations, and new
-vertices' values, which may round differently from numpy's ``einsum``, enter only through
-exact signs (a ring's split depends on its vertices' signs alone).
+It runs when the kernels are compiled (:data:`regions.kernels.COMPILED`); the numpy path is
+:meth:`Mesh.cut`, breakpoint by breakpoint. Both give the same partition bit for bit
+(``tests/regions/test_kernels.py``): the error bounds are the same float operations, so the
+same signs go to exact arithmetic, and new vertices' values (which may round differently from
+numpy's ``einsum``) enter only through exact signs, which alone decide a ring's split.
 """
 
 from __future__ import annotations
