@@ -223,12 +223,11 @@ class _LayerCut:
         self.first_column = first_column
         mesh.reset_parents()
         self.origin = mesh.parent.copy()  # each polygon's region at the layer's start
-        owner = np.repeat(np.arange(mesh.n_polygons), mesh.length)
-        _, at = np.unique(mesh.ring, return_index=True)  # one polygon around every vertex
-        # Whose maps gave each vertex's values: the layer-start region (a polygon now).
+        # Whose maps give each vertex's values: one polygon around it (any: the node is
+        # continuous), a layer-start region. Every vertex is on some ring.
         self.source = np.empty(2 * mesh.n_vertices + 16, dtype=np.int64)
-        self.source[: mesh.n_vertices] = owner[at]
-        z = region_maps.evaluate(maps, owner[at], mesh.xy)
+        self.source[mesh.ring] = np.repeat(np.arange(mesh.n_polygons), mesh.length)
+        z = region_maps.evaluate(maps, self.source[: mesh.n_vertices], mesh.xy)
         mesh.set_values(z, self.vertex_values)
         self.fixed, self.slope = maps.bounds(mesh.box)
         # Polygon-major, so a split copies its polygon's bits as one contiguous row.
