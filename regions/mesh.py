@@ -284,8 +284,15 @@ class Mesh:
             self._compact_at = self._used
             return
         index, _, _ = expand(self.first, self.length)
-        self._ring, self._label = self._ring[index], self._label[index]
-        self._lines, self._line_errors = self._lines[index], self._line_errors[index]
+        cap = len(self._ring)  # the store keeps its room for the cuts to come
+
+        def compacted(a: np.ndarray) -> np.ndarray:
+            out = np.empty((cap, *a.shape[1:]), dtype=a.dtype)
+            np.take(a, index, axis=0, out=out[: len(index)])
+            return out
+
+        self._ring, self._label = compacted(self._ring), compacted(self._label)
+        self._lines, self._line_errors = compacted(self._lines), compacted(self._line_errors)
         self._used = len(index)
         self.first[:] = offsets(self.length)[:-1]
         self._compact_at = self._used
@@ -319,35 +326,21 @@ class Mesh:
 
     def reserve_polygons(self, n: int) -> None:
         """Room for ``n`` polygons in the polygon table (doubling, so appends are amortised)."""
-        if n <= len(self._first):
-            return
-        cap, used = max(n, 2 * len(self._first)), self.n_polygons
-
-        def grown(a: np.ndarray) -> np.ndarray:
-            out = np.empty(cap, dtype=np.int64)
-            out[:used] = a[:used]
-            return out
-
-        self._first, self._length = grown(self._first), grown(self._length)
-        self._parent = grown(self._parent)
+        if n > len(self._first):
+            cap, used = max(n, 2 * len(self._first)), self.n_polygons
+            grown = [_with_room(a, cap, used) for a in (self._first, self._length, self._parent)]
+            self._first, self._length, self._parent = grown
 
     def _grow(self, cap: int) -> None:
         """Make room for ``cap`` vertices in every per-vertex array."""
         if cap <= self._xy.shape[0]:
             return
         n = self.n_vertices
-
-        def grown(a: np.ndarray, axis: int, first: int = 0) -> np.ndarray:
-            shape = list(a.shape)
-            shape[axis] = cap
-            out = np.empty(shape, dtype=a.dtype)
-            index = (slice(first, None),) * axis + (slice(0, n),)
-            out[index] = a[index]
-            return out
-
-        self._xy, self._r = grown(self._xy, 0), grown(self._r, 0)
-        self._provenance = grown(self._provenance, 0)
-        self._values = grown(self._values, 1, self.first_row)
+        self._xy, self._r = _with_room(self._xy, cap, n), _with_room(self._r, cap, n)
+        self._provenance = _with_room(self._provenance, cap, n)
+        values = np.empty((self._values.shape[0], cap))  # vertices along axis 1
+        values[self.first_row :, :n] = self._values[self.first_row :, :n]
+        self._values = values
 
     def _append_vertices(
         self,
@@ -375,14 +368,10 @@ class Mesh:
         n = self._used
         if n + m > len(self._ring):
             cap = max(2 * len(self._ring), n + m)
-
-            def grown(a: np.ndarray) -> np.ndarray:
-                out = np.empty((cap, *a.shape[1:]), dtype=a.dtype)
-                out[:n] = a[:n]
-                return out
-
-            self._ring, self._label = grown(self._ring), grown(self._label)
-            self._lines, self._line_errors = grown(self._lines), grown(self._line_errors)
+            store = (self._ring, self._label, self._lines, self._line_errors)
+            self._ring, self._label, self._lines, self._line_errors = (
+                _with_room(a, cap, n) for a in store
+            )
         return n
 
     def reserve_rings(self, m: int) -> int:
@@ -562,6 +551,13 @@ class Mesh:
         self._first[n : n + c], self._length[n : n + c] = base + start[c:-1], np.diff(start[c:])
         self._parent[n : n + c] = self._parent[chosen]
         return c
+
+
+def _with_room(a: np.ndarray, cap: int, keep: int) -> np.ndarray:
+    """A new array of ``cap`` rows like ``a``, holding its first ``keep`` rows."""
+    out = np.empty((cap, *a.shape[1:]), dtype=a.dtype)
+    out[:keep] = a[:keep]
+    return out
 
 
 def no_values(xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:
