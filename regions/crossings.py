@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from . import kernels
+from .ragged import expand, offsets
 
 __all__ = ["side_flags"]
 
@@ -29,7 +30,8 @@ def side_flags(
     fixed: np.ndarray,
     r: np.ndarray,
     ring: np.ndarray,
-    start: np.ndarray,
+    first: np.ndarray,
+    length: np.ndarray,
     scale: float,
     band: np.ndarray,
 ) -> Flags:
@@ -52,8 +54,9 @@ def side_flags(
         (breakpoint's rounding included) and its band (0: exact).
     r : ndarray, shape (V,)
         Each vertex's distance bound (inf: unknown).
-    ring, start : ndarray of int64
-        The polygons, ragged.
+    ring, first, length : ndarray of int64
+        The polygons: polygon ``p``'s vertex ids are ``ring[first[p] : first[p] + length[p]]``
+        (a mesh's ring store, compacted or not).
     scale : float
         The margin's factor.
 
@@ -69,20 +72,22 @@ def side_flags(
     >>> from regions.crossings import side_flags
     >>> z = np.array([[0.0, 1.0, 1.0, 0.0]])  # at (0, 0), (1, 0), (1, 1), (0, 1)
     >>> one, zero = np.ones(1), np.zeros(1)
-    >>> ring, start = np.array([0, 1, 2, 0, 2, 3]), np.array([0, 3, 6])
-    >>> flags = side_flags(z, 0.5 * one, one, zero, np.zeros(4), ring, start, 1.0, zero)
+    >>> ring, first, length = np.array([0, 1, 2, 0, 2, 3]), np.array([0, 3]), np.array([3, 3])
+    >>> polygons = (ring, first, length)
+    >>> flags = side_flags(z, 0.5 * one, one, zero, np.zeros(4), *polygons, 1.0, zero)
     >>> [f[:, 0].tolist() for f in flags]  # both cross x = 1/2
     [[True, True], [True, True], [False, False]]
-    >>> flags = side_flags(z, 1.5 * one, one, zero, np.zeros(4), ring, start, 1.0, zero)
+    >>> flags = side_flags(z, 1.5 * one, one, zero, np.zeros(4), *polygons, 1.0, zero)
     >>> [f[:, 0].tolist() for f in flags]  # both certainly below x = 3/2
     [[False, False], [False, False], [False, False]]
-    >>> flags = side_flags(0 * z, 0 * one, one, zero, np.zeros(4), ring, start, 1.0, zero)
+    >>> flags = side_flags(0 * z, 0 * one, one, zero, np.zeros(4), *polygons, 1.0, zero)
     >>> [f[:, 0].tolist() for f in flags]  # z = 0 at its breakpoint 0 everywhere, exactly
     [[False, False], [False, False], [True, True]]
     """
     if kernels.COMPILED and not np.any(band > 0):
-        return _side_flags_compiled(z, t, slope, fixed, r, ring, start, scale)
-    return _side_flags_numpy(z, t, slope, fixed, r, ring, start, scale, band)
+        return _side_flags_compiled(z, t, slope, fixed, r, ring, first, length, scale)
+    index, _, _ = expand(first, length)
+    return _side_flags_numpy(z, t, slope, fixed, r, ring[index], offsets(length), scale, band)
 
 
 def _side_flags_numpy(
@@ -148,13 +153,14 @@ def _side_flags_loops(
     fixed: np.ndarray,
     r: np.ndarray,
     ring: np.ndarray,
-    start: np.ndarray,
+    first: np.ndarray,
+    length: np.ndarray,
     scale: float,
 ) -> Flags:
     """:func:`_side_flags_numpy` without a band: every vertex's four flags of all units packed
     into 64-bit words, or-reduced over every ring, then read per unit."""
     n_units, n_vertices = z.shape
-    n_poly, n_words = start.size - 1, (n_units + 63) // 64
+    n_poly, n_words = first.size, (n_units + 63) // 64
     packed = np.zeros((n_vertices, 4, n_words), dtype=np.uint64)
     one = np.uint64(1)
     for v in range(n_vertices):
@@ -182,7 +188,7 @@ def _side_flags_loops(
     seen = np.empty((4, n_words), dtype=np.uint64)
     for p in range(n_poly):
         seen[:] = 0
-        for j in range(start[p], start[p + 1]):
+        for j in range(first[p], first[p] + length[p]):
             seen |= packed[ring[j]]
         for u in range(n_units):
             w, bit = u // 64, one << np.uint64(u % 64)

@@ -244,6 +244,11 @@ class Mesh:
         return self._parent[: self.n_polygons]
 
     @property
+    def ring_store(self) -> np.ndarray:
+        """The ring store as it is: polygon p is ``ring_store[first[p]:][:length[p]]``."""
+        return self._ring[: self._used]
+
+    @property
     def ring(self) -> np.ndarray:
         """Vertex ids (n_incidences,) of all polygons, polygon after polygon (compacts)."""
         self.compact()

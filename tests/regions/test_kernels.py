@@ -93,12 +93,13 @@ def test_side_flag_twins_agree(twins, seed):
     r = np.abs(rng.normal(size=n_vertices)) * 1e-2
     r[:5] = [0.0, np.inf, 0.0, np.inf, 1e300]
     lengths = rng.integers(3, 8, size=200)
-    ring = rng.integers(0, n_vertices, size=lengths.sum())
-    start = np.concatenate([[0], np.cumsum(lengths)])
+    # A ring store as cuts leave it: rings out of order, with replaced ones between them.
+    ring = rng.integers(0, n_vertices, size=8 * 300)
+    first = rng.permutation(np.arange(0, len(ring), 8))[:200]  # a slot of 8 each
     band = np.zeros(n_units)
     with np.errstate(all="ignore"):
         compiled, numpy = twins(
-            lambda: side_flags(z, t, slope, fixed, r, ring, start, 1.0 + 2**-30, band)
+            lambda: side_flags(z, t, slope, fixed, r, ring, first, lengths, 1.0 + 2**-30, band)
         )
     for a, b in zip(compiled, numpy, strict=True):
         np.testing.assert_array_equal(a, b)
