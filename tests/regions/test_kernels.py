@@ -213,3 +213,15 @@ def test_vertices_placed_exactly_are_the_same_either_way(twins):
     same_partition(compiled, numpy)
     assert compiled.vertices[4:].tolist() == [[-1.0, 0.0], [1.0, 0.0]]
     assert np.all(compiled.cut_state.r < 1e-15)
+
+
+def test_too_many_regions_stops_at_the_same_cut_either_way(twins):
+    model = mlp(64, 3, "default", 0)
+
+    def message() -> str:
+        with pytest.raises(regions.TooManyRegionsError) as info:
+            regions.decompose(model, (-1.0, 1.0, -1.0, 1.0), max_regions=1000)
+        return str(info.value)
+
+    compiled, numpy = twins(message)
+    assert compiled == numpy and "after unit 8 of activation layer 2" in compiled
