@@ -23,7 +23,7 @@ from .lines import ArgmaxLine
 from .mesh import DOMAIN_EDGE, Mesh
 from .oracle import exact_affine
 from .results import DecisionBoundary, LinearRegions
-from .topology import clip_segments
+from .topology import clip_segments, valid_cells
 from .validate import check_index, check_real
 
 __all__ = ["CLASS_EDGE", "Decisions"]
@@ -253,6 +253,6 @@ class Decisions:
         """
         check_index(cls, "cls", 0, max(self.network.n_outputs, 2) - 1, "Partition.predicted_region")
         cells, labels = self._class_cells
-        geoms = cells.cell_geometries()[labels == cls]
+        geoms = valid_cells(cells.cell_geometries()[labels == cls])
         region = shapely.coverage_union_all(geoms) if len(geoms) else shapely.Polygon()
         return region if self.domain.convex else shapely.intersection(region, self.domain.polygon)

@@ -33,7 +33,7 @@ from .network import Network
 from .ragged import segment_sum
 from .results import Adjacency, Boundaries, DecisionBoundary, LinearRegions
 from .snapshots import Snapshots
-from .topology import Topology
+from .topology import Topology, valid_cells
 from .validate import check_index
 
 __all__ = [
@@ -169,7 +169,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         """For non-convex domains: (cell of each region (R,), region geometries (R,))."""
         if self.domain.convex:
             return None
-        pieces = shapely.intersection(self.cell_geometries(), self.domain.polygon)
+        pieces = shapely.intersection(valid_cells(self.cell_geometries()), self.domain.polygon)
         parts, cell = shapely.get_parts(pieces, return_index=True)
         keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
         return cell[keep], shapely.orient_polygons(parts[keep])

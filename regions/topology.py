@@ -16,7 +16,7 @@ from .mesh import DOMAIN_EDGE
 from .ragged import expand, offsets
 from .results import Adjacency, Boundaries
 
-__all__ = ["Topology", "clip_segments"]
+__all__ = ["Topology", "clip_segments", "valid_cells"]
 
 
 class Topology:
@@ -180,3 +180,18 @@ def _polygon_segments(polygon: shapely.Polygon) -> np.ndarray:
     return np.concatenate(
         [np.stack([np.asarray(r.coords)[:-1], np.asarray(r.coords)[1:]], axis=1) for r in rings]
     )
+
+
+def valid_cells(cells: np.ndarray) -> np.ndarray:
+    """Convex cells (n,) as valid polygons, for GEOS's overlays.
+
+    A cell whose float corners nearly coincide (an ulp apart) can come out as a ring that
+    crosses itself, which overlays refuse; the convex hull of its corners is the same convex
+    cell to rounding, and valid. Valid cells are returned as they are.
+    """
+    invalid = ~shapely.is_valid(cells)
+    if not invalid.any():
+        return cells
+    cells = cells.copy()
+    cells[invalid] = shapely.convex_hull(cells[invalid])
+    return cells

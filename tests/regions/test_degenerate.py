@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+import shapely
 import torch
 from checks import check_affine, check_all, check_locate, check_tiling
 from hypothesis import given, settings
@@ -185,3 +186,40 @@ def test_nets_with_half_integer_weights(widths, seed, leaky):
         for p in model.parameters():
             p.copy_(torch.as_tensor(rng.integers(-2, 3, tuple(p.shape)) / 2.0))
     check_all(model, regions.decompose(model, (-1.0, 1.5, -0.5, 2.0)))
+
+
+def test_non_convex_domain_cut_an_ulp_from_its_corner():
+    """A line through the corner (-0.0233, 0.2779) of a non-convex octagon (3x + 3y = 0.7638)
+    leaves a cell whose float corners lie an ulp apart, in an order that makes the float ring
+    cross itself: clipping the cells to the domain (GEOS) refused it. Found by hypothesis."""
+    net = nn.Sequential(
+        nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 1), nn.ReLU(), nn.Linear(1, 1)
+    ).double()
+    w1 = [[0.0, -3.0], [3.0, 3.0], [0.0, 1.0], [1.0, 2.0], [3.0, 3.0]]
+    b1 = [0.153655096367517, -0.7771122903905093, 0.2726875902992142, -0.14239732060089916]
+    b1 += [-0.7638109495211725]
+    w2 = [0.17990297729366117, 0.6004348846393118, 1.0384100933490565, -1.7534947384016062]
+    w2 += [-0.3083358373605023]
+    with torch.no_grad():
+        for param, value in zip(
+            net.parameters(),
+            [w1, b1, [w2], [-0.33494736955864474], [[0.6231734983032104]], [-0.29893783021583475]],
+            strict=True,
+        ):
+            param.copy_(torch.tensor(value, dtype=torch.float64))
+    octagon = shapely.Polygon(
+        [
+            [0.20781906467433078, 0.051218365455839],
+            [0.18991389448850288, 0.23290823440121627],
+            [-0.023293005091921098, 0.2778966549323119],
+            [-0.26644755035695267, 0.2044224354789259],
+            [-0.3076604712613814, -0.09188915934532753],
+            [-0.2407633302255901, -0.2726875902992142],
+            [0.14164794830531421, -0.4779134000780034],
+            [0.39306197663997683, -0.30575683180473884],
+        ]
+    )
+    part = regions.decompose(net, octagon)
+    assert abs(part.areas.sum() - octagon.area) <= 1e-12 * octagon.area
+    assert 1 <= part.linear_regions().n <= len(part)
+    check_affine(net, part)
