@@ -237,8 +237,8 @@ class _LayerCut:
         # continuous), a layer-start region. Every vertex is on some ring.
         self.source = np.empty(2 * mesh.n_vertices + 16, dtype=np.int64)
         self.source[mesh.ring] = np.repeat(np.arange(mesh.n_polygons), mesh.length)
-        z = mesh.new_values(node.width, self.vertex_values)
-        region_maps.evaluate(maps, self.source[: mesh.n_vertices], mesh.xy, out=z)
+        z = region_maps.evaluate(maps, self.source[: mesh.n_vertices], mesh.xy)
+        mesh.set_values(z, self.vertex_values)
         self.fixed, self.slope = maps.bounds(mesh.box)
         # Polygon-major, so a split copies its polygon's bits as one contiguous row.
         self.bits = np.zeros((2 * mesh.n_polygons, node.thresholds.size), dtype=bool)
@@ -322,7 +322,7 @@ class _LayerCut:
         mesh.reset_parents()
         # The layer's values (and, through this method, its maps) are read no more: free them
         # before the next layer's maps are built.
-        mesh.new_values(0, no_values)
+        mesh.set_values(np.empty((0, mesh.n_vertices)), no_values)
 
     def _cut_unit(self, unit: int, crossed: np.ndarray, max_regions: int) -> tuple[int, int]:
         """Cut a unit's breakpoints the general way (:meth:`Mesh.cut`), on the polygons

@@ -491,23 +491,15 @@ def activation(
     return ActivatedMaps(src, parent, slope, offset, kappa)
 
 
-def evaluate(
-    maps: NodeMaps,
-    regions: np.ndarray,
-    xy: np.ndarray,
-    first: int = 0,
-    out: np.ndarray | None = None,
-) -> np.ndarray:
+def evaluate(maps: NodeMaps, regions: np.ndarray, xy: np.ndarray, first: int = 0) -> np.ndarray:
     """Values (width - first, n) of a node's units from ``first`` on at float points (n, 2)
-    of given regions (n,), written to ``out`` if given; see :meth:`NodeMaps.bounds` for their
-    errors."""
-    if out is None:
-        out = np.empty((maps.m.shape[2] - first, len(xy)))
+    of given regions (n,); see :meth:`NodeMaps.bounds` for their errors."""
+    out = np.empty((maps.m.shape[2] - first, len(xy)))
     h = np.empty((len(xy), 3))  # (u, v, 1): the 1 multiplies exactly
     h[:, :2], h[:, 2] = xy, 1.0
     # Chunks small enough that the gathered maps and the transposed write stay in cache.
     step = max(1, (1 << 15) // max(maps.m.shape[2], 1))
     for lo in range(0, len(xy), step):
         m = maps.m[regions[lo : lo + step], :, first:]
-        np.einsum("nkw,nk->wn", m, h[lo : lo + step], out=out[:, lo : lo + step])
+        out[:, lo : lo + step] = np.einsum("nkw,nk->wn", m, h[lo : lo + step])
     return out
