@@ -6,7 +6,8 @@ kept as one affine map per current region, with a rigorous bound on its rounding
 current region (the unit's input is affine there), so each (unit, breakpoint) pair cuts the
 mesh once (:meth:`regions.mesh.Mesh.cut`): the unit's values at the vertices come from the maps,
 every side of the line is decided exactly (the bound, else rational arithmetic), and new
-vertices are where the line's equation on the cut region meets the cut edge's. After the layer
+vertices are where the line's equation on the cut region meets the cut edge's. With numba the
+layer's cuts run as one compiled loop doing the same (:mod:`regions.fused`). After the layer
 the maps pass through the activation onto the new regions and the walk continues.
 """
 
