@@ -45,16 +45,14 @@ def checked_bounds(compiled: bool) -> Iterator[list[tuple[float, Fraction]]]:
         return s, err
 
     def checked_cut(mesh, layer, unit, k, *args):
-        out = []
-
         def spy(*sides_args):
-            out.append(sides(*sides_args))
-            inc, _, s, err, _ = out[0]
+            result = sides(*sides_args)
+            inc, _, s, err, _ = result
             pick = _spread(len(inc))
             vertices = sides_args[3][0][inc[pick]]  # the ring store's vertex ids
             exact = layer.line(unit, k).exact(vertices, np.zeros_like(vertices))
             _check(seen, s[pick], err[pick], exact)
-            return out[0]
+            return result
 
         with pytest.MonkeyPatch.context() as inner:
             inner.setattr(fused, "_sides", spy)
