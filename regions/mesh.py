@@ -80,8 +80,10 @@ class Mesh:
     lines, line_errors : ndarray, shape (n_incidences, 3) and (n_incidences,)
         The equation ``a x + b y + c = 0`` of the line each edge lies on, and a bound on the
         error of ``a x + b y + c`` at any point of the domain (compacted).
-    parent : ndarray, shape (n_polygons,)
-        Index of each polygon's ancestor at the last :meth:`reset_parents`.
+    first, length, parent : ndarray, shape (n_polygons,)
+        The polygon table (views of pools that grow as cuts append): where each polygon's ring
+        starts in the uncompacted ``ring_store`` and its length, and the index of its ancestor
+        at the last :meth:`reset_parents`.
     vertex_values : callable
         Values at new vertices (:data:`VertexValues`).
     first_row : int
