@@ -30,6 +30,7 @@ from .lines import MapLine
 from .mesh import Mesh, no_values
 from .network import Activation, Affine, Concat, Network, Sum
 from .partition import Partition
+from .ragged import with_room
 from .tracing import trace
 from .validate import check_finite_on, check_max_regions, check_real
 
@@ -254,17 +255,16 @@ class _LayerCut:
         return self.origin[self.mesh.parent[polygons]]
 
     def reserve(self, n_vertices: int, n_polygons: int) -> None:
-        """Room for this many vertices in ``source`` and polygons in ``bits`` (doubling)."""
+        """Room for this many vertices in ``source`` and polygons in ``bits`` (doubling).
+
+        A polygon's row of bits is written whole when it appears (a split copies its
+        polygon's row), so the new rows need no value."""
         if n_vertices > len(self.source):
-            grown = np.empty(max(n_vertices, 2 * len(self.source)), np.int64)
             keep = min(self.mesh.n_vertices, len(self.source))
-            grown[:keep] = self.source[:keep]
-            self.source = grown
+            self.source = with_room(self.source, max(n_vertices, 2 * len(self.source)), keep)
         if n_polygons > len(self.bits):
-            bits = np.zeros((max(n_polygons, 2 * len(self.bits)), self.bits.shape[1]), bool)
             keep = min(self.mesh.n_polygons, len(self.bits))
-            bits[:keep] = self.bits[:keep]
-            self.bits = bits
+            self.bits = with_room(self.bits, max(n_polygons, 2 * len(self.bits)), keep)
 
     def vertex_values(self, xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:
         """Preactivations (width - first_row, n) at new vertices of the units still to cut,

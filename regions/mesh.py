@@ -31,7 +31,7 @@ from . import kernels
 from .floats import EPS, SAFE
 from .intersections import intersect
 from .lines import Line
-from .ragged import expand, offsets
+from .ragged import expand, offsets, with_room
 from .rationals import line_through
 
 __all__ = ["DOMAIN_EDGE", "Mesh", "PLACE_EXACTLY", "VertexValues", "no_values"]
@@ -335,7 +335,7 @@ class Mesh:
         """Room for ``n`` polygons in the polygon table (doubling, so appends are amortised)."""
         if n > len(self._first):
             cap, used = max(n, 2 * len(self._first)), self.n_polygons
-            grown = [_with_room(a, cap, used) for a in (self._first, self._length, self._parent)]
+            grown = [with_room(a, cap, used) for a in (self._first, self._length, self._parent)]
             self._first, self._length, self._parent = grown
 
     def _grow(self, cap: int) -> None:
@@ -343,8 +343,8 @@ class Mesh:
         if cap <= self._xy.shape[0]:
             return
         n = self.n_vertices
-        self._xy, self._r = _with_room(self._xy, cap, n), _with_room(self._r, cap, n)
-        self._provenance = _with_room(self._provenance, cap, n)
+        self._xy, self._r = with_room(self._xy, cap, n), with_room(self._r, cap, n)
+        self._provenance = with_room(self._provenance, cap, n)
         values = np.empty((self._values.shape[0], cap))  # vertices along axis 1
         values[self.first_row :, :n] = self._values[self.first_row :, :n]
         self._values = values
@@ -377,7 +377,7 @@ class Mesh:
             cap = max(2 * len(self._ring), n + m)
             store = (self._ring, self._label, self._lines, self._line_errors)
             self._ring, self._label, self._lines, self._line_errors = (
-                _with_room(a, cap, n) for a in store
+                with_room(a, cap, n) for a in store
             )
         return n
 
@@ -558,13 +558,6 @@ class Mesh:
         self._first[n : n + c], self._length[n : n + c] = base + start[c:-1], np.diff(start[c:])
         self._parent[n : n + c] = self._parent[chosen]
         return c
-
-
-def _with_room(a: np.ndarray, cap: int, keep: int) -> np.ndarray:
-    """A new array of ``cap`` rows like ``a``, holding its first ``keep`` rows."""
-    out = np.empty((cap, *a.shape[1:]), dtype=a.dtype)
-    out[:keep] = a[:keep]
-    return out
 
 
 def no_values(xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["offsets", "expand", "segment_max", "segment_min", "segment_any", "segment_sum"]
+__all__ = [
+    "offsets",
+    "expand",
+    "segment_max",
+    "segment_min",
+    "segment_any",
+    "segment_sum",
+    "with_room",
+]
 
 
 def offsets(lengths: np.ndarray) -> np.ndarray:
@@ -190,3 +198,20 @@ def segment_sum(values: np.ndarray, start: np.ndarray) -> np.ndarray:
     [[1.0, 1.0], [1.0, 1.0]]
     """
     return _reduce(np.add, values, start)
+
+
+def with_room(a: np.ndarray, cap: int, keep: int) -> np.ndarray:
+    """A new array of ``cap`` rows like ``a``, holding its first ``keep`` rows (the rest
+    unset): a pool grown so that appends are amortised.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from regions.ragged import with_room
+    >>> grown = with_room(np.array([[1, 2], [3, 4], [5, 6]]), 5, 2)
+    >>> grown.shape, grown[:2].tolist()
+    ((5, 2), [[1, 2], [3, 4]])
+    """
+    out = np.empty((cap, *a.shape[1:]), dtype=a.dtype)
+    out[:keep] = a[:keep]
+    return out
