@@ -295,7 +295,8 @@ class Mesh:
 
         def compacted(a: np.ndarray) -> np.ndarray:
             out = np.empty((cap, *a.shape[1:]), dtype=a.dtype)
-            np.take(a, index, axis=0, out=out[: len(index)])
+            # index is in range: "clip" skips the buffered copy of out that "raise" makes
+            np.take(a, index, axis=0, out=out[: len(index)], mode="clip")
             return out
 
         self._ring, self._label = compacted(self._ring), compacted(self._label)

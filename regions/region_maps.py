@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import kernels
+from . import map_kernels
 from .bounded import forward_with_bounds
 from .compensated import (
     UNDERFLOW,
@@ -78,6 +78,7 @@ class NodeMaps:
     lo: np.ndarray | None = None
     box: float = 0.0
     _bounds: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _extremes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def own(
         self, regions: np.ndarray | slice = slice(None), unit: int | np.ndarray | None = None
@@ -103,9 +104,9 @@ class NodeMaps:
         """
         if self._bounds is None:
             # max(a + b) <= max(a) + max(b): the largest |entry| of each row, from the largest
-            # and smallest entries (two passes, no |m| copy: half the time).
-            top, bottom = self.m.max(axis=0, initial=0.0), self.m.min(axis=0, initial=0.0)
-            own = self.kappa * self.nu.max(axis=0, initial=0.0)
+            # and smallest entries (no |m| copy), taken while the maps were made if they were.
+            top, bottom, largest = self._extremes or map_kernels.extremes(self.m, self.nu)
+            own = self.kappa * largest
             if self.lo is not None:  # max(a + b) <= max(a) + max(b), as above
                 lo = np.maximum(self.lo.max(axis=0, initial=0.0), -self.lo.min(axis=0, initial=0.0))
                 own += self.box * (lo[0] + lo[1]) + lo[2]
@@ -132,7 +133,8 @@ class NodeMaps:
         ``nu`` is an error bound, far below the terms: ``m`` and ``lo`` are checked
         themselves (their extremes: a NaN or an infinity shows in them).
         """
-        top = float(self.nu.max(initial=0.0))  # NaN if any is
+        largest = self.nu if self._extremes is None else self._extremes[2]
+        top = float(largest.max(initial=0.0))  # NaN if any is
         if not math.isfinite(top):
             return False
         if self.lo is None:  # Python floats: an overflow is inf, without a warning
@@ -219,30 +221,39 @@ def affine(node: Affine, src: Maps) -> NodeMaps:
         return _compensated(node, src)
     n = src.src.m.shape[2] if isinstance(src, ActivatedMaps) else src.m.shape[2]
     if isinstance(src, ActivatedMaps) and src.offset is None and len(src.src.m) == 1:
-        m, nu = _products_of_one_region(node, src)
+        m, nu, extremes = _products_of_one_region(node, src)
     else:
-        m, nu = _products(node, src)
-    m[:, 2, :] += node.b
-    nu += np.abs(node.b)
-    nu *= (1 + gamma(n + 1)) * SAFE
+        m, nu, extremes = _products(node, src)
     box = src.src.box if isinstance(src, ActivatedMaps) else src.box
-    return NodeMaps(m, nu, (src.kappa + gamma(n + 1)) * SAFE, None, box)
+    kappa = (src.kappa + gamma(n + 1)) * SAFE
+    return NodeMaps(m, nu, kappa, None, box, _extremes=extremes)
 
 
-def _products(node: Affine, src: Maps) -> tuple[np.ndarray, np.ndarray]:
-    """``W m`` (R, 3, n_out) of every region's maps, and ``|W| nu`` (R, n_out)."""
+def _rounded_up(node: Affine) -> float:
+    """The factor that makes ``fl(|W| nu + |b|)`` a bound on ``|W| nu + |b|`` and on the
+    rounding of ``W m + b`` (see :func:`affine`)."""
+    return (1 + gamma(node.W.shape[1] + 1)) * SAFE
+
+
+def _products(node: Affine, src: Maps) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """``W m + b`` (R, 3, n_out) of every region's maps, their bounds ``|W| nu + |b|`` (R,
+    n_out) rounded up, and their extremes (:func:`_extremes`)."""
     n = src.src.m.shape[2] if isinstance(src, ActivatedMaps) else src.m.shape[2]
     r = _count(src)
     m = np.empty((r, 3, node.W.shape[0]))
     nu = np.empty((r, node.W.shape[0]))
     size = np.abs(node.W).T
+    extremes, factor = map_kernels.Extremes(node.W.shape[0]), _rounded_up(node)
     step = r if isinstance(src, NodeMaps) else max(1, (1 << 17) // max(n, 1))
+    if isinstance(src, ActivatedMaps):  # the masked maps of every chunk, in turn
+        room = (np.empty((min(step, r), 3, n)), np.empty((min(step, r), n)))
     for lo in range(0, r, step):
         hi = min(lo + step, r)
-        sm, snu = (src.m, src.nu) if isinstance(src, NodeMaps) else src.chunk(lo, hi)
+        sm, snu = (src.m, src.nu) if isinstance(src, NodeMaps) else src.chunk(lo, hi, room)
         np.matmul(sm.reshape(-1, n), node.W.T, out=m[lo:hi].reshape(-1, m.shape[2]))
         np.matmul(snu, size, out=nu[lo:hi])
-    return m, nu
+        map_kernels.finish(m[lo:hi], nu[lo:hi], node.b, factor, extremes)
+    return m, nu, extremes.get()
 
 
 def _count(src: Maps) -> int:
@@ -286,7 +297,9 @@ def _compensated(node: Affine, src: Maps) -> NodeMaps:
     return NodeMaps(m, nu, 1.0, lo, box)
 
 
-def _products_of_one_region(node: Affine, src: ActivatedMaps) -> tuple[np.ndarray, np.ndarray]:
+def _products_of_one_region(
+    node: Affine, src: ActivatedMaps
+) -> tuple[np.ndarray, np.ndarray, tuple]:
     """:func:`_products` for a ReLU layer that started from one region (a first activation
     layer on a convex domain): each region's maps are its 0/1 pattern times the one region's
     maps, so ``W (m * s)`` is ``s @ (m_i * W).T`` for every row ``i``, one matrix product
@@ -299,14 +312,16 @@ def _products_of_one_region(node: Affine, src: ActivatedMaps) -> tuple[np.ndarra
     q = (one.m[0][:, :, None] * node.W.T).transpose(1, 0, 2).reshape(n, 3 * o)
     size = one.nu[0][:, None] * np.abs(node.W).T  # |W| nu, one rounding per term as in q
     r = len(src.slope)
-    m = np.empty((r, 3 * o))
+    m = np.empty((r, 3, o))
     nu = np.empty((r, o))
+    extremes, factor = map_kernels.Extremes(o), _rounded_up(node)
     step = max(1, (1 << 17) // max(n, 1))  # rows of the 0/1 patterns per product, in cache
     for lo in range(0, r, step):
         s = src.slope[lo : lo + step].astype(np.float64)
-        np.matmul(s, q, out=m[lo : lo + step])
+        np.matmul(s, q, out=m[lo : lo + step].reshape(-1, 3 * o))
         np.matmul(s, size, out=nu[lo : lo + step])
-    return m.reshape(r, 3, o), nu
+        map_kernels.finish(m[lo : lo + step], nu[lo : lo + step], node.b, factor, extremes)
+    return m, nu, extremes.get()
 
 
 def summed(node: Sum, srcs: list[Maps]) -> NodeMaps:
@@ -373,12 +388,19 @@ class ActivatedMaps:
     offset: np.ndarray | None
     kappa: float
 
-    def chunk(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        """Maps ``m`` (n, 3, width) and bounds ``nu`` (n, width) of regions lo..hi."""
+    def chunk(
+        self, lo: int, hi: int, room: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Maps ``m`` (n, 3, width) and bounds ``nu`` (n, width) of regions lo..hi, written
+        into ``room`` (arrays of at least n rows) where given and the layer is ReLU."""
         parent, slope = self.parent[lo:hi], self.slope[lo:hi]
         if self.offset is None:
-            masked = _masked_compiled if kernels.COMPILED else _masked_numpy
-            return masked(self.src.m, self.src.nu, parent, slope)
+            shape = (len(parent), *self.src.m.shape[1:])
+            if room is None:
+                room = (np.empty(shape), np.empty((len(parent), shape[2])))
+            out = (room[0][: len(parent)], room[1][: len(parent)])
+            map_kernels.masked(self.src.m, self.src.nu, parent, slope, *out)
+            return out
         m = self.src.m[parent]
         m *= slope[:, None, :]
         m[:, 2, :] += self.offset[lo:hi]
@@ -429,35 +451,6 @@ class ActivatedMaps:
         return self.src.check_finite()
 
 
-def _masked_numpy(
-    m: np.ndarray, nu: np.ndarray, parent: np.ndarray, slope: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Maps ``m[parent]`` (n, 3, width) and bounds ``nu[parent]`` (n, width) times each
-    region's slopes (n, width): a ReLU layer's maps on the regions of the next level."""
-    out = m[parent]
-    out *= slope[:, None, :]
-    return out, nu[parent] * slope
-
-
-def _masked_loops(
-    m: np.ndarray, nu: np.ndarray, parent: np.ndarray, slope: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_masked_numpy` in one pass, the same products."""
-    out = np.empty((parent.size, m.shape[1], m.shape[2]))
-    out_nu = np.empty((parent.size, m.shape[2]))
-    for i in range(parent.size):
-        for k in range(m.shape[1]):
-            for w in range(m.shape[2]):
-                out[i, k, w] = m[parent[i], k, w] * slope[i, w]
-        for w in range(m.shape[2]):
-            out_nu[i, w] = nu[parent[i], w] * slope[i, w]
-    return out, out_nu
-
-
-if kernels.numba is not None:
-    _masked_compiled = kernels.numba.njit(cache=True, nogil=True)(_masked_loops)
-
-
 Maps = NodeMaps | ActivatedMaps
 """A node's maps on a level, built (:class:`NodeMaps`) or on demand (:class:`ActivatedMaps`)."""
 
@@ -497,9 +490,14 @@ def evaluate(maps: NodeMaps, regions: np.ndarray, xy: np.ndarray, first: int = 0
     out = np.empty((maps.m.shape[2] - first, len(xy)))
     h = np.empty((len(xy), 3))  # (u, v, 1): the 1 multiplies exactly
     h[:, :2], h[:, 2] = xy, 1.0
-    # Chunks small enough that the gathered maps and the transposed write stay in cache.
+    # Chunks small enough that the gathered maps and the transposed write stay in cache, all
+    # gathered into the same array (fresh ones cost page faults). The regions are in range:
+    # take's "clip" skips the buffered copy its default ("raise") makes of an output.
     step = max(1, (1 << 15) // max(maps.m.shape[2], 1))
+    columns = maps.m[:, :, first:]
+    room = np.empty((min(step, len(xy)), *columns.shape[1:]))
     for lo in range(0, len(xy), step):
-        m = maps.m[regions[lo : lo + step], :, first:]
+        m = room[: len(regions[lo : lo + step])]
+        np.take(columns, regions[lo : lo + step], axis=0, out=m, mode="clip")
         out[:, lo : lo + step] = np.einsum("nkw,nk->wn", m, h[lo : lo + step])
     return out

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import regions
-from regions import intersections, kernels, region_maps, testing
+from regions import intersections, kernels, map_kernels, testing
 from regions.crossings import side_flags
 from regions.testing import mlp
 
@@ -131,11 +131,42 @@ def test_masked_map_twins_agree_bit_for_bit():
     parent = rng.integers(0, 50, size=400)
     parent[:2] = 0
     slope = rng.integers(0, 2, size=(400, 20)).astype(np.uint8)
+    numpy, compiled = [(np.empty((400, 3, 20)), np.empty((400, 20))) for _ in range(2)]
     with np.errstate(invalid="ignore"):  # inf * 0
-        numpy = region_maps._masked_numpy(m, nu, parent, slope)
-    compiled = region_maps._masked_compiled(m, nu, parent, slope)
+        map_kernels._masked_numpy(m, nu, parent, slope, *numpy)
+    map_kernels._masked_compiled(m, nu, parent, slope, *compiled)
     for a, b in zip(compiled, numpy, strict=True):
         np.testing.assert_array_equal(a.view(np.int64), b.view(np.int64))  # signed zeros too
+
+
+@pytest.mark.parametrize("special", [None, np.nan, np.inf])
+def test_finish_twins_agree_bit_for_bit_and_take_the_extremes(special):
+    """Bias, rounded-up bounds and extremes, chunk by chunk, compiled and in numpy: the same
+    arrays, and the extremes of the whole (NaN where any entry is NaN)."""
+    rng = np.random.default_rng(2)
+    m = rng.normal(size=(300, 3, 20)) * 10.0 ** rng.integers(-100, 100, size=(300, 1, 1))
+    nu = np.abs(rng.normal(size=(300, 20))) * 10.0 ** rng.integers(-100, 100, size=(300, 1))
+    b = rng.normal(size=20)
+    m[7, 1, 4] = -0.0
+    if special is not None:
+        m[150, 2, 3] = special
+        nu[250, 5] = special
+    outs = []
+    for run in (map_kernels._finish_numpy, map_kernels._finish_compiled):
+        mm, nn, ext = m.copy(), nu.copy(), map_kernels.Extremes(20)
+        for lo in range(0, 300, 64):  # chunks, as region_maps.affine makes them
+            run(mm[lo : lo + 64], nn[lo : lo + 64], b, 1.25, ext.top, ext.bottom, ext.largest)
+        outs.append((mm, nn, *ext.get()))
+    for a, c in zip(*outs, strict=True):
+        np.testing.assert_array_equal(a, c)  # NaN in the same places
+        np.testing.assert_array_equal(np.signbit(a), np.signbit(c))
+    mm, nn = outs[0][:2]
+    np.testing.assert_array_equal(mm[:, :2], m[:, :2])
+    np.testing.assert_array_equal(mm[:, 2], m[:, 2] + b)
+    np.testing.assert_array_equal(nn, (nu + np.abs(b)) * 1.25)
+    for got, want in zip(outs[0][2:], map_kernels.extremes(mm, nn), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert np.isnan(outs[0][2]).any() == (special is np.nan)
 
 
 def test_nothing_split(twins):
