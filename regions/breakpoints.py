@@ -259,13 +259,20 @@ def stack_levels(levels: tuple[Level, ...], chunk: int = 1 << 16) -> np.ndarray:
     n_regions = levels[-1].n_regions
     n_bits = sum(level.n_bits for level in levels)
     out = np.empty((n_regions, (n_bits + 7) // 8), dtype=np.uint8)
+    # Levels of whole bytes (all but the last) are copied as bytes, without unpacking.
+    aligned = all(level.n_bits % 8 == 0 for level in levels[:-1])
+    ends = np.cumsum([(level.n_bits + 7) // 8 for level in levels])
     for lo in range(0, n_regions, chunk):
         ancestor = np.arange(lo, min(lo + chunk, n_regions))
         columns = []
-        for level in reversed(levels):
-            columns.append(np.unpackbits(level.bits[ancestor], axis=1, count=level.n_bits))
+        for level, end in zip(reversed(levels), ends[::-1], strict=True):
+            if aligned:
+                out[lo : lo + chunk, end - level.bits.shape[1] : end] = level.bits[ancestor]
+            else:
+                columns.append(np.unpackbits(level.bits[ancestor], axis=1, count=level.n_bits))
             ancestor = level.parent[ancestor]
-        out[lo : lo + chunk] = np.packbits(np.concatenate(columns[::-1], axis=1), axis=1)
+        if not aligned:
+            out[lo : lo + chunk] = np.packbits(np.concatenate(columns[::-1], axis=1), axis=1)
     return out
 
 

@@ -239,8 +239,8 @@ class _LayerCut:
         # continuous), a layer-start region. Every vertex is on some ring.
         self.source = np.empty(2 * mesh.n_vertices + 16, dtype=np.int64)
         self.source[mesh.ring] = np.repeat(np.arange(mesh.n_polygons), mesh.length)
-        z = region_maps.evaluate(maps, self.source[: mesh.n_vertices], mesh.xy)
-        mesh.set_values(z, self.vertex_values)
+        z = mesh.new_values(node.width, self.vertex_values)
+        region_maps.evaluate(maps, self.source[: mesh.n_vertices], mesh.xy, out=z)
         self.fixed, self.slope = maps.bounds(mesh.box)
         # Polygon-major, so a split copies its polygon's bits as one contiguous row.
         self.bits = np.zeros((2 * mesh.n_polygons, node.thresholds.size), dtype=bool)

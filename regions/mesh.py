@@ -307,17 +307,22 @@ class Mesh:
 
     # --------------------------------------------------------------------- updates
     def set_values(self, values: np.ndarray, vertex_values: VertexValues) -> None:
-        """Replace the per-vertex values (n_rows, n_vertices), and how new vertices get theirs.
+        """Replace the per-vertex values (n_rows, n_vertices), and how new vertices get theirs."""
+        self.new_values(values.shape[0], vertex_values)[:] = values
+
+    def new_values(self, n_rows: int, vertex_values: VertexValues) -> np.ndarray:
+        """Start new per-vertex values, and how new vertices get theirs; returns the values of
+        the vertices so far (n_rows, n_vertices), for the caller to fill.
 
         Room is reserved for the vertices the coming cuts add (about as many again), so the
         values, the largest array of a decomposition, are rarely copied.
         """
         cap = max(self._xy.shape[0], 2 * self.n_vertices)
         self._grow(cap)
-        self._values = np.empty((values.shape[0], cap))
-        self._values[:, : self.n_vertices] = values
+        self._values = np.empty((n_rows, cap))
         self.vertex_values = vertex_values
         self.first_row = 0
+        return self._values[:, : self.n_vertices]
 
     def reset_parents(self) -> None:
         """Make every polygon its own ancestor (called when a new layer starts)."""

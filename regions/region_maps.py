@@ -484,10 +484,18 @@ def activation(
     return ActivatedMaps(src, parent, slope, offset, kappa)
 
 
-def evaluate(maps: NodeMaps, regions: np.ndarray, xy: np.ndarray, first: int = 0) -> np.ndarray:
+def evaluate(
+    maps: NodeMaps,
+    regions: np.ndarray,
+    xy: np.ndarray,
+    first: int = 0,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """Values (width - first, n) of a node's units from ``first`` on at float points (n, 2)
-    of given regions (n,); see :meth:`NodeMaps.bounds` for their errors."""
-    out = np.empty((maps.m.shape[2] - first, len(xy)))
+    of given regions (n,), written into ``out`` where given; see :meth:`NodeMaps.bounds` for
+    their errors."""
+    if out is None:
+        out = np.empty((maps.m.shape[2] - first, len(xy)))
     h = np.empty((len(xy), 3))  # (u, v, 1): the 1 multiplies exactly
     h[:, :2], h[:, 2] = xy, 1.0
     # Chunks small enough that the gathered maps and the transposed write stay in cache, all

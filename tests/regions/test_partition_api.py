@@ -200,3 +200,32 @@ def test_the_old_names_of_the_breakpoints_warn_and_give_the_same_objects():
     pieces = regions.decompose_line(sawtooth(2), [0.0, 0.5], [1.0, 0.5])
     with pytest.warns(DeprecationWarning, match="use LinePieces.breakpoints"):
         assert pieces.switches is pieces.breakpoints
+
+
+@pytest.mark.parametrize("widths", [(8, 16, 8), (8, 5, 16), (5, 8, 3)])
+def test_stacked_patterns_read_every_level_through_the_ancestors(widths):
+    """``cell_bits`` (whole bytes copied where the levels before the last are, unpacked and
+    repacked otherwise) against each region's bits read level by level, and against the
+    model's own activations at the cells' interior points."""
+    torch.manual_seed(4)
+    layers, n = [], 2
+    for w in widths:
+        layers += [nn.Linear(n, w), nn.ReLU()]
+        n = w
+    model = nn.Sequential(*layers, nn.Linear(n, 1)).double()
+    part = regions.decompose(model, (-2, 2, -2, 2))
+    ancestor, columns = np.arange(len(part.cell_bits)), []
+    for level in reversed(part.levels):
+        columns.append(np.unpackbits(level.bits[ancestor], axis=1, count=level.n_bits))
+        ancestor = level.parent[ancestor]
+    expected = np.concatenate(columns[::-1], axis=1)
+    assert expected.shape[1] == sum(widths)
+    np.testing.assert_array_equal(part.cell_bits, np.packbits(expected, axis=1))
+    # and they are the patterns: every unit's sign at an interior point of each cell
+    x = torch.as_tensor(part.points)
+    signs = []
+    for layer in model[:-1]:
+        x = layer(x)
+        if isinstance(layer, nn.Linear):
+            signs.append((x > 0).numpy())
+    np.testing.assert_array_equal(part.patterns, np.concatenate(signs, axis=1))
