@@ -15,7 +15,7 @@ import numpy as np
 
 from . import kernels
 
-__all__ = ["Extremes", "extremes", "finish", "masked"]
+__all__ = ["Extremes", "evaluate", "extremes", "finish", "masked"]
 
 
 def extremes(m: np.ndarray, nu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -58,6 +58,40 @@ def finish(m: np.ndarray, nu: np.ndarray, b: np.ndarray, factor: float, ext: Ext
     the chunk into the extremes ``ext``."""
     run = _finish_compiled if kernels.COMPILED else _finish_numpy
     run(m, nu, b, factor, ext.top, ext.bottom, ext.largest)
+
+
+def evaluate(
+    m: np.ndarray, regions: np.ndarray, xy: np.ndarray, first: int, out: np.ndarray
+) -> None:
+    """Values ``out`` (width - first, n) of units ``first`` on of maps ``m`` (R, 3, width) at
+    float points ``xy`` (n, 2), each on its region of ``regions`` (n,): ``(m[r, 0] u +
+    m[r, 1] v) + m[r, 2]``, as the cut's compiled loop evaluates new vertices."""
+    run = _evaluate_compiled if kernels.COMPILED else _evaluate_numpy
+    run(m, regions, xy, first, out)
+
+
+def _evaluate_numpy(m, regions, xy, first, out):
+    """:func:`evaluate` as einsums (whose sum over the three rows runs in this order, the 1
+    multiplying exactly), a chunk of points at a time: the gathered maps and the transposed
+    write stay in cache."""
+    h = np.empty((len(xy), 3))
+    h[:, :2], h[:, 2] = xy, 1.0
+    step = max(1, (1 << 15) // max(m.shape[2], 1))
+    columns = m[:, :, first:]
+    room = np.empty((min(step, len(xy)), *columns.shape[1:]))  # one array: fresh ones fault
+    for lo in range(0, len(xy), step):
+        chunk = room[: len(regions[lo : lo + step])]
+        # regions are in range: "clip" skips the buffered copy of out that "raise" makes
+        np.take(columns, regions[lo : lo + step], axis=0, out=chunk, mode="clip")
+        out[:, lo : lo + step] = np.einsum("nkw,nk->wn", chunk, h[lo : lo + step])
+
+
+def _evaluate_loops(m, regions, xy, first, out):
+    """:func:`_evaluate_numpy` point by point, the same products and sums."""
+    for v in range(regions.size):
+        r, x, y = regions[v], xy[v, 0], xy[v, 1]
+        for w in range(first, m.shape[2]):
+            out[w - first, v] = (m[r, 0, w] * x + m[r, 1, w] * y) + m[r, 2, w]
 
 
 def _masked_numpy(m, nu, parent, slope, out, out_nu):
@@ -114,3 +148,4 @@ def _finish_loops(m, nu, b, factor, top, bottom, largest):
 if kernels.numba is not None:
     _masked_compiled = kernels.numba.njit(cache=True, nogil=True)(_masked_loops)
     _finish_compiled = kernels.numba.njit(cache=True, nogil=True)(_finish_loops)
+    _evaluate_compiled = kernels.numba.njit(cache=True, nogil=True)(_evaluate_loops)

@@ -496,16 +496,5 @@ def evaluate(
     their errors."""
     if out is None:
         out = np.empty((maps.m.shape[2] - first, len(xy)))
-    h = np.empty((len(xy), 3))  # (u, v, 1): the 1 multiplies exactly
-    h[:, :2], h[:, 2] = xy, 1.0
-    # Chunks small enough that the gathered maps and the transposed write stay in cache, all
-    # gathered into the same array (fresh ones cost page faults). The regions are in range:
-    # take's "clip" skips the buffered copy its default ("raise") makes of an output.
-    step = max(1, (1 << 15) // max(maps.m.shape[2], 1))
-    columns = maps.m[:, :, first:]
-    room = np.empty((min(step, len(xy)), *columns.shape[1:]))
-    for lo in range(0, len(xy), step):
-        m = room[: len(regions[lo : lo + step])]
-        np.take(columns, regions[lo : lo + step], axis=0, out=m, mode="clip")
-        out[:, lo : lo + step] = np.einsum("nkw,nk->wn", m, h[lo : lo + step])
+    map_kernels.evaluate(maps.m, regions, xy, first, out)
     return out

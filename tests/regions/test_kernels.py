@@ -169,6 +169,35 @@ def test_finish_twins_agree_bit_for_bit_and_take_the_extremes(special):
     assert np.isnan(outs[0][2]).any() == (special is np.nan)
 
 
+@pytest.mark.parametrize("first", [0, 3])
+def test_evaluate_twins_agree_bit_for_bit(first):
+    """Values at points from their regions' maps, into a strided view of a larger pool (as
+    the mesh's values are), compiled and in numpy: the same floats, specials included."""
+    rng = np.random.default_rng(3)
+    # rows of one scale on half the regions (where the order of the sums shows), of any
+    # scale on the other half
+    scale = rng.integers(-150, 150, size=(40, 3, 1))
+    scale[:20] = scale[:20, :1]
+    m = rng.normal(size=(40, 3, 20)) * 10.0**scale
+    m[0, 0, :4] = [np.inf, -0.0, np.nan, -np.inf]
+    xy = rng.normal(size=(700, 2))
+    xy[:3] = [[0.0, -0.0], [-0.0, 1.0], [1e-300, -1e300]]
+    regions = rng.integers(0, 40, size=700)
+    regions[:5] = 0
+    outs = []
+    for run in (map_kernels._evaluate_numpy, map_kernels._evaluate_compiled):
+        pool = np.full((20 - first, 1500), 7.0)
+        with np.errstate(all="ignore"):
+            run(m, regions, xy, first, pool[:, :700])
+        outs.append(pool)
+    np.testing.assert_array_equal(outs[0].view(np.int64), outs[1].view(np.int64))
+    assert np.all(outs[0][:, 700:] == 7.0)  # nothing written past the view
+    v = 100
+    r = regions[v]
+    want = (m[r, 0, first:] * xy[v, 0] + m[r, 1, first:] * xy[v, 1]) + m[r, 2, first:]
+    np.testing.assert_array_equal(outs[0][:, v], want)
+
+
 def test_nothing_split(twins):
     sign = np.array([1, 1, 0, 0, -1, -1], dtype=np.int8)
     out = twins(lambda: kernels.plan(sign, sign.astype(float), np.array([3, 3])))
