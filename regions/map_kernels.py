@@ -77,13 +77,13 @@ def _evaluate_numpy(m, regions, xy, first, out):
     h = np.empty((len(xy), 3))
     h[:, :2], h[:, 2] = xy, 1.0
     step = max(1, (1 << 15) // max(m.shape[2], 1))
-    columns = m[:, :, first:]
-    room = np.empty((min(step, len(xy)), *columns.shape[1:]))  # one array: fresh ones fault
+    room = np.empty((min(step, len(xy)), *m.shape[1:]))  # one array: fresh ones fault
     for lo in range(0, len(xy), step):
         chunk = room[: len(regions[lo : lo + step])]
-        # regions are in range: "clip" skips the buffered copy of out that "raise" makes
-        np.take(columns, regions[lo : lo + step], axis=0, out=chunk, mode="clip")
-        out[:, lo : lo + step] = np.einsum("nkw,nk->wn", chunk, h[lo : lo + step])
+        # Whole rows of the (contiguous) maps: take copies a strided source whole first.
+        # The regions are in range: "clip" skips the buffered copy of out "raise" makes.
+        np.take(m, regions[lo : lo + step], axis=0, out=chunk, mode="clip")
+        out[:, lo : lo + step] = np.einsum("nkw,nk->wn", chunk[:, :, first:], h[lo : lo + step])
 
 
 def _evaluate_loops(m, regions, xy, first, out):
