@@ -17,9 +17,9 @@ candidates or raise for too many regions.
 
 It runs when the kernels are compiled (:data:`regions.kernels.COMPILED`); the numpy path is
 :meth:`Mesh.cut`, breakpoint by breakpoint. Both give the same partition bit for bit
-(``tests/regions/test_kernels.py``): the error bounds are the same float operations, so the
-same signs go to exact arithmetic, and new vertices' values (which may round differently from
-numpy's ``einsum``) enter only through exact signs, which alone decide a ring's split.
+(``tests/regions/test_kernels.py``): the error bounds and new vertices' values are the same
+float operations (:func:`regions.map_kernels.evaluate`'s numpy twin sums in this loop's
+order), so the same signs go to exact arithmetic, which alone decide a ring's split.
 """
 
 from __future__ import annotations

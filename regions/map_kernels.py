@@ -71,11 +71,9 @@ def evaluate(
 
 
 def _evaluate_numpy(m, regions, xy, first, out):
-    """:func:`evaluate` as einsums (whose sum over the three rows runs in this order, the 1
-    multiplying exactly), a chunk of points at a time: the gathered maps and the transposed
-    write stay in cache."""
-    h = np.empty((len(xy), 3))
-    h[:, :2], h[:, 2] = xy, 1.0
+    """:func:`evaluate` in numpy, the products and sums in the loops' order (an einsum sums
+    the three rows in an order of its own, which shows where they cancel), a chunk of points
+    at a time: the gathered maps and the transposed write stay in cache."""
     step = max(1, (1 << 15) // max(m.shape[2], 1))
     room = np.empty((min(step, len(xy)), *m.shape[1:]))  # one array: fresh ones fault
     for lo in range(0, len(xy), step):
@@ -83,7 +81,11 @@ def _evaluate_numpy(m, regions, xy, first, out):
         # Whole rows of the (contiguous) maps: take copies a strided source whole first.
         # The regions are in range: "clip" skips the buffered copy of out "raise" makes.
         np.take(m, regions[lo : lo + step], axis=0, out=chunk, mode="clip")
-        out[:, lo : lo + step] = np.einsum("nkw,nk->wn", chunk[:, :, first:], h[lo : lo + step])
+        x, y = xy[lo : lo + step, :1], xy[lo : lo + step, 1:]
+        values = chunk[:, 0, first:] * x
+        values += chunk[:, 1, first:] * y
+        values += chunk[:, 2, first:]
+        out[:, lo : lo + step] = values.T
 
 
 def _evaluate_loops(m, regions, xy, first, out):

@@ -198,6 +198,27 @@ def test_evaluate_twins_agree_bit_for_bit(first):
     np.testing.assert_array_equal(outs[0][:, v], want)
 
 
+def test_evaluate_twins_agree_where_the_rows_cancel():
+    """A first layer's map on a tiny domain at (1e7, 1e7) (found by a hypothesis hunt): its
+    terms of about 3e14 cancel to about 1, where the order of the sums shows (an einsum gave
+    1.46875 at the third corner, the compiled loop 1.5, and the filter settled one sign more
+    in compiled mode)."""
+    m = np.array([[[2.0152925614186984e07], [9.3261919834576733e06], [-2.9479117597644550e14]]])
+    xy = np.array(
+        [
+            [9999999.999999968, 9999999.999999955],
+            [10000000.000000032, 9999999.999999959],
+            [10000000.00000001, 10000000.000000022],
+            [9999999.999999978, 10000000.000000015],
+        ]
+    )
+    outs = [np.empty((1, 4)), np.empty((1, 4))]
+    map_kernels._evaluate_numpy(m, np.zeros(4, dtype=np.int64), xy, 0, outs[0])
+    map_kernels._evaluate_compiled(m, np.zeros(4, dtype=np.int64), xy, 0, outs[1])
+    np.testing.assert_array_equal(outs[0], outs[1])
+    assert outs[0][0, 2] == (m[0, 0, 0] * xy[2, 0] + m[0, 1, 0] * xy[2, 1]) + m[0, 2, 0] == 1.5
+
+
 def test_nothing_split(twins):
     sign = np.array([1, 1, 0, 0, -1, -1], dtype=np.int8)
     out = twins(lambda: kernels.plan(sign, sign.astype(float), np.array([3, 3])))
@@ -228,6 +249,11 @@ def same_partition(a: regions.Partition, b: regions.Partition) -> None:
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), strict=True)
     # The same signs left to exact arithmetic (its vertices' distance bounds too).
     np.testing.assert_array_equal(a.cut_state.r, b.cut_state.r, strict=True)
+    # The same maps carried through the pass (map_kernels' twins), with their bounds.
+    for name in ("m", "nu"):
+        np.testing.assert_array_equal(
+            getattr(a.cut_state.output, name), getattr(b.cut_state.output, name), strict=True
+        )
     assert (a.cut_state.n_filtered, a.cut_state.n_exact) == (
         b.cut_state.n_filtered,
         b.cut_state.n_exact,
