@@ -237,7 +237,7 @@ def _rounded_up(node: Affine) -> float:
 
 def _products(node: Affine, src: Maps) -> tuple[np.ndarray, np.ndarray, tuple]:
     """``W m + b`` (R, 3, n_out) of every region's maps, their bounds ``|W| nu + |b|`` (R,
-    n_out) rounded up, and their extremes (:func:`_extremes`)."""
+    n_out) rounded up, and their extremes (:func:`regions.map_kernels.extremes`)."""
     n = src.src.m.shape[2] if isinstance(src, ActivatedMaps) else src.m.shape[2]
     r = _count(src)
     m = np.empty((r, 3, node.W.shape[0]))

@@ -304,7 +304,7 @@ class Walker:
                 f"{where} expects {W.shape[1]} input features but receives {got}"
             )
         blocks = math.prod(dims[:-1])  # a Linear acts on the last axis, block by block
-        b = np.zeros(W.shape[0]) if b is None else np.ascontiguousarray(b)  # a view: copied
+        b = np.zeros(W.shape[0]) if b is None else np.ascontiguousarray(b)  # copies a broadcast
         W_all, b_all = (np.kron(np.eye(blocks), W), np.tile(b, blocks)) if blocks > 1 else (W, b)
         node = Affine(t.index, W_all, b_all, name)
         return self.new(self.add(node, len(b_all)), (*dims[:-1], W.shape[0]))
