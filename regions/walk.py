@@ -304,8 +304,8 @@ class Walker:
                 f"{where} expects {W.shape[1]} input features but receives {got}"
             )
         blocks = math.prod(dims[:-1])  # a Linear acts on the last axis, block by block
-        b = np.zeros(W.shape[0]) if b is None else np.ascontiguousarray(b)  # copies a broadcast
-        W_all, b_all = (np.kron(np.eye(blocks), W), np.tile(b, blocks)) if blocks > 1 else (W, b)
+        W_all = np.kron(np.eye(blocks), W) if blocks > 1 else W
+        b_all = np.tile(np.zeros(W.shape[0]) if b is None else b, blocks)
         node = Affine(t.index, W_all, b_all, name)
         return self.new(self.add(node, len(b_all)), (*dims[:-1], W.shape[0]))
 
