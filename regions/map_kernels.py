@@ -4,8 +4,9 @@
 each chunk is still in cache for the passes that follow its matrix product: :func:`masked`
 gathers a ReLU layer's maps for the chunk, and :func:`finish` adds the bias, rounds the
 magnitude bounds up and takes the extremes that :meth:`regions.region_maps.NodeMaps.bounds`
-reads. Each compiled loop does the same float operations as its numpy twin, in the same
-order (max and min are exact), so the two give identical arrays; the switch is
+reads. :func:`evaluate` gives a layer's values at the vertices from their regions' maps.
+Each compiled loop does the same float operations as its numpy twin, in the same order (max
+and min are exact), so the two give identical arrays; the switch is
 :data:`regions.kernels.COMPILED`.
 """
 
@@ -19,8 +20,9 @@ __all__ = ["Extremes", "evaluate", "extremes", "finish", "masked"]
 
 
 def extremes(m: np.ndarray, nu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Over regions, and 0: the largest (3, width) and smallest (3, width) entries of maps ``m``
-    (R, 3, width) and the largest bound of ``nu`` (R, width) (width,); NaN where any is."""
+    """The largest (3, width) and smallest (3, width) entries of maps ``m`` (R, 3, width) over
+    the regions, and the largest of their bounds ``nu`` (R, width) (width,), each with 0 among
+    them; NaN where any entry is."""
     return m.max(axis=0, initial=0.0), m.min(axis=0, initial=0.0), nu.max(axis=0, initial=0.0)
 
 
