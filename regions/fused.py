@@ -18,8 +18,9 @@ candidates or raise for too many regions.
 It runs when the kernels are compiled (:data:`regions.kernels.COMPILED`); the numpy path is
 :meth:`Mesh.cut`, breakpoint by breakpoint. Both give the same partition bit for bit
 (``tests/regions/test_kernels.py``): the error bounds and new vertices' values are the same
-float operations (:func:`regions.map_kernels.evaluate`'s numpy twin sums in this loop's
-order), so the same signs go to exact arithmetic, which alone decide a ring's split.
+float operations (new vertices' values come from :func:`regions.map_kernels.evaluate`'s
+compiled loop, whose numpy twin sums in its order), so the same signs go to exact
+arithmetic, which alone decide a ring's split.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Protocol
 
 import numpy as np
 
-from . import intersections, kernels
+from . import intersections, kernels, map_kernels
 from .floats import EPS, SAFE, gamma
 from .lines import MapLine
 from .mesh import PLACE_EXACTLY, Mesh
@@ -370,9 +371,9 @@ def _split_loops(
         pool_xy[v, 0], pool_xy[v, 1], pool_r[v] = xy[i, 0], xy[i, 1], r[i]
         pool_provenance[v] = provenance[i]
         source[v] = new_regs[i]
-        x, y, reg = xy[i, 0], xy[i, 1], new_regs[i]
-        for w in range(first_row, values.shape[0]):
-            values[w, v] = (m[reg, 0, w] * x + m[reg, 1, w] * y) + m[reg, 2, w]
+    # The values of the units still to cut, by the same loop as a layer's first values.
+    new_values = values[first_row:, n_vertices : n_vertices + edge.size]
+    map_kernels._evaluate_compiled(m, new_regs, xy, first_row, new_values)
     n_after = 0
     for i in range(c):
         n_after += cross_after[i]
