@@ -31,6 +31,7 @@ __all__ = [
     "linear_rows",
     "prepare",
     "product",
+    "products",
     "scaled",
     "shifted",
     "signed_sum",
@@ -287,7 +288,13 @@ def product(
     2^-bits of the row's largest entry, so ``y`` is small); rounding ``y`` and adding the two
     products cost ``EPS`` each, and TwoSum is exact.
     """
+    two_sum(*products(ha, y, w), out)
+
+
+def products(ha: np.ndarray, y: np.ndarray, w: SplitMatrix) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`product`'s matrix products (k, n_out): the exact ``ha Wa^T``, and the sum of the
+    rounded others ``y W^T + ha Wb^T``, for a TwoSum to join."""
     t, head, tail = w.parts
     rest = y @ t
     rest += ha @ tail
-    two_sum(ha @ head, rest, out)
+    return ha @ head, rest

@@ -12,7 +12,7 @@ plus copies and comparisons of the same floats, so they give identical results
 (``tests/regions/test_kernels.py`` compares whole partitions bit for bit). The same switch
 serves the intersections (:mod:`regions.intersections`), the layer's crossing flags
 (:mod:`regions.crossings`) and the maps' passes over chunks of regions
-(:mod:`regions.map_kernels`).
+(:mod:`regions.map_kernels`, :mod:`regions.compensated_kernels`).
 
 Compiled code is cached on disk beside each module (numba's ``cache=True``): the first call in
 a fresh environment compiles it (a few seconds), later processes load it. Compiled twins take

@@ -26,11 +26,12 @@ from .compensated import (
     UNDERFLOW,
     SplitMatrix,
     prepare,
-    product,
+    products,
     scaled,
     shifted,
     signed_sum,
 )
+from .compensated_kernels import Extremes, finished, prepared
 from .domain import Plane
 from .floats import EPS, SAFE, gamma
 from .network import Activation, Affine, Network, Sum
@@ -79,6 +80,7 @@ class NodeMaps:
     box: float = 0.0
     _bounds: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _extremes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _lo_extremes: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def own(
         self, regions: np.ndarray | slice = slice(None), unit: int | np.ndarray | None = None
@@ -108,7 +110,8 @@ class NodeMaps:
             top, bottom, largest = self._extremes or map_kernels.extremes(self.m, self.nu)
             own = self.kappa * largest
             if self.lo is not None:  # max(a + b) <= max(a) + max(b), as above
-                lo = np.maximum(self.lo.max(axis=0, initial=0.0), -self.lo.min(axis=0, initial=0.0))
+                lo_top, lo_bottom = self._lo_extremes or _extremes_of(self.lo)
+                lo = np.maximum(lo_top, -lo_bottom)
                 own += self.box * (lo[0] + lo[1]) + lo[2]
             object.__setattr__(self, "_bounds", _bounds(np.maximum(top, -bottom), own, box))
         return self._bounds
@@ -139,8 +142,15 @@ class NodeMaps:
             return False
         if self.lo is None:  # Python floats: an overflow is inf, without a warning
             return self.box == 0 or math.isfinite(top * 2.0 / self.box)
-        extremes = [f(a, initial=0.0) for a in (self.m, self.lo) for f in (np.max, np.min)]
-        return bool(np.all(np.isfinite(extremes)))
+        m_extremes = _extremes_of(self.m) if self._extremes is None else self._extremes[:2]
+        lo_extremes = self._lo_extremes or _extremes_of(self.lo)
+        return bool(all(np.isfinite(a).all() for a in (*m_extremes, *lo_extremes)))
+
+
+def _extremes_of(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The largest and smallest entries (3, width) of maps (R, 3, width), each with 0 among
+    them; NaN where any entry is."""
+    return a.max(axis=0, initial=0.0), a.min(axis=0, initial=0.0)
 
 
 def _bounds(size: np.ndarray, own: np.ndarray, box: float) -> tuple[np.ndarray, np.ndarray]:
@@ -265,36 +275,38 @@ def _compensated(node: Affine, src: Maps) -> NodeMaps:
     :func:`regions.compensated.product` and an exact TwoSum with the bias, and its bound
     ``|W| nu`` (the source's error, through the pieces) plus the new rounding over the box.
 
-    A chunk of regions at a time: maps built on demand are gathered and put through their
-    pieces (:meth:`ActivatedMaps.compensated_chunk`), then split
-    (:func:`regions.compensated.prepare`) and multiplied while in cache; level-wide passes
-    were as fast and took a quarter more memory.
+    A chunk of regions at a time: the source's maps are gathered, put through a ReLU layer's
+    pieces and split (:func:`regions.compensated_kernels.prepared`; other activations'
+    pieces by :meth:`ActivatedMaps.compensated_chunk` and
+    :func:`regions.compensated.prepare`), multiplied while in cache, and summed with the bias
+    and bounded (:func:`regions.compensated_kernels.finished`); level-wide passes were as
+    fast and took a quarter more memory.
     """
     base = src.src if isinstance(src, ActivatedMaps) else src
     r, n, o, box = _count(src), node.W.shape[1], node.W.shape[0], base.box
     w = SplitMatrix(node.W)
     m, lo, nu = np.empty((r, 3, o)), np.empty((r, 3, o)), np.empty((r, o))
-    size = w.magnitude
+    ext = Extremes(o)
     step = max(1, (1 << 14) // max(n, 1))  # regions per chunk: its arrays stay in cache
     for start in range(0, r, step):
         stop = min(start + step, r)
-        if isinstance(src, NodeMaps):
-            a, b, err = src.m[start:stop], src.lo[start:stop], src.nu[start:stop]
-        else:
+        if isinstance(src, ActivatedMaps) and src.offset is not None:
             a, b, err = src.compensated_chunk(start, stop)
-        a, b, sc = prepare(a.reshape(-1, n), b.reshape(-1, n), w.bits)
-        hi, low = m[start:stop], lo[start:stop]
-        product(a, b, w, (hi.reshape(-1, o), low.reshape(-1, o)))
-        hi[:, 2], low[:, 2], _ = shifted(hi[:, 2], low[:, 2], 0.0, node.b)  # one rounding
-        out = nu[start:stop]
-        np.matmul(err, size, out=out)
-        out *= 1 + gamma(n + 1)
-        # The rows' errors over the box: box |d/du| + box |d/dv| + |value at the origin|.
-        sc = sc.reshape(2, -1, 3)
-        out += w.bound(box * (sc[:, :, 0] + sc[:, :, 1]) + sc[:, :, 2], 2 * box + 1)
-        out += EPS * np.abs(low[:, 2])
-    nu *= SAFE
-    return NodeMaps(m, nu, 1.0, lo, box)
+            ha, y, scales = prepare(a.reshape(-1, n), b.reshape(-1, n), w.bits)
+        elif isinstance(src, ActivatedMaps):
+            slope = src.slope[start:stop]
+            ha, y, scales, err = prepared(
+                base.m, base.lo, base.nu, src.parent[start:stop], slope, w.bits
+            )
+        else:
+            ha, y, scales, err = prepared(
+                src.m, src.lo, src.nu, np.arange(start, stop), None, w.bits
+            )
+        np.matmul(err, w.magnitude, out=nu[start:stop])
+        out = (m[start:stop], lo[start:stop], nu[start:stop])
+        finished(*products(ha, y, w), node.b, w, scales, box, out, ext)
+    extremes, lo_extremes = (ext.top, ext.bottom, ext.largest), (ext.lo_top, ext.lo_bottom)
+    return NodeMaps(m, nu, 1.0, lo, box, _extremes=extremes, _lo_extremes=lo_extremes)
 
 
 def _products_of_one_region(

@@ -249,11 +249,13 @@ def same_partition(a: regions.Partition, b: regions.Partition) -> None:
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), strict=True)
     # The same signs left to exact arithmetic (its vertices' distance bounds too).
     np.testing.assert_array_equal(a.cut_state.r, b.cut_state.r, strict=True)
-    # The same maps carried through the pass (map_kernels' twins), with their bounds.
-    for name in ("m", "nu"):
-        np.testing.assert_array_equal(
-            getattr(a.cut_state.output, name), getattr(b.cut_state.output, name), strict=True
-        )
+    # The same maps carried through the pass (map_kernels' and compensated_kernels' twins),
+    # with their bounds.
+    for name in ("m", "nu", "lo"):
+        x, y = getattr(a.cut_state.output, name), getattr(b.cut_state.output, name)
+        assert (x is None) == (y is None)
+        if x is not None:
+            np.testing.assert_array_equal(x, y, strict=True)
     assert (a.cut_state.n_filtered, a.cut_state.n_exact) == (
         b.cut_state.n_filtered,
         b.cut_state.n_exact,
