@@ -143,47 +143,38 @@ def finished(
 
 def _prepared_loops(m, lo, nu, parent, slope, bits, ha, y, scales, err):
     """:func:`prepared` row by row: ``prepare``'s ``split_rows``, rest and scales, the same
-    float operations."""
+    float operations. A row's largest ``|entry|`` (``np.maximum`` of its maximum and minus its
+    minimum, 0 among them) is taken branch-free, a NaN flagged aside (numpy's is NaN then)."""
     n, masked = m.shape[2], slope.shape[0] > 0
-    a_row, b_row = np.empty(n), np.empty(n)
     for i in range(parent.size):
         p = parent[i]
         for k in range(3):
             row = 3 * i + k
-            top, bottom = 0.0, 0.0
+            top, nan = 0.0, False
             for j in range(n):
-                a, b = m[p, k, j], lo[p, k, j]
-                if masked:
-                    a, b = a * slope[i, j], b * slope[i, j]
-                a_row[j], b_row[j] = a, b
-                if a > top or a != a:
-                    top = a
-                if a < bottom or a != a:
-                    bottom = a
-            top = _maximum(top, -bottom)
+                a = m[p, k, j] * slope[i, j] if masked else m[p, k, j]
+                top = max(top, abs(a))
+                nan |= a != a
+            if nan:
+                top = np.nan
             e = math.frexp(top)[1] if math.isfinite(top) else 0  # as np.frexp
             grid = math.ldexp(1.0, min(max(e, -1000), 960 + bits) - bits)
             shift = grid * 2.0**53
             huge = e > 960 + bits
-            high, low = 0.0, 0.0
+            high, nan = 0.0, False
             for j in range(n):
-                a = a_row[j]
+                a, b = m[p, k, j], lo[p, k, j]
+                if masked:
+                    a, b = a * slope[i, j], b * slope[i, j]
                 h = 0.0 if huge else (a + shift) - shift
-                r = (a - h) + b_row[j]
+                r = (a - h) + b
                 ha[row, j], y[row, j] = h, r
-                if r > high or r != r:
-                    high = r
-                if r < low or r != r:
-                    low = r
-            scales[0, row] = _maximum(high, -low)
+                high = max(high, abs(r))
+                nan |= r != r
+            scales[0, row] = np.nan if nan else high
             scales[1, row] = (top + grid) * n
         for j in range(n):
             err[i, j] = nu[p, j] * slope[i, j] if masked else nu[p, j]
-
-
-def _maximum(a: float, b: float) -> float:
-    """``np.maximum`` of two floats (NaN if either is)."""
-    return a if (a >= b or a != a) else b
 
 
 def _finished_loops(
@@ -247,7 +238,6 @@ def _folded(x: float, top: float, bottom: float) -> tuple[float, float]:
 
 
 if kernels.numba is not None:
-    _maximum = kernels.numba.njit(cache=True, nogil=True, inline="always")(_maximum)
     _folded = kernels.numba.njit(cache=True, nogil=True, inline="always")(_folded)
     _prepared_compiled = kernels.numba.njit(cache=True, nogil=True)(_prepared_loops)
     _finished_compiled = kernels.numba.njit(cache=True, nogil=True)(_finished_loops)
