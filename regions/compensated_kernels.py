@@ -24,6 +24,7 @@ import numpy as np
 from . import kernels, map_kernels
 from .compensated import UNDERFLOW, SplitMatrix, prepare, shifted, two_sum
 from .floats import EPS, SAFE, gamma
+from .map_kernels import folded
 
 __all__ = ["Extremes", "finished", "prepared"]
 
@@ -127,9 +128,8 @@ def finished(
         nu += EPS * np.abs(lo[:, 2])
         nu *= SAFE
         if len(m):
-            for top, bottom, a in ((ext.top, ext.bottom, m), (ext.lo_top, ext.lo_bottom, lo)):
-                np.maximum(top, a.max(axis=0), out=top)
-                np.minimum(bottom, a.min(axis=0), out=bottom)
+            map_kernels.fold(ext.top, ext.bottom, m)
+            map_kernels.fold(ext.lo_top, ext.lo_bottom, lo)
             np.maximum(ext.largest, nu.max(axis=0), out=ext.largest)
         return
     w1, tail_max = w.sizes
@@ -216,8 +216,8 @@ def _finished_loops(
                     carry += b[j] - bb
                     s, t = s2, t + carry
                 m[i, k, j], lo[i, k, j] = s, t
-                top[k, j], bottom[k, j] = _folded(s, top[k, j], bottom[k, j])
-                lo_top[k, j], lo_bottom[k, j] = _folded(t, lo_top[k, j], lo_bottom[k, j])
+                top[k, j], bottom[k, j] = folded(s, top[k, j], bottom[k, j])
+                lo_top[k, j], lo_bottom[k, j] = folded(t, lo_top[k, j], lo_bottom[k, j])
         q0 = box * (scales[0, 3 * i] + scales[0, 3 * i + 1]) + scales[0, 3 * i + 2]
         q1 = box * (scales[1, 3 * i] + scales[1, 3 * i + 1]) + scales[1, 3 * i + 2]
         for j in range(o):
@@ -228,16 +228,6 @@ def _finished_loops(
                 largest[j] = x
 
 
-def _folded(x: float, top: float, bottom: float) -> tuple[float, float]:
-    """The extremes ``top`` and ``bottom`` with ``x`` among them (NaN sticks)."""
-    if x > top or x != x:
-        top = x
-    if x < bottom or x != x:
-        bottom = x
-    return top, bottom
-
-
 if kernels.numba is not None:
-    _folded = kernels.numba.njit(cache=True, nogil=True, inline="always")(_folded)
     _prepared_compiled = kernels.numba.njit(cache=True, nogil=True)(_prepared_loops)
     _finished_compiled = kernels.numba.njit(cache=True, nogil=True)(_finished_loops)

@@ -16,14 +16,36 @@ import numpy as np
 
 from . import kernels
 
-__all__ = ["Extremes", "evaluate", "extremes", "finish", "masked"]
+__all__ = ["Extremes", "evaluate", "extremes", "extremes_of", "finish", "fold", "folded", "masked"]
+
+
+def extremes_of(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The largest (3, width) and smallest (3, width) entries of maps ``a`` (R, 3, width) over
+    the regions, each with 0 among them; NaN where any entry is."""
+    return a.max(axis=0, initial=0.0), a.min(axis=0, initial=0.0)
 
 
 def extremes(m: np.ndarray, nu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The largest (3, width) and smallest (3, width) entries of maps ``m`` (R, 3, width) over
-    the regions, and the largest of their bounds ``nu`` (R, width) (width,), each with 0 among
-    them; NaN where any entry is."""
-    return m.max(axis=0, initial=0.0), m.min(axis=0, initial=0.0), nu.max(axis=0, initial=0.0)
+    """:func:`extremes_of` the maps ``m`` (R, 3, width), and the largest of their bounds ``nu``
+    (R, width) (width,), with 0 among them; NaN where any entry is."""
+    return (*extremes_of(m), nu.max(axis=0, initial=0.0))
+
+
+def fold(top: np.ndarray, bottom: np.ndarray, a: np.ndarray) -> None:
+    """Fold a chunk of maps ``a`` (c, 3, width), c > 0, into running extremes ``top`` and
+    ``bottom`` (3, width), in place (NaN sticks): the numpy twins' step."""
+    np.maximum(top, a.max(axis=0), out=top)
+    np.minimum(bottom, a.min(axis=0), out=bottom)
+
+
+def folded(x: float, top: float, bottom: float) -> tuple[float, float]:
+    """The extremes ``top`` and ``bottom`` with ``x`` among them (NaN sticks): the compiled
+    loops' step, entry by entry, as :func:`fold`."""
+    if x > top or x != x:
+        top = x
+    if x < bottom or x != x:
+        bottom = x
+    return top, bottom
 
 
 class Extremes:
@@ -124,8 +146,7 @@ def _finish_numpy(m, nu, b, factor, top, bottom, largest):
     nu += np.abs(b)
     nu *= factor
     if len(m):
-        np.maximum(top, m.max(axis=0), out=top)
-        np.minimum(bottom, m.min(axis=0), out=bottom)
+        fold(top, bottom, m)
         np.maximum(largest, nu.max(axis=0), out=largest)
 
 
@@ -137,11 +158,7 @@ def _finish_loops(m, nu, b, factor, top, bottom, largest):
             m[i, 2, w] += b[w]
         for k in range(3):
             for w in range(m.shape[2]):
-                x = m[i, k, w]
-                if x > top[k, w] or x != x:
-                    top[k, w] = x
-                if x < bottom[k, w] or x != x:
-                    bottom[k, w] = x
+                top[k, w], bottom[k, w] = folded(m[i, k, w], top[k, w], bottom[k, w])
         for w in range(m.shape[2]):
             x = (nu[i, w] + abs(b[w])) * factor
             nu[i, w] = x
@@ -150,6 +167,7 @@ def _finish_loops(m, nu, b, factor, top, bottom, largest):
 
 
 if kernels.numba is not None:
+    folded = kernels.numba.njit(cache=True, nogil=True, inline="always")(folded)
     _masked_compiled = kernels.numba.njit(cache=True, nogil=True)(_masked_loops)
     _finish_compiled = kernels.numba.njit(cache=True, nogil=True)(_finish_loops)
     _evaluate_compiled = kernels.numba.njit(cache=True, nogil=True)(_evaluate_loops)

@@ -110,7 +110,7 @@ class NodeMaps:
             top, bottom, largest = self._extremes or map_kernels.extremes(self.m, self.nu)
             own = self.kappa * largest
             if self.lo is not None:  # max(a + b) <= max(a) + max(b), as above
-                lo_top, lo_bottom = self._lo_extremes or _extremes_of(self.lo)
+                lo_top, lo_bottom = self._lo_extremes or map_kernels.extremes_of(self.lo)
                 lo = np.maximum(lo_top, -lo_bottom)
                 own += self.box * (lo[0] + lo[1]) + lo[2]
             object.__setattr__(self, "_bounds", _bounds(np.maximum(top, -bottom), own, box))
@@ -142,15 +142,11 @@ class NodeMaps:
             return False
         if self.lo is None:  # Python floats: an overflow is inf, without a warning
             return self.box == 0 or math.isfinite(top * 2.0 / self.box)
-        m_extremes = _extremes_of(self.m) if self._extremes is None else self._extremes[:2]
-        lo_extremes = self._lo_extremes or _extremes_of(self.lo)
+        m_extremes = (
+            map_kernels.extremes_of(self.m) if self._extremes is None else self._extremes[:2]
+        )
+        lo_extremes = self._lo_extremes or map_kernels.extremes_of(self.lo)
         return bool(all(np.isfinite(a).all() for a in (*m_extremes, *lo_extremes)))
-
-
-def _extremes_of(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The largest and smallest entries (3, width) of maps (R, 3, width), each with 0 among
-    them; NaN where any entry is."""
-    return a.max(axis=0, initial=0.0), a.min(axis=0, initial=0.0)
 
 
 def _bounds(size: np.ndarray, own: np.ndarray, box: float) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ from regions import kernels, testing
 from regions.compensated import SplitMatrix, prepare, shifted, two_sum
 from regions.compensated_kernels import Extremes, finished, prepared
 from regions.floats import EPS, SAFE, gamma
-from regions.region_maps import _extremes_of as extremes_of
+from regions.map_kernels import extremes_of
 
 
 def both(f):
