@@ -71,7 +71,7 @@ def tile(thresholds: list[float], slopes: list[float], offsets: list[float], n: 
     [(3, 1), (3, 2), (3, 2)]
     """
     values = (thresholds, slopes, offsets)
-    return tuple(np.tile(np.asarray(v, dtype=np.float64), (n, 1)) for v in values)
+    return tuple(np.repeat(np.array([v], dtype=np.float64), n, axis=0) for v in values)
 
 
 def relu(n: int) -> Spec:

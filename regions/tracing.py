@@ -12,7 +12,9 @@ shared with the ``torch.export`` tracer (:mod:`regions.walk`); :func:`trace` han
 
 from __future__ import annotations
 
+import functools
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -160,12 +162,26 @@ def _sequential_graph(model: nn.Module) -> torch.fx.Graph | None:
     leaf modules (one call per child, in order), built directly: a fast path that skips
     tracing Python code. None for any other model."""
     children = list(model.named_children())
-    leaf = torch.fx.Tracer().is_leaf_module
+    leaf = _leaf_test()
     if type(model) is not nn.Sequential or not all(leaf(m, name) for name, m in children):
         return None
+    return _chain(tuple(name for name, _ in children))
+
+
+@functools.cache
+def _leaf_test() -> Callable[[nn.Module, str], bool]:
+    """fx's own test of a leaf module (it reads nothing of the tracer's state): making a
+    tracer costs a sixth of tracing a small net."""
+    return torch.fx.Tracer().is_leaf_module
+
+
+@functools.lru_cache(maxsize=256)
+def _chain(names: tuple[str, ...]) -> torch.fx.Graph:
+    """The graph of calls to the children ``names`` in order, made once per sequence of names
+    (sweeps and training runs trace the same architecture many times); the walk only reads it."""
     graph = torch.fx.Graph()
     x = graph.placeholder("input")
-    for name, _ in children:
+    for name in names:
         x = graph.call_module(name, (x,))
     graph.output(x)
     return graph

@@ -457,3 +457,18 @@ def test_sequential_fast_path_only_for_plain_sequentials_of_torch_leaves() -> No
     # The subclass's own forward is traced by fx, scaling included.
     net = regions.trace(Scaled(nn.Linear(2, 3), nn.ReLU()))
     assert [type(n).__name__ for n in net.nodes] == ["NoneType", "Affine", "Activation", "Affine"]
+
+
+def test_sequential_of_the_same_architecture_keeps_each_models_weights():
+    """The fast path reuses the graph of a sequence of children: never their parameters."""
+    torch.manual_seed(0)
+    a = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))
+    b = nn.Sequential(nn.Linear(2, 4), nn.LeakyReLU(0.1), nn.Linear(4, 1))
+    c = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))
+    nets = [regions.trace(m) for m in (a, b, c, a)]
+    for net, model in zip(nets, (a, b, c, a), strict=True):
+        x = torch.rand(50, 2, dtype=torch.float64) * 4 - 2
+        expected = model.double()(x).detach().numpy()
+        np.testing.assert_allclose(net.forward(x.numpy())[0], expected, rtol=1e-12, atol=1e-12)
+    assert not np.array_equal(nets[0].nodes[1].W, nets[2].nodes[1].W)
+    assert nets[1].nodes[2].slopes[0, 0] == np.float64(0.1)
