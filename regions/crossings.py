@@ -16,11 +16,14 @@ import math
 import numpy as np
 
 from . import kernels
+from .floats import EPS, SAFE, gamma
 from .ragged import expand, offsets
 
 __all__ = ["side_flags"]
 
 Flags = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+_GAMMA4 = gamma(4)
 
 
 def side_flags(
@@ -199,5 +202,59 @@ def _side_flags_loops(
     return crossed, certain, unsettled
 
 
+def _refresh_loops(
+    unit: int,
+    thresholds: np.ndarray,
+    fixed: np.ndarray,
+    slope: np.ndarray,
+    table: tuple,
+    pool: tuple,
+    ring: np.ndarray,
+    origin: np.ndarray,
+    counts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """``decompose._LayerCut.refresh`` in one compiled call: each polygon's layer-start region
+    (``origin`` through ``parent``) and parents reset; per threshold column, the polygons each
+    remaining breakpoint may cross (columns, units from ``unit`` on, polygons), the bits of
+    those it certainly lies above, and the cells neither floats settle (for exact arithmetic)
+    and how many. The same float operations as the numpy method."""
+    first, length, parent, bits = table
+    r, values = pool[1], pool[3]
+    n_vertices, n_polygons = counts[0], counts[1]
+    new_origin = np.empty(n_polygons, np.int64)
+    for p in range(n_polygons):
+        new_origin[p] = origin[parent[p]]
+        parent[p] = p
+    n_units, n_thresholds = thresholds.shape[0] - unit, thresholds.shape[1]
+    crossed = np.empty((n_thresholds, n_units, n_polygons), np.bool_)
+    open_cells = np.empty((n_thresholds, n_units, n_polygons), np.bool_)
+    z, scale = values[unit:, :n_vertices], SAFE / (1 - 4 * EPS)
+    spare = np.empty(n_units)
+    n_open = 0
+    for k in range(n_thresholds):
+        t = thresholds[unit:, k].copy()
+        for u in range(n_units):
+            spare[u] = fixed[unit + u] + _GAMMA4 * abs(t[u])
+        c, above, unsettled = _side_flags_compiled(
+            z,
+            t,
+            slope[unit:],
+            spare,
+            r[:n_vertices],
+            ring,
+            first[:n_polygons],
+            length[:n_polygons],
+            scale,
+        )
+        for p in range(n_polygons):
+            for u in range(n_units):
+                crossed[k, u, p] = c[p, u]
+                bits[p, (unit + u) * n_thresholds + k] = above[p, u]
+                open_cells[k, u, p] = unsettled[p, u]
+                n_open += unsettled[p, u]
+    return crossed, new_origin, open_cells, n_open
+
+
 if kernels.numba is not None:
     _side_flags_compiled = kernels.numba.njit(cache=True, nogil=True)(_side_flags_loops)
+    refreshed = kernels.numba.njit(cache=True, nogil=True)(_refresh_loops)

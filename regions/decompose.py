@@ -246,6 +246,9 @@ class _LayerCut:
         self.bits = np.zeros((2 * mesh.n_polygons, node.thresholds.size), dtype=bool)
         self.band = np.zeros(node.thresholds.shape)
         self.fused = kernels.COMPILED and tol == 0  # compiled cuts (regions.fused), no band
+        # The candidates at the last refresh (none yet): see refresh.
+        self.crossed = np.empty((0, 0, 0), dtype=bool)
+        self.first_unit = self.refreshed_at = 0
         if tol > 0 and mesh.n_vertices:
             t = node.thresholds
             self.band = tol * np.maximum(z.max(axis=1)[:, None] - t, t - z.min(axis=1)[:, None])
@@ -295,21 +298,19 @@ class _LayerCut:
     def run(self, max_regions: int, bar: tqdm | _NoBar) -> None:
         mesh, node = self.mesh, self.node
         n_thresholds = node.thresholds.shape[1]
-        crossed = np.empty((0, 0, 0), dtype=bool)
-        unit = first = refreshed_at = 0
+        # Without a bar the compiled loop takes the whole layer in one call.
+        per_call = node.width if isinstance(bar, _NoBar) else _UNITS_PER_CALL
+        unit = 0
         while unit < node.width:
             mesh.first_row = unit  # the units before are cut: their values are read no more
-            if not crossed.size or mesh.n_polygons > 4 * refreshed_at:
-                self.origin = self.origin[mesh.parent]
-                mesh.reset_parents()
-                first, refreshed_at = unit, mesh.n_polygons
-                crossed = self.crossings(unit)
-            if self.fused:
-                stop = min(node.width, unit + _UNITS_PER_CALL)
-                args = (crossed, first, refreshed_at, max_regions)
-                status, done = fused.run(mesh, self, unit, stop, *args)
+            if self.fused:  # refreshes in the compiled loop, as below
+                stop = min(node.width, unit + per_call)
+                status, done = fused.run(mesh, self, unit, stop, max_regions)
             else:
-                status, done = self._cut_unit(unit, crossed[:, unit - first], max_regions)
+                if not self.crossed.size or mesh.n_polygons > 4 * self.refreshed_at:
+                    self.refresh(unit)
+                crossed = self.crossed[:, unit - self.first_unit]
+                status, done = self._cut_unit(unit, crossed, max_regions)
             bar.update((done - unit) * n_thresholds)
             if status == fused.TOO_MANY:
                 bar.close()
@@ -348,16 +349,20 @@ class _LayerCut:
         touched = np.concatenate([candidates, np.arange(n_before, n)])
         self.bits[touched, column] = mesh.positive[touched]
 
-    def crossings(self, unit: int) -> np.ndarray:
-        """Per threshold column, which polygons (columns, units from ``unit`` on, polygons) each
-        remaining breakpoint may cross: not certainly on one side at every vertex.
+    def refresh(self, unit: int) -> None:
+        """Candidates anew from ``unit`` on: every polygon its own ancestor (``origin`` follows),
+        and per threshold column which polygons (``crossed``: columns, units from ``unit`` on,
+        polygons) each remaining breakpoint may cross: not certainly on one side at every
+        vertex.
 
         The polygons it cannot cross lie on one side of it, and so do all their pieces: their
         bits are set here, from a vertex certainly on either side, or, where there is none,
-        from the exact values at their vertices (a unit constant at its breakpoint on the
-        polygon gets 0, as a forward pass at an interior point would).
+        from the exact values at their vertices (:meth:`settle`).
         """
         mesh, node, out = self.mesh, self.node, []
+        self.origin = self.origin[mesh.parent]
+        mesh.reset_parents()
+        self.first_unit, self.refreshed_at = unit, mesh.n_polygons
         ring, first, length = mesh.ring_store, mesh.first, mesh.length  # no compaction
         n_thresholds = node.thresholds.shape[1]
         units = slice(unit, node.width)
@@ -371,16 +376,24 @@ class _LayerCut:
             crossed, above, unsettled = side_flags(
                 z, t, slope, fixed, r, ring, first, length, scale, self.band[units, k]
             )
-            columns = np.arange(unit, node.width) * n_thresholds + k
             self.bits[: mesh.n_polygons, unit * n_thresholds + k :: n_thresholds] = above
             # Usually none: any() takes a tenth of nonzero()'s time on a wide layer.
-            unsettled_at = np.nonzero(unsettled) if unsettled.any() else ((), ())
-            for poly, u in zip(*unsettled_at, strict=True):
-                fn = self.first_column + columns[u]
-                verts = ring[first[poly] : first[poly] + length[poly]]
-                self.bits[poly, columns[u]] = any(v > 0 for v in self.exact.values(verts, fn))
+            if unsettled.any():
+                self.settle(unit, k, unsettled)
             out.append(crossed.T)
-        return np.stack(out)  # a unit's polygons, contiguous
+        self.crossed = np.stack(out)  # a unit's polygons, contiguous
+
+    def settle(self, unit: int, k: int, cells: np.ndarray) -> None:
+        """The bits of the ``cells`` (polygons, units from ``unit`` on) of threshold column
+        ``k`` that no vertex settles in floats: a vertex exactly above (a unit constant at its
+        breakpoint on the polygon gets 0, as a forward pass at an interior point would)."""
+        mesh, n_thresholds = self.mesh, self.node.thresholds.shape[1]
+        ring, first, length = mesh.ring_store, mesh.first, mesh.length
+        for poly, u in zip(*np.nonzero(cells), strict=True):
+            column = (unit + u) * n_thresholds + k
+            verts = ring[first[poly] : first[poly] + length[poly]]
+            values = self.exact.values(verts, self.first_column + column)
+            self.bits[poly, column] = any(v > 0 for v in values)
 
     def level(self) -> Level:
         """Snapshot of the mesh after the layer, with each region's side of its breakpoints."""

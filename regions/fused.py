@@ -4,16 +4,18 @@
 array calls, each a few microseconds whatever its size: most of a small net's time. For the
 decomposition's own lines (a unit's breakpoints, :class:`~regions.lines.MapLine`, with
 ``tol=0``) :func:`run` cuts a layer's breakpoints one after another in one compiled loop
-(:func:`_run_loops`): per breakpoint, the candidate polygons (those whose ancestor it may
-cross), the certified side of each of their vertices (:func:`_sides_loops`: the unit's value
-and its error bound from the maps, the source region's bound where the unit's own cannot
-decide, as :meth:`MapLine.at`), then the split plan, the new vertices with their values for
-the units still to cut, the new rings, the polygon table and the layer's bits
+(:func:`_run_loops`): when a unit starts and the polygons have quadrupled, the candidates anew
+(:func:`regions.crossings.refreshed`); per breakpoint, the candidate polygons (those whose
+ancestor it may cross), the certified side of each of their vertices (:func:`_sides_loops`: the
+unit's value and its error bound from the maps, the source region's bound where the unit's own
+cannot decide, as :meth:`MapLine.at`), then the split plan, the new vertices with their values
+for the units still to cut, the new rings, the polygon table and the layer's bits
 (:func:`_split_loops`, reusing the compiled kernels of :mod:`regions.kernels` and
 :mod:`regions.intersections`). The loop hands a breakpoint to Python (:func:`cut`) where floats
 cannot decide: a sign for exact arithmetic (:meth:`Mesh.settle`) or a vertex to place exactly
-(then :meth:`Mesh.cut` does that cut); and it stops to let Python grow the pools, refresh the
-candidates or raise for too many regions.
+(then :meth:`Mesh.cut` does that cut); and it stops to let Python settle a refresh's open sides
+in exact arithmetic, grow the pools or raise for too many regions. Without a progress bar a
+layer takes one call (a refresh in Python cost a 2-32x3-1 net a tenth of its time).
 
 It runs when the kernels are compiled (:data:`regions.kernels.COMPILED`); the numpy path is
 :meth:`Mesh.cut`, breakpoint by breakpoint. Both give the same partition bit for bit
@@ -30,14 +32,14 @@ from typing import Protocol
 
 import numpy as np
 
-from . import intersections, kernels, map_kernels
+from . import crossings, intersections, kernels, map_kernels
 from .floats import EPS, SAFE, gamma
 from .lines import MapLine
 from .mesh import PLACE_EXACTLY, Mesh
 from .network import Activation
 from .region_maps import NodeMaps
 
-__all__ = ["DONE", "REFRESH", "TOO_MANY", "Layer", "cut", "run"]
+__all__ = ["DONE", "TOO_MANY", "Layer", "cut", "run"]
 
 _GAMMA3, _GAMMA4, _ROOT2 = gamma(3), gamma(4), math.sqrt(2)
 
@@ -47,6 +49,9 @@ class Layer(Protocol):
 
     node: Activation
     first_column: int  # the layer's first breakpoint's index (labels are first_column + column)
+    crossed: np.ndarray  # (columns, units from first_unit on, polygons at the last refresh)
+    first_unit: int
+    refreshed_at: int  # polygons at the last refresh
     maps: NodeMaps
     fixed: np.ndarray  # per unit: NodeMaps.bounds over all regions
     slope: np.ndarray
@@ -66,37 +71,35 @@ class Layer(Protocol):
         """The bits after a :meth:`Mesh.cut` that split polygons from ``n_before`` on."""
         ...
 
+    def settle(self, unit: int, k: int, cells: np.ndarray) -> None:
+        """The bits of ``cells`` (polygons, units from ``unit`` on) left open by a refresh,
+        for threshold column ``k``, in exact arithmetic."""
+        ...
+
 
 # What the compiled loop reports when it stops (see run).
-DONE, REFRESH, TOO_MANY, ROOM, IN_PYTHON = range(5)
+DONE, TOO_MANY, ROOM, IN_PYTHON, UNSETTLED = range(5)
 
 
-def run(
-    mesh: Mesh,
-    layer: Layer,
-    unit: int,
-    stop: int,
-    crossed: np.ndarray,
-    first_unit: int,
-    refreshed_at: int,
-    max_regions: int,
-) -> tuple[int, int]:
-    """Cut the breakpoints of units ``unit`` to ``stop - 1`` of the layer, in order, on the
-    polygons ``crossed`` says each may cross (see ``_LayerCut.crossings``), until done, until
-    the polygons have quadrupled since ``refreshed_at`` (when a unit starts) or until there
-    are more than ``max_regions``. Returns the status (:data:`DONE`, :data:`REFRESH` or
-    :data:`TOO_MANY`) and the first unit not cut."""
+def run(mesh: Mesh, layer: Layer, unit: int, stop: int, max_regions: int) -> tuple[int, int]:
+    """Cut the breakpoints of units ``unit`` to ``stop - 1`` of the layer, in order, each on
+    the polygons ``layer.crossed`` says it may cross, until done or until there are more than
+    ``max_regions``. When a unit starts and the polygons have quadrupled since the last
+    refresh (or there was none), the candidates are refreshed first, as
+    ``_LayerCut.refresh`` (:func:`regions.crossings.refreshed`): ``layer.crossed``,
+    ``origin``, ``first_unit`` and ``refreshed_at`` follow. Returns the status (:data:`DONE`
+    or :data:`TOO_MANY`) and the first unit not cut."""
     thresholds, first_column = layer.node.thresholds, layer.first_column
     k = 0
     while True:
         counts = _counts(mesh)
-        status, unit, k, n_cand, n_inc = _run(
+        status, unit, k, n_cand, n_inc, *state, open_cells = _run(
             unit,
             k,
             stop,
-            crossed,
-            first_unit,
-            refreshed_at,
+            layer.crossed,
+            layer.first_unit,
+            layer.refreshed_at,
             max_regions,
             thresholds,
             first_column,
@@ -108,12 +111,17 @@ def run(
             counts,
             _box(mesh),
         )
+        layer.crossed, layer.origin, layer.first_unit, layer.refreshed_at = state
         _set_counts(mesh, counts)
         mesh.first_row = unit
         if status == ROOM:  # with slack: growing pools one cut at a time costs small nets
             _reserve(mesh, layer, max(2 * n_cand, 256), max(2 * n_inc, 1024))
+        elif status == UNSETTLED:  # a refresh left sides to exact arithmetic
+            for column, cells in enumerate(open_cells):
+                layer.settle(unit, column, cells.T)
         elif status == IN_PYTHON:  # a sign for exact arithmetic or a vertex to place exactly
-            cand = np.flatnonzero(crossed[k, unit - first_unit][mesh.parent])
+            crossed = layer.crossed[k, unit - layer.first_unit]
+            cand = np.flatnonzero(crossed[mesh.parent])
             column = unit * thresholds.shape[1] + k
             cut(mesh, layer, unit, k, float(thresholds[unit, k]), column, cand)
             if mesh.n_polygons > max_regions:
@@ -423,19 +431,34 @@ def _run_loops(
     hull_lines: np.ndarray,
     counts: np.ndarray,
     box: tuple,
-) -> tuple[int, int, int, int, int]:
-    """:func:`run`'s loop over breakpoints from (``unit``, ``k``): candidates, sides and split
-    of each, until one needs Python (:data:`ROOM`: then also the candidates and incidences
-    to make room for; :data:`IN_PYTHON`: an open sign or a vertex to place exactly, nothing
-    of it written but bits) or another reason to stop. Returns the status and where it
-    stopped; ``counts`` grows by what was added, its last entry by the signs settled."""
+) -> tuple:
+    """:func:`run`'s loop over breakpoints from (``unit``, ``k``): a refresh where due, then
+    candidates, sides and split of each, until one needs Python (:data:`ROOM`: then also the
+    candidates and incidences to make room for; :data:`IN_PYTHON`: an open sign or a vertex
+    to place exactly, nothing of it written but bits; :data:`UNSETTLED`: a refresh's open
+    cells, returned last) or another reason to stop. Returns the status, where it stopped,
+    the room wanted, the refresh's state (``crossed``, ``origin``, ``first_unit``,
+    ``refreshed_at``) and the open cells; ``counts`` grows by what was added, its last entry
+    by the signs settled."""
     first, length, parent, bits = table
     pool_xy, source = pool[0], pool[4]
     ring = store[0]
     n_thresholds = thresholds.shape[1]
-    while unit < stop:
-        if k == 0 and counts[1] > 4 * refreshed_at:
-            return REFRESH, unit, k, 0, 0
+    none_open = np.empty((0, 0, 0), np.bool_)
+    while True:
+        # A unit starts: refresh where due (with ``stop == unit``, only that).
+        due = crossed.size == 0 or counts[1] > 4 * refreshed_at
+        if k == 0 and unit < thresholds.shape[0] and due:
+            crossed, origin, open_cells, n_open = crossings.refreshed(
+                unit, thresholds, fixed, slope, table, pool, ring[: counts[2]], origin, counts
+            )
+            first_unit, refreshed_at = unit, counts[1]
+            if n_open:
+                state = (crossed, origin, first_unit, refreshed_at)
+                return (UNSETTLED, unit, k, 0, 0) + state + (open_cells,)
+        state = (crossed, origin, first_unit, refreshed_at)
+        if unit >= stop:
+            return (DONE, unit, k, 0, 0) + state + (none_open,)
         row = crossed[k, unit - first_unit]
         n_cand = 0
         for q in range(counts[1]):
@@ -453,13 +476,13 @@ def _run_loops(
             and counts[2] + n_inc + 4 * n_cand <= ring.shape[0]
         )
         if not room:
-            return ROOM, unit, k, n_cand, n_inc
+            return (ROOM, unit, k, n_cand, n_inc) + state + (none_open,)
         t = thresholds[unit, k]
         inc, sign, s, _, n_open = _sides(
             cand, table, pool, store, maps, unit, t, fixed[unit], slope[unit], box[0]
         )
         if n_open:
-            return IN_PYTHON, unit, k, 0, 0
+            return (IN_PYTHON, unit, k, 0, 0) + state + (none_open,)
         column = unit * n_thresholds + k
         placing = _split(
             cand,
@@ -481,14 +504,13 @@ def _run_loops(
             box,
         )
         if placing:
-            return IN_PYTHON, unit, k, 0, 0
+            return (IN_PYTHON, unit, k, 0, 0) + state + (none_open,)
         counts[3] += n_inc
         if counts[1] > max_regions:
-            return TOO_MANY, unit, k, 0, 0
+            return (TOO_MANY, unit, k, 0, 0) + state + (none_open,)
         k += 1
         if k == n_thresholds:
             unit, k = unit + 1, 0
-    return DONE, unit, k, 0, 0
 
 
 if kernels.numba is not None:

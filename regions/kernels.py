@@ -371,6 +371,16 @@ def _provenance_numpy(
 
 
 # ----------------------------------------------------------------- the compiled twins
+def _below(x: int, k: int) -> int:
+    """``x % k`` for ``0 <= x < 3k``: the loops' ring positions wrap at most twice, and a
+    64-bit division costs tens of cycles where two comparisons cost one or two."""
+    if x >= k:
+        x -= k
+    if x >= k:
+        x -= k
+    return x
+
+
 def _plan_loops(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, ...]:
     n_poly = lengths.size
     above = np.zeros(n_poly, dtype=np.bool_)
@@ -399,14 +409,14 @@ def _plan_loops(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> tuple[n
             f, g = k, -1  # first and last rotated position not beyond the line
             for j in range(k):
                 if sign[at + j] <= 0:
-                    q = (j - i_top) % k
+                    q = _below(j - i_top + k, k)
                     f, g = min(f, q), max(g, q)
             r, sh = k - 1 - g + f, i_top + g + 1
             run[ci], shift[ci] = r, sh
-            a[ci], b[ci] = kept + sh % k, kept + (r - 1 + sh) % k
-            nb[ci], pa[ci] = kept + (r + sh) % k, kept + (k - 1 + sh) % k
-            cross_after[ci] = sign[at + (r + sh) % k] < 0
-            cross_before[ci] = sign[at + (k - 1 + sh) % k] < 0
+            a[ci], b[ci] = kept + _below(sh, k), kept + _below(r - 1 + sh, k)
+            nb[ci], pa[ci] = kept + _below(r + sh, k), kept + _below(k - 1 + sh, k)
+            cross_after[ci] = sign[at + _below(r + sh, k)] < 0
+            cross_before[ci] = sign[at + _below(k - 1 + sh, k)] < 0
             kept += k
             ci += 1
         at += k
@@ -436,7 +446,7 @@ def _ring_sources_loops(k: np.ndarray, p: tuple) -> tuple[np.ndarray, np.ndarray
                 d = p_first + 1 + j
             else:
                 d = n_first + cross_after[i] + j - run[i]
-            vertex[d] = edge[d] = first + (j + shift[i]) % k[i]
+            vertex[d] = edge[d] = first + _below(j + shift[i], k[i])
         vertex[p_first] = m + i if cross_before[i] else pa[i]
         edge[p_first] = pa[i]
         vertex[p_last] = m + c + i if cross_after[i] else nb[i]
@@ -541,6 +551,7 @@ def _provenance_loops(
 
 
 if numba is not None:
+    _below = numba.njit(cache=True, nogil=True, inline="always")(_below)
     _plan_compiled = numba.njit(cache=True, nogil=True)(_plan_loops)
     _ring_sources_compiled = numba.njit(cache=True, nogil=True)(_ring_sources_loops)
     _crossed_edges_compiled = numba.njit(cache=True, nogil=True)(_crossed_edges_loops)

@@ -31,7 +31,7 @@ from . import kernels
 from .floats import EPS, SAFE
 from .intersections import intersect
 from .lines import Line
-from .ragged import expand, offsets, with_room
+from .ragged import offsets, with_room
 from .rationals import line_through
 
 __all__ = ["DOMAIN_EDGE", "Mesh", "PLACE_EXACTLY", "VertexValues", "no_values"]
@@ -285,12 +285,12 @@ class Mesh:
         # The ring store only grows between compactions: an unchanged size means no change.
         if self._used == self._compact_at:
             return
-        if self._used == int(self.length.sum()) and np.array_equal(
-            self.first, offsets(self.length)[:-1]
-        ):
+        start = offsets(self.length)
+        if self._used == start[-1] and np.array_equal(self.first, start[:-1]):
             self._compact_at = self._used
             return
-        index, _, _ = expand(self.first, self.length)
+        # Each ring's positions: its first in the store, then on (expand, in two passes).
+        index = np.repeat(self.first - start[:-1], self.length) + np.arange(start[-1])
         cap = len(self._ring)  # the store keeps its room for the cuts to come
 
         def compacted(a: np.ndarray) -> np.ndarray:
@@ -302,7 +302,7 @@ class Mesh:
         self._ring, self._label = compacted(self._ring), compacted(self._label)
         self._lines, self._line_errors = compacted(self._lines), compacted(self._line_errors)
         self._used = len(index)
-        self.first[:] = offsets(self.length)[:-1]
+        self.first[:] = start[:-1]
         self._compact_at = self._used
 
     # --------------------------------------------------------------------- updates

@@ -36,7 +36,7 @@ def checked_bounds(compiled: bool) -> Iterator[list[tuple[float, Fraction]]]:
     asserting for a few vertices of every call that the float value is within its bound of
     the exact value; yields the (bound, |error|) pairs."""
     seen: list[tuple[float, Fraction]] = []
-    at, cut, sides = lines.MapLine.at, fused.cut, fused._sides
+    at, cut, sides, run_loop = lines.MapLine.at, fused.cut, fused._sides, fused._run
 
     def checked_at(self, vertices, polygons):
         s, err = at(self, vertices, polygons)
@@ -58,8 +58,9 @@ def checked_bounds(compiled: bool) -> Iterator[list[tuple[float, Fraction]]]:
             inner.setattr(fused, "_sides", spy)
             cut(mesh, layer, unit, k, *args)
 
-    def in_python(unit, k, *args):  # the compiled loop hands every cut to fused.cut
-        return fused.IN_PYTHON, unit, k, 0, 0
+    def in_python(unit, k, stop, *args):  # the compiled loop hands every cut to fused.cut
+        status, *rest = run_loop(unit, k, unit, *args)  # stopping at once: a refresh if due
+        return (fused.IN_PYTHON if status == fused.DONE else status, *rest)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(kernels, "COMPILED", compiled)
