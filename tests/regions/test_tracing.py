@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from checks import check_exact
 from torch import nn
 
 import regions
+from regions import tracing
 
 
 class Net(nn.Module):
@@ -472,3 +475,82 @@ def test_sequential_of_the_same_architecture_keeps_each_models_weights():
         np.testing.assert_allclose(net.forward(x.numpy())[0], expected, rtol=1e-12, atol=1e-12)
     assert not np.array_equal(nets[0].nodes[1].W, nets[2].nodes[1].W)
     assert nets[1].nodes[2].slopes[0, 0] == np.float64(0.1)
+
+
+def _same_network(a: regions.Network, b: regions.Network) -> None:
+    assert (a.widths, a.output, a.n_inputs, a.n_outputs, a.softmax) == (
+        b.widths,
+        b.output,
+        b.n_inputs,
+        b.n_outputs,
+        b.softmax,
+    )
+    assert [type(n) for n in a.nodes] == [type(n) for n in b.nodes]
+    for x, y in zip(a.nodes[1:], b.nodes[1:], strict=True):
+        for field in dataclasses.fields(x):
+            u, v = getattr(x, field.name), getattr(y, field.name)
+            if isinstance(u, np.ndarray):
+                assert u.dtype == v.dtype and u.shape == v.shape
+                np.testing.assert_array_equal(u, v)
+            else:
+                assert u == v
+
+
+CHAINS = {
+    "relu mlp": (lambda: nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 1)), None),
+    "in place, no bias, ends with relu": (
+        lambda: nn.Sequential(
+            nn.Linear(2, 4, bias=False), nn.ReLU(inplace=True), nn.Linear(4, 3), nn.ReLU()
+        ),
+        None,
+    ),
+    "relu first": (lambda: nn.Sequential(nn.ReLU(), nn.Linear(3, 2)), 3),
+    "float64 and float16 layers": (
+        lambda: nn.Sequential(nn.Linear(2, 3).double(), nn.ReLU(), nn.Linear(3, 2).half()),
+        2,
+    ),
+    "bfloat16, which numpy lacks": (
+        lambda: nn.Sequential(nn.Linear(2, 3).to(torch.bfloat16), nn.ReLU()),
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CHAINS)
+def test_linear_relu_chains_trace_as_the_walk_does(name, monkeypatch):
+    """The graph-free path for Sequential(Linear, ReLU, ...) builds the walk's very network."""
+    make, n_inputs = CHAINS[name]
+    torch.manual_seed(0)
+    model = make()
+    fast = tracing._linear_relu_chain(model, n_inputs)
+    assert fast is not None
+    _same_network(fast, regions.trace(model, n_inputs=n_inputs))
+    monkeypatch.setattr(tracing, "_linear_relu_chain", lambda *args: None)
+    _same_network(fast, regions.trace(model, n_inputs=n_inputs))
+
+
+BROKEN = {
+    "widths": (lambda: nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(5, 1)), None),
+    "n_inputs": (lambda: nn.Sequential(nn.Linear(2, 4), nn.ReLU()), 3),
+    "no width": (lambda: nn.Sequential(nn.ReLU(), nn.Linear(3, 1)), None),
+    "nan": (lambda: nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)), None),
+    "no units": (lambda: nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 0)), None),
+}
+
+
+@pytest.mark.parametrize("name", BROKEN)
+def test_linear_relu_chains_are_refused_as_the_walk_refuses(name, monkeypatch):
+    """The graph-free path raises the walk's error or leaves the model to the walk."""
+    make, n_inputs = BROKEN[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch: "Initializing zero-element tensors is a no-op"
+        model = make()
+    if name == "nan":
+        with torch.no_grad():
+            model[2].bias[0] = float("nan")
+    with pytest.raises(regions.InvalidModelError) as walked_or_fast:
+        regions.trace(model, n_inputs=n_inputs)
+    monkeypatch.setattr(tracing, "_linear_relu_chain", lambda *args: None)
+    with pytest.raises(regions.InvalidModelError) as walked:
+        regions.trace(model, n_inputs=n_inputs)
+    assert str(walked_or_fast.value) == str(walked.value)
