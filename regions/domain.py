@@ -7,6 +7,7 @@ clipped afterwards, see :mod:`regions.partition`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -67,6 +68,20 @@ class Domain:
         return float(np.hypot(*(hi - lo)))
 
 
+@functools.lru_cache(maxsize=256)
+def _box(xmin: float, xmax: float, ymin: float, ymax: float) -> Domain | Polygon:
+    """The domain of a box (its polygon when its area is 0 in float64), made once per box:
+    sweeps decompose thousands of small nets on one box. The hull is read-only, as it is
+    shared."""
+    poly = box(xmin, ymin, xmax, ymax)
+    if not poly.area > 0:
+        return poly
+    # A box: its own hull, counter-clockwise from (xmin, ymin).
+    hull = np.array([[xmin, ymin], [xmax, ymin], [xmax, ymax], [xmin, ymax]])
+    hull.flags.writeable = False
+    return Domain(polygon=shapely.orient_polygons(poly), hull=hull, convex=True)
+
+
 def as_domain(domain: object = None) -> Domain:
     """Validate ``domain`` (None, a 4-tuple box or a shapely Polygon) into a :class:`Domain`.
 
@@ -122,10 +137,9 @@ def as_domain(domain: object = None) -> Domain:
                 f"domain box (xmin, xmax, ymin, ymax) = {domain!r} is empty: "
                 "need xmin < xmax and ymin < ymax"
             )
-        poly = box(xmin, ymin, xmax, ymax)
-        if poly.area > 0:  # a box: its own hull, counter-clockwise from (xmin, ymin)
-            hull = np.array([[xmin, ymin], [xmax, ymin], [xmax, ymax], [xmin, ymax]])
-            return Domain(polygon=shapely.orient_polygons(poly), hull=hull, convex=True)
+        poly = _box(xmin + 0.0, xmax + 0.0, ymin + 0.0, ymax + 0.0)  # -0.0 is 0.0 as a key
+        if isinstance(poly, Domain):
+            return poly
     else:
         raise DomainError(
             "domain must be None, a box (xmin, xmax, ymin, ymax) or a shapely Polygon, "

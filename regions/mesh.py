@@ -577,14 +577,11 @@ def _hull_lines(hull: np.ndarray, box: float) -> tuple[np.ndarray, np.ndarray]:
     Each coefficient of :func:`~regions.rationals.line_through` is computed exactly and rounded
     once.
     """
-    rows = []
-    for p, q in zip(hull, np.roll(hull, -1, axis=0), strict=True):
-        if p[1] == q[1]:  # a box's edges: exact equations
-            rows.append([0.0, 1.0, -float(p[1])])
-        elif p[0] == q[0]:
-            rows.append([1.0, 0.0, -float(p[0])])
-        else:
-            rows.append([float(c) for c in line_through(p, q)])
-    lines = np.array(rows)
+    nxt = np.concatenate([hull[1:], hull[:1]])
+    flat, upright = hull[:, 1] == nxt[:, 1], hull[:, 0] == nxt[:, 0]
+    # A box's edges have exact equations: y - y0 (flat) or x - x0 (upright).
+    lines = np.stack([1.0 * ~flat, 1.0 * flat, np.where(flat, -hull[:, 1], -hull[:, 0])], 1)
+    for k in np.flatnonzero(~(flat | upright)):
+        lines[k] = [float(c) for c in line_through(hull[k], nxt[k])]
     err = (2 * EPS) * (np.abs(lines[:, :2]).sum(axis=1) * box + np.abs(lines[:, 2])) * SAFE
     return lines, err

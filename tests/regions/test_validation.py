@@ -224,3 +224,16 @@ def test_a_valid_model_still_decomposes_exactly():
     check_tiling(part)
     check_patterns(part)
     check_locate(part)
+
+
+def test_box_domains_are_made_once_and_read_only():
+    """Sweeps decompose on one box again and again: its domain is shared, so it is frozen."""
+    from regions.domain import as_domain
+
+    a, b = as_domain((0, 1, 0, 2)), as_domain([0.0, 1.0, 0.0, 2.0])
+    assert a is b and a.hull.tolist() == [[0, 0], [1, 0], [1, 2], [0, 2]]
+    with pytest.raises(ValueError):
+        a.hull[0, 0] = 5.0
+    # -0.0 == 0.0 as a key: the hull is the same for both, with no negative zero.
+    assert not np.signbit(as_domain((-0.0, 1, -0.0, 1)).hull).any()
+    assert as_domain((0.0, 1, 0.0, 1)) is as_domain((-0.0, 1, -0.0, 1))
