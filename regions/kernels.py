@@ -4,7 +4,8 @@
 where its ring's run of vertices beyond the line starts and ends (:func:`plan`), finds the
 edges the line crosses, each once (:func:`crossed_edges`), records where each new vertex comes
 from (:func:`provenance`), and lays out and stores the two new rings of every split polygon
-(:func:`ring_sources`, :func:`assemble`). In numpy that is some sixty array calls per cut,
+(:func:`ring_sources`, :func:`assemble`); between layers it lays the rings out afresh
+(:func:`compacted`). In numpy that is some sixty array calls per cut,
 each a few microseconds whatever its size: most of a small net's time. With numba installed
 (the ``fast`` extra) they run as compiled loops over the polygons; without it, or with the
 environment variable ``REGIONS_KERNELS=numpy``, as numpy. Both twins are integer bookkeeping
@@ -34,7 +35,16 @@ try:
 except ImportError:  # the numpy twins below serve
     numba = None
 
-__all__ = ["COMPILED", "Plan", "assemble", "crossed_edges", "plan", "provenance", "ring_sources"]
+__all__ = [
+    "COMPILED",
+    "Plan",
+    "assemble",
+    "compacted",
+    "crossed_edges",
+    "plan",
+    "provenance",
+    "ring_sources",
+]
 
 COMPILED = numba is not None and os.environ.get("REGIONS_KERNELS", "") != "numpy"
 """Whether the kernels run compiled (numba) or as their numpy twins; tests switch it."""
@@ -370,7 +380,47 @@ def _provenance_numpy(
     return out
 
 
+def compacted(
+    first: np.ndarray, length: np.ndarray, store: tuple[np.ndarray, ...], cap: int
+) -> tuple[np.ndarray, ...]:
+    """The ring store's arrays (ring, labels, lines, line errors) laid out ring after ring, in
+    polygon order, into new arrays of ``cap`` rows; ``first`` becomes each ring's new start
+    (in place)."""
+    run = _compacted_compiled if COMPILED else _compacted_numpy
+    return run(first, length, store, cap)
+
+
+def _compacted_numpy(first, length, store, cap):
+    start = offsets(length)
+    # Each ring's positions: its first in the store, then on.
+    index = np.repeat(first - start[:-1], length) + np.arange(start[-1])
+    out = []
+    for a in store:
+        out.append(np.empty((cap, *a.shape[1:]), dtype=a.dtype))
+        # index is in range: "clip" skips the buffered copy of out that "raise" makes
+        np.take(a, index, axis=0, out=out[-1][: len(index)], mode="clip")
+    first[:] = start[:-1]
+    return tuple(out)
+
+
 # ----------------------------------------------------------------- the compiled twins
+def _compacted_loops(first, length, store, cap):
+    ring, labels, lines, errors = store
+    out_ring, out_labels = np.empty(cap, ring.dtype), np.empty(cap, labels.dtype)
+    out_lines, out_errors = np.empty((cap, 3), lines.dtype), np.empty(cap, errors.dtype)
+    at = 0
+    for p in range(first.size):
+        row = first[p]
+        first[p] = at
+        for _ in range(length[p]):
+            out_ring[at], out_labels[at], out_errors[at] = ring[row], labels[row], errors[row]
+            for j in range(3):
+                out_lines[at, j] = lines[row, j]
+            at += 1
+            row += 1
+    return out_ring, out_labels, out_lines, out_errors
+
+
 def _below(x: int, k: int) -> int:
     """``x % k`` for ``0 <= x < 3k``: the loops' ring positions wrap at most twice, and a
     64-bit division costs tens of cycles where two comparisons cost one or two."""
@@ -552,6 +602,7 @@ def _provenance_loops(
 
 if numba is not None:
     _below = numba.njit(cache=True, nogil=True, inline="always")(_below)
+    _compacted_compiled = numba.njit(cache=True, nogil=True)(_compacted_loops)
     _plan_compiled = numba.njit(cache=True, nogil=True)(_plan_loops)
     _ring_sources_compiled = numba.njit(cache=True, nogil=True)(_ring_sources_loops)
     _crossed_edges_compiled = numba.njit(cache=True, nogil=True)(_crossed_edges_loops)
