@@ -3,8 +3,8 @@
 :func:`regions.region_maps.affine` in double-float precision (``compensated=True``) makes a
 layer's maps a chunk of regions at a time: gather the source's maps ``m + lo`` (times a ReLU
 layer's 0/1 slopes), split them for the exact product (:func:`regions.compensated.prepare`),
-three matrix products, then a TwoSum of the products, another with the bias, the error bound,
-and the extremes the per-unit bounds and the finiteness check read. In numpy that is some
+six matrix products, then TwoSums joining the products, another with the bias, the error
+bound, and the extremes the per-unit bounds and the finiteness check read. In numpy that is some
 forty passes over each chunk, and they took most of a deep net's time, not the matrix
 products (He 2-64x16-1: 60% of its time in its maps, a fifth of that in the products).
 :func:`prepared` and :func:`finished` do the passes before and after the products in one loop
@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from . import kernels, map_kernels
-from .compensated import UNDERFLOW, SplitMatrix, prepare, shifted, two_sum
+from .compensated import SplitMatrix, joined, prepare, shifted
 from .floats import EPS, SAFE, gamma
 from .map_kernels import folded
 
@@ -36,7 +36,7 @@ def prepared(
     parent: np.ndarray,
     slope: np.ndarray | None,
     bits: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Maps ``m + lo`` and their bounds ``nu`` of regions ``parent`` (k,), times each region's
     0/1 ``slope`` (k, n) where given, ready for :func:`regions.compensated.product`.
 
@@ -55,9 +55,9 @@ def prepared(
 
     Returns
     -------
-    ha, y : ndarray, shape (3 k, n)
-        :func:`regions.compensated.prepare`'s head and rounded rest of the rows.
-    scales : ndarray, shape (2, 3 k)
+    ha, hb, y : ndarray, shape (3 k, n)
+        :func:`regions.compensated.prepare`'s two heads and rounded rest of the rows.
+    scales : ndarray, shape (3, 3 k)
         Its error scales.
     err : ndarray, shape (k, n)
         The chunk's error bounds ``nu[parent] * slope``.
@@ -71,17 +71,11 @@ def prepared(
         n = m.shape[2]
         return (*prepare(a.reshape(-1, n), b.reshape(-1, n), bits), err)
     k, n = len(parent), m.shape[2]
-    ha, y, scales, err = (
-        np.empty((3 * k, n)),
-        np.empty((3 * k, n)),
-        np.empty((2, 3 * k)),
-        np.empty((k, n)),
-    )
-    no_slope = np.empty((0, 0), dtype=np.uint8)
-    _prepared_compiled(
-        m, lo, nu, parent, no_slope if slope is None else slope, bits, ha, y, scales, err
-    )
-    return ha, y, scales, err
+    ha, hb, y = np.empty((3 * k, n)), np.empty((3 * k, n)), np.empty((3 * k, n))
+    scales, err = np.empty((3, 3 * k)), np.empty((k, n))
+    slope = np.empty((0, 0), dtype=np.uint8) if slope is None else slope
+    _prepared_compiled(m, lo, nu, parent, slope, bits, ha, hb, y, scales, err)
+    return ha, hb, y, scales, err
 
 
 class Extremes(map_kernels.Extremes):
@@ -95,8 +89,7 @@ class Extremes(map_kernels.Extremes):
 
 
 def finished(
-    head: np.ndarray,
-    rest: np.ndarray,
+    products: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     b: np.ndarray,
     w: SplitMatrix,
     scales: np.ndarray,
@@ -104,13 +97,13 @@ def finished(
     out: tuple[np.ndarray, np.ndarray, np.ndarray],
     ext: Extremes,
 ) -> None:
-    """A chunk's maps and bounds from its products: ``m + lo`` (k, 3, o) is the exact TwoSum of
-    ``head`` (the exact product ``ha Wa^T``) and ``rest`` (the rounded others), each (3 k, o),
+    """A chunk's maps and bounds from its ``products`` (:func:`regions.compensated.products`,
+    each (3 k, o)): ``m + lo`` (k, 3, o) is their join (:func:`regions.compensated.joined`),
     then the bias ``b`` (o,) added to the constant rows by a TwoSum (its remainder rounded into
     ``lo``); ``nu`` (k, o), holding the sources' errors through ``|W|`` on entry, becomes
     ``SAFE`` times the whole bound: those errors grown by the product's rounding, the product's
-    own bound over the box (:meth:`SplitMatrix.bound` of the rows' ``scales`` (2, 3 k)) and the
-    bias's rounding.
+    own bound over the box (:meth:`SplitMatrix.bound` of the rows' ``scales`` (3, 3 k)), the
+    join's roundings over the box and the bias's rounding.
 
     ``out`` is ``(m, lo, nu)``, written in place; the chunk's extremes are folded into ``ext``.
     """
@@ -119,12 +112,13 @@ def finished(
     grown = 1 + gamma(n + 1)
     if not kernels.COMPILED:
         o = m.shape[2]
-        two_sum(head, rest, (m.reshape(-1, o), lo.reshape(-1, o)))
+        joins = joined(*products, (m.reshape(-1, o), lo.reshape(-1, o))).reshape(-1, 3, o)
         m[:, 2], lo[:, 2], _ = shifted(m[:, 2], lo[:, 2], 0.0, b)  # one rounding
         nu *= grown
         # The rows' errors over the box: box |d/du| + box |d/dv| + |value at the origin|.
-        sc = scales.reshape(2, -1, 3)
+        sc = scales.reshape(3, -1, 3)
         nu += w.bound(box * (sc[:, :, 0] + sc[:, :, 1]) + sc[:, :, 2], 2 * box + 1)
+        nu += box * (joins[:, 0] + joins[:, 1]) + joins[:, 2]
         nu += EPS * np.abs(lo[:, 2])
         nu *= SAFE
         if len(m):
@@ -132,59 +126,72 @@ def finished(
             map_kernels.fold(ext.lo_top, ext.lo_bottom, lo)
             np.maximum(ext.largest, nu.max(axis=0), out=ext.largest)
         return
-    w1, tail_max = w.sizes
-    c = (gamma(n) + 3 * EPS) * (1 + gamma(n))  # as SplitMatrix.bound, operation for operation
-    floor = (2 * n + 2) * UNDERFLOW * (2 * box + 1)
     extremes = (ext.top, ext.bottom, ext.lo_top, ext.lo_bottom, ext.largest)
-    _finished_compiled(
-        head, rest, b, scales, box, w1, tail_max, c, floor, grown, m, lo, nu, *extremes
-    )
+    bound = (w.sizes, w.factor, w.floor(2 * box + 1))  # as SplitMatrix.bound's
+    _finished_compiled(products, b, scales, box, *bound, grown, m, lo, nu, *extremes)
 
 
-def _prepared_loops(m, lo, nu, parent, slope, bits, ha, y, scales, err):
-    """:func:`prepared` row by row: ``prepare``'s ``split_rows``, rest and scales, the same
-    float operations. A row's largest ``|entry|`` (``np.maximum`` of its maximum and minus its
-    minimum, 0 among them) is taken branch-free, a NaN flagged aside (numpy's is NaN then)."""
+def _split_row(row: np.ndarray, top: float, bits: int, head: np.ndarray) -> float:
+    """:func:`regions.compensated.split_rows` of one row whose largest ``|entry|`` is ``top``
+    (NaN if any entry is): its head into ``head``, its tail into ``row`` (in place); returns
+    the bound on the head's entries."""
+    e = math.frexp(top)[1] if math.isfinite(top) else 0  # as np.frexp
+    grid = math.ldexp(1.0, min(max(e, -1000), 960 + bits) - bits)
+    shift = grid * 2.0**53
+    huge = e > 960 + bits
+    for j in range(row.size):
+        h = 0.0 if huge else (row[j] + shift) - shift
+        head[j], row[j] = h, row[j] - h
+    return top + grid
+
+
+def _largest(row: np.ndarray) -> float:
+    """``np.maximum(row.max(initial=0), -row.min(initial=0))``: branch-free, a NaN flagged
+    aside (numpy's is NaN then)."""
+    top, nan = 0.0, False
+    for j in range(row.size):
+        top = max(top, abs(row[j]))
+        nan |= row[j] != row[j]
+    return np.nan if nan else top
+
+
+def _prepared_loops(m, lo, nu, parent, slope, bits, ha, hb, y, scales, err):
+    """:func:`prepared` row by row: ``prepare``'s two ``split_rows``, rest and scales, the
+    same float operations."""
     n, masked = m.shape[2], slope.shape[0] > 0
     for i in range(parent.size):
         p = parent[i]
         for k in range(3):
             row = 3 * i + k
-            top, nan = 0.0, False
+            tail = y[row]
             for j in range(n):
-                a = m[p, k, j] * slope[i, j] if masked else m[p, k, j]
-                top = max(top, abs(a))
-                nan |= a != a
-            if nan:
-                top = np.nan
-            e = math.frexp(top)[1] if math.isfinite(top) else 0  # as np.frexp
-            grid = math.ldexp(1.0, min(max(e, -1000), 960 + bits) - bits)
-            shift = grid * 2.0**53
-            huge = e > 960 + bits
-            high, nan = 0.0, False
+                tail[j] = m[p, k, j] * slope[i, j] if masked else m[p, k, j]
+            size_a = _split_row(tail, _largest(tail), bits, ha[row])
+            size_b = _split_row(tail, _largest(tail), bits, hb[row])
             for j in range(n):
-                a, b = m[p, k, j], lo[p, k, j]
-                if masked:
-                    a, b = a * slope[i, j], b * slope[i, j]
-                h = 0.0 if huge else (a + shift) - shift
-                r = (a - h) + b
-                ha[row, j], y[row, j] = h, r
-                high = max(high, abs(r))
-                nan |= r != r
-            scales[0, row] = np.nan if nan else high
-            scales[1, row] = (top + grid) * n
+                tail[j] += lo[p, k, j] * slope[i, j] if masked else lo[p, k, j]
+            scales[0, row] = _largest(tail)
+            scales[1, row] = size_a * n
+            scales[2, row] = size_b * n
         for j in range(n):
             err[i, j] = nu[p, j] * slope[i, j] if masked else nu[p, j]
 
 
+def _two_sum(a: float, b: float) -> tuple[float, float]:
+    """:func:`regions.compensated.two_sum` of two floats, operation for operation."""
+    s = a + b
+    bb = s - a
+    t = a - (s - bb)
+    t += b - bb
+    return s, t
+
+
 def _finished_loops(
-    head,
-    rest,
+    products,
     b,
     scales,
     box,
-    w1,
-    tail_max,
+    sizes,
     c,
     floor,
     grown,
@@ -199,35 +206,41 @@ def _finished_loops(
 ):
     """:func:`finished` region by region: the same TwoSums, products and sums, and numpy's
     NaN-propagating maximum and minimum."""
+    p1, p2, p3, rest = products
+    w1, third_max, tail_max = sizes
     o = m.shape[2]
+    joins = np.empty((3, o))
     for i in range(m.shape[0]):
         for k in range(3):
             row = 3 * i + k
             for j in range(o):
-                x, z = head[row, j], rest[row, j]
-                s = x + z
-                bb = s - x
-                t = x - (s - bb)
-                t += z - bb
+                s, e = _two_sum(p2[row, j], p3[row, j])
+                e += rest[row, j]
+                hi, carry = _two_sum(p1[row, j], s)
+                carry += e
+                joins[k, j] = (abs(e) + abs(carry)) * (EPS * SAFE)
+                s, t = _two_sum(hi, carry)
                 if k == 2:  # shifted: TwoSum with the bias, the carry rounded into lo
-                    s2 = s + b[j]
-                    bb = s2 - s
-                    carry = s - (s2 - bb)
-                    carry += b[j] - bb
-                    s, t = s2, t + carry
+                    s, carry = _two_sum(s, b[j])
+                    t += carry
                 m[i, k, j], lo[i, k, j] = s, t
                 top[k, j], bottom[k, j] = folded(s, top[k, j], bottom[k, j])
                 lo_top[k, j], lo_bottom[k, j] = folded(t, lo_top[k, j], lo_bottom[k, j])
-        q0 = box * (scales[0, 3 * i] + scales[0, 3 * i + 1]) + scales[0, 3 * i + 2]
-        q1 = box * (scales[1, 3 * i] + scales[1, 3 * i + 1]) + scales[1, 3 * i + 2]
+        q = np.empty(3)
+        for r in range(3):
+            q[r] = box * (scales[r, 3 * i] + scales[r, 3 * i + 1]) + scales[r, 3 * i + 2]
         for j in range(o):
-            bound = (q0 * w1[j] + q1 * tail_max[j]) * c + floor
-            x = ((nu[i, j] * grown + bound) + EPS * abs(lo[i, 2, j])) * SAFE
+            bound = ((q[0] * w1[j] + q[1] * third_max[j]) + q[2] * tail_max[j]) * c + floor
+            x = nu[i, j] * grown + bound
+            x += box * (joins[0, j] + joins[1, j]) + joins[2, j]
+            x = (x + EPS * abs(lo[i, 2, j])) * SAFE
             nu[i, j] = x
             if x > largest[j] or x != x:
                 largest[j] = x
 
 
 if kernels.numba is not None:
+    _inline = kernels.numba.njit(cache=True, nogil=True, inline="always")
+    _split_row, _largest, _two_sum = _inline(_split_row), _inline(_largest), _inline(_two_sum)
     _prepared_compiled = kernels.numba.njit(cache=True, nogil=True)(_prepared_loops)
     _finished_compiled = kernels.numba.njit(cache=True, nogil=True)(_finished_loops)

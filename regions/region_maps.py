@@ -288,19 +288,18 @@ def _compensated(node: Affine, src: Maps) -> NodeMaps:
         stop = min(start + step, r)
         if isinstance(src, ActivatedMaps) and src.offset is not None:
             a, b, err = src.compensated_chunk(start, stop)
-            ha, y, scales = prepare(a.reshape(-1, n), b.reshape(-1, n), w.bits)
+            ha, hb, y, scales = prepare(a.reshape(-1, n), b.reshape(-1, n), w.bits)
         elif isinstance(src, ActivatedMaps):
             slope = src.slope[start:stop]
-            ha, y, scales, err = prepared(
+            ha, hb, y, scales, err = prepared(
                 base.m, base.lo, base.nu, src.parent[start:stop], slope, w.bits
             )
         else:
-            ha, y, scales, err = prepared(
-                src.m, src.lo, src.nu, np.arange(start, stop), None, w.bits
-            )
+            rows = np.arange(start, stop)
+            ha, hb, y, scales, err = prepared(src.m, src.lo, src.nu, rows, None, w.bits)
         np.matmul(err, w.magnitude, out=nu[start:stop])
         out = (m[start:stop], lo[start:stop], nu[start:stop])
-        finished(*products(ha, y, w), node.b, w, scales, box, out, ext)
+        finished(products(ha, hb, y, w), node.b, w, scales, box, out, ext)
     extremes, lo_extremes = (ext.top, ext.bottom, ext.largest), (ext.lo_top, ext.lo_bottom)
     return NodeMaps(m, nu, 1.0, lo, box, _extremes=extremes, _lo_extremes=lo_extremes)
 

@@ -102,13 +102,13 @@ def test_product_is_within_its_bound_in_exact_arithmetic(n, seed, scale, mask):
     lo = hi * 2.0**-54 * rng.uniform(-1, 1, size=(k, n))
     W = rng.normal(size=(5, n)) * 10.0 ** rng.integers(-6, 7, size=(5, n))
     w = SplitMatrix(W)
-    ha, y, scales = prepare(hi, lo, w.bits)
+    ha, hb, y, scales = prepare(hi, lo, w.bits)
     if mask:  # ReLU's dead units, zeroed after the split (as the compensated maps do)
         dead = rng.random((k, n)) < 0.5
-        ha[dead] = y[dead] = hi[dead] = lo[dead] = 0.0
+        ha[dead] = hb[dead] = y[dead] = hi[dead] = lo[dead] = 0.0
     out = (np.empty((k, 5)), np.empty((k, 5)))
-    product(ha, y, w, out)
-    bound = w.bound(scales) * SAFE
+    joins = product(ha, hb, y, w, out)
+    bound = (w.bound(scales) + joins) * SAFE
     assert np.array_equal(out[0], out[0] + out[1])  # hi is the sum rounded
     H, L, Wx = exact(hi), exact(lo), exact(W)
     for i in range(k):
@@ -118,23 +118,23 @@ def test_product_is_within_its_bound_in_exact_arithmetic(n, seed, scale, mask):
             assert abs(got - truth) <= Fraction(float(bound[i, j]))
 
 
-def test_the_head_product_is_exact_for_full_mantissas():
-    """The bits kept per row make every partial sum of the heads' product a float64: the
-    worst case is n_in rows of heads with every kept bit set."""
+def test_the_exact_products_are_exact_for_full_mantissas():
+    """The bits kept per row make every partial sum of the three exact products (first
+    slices, first by second, second by first) a float64: the worst case is n_in rows of
+    slices with every kept bit set."""
     rng = np.random.default_rng(2)
     for n in (2, 3, 64, 128, 600, 1024):
         w = SplitMatrix(1.0 - 2.0**-53 * rng.integers(1, 2**30, size=(3, n)))
         hi = -(1.0 - 2.0**-53 * rng.integers(1, 2**30, size=(2, n)))
-        ha, _, _ = split_rows(hi, w.bits)
-        head = w.parts[1]
-        got = ha @ head
-        for i in range(2):
-            for j in range(3):
-                truth = sum(
-                    (Fraction(float(ha[i, t])) * Fraction(float(head[t, j])) for t in range(n)),
-                    Fraction(0),
-                )
-                assert Fraction(float(got[i, j])) == truth, n
+        ha, hb, _, _ = prepare(hi, np.zeros_like(hi), w.bits)
+        assert np.any(hb != 0)  # full mantissas: the second slices are not empty
+        head, second = w.slices[0].T, w.slices[1].T
+        for x, wt in ((ha, head), (ha, second), (hb, head)):
+            got = x @ wt
+            for i in range(2):
+                for j in range(3):
+                    terms = (Fraction(float(x[i, t])) * Fraction(float(wt[t, j])) for t in range(n))
+                    assert Fraction(float(got[i, j])) == sum(terms, Fraction(0)), n
 
 
 def chain_maps(

@@ -14,7 +14,7 @@ from test_kernels import same_partition
 
 import regions
 from regions import kernels, testing
-from regions.compensated import SplitMatrix, prepare, shifted, two_sum
+from regions.compensated import SplitMatrix, joined, prepare, shifted
 from regions.compensated_kernels import Extremes, finished, prepared
 from regions.floats import EPS, SAFE, gamma
 from regions.map_kernels import extremes_of
@@ -72,14 +72,15 @@ def test_prepared_twins_agree_bit_for_bit_and_are_prepare(masked, special):
             a, b, err = a * slope[:, None, :], b * slope[:, None, :], err * slope
         want = (*prepare(a.reshape(-1, 20), b.reshape(-1, 20), bits), err)
     for i, (c, x, y) in enumerate(zip(compiled, numpy, want, strict=True)):
-        if i == 2:  # scales: numpy's max picks either zero of 0.0 and -0.0; none reaches a bound
+        if i == 3:  # scales: numpy's max picks either zero of 0.0 and -0.0; none reaches a bound
             np.testing.assert_array_equal(c, x, strict=True)
             np.testing.assert_array_equal(x, y, strict=True)
         else:
             same_bits(c, x)
             same_bits(x, y)
-    ha, y, scales, _ = compiled
+    ha, hb, _, scales, _ = compiled
     assert np.any(ha[9]) and not np.any(ha[10])  # region 3's row past 2^1000: no head
+    assert np.any(hb[9]) and not np.any(hb[10])  # nor a second one
     assert ha[12, 0] != 0 and not np.any(ha[13])  # region 4's rows either side of the limit
     assert np.isnan(scales[0, 23]) == (special is not None)  # region 7's constant row
 
@@ -87,42 +88,50 @@ def test_prepared_twins_agree_bit_for_bit_and_are_prepare(masked, special):
 @pytest.mark.parametrize("special", [None, np.nan, np.inf])
 def test_finished_twins_agree_bit_for_bit_and_are_two_sums(special):
     """Maps from a chunk's products, compiled and in numpy: the same arrays, and those of
-    :mod:`regions.compensated`'s TwoSum, ``shifted`` and ``SplitMatrix.bound``."""
+    :mod:`regions.compensated`'s ``joined``, ``shifted`` and ``SplitMatrix.bound``."""
     rng = np.random.default_rng(7)
     k, n, o, box = 50, 20, 12, 3.0
     w = SplitMatrix(rng.normal(size=(o, n)))
     head = rng.normal(size=(3 * k, o)) * 10.0 ** rng.integers(-250, 250, size=(3 * k, 1))
-    rest = head * 2.0**-40 * rng.uniform(-1, 1, size=head.shape)
-    rest[:6] = -head[:6]  # cancelling to zero
+    p2, p3 = (head * 2.0**-23 * rng.uniform(-1, 1, size=head.shape) for _ in range(2))
+    rest = head * 2.0**-46 * rng.uniform(-1, 1, size=head.shape)
+    p2[:6] = -head[:6]  # cancelling to zero
+    p3[:6], rest[:6] = 0.0, -0.0
     rest[6, :3] = [-0.0, 0.0, 1e-320]
-    scales = np.abs(rng.normal(size=(2, 3 * k))) * 10.0 ** rng.integers(-100, 100, size=(1, 3 * k))
+    p3[7] = -p2[7]  # the small products cancelling
+    scales = np.abs(rng.normal(size=(3, 3 * k))) * 10.0 ** rng.integers(-100, 100, size=(1, 3 * k))
     nu = np.abs(rng.normal(size=(k, o)))
     # Regions whose terms of nu are all of the size of lo's rounding: every sum's order shows.
     head[90:120] = rng.normal(size=(30, o))
     rest[90:120] = head[90:120] * 2.0**-30
-    scales[:, 90:120] = 1e-19 * rng.uniform(0.5, 1.5, size=(2, 30))  # bounds of about 1e-32
+    scales[:, 90:120] = 1e-19 * rng.uniform(0.5, 1.5, size=(3, 30))  # bounds of about 1e-32
     nu[30:40] = 1e-32 * rng.uniform(size=(10, o))
     bias = rng.normal(size=o)
     if special is not None:
         head[40, 3] = special
         scales[1, 60] = special
+    products = (head, p2, p3, rest)
 
     def run():  # in chunks, as region_maps makes the maps
         m, lo, out_nu, ext = np.empty((k, 3, o)), np.empty((k, 3, o)), nu.copy(), Extremes(o)
         for c in range(0, k, 16):
             rows = slice(3 * c, 3 * c + 48)
             out = (m[c : c + 16], lo[c : c + 16], out_nu[c : c + 16])
-            finished(head[rows], rest[rows], bias, w, scales[:, rows], box, out, ext)
+            chunk = tuple(p[rows] for p in products)
+            finished(chunk, bias, w, scales[:, rows], box, out, ext)
         return m, lo, out_nu, ext.top, ext.bottom, ext.lo_top, ext.lo_bottom, ext.largest
 
     with np.errstate(all="ignore"):
         compiled, numpy = both(run)
-        m, lo = two_sum(head, rest)
+        m, lo = np.empty((3 * k, o)), np.empty((3 * k, o))
+        joins = joined(*products, (m, lo)).reshape(k, 3, o)
         m, lo = m.reshape(k, 3, o), lo.reshape(k, 3, o)
         m[:, 2], lo[:, 2], _ = shifted(m[:, 2], lo[:, 2], 0.0, bias)
-        sc = scales.reshape(2, -1, 3)
+        sc = scales.reshape(3, -1, 3)
         bound = w.bound(box * (sc[:, :, 0] + sc[:, :, 1]) + sc[:, :, 2], 2 * box + 1)
-        want_nu = ((nu * (1 + gamma(n + 1)) + bound) + EPS * np.abs(lo[:, 2])) * SAFE
+        want_nu = nu * (1 + gamma(n + 1)) + bound
+        want_nu += box * (joins[:, 0] + joins[:, 1]) + joins[:, 2]
+        want_nu = (want_nu + EPS * np.abs(lo[:, 2])) * SAFE
     for c, x in zip(compiled, numpy, strict=True):
         np.testing.assert_array_equal(c, x, strict=True)  # extremes: either zero, as np.max
     for c, x, y in zip(compiled[:3], numpy[:3], (m, lo, want_nu), strict=True):
