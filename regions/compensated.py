@@ -206,7 +206,7 @@ def linear_rows(
     """``(hi + lo) @ W.T`` of rows (k, n_in) known up to ``err`` each, as ``hi' + lo'`` with a
     bound (k, n_out) on its error: the rows' own errors through ``|W|`` plus the product's
     rounding (:func:`product`); in floats, to inflate by ``SAFE``."""
-    ha, hb, y, scales = prepare(hi, lo, w.bits)
+    ha, hb, y, scales = prepare(hi, lo, w.bits, w.n_slices)
     out = np.empty((len(hi), w.W.shape[0])), np.empty((len(hi), w.W.shape[0]))
     joined = product(ha, hb, y, w, out)
     bound = (err @ w.magnitude) * (1 + gamma(w.W.shape[1] + 1)) + w.bound(scales)
@@ -220,12 +220,16 @@ class SplitMatrix:
     Attributes
     ----------
     W : ndarray, shape (n_out, n_in)
+    n_slices : {3, 2}
+        Three slices per factor (rounding about 2^-93 of ``|W| |x|``), or two (about 2^-63,
+        at half the cost: ``Wb`` and ``hb`` are zero, the products with them skipped).
     bits : int
         Leading bits kept per row in both factors' heads: ``(2^bits + 1)^2 n_in <= 2^53``,
         so that every partial sum of ``n_in`` products of heads is a float64.
     """
 
     W: np.ndarray
+    n_slices: int = 3
 
     @cached_property
     def bits(self) -> int:
@@ -236,6 +240,8 @@ class SplitMatrix:
         """``W = Wa + Wb + Wc`` (n_out, n_in): ``Wa`` and ``Wb`` each ``bits`` leading bits per
         row of what is left, and the first tail ``Wb + Wc``, exactly: ``(Wa, Wb, Wc, tail)``."""
         head, tail, _ = split_rows(self.W, self.bits)
+        if self.n_slices == 2:
+            return head, np.zeros_like(tail), tail, tail
         second, third, _ = split_rows(tail, self.bits)
         return head, second, third, tail
 
@@ -284,17 +290,21 @@ class SplitMatrix:
 
 
 def prepare(
-    hi: np.ndarray, lo: np.ndarray, bits: int
+    hi: np.ndarray, lo: np.ndarray, bits: int, n_slices: int = 3
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rows ``hi + lo`` (k, n_in) ready for :func:`product`: ``hi = ha + hb + hc`` split
-    (:func:`split_rows`, then its tail again), ``y = fl(hc + lo)``, and the scales (3, k) of
-    the product's error: ``max |y|``, and bounds on ``sum |ha|`` and ``sum |hb|``.
+    (:func:`split_rows`, then its tail again; with two slices ``hb`` is zero),
+    ``y = fl(hc + lo)``, and the scales (3, k) of the product's error: ``max |y|``, and
+    bounds on ``sum |ha|`` and ``sum |hb|``.
 
     Zeroing entries of the rows afterwards (ReLU's dead units) keeps all four valid: the
     zeroed parts are exact zeros, and the scales only bound the rows from above.
     """
     ha, tail, size_a = split_rows(hi, bits)
-    hb, y, size_b = split_rows(tail, bits)
+    if n_slices == 2:
+        hb, y, size_b = np.zeros_like(tail), tail, np.zeros(len(hi))
+    else:
+        hb, y, size_b = split_rows(tail, bits)
     y += lo
     scales = np.empty((3, len(hi)))
     np.maximum(y.max(axis=1, initial=0.0), -y.min(axis=1, initial=0.0), out=scales[0])
@@ -339,8 +349,11 @@ def products(
     t, head, second, third, tail = w.parts
     rest = y @ t
     rest += ha @ third
+    p1 = ha @ head
+    if w.n_slices == 2:  # hb and Wb are zero: so are two exact products, and hb's rounded one
+        return p1, np.zeros_like(p1), np.zeros_like(p1), rest
     rest += hb @ tail
-    return ha @ head, ha @ second, hb @ head, rest
+    return p1, ha @ second, hb @ head, rest
 
 
 def joined(

@@ -36,6 +36,7 @@ def prepared(
     parent: np.ndarray,
     slope: np.ndarray | None,
     bits: int,
+    n_slices: int = 3,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Maps ``m + lo`` and their bounds ``nu`` of regions ``parent`` (k,), times each region's
     0/1 ``slope`` (k, n) where given, ready for :func:`regions.compensated.product`.
@@ -50,8 +51,8 @@ def prepared(
         The source region of each region of the chunk.
     slope : ndarray, shape (k, n), or None
         A ReLU layer's pieces (0 or 1) on the chunk's regions; None for the maps as they are.
-    bits : int
-        ``SplitMatrix.bits`` of the weights that follow.
+    bits, n_slices : int
+        ``SplitMatrix.bits`` and ``n_slices`` of the weights that follow.
 
     Returns
     -------
@@ -69,12 +70,12 @@ def prepared(
             b *= slope[:, None, :]
             err *= slope
         n = m.shape[2]
-        return (*prepare(a.reshape(-1, n), b.reshape(-1, n), bits), err)
+        return (*prepare(a.reshape(-1, n), b.reshape(-1, n), bits, n_slices), err)
     k, n = len(parent), m.shape[2]
     ha, hb, y = np.empty((3 * k, n)), np.empty((3 * k, n)), np.empty((3 * k, n))
     scales, err = np.empty((3, 3 * k)), np.empty((k, n))
     slope = np.empty((0, 0), dtype=np.uint8) if slope is None else slope
-    _prepared_compiled(m, lo, nu, parent, slope, bits, ha, hb, y, scales, err)
+    _prepared_compiled(m, lo, nu, parent, slope, bits, n_slices, ha, hb, y, scales, err)
     return ha, hb, y, scales, err
 
 
@@ -155,7 +156,7 @@ def _largest(row: np.ndarray) -> float:
     return np.nan if nan else top
 
 
-def _prepared_loops(m, lo, nu, parent, slope, bits, ha, hb, y, scales, err):
+def _prepared_loops(m, lo, nu, parent, slope, bits, n_slices, ha, hb, y, scales, err):
     """:func:`prepared` row by row: ``prepare``'s two ``split_rows``, rest and scales, the
     same float operations."""
     n, masked = m.shape[2], slope.shape[0] > 0
@@ -167,7 +168,10 @@ def _prepared_loops(m, lo, nu, parent, slope, bits, ha, hb, y, scales, err):
             for j in range(n):
                 tail[j] = m[p, k, j] * slope[i, j] if masked else m[p, k, j]
             size_a = _split_row(tail, _largest(tail), bits, ha[row])
-            size_b = _split_row(tail, _largest(tail), bits, hb[row])
+            if n_slices == 2:
+                hb[row], size_b = 0.0, 0.0
+            else:
+                size_b = _split_row(tail, _largest(tail), bits, hb[row])
             for j in range(n):
                 tail[j] += lo[p, k, j] * slope[i, j] if masked else lo[p, k, j]
             scales[0, row] = _largest(tail)

@@ -129,6 +129,7 @@ def _cut_layers(
     exact.hull = dom.hull if tol == 0 else None  # snapped patterns are not the exact ones
     mesh.exact_vertex = exact.place
     compensated = region_maps.compensate(net, pl, dom.hull)
+    n_slices = region_maps.slices(net)
     maps: dict[int, region_maps.Maps] = {0: region_maps.input_maps(pl.map, mesh.box, compensated)}
     # A disabled tqdm bar still costs about 0.3 ms to make: a tenth of a small net's time.
     bar = (
@@ -140,7 +141,7 @@ def _cut_layers(
     for i, node in enumerate(net.nodes[1:], 1):
         if isinstance(node, (Affine, Sum, Concat)):
             with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-                maps[i] = _propagated(node, maps)
+                maps[i] = _propagated(node, maps, n_slices[i])
         else:
             maps[node.src] = region_maps.built(maps[node.src])
             cut = _LayerCut(mesh, node, maps[node.src], tol, exact, first_column)
@@ -197,10 +198,13 @@ class _NoBar:
         """Nothing."""
 
 
-def _propagated(node: Affine | Sum | Concat, maps: dict[int, region_maps.Maps]) -> region_maps.Maps:
-    """The maps of an affine, sum or concatenation node from its sources' maps."""
+def _propagated(
+    node: Affine | Sum | Concat, maps: dict[int, region_maps.Maps], n_slices: int
+) -> region_maps.Maps:
+    """The maps of an affine, sum or concatenation node from its sources' maps (double-float
+    affine maps from ``n_slices`` slices)."""
     if isinstance(node, Affine):
-        return region_maps.affine(node, maps[node.src])
+        return region_maps.affine(node, maps[node.src], n_slices)
     if isinstance(node, Sum):
         return region_maps.summed(node, [maps[j] for j in node.srcs])
     return region_maps.joined([maps[j] for j in node.srcs])

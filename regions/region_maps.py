@@ -170,6 +170,24 @@ rational arithmetic (He 2-64x13-1 is faster in float64, 2-64x14-1 with compensat
 COMPENSATE_FROM = 6
 """Fewest activation layers for which :func:`compensate` samples the bounds at all."""
 
+THREE_SLICES_AFTER = 14
+"""Double-float maps of a node with more activation layers than this after it are made from
+three slices per factor (:attr:`regions.compensated.SplitMatrix.n_slices`), the others from
+two, at half the products' cost. A layer's rounding grows about 4.5 times through each
+layer's bounds after it, and two slices' (about 2^-63 of ``|W| |x|``) reach where signs go to
+rational arithmetic after some 18 layers: He 2-64x32-1 left 502 signs of layer 23 and 3,147
+of layer 24 to it with two slices everywhere."""
+
+
+def slices(net: Network) -> list[int]:
+    """Per node of ``net``: how many slices its double-float maps take (see
+    :data:`THREE_SLICES_AFTER`)."""
+    out, after = [], 0
+    for node in reversed(net.nodes):
+        out.append(3 if after > THREE_SLICES_AFTER else 2)
+        after += isinstance(node, Activation)
+    return out[::-1]
+
 
 def compensate(net: Network, plane: Plane, hull: np.ndarray) -> bool:
     """Whether to carry a decomposition's maps in double-float precision.
@@ -211,7 +229,7 @@ def input_maps(plane_map: np.ndarray, box: float, compensated: bool = False) -> 
     return NodeMaps(m, nu[None], 0.0, None, box)
 
 
-def affine(node: Affine, src: Maps) -> NodeMaps:
+def affine(node: Affine, src: Maps, n_slices: int = 3) -> NodeMaps:
     """``W x + b`` of a node's maps: ``fl(W m + b)`` errs by at most ``gamma(n + 1)`` times
     ``|W| nu + |b|``, on top of ``|W|`` times the source's error.
 
@@ -224,7 +242,7 @@ def affine(node: Affine, src: Maps) -> NodeMaps:
     Maps built on demand are read a chunk of regions at a time, small enough to stay in cache.
     """
     if (src.src if isinstance(src, ActivatedMaps) else src).lo is not None:
-        return _compensated(node, src)
+        return _compensated(node, src, n_slices)
     n = src.src.m.shape[2] if isinstance(src, ActivatedMaps) else src.m.shape[2]
     if isinstance(src, ActivatedMaps) and src.offset is None and len(src.src.m) == 1:
         m, nu, extremes = _products_of_one_region(node, src)
@@ -266,7 +284,7 @@ def _count(src: Maps) -> int:
     return len(src.parent) if isinstance(src, ActivatedMaps) else len(src.m)
 
 
-def _compensated(node: Affine, src: Maps) -> NodeMaps:
+def _compensated(node: Affine, src: Maps, n_slices: int) -> NodeMaps:
     """:func:`affine` in double-float precision: ``W (m + lo) + b`` as ``m' + lo'`` from
     :func:`regions.compensated.product` and an exact TwoSum with the bias, and its bound
     ``|W| nu`` (the source's error, through the pieces) plus the new rounding over the box.
@@ -280,7 +298,7 @@ def _compensated(node: Affine, src: Maps) -> NodeMaps:
     """
     base = src.src if isinstance(src, ActivatedMaps) else src
     r, n, o, box = _count(src), node.W.shape[1], node.W.shape[0], base.box
-    w = SplitMatrix(node.W)
+    w = SplitMatrix(node.W, n_slices)
     m, lo, nu = np.empty((r, 3, o)), np.empty((r, 3, o)), np.empty((r, o))
     ext = Extremes(o)
     step = max(1, (1 << 14) // max(n, 1))  # regions per chunk: its arrays stay in cache
@@ -288,15 +306,15 @@ def _compensated(node: Affine, src: Maps) -> NodeMaps:
         stop = min(start + step, r)
         if isinstance(src, ActivatedMaps) and src.offset is not None:
             a, b, err = src.compensated_chunk(start, stop)
-            ha, hb, y, scales = prepare(a.reshape(-1, n), b.reshape(-1, n), w.bits)
+            ha, hb, y, scales = prepare(a.reshape(-1, n), b.reshape(-1, n), w.bits, n_slices)
         elif isinstance(src, ActivatedMaps):
             slope = src.slope[start:stop]
             ha, hb, y, scales, err = prepared(
-                base.m, base.lo, base.nu, src.parent[start:stop], slope, w.bits
+                base.m, base.lo, base.nu, src.parent[start:stop], slope, w.bits, n_slices
             )
         else:
             rows = np.arange(start, stop)
-            ha, hb, y, scales, err = prepared(src.m, src.lo, src.nu, rows, None, w.bits)
+            ha, hb, y, scales, err = prepared(src.m, src.lo, src.nu, rows, None, w.bits, n_slices)
         np.matmul(err, w.magnitude, out=nu[start:stop])
         out = (m[start:stop], lo[start:stop], nu[start:stop])
         finished(products(ha, hb, y, w), node.b, w, scales, box, out, ext)
