@@ -29,6 +29,7 @@ import numpy as np
 from .floats import EPS, SAFE, gamma
 
 __all__ = [
+    "NO_PRODUCT",
     "SplitMatrix",
     "UNDERFLOW",
     "joined",
@@ -44,6 +45,9 @@ __all__ = [
     "two_prod",
     "two_sum",
 ]
+
+NO_PRODUCT = np.empty((0, 0))
+"""What :func:`products` returns for the exact products two slices do not make."""
 
 UNDERFLOW = 2.0**-1000
 """Absolute allowance, per entry, for every product in a matrix product that may fall below
@@ -351,7 +355,7 @@ def products(
     rest += ha @ third
     p1 = ha @ head
     if w.n_slices == 2:  # hb and Wb are zero: so are two exact products, and hb's rounded one
-        return p1, np.zeros_like(p1), np.zeros_like(p1), rest
+        return p1, NO_PRODUCT, NO_PRODUCT, rest
     rest += hb @ tail
     return p1, ha @ second, hb @ head, rest
 
@@ -365,7 +369,11 @@ def joined(
 ) -> np.ndarray:
     """``p1 + p2 + p3 + rest`` (exact, exact, exact, rounded) as ``out = (hi, lo)``, and the
     bound ``EPS (|t| + |lo'|) SAFE`` on the two roundings on the way (``t``: the small
-    products' remainder plus ``rest``; ``lo'``: the head's remainder plus ``t``)."""
+    products' remainder plus ``rest``; ``lo'``: the head's remainder plus ``t``). With two
+    slices (``p2`` and ``p3`` :data:`NO_PRODUCT`) one TwoSum, exact: the bound is 0."""
+    if not p2.size:
+        two_sum(p1, rest, out)
+        return np.zeros_like(p1)
     s, e = two_sum(p2, p3)
     e += rest  # t, rounded once
     hi, carry = two_sum(p1, s)

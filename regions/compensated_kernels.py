@@ -218,12 +218,16 @@ def _finished_loops(
         for k in range(3):
             row = 3 * i + k
             for j in range(o):
-                s, e = _two_sum(p2[row, j], p3[row, j])
-                e += rest[row, j]
-                hi, carry = _two_sum(p1[row, j], s)
-                carry += e
-                joins[k, j] = (abs(e) + abs(carry)) * (EPS * SAFE)
-                s, t = _two_sum(hi, carry)
+                if p2.size:
+                    s, e = _two_sum(p2[row, j], p3[row, j])
+                    e += rest[row, j]
+                    hi, carry = _two_sum(p1[row, j], s)
+                    carry += e
+                    joins[k, j] = (abs(e) + abs(carry)) * (EPS * SAFE)
+                    s, t = _two_sum(hi, carry)
+                else:  # two slices: one exact TwoSum
+                    s, t = _two_sum(p1[row, j], rest[row, j])
+                    joins[k, j] = 0.0
                 if k == 2:  # shifted: TwoSum with the bias, the carry rounded into lo
                     s, carry = _two_sum(s, b[j])
                     t += carry
