@@ -119,10 +119,10 @@ def compensated_forward(
     """:func:`forward_with_bounds` with every value carried as ``hi + lo`` (double floats).
 
     The plane map is applied by exact TwoProds and TwoSums, affine nodes by
-    :func:`regions.compensated.product` (its head product exact) and a TwoSum with the bias,
-    sums by TwoSums. A unit certainly beyond its breakpoints passes its error through its
-    piece (a dead ReLU unit passes none); one within its error of a breakpoint passes ``L``
-    times its error (``L`` the largest slope), plus ``2 L |lo|`` for the piece read off ``hi``.
+    :func:`regions.compensated.product` (three slices, its first products exact) and a TwoSum with
+    the bias, sums by TwoSums. A unit certainly beyond its breakpoints passes its error through its
+    piece (a dead ReLU unit passes none); one within its error of a breakpoint passes ``L`` times
+    its error (``L`` the largest slope), plus ``2 L |lo|`` for the piece read off ``hi``.
     Returns the ``hi`` parts and bounds on their own errors (``|lo|`` included).
     """
     u, v = points[:, :1], points[:, 1:2]

@@ -2,11 +2,11 @@
 
 The line walk carries every node's maps ``alpha + beta s`` on each piece with per-entry error
 bounds. In float64 those bounds grow about 4.5 times a layer on He-initialised nets while the
-maps do not, and past about 16 layers signs go to rational arithmetic by the hundred. Here
-each map is an unevaluated sum ``m + lo`` (:mod:`regions.compensated`), each layer's rounding
-about 2^-64 of ``|W| |m|``: the same state ``(m, e)`` as the float64 walk plus ``lo``, where
-``e`` bounds the error of ``m + lo`` (:func:`float_view` gives ``m`` and the bound of ``m``
-alone, which is what the walk's cuts read).
+maps do not, and past about 16 layers signs go to rational arithmetic by the hundred. Here each
+map is an unevaluated sum ``m + lo`` (:mod:`regions.compensated`), each layer's rounding about
+2^-93 of ``|W| |m|`` (three slices): the same state ``(m, e)`` as the float64 walk plus ``lo``,
+where ``e`` bounds the error of ``m + lo`` (:func:`float_view` gives ``m`` and the bound of
+``m`` alone, which is what the walk's cuts read).
 """
 
 from __future__ import annotations

@@ -192,18 +192,17 @@ def slices(net: Network) -> list[int]:
 def compensate(net: Network, plane: Plane, hull: np.ndarray) -> bool:
     """Whether to carry a decomposition's maps in double-float precision.
 
-    A speed decision only: either way every sign is exact. Compensated maps cost about four
-    times as much per region (three matrix products from exact pieces instead of one, and
-    TwoSums), so they pay only where float64's bounds would leave many signs to exact
-    arithmetic. That is predicted from a rigorous float forward pass
-    (:func:`regions.bounded.forward_with_bounds`) at a 7x7 grid over the hull's bounding box:
-    the median over points of the largest error bound over the largest value, at each
-    activation's input, against :data:`COMPENSATE_ABOVE`. Nets of fewer than
-    :data:`COMPENSATE_FROM` activation layers stay in float64 without sampling (0.4 ms saved on
-    a small net): their bounds grow too little, and where such a net needs exact signs (issue
-    11's 5-layer nets with weights scaled by 1e4 to 1e8) lines pass within rounding of
-    vertices, which double floats do not change (586 exact signs in float64, 663 with double
-    floats, measured).
+    A speed decision only: either way every sign is exact. Compensated maps cost about four times as
+    much per region (three matrix products from exact pieces instead of one, six with three slices
+    (:func:`slices`), and TwoSums), so they pay only where float64's bounds would leave many signs
+    to exact arithmetic. That is predicted from a rigorous float forward pass
+    (:func:`regions.bounded.forward_with_bounds`) at a 7x7 grid over the hull's bounding box: the
+    median over points of the largest error bound over the largest value, at each activation's
+    input, against :data:`COMPENSATE_ABOVE`. Nets of fewer than :data:`COMPENSATE_FROM` activation
+    layers stay in float64 without sampling (0.4 ms saved on a small net): their bounds grow too
+    little, and where such a net needs exact signs (issue 11's 5-layer nets with weights scaled by
+    1e4 to 1e8) lines pass within rounding of vertices, which double floats do not change (586 exact
+    signs in float64, 663 with double floats, measured).
     """
     acts = net.activations
     if len(acts) < COMPENSATE_FROM:
