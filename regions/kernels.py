@@ -4,8 +4,7 @@
 where its ring's run of vertices beyond the line starts and ends (:func:`plan`), finds the
 edges the line crosses, each once (:func:`crossed_edges`), records where each new vertex comes
 from (:func:`provenance`), and lays out and stores the two new rings of every split polygon
-(:func:`ring_sources`, :func:`assemble`); between layers it lays the rings out afresh
-(:func:`compacted`). In numpy that is some sixty array calls per cut,
+(:func:`ring_sources`, :func:`assemble`). In numpy that is some sixty array calls per cut,
 each a few microseconds whatever its size: most of a small net's time. With numba installed
 (the ``fast`` extra) they run as compiled loops over the polygons; without it, or with the
 environment variable ``REGIONS_KERNELS=numpy``, as numpy. Both twins are integer bookkeeping
@@ -35,16 +34,7 @@ try:
 except ImportError:  # the numpy twins below serve
     numba = None
 
-__all__ = [
-    "COMPILED",
-    "Plan",
-    "assemble",
-    "compacted",
-    "crossed_edges",
-    "plan",
-    "provenance",
-    "ring_sources",
-]
+__all__ = ["COMPILED", "Plan", "assemble", "crossed_edges", "plan", "provenance", "ring_sources"]
 
 COMPILED = numba is not None and os.environ.get("REGIONS_KERNELS", "") != "numpy"
 """Whether the kernels run compiled (numba) or as their numpy twins; tests switch it."""
@@ -380,57 +370,7 @@ def _provenance_numpy(
     return out
 
 
-def compacted(
-    first: np.ndarray, length: np.ndarray, store: tuple[np.ndarray, ...], cap: int
-) -> tuple[np.ndarray, ...]:
-    """The ring store's arrays (ring, labels, lines, line errors) laid out ring after ring, in
-    polygon order, into new arrays of ``cap`` rows; ``first`` becomes each ring's new start
-    (in place)."""
-    run = _compacted_compiled if COMPILED else _compacted_numpy
-    return run(first, length, store, cap)
-
-
-def _compacted_numpy(first, length, store, cap):
-    start = offsets(length)
-    # Each ring's positions: its first in the store, then on.
-    index = np.repeat(first - start[:-1], length) + np.arange(start[-1])
-    out = []
-    for a in store:
-        out.append(np.empty((cap, *a.shape[1:]), dtype=a.dtype))
-        # index is in range: "clip" skips the buffered copy of out that "raise" makes
-        np.take(a, index, axis=0, out=out[-1][: len(index)], mode="clip")
-    first[:] = start[:-1]
-    return tuple(out)
-
-
 # ----------------------------------------------------------------- the compiled twins
-def _compacted_loops(first, length, store, cap):
-    ring, labels, lines, errors = store
-    out_ring, out_labels = np.empty(cap, ring.dtype), np.empty(cap, labels.dtype)
-    out_lines, out_errors = np.empty((cap, 3), lines.dtype), np.empty(cap, errors.dtype)
-    at = 0
-    for p in range(first.size):
-        row = first[p]
-        first[p] = at
-        for _ in range(length[p]):
-            out_ring[at], out_labels[at], out_errors[at] = ring[row], labels[row], errors[row]
-            for j in range(3):
-                out_lines[at, j] = lines[row, j]
-            at += 1
-            row += 1
-    return out_ring, out_labels, out_lines, out_errors
-
-
-def _below(x: int, k: int) -> int:
-    """``x % k`` for ``0 <= x < 3k``: the loops' ring positions wrap at most twice, and a
-    64-bit division costs tens of cycles where two comparisons cost one or two."""
-    if x >= k:
-        x -= k
-    if x >= k:
-        x -= k
-    return x
-
-
 def _plan_loops(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, ...]:
     n_poly = lengths.size
     above = np.zeros(n_poly, dtype=np.bool_)
@@ -459,14 +399,14 @@ def _plan_loops(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> tuple[n
             f, g = k, -1  # first and last rotated position not beyond the line
             for j in range(k):
                 if sign[at + j] <= 0:
-                    q = _below(j - i_top + k, k)
+                    q = (j - i_top) % k
                     f, g = min(f, q), max(g, q)
             r, sh = k - 1 - g + f, i_top + g + 1
             run[ci], shift[ci] = r, sh
-            a[ci], b[ci] = kept + _below(sh, k), kept + _below(r - 1 + sh, k)
-            nb[ci], pa[ci] = kept + _below(r + sh, k), kept + _below(k - 1 + sh, k)
-            cross_after[ci] = sign[at + _below(r + sh, k)] < 0
-            cross_before[ci] = sign[at + _below(k - 1 + sh, k)] < 0
+            a[ci], b[ci] = kept + sh % k, kept + (r - 1 + sh) % k
+            nb[ci], pa[ci] = kept + (r + sh) % k, kept + (k - 1 + sh) % k
+            cross_after[ci] = sign[at + (r + sh) % k] < 0
+            cross_before[ci] = sign[at + (k - 1 + sh) % k] < 0
             kept += k
             ci += 1
         at += k
@@ -496,7 +436,7 @@ def _ring_sources_loops(k: np.ndarray, p: tuple) -> tuple[np.ndarray, np.ndarray
                 d = p_first + 1 + j
             else:
                 d = n_first + cross_after[i] + j - run[i]
-            vertex[d] = edge[d] = first + _below(j + shift[i], k[i])
+            vertex[d] = edge[d] = first + (j + shift[i]) % k[i]
         vertex[p_first] = m + i if cross_before[i] else pa[i]
         edge[p_first] = pa[i]
         vertex[p_last] = m + c + i if cross_after[i] else nb[i]
@@ -601,8 +541,6 @@ def _provenance_loops(
 
 
 if numba is not None:
-    _below = numba.njit(cache=True, nogil=True, inline="always")(_below)
-    _compacted_compiled = numba.njit(cache=True, nogil=True)(_compacted_loops)
     _plan_compiled = numba.njit(cache=True, nogil=True)(_plan_loops)
     _ring_sources_compiled = numba.njit(cache=True, nogil=True)(_ring_sources_loops)
     _crossed_edges_compiled = numba.njit(cache=True, nogil=True)(_crossed_edges_loops)

@@ -289,11 +289,21 @@ class Mesh:
         if self._used == start[-1] and np.array_equal(self.first, start[:-1]):
             self._compact_at = self._used
             return
-        store = (self._ring, self._label, self._lines, self._line_errors)
-        # The store keeps its room for the cuts to come.
-        store = kernels.compacted(self.first, self.length, store, len(self._ring))
-        self._ring, self._label, self._lines, self._line_errors = store
-        self._used = self._compact_at = int(start[-1])
+        # Each ring's positions: its first in the store, then on (expand, in two passes).
+        index = np.repeat(self.first - start[:-1], self.length) + np.arange(start[-1])
+        cap = len(self._ring)  # the store keeps its room for the cuts to come
+
+        def compacted(a: np.ndarray) -> np.ndarray:
+            out = np.empty((cap, *a.shape[1:]), dtype=a.dtype)
+            # index is in range: "clip" skips the buffered copy of out that "raise" makes
+            np.take(a, index, axis=0, out=out[: len(index)], mode="clip")
+            return out
+
+        self._ring, self._label = compacted(self._ring), compacted(self._label)
+        self._lines, self._line_errors = compacted(self._lines), compacted(self._line_errors)
+        self._used = len(index)
+        self.first[:] = start[:-1]
+        self._compact_at = self._used
 
     # --------------------------------------------------------------------- updates
     def set_values(self, values: np.ndarray, vertex_values: VertexValues) -> None:
