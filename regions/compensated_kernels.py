@@ -3,16 +3,17 @@
 :func:`regions.region_maps.affine` in double-float precision (``compensated=True``) makes a
 layer's maps a chunk of regions at a time: gather the source's maps ``m + lo`` (times a ReLU
 layer's 0/1 slopes), split them for the exact product (:func:`regions.compensated.prepare`),
-six matrix products, then TwoSums joining the products, another with the bias, the error
-bound, and the extremes the per-unit bounds and the finiteness check read. In numpy that is some
-forty passes over each chunk, and they took most of a deep net's time, not the matrix
-products (He 2-64x16-1: 60% of its time in its maps, a fifth of that in the products).
-:func:`prepared` and :func:`finished` do the passes before and after the products in one loop
-each; the products stay numpy's (the same calls in either mode). Each loop does its numpy
-twin's float operations in the same order, and the twins are :mod:`regions.compensated`'s own
-functions, so the two give identical maps and bounds; maxima and minima are exact, but numpy's
-may return either of 0.0 and -0.0 where both occur (in the split's scales and the extremes),
-a sign no comparison and no bound sees. The switch is :data:`regions.kernels.COMPILED`.
+six matrix products (three with two slices), then TwoSums joining the products, another with
+the bias, the error bound, and the extremes the per-unit bounds and the finiteness check read.
+In numpy that is some forty passes over each chunk, and they took most of a deep net's time,
+not the matrix products (He 2-64x16-1: 60% of its time in its maps, a fifth of that in the
+products). :func:`prepared` and :func:`finished` do the passes before and after the products in
+one loop each; the products stay numpy's (the same calls in either mode). Each loop does its
+numpy twin's float operations in the same order, and the twins are :mod:`regions.compensated`'s
+own functions, so the two give identical maps and bounds; maxima and minima are exact, but
+numpy's may return either of 0.0 and -0.0 where both occur (in the split's scales and the
+extremes), a sign no comparison and no bound sees. The switch is
+:data:`regions.kernels.COMPILED`.
 """
 
 from __future__ import annotations
@@ -213,7 +214,7 @@ def _finished_loops(
     p1, p2, p3, rest = products
     w1, third_max, tail_max = sizes
     o = m.shape[2]
-    joins = np.empty((3, o))
+    joins, q = np.empty((3, o)), np.empty(3)
     for i in range(m.shape[0]):
         for k in range(3):
             row = 3 * i + k
@@ -234,7 +235,6 @@ def _finished_loops(
                 m[i, k, j], lo[i, k, j] = s, t
                 top[k, j], bottom[k, j] = folded(s, top[k, j], bottom[k, j])
                 lo_top[k, j], lo_bottom[k, j] = folded(t, lo_top[k, j], lo_bottom[k, j])
-        q = np.empty(3)
         for r in range(3):
             q[r] = box * (scales[r, 3 * i] + scales[r, 3 * i + 1]) + scales[r, 3 * i + 2]
         for j in range(o):

@@ -311,7 +311,10 @@ class _LayerCut:
                 stop = min(node.width, unit + per_call)
                 status, done = fused.run(mesh, self, unit, stop, max_regions)
             else:
-                if not self.crossed.size or mesh.n_polygons > 4 * self.refreshed_at:
+                if (
+                    not self.crossed.size
+                    or mesh.n_polygons > fused.REFRESH_GROWTH * self.refreshed_at
+                ):
                     self.refresh(unit)
                 crossed = self.crossed[:, unit - self.first_unit]
                 status, done = self._cut_unit(unit, crossed, max_regions)

@@ -80,6 +80,10 @@ class Layer(Protocol):
 # What the compiled loop reports when it stops (see run).
 DONE, TOO_MANY, ROOM, IN_PYTHON, UNSETTLED = range(5)
 
+REFRESH_GROWTH = 4
+"""A unit's candidates are refreshed when the polygons have grown more than this many times
+since the last refresh (both paths: this loop and ``decompose._LayerCut.run``)."""
+
 
 def run(mesh: Mesh, layer: Layer, unit: int, stop: int, max_regions: int) -> tuple[int, int]:
     """Cut the breakpoints of units ``unit`` to ``stop - 1`` of the layer, in order, each on
@@ -447,7 +451,7 @@ def _run_loops(
     none_open = np.empty((0, 0, 0), np.bool_)
     while True:
         # A unit starts: refresh where due (with ``stop == unit``, only that).
-        due = crossed.size == 0 or counts[1] > 4 * refreshed_at
+        due = crossed.size == 0 or counts[1] > REFRESH_GROWTH * refreshed_at
         if k == 0 and unit < thresholds.shape[0] and due:
             crossed, origin, open_cells, n_open = crossings.refreshed(
                 unit, thresholds, fixed, slope, table, pool, ring[: counts[2]], origin, counts
