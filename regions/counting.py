@@ -6,14 +6,14 @@ decomposed, in one piece or, for millions of regions, one vertical strip of the 
 
 from __future__ import annotations
 
-from concurrent.futures import as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from functools import partial
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 from torch import nn
 from tqdm.auto import tqdm
 
+from . import threads
 from .arrangement import arrangement_cells
 from .decompose import DEFAULT_MAX_REGIONS, DEFAULT_TOL, decompose
 from .domain import Domain, as_domain, as_plane
@@ -21,7 +21,6 @@ from .errors import InvalidArgumentError, TooManyRegionsError
 from .network import Activation, Affine, Network
 from .tracing import trace
 from .validate import check_finite_on, check_index, check_max_regions, check_real
-from .workers import process_pool
 
 __all__ = ["count"]
 
@@ -54,13 +53,13 @@ def count(
         0.62 GB with 4, 0.49 GB with 8, in the same time). Needs a box domain and ``tol=0``.
         A one-layer net on a box is counted from its arrangement whatever ``pieces`` says.
     workers : int
-        Decompose the strips in this many worker processes at once (at most ``pieces``;
-        default 1: in this process). Each worker runs BLAS in one thread, as the workers share
-        the cores: ``regions.testing.mlp(64, 32, "he+bias")`` on [-3, 3]^2, 747,403 regions
-        in 32 pieces, takes 23 s and 2.9 GB (all three processes) with 2 workers on 2 cores,
-        against 36 s and 1.2 GB in this process (39 s and 7.0 GB in one piece). Workers start
-        in 1 to 2 s (``spawn``), so they pay for counts of many seconds; scripts that use
-        them must guard their entry point with ``if __name__ == "__main__"``.
+        Decompose this many strips at once, in threads (at most ``pieces``; default 1). BLAS
+        runs in one thread meanwhile, and each strip's loops in its own thread
+        (:mod:`regions.threads`; called from the main thread), as the strips' threads share
+        the cores:
+        ``regions.testing.mlp(64, 32, "he+bias")`` on [-3, 3]^2, 747,403 regions in 32
+        pieces, takes 22 s and 1.6 GB with 2 workers on 2 cores, against 34 s and 1.2 GB one
+        strip at a time (37 s and 6.9 GB in one piece).
 
     Examples
     --------
@@ -118,8 +117,8 @@ def _count_in_strips(
     tol: float,
     progress: bool,
 ) -> int:
-    """:func:`count` one vertical strip of the box at a time, in this process or in
-    ``workers`` worker processes.
+    """:func:`count` one vertical strip of the box at a time, or ``workers`` at a time in
+    threads.
 
     An activation pattern fixes every unit's affine piece, so the points that share one form a
     convex set: a region is its pattern. A region that reaches from one strip into the next
@@ -148,10 +147,18 @@ def _count_in_strips(
                 counted.append(count_strip(strip))
                 bar.update()
         else:
-            with process_pool(workers, _one_blas_thread) as pool:
-                for future in as_completed([pool.submit(count_strip, s) for s in strips]):
-                    counted.append(future.result())
-                    bar.update()
+            # The compiled loops and numpy's large passes release the GIL, so the threads share
+            # the cores; BLAS's threads would compete with them (the strips' own loops stay in
+            # their threads, which are not the main one).
+            with threads.one_blas_thread():
+                pool = ThreadPoolExecutor(workers, thread_name_prefix="regions.count")
+                try:
+                    jobs = [pool.submit(count_strip, s) for s in strips]
+                    for future in as_completed(jobs):
+                        counted.append(future.result())
+                        bar.update()
+                finally:  # on an error or Ctrl-C, the strips not started are dropped
+                    pool.shutdown(wait=False, cancel_futures=True)
     alone = sum(n for n, _ in counted)
     shared = np.concatenate([bits for _, bits in counted])
     return alone + len(np.unique(shared, axis=0))
@@ -170,17 +177,6 @@ def _strip(
     # Packed by np.packbits (zeros after the last bit): equal patterns are equal rows.
     bits = part.cell_bits[part.region_cell[touching]]
     return int(np.count_nonzero(~touching)), bits
-
-
-def _one_blas_thread() -> None:
-    """Worker initializer: BLAS in one thread, as the workers share the cores (with BLAS's
-    default threads in every worker, they spin against each other)."""
-    global _BLAS_LIMIT
-    _BLAS_LIMIT = threadpool_limits(1, user_api="blas")
-
-
-#: The worker's BLAS limit, kept for the worker's life.
-_BLAS_LIMIT: object = None
 
 
 def _first_layer_lines(net: Network) -> tuple[np.ndarray, np.ndarray] | None:

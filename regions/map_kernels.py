@@ -12,11 +12,23 @@ and min are exact), so the two give identical arrays; the switch is
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 
 from . import kernels
 
-__all__ = ["Extremes", "evaluate", "extremes", "extremes_of", "finish", "fold", "folded", "masked"]
+__all__ = [
+    "Extremes",
+    "evaluate",
+    "extremes",
+    "extremes_of",
+    "finish",
+    "fold",
+    "folded",
+    "masked",
+    "merged",
+]
 
 
 def extremes_of(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -58,6 +70,20 @@ class Extremes:
     def get(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The extremes so far, as :func:`extremes`."""
         return self.top, self.bottom, self.largest
+
+
+E = TypeVar("E", bound=Extremes)
+
+
+def merged(parts: list[E]) -> E:
+    """The extremes of several runs of chunks (each an :class:`Extremes` or a subclass) as
+    one, into the first: maxima and minima are exact, so in any order the same floats."""
+    out = parts[0]
+    for part in parts[1:]:
+        for name, value in vars(part).items():  # top, bottom, largest, and lo_ of them
+            fold = np.minimum if name.endswith("bottom") else np.maximum
+            fold(getattr(out, name), value, out=getattr(out, name))
+    return out
 
 
 def masked(

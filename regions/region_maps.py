@@ -35,10 +35,12 @@ from .compensated_kernels import Extremes, finished, prepared
 from .domain import Plane
 from .floats import EPS, SAFE, gamma
 from .network import Activation, Affine, Network, Sum
+from .threads import over_chunks
 
 __all__ = [
     "COMPENSATE_ABOVE",
     "COMPENSATE_FROM",
+    "COMPENSATED_CHUNK",
     "ActivatedMaps",
     "Maps",
     "NodeMaps",
@@ -166,6 +168,10 @@ at sample points reach this share of the values before some activation layer: ab
 He-initialised layers of 64 units, where the bounds start to leave hundreds of signs to
 rational arithmetic (He 2-64x13-1 is faster in float64, 2-64x14-1 with compensation)."""
 
+
+COMPENSATED_CHUNK = 1 << 14
+"""Values per unit row a chunk of double-float maps holds (its regions times the source's
+width): small enough that its arrays stay in cache between its passes."""
 
 COMPENSATE_FROM = 6
 """Fewest activation layers for which :func:`compensate` samples the bounds at all."""
@@ -299,24 +305,31 @@ def _compensated(node: Affine, src: Maps, n_slices: int) -> NodeMaps:
     r, n, o, box = _count(src), node.W.shape[1], node.W.shape[0], base.box
     w = SplitMatrix(node.W, n_slices)
     m, lo, nu = np.empty((r, 3, o)), np.empty((r, 3, o)), np.empty((r, o))
-    ext = Extremes(o)
-    step = max(1, (1 << 14) // max(n, 1))  # regions per chunk: its arrays stay in cache
-    for start in range(0, r, step):
-        stop = min(start + step, r)
-        if isinstance(src, ActivatedMaps) and src.offset is not None:
-            a, b, err = src.compensated_chunk(start, stop)
-            ha, hb, y, scales = prepare(a.reshape(-1, n), b.reshape(-1, n), w.bits, n_slices)
-        elif isinstance(src, ActivatedMaps):
-            slope = src.slope[start:stop]
-            ha, hb, y, scales, err = prepared(
-                base.m, base.lo, base.nu, src.parent[start:stop], slope, w.bits, n_slices
-            )
-        else:
-            rows = np.arange(start, stop)
-            ha, hb, y, scales, err = prepared(src.m, src.lo, src.nu, rows, None, w.bits, n_slices)
-        np.matmul(err, w.magnitude, out=nu[start:stop])
-        out = (m[start:stop], lo[start:stop], nu[start:stop])
-        finished(products(ha, hb, y, w), node.b, w, scales, box, out, ext)
+    step = max(1, COMPENSATED_CHUNK // max(n, 1))  # regions per chunk
+
+    def run(first: int, last: int) -> Extremes:
+        ext = Extremes(o)
+        for start in range(first, last, step):
+            stop = min(start + step, last)
+            if isinstance(src, ActivatedMaps) and src.offset is not None:
+                a, b, err = src.compensated_chunk(start, stop)
+                ha, hb, y, scales = prepare(a.reshape(-1, n), b.reshape(-1, n), w.bits, n_slices)
+            elif isinstance(src, ActivatedMaps):
+                slope, parent = src.slope[start:stop], src.parent[start:stop]
+                ha, hb, y, scales, err = prepared(
+                    base.m, base.lo, base.nu, parent, slope, w.bits, n_slices
+                )
+            else:
+                rows = np.arange(start, stop)
+                ha, hb, y, scales, err = prepared(
+                    src.m, src.lo, src.nu, rows, None, w.bits, n_slices
+                )
+            np.matmul(err, w.magnitude, out=nu[start:stop])
+            out = (m[start:stop], lo[start:stop], nu[start:stop])
+            finished(products(ha, hb, y, w), node.b, w, scales, box, out, ext)
+        return ext
+
+    ext = map_kernels.merged(over_chunks(r, step, run))
     extremes, lo_extremes = (ext.top, ext.bottom, ext.largest), (ext.lo_top, ext.lo_bottom)
     return NodeMaps(m, nu, 1.0, lo, box, _extremes=extremes, _lo_extremes=lo_extremes)
 

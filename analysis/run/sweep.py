@@ -24,18 +24,20 @@ for them. Scripts that use process pools must guard their entry point with
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from typing import TextIO
 
 from tqdm.auto import tqdm
 
 from analysis.lab.jobs import JSON, Job, load_result, save_result
-from regions.workers import process_pool as worker_pool
 
 __all__ = ["process_pool", "run_sweep", "show_warning"]
 
@@ -67,24 +69,43 @@ def show_warning(
 
 
 def _init_worker() -> None:
-    """Pool worker initializer: warnings print on one line."""
+    """Pool worker initializer: Ctrl-C is for the main process, which ends the workers;
+    warnings print on one line."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     warnings.showwarning = show_warning
+    # tqdm's default lock is a multiprocessing lock, which a terminated worker would leave
+    # behind (the resource tracker then warns at exit); a worker's bars need only a thread lock.
+    tqdm.set_lock(threading.RLock())
 
 
-def process_pool(workers: int) -> AbstractContextManager[ProcessPoolExecutor]:
-    """A local pool of ``workers`` spawned processes that Ctrl-C cannot leave behind, whose
-    warnings print on one line (:func:`regions.workers.process_pool`).
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and terminate the workers without waiting for their jobs."""
+    # ``_processes`` is private; Python 3.14's ``terminate_workers()`` does the same.
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(timeout=10)
+
+
+@contextmanager
+def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A local pool of ``workers`` spawned processes that Ctrl-C cannot leave behind.
+
+    Workers start with the ``spawn`` method (safe with torch's threads) and ignore SIGINT,
+    so a Ctrl-C in a terminal interrupts only the main process. Leaving the ``with`` block
+    normally waits for the workers; leaving it by an exception, ``KeyboardInterrupt``
+    included, terminates them at once (a second Ctrl-C meanwhile is ignored) and re-raises.
 
     Parameters
     ----------
     workers : int
         Worker processes (>= 1).
 
-    Returns
-    -------
-    context manager of ProcessPoolExecutor
-        Leaving it normally waits for the workers; leaving it by an exception,
-        ``KeyboardInterrupt`` included, terminates them at once and re-raises.
+    Yields
+    ------
+    ProcessPoolExecutor
 
     Examples
     --------
@@ -93,7 +114,23 @@ def process_pool(workers: int) -> AbstractContextManager[ProcessPoolExecutor]:
     ...     print(sorted(pool.map(abs, [-3, 2, -1])))
     [1, 2, 3]
     """
-    return worker_pool(workers, _init_worker)
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
+    )
+    try:
+        yield pool
+    except BaseException:
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            _end_workers(pool)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+        raise
+    pool.shutdown()
 
 
 def run_sweep(

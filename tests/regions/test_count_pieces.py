@@ -35,11 +35,13 @@ def test_regions_across_strips_are_counted_once(pieces):
 @given(
     case=testing.cases(domain=testing.boxes(), n_inputs=(2, 3)),
     pieces=st.integers(2, 6),
+    workers=st.integers(1, 2),
 )
-def test_count_in_pieces_is_the_count(case, pieces):
+def test_count_in_pieces_is_the_count(case, pieces, workers):
     # Lines through the box's corners and centre, hence through the middle strip's sides.
     n = len(case.decompose())
-    assert regions.count(case.model, case.domain, plane=case.plane, pieces=pieces) == n
+    got = regions.count(case.model, case.domain, plane=case.plane, pieces=pieces, workers=workers)
+    assert got == n
 
 
 def test_pieces_need_a_box_exact_counting_and_a_count():
