@@ -17,8 +17,10 @@ from typing import TypeVar
 import numpy as np
 
 from . import kernels
+from .threads import over_chunks
 
 __all__ = [
+    "EVALUATE_CHUNK",
     "Extremes",
     "evaluate",
     "extremes",
@@ -58,6 +60,10 @@ def folded(x: float, top: float, bottom: float) -> tuple[float, float]:
     if x < bottom or x != x:
         bottom = x
     return top, bottom
+
+
+EVALUATE_CHUNK = 1 << 15
+"""Values a chunk of points holds in :func:`evaluate` (its points times the units)."""
 
 
 class Extremes:
@@ -115,16 +121,23 @@ def evaluate(
 ) -> None:
     """Values ``out`` (width - first, n) of units ``first`` on of maps ``m`` (R, 3, width) at
     float points ``xy`` (n, 2), each on its region of ``regions`` (n,): ``(m[r, 0] u +
-    m[r, 1] v) + m[r, 2]``, as the cut's compiled loop evaluates new vertices."""
-    run = _evaluate_compiled if kernels.COMPILED else _evaluate_numpy
-    run(m, regions, xy, first, out)
+    m[r, 1] v) + m[r, 2]``, as the cut's compiled loop evaluates new vertices; compiled, in
+    threads for many points (:func:`regions.threads.over_chunks`: each value is its own)."""
+    if not kernels.COMPILED:
+        _evaluate_numpy(m, regions, xy, first, out)
+        return
+
+    def run(lo: int, hi: int) -> None:
+        _evaluate_compiled(m, regions[lo:hi], xy[lo:hi], first, out[:, lo:hi])
+
+    over_chunks(len(xy), max(1, EVALUATE_CHUNK // max(m.shape[2], 1)), run)
 
 
 def _evaluate_numpy(m, regions, xy, first, out):
     """:func:`evaluate` in numpy, the products and sums in the loops' order (an einsum sums
     the three rows in an order of its own, which shows where they cancel), a chunk of points
     at a time: the gathered maps and the transposed write stay in cache."""
-    step = max(1, (1 << 15) // max(m.shape[2], 1))
+    step = max(1, EVALUATE_CHUNK // max(m.shape[2], 1))
     room = np.empty((min(step, len(xy)), *m.shape[1:]))  # one array: fresh ones fault
     for lo in range(0, len(xy), step):
         chunk = room[: len(regions[lo : lo + step])]

@@ -13,7 +13,7 @@ from test_compensated import maps_in
 from test_kernels import same_partition
 from threadpoolctl import threadpool_info
 
-from regions import region_maps, testing, threads
+from regions import map_kernels, region_maps, testing, threads
 
 
 def _blas_threads() -> list[int]:
@@ -93,6 +93,7 @@ def test_partitions_are_the_same_in_any_number_of_threads(case):
     with maps_in(double=True), pytest.MonkeyPatch.context() as patch:
         # Chunks of a region or two, every loop in threads.
         patch.setattr(region_maps, "COMPENSATED_CHUNK", 16)
+        patch.setattr(map_kernels, "EVALUATE_CHUNK", 16)
         patch.setattr(threads, "MIN_CHUNKS", 1)
         patch.setattr(threads, "THREADS", 1)
         one = case.decompose()
