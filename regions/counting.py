@@ -58,8 +58,8 @@ def count(
         (:mod:`regions.threads`; called from the main thread), as the strips' threads share
         the cores:
         ``regions.testing.mlp(64, 32, "he+bias")`` on [-3, 3]^2, 747,403 regions in 32
-        pieces, takes 22 s and 1.6 GB with 2 workers on 2 cores, against 34 s and 1.2 GB one
-        strip at a time (37 s and 6.9 GB in one piece).
+        pieces, takes 20 s and 1.8 GB with 2 workers on 2 cores, against 27 s and 1.2 GB one
+        strip at a time (24 s and 6.9 GB in one piece).
 
     Examples
     --------
