@@ -56,7 +56,7 @@ MIN_CHUNKS = 8
 threads and limiting BLAS would cost more than they gain."""
 
 _blas: dict[str, object] = {"depth": 0, "limit": None, "controller": None}
-_pool: dict[int, ThreadPoolExecutor] = {}
+_pool: dict[tuple[int, int], ThreadPoolExecutor] = {}
 
 
 def _in_main_thread() -> bool:
@@ -114,9 +114,11 @@ def over_chunks(n: int, step: int, run: Callable[[int, int], T]) -> list[T]:
     if threads <= 1 or not _in_main_thread():
         return [run(0, n)]
     bounds = [min(n, step * (chunks * i // threads)) for i in range(threads + 1)]
-    if threads not in _pool:
-        _pool[threads] = ThreadPoolExecutor(threads - 1, thread_name_prefix="regions")
-    pool = _pool[threads]
+    # Keyed by process too: a forked child inherits the pool but not its threads.
+    key = (os.getpid(), threads)
+    if key not in _pool:
+        _pool[key] = ThreadPoolExecutor(threads - 1, thread_name_prefix="regions")
+    pool = _pool[key]
     with one_blas_thread():
         # The caller's thread takes the first run, the pool's threads the others.
         others = [pool.submit(run, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:], strict=True)]

@@ -3,6 +3,9 @@ meanwhile, give the same partitions bit for bit as one thread."""
 
 from __future__ import annotations
 
+import os
+import select
+import signal
 import threading
 import time
 
@@ -42,6 +45,23 @@ def test_runs_cover_the_items_in_whole_chunks(monkeypatch):
     assert [(lo, hi) for lo, hi, _ in elsewhere] == [(0, 100)]
     monkeypatch.setattr(threads, "THREADS", 1)
     assert [(lo, hi) for lo, hi, _ in _runs(100, 4)] == [(0, 100)]
+
+
+def test_a_forked_child_starts_threads_of_its_own(monkeypatch):
+    monkeypatch.setattr(threads, "THREADS", 2)
+    assert len({thread for _, _, thread in _runs(100, 4)}) == 2  # the parent's pool exists
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its runs must finish (the inherited pool has no threads)
+        try:
+            os.write(write, str(len(_runs(100, 4))).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    ready, _, _ = select.select([read], [], [], 30)
+    got = os.read(read, 16) if ready else b"timed out"
+    os.waitpid(pid, 0) if ready else os.kill(pid, signal.SIGKILL)
+    assert got == b"2"
 
 
 def test_an_error_in_a_run_reaches_the_caller_once_every_run_ended(monkeypatch):
