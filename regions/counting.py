@@ -53,13 +53,11 @@ def count(
         0.62 GB with 4, 0.49 GB with 8, in the same time). Needs a box domain and ``tol=0``.
         A one-layer net on a box is counted from its arrangement whatever ``pieces`` says.
     workers : int
-        Decompose this many strips at once, in threads (at most ``pieces``; default 1). BLAS
-        runs in one thread meanwhile, and each strip's loops in its own thread
-        (:mod:`regions.threads`; called from the main thread), as the strips' threads share
-        the cores:
-        ``regions.testing.mlp(64, 32, "he+bias")`` on [-3, 3]^2, 747,403 regions in 32
-        pieces, takes 20 s and 1.8 GB with 2 workers on 2 cores, against 27 s and 1.2 GB one
-        strip at a time (24 s and 6.9 GB in one piece).
+        Decompose this many strips at once, in threads (at most ``pieces``; default 1), with
+        BLAS in one thread meanwhile (:mod:`regions.threads`): ``regions.testing.mlp(64, 32,
+        "he+bias")`` on [-3, 3]^2, 747,403 regions in 32 pieces, takes 20 s and 1.8 GB with 2
+        workers on 2 cores, against 27 s and 1.2 GB one strip at a time (24 s and 6.9 GB in one
+        piece). Called from a thread other than the main one, BLAS keeps its own threads.
 
     Examples
     --------

@@ -8,15 +8,11 @@ import time
 
 import pytest
 from test_count_pieces import across
-from threadpoolctl import threadpool_info
+from test_threads import blas_threads
 
 import regions
 from regions import counting
 from regions.testing import mlp
-
-
-def _blas_threads() -> list[int]:
-    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
 
 
 def test_workers_give_the_count():
@@ -30,16 +26,16 @@ def test_workers_run_strips_at_once_with_blas_in_one_thread(monkeypatch):
     strip, seen = counting._strip, []
 
     def watched(*args, **kwargs):
-        seen.append((threading.get_ident(), _blas_threads()))
+        seen.append((threading.get_ident(), blas_threads()))
         time.sleep(0.2)  # long enough that every worker takes a strip
         return strip(*args, **kwargs)
 
-    before = _blas_threads()
+    before = blas_threads()
     monkeypatch.setattr(counting, "_strip", watched)
     assert regions.count(across(3), (0, 1, 0, 1), pieces=4, workers=2) == 8
     assert len(seen) == 4 and len({thread for thread, _ in seen}) == 2
     assert all(blas and set(blas) == {1} for _, blas in seen)
-    assert _blas_threads() == before  # restored
+    assert blas_threads() == before  # restored
 
 
 def test_bad_workers_and_errors_in_workers():

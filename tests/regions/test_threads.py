@@ -19,7 +19,8 @@ from threadpoolctl import threadpool_info
 from regions import map_kernels, region_maps, testing, threads
 
 
-def _blas_threads() -> list[int]:
+def blas_threads() -> list[int]:
+    """BLAS's threads now, per library."""
     return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
 
 
@@ -60,7 +61,10 @@ def test_a_forked_child_starts_threads_of_its_own(monkeypatch):
     os.close(write)
     ready, _, _ = select.select([read], [], [], 30)
     got = os.read(read, 16) if ready else b"timed out"
-    os.waitpid(pid, 0) if ready else os.kill(pid, signal.SIGKILL)
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    os.close(read)
     assert got == b"2"
 
 
@@ -85,17 +89,17 @@ def _block_elsewhere(depths: list[int]) -> None:
 
 
 def test_blas_runs_in_one_thread_inside_nested_blocks_of_the_main_thread():
-    before, inside, depths = _blas_threads(), [], []
+    before, inside, depths = blas_threads(), [], []
     with threads.one_blas_thread():
         with threads.one_blas_thread():
-            inside.append(_blas_threads())
-        inside.append(_blas_threads())  # still inside the outer block
+            inside.append(blas_threads())
+        inside.append(blas_threads())  # still inside the outer block
         other = threading.Thread(target=_block_elsewhere, args=(depths,))
         other.start()
         other.join()
     assert before and all(set(blas) == {1} for blas in inside)
     assert depths == [1]  # another thread's block is not counted (OpenBLAS would ignore it)
-    assert _blas_threads() == before
+    assert blas_threads() == before
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
