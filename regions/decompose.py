@@ -141,7 +141,7 @@ def _cut_layers(
     for i, node in enumerate(net.nodes[1:], 1):
         if isinstance(node, (Affine, Sum, Concat)):
             with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-                maps[i] = _propagated(node, maps, n_slices[i])
+                maps[i] = _propagated(node, maps, n_slices[i], _last_reader(node, i, last_use))
         else:
             maps[node.src] = region_maps.built(maps[node.src])
             cut = _LayerCut(mesh, node, maps[node.src], tol, exact, first_column)
@@ -199,15 +199,26 @@ class _NoBar:
 
 
 def _propagated(
-    node: Affine | Sum | Concat, maps: dict[int, region_maps.Maps], n_slices: int
+    node: Affine | Sum | Concat,
+    maps: dict[int, region_maps.Maps],
+    n_slices: int,
+    reuse: bool = False,
 ) -> region_maps.Maps:
     """The maps of an affine, sum or concatenation node from its sources' maps (double-float
-    affine maps from ``n_slices`` slices)."""
+    affine maps from ``n_slices`` slices; ``reuse``: an affine node may take its source's
+    memory, see :func:`regions.region_maps.affine`)."""
     if isinstance(node, Affine):
-        return region_maps.affine(node, maps[node.src], n_slices)
+        return region_maps.affine(node, maps[node.src], n_slices, reuse)
     if isinstance(node, Sum):
         return region_maps.summed(node, [maps[j] for j in node.srcs])
     return region_maps.joined([maps[j] for j in node.srcs])
+
+
+def _last_reader(node: object, i: int, last_use: list[int]) -> bool:
+    """Whether node ``i`` is an affine node and the last to read its source's maps, which may
+    then give it their memory. No other entry of the maps shares them: an activation's maps
+    hold their input's, whose own entry, if kept across the layer, is a copy (``take``)."""
+    return isinstance(node, Affine) and last_use[node.src] == i
 
 
 class _LayerCut:

@@ -234,7 +234,7 @@ def input_maps(plane_map: np.ndarray, box: float, compensated: bool = False) -> 
     return NodeMaps(m, nu[None], 0.0, None, box)
 
 
-def affine(node: Affine, src: Maps, n_slices: int = 3) -> NodeMaps:
+def affine(node: Affine, src: Maps, n_slices: int = 3, reuse: bool = False) -> NodeMaps:
     """``W x + b`` of a node's maps: ``fl(W m + b)`` errs by at most ``gamma(n + 1)`` times
     ``|W| nu + |b|``, on top of ``|W|`` times the source's error.
 
@@ -245,9 +245,11 @@ def affine(node: Affine, src: Maps, n_slices: int = 3) -> NodeMaps:
     signs to exact arithmetic.
 
     Maps built on demand are read a chunk of regions at a time, small enough to stay in cache.
+    With ``reuse`` (the caller will not read ``src`` again, nor anything sharing its maps), a
+    ReLU layer's double-float maps may give their memory to the result and be left empty.
     """
     if (src.src if isinstance(src, ActivatedMaps) else src).lo is not None:
-        return _compensated(node, src, n_slices)
+        return _compensated(node, src, n_slices, reuse)
     n = src.src.m.shape[2] if isinstance(src, ActivatedMaps) else src.m.shape[2]
     if isinstance(src, ActivatedMaps) and src.offset is None and len(src.src.m) == 1:
         m, nu, extremes = _products_of_one_region(node, src)
@@ -289,7 +291,7 @@ def _count(src: Maps) -> int:
     return len(src.parent) if isinstance(src, ActivatedMaps) else len(src.m)
 
 
-def _compensated(node: Affine, src: Maps, n_slices: int) -> NodeMaps:
+def _compensated(node: Affine, src: Maps, n_slices: int, reuse: bool = False) -> NodeMaps:
     """:func:`affine` in double-float precision: ``W (m + lo) + b`` as ``m' + lo'`` from
     :func:`regions.compensated.product` and an exact TwoSum with the bias, and its bound
     ``|W| nu`` (the source's error, through the pieces) plus the new rounding over the box.
@@ -299,12 +301,18 @@ def _compensated(node: Affine, src: Maps, n_slices: int) -> NodeMaps:
     pieces by :meth:`ActivatedMaps.compensated_chunk` and
     :func:`regions.compensated.prepare`), multiplied while in cache, and summed with the bias
     and bounded (:func:`regions.compensated_kernels.finished`); level-wide passes were as
-    fast and took a quarter more memory.
+    fast and took a quarter more memory. With ``reuse`` the source's arrays may become the
+    result's (:func:`_reused`).
     """
     base = src.src if isinstance(src, ActivatedMaps) else src
     r, n, o, box = _count(src), node.W.shape[1], node.W.shape[0], base.box
     w = SplitMatrix(node.W, n_slices)
-    m, lo, nu = np.empty((r, 3, o)), np.empty((r, 3, o)), np.empty((r, o))
+    kept, grown = _reused(node, src) if reuse else (0, [])
+    if kept:
+        source = m, lo, nu = tuple(grown)
+    else:
+        source = (base.m, base.lo, base.nu)
+        m, lo, nu = np.empty((r, 3, o)), np.empty((r, 3, o)), np.empty((r, o))
     step = max(1, COMPENSATED_CHUNK // max(n, 1))  # regions per chunk
 
     def run(first: int, last: int) -> Extremes:
@@ -314,24 +322,58 @@ def _compensated(node: Affine, src: Maps, n_slices: int) -> NodeMaps:
             if isinstance(src, ActivatedMaps) and src.offset is not None:
                 a, b, err = src.compensated_chunk(start, stop)
                 ha, hb, y, scales = prepare(a.reshape(-1, n), b.reshape(-1, n), w.bits, n_slices)
-            elif isinstance(src, ActivatedMaps):
-                slope, parent = src.slope[start:stop], src.parent[start:stop]
-                ha, hb, y, scales, err = prepared(
-                    base.m, base.lo, base.nu, parent, slope, w.bits, n_slices
-                )
             else:
-                rows = np.arange(start, stop)
-                ha, hb, y, scales, err = prepared(
-                    src.m, src.lo, src.nu, rows, None, w.bits, n_slices
-                )
+                parent, slope = np.arange(start, stop), None
+                if isinstance(src, ActivatedMaps):
+                    slope, parent = src.slope[start:stop], src.parent[start:stop]
+                # prepared copies the chunk's rows out before finished writes any (in place,
+                # where they are the same rows)
+                ha, hb, y, scales, err = prepared(*source, parent, slope, w.bits, n_slices)
             np.matmul(err, w.magnitude, out=nu[start:stop])
             out = (m[start:stop], lo[start:stop], nu[start:stop])
             finished(products(ha, hb, y, w), node.b, w, scales, box, out, ext)
         return ext
 
-    ext = map_kernels.merged(over_chunks(r, step, run))
+    # The new regions first, from rows still intact; then the kept ones, each in place.
+    parts = over_chunks(r - kept, step, lambda first, last: run(kept + first, kept + last))
+    parts += over_chunks(kept, step, run) if kept else []
+    ext = map_kernels.merged(parts)
     extremes, lo_extremes = (ext.top, ext.bottom, ext.largest), (ext.lo_top, ext.lo_bottom)
     return NodeMaps(m, nu, 1.0, lo, box, _extremes=extremes, _lo_extremes=lo_extremes)
+
+
+def _reused(node: Affine, src: Maps) -> tuple[int, list[np.ndarray]]:
+    """The source's maps (m, lo, nu), grown to the result's regions, and how many of their
+    rows are computed in place; ``(0, [])`` and the source untouched where they cannot be.
+
+    Only a ReLU layer's maps whose regions 0..k-1 keep their own rows (a split polygon keeps
+    its index; the new ones are appended) and whose width the affine layer keeps qualify,
+    and only if nothing else holds the arrays: each is taken out of the source's maps (which
+    are left empty, so that a late reader fails loudly) and grown by
+    :meth:`numpy.ndarray.resize`, which refuses an array referenced or viewed elsewhere; then
+    everything is given back. The result takes the source's memory instead of a second copy
+    beside it: about half a deep layer's peak.
+    """
+    base = src.src if isinstance(src, ActivatedMaps) else None
+    if base is None or src.offset is not None or node.W.shape[0] != node.W.shape[1]:
+        return 0, []
+    kept, r = len(base.m), len(src.parent)
+    if r < kept or not np.array_equal(src.parent[:kept], np.arange(kept)):
+        return 0, []
+    names, grown = ("m", "lo", "nu"), []
+    for name in names:
+        a = getattr(base, name)
+        object.__setattr__(base, name, None)
+        try:
+            a.resize((r, *a.shape[1:]))  # held by ``a`` alone now, or it refuses
+        except ValueError:  # referenced elsewhere: give everything back as it was
+            for b in grown:  # held by this list alone, as their growing just showed
+                b.resize((kept, *b.shape[1:]), refcheck=False)
+            for back, b in zip(names, [*grown, a], strict=False):
+                object.__setattr__(base, back, b)
+            return 0, []
+        grown.append(a)
+    return kept, grown
 
 
 def _products_of_one_region(
