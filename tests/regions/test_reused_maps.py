@@ -16,6 +16,12 @@ from regions import region_maps, testing, threads
 from regions.network import Affine
 
 
+@pytest.fixture(autouse=True)
+def _any_size(monkeypatch):
+    """Small maps reused too (by default only arrays of 64 MB and more are)."""
+    monkeypatch.setattr(region_maps, "REUSE_FROM", 0)
+
+
 def _layers(seed: int, width: int = 6) -> tuple[region_maps.NodeMaps, Affine, np.ndarray]:
     """Double-float maps of a first layer on 40 regions, the next layer, and the 0/1 pieces
     of 55 regions that refine them: 0..39 keep their rows, 15 new ones are appended."""
@@ -85,6 +91,10 @@ def test_maps_held_elsewhere_are_not_reused():
     narrower = Affine(src=1, W=nxt.W[:5], b=nxt.b[:5], name="fc2")
     maps = region_maps.affine(narrower, _activated(start, pieces), 2, reuse=True)
     assert id(start.m) == ids[0] and len(start.m) == 40 and maps.m.shape == (55, 3, 5)
+    with pytest.MonkeyPatch.context() as patch:  # nor are maps below REUSE_FROM
+        patch.setattr(region_maps, "REUSE_FROM", start.m.nbytes + 1)
+        maps = region_maps.affine(nxt, _activated(start, pieces), 2, reuse=True)
+    assert id(start.m) == ids[0] and len(start.m) == 40 and len(maps.m) == 55
 
 
 @settings(max_examples=25, deadline=None)
