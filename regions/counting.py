@@ -55,9 +55,9 @@ def count(
     workers : int
         Decompose this many strips at once, in threads (at most ``pieces``; default 1), with
         BLAS in one thread meanwhile (:mod:`regions.threads`): ``regions.testing.mlp(64, 32,
-        "he+bias")`` on [-3, 3]^2, 747,403 regions in 32 pieces, takes 20 s and 1.8 GB with 2
-        workers on 2 cores, against 27 s and 1.2 GB one strip at a time (24 s and 6.9 GB in one
-        piece). Called from a thread other than the main one, BLAS keeps its own threads.
+        "he+bias")`` on [-3, 3]^2, 747,403 regions in 32 pieces, takes 20 to 22 s and 1.7 GB
+        with 2 workers on 2 cores, against 27 s and 1.2 GB one strip at a time (26 s and 5.2 GB
+        in one piece). Called from a thread other than the main one, BLAS keeps its own threads.
 
     Examples
     --------
