@@ -359,7 +359,7 @@ def _reused(node: Affine, src: Maps) -> tuple[int, list[np.ndarray]]:
     are left empty, so that a late reader fails loudly) and grown by
     :meth:`numpy.ndarray.resize`, which refuses an array referenced or viewed elsewhere; then
     everything is given back. The result takes the source's memory instead of a second copy
-    beside it: about half a deep layer's peak.
+    beside it, which halves the maps' share of a deep layer's peak.
     """
     base = src.src if isinstance(src, ActivatedMaps) else None
     if base is None or src.offset is not None or node.W.shape[0] != node.W.shape[1]:
