@@ -22,16 +22,22 @@ def _any_size(monkeypatch):
     monkeypatch.setattr(region_maps, "REUSE_FROM", 0)
 
 
-def _layers(seed: int, width: int = 6) -> tuple[region_maps.NodeMaps, Affine, np.ndarray]:
-    """Double-float maps of a first layer on 40 regions, the next layer, and the 0/1 pieces
-    of 55 regions that refine them: 0..39 keep their rows, 15 new ones are appended."""
+def _layers(
+    seed: int, width: int = 6
+) -> tuple[region_maps.NodeMaps, Affine, tuple[np.ndarray, np.ndarray]]:
+    """Double-float maps of a second layer on 40 regions (each its own pieces of the first),
+    the next layer, and the parents and 0/1 pieces of 55 regions that refine them: 0..39 keep
+    their rows, 15 new ones are appended."""
     rng = np.random.default_rng(seed)
-    first = Affine(src=0, W=rng.normal(size=(width, 2)), b=rng.normal(size=width), name="fc1")
-    start = region_maps.affine(first, region_maps.input_maps(np.eye(2, 3), 2.0, True))
-    start = start.take(np.zeros(40, dtype=np.int64))  # 40 regions, arrays of their own
-    nxt = Affine(src=1, W=rng.normal(size=(width, width)), b=rng.normal(size=width), name="fc2")
+
+    def layer(n_in: int, name: str) -> Affine:
+        return Affine(src=0, W=rng.normal(size=(width, n_in)), b=rng.normal(size=width), name=name)
+
+    first = region_maps.affine(layer(2, "fc1"), region_maps.input_maps(np.eye(2, 3), 2.0, True))
+    pieces = rng.integers(0, 2, size=(40, width))
+    start = region_maps.affine(layer(width, "fc2"), _activated(first, (np.zeros(40, int), pieces)))
     parent = np.concatenate([np.arange(40), rng.integers(0, 40, size=15)])
-    return start, nxt, (parent, rng.integers(0, 2, size=(55, width)))
+    return start, layer(width, "fc3"), (parent, rng.integers(0, 2, size=(55, width)))
 
 
 def _activated(start: region_maps.NodeMaps, pieces) -> region_maps.ActivatedMaps:
