@@ -341,9 +341,13 @@ def _compensated(node: Affine, src: Maps, n_slices: int, reuse: bool = False) ->
             finished(products(ha, hb, y, w), node.b, w, scales, box, out, ext)
         return ext
 
-    # The new regions first, from rows still intact; then the kept ones, each in place.
-    parts = over_chunks(r - kept, step, lambda first, last: run(kept + first, kept + last))
-    parts += over_chunks(kept, step, run) if kept else []
+    # Chunks on the grid they have without reuse (the same products, so the same floats): the
+    # new regions' first, as they read kept rows anywhere; then the chunk the kept rows end in,
+    # alone; then the kept rows' own chunks, each in place.
+    split = kept - kept % step
+    after = min(split + step, r) if kept % step else split
+    parts = over_chunks(r - after, step, lambda first, last: run(after + first, after + last))
+    parts += [run(split, after)] + over_chunks(split, step, run) if kept else []
     ext = map_kernels.merged(parts)
     extremes, lo_extremes = (ext.top, ext.bottom, ext.largest), (ext.lo_top, ext.lo_bottom)
     return NodeMaps(m, nu, 1.0, lo, box, _extremes=extremes, _lo_extremes=lo_extremes)

@@ -27,7 +27,7 @@ def _layers(
 ) -> tuple[region_maps.NodeMaps, Affine, tuple[np.ndarray, np.ndarray]]:
     """Double-float maps of a second layer on 40 regions (each its own pieces of the first),
     the next layer, and the parents and 0/1 pieces of 55 regions that refine them: 0..39 keep
-    their rows, 15 new ones are appended."""
+    their rows, 15 new ones are appended (the last a piece of region 39)."""
     rng = np.random.default_rng(seed)
 
     def layer(n_in: int, name: str) -> Affine:
@@ -36,7 +36,7 @@ def _layers(
     first = region_maps.affine(layer(2, "fc1"), region_maps.input_maps(np.eye(2, 3), 2.0, True))
     pieces = rng.integers(0, 2, size=(40, width))
     start = region_maps.affine(layer(width, "fc2"), _activated(first, (np.zeros(40, int), pieces)))
-    parent = np.concatenate([np.arange(40), rng.integers(0, 40, size=15)])
+    parent = np.concatenate([np.arange(40), rng.integers(0, 40, size=14), [39]])
     return start, layer(width, "fc3"), (parent, rng.integers(0, 2, size=(55, width)))
 
 
@@ -67,7 +67,9 @@ def _intact(start: region_maps.NodeMaps, ids: list[int], before: list[np.ndarray
 
 @pytest.mark.parametrize("n_threads", [1, 3])
 def test_reused_maps_are_the_maps_and_leave_the_source_empty(monkeypatch, n_threads):
-    monkeypatch.setattr(region_maps, "COMPENSATED_CHUNK", 6 * 4)  # chunks of 4 regions
+    # Chunks of 3 regions: the kept rows end inside the chunk of rows 39 to 41, whose row 39
+    # the last new region reads.
+    monkeypatch.setattr(region_maps, "COMPENSATED_CHUNK", 6 * 3)
     monkeypatch.setattr(threads, "MIN_CHUNKS", 1)
     monkeypatch.setattr(threads, "THREADS", n_threads)
     start, nxt, pieces = _layers(0)
