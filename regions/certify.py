@@ -152,7 +152,8 @@ def _settled(
     """:func:`regions.bounded.settled_signs` at the cells' interior points (R, 2), a chunk of
     points at a time in as many threads as pay (:func:`regions.threads.over_chunks`), keeping
     of every node's values only the output's: signs and undecided (R, S), logits and their
-    error bounds (R, n_out). Each point's floats are its own, however they are chunked."""
+    error bounds (R, n_out). Each point is judged on its own, within its bounds; its floats
+    may round differently with the chunk's shape (BLAS picks its kernel by shape)."""
     net, out = part.network, part.network.output
 
     def run(first: int, last: int) -> list[tuple[np.ndarray, ...]]:
