@@ -17,7 +17,7 @@ import numpy as np
 
 from . import kernels
 from .floats import EPS, SAFE, gamma
-from .ragged import expand, offsets
+from .ragged import offsets, positions
 
 __all__ = ["side_flags"]
 
@@ -89,7 +89,7 @@ def side_flags(
     """
     if kernels.COMPILED and not np.any(band > 0):
         return _side_flags_compiled(z, t, slope, fixed, r, ring, first, length, scale)
-    index, _, _ = expand(first, length)
+    index = positions(first, length)
     return _side_flags_numpy(z, t, slope, fixed, r, ring[index], offsets(length), scale, band)
 
 

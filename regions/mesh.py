@@ -31,7 +31,7 @@ from . import kernels
 from .floats import EPS, SAFE
 from .intersections import intersect
 from .lines import Line
-from .ragged import offsets, with_room
+from .ragged import offsets, positions, with_room
 from .rationals import line_through
 
 __all__ = ["DOMAIN_EDGE", "Mesh", "PLACE_EXACTLY", "VertexValues", "no_values"]
@@ -289,8 +289,7 @@ class Mesh:
         if self._used == start[-1] and np.array_equal(self.first, start[:-1]):
             self._compact_at = self._used
             return
-        # Each ring's positions: its first in the store, then on (expand, in two passes).
-        index = np.repeat(self.first - start[:-1], self.length) + np.arange(start[-1])
+        index = positions(self.first, self.length)
         cap = len(self._ring)  # the store keeps its room for the cuts to come
 
         def compacted(a: np.ndarray) -> np.ndarray:
