@@ -85,39 +85,34 @@ REFRESH_GROWTH = 4
 since the last refresh (both paths: this loop and ``decompose._LayerCut.run``)."""
 
 
-def run(mesh: Mesh, layer: Layer, unit: int, stop: int, max_regions: int) -> tuple[int, int]:
+def run(
+    mesh: Mesh,
+    layer: Layer,
+    unit: int,
+    stop: int,
+    max_regions: int,
+    k: int = 0,
+    pending: tuple[int, np.ndarray] | None = None,
+) -> tuple[int, int]:
     """Cut the breakpoints of units ``unit`` to ``stop - 1`` of the layer, in order, each on
     the polygons ``layer.crossed`` says it may cross, until done or until there are more than
     ``max_regions``. When a unit starts and the polygons have quadrupled since the last
     refresh (or there was none), the candidates are refreshed first, as
     ``_LayerCut.refresh`` (:func:`regions.crossings.refreshed`): ``layer.crossed``,
     ``origin``, ``first_unit`` and ``refreshed_at`` follow. Returns the status (:data:`DONE`
-    or :data:`TOO_MANY`) and the first unit not cut."""
-    thresholds, first_column = layer.node.thresholds, layer.first_column
-    k = 0
+    or :data:`TOO_MANY`) and the first unit not cut.
+
+    From breakpoint ``k`` of ``unit`` on; ``pending``: the status the loop last stopped with
+    there and its open cells (:func:`regions.fused_layer.cut` hands a layer over so), dealt
+    with first."""
+    thresholds = layer.node.thresholds
     while True:
-        counts = _counts(mesh)
-        status, unit, k, n_cand, n_inc, *state, open_cells = _run(
-            unit,
-            k,
-            stop,
-            layer.crossed,
-            layer.first_unit,
-            layer.refreshed_at,
-            max_regions,
-            thresholds,
-            first_column,
-            layer.fixed,
-            layer.slope,
-            *_arrays(mesh, layer),
-            layer.origin,
-            mesh._hull_lines,
-            counts,
-            _box(mesh),
-        )
-        layer.crossed, layer.origin, layer.first_unit, layer.refreshed_at = state
-        _set_counts(mesh, counts)
-        mesh.first_row = unit
+        if pending is not None:
+            (status, open_cells), pending = pending, None
+        else:
+            status, unit, k, n_cand, n_inc, open_cells = _step(
+                mesh, layer, unit, k, stop, max_regions
+            )
         if status == ROOM:  # with slack: growing pools one cut at a time costs small nets
             _reserve(mesh, layer, max(2 * n_cand, 256), max(2 * n_inc, 1024))
         elif status == UNSETTLED:  # a refresh left sides to exact arithmetic
@@ -137,6 +132,36 @@ def run(mesh: Mesh, layer: Layer, unit: int, stop: int, max_regions: int) -> tup
             return status, unit
         if unit >= stop:
             return DONE, unit
+
+
+def _step(
+    mesh: Mesh, layer: Layer, unit: int, k: int, stop: int, max_regions: int
+) -> tuple[int, int, int, int, int, np.ndarray]:
+    """One call of the compiled loop from breakpoint ``k`` of ``unit``: its status, where it
+    stopped, the room it wants and the open cells; the layer and the mesh follow."""
+    counts = _counts(mesh)
+    status, unit, k, n_cand, n_inc, *state, open_cells = _run(
+        unit,
+        k,
+        stop,
+        layer.crossed,
+        layer.first_unit,
+        layer.refreshed_at,
+        max_regions,
+        layer.node.thresholds,
+        layer.first_column,
+        layer.fixed,
+        layer.slope,
+        *_arrays(mesh, layer),
+        layer.origin,
+        mesh._hull_lines,
+        counts,
+        _box(mesh),
+    )
+    layer.crossed, layer.origin, layer.first_unit, layer.refreshed_at = state
+    _set_counts(mesh, counts)
+    mesh.first_row = unit
+    return status, unit, k, n_cand, n_inc, open_cells
 
 
 def cut(
