@@ -19,7 +19,7 @@ import numpy as np
 from torch import nn
 from tqdm.auto import tqdm
 
-from . import fused, fused_layer, kernels, region_maps
+from . import fused, kernels, layer_kernels, region_maps
 from .breakpoints import Breakpoints, Level, stack_levels
 from .crossings import side_flags
 from .domain import Domain, Plane, as_domain, as_plane
@@ -144,11 +144,13 @@ def _cut_layers(
                 maps[i] = _propagated(node, maps, n_slices[i], _last_reader(node, i, last_use))
         else:
             maps[node.src] = region_maps.built(maps[node.src])
-            level, pieces = _cut_layer(
-                mesh, node, maps[node.src], tol, exact, first_column, max_regions, bar
-            )
+            cut = _LayerCut(mesh, node, maps[node.src], tol, exact, first_column)
+            cut.run(max_regions, bar)
+            level = cut.level()
+            del cut  # and with it the layer's maps, before the next layer's are built
             levels.append(level)
             first_column += node.thresholds.size
+            pieces = level.pieces(node.width)
             maps[i] = region_maps.activation(node, maps[node.src], pieces, level.parent)
             # What later nodes still read moves to the new level's regions.
             maps = {
@@ -197,34 +199,6 @@ class _NoBar:
 
     def close(self) -> None:
         """Nothing."""
-
-
-def _cut_layer(
-    mesh: Mesh,
-    node: Activation,
-    maps: region_maps.NodeMaps,
-    tol: float,
-    exact: ExactVertices,
-    first_column: int,
-    max_regions: int,
-    bar: tqdm | _NoBar,
-) -> tuple[Level, np.ndarray]:
-    """Cut ``mesh`` by every breakpoint of activation ``node``; returns the new level and its
-    pieces (:meth:`Level.pieces`). Compiled and without a progress bar, in one call
-    (:func:`regions.fused_layer.cut`), :class:`_LayerCut` going on from where it stops, if it
-    does; else :class:`_LayerCut` alone. The layer's maps are freed on return, before the next
-    layer's are built."""
-    if kernels.COMPILED and tol == 0 and isinstance(bar, _NoBar):
-        done = fused_layer.cut(mesh, node, maps, first_column, max_regions)
-        if not isinstance(done, fused_layer.Handover):
-            return done
-        cut = _LayerCut.handed_over(mesh, node, maps, exact, first_column, done)
-        cut.run(max_regions, bar, done.unit, done.k, (done.status, done.open_cells))
-    else:
-        cut = _LayerCut(mesh, node, maps, tol, exact, first_column)
-        cut.run(max_regions, bar)
-    level = cut.level()
-    return level, level.pieces(node.width)
 
 
 def _propagated(
@@ -297,31 +271,6 @@ class _LayerCut:
             t = node.thresholds
             self.band = tol * np.maximum(z.max(axis=1)[:, None] - t, t - z.min(axis=1)[:, None])
 
-    @classmethod
-    def handed_over(
-        cls,
-        mesh: Mesh,
-        node: Activation,
-        maps: region_maps.NodeMaps,
-        exact: ExactVertices,
-        first_column: int,
-        state: fused_layer.Handover,
-    ) -> _LayerCut:
-        """The layer the compiled call (:func:`regions.fused_layer.cut`) stopped in, as it
-        stands, to go on with :meth:`run` from ``state.unit`` and ``state.k``."""
-        cut = cls.__new__(cls)
-        cut.mesh, cut.node, cut.maps, cut.exact = mesh, node, maps, exact
-        cut.first_column, cut.fixed, cut.slope = first_column, state.fixed, state.slope
-        cut.origin, cut.source, cut.bits = state.origin, state.source, state.bits
-        cut.crossed, cut.first_unit, cut.refreshed_at = (
-            state.crossed,
-            state.first_unit,
-            state.refreshed_at,
-        )
-        cut.band, cut.fused = np.zeros(node.thresholds.shape), True
-        mesh.vertex_values = cut.vertex_values
-        return cut
-
     def regions(self, polygons: np.ndarray) -> np.ndarray:
         """The layer-start region of each polygon."""
         return self.origin[self.mesh.parent[polygons]]
@@ -364,26 +313,17 @@ class _LayerCut:
             band=float(self.band[unit, k]),
         )
 
-    def run(
-        self,
-        max_regions: int,
-        bar: tqdm | _NoBar,
-        unit: int = 0,
-        k: int = 0,
-        pending: tuple[int, np.ndarray] | None = None,
-    ) -> None:
-        """Cut the layer's breakpoints from breakpoint ``k`` of ``unit`` on (``pending``: see
-        :func:`regions.fused.run`)."""
+    def run(self, max_regions: int, bar: tqdm | _NoBar) -> None:
         mesh, node = self.mesh, self.node
         n_thresholds = node.thresholds.shape[1]
         # Without a bar the compiled loop takes the whole layer in one call.
         per_call = node.width if isinstance(bar, _NoBar) else _UNITS_PER_CALL
+        unit = 0
         while unit < node.width:
             mesh.first_row = unit  # the units before are cut: their values are read no more
             if self.fused:  # refreshes in the compiled loop, as below
                 stop = min(node.width, unit + per_call)
-                status, done = fused.run(mesh, self, unit, stop, max_regions, k, pending)
-                k, pending = 0, None
+                status, done = fused.run(mesh, self, unit, stop, max_regions)
             else:
                 if (
                     not self.crossed.size
@@ -479,6 +419,8 @@ class _LayerCut:
     def level(self) -> Level:
         """Snapshot of the mesh after the layer, with each region's side of its breakpoints."""
         mesh = self.mesh
+        if self.fused:  # the same, compiled (laid out and packed in one call)
+            return layer_kernels.level(mesh, self.origin, self.bits, self.bits.shape[1])
         bits = self.bits[: mesh.n_polygons]  # unit-major columns, as the breakpoints
         return Level(
             ring=mesh.ring,

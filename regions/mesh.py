@@ -142,22 +142,21 @@ class Mesh:
         k = len(hull)
         self.box = float(np.abs(hull).max()) * (1 + 2.0**-20)
         self.low, self.high = hull.min(axis=0), hull.max(axis=0)
-        self.n_vertices = 0
-        self._xy = np.empty((0, 2))
-        self._r = np.empty(0)
-        self._provenance = np.empty((0, 5), dtype=np.int64)
-        self._values = np.empty((0, 0))
+        # The hull's corners, exact, and its one polygon (each pool's room exactly that).
+        self.n_vertices, self._xy, self._r = k, hull, np.zeros(k)
+        self._provenance = np.full((k, 5), -1, dtype=np.int64)
+        self._values = np.empty((0, k))
         self.vertex_values: VertexValues = no_values
         self.first_row = 0
         self.exact_vertex: Callable[[np.ndarray], tuple[Fraction, Fraction]] | None = None
-        provenance = np.full((k, 5), -1, dtype=np.int64)
-        self._append_vertices(hull, np.zeros(k), provenance, np.empty((0, k)))
         self._ring = np.arange(k, dtype=np.int64)
         self._label = np.full(k, DOMAIN_EDGE, dtype=np.int64)
         self._lines, self._line_errors = _hull_lines(hull, self.box)
         self._hull_lines = self._lines.copy()
         self._used, self._compact_at = k, -1
-        self._set_polygons(np.zeros(1, dtype=np.int64), np.array([k], dtype=np.int64))
+        self.n_polygons = 1
+        self._first, self._parent = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
+        self._length = np.array([k], dtype=np.int64)
         self.n_filtered = self.n_exact = self.n_snapped = 0
 
     @classmethod

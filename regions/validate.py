@@ -223,6 +223,8 @@ def check_parameters(net: Network) -> None:
         ...
     regions.errors.InvalidModelError: '0' (node 1, Affine) has NaN or infinite parameters; ...
     """
+    if min(net.widths) >= 1 and _all_finite(_parameters(net)):
+        return  # the usual case, in one pass; else find the first culprit
     for i, node in enumerate(net.nodes):
         if net.widths[i] < 1:
             what = "the input" if node is None else _describe(net, i)
@@ -237,6 +239,22 @@ def check_parameters(net: Network) -> None:
             raise InvalidModelError(
                 f"{_describe(net, i)} has NaN or infinite parameters; the model has no regions"
             )
+
+
+def _parameters(net: Network) -> list[np.ndarray]:
+    """Every weight, bias, breakpoint, slope and offset of ``net``."""
+    arrays = []
+    for node in net.nodes:
+        if isinstance(node, Affine):
+            arrays += (node.W, node.b)
+        elif isinstance(node, Activation):
+            arrays += (node.thresholds, node.slopes, node.offsets)
+    return arrays
+
+
+def _all_finite(arrays: list[np.ndarray]) -> bool:
+    """Whether every entry of ``arrays`` is finite."""
+    return not arrays or bool(np.isfinite(np.concatenate([a.ravel() for a in arrays])).all())
 
 
 def check_finite_on(net: Network, plane: Plane, hull_vertices: np.ndarray) -> None:
@@ -288,7 +306,10 @@ def check_finite_on(net: Network, plane: Plane, hull_vertices: np.ndarray) -> No
     check_parameters(net)
     hull_vertices = np.asarray(hull_vertices, dtype=np.float64)
     with np.errstate(all="ignore"):
-        for i, value in enumerate(net.evaluate(plane.to_input(hull_vertices))):
+        values = list(net.evaluate(plane.to_input(hull_vertices)))
+        if _all_finite(values):
+            return
+        for i, value in enumerate(values):
             bad = ~np.isfinite(value)
             if not bad.any():
                 continue

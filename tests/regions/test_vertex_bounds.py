@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 
 import regions
-from regions import fused, fused_layer, kernels, lines, testing
+from regions import fused, kernels, lines, testing
 
 
 def _check(seen, s, err, exact) -> None:
@@ -67,8 +67,6 @@ def checked_bounds(compiled: bool) -> Iterator[list[tuple[float, Fraction]]]:
         patch.setattr(lines.MapLine, "at", checked_at)
         patch.setattr(fused, "cut", checked_cut)
         patch.setattr(fused, "_run", in_python)
-        # The whole-layer call in Python, so that it calls the loop above (and hands over).
-        patch.setattr(fused_layer, "_layer", fused_layer._layer_loops)
         yield seen
 
 
