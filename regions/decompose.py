@@ -19,7 +19,7 @@ import numpy as np
 from torch import nn
 from tqdm.auto import tqdm
 
-from . import fused, kernels, layer_kernels, region_maps
+from . import fused, kernels, region_maps
 from .breakpoints import Breakpoints, Level, stack_levels
 from .crossings import side_flags
 from .domain import Domain, Plane, as_domain, as_plane
@@ -38,6 +38,9 @@ __all__ = ["decompose", "DEFAULT_MAX_REGIONS", "DEFAULT_TOL"]
 
 DEFAULT_MAX_REGIONS = 2_000_000
 DEFAULT_TOL = 0.0
+
+_AHEAD = 256
+"""Polygons a layer has room for from its start (and two vertices, eight ring positions each)."""
 
 _UNITS_PER_CALL = 16
 """Units cut per call of the compiled loop: the progress bar moves between calls."""
@@ -253,15 +256,22 @@ class _LayerCut:
         self.first_column = first_column
         mesh.reset_parents()
         self.origin = mesh.parent.copy()  # each polygon's region at the layer's start
+        # Room for a small layer's cuts from the start: stopping the compiled loop to grow
+        # the pools cost a 2-16x3-1 net a twentieth of its time.
+        n_vertices, n_polygons = mesh.n_vertices + 2 * _AHEAD, mesh.n_polygons + _AHEAD
+        mesh.reserve_vertices(n_vertices)
+        mesh.reserve_polygons(n_polygons)
+        mesh.ring_room(8 * _AHEAD)
         # Whose maps give each vertex's values: one polygon around it (any: the node is
         # continuous), a layer-start region. Every vertex is on some ring.
-        self.source = np.empty(2 * mesh.n_vertices + 16, dtype=np.int64)
+        self.source = np.empty(max(2 * mesh.n_vertices + 16, n_vertices), dtype=np.int64)
         self.source[mesh.ring] = np.repeat(np.arange(mesh.n_polygons), mesh.length)
         z = mesh.new_values(node.width, self.vertex_values)
         region_maps.evaluate(maps, self.source[: mesh.n_vertices], mesh.xy, out=z)
         self.fixed, self.slope = maps.bounds(mesh.box)
         # Polygon-major, so a split copies its polygon's bits as one contiguous row.
-        self.bits = np.zeros((2 * mesh.n_polygons, node.thresholds.size), dtype=bool)
+        rows = max(2 * mesh.n_polygons, n_polygons)
+        self.bits = np.zeros((rows, node.thresholds.size), dtype=bool)
         self.band = np.zeros(node.thresholds.shape)
         self.fused = kernels.COMPILED and tol == 0  # compiled cuts (regions.fused), no band
         # The candidates at the last refresh (none yet): see refresh.
@@ -419,8 +429,6 @@ class _LayerCut:
     def level(self) -> Level:
         """Snapshot of the mesh after the layer, with each region's side of its breakpoints."""
         mesh = self.mesh
-        if self.fused:  # the same, compiled (laid out and packed in one call)
-            return layer_kernels.level(mesh, self.origin, self.bits, self.bits.shape[1])
         bits = self.bits[: mesh.n_polygons]  # unit-major columns, as the breakpoints
         return Level(
             ring=mesh.ring,

@@ -32,7 +32,7 @@ from typing import Protocol
 
 import numpy as np
 
-from . import crossings, intersections, kernels, layer_kernels, map_kernels
+from . import crossings, intersections, kernels, map_kernels
 from .floats import EPS, SAFE, gamma
 from .lines import MapLine
 from .mesh import PLACE_EXACTLY, Mesh
@@ -78,7 +78,7 @@ class Layer(Protocol):
 
 
 # What the compiled loop reports when it stops (see run).
-DONE, TOO_MANY, IN_PYTHON, UNSETTLED = range(4)
+DONE, TOO_MANY, ROOM, IN_PYTHON, UNSETTLED = range(5)
 
 REFRESH_GROWTH = 4
 """A unit's candidates are refreshed when the polygons have grown more than this many times
@@ -97,7 +97,7 @@ def run(mesh: Mesh, layer: Layer, unit: int, stop: int, max_regions: int) -> tup
     k = 0
     while True:
         counts = _counts(mesh)
-        status, unit, k, *state, open_cells, table, pool, store = _run(
+        status, unit, k, n_cand, n_inc, *state, open_cells = _run(
             unit,
             k,
             stop,
@@ -116,10 +116,11 @@ def run(mesh: Mesh, layer: Layer, unit: int, stop: int, max_regions: int) -> tup
             _box(mesh),
         )
         layer.crossed, layer.origin, layer.first_unit, layer.refreshed_at = state
-        _set_arrays(mesh, layer, table, pool, store)
         _set_counts(mesh, counts)
         mesh.first_row = unit
-        if status == UNSETTLED:  # a refresh left sides to exact arithmetic
+        if status == ROOM:  # with slack: growing pools one cut at a time costs small nets
+            _reserve(mesh, layer, max(2 * n_cand, 256), max(2 * n_inc, 1024))
+        elif status == UNSETTLED:  # a refresh left sides to exact arithmetic
             for column, cells in enumerate(open_cells):
                 layer.settle(unit, column, cells.T)
         elif status == IN_PYTHON:  # a sign for exact arithmetic or a vertex to place exactly
@@ -197,13 +198,6 @@ def _arrays(mesh: Mesh, layer: Layer) -> tuple[tuple, ...]:
         (mesh._ring, mesh._label, mesh._lines, mesh._line_errors),
         (maps.m, maps.nu, maps.kappa, lo, maps.box),
     )
-
-
-def _set_arrays(mesh: Mesh, layer: Layer, table: tuple, pool: tuple, store: tuple) -> None:
-    """The polygon table, vertex pool and ring store as the loop left them (grown, perhaps)."""
-    mesh._first, mesh._length, mesh._parent, layer.bits = table
-    mesh._xy, mesh._r, mesh._provenance, mesh._values, layer.source = pool
-    mesh._ring, mesh._label, mesh._lines, mesh._line_errors = store
 
 
 def _box(mesh: Mesh) -> tuple:
@@ -443,13 +437,13 @@ def _run_loops(
     box: tuple,
 ) -> tuple:
     """:func:`run`'s loop over breakpoints from (``unit``, ``k``): a refresh where due, then
-    candidates, sides and split of each (the pools grown where a cut needs room, as
-    :func:`_reserve` grows them), until one needs Python (:data:`IN_PYTHON`: an open sign or a
-    vertex to place exactly, nothing of it written but bits; :data:`UNSETTLED`: a refresh's
-    open cells) or another reason to stop. Returns the status, where it stopped, the
-    refresh's state (``crossed``, ``origin``, ``first_unit``, ``refreshed_at``), the open
-    cells and the polygon table, vertex pool and ring store (new arrays where grown);
-    ``counts`` grows by what was added, its last entry by the signs settled."""
+    candidates, sides and split of each, until one needs Python (:data:`ROOM`: then also the
+    candidates and incidences to make room for; :data:`IN_PYTHON`: an open sign or a vertex
+    to place exactly, nothing of it written but bits; :data:`UNSETTLED`: a refresh's open
+    cells, returned last) or another reason to stop. Returns the status, where it stopped,
+    the room wanted, the refresh's state (``crossed``, ``origin``, ``first_unit``,
+    ``refreshed_at``) and the open cells; ``counts`` grows by what was added, its last entry
+    by the signs settled."""
     first, length, parent, bits = table
     pool_xy, source = pool[0], pool[4]
     ring = store[0]
@@ -465,10 +459,10 @@ def _run_loops(
             first_unit, refreshed_at = unit, counts[1]
             if n_open:
                 state = (crossed, origin, first_unit, refreshed_at)
-                return (UNSETTLED, unit, k) + state + (open_cells, table, pool, store)
+                return (UNSETTLED, unit, k, 0, 0) + state + (open_cells,)
         state = (crossed, origin, first_unit, refreshed_at)
         if unit >= stop:
-            return (DONE, unit, k) + state + (none_open, table, pool, store)
+            return (DONE, unit, k, 0, 0) + state + (none_open,)
         row = crossed[k, unit - first_unit]
         n_cand = 0
         for q in range(counts[1]):
@@ -485,18 +479,14 @@ def _run_loops(
             and counts[1] + n_cand <= min(first.shape[0], bits.shape[0])
             and counts[2] + n_inc + 4 * n_cand <= ring.shape[0]
         )
-        if not room:  # with slack: growing pools one cut at a time costs small nets
-            table, pool, store = layer_kernels.grown_pools(
-                table, pool, store, counts, max(2 * n_cand, 256), max(2 * n_inc, 1024), unit
-            )
-            first, length, parent, bits = table
-            pool_xy, source, ring = pool[0], pool[4], store[0]
+        if not room:
+            return (ROOM, unit, k, n_cand, n_inc) + state + (none_open,)
         t = thresholds[unit, k]
         inc, sign, s, _, n_open = _sides(
             cand, table, pool, store, maps, unit, t, fixed[unit], slope[unit], box[0]
         )
         if n_open:
-            return (IN_PYTHON, unit, k) + state + (none_open, table, pool, store)
+            return (IN_PYTHON, unit, k, 0, 0) + state + (none_open,)
         column = unit * n_thresholds + k
         placing = _split(
             cand,
@@ -518,10 +508,10 @@ def _run_loops(
             box,
         )
         if placing:
-            return (IN_PYTHON, unit, k) + state + (none_open, table, pool, store)
+            return (IN_PYTHON, unit, k, 0, 0) + state + (none_open,)
         counts[3] += n_inc
         if counts[1] > max_regions:
-            return (TOO_MANY, unit, k) + state + (none_open, table, pool, store)
+            return (TOO_MANY, unit, k, 0, 0) + state + (none_open,)
         k += 1
         if k == n_thresholds:
             unit, k = unit + 1, 0

@@ -28,10 +28,11 @@ from fractions import Fraction
 import numpy as np
 
 from . import kernels
+from .compaction import laid_out
 from .floats import EPS, SAFE
 from .intersections import intersect
 from .lines import Line
-from .ragged import offsets, positions, with_room
+from .ragged import offsets, with_room
 from .rationals import line_through
 
 __all__ = ["DOMAIN_EDGE", "Mesh", "PLACE_EXACTLY", "VertexValues", "no_values"]
@@ -284,23 +285,10 @@ class Mesh:
         # The ring store only grows between compactions: an unchanged size means no change.
         if self._used == self._compact_at:
             return
-        start = offsets(self.length)
-        if self._used == start[-1] and np.array_equal(self.first, start[:-1]):
-            self._compact_at = self._used
-            return
-        index = positions(self.first, self.length)
-        cap = len(self._ring)  # the store keeps its room for the cuts to come
-
-        def compacted(a: np.ndarray) -> np.ndarray:
-            out = np.empty((cap, *a.shape[1:]), dtype=a.dtype)
-            # index is in range: "clip" skips the buffered copy of out that "raise" makes
-            np.take(a, index, axis=0, out=out[: len(index)], mode="clip")
-            return out
-
-        self._ring, self._label = compacted(self._ring), compacted(self._label)
-        self._lines, self._line_errors = compacted(self._lines), compacted(self._line_errors)
-        self._used = len(index)
-        self.first[:] = start[:-1]
+        store = (self._ring, self._label, self._lines, self._line_errors)
+        laid = laid_out(self.first, self.length, store, self._used)
+        if laid is not None:
+            (self._ring, self._label, self._lines, self._line_errors), self._used = laid
         self._compact_at = self._used
 
     # --------------------------------------------------------------------- updates
