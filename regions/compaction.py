@@ -3,8 +3,8 @@ compiled loop (numba) with the same copies.
 
 Cuts write new rings at the end of the store and leave the replaced ones where they were;
 after each activation layer the level's snapshot needs the rings one after the other. In
-numpy that is a dozen array calls whatever the mesh's size: a tenth of a 2-16x3-1 net's time
-(178 regions) over its three layers. The compiled loop runs with the other kernels
+numpy that is a dozen array calls whatever the mesh's size: a twentieth of a 2-16x3-1 net's
+time (178 regions) over its three layers. The compiled loop runs with the other kernels
 (:data:`regions.kernels.COMPILED`).
 """
 

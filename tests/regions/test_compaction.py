@@ -7,19 +7,11 @@ import numba  # noqa: F401  (the dev extra installs it: these tests compare both
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from test_compensated_kernels import both
 from test_kernels import same_partition
 
 import regions
 from regions import compaction, kernels, testing
-
-
-def both_ways(decompose):
-    """``decompose()`` with the kernels compiled and as numpy."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(kernels, "COMPILED", True)
-        compiled = decompose()
-        patch.setattr(kernels, "COMPILED", False)
-        return compiled, decompose()
 
 
 def same_levels(a: regions.Partition, b: regions.Partition) -> None:
@@ -34,7 +26,7 @@ def same_levels(a: regions.Partition, b: regions.Partition) -> None:
 @settings(max_examples=30, deadline=None)
 @given(case=testing.cases(n_inputs=(2, 3)))
 def test_adversarial_levels_are_the_same_either_way(case):
-    compiled, numpy = both_ways(case.decompose)
+    compiled, numpy = both(case.decompose)
     same_partition(compiled, numpy)
     same_levels(compiled, numpy)
 
@@ -77,7 +69,7 @@ def test_a_laid_out_store_is_kept():
     net = testing.mlp(4, 2, "default", 0)
     with np.errstate(all="ignore"):
         net[0].bias.data[:] = 100.0
-    compiled, numpy = both_ways(lambda: regions.decompose(net, (-1, 1, -1, 1)))
+    compiled, numpy = both(lambda: regions.decompose(net, (-1, 1, -1, 1)))
     assert compiled.levels[0].n_regions == 1
     same_levels(compiled, numpy)
     same_partition(compiled, numpy)
