@@ -3,6 +3,7 @@
     python benchmarks/bench_peer.py                      # issue 12's table, then lines (minutes)
     python benchmarks/bench_peer.py --quick              # the four small rows, 3 runs, 100 lines
     python benchmarks/bench_peer.py --rows 2-128x4-1 --repeat 7 --segments 0
+    python benchmarks/bench_peer.py --keep-freed-memory   # glibc keeps freed pages (both tools)
 
 regioncam is optional: ``pip install -e ".[bench]"`` (or ``pip install regioncam==0.5.2``).
 Without it only our columns are timed.
@@ -176,6 +177,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs of each tool per row")
     parser.add_argument("--segments", type=int, default=1000, help="line segments (0: skip)")
     parser.add_argument("--quick", action="store_true", help="small rows, 3 runs, 100 lines")
+    parser.add_argument(
+        "--keep-freed-memory",
+        action="store_true",
+        help="regions.keep_freed_memory() first (the process's allocator: both tools' runs)",
+    )
     args = parser.parse_args()
     names = args.rows or (QUICK if args.quick else ROWS)
     repeat = 3 if args.quick and args.repeat == 5 else args.repeat
@@ -191,6 +197,8 @@ def main() -> None:
             "pip install regioncam==0.5.2): timing ours only"
         )
     print(kernel_note())
+    if args.keep_freed_memory:
+        print(f"# regions.keep_freed_memory(): {regions.keep_freed_memory()}")
     regions.decompose(mlp(8, 1, "default", 0))  # warm up BLAS and imports
     table(names, repeat)
     if segments:

@@ -7,6 +7,7 @@
 The core never imports matplotlib; drawing lives in :mod:`analysis`.
 """
 
+from .allocator import keep_freed_memory
 from .arrangement import arrangement_cells, distinct_lines
 from .breakpoints import Breakpoints, renamed_class
 from .certify import CertificationError, CertificationReport, certify
@@ -67,6 +68,7 @@ __all__ = [
     "decompose_line",
     "distinct_lines",
     "is_piecewise_linear",
+    "keep_freed_memory",
     "local_counts",
     "local_density",
     "trace",

@@ -21,6 +21,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import NoReturn
 
+import regions
 from analysis.explorer import explore
 from analysis.explorer.files import ModelFileError, load_model
 from analysis.lab.options import RunOptions
@@ -269,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    regions.keep_freed_memory()  # a process of our own: its many decompositions reuse pages
     if args.command == "explore":
         return _explore(args)
     names = list(dict.fromkeys(args.experiment or EXPERIMENTS))

@@ -135,11 +135,17 @@ def test_an_exported_program_never_unpickles_objects(
 
 
 def test_the_command_writes_a_checkpoints_page(
-    checkpoint: tuple[Path, nn.Module], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    checkpoint: tuple[Path, nn.Module],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     path, model = checkpoint
     out = tmp_path / "page.html"
+    kept = []
+    monkeypatch.setattr(regions, "keep_freed_memory", lambda: kept.append(True))
     assert main(["explore", str(path), "--out", str(out), "--title", "tiny"]) == 0
+    assert kept == [True]  # the command's process keeps freed memory for its decompositions
     assert capsys.readouterr().out.strip() == f"wrote {out}"
     text = out.read_text(encoding="utf-8")
     count = len(regions.decompose(model, TINY_BOX))
