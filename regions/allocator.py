@@ -10,7 +10,7 @@ a quarter of the time of every decomposition after the first (2-core Xeon, 2026-
 process, so that sweeps over many nets or checkpoints reuse the same pages.
 
 It changes the process's allocator, not just this package's: it is never done on import.
-``python -m analysis`` (a process of its own) turns it on.
+``python -m analysis`` turns it on in its own processes (the command's and its pool's workers).
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from typing import TextIO
 
 from tqdm.auto import tqdm
 
+import regions
 from analysis.lab.jobs import JSON, Job, load_result, save_result
 
 __all__ = ["process_pool", "run_sweep", "show_warning"]
@@ -70,8 +71,10 @@ def show_warning(
 
 def _init_worker() -> None:
     """Pool worker initializer: Ctrl-C is for the main process, which ends the workers;
-    warnings print on one line."""
+    warnings print on one line; freed memory is kept for the worker's next decompositions
+    (:func:`regions.keep_freed_memory`: the worker is a process of our own)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    regions.keep_freed_memory()
     warnings.showwarning = show_warning
     # tqdm's default lock is a multiprocessing lock, which a terminated worker would leave
     # behind (the resource tracker then warns at exit); a worker's bars need only a thread lock.

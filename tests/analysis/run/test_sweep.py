@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import warnings
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -14,7 +16,7 @@ import regions
 from analysis.lab.jobs import Job, SweepWarning, TrainJob, result_path, run_job
 from analysis.lab.sgd import build_model
 from analysis.lab.train import train
-from analysis.run.sweep import process_pool, run_sweep
+from analysis.run.sweep import _init_worker, process_pool, run_sweep
 from analysis.studies.depth_width.jobs import CountJob
 from analysis.studies.depth_width.nets import n_parameters, train_config
 from tests.analysis.lab.test_train import REGULARISED, SMALL
@@ -132,3 +134,17 @@ def test_train_jobs_in_a_pool_cache_the_same_weights_as_serial_training(tmp_path
         assert cached.from_cache and result["test_acc"] == float(cached.history.test_acc[-1])
         for name, value in fresh.model.state_dict().items():
             assert torch.equal(cached.model.state_dict()[name], value), name
+
+
+def test_pool_workers_keep_freed_memory(monkeypatch):
+    """The pool's initializer turns on regions.keep_freed_memory in each worker (spawned: the
+    parent's allocator settings do not reach it)."""
+    kept = []
+    monkeypatch.setattr(regions, "keep_freed_memory", lambda: kept.append(True))
+    handler, show = signal.getsignal(signal.SIGINT), warnings.showwarning
+    try:
+        _init_worker()
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        warnings.showwarning = show
+    assert kept == [True]
