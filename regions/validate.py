@@ -8,6 +8,7 @@ public functions call them first, so a bad argument never reaches numpy.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -223,36 +224,28 @@ def check_parameters(net: Network) -> None:
         ...
     regions.errors.InvalidModelError: '0' (node 1, Affine) has NaN or infinite parameters; ...
     """
-    if min(net.widths) >= 1 and _all_finite(_parameters(net)):
+    if min(net.widths) >= 1 and _all_finite([a for n in net.nodes for a in _parameters(n)]):
         return  # the usual case, in one pass; else find the first culprit
     for i, node in enumerate(net.nodes):
         if net.widths[i] < 1:
             what = "the input" if node is None else _describe(net, i)
             raise InvalidModelError(f"{what} has width {net.widths[i]}; every node needs a unit")
-        if isinstance(node, Affine):
-            arrays = (node.W, node.b)
-        elif isinstance(node, Activation):
-            arrays = (node.thresholds, node.slopes, node.offsets)
-        else:
-            continue
-        if not all(np.isfinite(a).all() for a in arrays):
+        if not _all_finite(_parameters(node)):
             raise InvalidModelError(
                 f"{_describe(net, i)} has NaN or infinite parameters; the model has no regions"
             )
 
 
-def _parameters(net: Network) -> list[np.ndarray]:
-    """Every weight, bias, breakpoint, slope and offset of ``net``."""
-    arrays = []
-    for node in net.nodes:
-        if isinstance(node, Affine):
-            arrays += (node.W, node.b)
-        elif isinstance(node, Activation):
-            arrays += (node.thresholds, node.slopes, node.offsets)
-    return arrays
+def _parameters(node: object) -> tuple[np.ndarray, ...]:
+    """A node's weights and bias, or breakpoints, slopes and offsets (none for others)."""
+    if isinstance(node, Affine):
+        return node.W, node.b
+    if isinstance(node, Activation):
+        return node.thresholds, node.slopes, node.offsets
+    return ()
 
 
-def _all_finite(arrays: list[np.ndarray]) -> bool:
+def _all_finite(arrays: Sequence[np.ndarray]) -> bool:
     """Whether every entry of ``arrays`` is finite."""
     return not arrays or bool(np.isfinite(np.concatenate([a.ravel() for a in arrays])).all())
 

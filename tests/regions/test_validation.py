@@ -237,3 +237,15 @@ def test_box_domains_are_made_once_and_read_only():
     # -0.0 == 0.0 as a key: the hull is the same for both, with no negative zero.
     assert not np.signbit(as_domain((-0.0, 1, -0.0, 1)).hull).any()
     assert as_domain((0.0, 1, 0.0, 1)) is as_domain((-0.0, 1, -0.0, 1))
+
+
+@pytest.mark.parametrize("field", ["W", "b", "thresholds", "slopes", "offsets"])
+def test_a_non_finite_parameter_is_named(field):
+    """Every kind of parameter of a hand-edited network is checked, and the message names its
+    node."""
+    net = regions.trace(sawtooth(2))
+    node = next(n for n in net.nodes[1:] if hasattr(n, field))
+    getattr(node, field).flat[0] = np.nan
+    index = net.nodes.index(node)
+    with pytest.raises(regions.InvalidModelError, match=rf"\(node {index}, .*NaN or infinite"):
+        regions.decompose(net, (0, 1, 0, 1))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from tqdm.auto import tqdm
 
 import regions
 from analysis.lab.jobs import Job, SweepWarning, TrainJob, result_path, run_job
@@ -141,10 +142,11 @@ def test_pool_workers_keep_freed_memory(monkeypatch):
     parent's allocator settings do not reach it)."""
     kept = []
     monkeypatch.setattr(regions, "keep_freed_memory", lambda: kept.append(True))
-    handler, show = signal.getsignal(signal.SIGINT), warnings.showwarning
+    handler, show, lock = signal.getsignal(signal.SIGINT), warnings.showwarning, tqdm.get_lock()
     try:
         _init_worker()
     finally:
         signal.signal(signal.SIGINT, handler)
         warnings.showwarning = show
+        tqdm.set_lock(lock)
     assert kept == [True]
