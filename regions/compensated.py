@@ -27,6 +27,7 @@ from functools import cached_property
 import numpy as np
 
 from .floats import EPS, SAFE, gamma
+from .norms import row_norm_bounds, spectral_bound
 
 __all__ = [
     "NO_PRODUCT",
@@ -259,6 +260,12 @@ class SplitMatrix:
     def magnitude(self) -> np.ndarray:
         """``|W|.T`` (n_in, n_out): the rows' errors through the matrix."""
         return np.abs(self.W).T.copy()
+
+    @cached_property
+    def norms(self) -> tuple[float, np.ndarray]:
+        """Upper bounds on ``||W||_2`` and on each row's length (n_out,), for the exact ``W``
+        (:mod:`regions.norms`)."""
+        return spectral_bound(self.W), row_norm_bounds(self.W)
 
     @cached_property
     def sizes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -66,20 +66,35 @@ def test_prepared_twins_agree_bit_for_bit_and_are_prepare(masked, special, n_sli
     slope = rng.integers(0, 2, size=(300, 20)).astype(np.uint8) if masked else None
     if masked:
         slope[4, 0] = 1
-    with np.errstate(all="ignore"):
-        compiled, numpy = both(lambda: prepared(m, lo, nu, parent, slope, bits, n_slices))
-        a, b, err = m[parent], lo[parent], nu[parent]
-        if masked:
-            a, b, err = a * slope[:, None, :], b * slope[:, None, :], err * slope
-        want = (*prepare(a.reshape(-1, 20), b.reshape(-1, 20), bits, n_slices), err)
-    for i, (c, x, y) in enumerate(zip(compiled, numpy, want, strict=True)):
+    # Length bounds far below, near and above the rows' own; unknown, infinite and NaN ones.
+    eta = np.sqrt(20) * nu.max(axis=1) * rng.choice([1e-3, 1.0, 1e3], size=40)
+    eta[[5, 6, 7]] = [np.inf, np.nan, 0.0]
+    for known in (eta, None):
+        with np.errstate(all="ignore"):
+            compiled, numpy = both(
+                lambda known=known: prepared(m, lo, nu, parent, slope, bits, n_slices, known)
+            )
+            a, b, err = m[parent], lo[parent], nu[parent]
+            if masked:
+                a, b, err = a * slope[:, None, :], b * slope[:, None, :], err * slope
+            own = np.sqrt(20) * (1 + 2 * EPS) * err.max(axis=1) * SAFE
+            length = own if known is None else np.where(known[parent] <= own, known[parent], own)
+            want = (*prepare(a.reshape(-1, 20), b.reshape(-1, 20), bits, n_slices), err, length)
+        np.testing.assert_array_equal(compiled[5], numpy[5], strict=True)
+        np.testing.assert_array_equal(numpy[5], want[5], strict=True)
+        if known is not None:  # a NaN or infinite bound gives way, 0 stays, both kinds win
+            assert np.array_equal(numpy[5][parent == 6], own[parent == 6])
+            assert np.array_equal(numpy[5][parent == 5], own[parent == 5])
+            assert not np.any(numpy[5][parent == 7])
+            assert 0 < np.count_nonzero(numpy[5] < own) < len(parent)
+    for i, (c, x, y) in enumerate(zip(compiled[:5], numpy[:5], want[:5], strict=True)):
         if i == 3:  # scales: numpy's max picks either zero of 0.0 and -0.0; none reaches a bound
             np.testing.assert_array_equal(c, x, strict=True)
             np.testing.assert_array_equal(x, y, strict=True)
         else:
             same_bits(c, x)
             same_bits(x, y)
-    ha, hb, _, scales, _ = compiled
+    ha, hb, _, scales, _, _ = compiled
     assert np.any(ha[9]) and not np.any(ha[10])  # region 3's row past 2^1000: no head
     assert np.any(hb[9]) == (n_slices == 3) and not np.any(hb[10])  # nor a second one
     assert ha[12, 0] != 0 and not np.any(ha[13])  # region 4's rows either side of the limit
@@ -114,14 +129,19 @@ def test_finished_twins_agree_bit_for_bit_and_are_two_sums(special, n_slices):
         scales[1, 60] = special
     products = (head, p2, p3, rest) if n_slices == 3 else (head, NO_PRODUCT, NO_PRODUCT, rest)
 
+    # The sources' error lengths: far below, near and above what nu says; 0, inf and NaN.
+    length = np.sqrt(n) * nu.max(axis=1) * rng.choice([1e-6, 0.3, 1e3], size=k)
+    length[[0, 1, 2]] = [0.0, np.inf, np.nan]
+
     def run():  # in chunks, as region_maps makes the maps
         m, lo, out_nu, ext = np.empty((k, 3, o)), np.empty((k, 3, o)), nu.copy(), Extremes(o)
+        eta = np.empty(k)
         for c in range(0, k, 16):
             rows = slice(3 * c, 3 * c + 48)
-            out = (m[c : c + 16], lo[c : c + 16], out_nu[c : c + 16])
+            out = (m[c : c + 16], lo[c : c + 16], out_nu[c : c + 16], eta[c : c + 16])
             chunk = tuple(p[rows] if p.size else p for p in products)
-            finished(chunk, bias, w, scales[:, rows], box, out, ext)
-        return m, lo, out_nu, ext.top, ext.bottom, ext.lo_top, ext.lo_bottom, ext.largest
+            finished(chunk, bias, w, scales[:, rows], box, out, ext, length[c : c + 16])
+        return m, lo, out_nu, eta, ext.top, ext.bottom, ext.lo_top, ext.lo_bottom, ext.largest
 
     with np.errstate(all="ignore"):
         compiled, numpy = both(run)
@@ -130,19 +150,31 @@ def test_finished_twins_agree_bit_for_bit_and_are_two_sums(special, n_slices):
         m, lo = m.reshape(k, 3, o), lo.reshape(k, 3, o)
         m[:, 2], lo[:, 2], _ = shifted(m[:, 2], lo[:, 2], 0.0, bias)
         sc = scales.reshape(3, -1, 3)
-        bound = w.bound(box * (sc[:, :, 0] + sc[:, :, 1]) + sc[:, :, 2], 2 * box + 1)
-        want_nu = nu * (1 + gamma(n + 1)) + bound
-        want_nu += box * (joins[:, 0] + joins[:, 1]) + joins[:, 2]
-        want_nu = (want_nu + EPS * np.abs(lo[:, 2])) * SAFE
+        rho = w.bound(box * (sc[:, :, 0] + sc[:, :, 1]) + sc[:, :, 2], 2 * box + 1)
+        rho += box * (joins[:, 0] + joins[:, 1]) + joins[:, 2]
+        rho += EPS * np.abs(lo[:, 2])  # this layer's rounding
+        through = (nu * (1 + gamma(n + 1)) + rho) * SAFE  # the sources' errors through |W|
+        norm, row = w.norms
+        normwise = (length[:, None] * row + rho) * SAFE
+        want_nu = np.where(normwise < through, normwise, through)
+        root = np.sqrt(o) * (1 + 2 * EPS)
+        fewer = want_nu.max(axis=1) * root * SAFE
+        alone = (norm * length + rho.max(axis=1) * root * SAFE) * SAFE
+        want_eta = np.where(fewer <= alone, fewer, alone)
     for c, x in zip(compiled, numpy, strict=True):
         np.testing.assert_array_equal(c, x, strict=True)  # extremes: either zero, as np.max
-    for c, x, y in zip(compiled[:3], numpy[:3], (m, lo, want_nu), strict=True):
+    for c, x, y in zip(compiled[:4], numpy[:4], (m, lo, want_nu, want_eta), strict=True):
         same_bits(c, x)
         same_bits(x, y)
     extremes = (*extremes_of(m), *extremes_of(lo), want_nu.max(axis=0, initial=0.0))
-    for got, want in zip(compiled[3:], extremes, strict=True):
+    for got, want in zip(compiled[4:], extremes, strict=True):
         np.testing.assert_array_equal(got, want, strict=True)
     assert np.isfinite(compiled[2][20]).all() == (special is None)
+    # Either bound wins somewhere; unknown lengths (inf, NaN) leave nu to |W|, 0 to rho.
+    finite = np.isfinite(through)
+    assert 0 < np.count_nonzero(normwise[finite] < through[finite]) < np.count_nonzero(finite)
+    assert np.array_equal(compiled[2][1:3], through[1:3])
+    assert np.array_equal(compiled[2][0], np.minimum(through[0], rho[0] * SAFE))
 
 
 @settings(max_examples=25, deadline=None)
