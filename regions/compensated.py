@@ -225,9 +225,11 @@ class SplitMatrix:
     Attributes
     ----------
     W : ndarray, shape (n_out, n_in)
-    n_slices : {3, 2}
+    n_slices : {3, 2, 1}
         Three slices per factor (rounding about 2^-93 of ``|W| |x|``), or two (about 2^-63,
-        at half the cost: ``Wb`` and ``hb`` are zero, the products with them skipped).
+        at half the cost: ``Wb`` and ``hb`` are zero, the products with them skipped), or
+        one: no head at all, ``x W^T`` one float64 product, rounded by ``gamma(n)`` of
+        ``max |x| sum |W|`` (for the last layers of a net, whose rounding few layers grow).
     bits : int
         Leading bits kept per row in both factors' heads: ``(2^bits + 1)^2 n_in <= 2^53``,
         so that every partial sum of ``n_in`` products of heads is a float64.
@@ -244,6 +246,9 @@ class SplitMatrix:
     def slices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``W = Wa + Wb + Wc`` (n_out, n_in): ``Wa`` and ``Wb`` each ``bits`` leading bits per
         row of what is left, and the first tail ``Wb + Wc``, exactly: ``(Wa, Wb, Wc, tail)``."""
+        if self.n_slices == 1:
+            zero = np.zeros_like(self.W)
+            return zero, zero, self.W, self.W
         head, tail, _ = split_rows(self.W, self.bits)
         if self.n_slices == 2:
             return head, np.zeros_like(tail), tail, tail
@@ -311,16 +316,32 @@ def prepare(
     Zeroing entries of the rows afterwards (ReLU's dead units) keeps all four valid: the
     zeroed parts are exact zeros, and the scales only bound the rows from above.
     """
+    if n_slices == 1:
+        zero = np.zeros_like(hi)
+        return _rest(hi.copy(), lo, zero, zero, np.zeros(len(hi)), np.zeros(len(hi)))
     ha, tail, size_a = split_rows(hi, bits)
     if n_slices == 2:
         hb, y, size_b = np.zeros_like(tail), tail, np.zeros(len(hi))
     else:
         hb, y, size_b = split_rows(tail, bits)
+    return _rest(y, lo, ha, hb, size_a, size_b)
+
+
+def _rest(
+    y: np.ndarray,
+    lo: np.ndarray,
+    ha: np.ndarray,
+    hb: np.ndarray,
+    size_a: np.ndarray,
+    size_b: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`prepare`'s result from the heads and the last tail ``y`` (``lo`` added into it,
+    in place): the heads, the rest and the scales."""
     y += lo
-    scales = np.empty((3, len(hi)))
+    scales = np.empty((3, len(y)))
     np.maximum(y.max(axis=1, initial=0.0), -y.min(axis=1, initial=0.0), out=scales[0])
-    np.multiply(size_a, hi.shape[1], out=scales[1])
-    np.multiply(size_b, hi.shape[1], out=scales[2])
+    np.multiply(size_a, y.shape[1], out=scales[1])
+    np.multiply(size_b, y.shape[1], out=scales[2])
     return ha, hb, y, scales
 
 
@@ -359,6 +380,8 @@ def products(
     """
     t, head, second, third, tail = w.parts
     rest = y @ t
+    if w.n_slices == 1:  # no heads: one rounded product, as "rest" of an exact zero
+        return np.zeros_like(rest), NO_PRODUCT, NO_PRODUCT, rest
     rest += ha @ third
     p1 = ha @ head
     if w.n_slices == 2:  # hb and Wb are zero: so are two exact products, and hb's rounded one

@@ -208,8 +208,11 @@ def _prepared_loops(
             tail = y[row]
             for j in range(n):
                 tail[j] = m[p, k, j] * slope[i, j] if masked else m[p, k, j]
-            size_a = _split_row(tail, _largest(tail), bits, ha[row])
-            if n_slices == 2:
+            if n_slices == 1:
+                ha[row], size_a = 0.0, 0.0
+            else:
+                size_a = _split_row(tail, _largest(tail), bits, ha[row])
+            if n_slices < 3:
                 hb[row], size_b = 0.0, 0.0
             else:
                 size_b = _split_row(tail, _largest(tail), bits, hb[row])

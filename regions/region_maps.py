@@ -72,18 +72,25 @@ COMPENSATE_FROM = 6
 THREE_SLICES_AFTER = 14
 """Double-float maps of a node with more activation layers than this after it are made from
 three slices per factor (:attr:`regions.compensated.SplitMatrix.n_slices`), the others from
-two, at half the products' cost. A layer's rounding grows about 4.5 times through each
-layer's bounds after it, and two slices' (about 2^-63 of ``|W| |x|``) reach where signs go to
-rational arithmetic after some 18 layers: He 2-64x32-1 left 502 signs of layer 23 and 3,147
-of layer 24 to it with two slices everywhere."""
+two, at half the products' cost. A layer's rounding grows through each layer's bounds after it
+(about 4.5 times a layer through ``|W|`` on He nets of width 64; 2.9 norm-wise), and two
+slices' (about 2^-63 of ``|W| |x|``) reach where signs go to rational arithmetic after some 18
+layers: He+bias 2-64x32-1 left 502 signs of layer 23 and 3,147 of layer 24 to it with two
+slices everywhere (before the norm-wise bound)."""
+
+ONE_SLICE_WITHIN = 8
+"""Double-float maps of a node with at most this many activation layers after it take one
+slice: one float64 product (a third of two slices' cost), rounded by about ``gamma(n)`` of
+``max |x| sum |W|``, which eight layers grow (norm-wise) to some 2^-30 of the values on He nets
+of width 64, far from any sign (:func:`slices`)."""
 
 
 def slices(net: Network) -> list[int]:
     """Per node of ``net``: how many slices its double-float maps take (see
-    :data:`THREE_SLICES_AFTER`)."""
+    :data:`THREE_SLICES_AFTER` and :data:`ONE_SLICE_WITHIN`)."""
     out, after = [], 0
     for node in reversed(net.nodes):
-        out.append(3 if after > THREE_SLICES_AFTER else 2)
+        out.append(3 if after > THREE_SLICES_AFTER else 1 if after <= ONE_SLICE_WITHIN else 2)
         after += isinstance(node, Activation)
     return out[::-1]
 

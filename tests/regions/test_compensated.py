@@ -28,12 +28,13 @@ from regions.network import Affine, Sum
 @contextmanager
 def maps_in(double: bool) -> Iterator[None]:
     """Decompositions inside carry double-float maps always (``double``) or never; the maps
-    of nodes with more than one activation layer after them from three slices, the others'
-    from two (both kinds in most nets)."""
+    of nodes with more than one activation layer after them from three slices, with one from
+    two and the output's from one (all kinds in most nets)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(region_maps, "COMPENSATE_ABOVE", -1.0 if double else np.inf)
         patch.setattr(region_maps, "COMPENSATE_FROM", 0)
         patch.setattr(region_maps, "THREE_SLICES_AFTER", 1)
+        patch.setattr(region_maps, "ONE_SLICE_WITHIN", 0)
         yield
 
 
@@ -97,7 +98,7 @@ def test_two_sum_is_exact():
     seed=st.integers(0, 2**16),
     scale=st.sampled_from([1e-200, 1e-8, 1.0, 1e8, 1e150]),
     mask=st.booleans(),
-    n_slices=st.sampled_from([2, 3]),
+    n_slices=st.sampled_from([1, 2, 3]),
 )
 def test_product_is_within_its_bound_in_exact_arithmetic(n, seed, scale, mask, n_slices):
     rng = np.random.default_rng(seed)
@@ -108,6 +109,7 @@ def test_product_is_within_its_bound_in_exact_arithmetic(n, seed, scale, mask, n
     w = SplitMatrix(W, n_slices)
     ha, hb, y, scales = prepare(hi, lo, w.bits, n_slices)
     assert np.any(hb) == (n_slices == 3 and np.any(hi))
+    assert np.any(ha) == (n_slices > 1 and np.any(hi))
     if mask:  # ReLU's dead units, zeroed after the split (as the compensated maps do)
         dead = rng.random((k, n)) < 0.5
         ha[dead] = hb[dead] = y[dead] = hi[dead] = lo[dead] = 0.0
@@ -366,8 +368,10 @@ def test_maps_that_overflow_are_refused_in_either_precision(double):
 
 def test_three_slices_for_the_nodes_whose_rounding_grows_longest():
     """Nodes with more than 14 activation layers after them take three slices (their rounding
-    is amplified through all of those layers' bounds), the others two."""
+    is amplified through all of those layers' bounds), those with at most 8 one, the others
+    two."""
     net = regions.trace(testing.mlp(4, 17))
     n_slices = region_maps.slices(net)
     linear = [i for i, node in enumerate(net.nodes) if type(node).__name__ == "Affine"]
-    assert [n_slices[i] for i in linear] == [3, 3, 3] + [2] * 15  # 17, 16, 15 layers after
+    # 17, 16, 15 layers after; 14 to 9; 8 to 0
+    assert [n_slices[i] for i in linear] == [3, 3, 3] + [2] * 6 + [1] * 9
