@@ -377,11 +377,13 @@ def products(
     row's largest entry), the rounded products are of the order of 2^-2bits of the whole and
     are rounded by at most ``gamma(n)`` times ``max|y| sum|W|``, ``sum|ha| max|Wc|`` and
     ``sum|hb| max|Wb + Wc|``; with ``y``'s rounding and the two sums, :meth:`SplitMatrix.bound`.
+    With two slices the products with ``hb`` and ``Wb`` are :data:`NO_PRODUCT`; with one, all
+    but ``y W^T``.
     """
     t, head, second, third, tail = w.parts
     rest = y @ t
-    if w.n_slices == 1:  # no heads: one rounded product, as "rest" of an exact zero
-        return np.zeros_like(rest), NO_PRODUCT, NO_PRODUCT, rest
+    if w.n_slices == 1:  # no heads: one rounded product, no exact one
+        return NO_PRODUCT, NO_PRODUCT, NO_PRODUCT, rest
     rest += ha @ third
     p1 = ha @ head
     if w.n_slices == 2:  # hb and Wb are zero: so are two exact products, and hb's rounded one
@@ -400,7 +402,11 @@ def joined(
     """``p1 + p2 + p3 + rest`` (exact, exact, exact, rounded) as ``out = (hi, lo)``, and the
     bound ``EPS (|t| + |lo'|) SAFE`` on the two roundings on the way (``t``: the small
     products' remainder plus ``rest``; ``lo'``: the head's remainder plus ``t``). With two
-    slices (``p2`` and ``p3`` :data:`NO_PRODUCT`) one TwoSum, exact: the bound is 0."""
+    slices (``p2`` and ``p3`` :data:`NO_PRODUCT`) one TwoSum, exact: the bound is 0; with one
+    (``p1`` too) ``rest`` itself."""
+    if not p1.size:
+        out[0][...], out[1][...] = rest, 0.0
+        return np.zeros_like(rest)
     if not p2.size:
         two_sum(p1, rest, out)
         return np.zeros_like(p1)

@@ -269,7 +269,10 @@ def _finished_loops(
         for k in range(3):
             row = 3 * i + k
             for j in range(o):
-                if p2.size:
+                if not p1.size:  # one slice: the rounded product alone
+                    s, t = rest[row, j], 0.0
+                    joins[k, j] = 0.0
+                elif p2.size:
                     s, e = _two_sum(p2[row, j], p3[row, j])
                     e += rest[row, j]
                     hi, carry = _two_sum(p1[row, j], s)

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import map_kernels
 from .compensated import UNDERFLOW, scaled, shifted
+from .compensated_kernels import length_bound, root_bound, shorter
 from .floats import EPS, SAFE, gamma
 
 __all__ = ["ActivatedMaps", "Maps", "NodeMaps", "built"]
@@ -178,37 +179,42 @@ class ActivatedMaps:
         nu = self.src.nu[parent] * np.abs(slope) + np.abs(self.offset[lo:hi])
         return m, nu * (1 + 2 * EPS) * SAFE
 
-    def compensated_chunk(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Compensated maps ``m``, ``lo`` (n, 3, width) and their error bounds (n, width) of
-        regions start..stop.
+    def compensated_chunk(
+        self, start: int, stop: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Compensated maps ``m``, ``lo`` (n, 3, width) of regions start..stop, their error
+        bounds (n, width) and bounds on their error vectors' lengths (n,).
 
         ReLU's 0/1 slopes select exactly. Other slopes multiply ``m`` by an exact TwoProd and
         offsets add by an exact TwoSum; what ``lo`` absorbs is rounded (three times at most,
-        each by ``EPS`` of what it adds), and the source's error scales by ``|slope|``.
+        each by ``EPS`` of what it adds), and the source's error scales by ``|slope|`` (its
+        length by the largest).
         """
         parent, slope = self.parent[start:stop], self.slope[start:stop]
         src, scale = self.src, slope[:, None, :]
+        root = root_bound(src.m.shape[2])
+        known = np.full(len(parent), np.inf) if src.eta is None else src.eta[parent]
         if self.offset is None:
             m, lo = src.m[parent], src.lo[parent]
             m *= scale
             lo *= scale
-            return m, lo, src.nu[parent] * slope
+            nu = src.nu[parent] * slope
+            return m, lo, nu, shorter(known, length_bound(nu, root))
         m, lo, size = scaled(src.m[parent], src.lo[parent], scale)
         offset = self.offset[start:stop]
         m[:, 2], lo[:, 2], size[:, 2] = shifted(m[:, 2], lo[:, 2], size[:, 2], offset)
         box = src.box
-        nu = src.nu[parent] * np.abs(slope)
-        nu += gamma(3) * (box * (size[:, 0] + size[:, 1]) + size[:, 2])
-        nu += (2 * box + 1) * UNDERFLOW  # TwoProd's error term, where products underflow
-        return m, lo, nu * SAFE
+        added = gamma(3) * (box * (size[:, 0] + size[:, 1]) + size[:, 2])
+        added += (2 * box + 1) * UNDERFLOW  # TwoProd's error term, where products underflow
+        nu = (src.nu[parent] * np.abs(slope) + added) * SAFE
+        steepest = np.abs(slope).max(axis=1, initial=0.0)
+        through = (known * steepest + length_bound(added, root)) * SAFE
+        return m, lo, nu, shorter(through, length_bound(nu, root))
 
     def maps(self) -> NodeMaps:
         """The maps in full (for consumers other than an affine layer)."""
         if self.src.lo is not None:
-            m, lo, nu = self.compensated_chunk(0, len(self.parent))
-            # 0/1 slopes select units of the error vector, which only shortens it
-            keeps = self.offset is None and self.src.eta is not None
-            eta = self.src.eta[self.parent] if keeps else None
+            m, lo, nu, eta = self.compensated_chunk(0, len(self.parent))
             return NodeMaps(m, nu, self.kappa, lo, self.src.box, eta)
         m, nu = self.chunk(0, len(self.parent))
         return NodeMaps(m, nu, self.kappa, None, self.src.box)

@@ -221,9 +221,8 @@ def _compensated(node: Affine, src: Maps, n_slices: int, reuse: bool = False) ->
         for start in range(first, last, step):
             stop = min(start + step, last)
             if isinstance(src, ActivatedMaps) and src.offset is not None:
-                a, b, err = src.compensated_chunk(start, stop)
+                a, b, err, length = src.compensated_chunk(start, stop)
                 ha, hb, y, scales = prepare(a.reshape(-1, n), b.reshape(-1, n), w.bits, n_slices)
-                length = length_bound(err, root_bound(n))
             else:
                 parent, slope = np.arange(start, stop), None
                 if isinstance(src, ActivatedMaps):
@@ -233,7 +232,10 @@ def _compensated(node: Affine, src: Maps, n_slices: int, reuse: bool = False) ->
                 ha, hb, y, scales, err, length = prepared(
                     *source, parent, slope, w.bits, n_slices, base.eta
                 )
-            np.matmul(err, w.magnitude, out=nu[start:stop])
+            if n_slices == 1:  # the norm-wise bound alone: |W| nu, a product, grows faster
+                nu[start:stop] = np.inf
+            else:
+                np.matmul(err, w.magnitude, out=nu[start:stop])
             out = (m[start:stop], lo[start:stop], nu[start:stop], eta[start:stop])
             finished(products(ha, hb, y, w), node.b, w, scales, box, out, ext, length)
         return ext

@@ -104,7 +104,7 @@ def test_prepared_twins_agree_bit_for_bit_and_are_prepare(masked, special, n_sli
     assert np.isnan(scales[0, 23]) == (special is not None)  # region 7's constant row
 
 
-@pytest.mark.parametrize("n_slices", [3, 2])
+@pytest.mark.parametrize("n_slices", [3, 2, 1])
 @pytest.mark.parametrize("special", [None, np.nan, np.inf])
 def test_finished_twins_agree_bit_for_bit_and_are_two_sums(special, n_slices):
     """Maps from a chunk's products, compiled and in numpy: the same arrays, and those of
@@ -130,7 +130,11 @@ def test_finished_twins_agree_bit_for_bit_and_are_two_sums(special, n_slices):
     if special is not None:
         head[40, 3] = special
         scales[1, 60] = special
-    products = (head, p2, p3, rest) if n_slices == 3 else (head, NO_PRODUCT, NO_PRODUCT, rest)
+    products = {
+        3: (head, p2, p3, rest),
+        2: (head, NO_PRODUCT, NO_PRODUCT, rest),
+        1: (NO_PRODUCT, NO_PRODUCT, NO_PRODUCT, head),  # one rounded product, signed zeros too
+    }[n_slices]
 
     # The sources' error lengths: far below, near and above what nu says; 0, inf and NaN.
     length = np.sqrt(n) * nu.max(axis=1) * rng.choice([1e-6, 0.3, 1e3], size=k)
