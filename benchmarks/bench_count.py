@@ -1,9 +1,13 @@
 """Time ``regions.count`` of a big net in strips and threads, with its peak memory, and print
 a table.
 
-    python benchmarks/bench_count.py                          # He+bias 2-64x32-1, 3 settings
+    python benchmarks/bench_count.py                          # issue 12's 1.7 M-region net
     python benchmarks/bench_count.py --depth 16 --repeat 3
     python benchmarks/bench_count.py --settings 1:1 16:1 16:2  # pieces:workers
+    python benchmarks/bench_count.py --init he+bias            # the earlier sessions' net
+
+The default net is issue 12's He 2-64x32-1 on [-3, 3]² (He-normal weights, PyTorch's default
+biases: ``regions.testing.mlp(64, 32, "he+default-bias")``, 1,732,894 regions).
 
 Every run is a fresh Python process, so that its peak resident memory (``ru_maxrss``,
 importing ``regions`` and torch included) is its own, started in turn for each setting, the
@@ -26,8 +30,8 @@ CHILD = """
 import json, resource, sys, time
 import regions
 from regions.testing import mlp
-width, depth, half, pieces, workers = json.loads(sys.argv[1])
-net = regions.trace(mlp(width, depth, "he+bias", 0))
+width, depth, init, half, pieces, workers = json.loads(sys.argv[1])
+net = regions.trace(mlp(width, depth, init, 0))
 start = time.perf_counter()
 n = regions.count(net, (-half, half, -half, half), pieces=pieces, workers=workers,
                   max_regions=10**8)
@@ -54,17 +58,27 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=32)
     parser.add_argument("--half", type=float, default=3.0, help="the box is [-half, half]^2")
     parser.add_argument(
+        "--init",
+        default="he+default-bias",
+        choices=["default", "he", "he+bias", "he+default-bias"],
+        help="regions.testing.mlp's init",
+    )
+    parser.add_argument(
         "--settings", nargs="+", default=["1:1", "16:1", "16:2"], help="pieces:workers"
     )
     parser.add_argument("--repeat", type=int, default=2)
     options = parser.parse_args()
     settings = [tuple(int(v) for v in s.split(":")) for s in options.settings]
-    net = f"He+bias 2-{options.width}x{options.depth}-1 on [-{options.half:g}, {options.half:g}]²"
+    net = (
+        f"{options.init} 2-{options.width}x{options.depth}-1 on "
+        f"[-{options.half:g}, {options.half:g}]²"
+    )
     print(f"# {net}; {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
     results: dict[tuple[int, ...], list[tuple[int, float, float]]] = {s: [] for s in settings}
     for r in range(options.repeat):
         for s in settings[r % len(settings) :] + settings[: r % len(settings)]:
-            results[s].append(run([options.width, options.depth, options.half, *s]))
+            args = [options.width, options.depth, options.init, options.half, *s]
+            results[s].append(run(args))
     base = min(seconds for _, seconds, _ in results[settings[0]])
     print("| pieces | workers | regions | s, min / median | peak GB, max | speed-up (min) |")
     print("|---|---|---|---|---|---|")
