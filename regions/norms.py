@@ -64,9 +64,9 @@ def spectral_bound(W: np.ndarray) -> float:
     B = B if B.shape[0] >= B.shape[1] else B.T
     rows, k = B.shape
     lost = math.sqrt(B.size) * TINY  # ||exact B - B||_F
-    frobenius = _frobenius_bound(np.abs(B))
-    up = (1 + gamma(max(rows, k) + 2)) * SAFE  # a float product of bounds, rounded up
     aB = np.abs(B)
+    frobenius = _frobenius_bound(aB)
+    up = (1 + gamma(max(rows, k) + 2)) * SAFE  # a float product of bounds, rounded up
     X = B.T @ B
     E = (gamma(rows) * (aB.T @ aB) + rows * TINY) * up
     for _ in range(_SQUARINGS):

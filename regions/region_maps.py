@@ -81,8 +81,10 @@ layers: He 2-64x32-1's strip [-0.375, -0.2] x [-3, 3] ends with bounds of 8e-8 w
 ONE_SLICE_WITHIN = 8
 """Double-float maps of a node with at most this many activation layers after it take one
 slice: one float64 product (a third of two slices' cost), rounded by about ``gamma(n)`` of
-``max |x| sum |W|``, which eight layers grow (norm-wise) to some 2^-30 of the values on He nets
-of width 64, far from any sign (:func:`slices`)."""
+``max |x| sum |W|``, which eight layers grow (norm-wise) to about 1e-7 of the values on He nets
+of width 64 (He 2-64x32-1: its output's bounds at most 8e-8), where signs left to rational
+arithmetic are rare (20 side decisions in that net's 1.7 M regions; with ten layers, 1 in a
+strip of 125,000 regions where eight leave none)."""
 
 
 def slices(net: Network) -> list[int]:
@@ -98,17 +100,18 @@ def slices(net: Network) -> list[int]:
 def compensate(net: Network, plane: Plane, hull: np.ndarray) -> bool:
     """Whether to carry a decomposition's maps in double-float precision.
 
-    A speed decision only: either way every sign is exact. Compensated maps cost about four times as
-    much per region (three matrix products from exact pieces instead of one, six with three slices
-    (:func:`slices`), and TwoSums), so they pay only where float64's bounds would leave many signs
-    to exact arithmetic. That is predicted from a rigorous float forward pass
-    (:func:`regions.bounded.forward_with_bounds`) at a 7x7 grid over the hull's bounding box: the
-    median over points of the largest error bound over the largest value, at each activation's
-    input, against :data:`COMPENSATE_ABOVE`. Nets of fewer than :data:`COMPENSATE_FROM` activation
-    layers stay in float64 without sampling (0.4 ms saved on a small net): their bounds grow too
-    little, and where such a net needs exact signs (issue 11's 5-layer nets with weights scaled by
-    1e4 to 1e8) lines pass within rounding of vertices, which double floats do not change (586 exact
-    signs in float64, 663 with double floats, measured).
+    A speed decision only: either way every sign is exact. Compensated maps cost about four
+    times as much per region (three matrix products from exact pieces instead of one, six with
+    three slices and one in the last layers (:func:`slices`), and TwoSums), so they pay only
+    where float64's bounds would leave many signs to exact arithmetic. That is predicted from a
+    rigorous float forward pass (:func:`regions.bounded.forward_with_bounds`) at a 7x7 grid over
+    the hull's bounding box: the median over points of the largest error bound over the largest
+    value, at each activation's input, against :data:`COMPENSATE_ABOVE`. Nets of fewer than
+    :data:`COMPENSATE_FROM` activation layers stay in float64 without sampling (0.4 ms saved on
+    a small net): their bounds grow too little, and where such a net needs exact signs (issue
+    11's 5-layer nets with weights scaled by 1e4 to 1e8) lines pass within rounding of vertices,
+    which double floats do not change (586 exact signs in float64, 663 with double floats,
+    measured).
     """
     acts = net.activations
     if len(acts) < COMPENSATE_FROM:
