@@ -247,6 +247,26 @@ def test_a_deep_net_gets_compensated_maps_and_no_exact_signs(negative_slope):
     assert np.array_equal(plain.ring, compensated.ring)
 
 
+def test_the_normwise_bound_settles_what_the_unit_by_unit_bound_left_to_exact_arithmetic():
+    """Issue 12's 32-layer He net near the origin (29,848 regions): with the unit-by-unit
+    bounds alone (and the slices before the norm-wise bound: three where more than 14 layers
+    follow, never one) four signs go to rational arithmetic; with both bounds none does, and
+    the partition is the same."""
+    net = regions.trace(testing.mlp(64, 32, "he+default-bias", 0))
+    box = (-0.08, 0.08, -0.08, 0.08)
+    both = regions.decompose(net, box)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(region_maps, "ONE_SLICE_WITHIN", -1)
+        patch.setattr(region_maps, "THREE_SLICES_AFTER", 14)
+        unknown = property(lambda w: (np.inf, np.full(w.W.shape[0], np.inf)))
+        patch.setattr(SplitMatrix, "norms", unknown)
+        alone = regions.decompose(net, box)
+    assert len(both) == 29_848 and both.cut_state.output.lo is not None
+    assert alone.cut_state.n_exact == 4 and both.cut_state.n_exact == 0
+    assert np.array_equal(alone.patterns, both.patterns)
+    assert np.array_equal(alone.ring, both.ring)
+
+
 def test_the_rule_compensates_deep_nets_only():
     hull = np.array([[-3.0, -3.0], [3.0, -3.0], [3.0, 3.0], [-3.0, 3.0]])
     plane = as_plane(None, 2)
