@@ -26,15 +26,15 @@ from regions.network import Affine, Sum
 
 
 @contextmanager
-def maps_in(double: bool) -> Iterator[None]:
+def maps_in(double: bool, one_slice: bool = False) -> Iterator[None]:
     """Decompositions inside carry double-float maps always (``double``) or never; the maps
     of nodes with more than one activation layer after them from three slices, with one from
-    two and the output's from one (all kinds in most nets)."""
+    two and the output's from one (all kinds in most nets), or all from one (``one_slice``)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(region_maps, "COMPENSATE_ABOVE", -1.0 if double else np.inf)
         patch.setattr(region_maps, "COMPENSATE_FROM", 0)
-        patch.setattr(region_maps, "THREE_SLICES_AFTER", 1)
-        patch.setattr(region_maps, "ONE_SLICE_WITHIN", 0)
+        patch.setattr(region_maps, "THREE_SLICES_AFTER", 10**6 if one_slice else 1)
+        patch.setattr(region_maps, "ONE_SLICE_WITHIN", 10**6 if one_slice else 0)
         yield
 
 
@@ -216,13 +216,17 @@ def test_compensated_maps_hold_their_bounds_and_are_far_tighter(residual, leaky)
     assert np.median(plain.own() / own) > 1e4
 
 
+@pytest.mark.parametrize("one_slice", [False, True])
 @pytest.mark.parametrize("compiled", MODES)
 @settings(max_examples=12, deadline=None, derandomize=True)
 @given(case=testing.cases())
-def test_compensated_decompositions_are_the_same_partitions(compiled, case):
+def test_compensated_decompositions_are_the_same_partitions(compiled, one_slice, case):
+    """Adversarial nets (weights from 1e-8 to 1e8, duplicated units, lines through vertices):
+    the same cells with double-float maps of every kind of slices, or one slice throughout
+    (bounded norm-wise as well), every vertex value within its bound (``checked_bounds``)."""
     with maps_in(double=False):
         plain = case.decompose()
-    with maps_in(double=True):
+    with maps_in(double=True, one_slice=one_slice):
         with checked_bounds(compiled):
             compensated = case.decompose()
     assert compensated.cut_state.output.lo is not None or len(plain) == 1
