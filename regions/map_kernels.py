@@ -3,7 +3,7 @@
 :func:`regions.region_maps.affine` builds a layer's maps a chunk of regions at a time, so that
 each chunk is still in cache for the passes that follow its matrix product: :func:`masked`
 gathers a ReLU layer's maps for the chunk, and :func:`finish` adds the bias, rounds the
-magnitude bounds up and takes the extremes that :meth:`regions.region_maps.NodeMaps.bounds`
+magnitude bounds up and takes the extremes that :meth:`regions.node_maps.NodeMaps.bounds`
 reads. :func:`evaluate` gives a layer's values at the vertices from their regions' maps.
 Each compiled loop does the same float operations as its numpy twin, in the same order (max
 and min are exact), so the two give identical arrays; the switch is
