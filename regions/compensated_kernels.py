@@ -130,7 +130,8 @@ def finished(
     """A chunk's maps and bounds from its ``products`` (:func:`regions.compensated.products`,
     each (3 k, o)): ``m + lo`` (k, 3, o) is their join (:func:`regions.compensated.joined`),
     then the bias ``b`` (o,) added to the constant rows by a TwoSum (its remainder rounded into
-    ``lo``); ``nu`` (k, o), holding the sources' errors through ``|W|`` on entry, becomes
+    ``lo``); ``nu`` (k, o), holding the sources' errors through ``|W|`` on entry (``inf`` where
+    that product was not made: one-slice maps keep the norm-wise bound alone), becomes
     ``SAFE`` times the whole bound: those errors grown by the product's rounding, plus this
     layer's own rounding ``rho``: the product's bound over the box (:meth:`SplitMatrix.bound`
     of the rows' ``scales`` (3, 3 k)), the join's roundings over the box and the bias's.
