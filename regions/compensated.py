@@ -27,7 +27,7 @@ from functools import cached_property
 import numpy as np
 
 from .floats import EPS, SAFE, gamma
-from .norms import row_norm_bounds, spectral_bound
+from .norms import row_length_bounds, row_norm_bounds, spectral_bound
 
 __all__ = [
     "NO_PRODUCT",
@@ -229,7 +229,9 @@ class SplitMatrix:
         Three slices per factor (rounding about 2^-93 of ``|W| |x|``), or two (about 2^-63,
         at half the cost: ``Wb`` and ``hb`` are zero, the products with them skipped), or
         one: no head at all, ``x W^T`` one float64 product, rounded by ``gamma(n)`` of
-        ``max |x| sum |W|`` (for the last layers of a net, whose rounding few layers grow).
+        ``max |x| sum |W_j|`` or of ``||x||_2 ||W_j||_2``, whichever is smaller (for the last
+        layers of a net, whose rounding few layers grow; the second is about 2.5 times smaller
+        on He nets' maps after ReLU).
     bits : int
         Leading bits kept per row in both factors' heads: ``(2^bits + 1)^2 n_in <= 2^53``,
         so that every partial sum of ``n_in`` products of heads is a float64.
@@ -282,13 +284,16 @@ class SplitMatrix:
 
     def bound(self, scales: np.ndarray, rows: float = 1.0) -> np.ndarray:
         """Error bound (k, n_out) of :func:`products`' rounded part, from the rows' ``scales``
-        (3, k); for a combination of several rows' errors with non-negative weights, the same
-        combination of their scales, and ``rows`` the weights' sum. :func:`product` adds the
-        rounding of the join."""
+        (3, k; :func:`prepare`'s); for a combination of several rows' errors with non-negative
+        weights, the same combination of their scales, and ``rows`` the weights' sum.
+        :func:`product` adds the rounding of the join."""
         w1, third_max, tail_max = self.sizes
         err = np.multiply.outer(scales[0], w1)
-        err += np.multiply.outer(scales[1], third_max)
-        err += np.multiply.outer(scales[2], tail_max)
+        if self.n_slices == 1:  # Cauchy-Schwarz: sum |x_i| |W_ji| <= ||x|| ||W_j|| too
+            np.minimum(err, np.multiply.outer(scales[1], self.norms[1]), out=err)
+        else:
+            err += np.multiply.outer(scales[1], third_max)
+            err += np.multiply.outer(scales[2], tail_max)
         err *= self.factor
         err += self.floor(rows)
         return err
@@ -311,14 +316,14 @@ def prepare(
     """Rows ``hi + lo`` (k, n_in) ready for :func:`product`: ``hi = ha + hb + hc`` split
     (:func:`split_rows`, then its tail again; with two slices ``hb`` is zero),
     ``y = fl(hc + lo)``, and the scales (3, k) of the product's error: ``max |y|``, and
-    bounds on ``sum |ha|`` and ``sum |hb|``.
+    bounds on ``sum |ha|`` and ``sum |hb|`` (with one slice, on ``||y||_2``, and 0).
 
     Zeroing entries of the rows afterwards (ReLU's dead units) keeps all four valid: the
     zeroed parts are exact zeros, and the scales only bound the rows from above.
     """
     if n_slices == 1:
         zero = np.zeros_like(hi)
-        return _rest(hi.copy(), lo, zero, zero, np.zeros(len(hi)), np.zeros(len(hi)))
+        return _rest(hi.copy(), lo, zero, zero, None, np.zeros(len(hi)))
     ha, tail, size_a = split_rows(hi, bits)
     if n_slices == 2:
         hb, y, size_b = np.zeros_like(tail), tail, np.zeros(len(hi))
@@ -332,15 +337,19 @@ def _rest(
     lo: np.ndarray,
     ha: np.ndarray,
     hb: np.ndarray,
-    size_a: np.ndarray,
+    size_a: np.ndarray | None,
     size_b: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`prepare`'s result from the heads and the last tail ``y`` (``lo`` added into it,
-    in place): the heads, the rest and the scales."""
+    in place): the heads, the rest and the scales (``size_a`` None: one slice, whose second
+    scale bounds the rows' lengths)."""
     y += lo
     scales = np.empty((3, len(y)))
     np.maximum(y.max(axis=1, initial=0.0), -y.min(axis=1, initial=0.0), out=scales[0])
-    np.multiply(size_a, y.shape[1], out=scales[1])
+    if size_a is None:
+        scales[1] = row_length_bounds(y)
+    else:
+        np.multiply(size_a, y.shape[1], out=scales[1])
     np.multiply(size_b, y.shape[1], out=scales[2])
     return ha, hb, y, scales
 

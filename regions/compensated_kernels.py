@@ -26,6 +26,7 @@ from . import kernels, map_kernels
 from .compensated import SplitMatrix, joined, prepare, shifted
 from .floats import EPS, SAFE, gamma
 from .map_kernels import folded
+from .norms import length_of_squares, squares_error
 
 __all__ = ["Extremes", "finished", "prepared"]
 
@@ -86,7 +87,8 @@ def prepared(
     scales, err, length = np.empty((3, 3 * k)), np.empty((k, n)), np.empty(k)
     slope = np.empty((0, 0), dtype=np.uint8) if slope is None else slope
     out = (ha, hb, y, scales, err, length)
-    _prepared_compiled(m, lo, nu, eta, parent, slope, bits, n_slices, root, *out)
+    squares = squares_error(n)
+    _prepared_compiled(m, lo, nu, eta, parent, slope, bits, n_slices, root, *squares, *out)
     return out
 
 
@@ -196,8 +198,32 @@ def _largest(row: np.ndarray) -> float:
     return np.nan if nan else top
 
 
+def _row_length(row: np.ndarray, up: float, allowance: float) -> float:
+    """:func:`regions.norms.row_length_bounds` of one row: its squares summed in order."""
+    squares = 0.0
+    for j in range(row.size):
+        squares += row[j] * row[j]
+    return length_of_squares(squares, up, allowance)
+
+
 def _prepared_loops(
-    m, lo, nu, eta, parent, slope, bits, n_slices, root, ha, hb, y, scales, err, length
+    m,
+    lo,
+    nu,
+    eta,
+    parent,
+    slope,
+    bits,
+    n_slices,
+    root,
+    up,
+    allowance,
+    ha,
+    hb,
+    y,
+    scales,
+    err,
+    length,
 ):
     """:func:`prepared` row by row: ``prepare``'s two ``split_rows``, rest and scales, the
     same float operations."""
@@ -220,7 +246,7 @@ def _prepared_loops(
             for j in range(n):
                 tail[j] += lo[p, k, j] * slope[i, j] if masked else lo[p, k, j]
             scales[0, row] = _largest(tail)
-            scales[1, row] = size_a * n
+            scales[1, row] = _row_length(tail, up, allowance) if n_slices == 1 else size_a * n
             scales[2, row] = size_b * n
         for j in range(n):
             err[i, j] = nu[p, j] * slope[i, j] if masked else nu[p, j]
@@ -266,11 +292,12 @@ def _finished_loops(
     w1, third_max, tail_max = sizes
     o = m.shape[2]
     joins, q = np.empty((3, o)), np.empty(3)
+    one = not p1.size  # one slice
     for i in range(m.shape[0]):
         for k in range(3):
             row = 3 * i + k
             for j in range(o):
-                if not p1.size:  # one slice: the rounded product alone
+                if one:  # the rounded product alone
                     s, t = rest[row, j], 0.0
                     joins[k, j] = 0.0
                 elif p2.size:
@@ -294,7 +321,11 @@ def _finished_loops(
         rho_top = nu_top = 0.0
         rho_nan = nu_nan = False
         for j in range(o):
-            rho = ((q[0] * w1[j] + q[1] * third_max[j]) + q[2] * tail_max[j]) * c + floor
+            if one:  # SplitMatrix.bound's: the smaller of two bounds (NaN if either is)
+                a, z = q[0] * w1[j], q[1] * rows[j]
+                rho = (a if a <= z or a != a else z) * c + floor
+            else:
+                rho = ((q[0] * w1[j] + q[1] * third_max[j]) + q[2] * tail_max[j]) * c + floor
             rho += box * (joins[0, j] + joins[1, j]) + joins[2, j]
             rho += EPS * abs(lo[i, 2, j])
             x = (nu[i, j] * grown + rho) * SAFE
@@ -316,5 +347,6 @@ def _finished_loops(
 if kernels.numba is not None:
     _inline = kernels.numba.njit(cache=True, nogil=True, inline="always")
     _split_row, _largest, _two_sum = _inline(_split_row), _inline(_largest), _inline(_two_sum)
+    _row_length, length_of_squares = _inline(_row_length), _inline(length_of_squares)
     _prepared_compiled = kernels.numba.njit(cache=True, nogil=True)(_prepared_loops)
     _finished_compiled = kernels.numba.njit(cache=True, nogil=True)(_finished_loops)

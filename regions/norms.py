@@ -17,7 +17,7 @@ import numpy as np
 
 from .floats import EPS, SAFE, gamma
 
-__all__ = ["row_norm_bounds", "spectral_bound"]
+__all__ = ["length_of_squares", "row_length_bounds", "row_norm_bounds", "spectral_bound"]
 
 TINY = 2.0**-1074
 """The smallest subnormal: what one product below float64's range can lose, at most."""
@@ -102,18 +102,40 @@ def row_norm_bounds(W: np.ndarray) -> np.ndarray:
     B = np.ldexp(W, -scale[:, None])
     squares = np.sum(B * B, axis=1)
     n = W.shape[1]
-    # Each square errs by EPS of itself or TINY below the range; the sum by gamma(n).
-    length = np.sqrt((squares * (1 + gamma(n + 1)) + n * TINY) * SAFE) * (1 + 2 * EPS)
-    out = _scaled_up(length * SAFE, scale)
+    out = _scaled_up(length_of_squares(squares, *squares_error(n)) * SAFE, scale)
     out[~finite] = np.where(top[~finite] == 0, 0.0, np.inf)
     return out
 
 
+def row_length_bounds(rows: np.ndarray) -> np.ndarray:
+    """Upper bounds (k,) on the Euclidean lengths of float rows (k, n), their squares summed in
+    order, entry by entry (as the compiled loops of :mod:`regions.compensated_kernels` sum
+    them: the same floats). No scaling: a row whose squares overflow gets ``inf``, which every
+    caller takes as no bound (it keeps another)."""
+    squares = np.zeros(len(rows))
+    with np.errstate(over="ignore", under="ignore"):  # inf: no bound; TINY covers the rest
+        for j in range(rows.shape[1]):
+            squares += rows[:, j] * rows[:, j]
+    return length_of_squares(squares, *squares_error(rows.shape[1]))
+
+
+def squares_error(n: int) -> tuple[float, float]:
+    """What :func:`length_of_squares` takes for a float sum of ``n`` float squares: the sum's
+    relative error with each square's (``1 + gamma(n + 1)``), and the absolute allowance of
+    squares below float64's range (``TINY`` each)."""
+    return 1 + gamma(n + 1), n * TINY
+
+
+def length_of_squares(squares: float | np.ndarray, up: float, allowance: float) -> np.ndarray:
+    """An upper bound on ``sqrt`` of an exact sum of squares whose float sum is ``squares``
+    (:func:`squares_error`'s ``up`` and ``allowance``), the square root rounded up; compiled
+    loops call it too."""
+    return np.sqrt((squares * up + allowance) * SAFE) * (1 + 2 * EPS)
+
+
 def _frobenius_bound(a: np.ndarray) -> float:
     """An upper bound on the Frobenius norm of a non-negative float array's exact entries."""
-    squares = float(np.sum(a * a))
-    n = a.size
-    return math.sqrt((squares * (1 + gamma(n + 1)) + n * TINY) * SAFE) * (1 + 2 * EPS)
+    return float(length_of_squares(float(np.sum(a * a)), *squares_error(a.size)))
 
 
 def _scaled_up(x: np.ndarray, scale: np.ndarray | int) -> np.ndarray:

@@ -78,13 +78,14 @@ slices' (about 2^-63 of ``|W| |x|``) reach where signs go to rational arithmetic
 layers: He 2-64x32-1's strip [-0.375, -0.2] x [-3, 3] ends with bounds of 8e-8 with 20 here,
 4e-6 and 18 exact signs with 26, and 3,128 exact signs with two slices everywhere."""
 
-ONE_SLICE_WITHIN = 8
+ONE_SLICE_WITHIN = 10
 """Double-float maps of a node with at most this many activation layers after it take one
 slice: one float64 product (a third of two slices' cost), rounded by about ``gamma(n)`` of
-``max |x| sum |W|``, which eight layers grow (norm-wise) to about 1e-7 of the values on He nets
-of width 64 (He 2-64x32-1: its output's bounds at most 8e-8), where signs left to rational
-arithmetic are rare (20 side decisions in that net's 1.7 M regions; with ten layers, 1 in a
-strip of 125,000 regions where eight leave none)."""
+``||x||_2 ||W_j||_2`` (or ``max |x| sum |W_j|``, if smaller), which ten layers grow (norm-wise,
+about 2.9 times a layer on He nets of width 64) to where signs left to rational arithmetic are
+rare: 24 side decisions in He 2-64x32-1's 1.7 M regions, none in its strip [-0.375, -0.2] x
+[-3, 3] of 125,000 regions, where 11 layers leave 1 and 12 leave 6. (With the first bound alone,
+eight layers left 20 in the whole count, and ten 1 in that strip.)"""
 
 
 def slices(net: Network) -> list[int]:
