@@ -314,16 +314,17 @@ def prepare(
     hi: np.ndarray, lo: np.ndarray, bits: int, n_slices: int = 3
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rows ``hi + lo`` (k, n_in) ready for :func:`product`: ``hi = ha + hb + hc`` split
-    (:func:`split_rows`, then its tail again; with two slices ``hb`` is zero),
+    (:func:`split_rows`, then its tail again; with two slices ``hb`` is zero, with one both
+    are empty, shape (0, n_in)),
     ``y = fl(hc + lo)``, and the scales (3, k) of the product's error: ``max |y|``, and
     bounds on ``sum |ha|`` and ``sum |hb|`` (with one slice, on ``||y||_2``, and 0).
 
     Zeroing entries of the rows afterwards (ReLU's dead units) keeps all four valid: the
     zeroed parts are exact zeros, and the scales only bound the rows from above.
     """
-    if n_slices == 1:
-        zero = np.zeros_like(hi)
-        return _rest(hi.copy(), lo, zero, zero, None, np.zeros(len(hi)))
+    if n_slices == 1:  # no heads: empty rows (nothing multiplies them)
+        none = np.empty((0, hi.shape[1]))
+        return _rest(hi.copy(), lo, none, none, None, np.zeros(len(hi)))
     ha, tail, size_a = split_rows(hi, bits)
     if n_slices == 2:
         hb, y, size_b = np.zeros_like(tail), tail, np.zeros(len(hi))

@@ -83,7 +83,8 @@ def prepared(
         length = shorter(eta[parent], length_bound(err, root))
         return (*prepare(a.reshape(-1, n), b.reshape(-1, n), bits, n_slices), err, length)
     k, n = len(parent), m.shape[2]
-    ha, hb, y = np.empty((3 * k, n)), np.empty((3 * k, n)), np.empty((3 * k, n))
+    heads = 3 * k if n_slices > 1 else 0  # one slice: no heads (empty, as prepare's)
+    ha, hb, y = np.empty((heads, n)), np.empty((heads, n)), np.empty((3 * k, n))
     scales, err, length = np.empty((3, 3 * k)), np.empty((k, n)), np.empty(k)
     slope = np.empty((0, 0), dtype=np.uint8) if slope is None else slope
     out = (ha, hb, y, scales, err, length)
@@ -198,12 +199,36 @@ def _largest(row: np.ndarray) -> float:
     return np.nan if nan else top
 
 
-def _row_length(row: np.ndarray, up: float, allowance: float) -> float:
-    """:func:`regions.norms.row_length_bounds` of one row: its squares summed in order."""
-    squares = 0.0
-    for j in range(row.size):
-        squares += row[j] * row[j]
-    return length_of_squares(squares, up, allowance)
+def _one_slice_row(m, lo, slope, masked, p, i, k, tail):
+    """One-slice ``prepare`` of row ``k`` of region ``i`` (source ``p``) into ``tail``:
+    ``m * slope + lo * slope``, returning its largest ``|entry|`` (as :func:`_largest`) and its
+    squares summed as :func:`regions.norms.row_length_bounds` sums them."""
+    for j in range(tail.size):
+        x = m[p, k, j] * slope[i, j] if masked else m[p, k, j]
+        x += lo[p, k, j] * slope[i, j] if masked else lo[p, k, j]
+        tail[j] = x
+    return _largest(tail), _squares(tail)
+
+
+def _squares(row: np.ndarray) -> float:
+    """A row's squares summed as :func:`regions.norms.row_length_bounds` sums them: four
+    running sums, of entries ``j = 0, 1, 2, 3 mod 4``."""
+    s0 = s1 = s2 = s3 = 0.0
+    n, j = row.size, 0
+    while j + 4 <= n:
+        a, b, c, d = row[j], row[j + 1], row[j + 2], row[j + 3]
+        s0 += a * a
+        s1 += b * b
+        s2 += c * c
+        s3 += d * d
+        j += 4
+    if j < n:
+        s0 += row[j] * row[j]
+    if j + 1 < n:
+        s1 += row[j + 1] * row[j + 1]
+    if j + 2 < n:
+        s2 += row[j + 2] * row[j + 2]
+    return (s0 + s1) + (s2 + s3)
 
 
 def _prepared_loops(
@@ -226,19 +251,21 @@ def _prepared_loops(
     length,
 ):
     """:func:`prepared` row by row: ``prepare``'s two ``split_rows``, rest and scales, the
-    same float operations."""
+    same float operations (one slice: the rows and their scales in one pass, no heads)."""
     n, masked = m.shape[2], slope.shape[0] > 0
     for i in range(parent.size):
         p = parent[i]
         for k in range(3):
             row = 3 * i + k
             tail = y[row]
+            if n_slices == 1:
+                scales[0, row], squares = _one_slice_row(m, lo, slope, masked, p, i, k, tail)
+                scales[1, row] = length_of_squares(squares, up, allowance)
+                scales[2, row] = 0.0
+                continue
             for j in range(n):
                 tail[j] = m[p, k, j] * slope[i, j] if masked else m[p, k, j]
-            if n_slices == 1:
-                ha[row], size_a = 0.0, 0.0
-            else:
-                size_a = _split_row(tail, _largest(tail), bits, ha[row])
+            size_a = _split_row(tail, _largest(tail), bits, ha[row])
             if n_slices < 3:
                 hb[row], size_b = 0.0, 0.0
             else:
@@ -246,7 +273,7 @@ def _prepared_loops(
             for j in range(n):
                 tail[j] += lo[p, k, j] * slope[i, j] if masked else lo[p, k, j]
             scales[0, row] = _largest(tail)
-            scales[1, row] = _row_length(tail, up, allowance) if n_slices == 1 else size_a * n
+            scales[1, row] = size_a * n
             scales[2, row] = size_b * n
         for j in range(n):
             err[i, j] = nu[p, j] * slope[i, j] if masked else nu[p, j]
@@ -347,6 +374,7 @@ def _finished_loops(
 if kernels.numba is not None:
     _inline = kernels.numba.njit(cache=True, nogil=True, inline="always")
     _split_row, _largest, _two_sum = _inline(_split_row), _inline(_largest), _inline(_two_sum)
-    _row_length, length_of_squares = _inline(_row_length), _inline(length_of_squares)
+    _one_slice_row, _squares = _inline(_one_slice_row), _inline(_squares)
+    length_of_squares = _inline(length_of_squares)
     _prepared_compiled = kernels.numba.njit(cache=True, nogil=True)(_prepared_loops)
     _finished_compiled = kernels.numba.njit(cache=True, nogil=True)(_finished_loops)

@@ -108,14 +108,17 @@ def row_norm_bounds(W: np.ndarray) -> np.ndarray:
 
 
 def row_length_bounds(rows: np.ndarray) -> np.ndarray:
-    """Upper bounds (k,) on the Euclidean lengths of float rows (k, n), their squares summed in
-    order, entry by entry (as the compiled loops of :mod:`regions.compensated_kernels` sum
-    them: the same floats). No scaling: a row whose squares overflow gets ``inf``, which every
+    """Upper bounds (k,) on the Euclidean lengths of float rows (k, n): each row's squares
+    summed in four running sums (entries ``j = 0, 1, 2, 3 mod 4``, in order), then
+    ``(s0 + s1) + (s2 + s3)``, as the compiled loops of :mod:`regions.compensated_kernels` sum
+    them (the same floats; four chains, not one, so that a compiled row is not one long chain
+    of dependent additions). No scaling: a row whose squares overflow gets ``inf``, which every
     caller takes as no bound (it keeps another)."""
-    squares = np.zeros(len(rows))
+    sums = np.zeros((4, len(rows)))
     with np.errstate(over="ignore", under="ignore"):  # inf: no bound; TINY covers the rest
         for j in range(rows.shape[1]):
-            squares += rows[:, j] * rows[:, j]
+            sums[j % 4] += rows[:, j] * rows[:, j]
+        squares = (sums[0] + sums[1]) + (sums[2] + sums[3])
     return length_of_squares(squares, *squares_error(rows.shape[1]))
 
 

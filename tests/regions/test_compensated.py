@@ -115,7 +115,9 @@ def test_product_is_within_its_bound_in_exact_arithmetic(n, seed, scale, mask, n
     assert np.any(ha) == (n_slices > 1 and np.any(hi))
     if mask:  # ReLU's dead units, zeroed after the split (as the compensated maps do)
         dead = rng.random((k, n)) < 0.5
-        ha[dead] = hb[dead] = y[dead] = hi[dead] = lo[dead] = 0.0
+        for a in (ha, hb, y, hi, lo):
+            if a.size:  # one slice has no heads
+                a[dead] = 0.0
     out = (np.empty((k, 5)), np.empty((k, 5)))
     joins = product(ha, hb, y, w, out)
     bound = (w.bound(scales) + joins) * SAFE
