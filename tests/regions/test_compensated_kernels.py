@@ -138,6 +138,7 @@ def test_finished_twins_agree_bit_for_bit_and_are_two_sums(special, n_slices):
     if special is not None:
         head[40, 3] = special
         scales[1, 60] = special
+        scales[0, 63] = special  # region 21: with one slice, its other bound
     products = {
         3: (head, p2, p3, rest),
         2: (head, NO_PRODUCT, NO_PRODUCT, rest),
@@ -185,9 +186,10 @@ def test_finished_twins_agree_bit_for_bit_and_are_two_sums(special, n_slices):
     for got, want in zip(compiled[4:], extremes, strict=True):
         np.testing.assert_array_equal(got, want, strict=True)
     # A NaN scale spoils the bound; an infinite one too, but one slice's other bound stands.
-    assert np.isfinite(compiled[2][20]).all() == (
-        special is None or (special == np.inf and n_slices == 1)
-    )
+    for region in (20, 21):
+        assert np.isfinite(compiled[2][region]).all() == (
+            special is None or (special == np.inf and n_slices == 1)
+        )
     if n_slices == 1:  # either of one slice's bounds wins somewhere
         sc = scales.reshape(3, -1, 3)
         q = box * (sc[:, :, 0] + sc[:, :, 1]) + sc[:, :, 2]
