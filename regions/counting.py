@@ -56,7 +56,7 @@ def count(
         Decompose this many strips at once, in threads (at most ``pieces``; default 1), with
         BLAS in one thread meanwhile (:mod:`regions.threads`): ``regions.testing.mlp(64, 32,
         "he+default-bias")`` on [-3, 3]^2, 1,732,894 regions in 64 pieces, takes 45 to 48 s and
-        2.7 GB with 2 workers on 2 cores, against 72 s and 1.9 GB one strip at a time (48
+        2.7 GB with 2 workers on a 2-core Xeon, against 72 s and 1.9 GB one strip at a time (48
         pieces: 45 to 48 s, 3.5 GB). Called from a thread other than the main one, BLAS keeps
         its own threads.
 
