@@ -251,7 +251,7 @@ def _prepared_loops(
     length,
 ):
     """:func:`prepared` row by row: ``prepare``'s two ``split_rows``, rest and scales, the
-    same float operations (one slice: the rows and their scales in one pass, no heads)."""
+    same float operations (one slice: no heads; the rows, their largest entries and lengths)."""
     n, masked = m.shape[2], slope.shape[0] > 0
     for i in range(parent.size):
         p = parent[i]

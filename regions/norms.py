@@ -111,8 +111,7 @@ def row_length_bounds(rows: np.ndarray) -> np.ndarray:
     """Upper bounds (k,) on the Euclidean lengths of float rows (k, n): each row's squares
     summed in four running sums (entries ``j = 0, 1, 2, 3 mod 4``, in order), then
     ``(s0 + s1) + (s2 + s3)``, as the compiled loops of :mod:`regions.compensated_kernels` sum
-    them (the same floats; four chains, not one, so that a compiled row is not one long chain
-    of dependent additions). No scaling: a row whose squares overflow gets ``inf``, which every
+    them (the same floats). No scaling: a row whose squares overflow gets ``inf``, which every
     caller takes as no bound (it keeps another)."""
     sums = np.zeros((4, len(rows)))
     with np.errstate(over="ignore", under="ignore"):  # inf: no bound; TINY covers the rest
