@@ -3,6 +3,7 @@
     git archive main regions | tar -x -C /tmp/base       # or any commit, any folder
     python benchmarks/bench_against.py /tmp/base          # issue 12's four small-to-large rows
     python benchmarks/bench_against.py /tmp/base --rows 2-16x3-1 --repeat 9
+    REGIONS_THREADS=1 python benchmarks/bench_against.py /tmp/base --rows he-2-64x32-1-strip --cpu
 
 The other copy (a folder holding a ``regions`` package) is imported under the name
 ``regions_base``, so both run in the same process on the same traced-once nets; every row
@@ -14,7 +15,10 @@ script checks that both copies give the same partition: rings, edge labels and p
 bit, vertices and output maps bit for bit or to rounding (it says which). Nets are
 ``regions.testing.mlp(width, depth, init, 0)``: PyTorch's default init on [-1, 1]^2, and
 ``he+bias-...`` rows He-normal weights and biases on [-3, 3]^2 (deep nets, where the maps'
-precision matters). Results are recorded in benchmarks/RESULTS.md.
+precision matters); ``he-2-64x32-1-strip`` is the strip [-0.375, -0.2] x [-3, 3] of issue 12's
+1.7 M-region net (125,072 regions), where the whole count swings too much to compare. ``--cpu``
+times the process's CPU seconds instead of wall time. Results are recorded in
+benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import importlib.util
 import platform
 import statistics
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -85,11 +90,19 @@ def main() -> None:
     parser.add_argument("base", type=Path, help="folder holding the other copy's regions/")
     parser.add_argument("--rows", nargs="+", choices=ROWS, default=FOUR)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each copy per row")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="CPU seconds of the process (time.process_time), not wall time: steadier on a "
+        "shared machine; with REGIONS_THREADS=1, one thread's",
+    )
     args = parser.parse_args()
+    clock = time.process_time if args.cpu else time.perf_counter
     base = load_base(args.base)
     print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()}")
     print(f"# base: {args.base}; this: {Path(regions.__file__).parent}")
     print(kernel_note())
+    print(f"# times: {'CPU' if args.cpu else 'wall'} seconds")
     print(
         f"{'net':18} {'regions':>7} {'base min':>8} {'base med':>8} {'this min':>8}"
         f" {'this med':>8} {'min x':>6} {'med x':>6}"
@@ -107,7 +120,7 @@ def main() -> None:
         runs = {
             k: (lambda pkg=pkgs[k], net=nets[k], box=box: pkg.decompose(net, box)) for k in pkgs
         }
-        row(name, len(parts["this"]), interleaved(runs, args.repeat))
+        row(name, len(parts["this"]), interleaved(runs, args.repeat, clock))
     if "2-128x4-1" in args.rows:
         parts = made["2-128x4-1"]
         layer2 = {k: (lambda part=parts[k]: part.affine(layer=2)) for k in parts}
@@ -119,7 +132,7 @@ def main() -> None:
         print(f"# affine(layer=2): largest difference {worst:.1e} of a map's largest entry")
         if worst > 1e-12:
             raise SystemExit("bench_against: affine(layer=2) differs between the two copies")
-        row("affine(layer=2)", len(parts["this"]), interleaved(layer2, args.repeat))
+        row("affine(layer=2)", len(parts["this"]), interleaved(layer2, args.repeat, clock))
 
 
 if __name__ == "__main__":

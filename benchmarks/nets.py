@@ -3,7 +3,10 @@
 ``bench_against.py`` (this checkout against another copy) and ``bench_peer.py`` (against
 regioncam) time the same nets: seeded 2-[width]x depth-1 ReLU MLPs (``regions.testing.mlp``,
 seed 0) with PyTorch's default init on [-1, 1]², and ``he+bias-...`` ones with He-normal
-weights and biases on [-3, 3]² (deep nets, where the maps' precision matters).
+weights and biases on [-3, 3]² (deep nets, where the maps' precision matters), and one strip of
+issue 12's 1.7 M-region net (He-normal weights, PyTorch's default biases, 32 layers): a sixth
+of a minute of its count, for comparing changes to the deep maps without the whole count's
+swings.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from torch import nn
 from regions import kernels
 from regions.testing import mlp
 
-#: name -> (width, depth, init, half-width of the box)
-NETS = {
+#: name -> (width, depth, init, half-width of the box [-h, h]² or the box (xmin, xmax, ymin, ymax))
+NETS: dict[str, tuple[int, int, str, float | tuple[float, float, float, float]]] = {
     "2-16x3-1": (16, 3, "default", 1.0),
     "2-32x3-1": (32, 3, "default", 1.0),
     "2-64x3-1": (64, 3, "default", 1.0),
@@ -35,26 +38,33 @@ NETS = {
     "he+bias-2-64x12-1": (64, 12, "he+bias", 3.0),
     "he+bias-2-64x14-1": (64, 14, "he+bias", 3.0),
     "he+bias-2-64x16-1": (64, 16, "he+bias", 3.0),
+    "he-2-64x32-1-strip": (64, 32, "he+default-bias", (-0.375, -0.2, -3.0, 3.0)),
 }
 
 
 def named(name: str) -> tuple[nn.Sequential, tuple[float, float, float, float]]:
     """The net called ``name`` in :data:`NETS` and its box (xmin, xmax, ymin, ymax)."""
-    width, depth, init, half = NETS[name]
-    return mlp(width, depth, init, 0), (-half, half, -half, half)
+    width, depth, init, box = NETS[name]
+    box = box if isinstance(box, tuple) else (-box, box, -box, box)
+    return mlp(width, depth, init, 0), box
 
 
-def interleaved(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
+def interleaved(
+    runs: dict[str, Callable[[], object]],
+    repeat: int,
+    clock: Callable[[], float] = time.perf_counter,
+) -> dict[str, list[float]]:
     """Seconds of ``repeat`` runs of each callable, the order rotating from round to round (so
-    that none always runs first, after the garbage collection)."""
+    that none always runs first, after the garbage collection), by ``clock`` (wall time; or,
+    e.g., ``time.process_time``: the CPU time of all the process's threads)."""
     names = list(runs)
     out: dict[str, list[float]] = {name: [] for name in names}
     for r in range(repeat):
         for name in names[r % len(names) :] + names[: r % len(names)]:
             gc.collect()
-            start = time.perf_counter()
+            start = clock()
             runs[name]()
-            out[name].append(time.perf_counter() - start)
+            out[name].append(clock() - start)
     return out
 
 
