@@ -4,9 +4,9 @@
 regioncam) time the same nets: seeded 2-[width]x depth-1 ReLU MLPs (``regions.testing.mlp``,
 seed 0) with PyTorch's default init on [-1, 1]², and ``he+bias-...`` ones with He-normal
 weights and biases on [-3, 3]² (deep nets, where the maps' precision matters), and one strip of
-issue 12's 1.7 M-region net (He-normal weights, PyTorch's default biases, 32 layers): a sixth
-of a minute of its count, for comparing changes to the deep maps without the whole count's
-swings.
+issue 12's 1.7 M-region net (He-normal weights, PyTorch's default biases, 32 layers): some 6
+CPU seconds, 7% of its count's work, for comparing changes to the deep maps without the whole
+count's swings.
 """
 
 from __future__ import annotations
