@@ -162,7 +162,7 @@ def finished(
         rho += EPS * np.abs(lo[:, 2])
         through = (nu * grown + rho) * SAFE
         normwise = (np.multiply.outer(length, rows) + rho) * SAFE
-        nu[:] = np.where(normwise < through, normwise, through)
+        nu[:] = shorter(normwise, through)
         eta[:] = shorter(length_bound(nu, root), (norm * length + length_bound(rho, root)) * SAFE)
         if len(m):
             map_kernels.fold(ext.top, ext.bottom, m)
@@ -357,8 +357,7 @@ def _finished_loops(
             rho += EPS * abs(lo[i, 2, j])
             x = (nu[i, j] * grown + rho) * SAFE
             normwise = (length[i] * rows[j] + rho) * SAFE
-            if normwise < x:
-                x = normwise
+            x = normwise if normwise <= x else x  # shorter(normwise, x)
             nu[i, j] = x
             if x > largest[j] or x != x:
                 largest[j] = x
