@@ -145,7 +145,12 @@ def _cut_layers(
         if isinstance(node, (Affine, Sum, Concat)):
             with np.errstate(over="ignore", invalid="ignore"):  # checked just below
                 maps[i] = _propagated(node, maps, n_slices[i], _last_reader(node, i, last_use))
-        else:
+            if not maps[i].check_finite():
+                raise InvalidModelError(
+                    f"node '{node.name}' overflows float64 on the domain (non-finite affine "
+                    "maps or error bounds): rescale the weights or shrink the domain"
+                )
+        else:  # an activation's maps are its (checked) input's times finite slopes
             maps[node.src] = region_maps.built(maps[node.src])
             cut = _LayerCut(mesh, node, maps[node.src], tol, exact, first_column)
             cut.run(max_regions, bar)
@@ -161,11 +166,6 @@ def _cut_layers(
                 for j, m in maps.items()
                 if last_use[j] > i or j == i
             }
-        if not maps[i].check_finite():
-            raise InvalidModelError(
-                f"node '{node.name}' overflows float64 on the domain (non-finite affine maps "
-                "or error bounds): rescale the weights or shrink the domain"
-            )
         for j in [j for j in maps if last_use[j] <= i and j != i]:
             del maps[j]
     bar.close()
