@@ -354,20 +354,24 @@ def _split_loops(
     rv = ring[rows]
     edge, low_id, high_id, cut_poly, inverse = kernels._crossed_edges_compiled(rv, k, p, n_vertices)
     # The cut line's equation on each split polygon (MapLine.coefficients).
-    regs = origin[parent[chosen]]
+    regs = np.empty(c, np.int64)
     own_line, own_error = np.empty((c, 3)), np.empty(c)
     for i in range(c):
+        regs[i] = origin[parent[chosen[i]]]
         own_line[i, 0], own_line[i, 1] = m[regs[i], 0, unit], m[regs[i], 1, unit]
         own_line[i, 2] = m[regs[i], 2, unit] - t
         own = _own(nu, kappa, lo, mbox, regs[i], unit)
         own_error[i] = (own + (2 * EPS) * abs(own_line[i, 2])) * SAFE
-    crossed = rows[edge]
+    # Each new vertex's crossed edge (its store row), region and label, in one allocation.
+    per_vertex = np.empty((3, edge.size), np.int64)
+    crossed, new_regs, fn = per_vertex[0], per_vertex[1], per_vertex[2]
+    for i in range(edge.size):
+        crossed[i], new_regs[i], fn[i] = rows[edge[i]], regs[cut_poly[i]], label
     xy, r = intersections._intersect_compiled(
         lines[crossed], errors[crossed], own_line[cut_poly], own_error[cut_poly], extent
     )
-    new_regs = regs[cut_poly]
     provenance = kernels._provenance_compiled(
-        low_id, high_id, np.full(edge.size, label), new_regs, crossed, (labels, lines), hull_lines
+        low_id, high_id, fn, new_regs, crossed, (labels, lines), hull_lines
     )
     n_place = 0
     for i in range(edge.size):

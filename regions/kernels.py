@@ -374,8 +374,8 @@ def _provenance_numpy(
 # ----------------------------------------------------------------- the compiled twins
 def _plan_loops(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, ...]:
     n_poly = lengths.size
-    above = np.zeros(n_poly, dtype=np.bool_)
-    split = np.zeros(n_poly, dtype=np.bool_)
+    flags = np.zeros((2, n_poly), dtype=np.bool_)
+    above, split = flags[0], flags[1]
     c, at = 0, 0
     for i in range(n_poly):
         for j in range(at, at + lengths[i]):
@@ -384,11 +384,10 @@ def _plan_loops(sign: np.ndarray, s: np.ndarray, lengths: np.ndarray) -> tuple[n
         split[i] &= above[i]
         c += split[i]
         at += lengths[i]
-    run, shift = np.empty(c, dtype=np.int64), np.empty(c, dtype=np.int64)
-    a, b = np.empty(c, dtype=np.int64), np.empty(c, dtype=np.int64)
-    nb, pa = np.empty(c, dtype=np.int64), np.empty(c, dtype=np.int64)
-    cross_after = np.empty(c, dtype=np.bool_)
-    cross_before = np.empty(c, dtype=np.bool_)
+    # One array per type, its rows the fields: each allocation costs more than these loops.
+    ints, crosses = np.empty((6, c), dtype=np.int64), np.empty((2, c), dtype=np.bool_)
+    run, shift, a, b, nb, pa = ints[0], ints[1], ints[2], ints[3], ints[4], ints[5]
+    cross_after, cross_before = crosses[0], crosses[1]
     at, ci, kept = 0, 0, 0
     for i in range(n_poly):
         k = lengths[i]
@@ -426,8 +425,8 @@ def _ring_sources_loops(k: np.ndarray, p: tuple) -> tuple[np.ndarray, np.ndarray
         start[i + 1] = start[i] + run[i] + 2
     for i in range(c):
         start[c + i + 1] = start[c + i] + k[i] - run[i] + cross_after[i] + cross_before[i]
-    vertex = np.empty(start[2 * c], dtype=np.int64)
-    edge = np.empty(start[2 * c], dtype=np.int64)
+    sources = np.empty((2, start[2 * c]), dtype=np.int64)  # one allocation
+    vertex, edge = sources[0], sources[1]
     first = 0
     for i in range(c):
         p_first, p_last = start[i], start[i + 1] - 1
@@ -461,8 +460,8 @@ def _crossed_edges_loops(
         n_after += cross_after[i]
         n_before += cross_before[i]
     e = n_after + n_before
-    edge, owner = np.empty(e, dtype=np.int64), np.empty(e, dtype=np.int64)
-    low, high = np.empty(e, dtype=np.int64), np.empty(e, dtype=np.int64)
+    found = np.empty((5, e), dtype=np.int64)  # one allocation, as in _plan_loops
+    edge, owner, low, high, keys = found[0], found[1], found[2], found[3], found[4]
     j, jb = 0, n_after
     for i in range(c):
         if cross_after[i]:
@@ -473,18 +472,24 @@ def _crossed_edges_loops(
             edge[jb], owner[jb] = pa[i], i
             low[jb], high[jb] = min(rv[pa[i]], rv[a[i]]), max(rv[pa[i]], rv[a[i]])
             jb += 1
-    keys = low * n_vertices + high
+    for j in range(e):
+        keys[j] = low[j] * n_vertices + high[j]
     order = np.argsort(keys, kind="mergesort")
     rank = np.empty(e, dtype=np.int64)
-    pick = np.empty(e, dtype=np.int64)
     distinct = 0
     for j in range(e):
         if j == 0 or keys[order[j]] != keys[order[j - 1]]:
-            pick[distinct] = order[j]
             distinct += 1
         rank[order[j]] = distinct - 1
-    pick = pick[:distinct]
-    return edge[pick], low[pick], high[pick], owner[pick], rank
+    picked = np.empty((4, distinct), dtype=np.int64)  # edge, low, high, owner of each
+    at = 0
+    for j in range(e):
+        if j == 0 or keys[order[j]] != keys[order[j - 1]]:
+            i = order[j]
+            picked[0, at], picked[1, at], picked[2, at] = edge[i], low[i], high[i]
+            picked[3, at] = owner[i]
+            at += 1
+    return picked[0], picked[1], picked[2], picked[3], rank
 
 
 def _assemble_loops(
