@@ -16,9 +16,10 @@ serves the intersections (:mod:`regions.intersections`), the layer's crossing fl
 
 Compiled code is cached on disk beside each module (numba's ``cache=True``): the first call in
 a fresh environment compiles it (16 to 20 s for a decomposition's loops, most of it the fused
-cut loop of :mod:`regions.fused`), later processes load it. Compiled twins take plain tuples,
-never named ones: numba types a named tuple by its class, and two copies of the package in one
-process (as ``benchmarks/bench_against.py`` loads them) would re-type every call.
+cut loop of :mod:`regions.fused`), later processes load it; any change to the package's
+sources drops it (:mod:`regions.kernel_cache`). Compiled twins take plain tuples, never named
+ones: numba types a named tuple by its class, and two copies of the package in one process (as
+``benchmarks/bench_against.py`` loads them) would re-type every call.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .kernel_cache import keep_fresh
 from .ragged import offsets, segment_any, segment_max, segment_min
 
 try:
@@ -547,6 +549,8 @@ def _provenance_loops(
 
 
 if numba is not None:
+    # Before any kernel of the package loads its cached code (at its first call).
+    keep_fresh(_plan_loops)
     _plan_compiled = numba.njit(cache=True, nogil=True)(_plan_loops)
     _ring_sources_compiled = numba.njit(cache=True, nogil=True)(_ring_sources_loops)
     _crossed_edges_compiled = numba.njit(cache=True, nogil=True)(_crossed_edges_loops)

@@ -1,0 +1,73 @@
+"""The compiled kernels' disk cache, kept in step with the whole package's sources.
+
+numba keys a function's cached machine code to its own source file only, while the compiled
+cut loop (:mod:`regions.fused`) is built from kernels, constants and bounds of half a dozen
+other modules: after an edit to one of them (a ``git pull`` into an editable install, say) it
+would go on running the old code. :func:`keep_fresh` keeps a digest of every module of the
+package beside the cache and, when it changes, deletes the cache's indexes, so that every
+kernel compiles afresh on its next first call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["STAMP", "cache_folder", "drop_stale", "keep_fresh", "sources_digest"]
+
+STAMP = "regions-sources.digest"
+"""The file, in the cache folder, holding the digest the cached code was compiled from."""
+
+
+def keep_fresh(func: Callable) -> None:
+    """:func:`drop_stale` for the folder numba caches ``func`` in, against the digest of the
+    package ``func`` is defined in; to be called before any compiled function is first called."""
+    folder = cache_folder(func)
+    if folder is not None:
+        drop_stale(folder, sources_digest(Path(func.__code__.co_filename).parent))
+
+
+def sources_digest(package: Path) -> str:
+    """A digest (hex) of every ``.py`` file of ``package``, names and contents."""
+    digest = hashlib.sha256()
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def cache_folder(func: Callable) -> Path | None:
+    """Where numba caches ``func``'s compiled code (its own order of places: a user-given
+    folder, beside the source, a user-wide one), or None where it would not cache."""
+    from numba.core.caching import CacheImpl  # numba's own choice, not a guess of ours
+
+    source = func.__code__.co_filename
+    for locator in CacheImpl._locator_classes:
+        found = locator.from_function(func, source)
+        if found is not None:
+            return Path(found.get_cache_path())
+    return None
+
+
+def drop_stale(folder: Path, digest: str) -> bool:
+    """Delete the cache indexes (``*.nbi``) in ``folder`` unless its stamp holds ``digest``,
+    then write it; returns whether anything was dropped. Best effort: a folder that cannot
+    be written is left as it is (numba then compiles without caching)."""
+    stamp = folder / STAMP
+    try:
+        if stamp.read_text() == digest:
+            return False
+    except OSError:
+        pass  # no stamp yet: whatever is cached is of unknown sources
+    try:
+        dropped = False
+        for index in folder.glob("*.nbi"):
+            index.unlink(missing_ok=True)
+            dropped = True
+        partial = folder / f"{STAMP}.{os.getpid()}"
+        partial.write_text(digest)
+        partial.replace(stamp)  # atomic: concurrent imports see one stamp or the other
+    except OSError:
+        return False
+    return dropped
