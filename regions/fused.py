@@ -270,7 +270,8 @@ def _sides_loops(
     n = 0
     for i in range(cand.size):
         n += length[cand[i]]
-    inc, sign, s, bound = np.empty(n, np.int64), np.empty(n, np.int8), np.empty(n), np.empty(n)
+    inc, sign, floats = np.empty(n, np.int64), np.empty(n, np.int8), np.empty((2, n))
+    s, bound = floats[0], floats[1]  # one allocation for both (each costs more than a cut's loops)
     g4t = _GAMMA4 * abs(t)
     j = n_open = 0
     for i in range(cand.size):
@@ -337,24 +338,25 @@ def _split_loops(
     above, split, run, cross_after, cross_before = p[0], p[1], p[2], p[8], p[9]
     for i in range(cand.size):
         bits[cand[i], column] = above[i]
-    chosen = cand[split]
-    c = chosen.size
-    n_inc = 0
-    for i in range(c):
-        n_inc += length[chosen[i]]
-    rows, k = np.empty(n_inc, np.int64), np.empty(c, np.int64)
+    c = n_inc = 0
+    for i in range(cand.size):
+        c += split[i]
+        n_inc += lengths[i] if split[i] else 0
+    # The split polygons and their ring lengths; their incidences' store rows and vertices.
+    polygons, incidences = np.empty((3, c), np.int64), np.empty((2, n_inc), np.int64)
+    chosen, k, regs, rows, rv = polygons[0], polygons[1], polygons[2], incidences[0], incidences[1]
     at = j = ci = 0
     for i in range(cand.size):
         if split[i]:
-            k[ci] = lengths[i]
-            rows[j : j + lengths[i]] = inc[at : at + lengths[i]]
+            chosen[ci], k[ci] = cand[i], lengths[i]
+            for d in range(lengths[i]):
+                rows[j + d] = inc[at + d]
+                rv[j + d] = ring[inc[at + d]]
             j += lengths[i]
             ci += 1
         at += lengths[i]
-    rv = ring[rows]
     edge, low_id, high_id, cut_poly, inverse = kernels._crossed_edges_compiled(rv, k, p, n_vertices)
     # The cut line's equation on each split polygon (MapLine.coefficients).
-    regs = np.empty(c, np.int64)
     own_line, own_error = np.empty((c, 3)), np.empty(c)
     for i in range(c):
         regs[i] = origin[parent[chosen[i]]]

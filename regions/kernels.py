@@ -452,6 +452,11 @@ def _ring_sources_loops(k: np.ndarray, p: tuple) -> tuple[np.ndarray, np.ndarray
     return start, vertex, edge
 
 
+_INSERTION_SORT_UP_TO = 32
+"""Crossed edges a cut's compiled loop sorts by insertion (most cuts of a small net cross a
+few): numba's mergesort allocates its work arrays."""
+
+
 def _crossed_edges_loops(
     rv: np.ndarray, k: np.ndarray, p: tuple, n_vertices: int
 ) -> tuple[np.ndarray, ...]:
@@ -462,8 +467,9 @@ def _crossed_edges_loops(
         n_after += cross_after[i]
         n_before += cross_before[i]
     e = n_after + n_before
-    found = np.empty((5, e), dtype=np.int64)  # one allocation, as in _plan_loops
-    edge, owner, low, high, keys = found[0], found[1], found[2], found[3], found[4]
+    found = np.empty((7, e), dtype=np.int64)  # one allocation, as in _plan_loops
+    edge, owner, low, high = found[0], found[1], found[2], found[3]
+    keys, order, rank = found[4], found[5], found[6]
     j, jb = 0, n_after
     for i in range(c):
         if cross_after[i]:
@@ -476,8 +482,15 @@ def _crossed_edges_loops(
             jb += 1
     for j in range(e):
         keys[j] = low[j] * n_vertices + high[j]
-    order = np.argsort(keys, kind="mergesort")
-    rank = np.empty(e, dtype=np.int64)
+    if e > _INSERTION_SORT_UP_TO:
+        order[:] = np.argsort(keys, kind="mergesort")
+    else:  # stable too, so the same order, without mergesort's allocations
+        for j in range(e):
+            i = j
+            while i > 0 and keys[order[i - 1]] > keys[j]:
+                order[i] = order[i - 1]
+                i -= 1
+            order[i] = j
     distinct = 0
     for j in range(e):
         if j == 0 or keys[order[j]] != keys[order[j - 1]]:
