@@ -369,9 +369,13 @@ def _split_loops(
     crossed, new_regs, fn = per_vertex[0], per_vertex[1], per_vertex[2]
     for i in range(edge.size):
         crossed[i], new_regs[i], fn[i] = rows[edge[i]], regs[cut_poly[i]], label
-    xy, r = intersections._intersect_compiled(
-        lines[crossed], errors[crossed], own_line[cut_poly], own_error[cut_poly], extent
-    )
+    xy, r = np.empty((edge.size, 2)), np.empty(edge.size)
+    for i in range(edge.size):  # intersections._intersect_compiled, without gathered copies
+        e, o = crossed[i], cut_poly[i]  # the crossed edge's store row, the cut polygon
+        xy[i, 0], xy[i, 1], r[i] = intersections._pair(
+            lines[e, 0], lines[e, 1], lines[e, 2], errors[e],
+            own_line[o, 0], own_line[o, 1], own_line[o, 2], own_error[o], extent,
+        )  # fmt: skip
     provenance = kernels._provenance_compiled(
         low_id, high_id, fn, new_regs, crossed, (labels, lines), hull_lines
     )

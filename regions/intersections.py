@@ -133,48 +133,63 @@ def _intersect_loops(
     n = line1.shape[0]
     xy, r = np.empty((n, 2)), np.empty(n)
     for i in range(n):
-        a0, b0, c0 = line1[i, 0], line1[i, 1], line1[i, 2]
-        a1, b1, c1 = line2[i, 0], line2[i, 1], line2[i, 2]
-        ab, ba = a0 * b1, a1 * b0
-        det = ab - ba
-        x, y = (b0 * c1 - b1 * c0) / det, (a1 * c0 - a0 * c1) / det
-        # The axis-parallel cases of _axis_parallel, the last that applies winning.
-        rank = -1
-        if a0 == 0 and b0 != 0 and a1 != 0:
-            rank = 0
-        if b0 == 0 and a0 != 0 and b1 != 0:
-            rank = 1
-        if a1 == 0 and b1 != 0 and a0 != 0:
-            rank = 2
-        if b1 == 0 and a1 != 0 and b0 != 0:
-            rank = 3
-        if rank >= 0:
-            own = line1[i] if rank < 2 else line2[i]
-            other = line2[i] if rank < 2 else line1[i]
-            j = rank % 2
-            pivot = 1 - j
-            v = -own[2] / own[pivot]
-            u = -(other[pivot] * v + other[2]) / other[j]
-            x, y = (u, v) if pivot == 1 else (v, u)
-        ax0, by0, ax1, by1 = a0 * x, b0 * y, a1 * x, b1 * y
-        res0 = abs(ax0 + by0 + c0) + _GAMMA3 * (abs(ax0) + abs(by0) + abs(c0)) + err1[i]
-        res1 = abs(ax1 + by1 + c1) + _GAMMA3 * (abs(ax1) + abs(by1) + abs(c1)) + err2[i]
-        slack0, slack1 = _ROOT2 * err1[i] / box, _ROOT2 * err2[i] / box
-        g0, g1 = math.hypot(a0, b0), math.hypot(a1, b1)
-        low0, low1 = g0 * (1 - 4 * EPS) - slack0, g1 * (1 - 4 * EPS) - slack1
-        cross = abs(det) - _GAMMA2 * (abs(ab) + abs(ba))
-        sine = (cross - (slack0 * (g1 + slack1) + slack1 * g0)) / (
-            (g0 + slack0) * (g1 + slack1) * (1 + 8 * EPS)
-        )
-        ri = (res0 / low0 + res1 / low1) / sine * SAFE
-        good = low0 > 0 and low1 > 0 and sine > 0 and abs(x) <= box and abs(y) <= box
-        r[i] = ri if good and math.isfinite(ri) else np.inf
-        xy[i, 0] = x if math.isfinite(x) else 0.0
-        xy[i, 1] = y if math.isfinite(y) else 0.0
+        p, q = line1[i], line2[i]
+        xy[i, 0], xy[i, 1], r[i] = _pair(p[0], p[1], p[2], err1[i], q[0], q[1], q[2], err2[i], box)
     return xy, r
 
 
+def _pair(
+    a0: float,
+    b0: float,
+    c0: float,
+    e0: float,
+    a1: float,
+    b1: float,
+    c1: float,
+    e1: float,
+    box: float,
+) -> tuple[float, float, float]:
+    """One pair of :func:`_intersect_loops`: the lines ``a x + b y + c`` with error bounds
+    ``e``; the point (0 where not finite) and its distance bound (inf where unknown)."""
+    ab, ba = a0 * b1, a1 * b0
+    det = ab - ba
+    x, y = (b0 * c1 - b1 * c0) / det, (a1 * c0 - a0 * c1) / det
+    # The axis-parallel cases of _axis_parallel, the last that applies winning.
+    rank = -1
+    if a0 == 0 and b0 != 0 and a1 != 0:
+        rank = 0
+    if b0 == 0 and a0 != 0 and b1 != 0:
+        rank = 1
+    if a1 == 0 and b1 != 0 and a0 != 0:
+        rank = 2
+    if b1 == 0 and a1 != 0 and b0 != 0:
+        rank = 3
+    if rank >= 0:
+        own = (a0, b0, c0) if rank < 2 else (a1, b1, c1)
+        other = (a1, b1, c1) if rank < 2 else (a0, b0, c0)
+        j = rank % 2
+        pivot = 1 - j
+        v = -own[2] / own[pivot]
+        u = -(other[pivot] * v + other[2]) / other[j]
+        x, y = (u, v) if pivot == 1 else (v, u)
+    ax0, by0, ax1, by1 = a0 * x, b0 * y, a1 * x, b1 * y
+    res0 = abs(ax0 + by0 + c0) + _GAMMA3 * (abs(ax0) + abs(by0) + abs(c0)) + e0
+    res1 = abs(ax1 + by1 + c1) + _GAMMA3 * (abs(ax1) + abs(by1) + abs(c1)) + e1
+    slack0, slack1 = _ROOT2 * e0 / box, _ROOT2 * e1 / box
+    g0, g1 = math.hypot(a0, b0), math.hypot(a1, b1)
+    low0, low1 = g0 * (1 - 4 * EPS) - slack0, g1 * (1 - 4 * EPS) - slack1
+    cross = abs(det) - _GAMMA2 * (abs(ab) + abs(ba))
+    sine = (cross - (slack0 * (g1 + slack1) + slack1 * g0)) / (
+        (g0 + slack0) * (g1 + slack1) * (1 + 8 * EPS)
+    )
+    ri = (res0 / low0 + res1 / low1) / sine * SAFE
+    good = low0 > 0 and low1 > 0 and sine > 0 and abs(x) <= box and abs(y) <= box
+    r = ri if good and math.isfinite(ri) else np.inf
+    return (x if math.isfinite(x) else 0.0), (y if math.isfinite(y) else 0.0), r
+
+
 if kernels.numba is not None:
+    _pair = kernels.numba.njit(cache=True, nogil=True, error_model="numpy")(_pair)
     _intersect_compiled = kernels.numba.njit(cache=True, nogil=True, error_model="numpy")(
         _intersect_loops
     )
