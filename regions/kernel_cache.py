@@ -1,8 +1,8 @@
 """The compiled kernels' disk cache, kept in step with the whole package's sources.
 
 numba keys a function's cached machine code to its own source file only, while the compiled
-cut loop (:mod:`regions.fused`) is built from kernels, constants and bounds of half a dozen
-other modules: after an edit to one of them (a ``git pull`` into an editable install, say) it
+cut loop (:mod:`regions.fused`) is built from kernels, constants and bounds of five other
+modules: after an edit to one of them (a ``git pull`` into an editable install, say) it
 would go on running the old code. :func:`keep_fresh` keeps a digest of every module of the
 package beside the cache and, when it changes, deletes the cache's indexes, so that every
 kernel compiles afresh on its next first call.
