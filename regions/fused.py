@@ -391,7 +391,8 @@ def _split_loops(
     for i in range(edge.size):
         v = n_vertices + i
         pool_xy[v, 0], pool_xy[v, 1], pool_r[v] = xy[i, 0], xy[i, 1], r[i]
-        pool_provenance[v] = provenance[i]
+        for d in range(5):  # element by element: an array assignment compiles numba's
+            pool_provenance[v, d] = provenance[i, d]  # shape checks and their messages (3 s)
         source[v] = new_regs[i]
     # The values of the units still to cut, by the same loop as a layer's first values.
     new_values = values[first_row:, n_vertices : n_vertices + edge.size]
@@ -417,7 +418,8 @@ def _split_loops(
         first[q], length[q] = base + start[i], run[i] + 2
         first[new], length[new] = base + start[c + i], start[c + i + 1] - start[c + i]
         parent[new] = parent[q]
-        bits[new] = bits[q]
+        for d in range(bits.shape[1]):
+            bits[new, d] = bits[q, d]
         bits[new, column] = False  # the negative piece
     counts[0] += edge.size
     counts[1] += c

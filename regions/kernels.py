@@ -483,7 +483,9 @@ def _crossed_edges_loops(
     for j in range(e):
         keys[j] = low[j] * n_vertices + high[j]
     if e > _INSERTION_SORT_UP_TO:
-        order[:] = np.argsort(keys, kind="mergesort")
+        merged = np.argsort(keys, kind="mergesort")
+        for j in range(e):
+            order[j] = merged[j]
     else:  # stable too, so the same order, without mergesort's allocations
         for j in range(e):
             i = j
