@@ -452,9 +452,40 @@ def _ring_sources_loops(k: np.ndarray, p: tuple) -> tuple[np.ndarray, np.ndarray
     return start, vertex, edge
 
 
-_INSERTION_SORT_UP_TO = 32
-"""Crossed edges a cut's compiled loop sorts by insertion (most cuts of a small net cross a
-few): numba's mergesort allocates its work arrays."""
+_RUN = 32
+"""Runs of this many keys are sorted by insertion before :func:`_stable_order` merges them (a
+small net's cuts cross fewer edges than that: one run, no merge)."""
+
+
+def _stable_order(keys: np.ndarray, order: np.ndarray, scratch: np.ndarray) -> None:
+    """The indices that sort ``keys`` (n,) into ``order`` (n,), equal keys in index order (as
+    ``np.argsort(keys, kind="stable")``), using ``scratch`` (n,): insertion-sorted runs of
+    :data:`_RUN`, merged bottom-up. Compiled, in place of numba's mergesort, whose work arrays
+    are allocated at every cut and whose compiling took two seconds."""
+    n = keys.size
+    for lo in range(0, n, _RUN):
+        for j in range(lo, min(lo + _RUN, n)):
+            i = j
+            while i > lo and keys[order[i - 1]] > keys[j]:  # strictly: stable
+                order[i] = order[i - 1]
+                i -= 1
+            order[i] = j
+    src, dst, width, in_scratch = order, scratch, _RUN, False
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
+            i, j = lo, mid
+            for at in range(lo, hi):
+                if i < mid and (j >= hi or keys[src[i]] <= keys[src[j]]):  # the left first
+                    dst[at] = src[i]
+                    i += 1
+                else:
+                    dst[at] = src[j]
+                    j += 1
+        src, dst, width, in_scratch = dst, src, 2 * width, not in_scratch
+    if in_scratch:  # an odd number of merge passes
+        for at in range(n):
+            order[at] = scratch[at]
 
 
 def _crossed_edges_loops(
@@ -467,9 +498,9 @@ def _crossed_edges_loops(
         n_after += cross_after[i]
         n_before += cross_before[i]
     e = n_after + n_before
-    found = np.empty((7, e), dtype=np.int64)  # one allocation, as in _plan_loops
+    found = np.empty((8, e), dtype=np.int64)  # one allocation, as in _plan_loops
     edge, owner, low, high = found[0], found[1], found[2], found[3]
-    keys, order, rank = found[4], found[5], found[6]
+    keys, order, rank, scratch = found[4], found[5], found[6], found[7]
     j, jb = 0, n_after
     for i in range(c):
         if cross_after[i]:
@@ -482,17 +513,7 @@ def _crossed_edges_loops(
             jb += 1
     for j in range(e):
         keys[j] = low[j] * n_vertices + high[j]
-    if e > _INSERTION_SORT_UP_TO:
-        merged = np.argsort(keys, kind="mergesort")
-        for j in range(e):
-            order[j] = merged[j]
-    else:  # stable too, so the same order, without mergesort's allocations
-        for j in range(e):
-            i = j
-            while i > 0 and keys[order[i - 1]] > keys[j]:
-                order[i] = order[i - 1]
-                i -= 1
-            order[i] = j
+    _stable_order(keys, order, scratch)
     distinct = 0
     for j in range(e):
         if j == 0 or keys[order[j]] != keys[order[j - 1]]:
@@ -566,6 +587,7 @@ def _provenance_loops(
 if numba is not None:
     # Before any kernel of the package loads its cached code (at its first call).
     keep_fresh(_plan_loops)
+    _stable_order = numba.njit(cache=True, nogil=True)(_stable_order)
     _plan_compiled = numba.njit(cache=True, nogil=True)(_plan_loops)
     _ring_sources_compiled = numba.njit(cache=True, nogil=True)(_ring_sources_loops)
     _crossed_edges_compiled = numba.njit(cache=True, nogil=True)(_crossed_edges_loops)

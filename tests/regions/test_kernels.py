@@ -313,3 +313,18 @@ def test_too_many_regions_stops_at_the_same_cut_either_way(twins):
 
     compiled, numpy = twins(message)
     assert compiled == numpy and "after unit 8 of activation layer 2" in compiled
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 31, 32, 33, 63, 64, 65, 96, 128, 129, 200, 257, 1000])
+@pytest.mark.parametrize("compiled", [True, False])
+def test_stable_order_is_numpys_stable_argsort(n, compiled):
+    """The cut's own merge sort (insertion-sorted runs of 32, merged bottom-up) orders the
+    crossed edges' keys as numpy's stable sort does, ties (shared edges) in index order: one
+    run or several, an odd or even number of merge passes, and no keys at all."""
+    rng = np.random.default_rng(n)
+    sort = kernels._stable_order if compiled else kernels._stable_order.py_func
+    for distinct in (1, 3, max(1, n // 4), 10 * n + 1):  # all tied, many ties, few, none
+        keys = rng.integers(0, distinct, n).astype(np.int64)
+        order, scratch = np.empty(n, np.int64), np.empty(n, np.int64)
+        sort(keys, order, scratch)
+        np.testing.assert_array_equal(order, np.argsort(keys, kind="stable"))
