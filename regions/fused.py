@@ -271,7 +271,7 @@ def _sides_loops(
     for i in range(cand.size):
         n += length[cand[i]]
     inc, sign, floats = np.empty(n, np.int64), np.empty(n, np.int8), np.empty((2, n))
-    s, bound = floats[0], floats[1]  # one allocation: a cut's cost more than its loops
+    s, bound = floats[0], floats[1]  # one allocation: allocations cost a cut more than loops
     g4t = _GAMMA4 * abs(t)
     j = n_open = 0
     for i in range(cand.size):

@@ -16,10 +16,10 @@ serves the intersections (:mod:`regions.intersections`), the layer's crossing fl
 
 Compiled code is cached on disk beside each module (numba's ``cache=True``): the first call in
 a fresh environment compiles it (13 s for a decomposition's loops on a 2-core AMD EPYC, most
-of it the fused cut loop of :mod:`regions.fused`), later processes load it; any change to the package's
-sources drops it (:mod:`regions.kernel_cache`). Compiled twins take plain tuples, never named
-ones: numba types a named tuple by its class, and two copies of the package in one process (as
-``benchmarks/bench_against.py`` loads them) would re-type every call.
+of it the fused cut loop of :mod:`regions.fused`), later processes load it; any change to the
+package's sources drops it (:mod:`regions.kernel_cache`). Compiled twins take plain tuples,
+never named ones: numba types a named tuple by its class, and two copies of the package in one
+process (as ``benchmarks/bench_against.py`` loads them) would re-type every call.
 """
 
 from __future__ import annotations
