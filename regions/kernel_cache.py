@@ -39,11 +39,13 @@ def sources_digest(package: Path) -> str:
 
 def cache_folder(func: Callable) -> Path | None:
     """Where numba caches ``func``'s compiled code (its own order of places: a user-given
-    folder, beside the source, a user-wide one), or None where it would not cache."""
-    from numba.core.caching import CacheImpl  # numba's own choice, not a guess of ours
+    folder, beside the source, a user-wide one), or None where it would not cache, or where
+    this numba does not say (its cache classes are internal, and were renamed once)."""
+    from numba.core import caching  # numba's own choice of folder, not a guess of ours
 
+    impl = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl", None)
     source = func.__code__.co_filename
-    for locator in CacheImpl._locator_classes:
+    for locator in getattr(impl, "_locator_classes", ()):
         found = locator.from_function(func, source)
         if found is not None:
             return Path(found.get_cache_path())

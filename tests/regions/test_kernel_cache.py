@@ -59,3 +59,12 @@ def test_importing_the_kernels_stamps_their_cache():
     assert folder is not None
     package = Path(kernels.__file__).parent
     assert (folder / STAMP).read_text() == sources_digest(package)
+
+
+@pytest.mark.skipif(kernels.numba is None, reason="numba caches nothing without numba")
+def test_a_numba_without_its_cache_classes_is_not_asked(monkeypatch):
+    from numba.core import caching
+
+    monkeypatch.delattr(caching, "CacheImpl", raising=False)
+    monkeypatch.delattr(caching, "_CacheImpl", raising=False)
+    assert cache_folder(kernels._plan_loops) is None  # no purge, and no error at import
