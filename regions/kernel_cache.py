@@ -54,8 +54,9 @@ def cache_folder(func: Callable) -> Path | None:
 
 def drop_stale(folder: Path, digest: str) -> bool:
     """Delete the cache indexes (``*.nbi``) in ``folder`` unless its stamp holds ``digest``,
-    then write it; returns whether anything was dropped. Best effort: a folder that cannot
-    be written is left as it is (numba then compiles without caching)."""
+    then write it; returns whether anything was dropped. Best effort: where the folder cannot
+    be written (numba caches nothing there either), it returns False and the next import
+    tries again."""
     stamp = folder / STAMP
     try:
         if stamp.read_text() == digest:
