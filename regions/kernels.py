@@ -515,18 +515,16 @@ def _crossed_edges_loops(
         keys[j] = low[j] * n_vertices + high[j]
     _stable_order(keys, order, scratch)
     distinct = 0
-    for j in range(e):
+    for j in range(e):  # the first of each key; the sort is done with scratch, which holds them
         if j == 0 or keys[order[j]] != keys[order[j - 1]]:
+            scratch[distinct] = order[j]
             distinct += 1
         rank[order[j]] = distinct - 1
     picked = np.empty((4, distinct), dtype=np.int64)  # edge, low, high, owner of each
-    at = 0
-    for j in range(e):
-        if j == 0 or keys[order[j]] != keys[order[j - 1]]:
-            i = order[j]
-            picked[0, at], picked[1, at], picked[2, at] = edge[i], low[i], high[i]
-            picked[3, at] = owner[i]
-            at += 1
+    for at in range(distinct):
+        i = scratch[at]
+        picked[0, at], picked[1, at] = edge[i], low[i]
+        picked[2, at], picked[3, at] = high[i], owner[i]
     return picked[0], picked[1], picked[2], picked[3], rank
 
 
