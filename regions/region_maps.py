@@ -60,11 +60,14 @@ COMPENSATED_CHUNK = 1 << 14
 """Values per unit row a chunk of double-float maps holds (its regions times the source's
 width): small enough that its arrays stay in cache between its passes."""
 
-REUSE_FROM = 1 << 26
+REUSE_FROM = 1 << 25
 """Bytes of a source's ``m`` from which its maps give their memory to the next layer's
-(:func:`_reused`): smaller arrays may live inside the allocator's heap, where growing one
-copies it (11% slower counting He+bias 2-64x20-1 in 32 strips); larger ones are mapped on
-their own and grow without a copy."""
+(:func:`_reused`): glibc maps every block of 32 MiB or more on its own (its largest mapping
+threshold), and such a block grows without a copy, while smaller arrays may live inside the
+heap, where growing one copies it (11% slower counting He+bias 2-64x20-1 in 32 strips).
+Fresh maps are first touched page by page, at times while the kernel compacts memory for huge
+pages: in He 2-64x32-1's strip [-0.375, -0.2] x [-3, 3], writing a fresh layer's maps took
+0.8 to 4 us a region, and grown ones 0.6 on average."""
 
 COMPENSATE_FROM = 6
 """Fewest activation layers for which :func:`compensate` samples the bounds at all."""

@@ -18,7 +18,7 @@ from regions.network import Affine
 
 @pytest.fixture(autouse=True)
 def _any_size(monkeypatch):
-    """Small maps reused too (by default only arrays of 64 MB and more are)."""
+    """Small maps reused too (by default only arrays of 32 MiB and more are)."""
     monkeypatch.setattr(region_maps, "REUSE_FROM", 0)
 
 
