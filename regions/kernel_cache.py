@@ -5,7 +5,10 @@ cut loop (:mod:`regions.fused`) is built from kernels, constants and bounds of f
 modules: after an edit to one of them (a ``git pull`` into an editable install, say) it
 would go on running the old code. :func:`keep_fresh` keeps a digest of every module of the
 package beside the cache and, when it changes, deletes the cache's indexes, so that every
-kernel compiles afresh on its next first call.
+kernel compiles afresh on its next first call. The digest includes the name the package is
+imported under: cached code names the modules it was compiled in, and loading it under
+another name (a copy imported as ``regions_base`` by ``benchmarks/bench_against.py``, then as
+``regions``) failed in numba with ``ModuleNotFoundError``.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ def keep_fresh(func: Callable) -> None:
     package ``func`` is defined in; to be called before any compiled function is first called."""
     folder = cache_folder(func)
     if folder is not None:
-        drop_stale(folder, sources_digest(Path(func.__code__.co_filename).parent))
+        name = func.__module__.rpartition(".")[0]
+        drop_stale(folder, sources_digest(Path(func.__code__.co_filename).parent, name))
 
 
-def sources_digest(package: Path) -> str:
-    """A digest (hex) of every ``.py`` file of ``package``, names and contents."""
-    digest = hashlib.sha256()
+def sources_digest(package: Path, name: str = "") -> str:
+    """A digest (hex) of the import ``name`` of ``package`` and every ``.py`` file of it,
+    names and contents."""
+    digest = hashlib.sha256(name.encode() + b"\0")
     for path in sorted(package.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()

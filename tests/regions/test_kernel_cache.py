@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from regions import kernels
-from regions.kernel_cache import STAMP, cache_folder, drop_stale, sources_digest
+from regions.kernel_cache import STAMP, cache_folder, drop_stale, keep_fresh, sources_digest
 
 
 def _package(tmp_path: Path) -> Path:
@@ -27,6 +27,31 @@ def test_digest_follows_every_module(tmp_path):
     assert sources_digest(package) not in (first, second)
     (package / "notes.txt").write_text("not a module")
     assert sources_digest(package) == sources_digest(package)
+    assert sources_digest(package, "regions") != sources_digest(package, "regions_base")
+
+
+def _function(package: Path, module: str):
+    """A function of ``package/k.py`` as if that module were imported as ``module``."""
+    source = package / "k.py"
+    source.write_text("def f():\n    return 1\n")
+    namespace = {"__name__": module}
+    exec(compile(source.read_text(), str(source), "exec"), namespace)
+    return namespace["f"]
+
+
+@pytest.mark.skipif(kernels.numba is None, reason="numba caches nothing without numba")
+def test_a_package_imported_under_another_name_drops_its_cache(tmp_path):
+    package = _package(tmp_path)
+    one, two = _function(package, "one.k"), _function(package, "two.k")
+    folder = cache_folder(one)
+    assert folder is not None and folder == cache_folder(two)
+    folder.mkdir(parents=True, exist_ok=True)
+    keep_fresh(one)
+    (folder / "k.f-1.py311.nbi").write_bytes(b"index")  # compiled as one.k
+    keep_fresh(one)
+    assert (folder / "k.f-1.py311.nbi").exists()
+    keep_fresh(two)  # its code would name one.k, which two's importer may not have
+    assert not (folder / "k.f-1.py311.nbi").exists()
 
 
 def test_indexes_dropped_only_when_the_digest_changes(tmp_path):
@@ -58,7 +83,7 @@ def test_importing_the_kernels_stamps_their_cache():
     folder = cache_folder(kernels._plan_loops)
     assert folder is not None
     package = Path(kernels.__file__).parent
-    assert (folder / STAMP).read_text() == sources_digest(package)
+    assert (folder / STAMP).read_text() == sources_digest(package, "regions")
 
 
 @pytest.mark.skipif(kernels.numba is None, reason="numba caches nothing without numba")
