@@ -32,24 +32,28 @@ import regions
 from regions.testing import mlp
 width, depth, init, half, pieces, workers = json.loads(sys.argv[1])
 net = regions.trace(mlp(width, depth, init, 0))
+before = resource.getrusage(resource.RUSAGE_SELF)
 start = time.perf_counter()
 n = regions.count(net, (-half, half, -half, half), pieces=pieces, workers=workers,
                   max_regions=10**8)
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-print(json.dumps({"regions": n, "seconds": seconds, "peak": peak}))
+after = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({
+    "regions": n, "seconds": seconds, "peak": after.ru_maxrss * 1024,  # KiB on Linux
+    "user": after.ru_utime - before.ru_utime, "kernel": after.ru_stime - before.ru_stime,
+}))
 """
 
 
-def run(args: list[object]) -> tuple[int, float, float]:
-    """Regions, seconds and peak memory (bytes) of one count in a fresh process."""
+def run(args: list[object]) -> dict[str, float]:
+    """Regions, seconds, peak memory (bytes), and user and kernel CPU seconds of one count in
+    a fresh process."""
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, json.dumps(args)], capture_output=True, text=True
     )
     if proc.returncode:
         raise RuntimeError(f"the count {args} failed:\n{proc.stderr}")
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    return out["regions"], out["seconds"], out["peak"]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -74,21 +78,27 @@ def main() -> None:
         f"[-{options.half:g}, {options.half:g}]²"
     )
     print(f"# {net}; {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
-    results: dict[tuple[int, ...], list[tuple[int, float, float]]] = {s: [] for s in settings}
+    results: dict[tuple[int, ...], list[dict[str, float]]] = {s: [] for s in settings}
     for r in range(options.repeat):
         for s in settings[r % len(settings) :] + settings[: r % len(settings)]:
             args = [options.width, options.depth, options.init, options.half, *s]
             results[s].append(run(args))
-    base = min(seconds for _, seconds, _ in results[settings[0]])
-    print("| pieces | workers | regions | s, min / median | peak GB, max | speed-up (min) |")
-    print("|---|---|---|---|---|---|")
+    base = min(out["seconds"] for out in results[settings[0]])
+    # Kernel time is mostly first touches of fresh memory (page faults): see RESULTS.md.
+    print(
+        "| pieces | workers | regions | s, min / median | CPU s, user + kernel (min run) "
+        "| peak GB, max | speed-up (min) |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for (pieces, workers), runs in results.items():
-        counts = {n for n, _, _ in runs}
-        seconds = [t for _, t, _ in runs]
-        peak = max(m for _, _, m in runs) / 1e9
+        counts = {out["regions"] for out in runs}
+        seconds = [out["seconds"] for out in runs]
+        fastest = min(runs, key=lambda out: out["seconds"])
+        peak = max(out["peak"] for out in runs) / 1e9
         print(
             f"| {pieces} | {workers} | {', '.join(f'{n:,}' for n in sorted(counts))} "
-            f"| {min(seconds):.1f} / {statistics.median(seconds):.1f} | {peak:.2f} "
+            f"| {min(seconds):.1f} / {statistics.median(seconds):.1f} "
+            f"| {fastest['user']:.1f} + {fastest['kernel']:.1f} | {peak:.2f} "
             f"| {base / min(seconds):.2f} |"
         )
 
