@@ -4,7 +4,8 @@
 each chunk is still in cache for the passes that follow its matrix product: :func:`masked`
 gathers a ReLU layer's maps for the chunk, and :func:`finish` adds the bias, rounds the
 magnitude bounds up and takes the extremes that :meth:`regions.node_maps.NodeMaps.bounds`
-reads. :func:`evaluate` gives a layer's values at the vertices from their regions' maps.
+reads, and :func:`value_bounds` turns them into per-unit bounds at a layer's start.
+:func:`evaluate` gives a layer's values at the vertices from their regions' maps.
 Each compiled loop does the same float operations as its numpy twin, in the same order (max
 and min are exact), so the two give identical arrays; the switch is
 :data:`regions.kernels.COMPILED`.
@@ -12,16 +13,19 @@ and min are exact), so the two give identical arrays; the switch is
 
 from __future__ import annotations
 
+import math
 from typing import TypeVar
 
 import numpy as np
 
 from . import kernels
+from .floats import SAFE, gamma
 from .threads import over_chunks
 
 __all__ = [
     "EVALUATE_CHUNK",
     "Extremes",
+    "bounds_of",
     "evaluate",
     "extremes",
     "extremes_of",
@@ -30,7 +34,11 @@ __all__ = [
     "folded",
     "masked",
     "merged",
+    "value_bounds",
 ]
+
+_GAMMA3, _ROOT2 = gamma(3), math.sqrt(2)
+_NO_ROWS = np.zeros((0, 0))
 
 
 def extremes_of(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -60,6 +68,79 @@ def folded(x: float, top: float, bottom: float) -> tuple[float, float]:
     if x < bottom or x != x:
         bottom = x
     return top, bottom
+
+
+def value_bounds(
+    ext: tuple[np.ndarray, np.ndarray, np.ndarray],
+    kappa: float,
+    lo_ext: tuple[np.ndarray, np.ndarray] | None,
+    maps_box: float,
+    box: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`regions.node_maps.NodeMaps.bounds` from the maps' extremes ``ext`` (the largest
+    and smallest rows (3, width) and the largest ``nu`` (width,)), ``kappa``, the extremes of
+    ``lo`` (compensated maps; else None) over the maps' box ``maps_box``, for points within
+    ``box``: the own error ``kappa nu`` plus ``|lo|`` over the box, then :func:`bounds_of` the
+    rows' magnitudes; compiled, in one call (a dozen small array calls in numpy: 5% of a
+    2-16x3-1 net's time)."""
+    top, bottom, largest = ext
+    if kernels.COMPILED:
+        lo_top, lo_bottom = _NO_ROWS, _NO_ROWS
+        if lo_ext is not None:
+            lo_top, lo_bottom = lo_ext
+        return _value_bounds_compiled(top, bottom, largest, kappa, lo_top, lo_bottom, maps_box, box)
+    own = kappa * largest
+    if lo_ext is not None:  # |m + lo| <= |m| + |lo|: lo's largest over the box adds
+        lo = np.maximum(lo_ext[0], -lo_ext[1])
+        own += maps_box * (lo[0] + lo[1]) + lo[2]
+    return bounds_of(np.maximum(top, -bottom), own, box)
+
+
+def bounds_of(size: np.ndarray, own: np.ndarray, box: float) -> tuple[np.ndarray, np.ndarray]:
+    """Evaluation error and gradient bound (see :meth:`regions.node_maps.NodeMaps.bounds`)
+    from the maps' rows' magnitudes ``size`` (3, ...) (d/du, d/dv, value at the origin) and
+    their own error."""
+    du, dv, at_origin = size
+    gradient = du + dv
+    # own + gamma(3) (gradient box + at_origin) and gradient + sqrt(2) own / box, each times
+    # SAFE: in place, the same roundings.
+    with np.errstate(over="ignore"):  # an infinite bound leaves the sign to exact arithmetic
+        fixed = gradient * box
+        fixed += at_origin
+        fixed *= _GAMMA3
+        fixed += own
+        fixed *= SAFE
+        slope = own * _ROOT2
+        slope /= box
+        slope += gradient
+        slope *= SAFE
+    return fixed, slope
+
+
+def _larger(a: float, b: float) -> float:
+    """``np.maximum`` of two floats: NaN if either is."""
+    return a if a >= b or a != a else b
+
+
+def _value_bounds_loops(top, bottom, largest, kappa, lo_top, lo_bottom, maps_box, box):
+    """:func:`value_bounds` unit by unit, the same float operations."""
+    fixed, slope = np.empty(largest.size), np.empty(largest.size)
+    for j in range(largest.size):
+        own = kappa * largest[j]
+        if lo_top.size:
+            lo = (_larger(lo_top[0, j], -lo_bottom[0, j]), _larger(lo_top[1, j], -lo_bottom[1, j]))
+            own += maps_box * (lo[0] + lo[1]) + _larger(lo_top[2, j], -lo_bottom[2, j])
+        gradient = _larger(top[0, j], -bottom[0, j]) + _larger(top[1, j], -bottom[1, j])
+        f = gradient * box
+        f += _larger(top[2, j], -bottom[2, j])
+        f *= _GAMMA3
+        f += own
+        fixed[j] = f * SAFE
+        g = own * _ROOT2
+        g /= box
+        g += gradient
+        slope[j] = g * SAFE
+    return fixed, slope
 
 
 EVALUATE_CHUNK = 1 << 15
@@ -207,6 +288,11 @@ def _finish_loops(m, nu, b, factor, top, bottom, largest):
 
 if kernels.numba is not None:
     folded = kernels.numba.njit(cache=True, nogil=True, inline="always")(folded)
+    _larger = kernels.numba.njit(cache=True, nogil=True, inline="always")(_larger)
+    # numpy's division: a zero box gives infinite bounds, as in numpy, not an exception
+    _value_bounds_compiled = kernels.numba.njit(cache=True, nogil=True, error_model="numpy")(
+        _value_bounds_loops
+    )
     _masked_compiled = kernels.numba.njit(cache=True, nogil=True)(_masked_loops)
     _finish_compiled = kernels.numba.njit(cache=True, nogil=True)(_finish_loops)
     _evaluate_compiled = kernels.numba.njit(cache=True, nogil=True)(_evaluate_loops)

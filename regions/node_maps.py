@@ -18,8 +18,6 @@ from .floats import EPS, SAFE, gamma
 
 __all__ = ["ActivatedMaps", "Maps", "NodeMaps", "built"]
 
-_GAMMA3, _ROOT2 = gamma(3), math.sqrt(2)
-
 
 @dataclass(frozen=True, eq=False)
 class NodeMaps:
@@ -80,20 +78,21 @@ class NodeMaps:
         if self._bounds is None:
             # max(a + b) <= max(a) + max(b): the largest |entry| of each row, from the largest
             # and smallest entries (no |m| copy), taken while the maps were made if they were.
-            top, bottom, largest = self._extremes or map_kernels.extremes(self.m, self.nu)
-            own = self.kappa * largest
-            if self.lo is not None:  # max(a + b) <= max(a) + max(b), as above
-                lo_top, lo_bottom = self._lo_extremes or map_kernels.extremes_of(self.lo)
-                lo = np.maximum(lo_top, -lo_bottom)
-                own += self.box * (lo[0] + lo[1]) + lo[2]
-            object.__setattr__(self, "_bounds", _bounds(np.maximum(top, -bottom), own, box))
+            ext = self._extremes or map_kernels.extremes(self.m, self.nu)
+            lo_ext = None
+            if self.lo is not None:
+                lo_ext = self._lo_extremes or map_kernels.extremes_of(self.lo)
+            bounds = map_kernels.value_bounds(ext, self.kappa, lo_ext, self.box, box)
+            object.__setattr__(self, "_bounds", bounds)
         return self._bounds
 
     def bounds_on(
         self, regions: np.ndarray, unit: int, box: float
     ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`bounds` of one unit for values computed from given regions' maps (n,)."""
-        return _bounds(np.abs(self.m[regions, :, unit]).T, self.own(regions, unit), box)
+        return map_kernels.bounds_of(
+            np.abs(self.m[regions, :, unit]).T, self.own(regions, unit), box
+        )
 
     def take(self, regions: np.ndarray) -> NodeMaps:
         """The maps on a subset (or refinement, by parent index) of the regions."""
@@ -121,26 +120,6 @@ class NodeMaps:
         )
         lo_extremes = self._lo_extremes or map_kernels.extremes_of(self.lo)
         return bool(all(np.isfinite(a).all() for a in (*m_extremes, *lo_extremes)))
-
-
-def _bounds(size: np.ndarray, own: np.ndarray, box: float) -> tuple[np.ndarray, np.ndarray]:
-    """Evaluation error and gradient bound (see :meth:`NodeMaps.bounds`) from the maps' rows'
-    magnitudes ``size`` (3, ...) (d/du, d/dv, value at the origin) and their own error."""
-    du, dv, at_origin = size
-    gradient = du + dv
-    # own + gamma(3) (gradient box + at_origin) and gradient + sqrt(2) own / box, each times
-    # SAFE: in place, the same roundings (a few microseconds of a small net's layer).
-    with np.errstate(over="ignore"):  # an infinite bound leaves the sign to exact arithmetic
-        fixed = gradient * box
-        fixed += at_origin
-        fixed *= _GAMMA3
-        fixed += own
-        fixed *= SAFE
-        slope = own * _ROOT2
-        slope /= box
-        slope += gradient
-        slope *= SAFE
-    return fixed, slope
 
 
 @dataclass(frozen=True, eq=False)

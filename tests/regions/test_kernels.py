@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import regions
 from regions import intersections, kernels, map_kernels, testing
 from regions.crossings import side_flags
+from regions.floats import EPS, SAFE
 from regions.testing import mlp
 
 
@@ -167,6 +168,49 @@ def test_finish_twins_agree_bit_for_bit_and_take_the_extremes(special):
     for got, want in zip(outs[0][2:], map_kernels.extremes(mm, nn), strict=True):
         np.testing.assert_array_equal(got, want)
     assert np.isnan(outs[0][2]).any() == (special is np.nan)
+
+
+def _extremes(rng: np.random.Generator, width: int) -> tuple[np.ndarray, ...]:
+    """Largest and smallest rows (3, width) of maps, of any scale, with 0 among them, and
+    NaN, infinities and all-zero columns where they may occur."""
+    scale = 10.0 ** rng.integers(-300, 300, size=(2, 3, width))
+    top, bottom = np.abs(rng.normal(size=(2, 3, width))) * scale * [[[1.0]], [[-1.0]]]
+    top[0, 0], bottom[1, 1], top[2, 3], bottom[0, 4] = np.nan, np.nan, np.inf, -np.inf
+    top[:, 6] = 0.0
+    bottom[:, 6] = -0.0
+    return top, bottom
+
+
+@pytest.mark.parametrize("compensated", [False, True])
+def test_value_bounds_twins_agree_bit_for_bit(twins, compensated):
+    """Per-unit value and gradient bounds from the maps' extremes (``NodeMaps.bounds``),
+    compiled and in numpy: the same floats, NaN and infinities in the same places, zero
+    boxes included; and a finite unit's bounds are what the formula gives."""
+    rng = np.random.default_rng(5)
+    top, bottom = _extremes(rng, 40)
+    largest = np.abs(rng.normal(size=40)) * 10.0 ** rng.integers(-300, 300, size=40)
+    largest[[2, 5]] = np.nan, np.inf
+    lo = _extremes(rng, 40) if compensated else None
+    for box in (2.0, 1e-300, 1e300, 0.0):
+
+        def run(box=box):
+            return map_kernels.value_bounds((top, bottom, largest), 1.5e-16, lo, 3.0, box)
+
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            compiled, numpy = twins(run)
+        for a, b in zip(compiled, numpy, strict=True):
+            np.testing.assert_array_equal(a, b)  # NaN in the same places
+            np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+    j = 10  # a unit with finite extremes, at box 2: the bounds as written out
+    own = 1.5e-16 * largest[j]
+    if compensated:
+        size = np.maximum(lo[0][:, j], -lo[1][:, j])
+        own += 3.0 * (size[0] + size[1]) + size[2]
+    du, dv, at_origin = np.maximum(top[:, j], -bottom[:, j])
+    fixed, slope = map_kernels.value_bounds((top, bottom, largest), 1.5e-16, lo, 3.0, 2.0)
+    gamma3 = 3 * EPS / (1 - 3 * EPS)
+    assert fixed[j] == ((((du + dv) * 2.0 + at_origin) * gamma3 + own) * SAFE)
+    assert slope[j] == ((own * np.sqrt(2) / 2.0 + (du + dv)) * SAFE)
 
 
 @pytest.mark.parametrize("first", [0, 3])
