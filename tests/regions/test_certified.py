@@ -274,6 +274,33 @@ def test_convex_pentagon_near_a_million_keeps_its_area():
     assert all(tuple(v) in vertices for v in corners.tolist()), "a corner was dropped"
 
 
+def test_line_at_a_shallow_angle_to_a_slanted_edge_far_out():
+    """A line through a corner of a quadrilateral near (0, 1e7), at 0.006 rad to one of the
+    corner's edges (found by a randomised run of the adversarial tests): the cut vertex on
+    that edge, 2.6e-8 from the corner, is ill-conditioned, and its float point lands 20 ulps
+    off the edge, 3.5e-7 from the exact vertex. The partition is still exact, and the vertex
+    within its rigorous distance bound of the exact one."""
+    corners = [
+        [9004.064380978425, 9538421.504670938],
+        [385356.72313753853, 10416449.40057082],
+        [-320123.8189271634, 10018405.646406217],
+        [-433662.0292218652, 9830915.315983875],
+    ]
+    w, b = (2.0, 3.0), -28633272.642774772
+    part = regions.decompose(sequential(([w], [b]), ([[1.0]], [0.0])), shapely.Polygon(corners))
+    assert len(part) == 2
+    check_exact(part)
+    # The exact vertex: where w . x + b = 0 crosses the edge from corner 3 to corner 0.
+    a, c = ([Fraction(v) for v in p] for p in (corners[3], corners[0]))
+    fa, fc = (w[0] * p[0] + w[1] * p[1] + Fraction(b) for p in (a, c))
+    t = fa / (fa - fc)
+    exact = [a[i] + t * (c[i] - a[i]) for i in range(2)]
+    near = np.flatnonzero(np.abs(part.vertices - corners[0]).max(axis=1) < 1e-3)
+    vertex = int(near[part.cut_state.r[near] > 0][0])
+    gap = sum((Fraction(float(part.vertices[vertex, i])) - exact[i]) ** 2 for i in range(2))
+    assert gap <= Fraction(float(part.cut_state.r[vertex])) ** 2
+
+
 def test_locate_is_exact_an_ulp_either_side_of_a_line_far_out():
     """On a box at 1e7 the float forward pass cannot tell the sides of a slanted line an ulp
     away; ``locate`` must, and must give points on it a region that holds them."""
