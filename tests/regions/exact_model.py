@@ -52,6 +52,22 @@ class ExactMLP:
             h = [b(z) for z in h]
         return pre, h
 
+    def magnitude(self, x: list[Fraction]) -> list[Fraction]:
+        """A bound on every term a float evaluation of the output at ``x`` sums, by output:
+        the forward pass through ``|W|`` and ``|b|`` from ``|x|``, each activation taken as
+        the identity (its value is at most the largest of ``|z|`` and its clamps'). Where the
+        output is a small difference of large terms, float64 loses digits relative to this."""
+        h = [abs(v) for v in x]
+        for kind, a, b in self.steps:
+            if kind == "linear":
+                h = [
+                    sum((abs(w) * v for w, v in zip(row, h, strict=True)), abs(c))
+                    for row, c in zip(a, b, strict=True)
+                ]
+            else:
+                h = [max([v] + [abs(t) for t in a]) for v in h]
+        return h
+
     def signs(self, x: list[Fraction]) -> list[int]:
         """Sign of ``z - t`` for every breakpoint column (layer, unit, breakpoint order)."""
         pre, _ = self.forward(x)
@@ -85,7 +101,8 @@ def check_line(model: nn.Sequential, pieces: regions.LinePieces, start, end) -> 
       signs at the two ends. (Layer by layer: if the earlier layers' pattern is constant on
       the open piece, this layer's preactivations are affine there, so their signs are.)
     - No break is spurious: neighbouring pieces have different patterns.
-    - The output map of each piece equals the model at its exact midpoint (relative 1e-9).
+    - The output map of each piece equals the model at its exact midpoint (relative 1e-9
+      to the terms a float evaluation sums there, :meth:`ExactMLP.magnitude`).
     """
     exact = ExactMLP(model)
     a0, a1 = segment(pieces, start, end)
@@ -113,6 +130,8 @@ def check_line(model: nn.Sequential, pieces: regions.LinePieces, start, end) -> 
         if i:
             assert pieces.patterns[i].tolist() != pieces.patterns[i - 1].tolist(), f"break {i}"
         got = a[i] * float(mid) + b[i]
-        # Relative to the terms' size: a float map evaluated where they cancel loses digits.
+        # Relative to the terms' size: a float map evaluated where they cancel loses digits,
+        # and so does one composed through layers whose large terms cancel.
         scale = np.abs(a[i]) * float(mid) + np.abs(b[i]) + 1e-300
+        scale = np.maximum(scale, np.array(exact.magnitude(at(mid)), dtype=float))
         assert np.all(np.abs(got - np.array(out, dtype=float)) <= 1e-9 * scale), (i, got, out)

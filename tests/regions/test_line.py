@@ -225,6 +225,26 @@ def test_adversarial_nets_are_exact(model, ends):
     check_line(model, regions.decompose_line(model, start, end), start, end)
 
 
+def test_output_map_where_a_duplicated_unit_cancels():
+    """Units 0 and 2 of the second layer are equal, about 3e8 on the segment, and the third
+    layer takes their difference: the output's slope, 0.0018, is what float64 keeps of terms
+    of 3e8 (found by a randomised run of the test above). Exact breaks and patterns, and the
+    output map to rounding of those terms, not of the output's own size."""
+    model = sequential(
+        ([[2e8, 0.0], [3e4, 0.0], [3.0, -3.0], [1e8, 3e8]], [-3e8, 0.0, 1.0, 0.0]),
+        nn.ReLU(),
+        ([[1e4, 1e4, -3e4, 3e4], [-2e-8, 2e-8, 1e-8, 1e-8], [1e4, 1e4, -3e4, 3e4]], [1e4, 0, 1e4]),
+        nn.ReLU(),
+        ([[-1.0, 3.0, 1.0], [-2e-8, -2e-8, 0.0]], [1.0, 3e-8]),
+        nn.ReLU(),
+        ([[1.0, 1.0]], [0.0]),
+    )
+    start, end = [1.0, -1.0], [2.0, -1.0]
+    pieces = regions.decompose_line(model, start, end)
+    assert len(pieces) == 3
+    check_line(model, pieces, start, end)
+
+
 # ------------------------------------------------------------ against the 2D partition
 
 
