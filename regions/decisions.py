@@ -218,7 +218,7 @@ class Decisions:
         ends = cells.ring[e], cells.ring[cells._next[e]]
         segments = np.stack([cells.vertices[ends[0]], cells.vertices[ends[1]]], axis=1)
         if self._clipped is not None:
-            segments, _ = clip_segments(segments, self.domain.polygon)
+            segments, _ = clip_segments(segments, self.domain)
         return DecisionBoundary(segments)
 
     def predicted_region(self, cls: int = 1) -> shapely.Geometry:
@@ -255,4 +255,4 @@ class Decisions:
         cells, labels = self._class_cells
         geoms = valid_cells(cells.cell_geometries()[labels == cls])
         region = shapely.coverage_union_all(geoms) if len(geoms) else shapely.Polygon()
-        return region if self.domain.convex else shapely.intersection(region, self.domain.polygon)
+        return region if self.domain.convex else self.domain.clip(region)

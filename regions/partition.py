@@ -169,7 +169,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         """For non-convex domains: (cell of each region (R,), region geometries (R,))."""
         if self.domain.convex:
             return None
-        pieces = shapely.intersection(valid_cells(self.cell_geometries()), self.domain.polygon)
+        pieces = self.domain.clip(valid_cells(self.cell_geometries()))
         parts, cell = shapely.get_parts(pieces, return_index=True)
         keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
         return cell[keep], shapely.orient_polygons(parts[keep])

@@ -12,6 +12,7 @@ from functools import cached_property
 import numpy as np
 import shapely
 
+from .domain import Domain
 from .mesh import DOMAIN_EDGE
 from .ragged import expand, offsets
 from .results import Adjacency, Boundaries
@@ -129,7 +130,7 @@ class Topology:
         segments = np.stack([self.vertices[ends[0]], self.vertices[ends[1]]], axis=1)
         column = self.edge_label[first]
         if self._clipped is not None:
-            segments, keep = clip_segments(segments, self.domain.polygon)
+            segments, keep = clip_segments(segments, self.domain)
             column = column[keep]
             if include_domain:
                 ring_segments = _polygon_segments(self.domain.polygon)
@@ -158,9 +159,9 @@ class Topology:
         return np.unique(self.ring).size - n_edges + self.n_cells
 
 
-def clip_segments(segments: np.ndarray, polygon: shapely.Polygon) -> tuple[np.ndarray, np.ndarray]:
-    """Pieces (E', 2, 2) of segments inside a polygon, and the source index (E',) of each."""
-    pieces = shapely.intersection(shapely.linestrings(segments), polygon)
+def clip_segments(segments: np.ndarray, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
+    """Pieces (E', 2, 2) of segments inside a domain, and the source index (E',) of each."""
+    pieces = domain.clip(shapely.linestrings(segments))
     parts, index = shapely.get_parts(pieces, return_index=True)
     keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)
     parts, index = parts[keep], index[keep]

@@ -9,6 +9,7 @@ import pytest
 import shapely
 import torch
 from checks import check_affine, check_all, check_locate, check_tiling
+from exact_checks import check_interior_points
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
@@ -223,3 +224,36 @@ def test_non_convex_domain_cut_an_ulp_from_its_corner():
     assert abs(part.areas.sum() - octagon.area) <= 1e-12 * octagon.area
     assert 1 <= part.linear_regions().n <= len(part)
     check_affine(net, part)
+
+
+def test_tiny_non_convex_domain_far_out_keeps_its_regions():
+    """A non-convex octagon 7e-8 across at (0, 1e7), where float64 steps are 1.9e-9: GEOS
+    intersected its hull's cells with it as empty polygons (no region at all) until the
+    overlay moved near the origin (found by a randomised run of the linear-regions test)."""
+    corners = [
+        [1.5476446705297917e-08, 10000000.000000004],
+        [6.9745840145329e-09, 10000000.000000007],
+        [-4.25907044750592e-09, 10000000.000000041],
+        [-3.7075812009263596e-08, 10000000.00000002],
+        [-2.585270870634052e-08, 10000000.0],
+        [-1.940893252537996e-08, 9999999.999999974],
+        [7.732733505722113e-09, 9999999.999999974],
+        [3.04997194493587e-08, 9999999.999999981],
+    ]
+    domain = shapely.Polygon(corners)
+    net = line_arrangement([[-1.0, -1.0]], [10000000.000000015])  # x + y = 1e7 + 1.5e-8
+    part = regions.decompose(net, domain)
+    # The same figure moved down by 1e7, exactly (every y and the line's offset are within a
+    # factor of two of 1e7): the line cuts the octagon's notch off, three regions.
+    moved = np.array(corners) - [0.0, 1e7]
+    assert np.array_equal(moved + [0.0, 1e7], corners)
+    near = regions.decompose(
+        line_arrangement([[-1.0, -1.0]], [10000000.000000015 - 1e7]), shapely.Polygon(moved)
+    )
+    assert len(part) == len(near) == 3 and regions.count(net, domain) == 3
+    assert sorted(part.patterns[:, 0].tolist()) == sorted(near.patterns[:, 0].tolist())
+    assert np.all(part.areas > 0)
+    # Float64 geometry: the pieces' corners are on the 1.9e-9 grid around the domain.
+    slack = 4 * np.spacing(1e7) * shapely.length(domain)
+    assert abs(part.areas.sum() - domain.area) <= slack
+    check_interior_points(part)  # each region's point shows its pattern, exactly
