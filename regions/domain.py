@@ -72,10 +72,10 @@ class Domain:
 
         GEOS's overlays lose small features far from the origin: the cells of a domain 7e-8
         across at (0, 1e7), 36 float64 steps tall, each met the domain in an empty polygon.
-        On an axis where the domain lies farther from 0 than its own extent, both sides are
-        moved first by a multiple of the largest float64 step of the domain's coordinates
-        (so every existing vertex moves exactly, and back), and the result is moved back.
-        Elsewhere the overlay is shapely's own.
+        On an axis where the domain's centre is farther from 0 than its extent, both sides are
+        moved by that centre first and the result is moved back: every coordinate within the
+        domain is then between half and twice the centre, so it moves exactly (Sterbenz), and
+        only the overlay's new points round. Elsewhere the overlay is shapely's own.
 
         Examples
         --------
@@ -86,8 +86,8 @@ class Domain:
         0.75
         """
         lo, hi = self.hull.min(axis=0), self.hull.max(axis=0)
-        centre, step = (lo + hi) / 2, np.spacing(2 * np.maximum(np.abs(lo), np.abs(hi)))
-        shift = np.where(np.abs(centre) > hi - lo, np.round(centre / step) * step, 0.0)
+        centre = (lo + hi) / 2
+        shift = np.where(np.abs(centre) > hi - lo, centre, 0.0)
         if not shift.any():
             return shapely.intersection(geoms, self.polygon)
         moved = [shapely.transform(g, lambda c: c - shift) for g in (geoms, self.polygon)]

@@ -253,6 +253,7 @@ def test_tiny_non_convex_domain_far_out_keeps_its_regions():
     assert len(part) == len(near) == 3 and regions.count(net, domain) == 3
     assert sorted(part.patterns[:, 0].tolist()) == sorted(near.patterns[:, 0].tolist())
     assert np.all(part.areas > 0)
+    assert shapely.covered_by(part.to_shapely(), domain.buffer(4 * np.spacing(1e7))).all()
     # Float64 geometry: the pieces' corners are on the 1.9e-9 grid around the domain.
     slack = 4 * np.spacing(1e7) * shapely.length(domain)
     assert abs(part.areas.sum() - domain.area) <= slack
