@@ -8,7 +8,9 @@ exact check's failure takes minutes)::
 
     python -m pytest tests/regions -q -x -p no:randomly --campaign 3 --hypothesis-seed 11
 
-Run with several seeds. The first campaigns (2026-12-06) found two checks stricter than
+Run with several seeds. The first campaigns (2026-12-06) found a bug, a tiny non-convex
+domain far from the origin clipped to no region at all
+(``test_tiny_non_convex_domain_far_out_keeps_its_regions``), and two checks stricter than
 float64 allows: cut vertices farther off a slanted domain edge than the tiling check allowed,
 though within their own distance bounds
 (``test_line_at_a_shallow_angle_to_a_slanted_edge_far_out``), and a line's output map off by

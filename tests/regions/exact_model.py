@@ -55,7 +55,8 @@ class ExactMLP:
     def magnitude(self, x: list[Fraction]) -> list[Fraction]:
         """A bound on every term a float evaluation of the output at ``x`` sums, by output:
         the forward pass through ``|W|`` and ``|b|`` from ``|x|``, each activation taken as
-        the identity (its value is at most the largest of ``|z|`` and its clamps'). Where the
+        the identity (slopes are at most 1, so its value is at most the largest of ``|z|`` and
+        its clamps'). Where the
         output is a small difference of large terms, float64 loses digits relative to this."""
         h = [abs(v) for v in x]
         for kind, a, b in self.steps:
