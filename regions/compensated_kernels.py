@@ -352,9 +352,9 @@ def _finished_loops(
                         s, carry = _two_sum(s, b[j])
                         t += carry
                     mi[j], li[j] = s, t
-            _fold_row(mi, top[k], bottom[k])
+            map_kernels.folded_row(mi, top[k], bottom[k])
             if not one or k == 2:  # one slice's other rows of lo are zeros, among the extremes
-                _fold_row(li, lo_top[k], lo_bottom[k])
+                map_kernels.folded_row(li, lo_top[k], lo_bottom[k])
         for r in range(3):
             q[r] = box * (scales[r, 3 * i] + scales[r, 3 * i + 1]) + scales[r, 3 * i + 2]
         ni, carried, own = nu[i], lo[i, 2], length[i]
@@ -384,21 +384,10 @@ def _finished_loops(
         eta[i] = fewer if fewer <= alone else alone
 
 
-def _fold_row(x: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> None:
-    """Fold a row ``x`` into running extremes ``top`` and ``bottom`` entry by entry, in place
-    (NaN sticks), as :func:`regions.map_kernels.folded` does, with selects that vectorise."""
-    for j in range(x.size):
-        v = x[j]
-        nan = v != v
-        top[j] = v if (v > top[j]) | nan else top[j]
-        bottom[j] = v if (v < bottom[j]) | nan else bottom[j]
-
-
 if kernels.numba is not None:
     _inline = kernels.numba.njit(cache=True, nogil=True, inline="always")
     _split_row, _largest, _two_sum = _inline(_split_row), _inline(_largest), _inline(_two_sum)
     _one_slice_row, _squares = _inline(_one_slice_row), _inline(_squares)
-    _fold_row = _inline(_fold_row)
     length_of_squares = _inline(length_of_squares)
     _prepared_compiled = kernels.numba.njit(cache=True, nogil=True)(_prepared_loops)
     _finished_compiled = kernels.numba.njit(cache=True, nogil=True)(_finished_loops)

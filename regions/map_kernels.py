@@ -32,6 +32,7 @@ __all__ = [
     "finish",
     "fold",
     "folded",
+    "folded_row",
     "masked",
     "merged",
     "value_bounds",
@@ -68,6 +69,16 @@ def folded(x: float, top: float, bottom: float) -> tuple[float, float]:
     if x < bottom or x != x:
         bottom = x
     return top, bottom
+
+
+def folded_row(x: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> None:
+    """:func:`folded` for a whole row ``x`` into running extremes ``top`` and ``bottom``, in
+    place, with selects that vectorise (the compiled loops' step, row by row)."""
+    for j in range(x.size):
+        v = x[j]
+        nan = v != v
+        top[j] = v if (v > top[j]) | nan else top[j]
+        bottom[j] = v if (v < bottom[j]) | nan else bottom[j]
 
 
 def value_bounds(
@@ -288,6 +299,7 @@ def _finish_loops(m, nu, b, factor, top, bottom, largest):
 
 if kernels.numba is not None:
     folded = kernels.numba.njit(cache=True, nogil=True, inline="always")(folded)
+    folded_row = kernels.numba.njit(cache=True, nogil=True, inline="always")(folded_row)
     _larger = kernels.numba.njit(cache=True, nogil=True, inline="always")(_larger)
     # numpy's division: a zero box gives infinite bounds, as in numpy, not an exception
     _value_bounds_compiled = kernels.numba.njit(cache=True, nogil=True, error_model="numpy")(
