@@ -19,7 +19,7 @@ import shapely
 from .domain import Domain, as_domain
 from .oracle import as_ratios
 
-__all__ = ["is_simple", "point_side", "polygon_area", "rational_grid"]
+__all__ = ["boundary_meets_interior", "is_simple", "point_side", "polygon_area", "rational_grid"]
 
 
 def _integers(*arrays: list) -> tuple[list[np.ndarray], int]:
@@ -91,6 +91,62 @@ def point_side(points: object, polygon: object) -> np.ndarray:
         inside.append(winding != 0)
     strictly = inside[0] & ~np.any(inside[1:], axis=0) if len(inside) > 1 else inside[0]
     return np.where(on, 0, np.where(strictly, 1, -1)).astype(np.int8)
+
+
+def boundary_meets_interior(polygon: object, corners: object) -> bool:
+    """Whether a polygon's boundary (exterior and holes) meets the interior of a convex
+    polygon, exactly.
+
+    Parameters
+    ----------
+    polygon : shapely.Polygon or array_like, shape (k, 2)
+        A simple polygon, holes allowed for a shapely Polygon.
+    corners : array_like, shape (m, 2)
+        The convex polygon's vertices, counter-clockwise, of positive area; floats (taken
+        exactly), ints or Fractions. Repeated and collinear vertices are allowed.
+
+    Returns
+    -------
+    bool
+        False when the convex polygon's interior lies wholly inside or wholly outside.
+
+    Examples
+    --------
+    >>> from regions.exact_geometry import boundary_meets_interior
+    >>> ell = [[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]]
+    >>> boundary_meets_interior(ell, [[0, 0], [1, 0], [1, 1], [0, 1]])  # a square of the L
+    False
+    >>> boundary_meets_interior(ell, [[0.5, 0.5], [1.5, 0.5], [1.5, 1.5], [0.5, 1.5]])
+    True
+    """
+    rings = _rings(polygon)
+    (cell, *ring_ints), _ = _integers(as_ratios(corners), *rings)
+    cell = cell.tolist()
+    edges = [(a, b) for a, b in zip(cell, cell[1:] + cell[:1], strict=True) if a != b]
+    for ring in ring_ints:
+        r = ring.tolist()
+        if any(_enters(p, q, edges) for p, q in zip(r, r[1:] + r[:1], strict=True)):
+            return True
+    return False
+
+
+def _enters(p: list, q: list, edges: list) -> bool:
+    """Whether the closed segment pq meets the open convex polygon left of every edge
+    (integer points): the parameters t in [0, 1] where p + t (q - p) is strictly left of
+    each edge form an interval (Cyrus-Beck); is it non-empty? Each edge bounds t strictly,
+    so the interval has a point exactly when its ends differ."""
+    lo, hi = Fraction(0), Fraction(1)
+    for a, b in edges:
+        ex, ey = b[0] - a[0], b[1] - a[1]
+        c0 = ex * (p[1] - a[1]) - ey * (p[0] - a[0])  # left of the edge: c0 + t c1 > 0
+        c1 = ex * (q[1] - p[1]) - ey * (q[0] - p[0])
+        if c1 > 0:
+            lo = max(lo, Fraction(-c0, c1))
+        elif c1 < 0:
+            hi = min(hi, Fraction(-c0, c1))
+        elif c0 <= 0:
+            return False
+    return lo < hi
 
 
 def is_simple(ring: object) -> bool:

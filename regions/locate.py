@@ -44,7 +44,9 @@ class PointLocation:
         all; exact rational arithmetic the rest). The region is the one with the point's
         pattern. A point on boundaries gets one of the regions whose closure holds it: the
         one entered by stepping off the point toward the inside of the domain, decided
-        symbolically (:func:`regions.oracle.exact_signs` with ``toward``).
+        symbolically (:func:`regions.oracle.exact_signs` with ``toward``). On a non-convex
+        domain the regions are float64 pieces of those cells (README, "How exact is exact"):
+        a point gets the piece of its cell that holds it, else the nearest.
 
         Parameters
         ----------
@@ -183,6 +185,14 @@ class PointLocation:
                 region[idx] < 0
             )
             region[idx[hit]] = r[hit]
+        # In the domain exactly, yet in none of its cell's pieces: the pieces are float64
+        # geometry, and a domain corner or edge point may lie an ulp outside them. The
+        # nearest piece of its cell holds it up to that rounding (of any cell, where float64
+        # clipping left the cell no piece).
+        for i in todo[region[todo] < 0]:
+            pieces = order[first[cell[i]] : last[cell[i]]]
+            pieces = pieces if pieces.size else np.arange(len(geoms))
+            region[i] = pieces[np.argmin(shapely.distance(geoms[pieces], shapely.Point(points[i])))]
         return region
 
 

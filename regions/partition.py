@@ -23,6 +23,7 @@ import numpy as np
 import shapely
 
 from .breakpoints import Breakpoints, Level, renamed_class, renamed_property, stack_levels
+from .clipping import clipped_cells
 from .decisions import Decisions
 from .domain import Domain, Plane
 from .fallback import CutState
@@ -33,7 +34,7 @@ from .network import Network
 from .ragged import segment_sum
 from .results import Adjacency, Boundaries, DecisionBoundary, LinearRegions
 from .snapshots import Snapshots
-from .topology import Topology, valid_cells
+from .topology import Topology
 from .validate import check_index
 
 __all__ = [
@@ -166,13 +167,15 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
 
     @cached_property
     def _clipped(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """For non-convex domains: (cell of each region (R,), region geometries (R,))."""
+        """For non-convex domains: (cell of each region (R,), region geometries (R,)), from
+        :func:`regions.clipping.clipped_cells`."""
         if self.domain.convex:
             return None
-        pieces = self.domain.clip(valid_cells(self.cell_geometries()))
-        parts, cell = shapely.get_parts(pieces, return_index=True)
-        keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
-        return cell[keep], shapely.orient_polygons(parts[keep])
+        bounds = None
+        if self.cut_state is not None:
+            reach = np.maximum.reduceat(self.cut_state.r[self.ring], self.start[:-1])
+            bounds = reach, self.exact_corners
+        return clipped_cells(self.cell_geometries(), self.domain, bounds)
 
     @cached_property
     def region_cell(self) -> np.ndarray:

@@ -23,7 +23,13 @@ import regions
 from regions import testing
 from regions.constructions import sawtooth
 from regions.domain import as_plane
-from regions.exact_geometry import is_simple, point_side, polygon_area, rational_grid
+from regions.exact_geometry import (
+    boundary_meets_interior,
+    is_simple,
+    point_side,
+    polygon_area,
+    rational_grid,
+)
 from regions.network import Activation, Affine, Concat, Sum
 from regions.oracle import exact_affine, exact_eval, exact_patterns, exact_signs, n_columns
 
@@ -243,6 +249,33 @@ def test_is_simple_matches_geos_on_integer_rings():
             assert is_simple(ring) == shapely.LinearRing(ring).is_simple, ring.tolist()
             checked += 1
     assert checked > 500
+
+
+def test_boundary_meets_interior_matches_geos_on_integer_polygons():
+    # Small integer coordinates: GEOS's relate is exact on them, and they put polygon edges
+    # along cell edges, through cell corners and touching them from outside.
+    rng = np.random.default_rng(1)
+    seen = {True: 0, False: 0}
+    for _ in range(1500):
+        poly = shapely.Polygon(rng.integers(0, 6, (rng.integers(3, 8), 2)).astype(float))
+        cell = shapely.convex_hull(shapely.multipoints(rng.integers(0, 6, (4, 2)).astype(float)))
+        if not (poly.is_valid and poly.area > 0 and cell.geom_type == "Polygon"):
+            continue
+        corners = np.asarray(shapely.orient_polygons(cell).exterior.coords)[:-1]
+        expected = shapely.relate_pattern(poly.exterior, cell, "T********")
+        assert boundary_meets_interior(poly, corners) == expected, (poly.wkt, cell.wkt)
+        seen[expected] += 1
+    assert min(seen.values()) > 100
+
+
+def test_boundary_meets_interior_with_holes_and_repeated_corners():
+    frame = shapely.box(0, 0, 6, 6).difference(shapely.box(2, 2, 4, 4))
+    inside_hole = [[2.5, 2.5], [3.5, 2.5], [3.5, 3.5], [2.5, 3.5]]
+    assert not boundary_meets_interior(frame, inside_hole)
+    assert boundary_meets_interior(frame, [[1, 1], [3, 1], [3, 1], [3, 3], [1, 3]])  # on the hole
+    assert not boundary_meets_interior(frame, [[0, 0], [2, 0], [2, 0], [2, 2], [0, 2]])
+    eps = Fraction(1, 10**30)  # a cell reaching past the hole's edge by less than an ulp
+    assert boundary_meets_interior(frame, [(1, 1), (2 + eps, 1), (2 + eps, 3), (1, 3)])
 
 
 def test_rational_grid_points_are_strictly_inside():

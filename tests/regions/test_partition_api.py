@@ -11,6 +11,8 @@ from torch import nn
 
 import regions
 from regions.constructions import line_arrangement, sawtooth
+from regions.exact_geometry import boundary_meets_interior, point_side
+from regions.oracle import exact_patterns, exact_signs
 
 
 def random_relu(widths, seed, outputs=2):
@@ -95,6 +97,60 @@ def test_locate_outside_and_on_boundaries():
     # the region found touches the point
     dist = shapely.distance(part.to_shapely()[found], shapely.points(b))
     assert dist.max() < 1e-9
+
+
+def test_a_sliver_at_a_corner_of_a_non_convex_domain_is_a_region():
+    # Both lines pass within rounding of the corner c (their biases are -W c, rounded): on the
+    # hull they cut off a sliver there, thinner than float64 resolves, inside the domain
+    # (which is its hull near c). GEOS's float64 clipping lost it, and with it the corner:
+    # 2 regions, and locate(c) gave -1.
+    c = np.array([0.3771906632801799, -0.39631458987390566])
+    domain = shapely.Polygon([c, c + [4, 0.3], c + [2, 1], c + [3.7, 3.1], c + [0.2, 2.9]])
+    W = np.array(
+        [
+            [0.6404226504432821, 0.10490011715303971],
+            [-0.535669373161111, 0.36159505490948474],
+        ]
+    )
+    net = line_arrangement(W, -(W @ c))
+    part = regions.decompose(net, domain)
+    hull = regions.decompose(net, domain.convex_hull)
+    assert len(hull) == 3 and len(part) == 3  # the notch crosses one cell, in one piece
+    sliver = int(np.flatnonzero(hull.areas == 0)[0])
+    assert part.patterns.tolist() == hull.patterns.tolist()
+    assert part.areas[sliver] == 0 and part.region_cell.tolist() == [0, 1, 2]
+    corners = np.asarray(domain.exterior.coords)[:-1]
+    found = part.locate(corners)
+    assert found[0] == sliver and np.all(found >= 0)  # every corner is in the domain
+    signs = exact_signs(part.network, part.plane, corners)
+    clash = ((signs > 0) & ~part.patterns[found]) | ((signs < 0) & part.patterns[found])
+    assert not clash.any()  # and gets a region whose closure holds it, exactly
+    assert part.locate([c - [1e-9, 0.0]])[0] == -1  # just outside it
+
+
+def test_a_cell_too_thin_to_clip_at_a_reflex_corner_is_a_region():
+    # Three lines within rounding of the L's reflex corner (1, 1) leave a triangle there
+    # about an ulp across; the L's two edges into the corner enter it, so its interior meets
+    # the L's: a region. Clipped in float64 it came out empty, and the L had 6 regions.
+    ell = shapely.Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)])
+    W = np.array(
+        [
+            [0.345584192064786, 0.8216181435011584],
+            [0.33043707618338714, -1.303157231604361],
+            [0.9053558666731177, 0.4463745723640113],
+        ]
+    )
+    part = regions.decompose(line_arrangement(W, -(W @ np.ones(2))), ell)
+    assert part.n_cells == 7 and len(part) == 7
+    (tiny,) = np.flatnonzero(part.areas == 0)
+    cell = int(part.region_cell[tiny])
+    corners = part.exact_corners(cell)
+    assert boundary_meets_interior(ell, corners)  # decided here in rationals
+    assert point_side([part.exact_point(cell)], corners)[0] == 1
+    exact = exact_patterns(part.network, part.plane, [part.exact_point(cell)])[0]
+    assert exact.tolist() == part.patterns[tiny].tolist()
+    # Its zero-area polygon lies where the cell meets the L, at the corner.
+    assert shapely.distance(part.to_shapely()[tiny], shapely.Point(1, 1)) < 1e-15
 
 
 def test_linear_regions_merge_regions_with_equal_maps():
