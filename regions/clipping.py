@@ -57,6 +57,8 @@ def clipped_cells(
         The cell of each region, in cell order.
     geometries : ndarray, shape (R,)
         The regions' polygons, counter-clockwise.
+    whole : ndarray of bool, shape (R,)
+        Whether the region is its whole cell (its polygon the cell's, unclipped).
     """
     if bounds is None:
         whole, crossed = np.zeros(len(cells), dtype=bool), np.ones(len(cells), dtype=bool)
@@ -74,7 +76,7 @@ def clipped_cells(
     parts, cell = shapely.get_parts(pieces, return_index=True)
     area = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
     keep = (whole | lost)[cell] | area
-    return cell[keep], shapely.orient_polygons(parts[keep])
+    return cell[keep], shapely.orient_polygons(parts[keep]), whole[cell[keep]]
 
 
 def cell_sides(
@@ -119,8 +121,11 @@ def cell_sides(
     crossed = np.zeros(len(cells), dtype=bool)
     crossed[idx] = ~clear & shapely.intersects(core, inner_union)
     # A cell the boundary stays farther than its margin from lies on one side of it, as its
-    # centroid; within the margin of the hull's edges only, on their inner side.
-    point = shapely.centroid(hulls)
+    # vertex mean (GEOS's centroid of a sliver can land far off it); within the margin of
+    # the hull's edges only, on their inner side.
+    xy, owner = shapely.get_coordinates(hulls, return_index=True)
+    mean = np.stack([np.bincount(owner, w, len(cells)) for w in xy.T], axis=1)
+    point = shapely.points(mean / np.bincount(owner, minlength=len(cells))[:, None])
     inside = shapely.intersects(domain.polygon, point) | ~(
         shapely.distance(point, domain.polygon.boundary) > margin
     )

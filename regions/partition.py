@@ -166,9 +166,9 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         return len(self.start) - 1
 
     @cached_property
-    def _clipped(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """For non-convex domains: (cell of each region (R,), region geometries (R,)), from
-        :func:`regions.clipping.clipped_cells`."""
+    def _clipped(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """For non-convex domains: the cell of each region (R,), its geometry (R,) and whether
+        it is its whole cell (R,), from :func:`regions.clipping.clipped_cells`."""
         if self.domain.convex:
             return None
         bounds = None
@@ -405,7 +405,8 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
     def points(self) -> np.ndarray:
         """One point (R, 2) strictly inside every region (vertex mean of the convex cell).
 
-        On a non-convex domain, a point on the surface of each clipped region instead.
+        On a non-convex domain, a point on the surface of each clipped piece instead (a
+        region that is its whole cell keeps its cell's vertex mean).
 
         Examples
         --------
@@ -416,10 +417,14 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         >>> bool(np.array_equal(part.locate(part.points), np.arange(len(part))))
         True
         """
+        mean = segment_sum(self.vertices[self.ring], self.start) / np.diff(self.start)[:, None]
         clipped = self._clipped
         if clipped is None:
-            return segment_sum(self.vertices[self.ring], self.start) / np.diff(self.start)[:, None]
-        return shapely.get_coordinates(shapely.point_on_surface(clipped[1]))
+            return mean
+        region_cell, geoms, whole = clipped
+        out = mean[region_cell]
+        out[~whole] = shapely.get_coordinates(shapely.point_on_surface(geoms[~whole]))
+        return out
 
     def exact_corners(self, cell: int) -> list[tuple[Fraction, Fraction]]:
         """A convex cell's vertices as exact rational points (counter-clockwise).

@@ -32,8 +32,8 @@ def test_cells_of_the_l_shape():
     whole, crossed = cell_sides(cells, np.zeros(4), ELL, exactly(cells))
     assert whole.tolist() == [True, True, False, False]
     assert crossed.tolist() == [False, False, True, False]  # the last lies outside
-    region_cell, geoms = clipped_cells(cells, ELL, (np.zeros(4), exactly(cells)))
-    assert region_cell.tolist() == [0, 1, 2]
+    region_cell, geoms, whole = clipped_cells(cells, ELL, (np.zeros(4), exactly(cells)))
+    assert region_cell.tolist() == [0, 1, 2] and whole.tolist() == [True, True, False]
     assert shapely.area(geoms) == pytest.approx([1.0, 1.0, 33 / 24])  # 7/6 below y = 1
 
 
@@ -47,4 +47,36 @@ def test_a_cell_within_its_reach_of_the_boundary_is_judged_exactly():
     assert crossed.tolist() == [True] and whole.tolist() == [False]
     # Within the reach but exactly where the floats are: whole, decided exactly.
     whole, crossed = cell_sides(cells, np.array([1e-5]), ELL, exactly(cells))
+    assert whole.tolist() == [True] and crossed.tolist() == [False]
+
+
+def test_a_sliver_on_a_shared_hull_edge_is_whole():
+    # A sliver cell (float area 1e-16) whose long side lies on a hull edge that is also the
+    # domain's, far from the rest of the boundary: whole. GEOS put its hull's centroid at
+    # (3.03, -9.25), outside the domain, and the cell was dropped.
+    domain = as_domain(
+        shapely.Polygon(
+            [
+                (0.6198100405854762, 0.5018776491601488),
+                (0.5536410185859969, 1.2351667239061492),
+                (-0.021988329224261787, 1.0296032754473874),
+                (-1.394406833461411, 1.8308285031157758),
+                (-1.0000857272435209, 0.30996816172157005),
+                (-0.9377791884530399, -0.6606453316586527),
+                (0.18615556983634468, -1.2106370593026003),
+                (1.3937174523340259, -0.39283455523219657),
+            ]
+        )
+    )
+    sliver = shapely.Polygon(
+        [
+            (-0.29316859197645945, 0.7130382287045829),
+            (-0.29316881832405917, 0.7130389077473821),
+            (0.31823928913051264, -1.1211854146694649),
+            (0.3182392891305127, -1.1211854146694646),
+        ]
+    )
+    cells = np.array([sliver])
+    assert not shapely.intersects(domain.polygon, shapely.centroid(shapely.convex_hull(sliver)))
+    whole, crossed = cell_sides(cells, np.array([2.76e-14]), domain, exactly(cells))
     assert whole.tolist() == [True] and crossed.tolist() == [False]
