@@ -17,8 +17,10 @@ bit, vertices and output maps bit for bit or to rounding (it says which). Nets a
 ``he+bias-...`` rows He-normal weights and biases on [-3, 3]^2 (deep nets, where the maps'
 precision matters); ``he-2-64x32-1-strip`` is the strip [-0.375, -0.2] x [-3, 3] of issue 12's
 1.7 M-region net (125,072 regions), where the whole count swings too much to compare. ``--cpu``
-times the process's CPU seconds instead of wall time. Results are recorded in
-benchmarks/RESULTS.md.
+times the process's CPU seconds instead of wall time. ``--domain ell`` decomposes on the L that
+is the box without its upper right quarter instead, and times ``len()`` of each decomposition
+(its regions clipped to the L); there the copies may count differently (a fix of non-convex
+domains), and the script says how. Results are recorded in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+import shapely
 from nets import NETS, interleaved, kernel_note, named
 
 import regions
@@ -85,6 +89,32 @@ def row(label: str, n: int, times: dict[str, list[float]]) -> None:
     )
 
 
+def ell(box: tuple[float, float, float, float]) -> shapely.Polygon:
+    """The box without its upper right quarter."""
+    xmin, xmax, ymin, ymax = box
+    xmid, ymid = (xmin + xmax) / 2, (ymin + ymax) / 2
+    corners = [(xmin, ymin), (xmax, ymin), (xmax, ymid), (xmid, ymid), (xmid, ymax), (xmin, ymax)]
+    return shapely.Polygon(corners)
+
+
+def ell_row(
+    name: str, pkgs: dict, nets: dict, domain: shapely.Polygon, repeat: int, clock: Callable
+) -> None:
+    """Time ``len(decompose(network, domain))`` for both copies: the hull's cells, then the
+    regions clipped to the domain."""
+    parts = {k: pkgs[k].decompose(nets[k], domain) for k in pkgs}
+    if not np.array_equal(parts["base"].cell_bits, parts["this"].cell_bits):
+        raise SystemExit(f"bench_against: the two copies give different cells of {name}")
+    counts = {k: len(p) for k, p in parts.items()}
+    print(
+        f"# {name} on the L: the same cells; regions: base {counts['base']:,}, this "
+        f"{counts['this']:,}",
+        flush=True,
+    )
+    runs = {k: (lambda pkg=pkgs[k], net=nets[k]: len(pkg.decompose(net, domain))) for k in pkgs}
+    row(f"{name} (L)", counts["this"], interleaved(runs, repeat, clock))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", type=Path, help="folder holding the other copy's regions/")
@@ -95,6 +125,12 @@ def main() -> None:
         action="store_true",
         help="CPU seconds of the process (time.process_time), not wall time: steadier on a "
         "shared machine; with REGIONS_THREADS=1, one thread's",
+    )
+    parser.add_argument(
+        "--domain",
+        choices=("box", "ell"),
+        default="box",
+        help="ell: the box without its upper right quarter (a non-convex domain)",
     )
     args = parser.parse_args()
     clock = time.process_time if args.cpu else time.perf_counter
@@ -112,6 +148,9 @@ def main() -> None:
         model, box = named(name)
         nets = {"base": base.trace(model), "this": regions.trace(model)}
         pkgs = {"base": base, "this": regions}
+        if args.domain == "ell":
+            ell_row(name, pkgs, nets, ell(box), args.repeat, clock)
+            continue
         made[name] = parts = {k: pkgs[k].decompose(nets[k], box) for k in pkgs}
         agree = same(parts["base"], parts["this"])
         if agree is None:

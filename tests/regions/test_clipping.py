@@ -80,3 +80,34 @@ def test_a_sliver_on_a_shared_hull_edge_is_whole():
     assert not shapely.intersects(domain.polygon, shapely.centroid(shapely.convex_hull(sliver)))
     whole, crossed = cell_sides(cells, np.array([2.76e-14]), domain, exactly(cells))
     assert whole.tolist() == [True] and crossed.tolist() == [False]
+
+
+def test_a_cell_with_corners_an_ulp_apart_is_clipped_whole():
+    # A triangle of area 2e8 inside the domain, two of its corners rounded to several floats
+    # an ulp apart (its exact cell has them distinct). GEOS intersected it with the domain as
+    # two points, and the cell, which the boundary crosses next to a corner, lost its area.
+    domain = as_domain(
+        shapely.Polygon(
+            [
+                (245007.62467186677, 58150.26803132774),
+                (56744.13424546231, 120610.29835336971),
+                (-57354.160392006495, 251274.47095312676),
+                (-224254.46739527004, 103611.44674670661),
+                (-159933.14469618737, -104380.42364691163),
+                (-6947.361263110019, -107464.11793151822),
+                (342428.84309213766, -302370.76771626715),
+            ]
+        )
+    )
+    ring = [
+        (-159596.44493175246, -99067.75219715716),
+        (-224254.46739527004, 103611.4467467066),
+        (-224254.46739527, 103611.4467467066),
+        (-224254.46739527004, 103611.44674670661),
+        (-159933.14469618737, -104380.42364691163),
+        (-159933.14469618737, -104380.42364691161),
+    ]
+    cells = np.array([shapely.Polygon(ring)])
+    region_cell, geoms, whole = clipped_cells(cells, domain, None)  # clipped in floats
+    assert region_cell.tolist() == [0] and whole.tolist() == [False]
+    assert shapely.area(geoms[0]) == pytest.approx(shapely.Polygon(ring[::2]).area, rel=1e-9)
