@@ -160,7 +160,7 @@ def main() -> None:
             k: (lambda pkg=pkgs[k], net=nets[k], box=box: pkg.decompose(net, box)) for k in pkgs
         }
         row(name, len(parts["this"]), interleaved(runs, args.repeat, clock))
-    if "2-128x4-1" in args.rows:
+    if "2-128x4-1" in made:
         parts = made["2-128x4-1"]
         layer2 = {k: (lambda part=parts[k]: part.affine(layer=2)) for k in parts}
         a, b = (np.concatenate([x.reshape(len(x), -1) for x in f()], 1) for f in layer2.values())
