@@ -31,7 +31,7 @@ def clipped_cells(
     cells: np.ndarray,
     domain: Domain,
     bounds: tuple[np.ndarray, Callable[[int], list[tuple[Fraction, Fraction]]]] | None,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The regions of a partition on a non-convex domain, from its convex cells on the hull.
 
     A cell in the domain whole is one region, as on a convex domain. A cell that the
@@ -133,11 +133,11 @@ def cell_sides(
         corners = exact_corners(int(c))
         crossed[c] = boundary_meets_interior(domain.polygon, corners)
         if not crossed[c]:  # the interior is on one side: that of any point of it
-            mean = (
+            centre = (
                 sum(x for x, _ in corners) / len(corners),
                 sum(y for _, y in corners) / len(corners),
             )
-            inside[c] = point_side([mean], domain.polygon)[0] == 1
+            inside[c] = point_side([centre], domain.polygon)[0] == 1
     return inside & ~crossed, crossed
 
 
