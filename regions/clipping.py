@@ -18,7 +18,7 @@ import shapely
 
 from .domain import Domain
 from .exact_geometry import boundary_meets_interior, point_side
-from .topology import valid_cells
+from .topology import polygon_segments, valid_cells
 
 __all__ = ["cell_sides", "clipped_cells", "traces"]
 
@@ -108,7 +108,7 @@ def cell_sides(
     scale = domain.diameter + float(np.abs(domain.hull).max())
     margin = reach + _SLACK * scale
     # Only the boundary off the hull's edges can enter a cell: the cells tile the hull.
-    edges = _segments(domain.polygon)
+    edges = shapely.linestrings(polygon_segments(domain.polygon))
     inner = edges[~shapely.covered_by(edges, shapely.boundary(shapely.Polygon(domain.hull)))]
     inner_union = shapely.multilinestrings(inner)
     near = np.zeros(len(cells), dtype=bool)
@@ -139,13 +139,6 @@ def cell_sides(
             )
             inside[c] = point_side([centre], domain.polygon)[0] == 1
     return inside & ~crossed, crossed
-
-
-def _segments(polygon: shapely.Polygon) -> np.ndarray:
-    """A polygon's boundary (exterior and holes) as its edges (n,), shapely LineStrings."""
-    rings = [polygon.exterior, *polygon.interiors]
-    xy = [np.asarray(r.coords) for r in rings]
-    return np.concatenate([shapely.linestrings(np.stack([c[:-1], c[1:]], axis=1)) for c in xy])
 
 
 def _for_overlay(cells: np.ndarray, domain: Domain) -> np.ndarray:

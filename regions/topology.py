@@ -17,7 +17,7 @@ from .mesh import DOMAIN_EDGE
 from .ragged import expand, offsets
 from .results import Adjacency, Boundaries
 
-__all__ = ["Topology", "clip_segments", "valid_cells"]
+__all__ = ["Topology", "clip_segments", "polygon_segments", "valid_cells"]
 
 
 class Topology:
@@ -137,7 +137,7 @@ class Topology:
             segments, keep = clip_segments(segments, self.domain)
             column = column[keep]
             if include_domain:
-                ring_segments = _polygon_segments(self.domain.polygon)
+                ring_segments = polygon_segments(self.domain.polygon)
                 segments = np.concatenate([segments[column != DOMAIN_EDGE], ring_segments])
                 column = np.concatenate(
                     [column[column != DOMAIN_EDGE], np.full(len(ring_segments), DOMAIN_EDGE)]
@@ -179,7 +179,7 @@ def clip_segments(segments: np.ndarray, domain: Domain) -> tuple[np.ndarray, np.
     return ends.reshape(-1, 2, 2), index
 
 
-def _polygon_segments(polygon: shapely.Polygon) -> np.ndarray:
+def polygon_segments(polygon: shapely.Polygon) -> np.ndarray:
     """Segments (E, 2, 2) of a polygon's exterior and interior rings."""
     rings = [polygon.exterior, *polygon.interiors]
     return np.concatenate(

@@ -128,8 +128,7 @@ def check_tiling(part: regions.Partition) -> None:
     corners = as_fractions(np.asarray(hull.exterior.coords)[:-1])
     edges_of_hull = list(zip(corners, corners[1:] + corners[:1], strict=True))
     boxlike = all(a[0] == b[0] or a[1] == b[1] for a, b in edges_of_hull)
-    scale = np.abs(np.asarray(hull.exterior.coords)).max()
-    slack = Fraction(0) if boxlike else Fraction(BOUNDARY_ULPS * float(np.spacing(scale)))
+    slack = Fraction(0) if boxlike else Fraction(BOUNDARY_ULPS * resolution(part))
     rings = cells(part)
     areas = [polygon_area(ring) for ring in rings]
     # A cell thinner than float64 resolves may round to a degenerate ring; its exact corners
