@@ -84,7 +84,9 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         Snapshots after each activation layer, for :meth:`at_depth`.
     cut_state : CutState or None
         The decomposition's vertex values, error bounds and exact fallback, for exact
-        further cuts (the class cells); None on derived partitions.
+        further cuts (the class cells) and exact clipping to a non-convex domain; kept by
+        :meth:`at_depth`, whose vertices are the decomposition's (its output maps hold at
+        full depth only), None on other derived partitions.
 
     R is the number of regions (``len(part)``), C of convex cells (equal to R on a convex
     domain), S of breakpoints (pattern columns). Lengths are in plane units, areas in squared

@@ -66,7 +66,9 @@ class Snapshots:
             edge_label=level.edge_label,
             cell_bits=stack_levels(self.levels[:k]),
             levels=self.levels[:k],
-            cut_state=None,
+            # Kept for its vertices' bounds and exact points, which hold at every depth (a
+            # non-convex domain's thin cells are then regions exactly); its output maps are
+            # full depth's and are not read below it.
         )
 
     def counts_by_depth(self) -> np.ndarray:

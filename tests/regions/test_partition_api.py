@@ -176,6 +176,25 @@ def test_a_cell_too_thin_to_clip_at_a_reflex_corner_is_a_region():
     assert shapely.distance(part.to_shapely()[tiny], shapely.Point(1, 1)) < 1e-15
 
 
+def test_a_tiny_cell_inside_a_non_convex_domain_is_a_region_at_every_depth():
+    # The tiny triangle of the test above, drawn by a first layer; a second layer adds a line
+    # elsewhere. at_depth(1) clipped every cell in float64 and lost it: 6 regions for 7.
+    ell = shapely.Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)])
+    first = line_arrangement(THREE, -(THREE @ [0.5, 0.5]))
+    second = nn.Linear(3, 3).double()
+    with torch.no_grad():
+        second.weight.copy_(torch.eye(3))
+        second.bias.copy_(torch.tensor([0.0, 0.0, -0.1]))
+    net = nn.Sequential(first[0], first[1], second, nn.ReLU(), nn.Linear(3, 1).double())
+    part = regions.decompose(net, ell)
+    assert part.counts_by_depth().tolist() == [1, 7, 10]
+    coarse = part.at_depth(1)
+    (tiny,) = np.flatnonzero(coarse.areas == 0)
+    inside = coarse.exact_point(int(coarse.region_cell[tiny]))  # from its exact corners
+    exact = exact_patterns(part.network, part.plane, [inside])[0][: coarse.patterns.shape[1]]
+    assert exact.tolist() == coarse.patterns[tiny].tolist()
+
+
 def test_linear_regions_merge_regions_with_equal_maps():
     # Unit 2's output weight is zero: crossing its line changes the pattern, not the map.
     model = line_arrangement(np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2))
