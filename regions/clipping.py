@@ -5,7 +5,9 @@ all, and then it is a region exactly as on a convex domain, however thin. Which 
 are is decided exactly: a float test with a margin beyond the cell's rigorous vertex bounds
 settles almost every cell, rational arithmetic the few it leaves open (the boundary within
 rounding of the cell: a domain corner that lines pass through, say). Only the cells the
-boundary crosses are clipped, by GEOS in float64 (:meth:`regions.domain.Domain.clip`).
+boundary crosses are clipped, by GEOS in float64 (:meth:`regions.domain.Domain.clip`). Two
+cells that are one region each are neighbours where an edge between them runs through the
+domain's interior, decided the same way (:func:`edges_meet_interior`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,17 @@ import numpy as np
 import shapely
 
 from .domain import Domain
-from .exact_geometry import boundary_meets_interior, point_side
-from .topology import polygon_segments, valid_cells
+from .exact_geometry import boundary_meets_interior, point_side, segment_meets_interior
 
-__all__ = ["cell_sides", "clipped_cells", "traces"]
+__all__ = [
+    "cell_sides",
+    "clip_segments",
+    "clipped_cells",
+    "edges_meet_interior",
+    "polygon_segments",
+    "traces",
+    "valid_cells",
+]
 
 _SLACK = 2.0**-30
 """Of the coordinates' scale, added to every margin: GEOS's distances, buffers and
@@ -141,6 +150,65 @@ def cell_sides(
     return inside & ~crossed, crossed
 
 
+def edges_meet_interior(
+    ends: np.ndarray,
+    reach: np.ndarray,
+    domain: Domain,
+    exact_ends: Callable[[int], tuple[tuple[Fraction, Fraction], tuple[Fraction, Fraction]]],
+) -> np.ndarray:
+    """Whether each edge, exactly, runs through the domain's interior (along a positive
+    length): then the cells on its two sides, each one region, are neighbours there.
+
+    A float test settles almost every edge. The exact edge lies within its margin (the ends'
+    distance bounds, and the slack) of its float copy: where that copy stays farther than
+    the margin from the domain's boundary, the edge lies wholly inside or outside, as its
+    midpoint; where it stays farther from the domain, outside; and it runs through the
+    interior wherever a point of the copy lies inside, farther than the margin from the
+    boundary (the midpoints of the copy and of its pieces inside the domain are tried).
+    Rational arithmetic settles the rest: edges along the boundary, or within their margin
+    of it (:func:`regions.exact_geometry.segment_meets_interior`).
+
+    Parameters
+    ----------
+    ends : ndarray, shape (E, 2, 2)
+        The edges' float ends.
+    reach : ndarray, shape (E,)
+        The larger distance bound of each edge's two ends from their exact points.
+    domain : Domain
+    exact_ends : callable
+        An edge's exact ends, by its index.
+
+    Returns
+    -------
+    ndarray of bool, shape (E,)
+    """
+    scale = domain.diameter + float(np.abs(domain.hull).max())
+    margin = reach + _SLACK * scale
+    boundary = domain.polygon.boundary
+    edges, mid = shapely.linestrings(ends), shapely.points(ends.mean(axis=1))
+    clear = shapely.distance(edges, boundary) > margin
+    meets = (clear & shapely.intersects(domain.polygon, mid)) | _deep_inside(mid, domain, margin)
+    open_ = np.flatnonzero(~clear & ~meets)
+    pieces, owner = shapely.get_parts(
+        shapely.intersection(edges[open_], domain.polygon), return_index=True
+    )
+    lines = shapely.get_type_id(pieces) == 1
+    mid = shapely.line_interpolate_point(pieces[lines], 0.5, normalized=True)
+    owner = open_[owner[lines]]
+    meets[owner[_deep_inside(mid, domain, margin[owner])]] = True
+    away = shapely.distance(edges[open_], domain.polygon) > margin[open_]
+    for e in open_[~meets[open_] & ~away]:
+        meets[e] = segment_meets_interior(domain.polygon, *exact_ends(int(e)))
+    return meets
+
+
+def _deep_inside(points: np.ndarray, domain: Domain, margin: np.ndarray) -> np.ndarray:
+    """Whether each float point lies inside the domain, farther than its margin from the
+    boundary: then every point within the margin is in the domain's interior."""
+    far = shapely.distance(points, domain.polygon.boundary) > margin
+    return far & shapely.intersects(domain.polygon, points)
+
+
 def _for_overlay(cells: np.ndarray, domain: Domain) -> np.ndarray:
     """Cells as GEOS's overlays take them: valid, and without the near-duplicate corners (an
     ulp or so apart) that rounded exact corners leave. GEOS intersected a triangle of 2e8 with
@@ -183,3 +251,42 @@ def traces(cells: np.ndarray, domain: Domain) -> np.ndarray:
         xy = shapely.get_coordinates(g)
         out[i] = shapely.Polygon(np.concatenate([xy, xy[::-1], xy[:1]]))
     return out
+
+
+def clip_segments(segments: np.ndarray, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
+    """Pieces (E', 2, 2) of segments inside a domain, and the source index (E',) of each."""
+    pieces = domain.clip(shapely.linestrings(segments))
+    parts, index = shapely.get_parts(pieces, return_index=True)
+    keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)
+    parts, index = parts[keep], index[keep]
+    ends = np.stack(
+        [
+            shapely.get_coordinates(shapely.get_point(parts, 0)),
+            shapely.get_coordinates(shapely.get_point(parts, -1)),
+        ],
+        axis=1,
+    )
+    return ends.reshape(-1, 2, 2), index
+
+
+def polygon_segments(polygon: shapely.Polygon) -> np.ndarray:
+    """Segments (E, 2, 2) of a polygon's exterior and interior rings."""
+    rings = [polygon.exterior, *polygon.interiors]
+    return np.concatenate(
+        [np.stack([np.asarray(r.coords)[:-1], np.asarray(r.coords)[1:]], axis=1) for r in rings]
+    )
+
+
+def valid_cells(cells: np.ndarray) -> np.ndarray:
+    """Convex cells (n,) as valid polygons, for GEOS's overlays.
+
+    A cell whose float corners nearly coincide (an ulp apart) can come out as a ring that
+    crosses itself, which overlays refuse; the convex hull of its corners is the same convex
+    cell to rounding, and valid. Valid cells are returned as they are.
+    """
+    invalid = ~shapely.is_valid(cells)
+    if not invalid.any():
+        return cells
+    cells = cells.copy()
+    cells[invalid] = shapely.convex_hull(cells[invalid])
+    return cells

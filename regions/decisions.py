@@ -17,13 +17,13 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from . import region_maps
+from .clipping import clip_segments, valid_cells
 from .fallback import class_function
 from .floats import EPS, SAFE
 from .lines import ArgmaxLine
 from .mesh import DOMAIN_EDGE, Mesh
 from .oracle import exact_affine
 from .results import DecisionBoundary, LinearRegions
-from .topology import clip_segments, valid_cells
 from .validate import check_index, check_real
 
 __all__ = ["CLASS_EDGE", "Decisions"]

@@ -7,17 +7,18 @@ directed edge.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import cached_property
 
 import numpy as np
 import shapely
 
-from .domain import Domain
+from .clipping import clip_segments, edges_meet_interior, polygon_segments
 from .mesh import DOMAIN_EDGE
 from .ragged import expand, offsets
 from .results import Adjacency, Boundaries
 
-__all__ = ["Topology", "clip_segments", "polygon_segments", "valid_cells"]
+__all__ = ["Topology"]
 
 
 class Topology:
@@ -80,8 +81,10 @@ class Topology:
         )
 
     def _clip_pairs(self, pairs: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Region pairs from cell pairs: two whole cells as the cells are (exact); else pieces
-        whose float64 boundaries share a positive length."""
+        """Region pairs from cell pairs. Two cells that are one region each (whole, or crossed
+        by the domain's boundary into one piece) are neighbours exactly where an edge between
+        them runs through the domain's interior (two whole cells always do); the pieces of a
+        cell cut into more, where their float64 boundaries share a positive length."""
         region_cell, geoms, whole = self._clipped
         order = np.argsort(region_cell, kind="stable")
         counts = np.bincount(region_cell, minlength=self.n_cells)
@@ -92,14 +95,53 @@ class Topology:
         idx, owner, local = expand(np.zeros(len(pairs), dtype=np.int64), rep)
         ra = order[first[pairs[owner, 0]] + local // nb[owner]]
         rb = order[first[pairs[owner, 1]] + local % nb[owner]]
-        keep = whole[ra] & whole[rb]
-        a, b = shapely.boundary(geoms[ra[~keep]]), shapely.boundary(geoms[rb[~keep]])
+        one = rep[owner] == 1
+        keep = one & whole[ra] & whole[rb]
+        decide = one & ~keep
+        keep[decide] = self._through_domain(pairs[owner[decide]])
+        pieces = ~one
+        a, b = shapely.boundary(geoms[ra[pieces]]), shapely.boundary(geoms[rb[pieces]])
         # GEOS may round a clipped piece's copy of a shared vertex or drop a near-duplicate:
         # snap one side to the other within far more than such ulps first.
         scale = self.domain.diameter + float(np.abs(self.domain.hull).max())
         shared = shapely.length(shapely.intersection(shapely.snap(a, b, 2.0**-30 * scale), b))
-        keep[~keep] = shared > 1e-12 * self.domain.diameter
+        keep[pieces] = shared > 1e-12 * self.domain.diameter
         return np.sort(np.stack([ra[keep], rb[keep]], 1), axis=1), column[owner[keep]]
+
+    def _through_domain(self, pairs: np.ndarray) -> np.ndarray:
+        """Whether some edge between the two cells of each pair (P, 2) runs through the
+        domain's interior, exactly (:func:`regions.clipping.edges_meet_interior`)."""
+        if not len(pairs):
+            return np.zeros(0, dtype=bool)
+        n = self.n_cells
+        a, b = self._twins
+        cells = np.sort(np.stack([self._owner[a], self._owner[b]], axis=1), axis=1)
+        key, want = cells[:, 0] * n + cells[:, 1], pairs[:, 0] * n + pairs[:, 1]
+        by_key = np.argsort(want)
+        at = np.searchsorted(want[by_key], key)
+        edge = np.flatnonzero(want[by_key][np.minimum(at, len(want) - 1)] == key)
+        u, v = self.ring[a[edge]], self.ring[self._next[a[edge]]]
+        state = self.cut_state
+        if state is None:  # derived cells: their float vertices are taken as exact
+            reach = np.zeros(len(self.vertices))
+
+            def exact(w: int) -> tuple[Fraction, Fraction]:
+                return Fraction(float(self.vertices[w, 0])), Fraction(float(self.vertices[w, 1]))
+        else:
+            reach = state.r
+
+            def exact(w: int) -> tuple[Fraction, Fraction]:
+                return state.exact.point(w).point
+
+        meets = edges_meet_interior(
+            self.vertices[np.stack([u, v], axis=1)],
+            np.maximum(reach[u], reach[v]),
+            self.domain,
+            lambda e: (exact(int(u[e])), exact(int(v[e]))),
+        )
+        through = np.zeros(len(pairs), dtype=bool)
+        np.logical_or.at(through, by_key[at[edge]], meets)
+        return through
 
     def boundaries(self, *, include_domain: bool = False) -> Boundaries:
         """Every boundary segment, each once, labelled by the layer and unit that drew it.
@@ -161,42 +203,3 @@ class Topology:
         """
         n_edges = np.unique(self._edge_keys).size
         return np.unique(self.ring).size - n_edges + self.n_cells
-
-
-def clip_segments(segments: np.ndarray, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
-    """Pieces (E', 2, 2) of segments inside a domain, and the source index (E',) of each."""
-    pieces = domain.clip(shapely.linestrings(segments))
-    parts, index = shapely.get_parts(pieces, return_index=True)
-    keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)
-    parts, index = parts[keep], index[keep]
-    ends = np.stack(
-        [
-            shapely.get_coordinates(shapely.get_point(parts, 0)),
-            shapely.get_coordinates(shapely.get_point(parts, -1)),
-        ],
-        axis=1,
-    )
-    return ends.reshape(-1, 2, 2), index
-
-
-def polygon_segments(polygon: shapely.Polygon) -> np.ndarray:
-    """Segments (E, 2, 2) of a polygon's exterior and interior rings."""
-    rings = [polygon.exterior, *polygon.interiors]
-    return np.concatenate(
-        [np.stack([np.asarray(r.coords)[:-1], np.asarray(r.coords)[1:]], axis=1) for r in rings]
-    )
-
-
-def valid_cells(cells: np.ndarray) -> np.ndarray:
-    """Convex cells (n,) as valid polygons, for GEOS's overlays.
-
-    A cell whose float corners nearly coincide (an ulp apart) can come out as a ring that
-    crosses itself, which overlays refuse; the convex hull of its corners is the same convex
-    cell to rounding, and valid. Valid cells are returned as they are.
-    """
-    invalid = ~shapely.is_valid(cells)
-    if not invalid.any():
-        return cells
-    cells = cells.copy()
-    cells[invalid] = shapely.convex_hull(cells[invalid])
-    return cells

@@ -16,6 +16,7 @@ from regions.exact_geometry import (
     point_side,
     polygon_area,
     rational_grid,
+    segment_meets_interior,
 )
 from regions.oracle import as_fractions, exact_patterns, exact_signs
 
@@ -257,8 +258,42 @@ def check_locate(part: regions.Partition, pts: np.ndarray) -> None:
     )
 
 
+def check_neighbours(part: regions.Partition) -> None:
+    """On a non-convex domain, two cells that are one region each (whole, or crossed in one
+    piece) are neighbours exactly where an edge between them runs through the domain's
+    interior, judged in rationals at the edges' exact ends. (Pieces of a cell cut into more
+    are float64 geometry, as the README says.)"""
+    if part.domain.convex:
+        return
+    counts = np.bincount(part.region_cell, minlength=part.n_cells)
+    region = np.full(part.n_cells, -1)
+    region[part.region_cell] = np.arange(len(part))
+    sides: dict[tuple[int, int], list[int]] = {}
+    for c, ring in enumerate(np.split(part.ring, part.start[1:-1])):
+        for a, b in zip(ring.tolist(), np.roll(ring, -1).tolist(), strict=True):
+            sides.setdefault((min(a, b), max(a, b)), []).append(c)
+    expected = {
+        tuple(sorted(region[cs].tolist()))
+        for (a, b), cs in sides.items()
+        if len(cs) == 2
+        and np.all(counts[cs] == 1)
+        and segment_meets_interior(
+            part.domain.polygon,
+            part.cut_state.exact.point(a).point,
+            part.cut_state.exact.point(b).point,
+        )
+    }
+    one = counts[part.region_cell] == 1
+    found = {tuple(p) for p in part.adjacency().pairs.tolist() if one[p].all()}
+    assert found == expected, (
+        f"neighbours among one-region cells: {len(found - expected)} found that are not, "
+        f"{len(expected - found)} missed (first: {sorted(expected ^ found)[0]})"
+    )
+
+
 def check_exact(part: regions.Partition, grid: int = 40) -> None:
     """All of the above."""
     check_interior_points(part)
     check_tiling(part)
+    check_neighbours(part)
     check_completeness(part, grid)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import shapely
 
-from regions.clipping import cell_sides, clipped_cells
+from regions.clipping import cell_sides, clipped_cells, edges_meet_interior
 from regions.domain import as_domain
 
 ELL = as_domain(shapely.Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)]))
@@ -111,3 +111,30 @@ def test_a_cell_with_corners_an_ulp_apart_is_clipped_whole():
     region_cell, geoms, whole = clipped_cells(cells, domain, None)  # clipped in floats
     assert region_cell.tolist() == [0] and whole.tolist() == [False]
     assert shapely.area(geoms[0]) == pytest.approx(shapely.Polygon(ring[::2]).area, rel=1e-9)
+
+
+def test_edges_through_the_interior_of_the_l_shape():
+    # Inside; along the L's edge; from the reflex corner out of the L; across the notch (in,
+    # out, in again); outside; an edge whose float copy lies inside by 1e-9 while its exact
+    # ends, within their bound 2e-9, are on the L's edge; and one whose float copy is on the
+    # L's edge, or outside by 1e-12, while its exact ends are inside by 1e-12.
+    d = 1e-9
+    ends = np.array(
+        [
+            [(0.2, 0.2), (0.8, 0.5)],
+            [(1, 1), (1, 2)],
+            [(1, 1), (2, 2)],
+            [(0.5, 1.5), (2, 0.5)],
+            [(1.5, 1.5), (1.9, 1.9)],
+            [(1 - d, 1.2), (1 - d, 1.8)],
+            [(1, 1.2), (1, 1.8)],
+            [(1 + 1e-12, 1.2), (1 + 1e-12, 1.8)],
+        ]
+    )
+    reach = np.array([0, 0, 0, 0, 0, 2 * d, 2 * d, 2 * d])
+    exact = [tuple(tuple(map(Fraction, p)) for p in e) for e in ends]
+    exact[5] = ((Fraction(1), Fraction(6, 5)), (Fraction(1), Fraction(9, 5)))
+    x = 1 - Fraction(1, 10**12)
+    exact[6] = exact[7] = ((x, Fraction(6, 5)), (x, Fraction(9, 5)))
+    meets = edges_meet_interior(ends, reach, ELL, lambda e: exact[e])
+    assert meets.tolist() == [True, False, False, True, False, False, True, True]

@@ -29,6 +29,7 @@ from regions.exact_geometry import (
     point_side,
     polygon_area,
     rational_grid,
+    segment_meets_interior,
 )
 from regions.network import Activation, Affine, Concat, Sum
 from regions.oracle import exact_affine, exact_eval, exact_patterns, exact_signs, n_columns
@@ -276,6 +277,39 @@ def test_boundary_meets_interior_with_holes_and_repeated_corners():
     assert not boundary_meets_interior(frame, [[0, 0], [2, 0], [2, 0], [2, 2], [0, 2]])
     eps = Fraction(1, 10**30)  # a cell reaching past the hole's edge by less than an ulp
     assert boundary_meets_interior(frame, [(1, 1), (2 + eps, 1), (2 + eps, 3), (1, 3)])
+
+
+def test_segment_meets_interior_matches_geos_on_integer_polygons():
+    # Small integer coordinates: GEOS's relate is exact on them, and they put segments along
+    # polygon edges, through corners, touching from outside and along holes' edges.
+    rng = np.random.default_rng(2)
+    seen, holes = {True: 0, False: 0}, 0
+    for _ in range(1500):
+        if rng.random() < 0.3:  # a square frame around a box hole
+            lo = rng.integers(1, 4, 2)
+            hi = lo + rng.integers(1, 6 - lo)
+            hole = [[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]]
+            poly = shapely.Polygon([[0, 0], [6, 0], [6, 6], [0, 6]], [hole])
+        else:
+            poly = shapely.Polygon(rng.integers(0, 6, (rng.integers(3, 8), 2)).astype(float))
+        p, q = rng.integers(0, 7, (2, 2)).astype(float)
+        if not (poly.is_valid and poly.area > 0 and (p != q).any()):
+            continue
+        expected = shapely.relate_pattern(shapely.LineString([p, q]), poly, "1********")
+        assert segment_meets_interior(poly, p, q) == expected, (poly.wkt, p, q)
+        seen[expected] += 1
+        holes += len(poly.interiors)
+    assert min(seen.values()) > 100 and holes > 100
+
+
+def test_segment_meets_interior_an_ulp_off_an_edge():
+    frame = shapely.box(0, 0, 6, 6).difference(shapely.box(2, 2, 4, 4))
+    eps = Fraction(1, 10**30)
+    assert not segment_meets_interior(frame, (2, 2), (2, 4))  # along the hole's edge
+    assert segment_meets_interior(frame, (2 - eps, 2), (2 - eps, 4))  # beside it, in the frame
+    assert not segment_meets_interior(frame, (2 + eps, 2), (2 + eps, 4))  # in the hole
+    assert segment_meets_interior(frame, (2, 3), (2 - eps, 3))  # from the edge out, by 1e-30
+    assert not segment_meets_interior(frame, (1, 1), (1, 1))  # no length
 
 
 def test_rational_grid_points_are_strictly_inside():
