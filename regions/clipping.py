@@ -19,7 +19,12 @@ import numpy as np
 import shapely
 
 from .domain import Domain
-from .exact_geometry import boundary_meets_interior, point_side, segment_meets_interior
+from .exact_geometry import (
+    boundary_meets_interior,
+    cell_pieces,
+    point_side,
+    segment_meets_interior,
+)
 
 __all__ = [
     "cell_sides",
@@ -85,7 +90,87 @@ def clipped_cells(
     parts, cell = shapely.get_parts(pieces, return_index=True)
     area = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
     keep = (whole | lost)[cell] | area
-    return cell[keep], shapely.orient_polygons(parts[keep]), whole[cell[keep]]
+    region_cell, geoms = cell[keep], shapely.orient_polygons(parts[keep])
+    if bounds is not None:
+        stay, more, dots = _exact_pieces(cells, crossed, region_cell, geoms, domain, *bounds)
+        region_cell = np.concatenate([region_cell[stay], more])
+        order = np.argsort(region_cell, kind="stable")
+        region_cell, geoms = region_cell[order], np.concatenate([geoms[stay], dots])[order]
+    return region_cell, geoms, whole[region_cell]
+
+
+def _exact_pieces(
+    cells: np.ndarray,
+    crossed: np.ndarray,
+    region_cell: np.ndarray,
+    geoms: np.ndarray,
+    domain: Domain,
+    reach: np.ndarray,
+    exact_corners: Callable[[int], list[tuple[Fraction, Fraction]]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The float64 pieces of crossed cells set right where rounding may have got them wrong:
+    which regions (R,) stay, and zero-area regions (cells (n,), polygons (n,)) to add.
+
+    Float64 clipping finds every piece of a cell, and no other, unless the two boundaries
+    come within rounding of each other (:func:`_fragile`). The pieces of the few cells where
+    they may are found exactly (:func:`regions.exact_geometry.cell_pieces`), and each float
+    piece is matched to the exact piece that holds its point. A float piece thinner than its
+    cell's margin that matches none, or one that a fatter piece already matches, is
+    rounding's, and goes; an exact piece that no float piece matches (lost, or merged into
+    another) gets a region, a point at its interior point. Two fat float pieces of one
+    exact piece (joined by a neck thinner than float64 resolves) stay two regions.
+    """
+    keep = np.ones(len(region_cell), dtype=bool)
+    more, dots = [], []
+    fragile = np.flatnonzero(crossed & _fragile(cells, reach, domain))
+    margin = reach + _SLACK * (domain.diameter + float(np.abs(domain.hull).max()))
+    first = np.searchsorted(region_cell, fragile)
+    last = np.searchsorted(region_cell, fragile, side="right")
+    for c, a, b in zip(fragile.tolist(), first.tolist(), last.tolist(), strict=True):
+        exact = cell_pieces(domain.polygon, exact_corners(c))
+        points = shapely.point_on_surface(geoms[a:b])
+        empty = shapely.is_empty(points)  # GEOS finds none on some zero-area polygons
+        points[empty] = shapely.get_point(shapely.get_exterior_ring(geoms[a:b][empty]), 0)
+        match = exact.piece_of(shapely.get_coordinates(points))
+        thin = shapely.area(geoms[a:b]) <= shapely.length(geoms[a:b]) * margin[c]
+        held: set[int] = set()
+        for k in np.argsort(thin, kind="stable").tolist():  # fat pieces first
+            if thin[k] and (match[k] < 0 or match[k] in held):
+                keep[a + k] = False
+            held.add(int(match[k]))
+        for i in range(len(exact)):
+            if i not in held:
+                x, y = (float(v) for v in exact.points[i])
+                more.append(c)
+                dots.append(shapely.Polygon([(x, y)] * 4))
+    return keep, np.array(more, dtype=np.int64), np.array(dots, dtype=object)
+
+
+def _fragile(cells: np.ndarray, reach: np.ndarray, domain: Domain) -> np.ndarray:
+    """Cells (C,) whose float64 clipping may miss pieces: a cell thinner than its margin, a
+    corner of the domain's boundary off its hull within the cell's margin of the cell's
+    boundary, a corner of the cell that near that boundary, or two of its edges that do not
+    meet that near each other there."""
+    hulls = shapely.convex_hull(cells)
+    margin = reach + _SLACK * (domain.diameter + float(np.abs(domain.hull).max()))
+    inner = _inner_edges(domain)
+    if not len(inner):
+        return np.zeros(len(cells), dtype=bool)
+    ends = shapely.get_coordinates(inner).reshape(-1, 2, 2)
+    corners = shapely.multipoints(ends.reshape(-1, 2))
+    boundary = shapely.multilinestrings(inner)
+    near = shapely.area(hulls) <= shapely.length(hulls) * margin  # twice the width, about
+    near |= shapely.distance(shapely.boundary(hulls), corners) <= margin
+    near |= shapely.distance(shapely.extract_unique_points(hulls), boundary) <= margin
+    # Pinches: inner edges that share no corner and come within the largest margin.
+    left, right = shapely.STRtree(inner).query(inner, "dwithin", float(margin.max()))
+    apart = ~np.any(
+        (ends[left][:, :, None, :] == ends[right][:, None, :, :]).all(axis=3), axis=(1, 2)
+    )
+    pinches = shapely.shortest_line(inner[left[apart]], inner[right[apart]])
+    if len(pinches):
+        near |= shapely.distance(hulls, shapely.multilinestrings(pinches)) <= margin
+    return near
 
 
 def cell_sides(
@@ -116,9 +201,7 @@ def cell_sides(
     hulls = shapely.convex_hull(cells)  # the exact cell lies within reach of its hull
     scale = domain.diameter + float(np.abs(domain.hull).max())
     margin = reach + _SLACK * scale
-    # Only the boundary off the hull's edges can enter a cell: the cells tile the hull.
-    edges = shapely.linestrings(polygon_segments(domain.polygon))
-    inner = edges[~shapely.covered_by(edges, shapely.boundary(shapely.Polygon(domain.hull)))]
+    inner = _inner_edges(domain)
     inner_union = shapely.multilinestrings(inner)
     near = np.zeros(len(cells), dtype=bool)
     near[shapely.STRtree(hulls).query(inner, "dwithin", float(margin.max()))[1]] = True
@@ -148,6 +231,13 @@ def cell_sides(
             )
             inside[c] = point_side([centre], domain.polygon)[0] == 1
     return inside & ~crossed, crossed
+
+
+def _inner_edges(domain: Domain) -> np.ndarray:
+    """The domain's boundary edges (linestrings) off its hull's edges: only these can enter a
+    cell, since the cells tile the hull."""
+    edges = shapely.linestrings(polygon_segments(domain.polygon))
+    return edges[~shapely.covered_by(edges, shapely.boundary(shapely.Polygon(domain.hull)))]
 
 
 def edges_meet_interior(

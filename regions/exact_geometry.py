@@ -10,7 +10,9 @@ grid points strictly inside a domain.
 
 from __future__ import annotations
 
+import bisect
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -20,7 +22,9 @@ from .domain import Domain, as_domain
 from .oracle import as_ratios
 
 __all__ = [
+    "CellPieces",
     "boundary_meets_interior",
+    "cell_pieces",
     "is_simple",
     "point_side",
     "polygon_area",
@@ -206,6 +210,183 @@ def segment_meets_interior(polygon: object, p: object, q: object) -> bool:
     mids = [(a + b) / 2 for a, b in zip(ts, ts[1:], strict=False)]
     points = [(Fraction(px + t * dx, scale), Fraction(py + t * dy, scale)) for t in mids]
     return bool(np.any(point_side(points, polygon) == 1))
+
+
+@dataclass(frozen=True)
+class CellPieces:
+    """The connected pieces of a convex cell's interior inside a polygon's interior, exactly
+    (:func:`cell_pieces`), as the open trapezoids of a sweep in x that make them up.
+
+    Attributes
+    ----------
+    points : list of (Fraction, Fraction)
+        A point strictly inside each piece (at the middle of one of its trapezoids).
+    bounds : list of Fraction
+        The sweep's x stops (scaled to integers by ``scale``); trapezoid ``k`` lies between
+        ``bounds[k]`` and ``bounds[k + 1]``.
+    trapezoids : list of list of (edge, edge, int)
+        Per slab, from below: each trapezoid's lower and upper edge ((x, y), (x, y)) and its
+        piece.
+    walls : list of (Fraction, Fraction, Fraction)
+        The polygon's vertical edges (x, lowest y, highest y) and corners (x, y, y): the
+        boundary's points that a trapezoid's side at a stop may hold.
+    scale : int
+        The common denominator the coordinates were scaled by.
+    """
+
+    points: list[tuple[Fraction, Fraction]]
+    bounds: list[Fraction]
+    trapezoids: list[list[tuple[tuple, tuple, int]]]
+    walls: list[tuple[Fraction, Fraction, Fraction]]
+    scale: int
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def piece_of(self, points: object) -> np.ndarray:
+        """The piece (N,) that holds each point, -1 for a point in none (outside the cell or
+        the polygon, or on their boundaries)."""
+        out = np.full(len(as_ratios(points)), -1, dtype=np.int64)
+        for i, ((xn, xd), (yn, yd)) in enumerate(as_ratios(points)):
+            x, y = Fraction(xn * self.scale, xd), Fraction(yn * self.scale, yd)
+            if any(wx == x and y0 <= y <= y1 for wx, y0, y1 in self.walls):
+                continue
+            # The slab holding x, or both slabs beside a stop at x (their trapezoids' sides
+            # there hold interior points, but for walls).
+            k = bisect.bisect_left(self.bounds, x)  # bounds[k - 1] < x <= bounds[k]
+            if k in (0, len(self.bounds)) or x == self.bounds[-1]:
+                continue  # beyond the cell, or on its boundary
+            for slab in [k - 1, k] if x == self.bounds[k] else [k - 1]:
+                for lower, upper, piece in self.trapezoids[slab]:
+                    if _height(lower, x) < y < _height(upper, x):
+                        out[i] = piece
+        return out
+
+
+def cell_pieces(polygon: object, corners: object) -> CellPieces:
+    """The connected pieces of the interior of a convex polygon inside a polygon's interior,
+    exactly: how many regions a cell that a non-convex domain's boundary crosses holds.
+
+    A sweep in x stops at every corner of either polygon and every crossing of their edges;
+    between two stops each boundary edge spans the slab or misses it, so the cell's interior
+    inside the polygon's is a stack of open trapezoids there. Trapezoids of neighbouring
+    slabs join where their sides at the stop between them overlap along a positive length not
+    covered by a vertical edge of the polygon; pieces touching at a point stay apart.
+
+    Parameters
+    ----------
+    polygon : shapely.Polygon or array_like, shape (k, 2)
+        A simple polygon, holes allowed for a shapely Polygon.
+    corners : array_like, shape (m, 2)
+        The convex polygon's vertices, of positive area; floats (taken exactly), ints or
+        Fractions. Repeated and collinear vertices are allowed.
+
+    Returns
+    -------
+    CellPieces
+
+    Examples
+    --------
+    >>> from regions.exact_geometry import cell_pieces
+    >>> u = [[0, 0], [3, 0], [3, 3], [2, 3], [2, 1], [1, 1], [1, 3], [0, 3]]  # a U
+    >>> len(cell_pieces(u, [[0, 2], [3, 2], [3, 4], [0, 4]]))  # across its arms
+    2
+    >>> len(cell_pieces(u, [[0, 0], [3, 0], [3, 2], [0, 2]]))  # across its base
+    1
+    """
+    rings = _rings(polygon)
+    (cell, *ring_ints), scale = _integers(as_ratios(corners), *rings)
+    cell = [tuple(p) for p in cell.tolist()]
+    sides = [(a, b) for a, b in zip(cell, cell[1:] + cell[:1], strict=True) if a != b]
+    edges = [
+        (tuple(a), tuple(b))
+        for ring in ring_ints
+        for a, b in zip(ring.tolist(), ring[1:].tolist() + ring[:1].tolist(), strict=True)
+    ]
+    lo, hi = min(x for x, _ in cell), max(x for x, _ in cell)
+    stops = {Fraction(x) for x, _ in cell}
+    for a, b in edges:
+        stops.update(Fraction(x) for x, _ in (a, b) if lo < x < hi)
+        stops.update(_crossings_x(a, b, sides))
+    bounds = sorted(x for x in stops if lo <= x <= hi)
+    trapezoids, parent = [], []
+    for x0, x1 in zip(bounds, bounds[1:], strict=False):
+        mid = (x0 + x1) / 2
+        cut = sorted((_height(e, mid), e) for e in sides if _spans(e, mid))
+        (c_lo, cell_lo), (c_hi, cell_hi) = cut[0], cut[-1]
+        crossing = sorted((_height(e, mid), e) for e in edges if _spans(e, mid))
+        slab = []
+        # Between the 1st and 2nd crossing of the polygon's boundary, the 3rd and 4th, ...
+        for (y0, e0), (y1, e1) in zip(crossing[0::2], crossing[1::2], strict=True):
+            lower = e0 if y0 > c_lo else cell_lo
+            upper = e1 if y1 < c_hi else cell_hi
+            if max(y0, c_lo) < min(y1, c_hi):
+                slab.append((lower, upper, len(parent)))
+                parent.append(len(parent))
+        trapezoids.append(slab)
+    # A vertical edge of the polygon has its interior on one side only, so no two
+    # trapezoids meet across it: what two sides share at a stop is all interior but for
+    # corners, points that leave it connected.
+    for k, x in enumerate(bounds[1:-1]):
+        for lower, upper, p in trapezoids[k]:
+            for lower2, upper2, q in trapezoids[k + 1]:
+                if max(_height(lower, x), _height(lower2, x)) < min(
+                    _height(upper, x), _height(upper2, x)
+                ):
+                    parent[_root(parent, p)] = _root(parent, q)
+    # The boundary's points that trapezoids' sides at a stop may hold (for piece_of):
+    # vertical edges, and corners as walls of no height.
+    walls = [
+        (Fraction(a[0]), Fraction(min(a[1], b[1])), Fraction(max(a[1], b[1])))
+        for a, b in edges
+        if a[0] == b[0]
+    ] + [(Fraction(x), Fraction(y), Fraction(y)) for (x, y), _ in edges]
+    roots = [_root(parent, p) for p in range(len(parent))]
+    index = {r: i for i, r in enumerate(dict.fromkeys(roots))}
+    points: list = [None] * len(index)
+    for k, slab in enumerate(trapezoids):
+        mid = (bounds[k] + bounds[k + 1]) / 2
+        for lower, upper, p in slab:
+            i = index[roots[p]]
+            if points[i] is None:
+                y = (_height(lower, mid) + _height(upper, mid)) / 2
+                points[i] = (mid / scale, y / scale)
+    pieces = [[(lower, upper, index[roots[p]]) for lower, upper, p in slab] for slab in trapezoids]
+    return CellPieces(points=points, bounds=bounds, trapezoids=pieces, walls=walls, scale=scale)
+
+
+def _spans(edge: tuple, x: Fraction) -> bool:
+    """Whether a segment's x-range holds x strictly (so it is not vertical)."""
+    return min(edge[0][0], edge[1][0]) < x < max(edge[0][0], edge[1][0])
+
+
+def _height(edge: tuple, x: Fraction) -> Fraction:
+    """A non-vertical segment's line at x."""
+    (ax, ay), (bx, by) = edge
+    return ay + (by - ay) * (x - ax) / (bx - ax)
+
+
+def _crossings_x(a: tuple, b: tuple, sides: list) -> list[Fraction]:
+    """The x of every point where segment ab meets one of the sides (not along it)."""
+    rx, ry = b[0] - a[0], b[1] - a[1]
+    out = []
+    for c, d in sides:
+        sx, sy = d[0] - c[0], d[1] - c[1]
+        denom = rx * sy - ry * sx
+        if denom:
+            qx, qy = c[0] - a[0], c[1] - a[1]
+            t, u = Fraction(qx * sy - qy * sx, denom), Fraction(qx * ry - qy * rx, denom)
+            if 0 <= t <= 1 and 0 <= u <= 1:
+                out.append(a[0] + t * rx)
+    return out
+
+
+def _root(parent: list[int], i: int) -> int:
+    """Union-find's root of i, halving the path on the way."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
 
 
 def is_simple(ring: object) -> bool:

@@ -8,6 +8,7 @@ import ast
 import importlib
 import re
 import sys
+from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from regions.constructions import sawtooth
 from regions.domain import as_plane
 from regions.exact_geometry import (
     boundary_meets_interior,
+    cell_pieces,
     is_simple,
     point_side,
     polygon_area,
@@ -310,6 +312,66 @@ def test_segment_meets_interior_an_ulp_off_an_edge():
     assert not segment_meets_interior(frame, (2 + eps, 2), (2 + eps, 4))  # in the hole
     assert segment_meets_interior(frame, (2, 3), (2 - eps, 3))  # from the edge out, by 1e-30
     assert not segment_meets_interior(frame, (1, 1), (1, 1))  # no length
+
+
+def test_cell_pieces_match_geos_on_integer_polygons():
+    # GEOS's overlay is exact on small integer coordinates; its pieces' points fall in
+    # distinct exact pieces, and each exact piece's point is strictly inside both polygons.
+    rng = np.random.default_rng(5)
+    seen = Counter()
+    for _ in range(1500):
+        if rng.random() < 0.3:  # a square frame around a box hole
+            lo = rng.integers(1, 4, 2)
+            hi = lo + rng.integers(1, 6 - lo)
+            hole = [[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]]
+            poly = shapely.Polygon([[0, 0], [6, 0], [6, 6], [0, 6]], [hole])
+        else:
+            poly = shapely.Polygon(rng.integers(0, 7, (rng.integers(3, 9), 2)).astype(float))
+        cell = shapely.convex_hull(shapely.multipoints(rng.integers(0, 7, (5, 2)).astype(float)))
+        if not (poly.is_valid and poly.area > 0 and cell.geom_type == "Polygon"):
+            continue
+        parts = shapely.get_parts(shapely.intersection(poly, cell))
+        parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)]
+        corners = np.asarray(shapely.orient_polygons(cell).exterior.coords)[:-1]
+        pieces = cell_pieces(poly, corners)
+        assert len(pieces) == len(parts), (poly.wkt, cell.wkt)
+        if len(parts):
+            assert np.all(point_side(pieces.points, poly) == 1)
+            assert np.all(point_side(pieces.points, corners) == 1)
+            found = pieces.piece_of(shapely.get_coordinates(shapely.point_on_surface(parts)))
+            assert sorted(found.tolist()) == list(range(len(parts)))
+        seen[len(parts)] += 1
+    assert seen[0] > 30 and seen[1] > 500 and seen[2] > 60 and seen[3] > 0
+
+
+def test_cell_pieces_by_hand():
+    u = [[0, 0], [3, 0], [3, 3], [2, 3], [2, 1], [1, 1], [1, 3], [0, 3]]  # a U
+    box = [[0, 2], [3, 2], [3, 4], [0, 4]]
+    pieces = cell_pieces(u, box)  # its two arms; the gap's walls are vertical edges
+    assert len(pieces) == 2
+    assert pieces.piece_of([[0.5, 2.5], [2.5, 2.5], [1.5, 2.5], [1, 2.5], [0.5, 3.5]]).tolist() == [
+        pieces.piece_of([[0.5, 2.5]])[0],
+        1 - pieces.piece_of([[0.5, 2.5]])[0],
+        -1,
+        -1,
+        -1,
+    ]
+    vee = [[0, 0], [4, 0], [4, 4], [2, 2], [0, 4]]  # a V cut into a square's top
+    top = [[0, 2], [4, 2], [4, 4], [0, 4]]
+    assert len(cell_pieces(vee, top)) == 2  # two triangles meeting at (2, 2)
+    raised = [[0, 0], [4, 0], [4, 4], [2, 2 + Fraction(1, 10**20)], [0, 4]]
+    assert len(cell_pieces(raised, top)) == 1  # joined under the V's apex, 1e-20 high
+    apex, below = [2, 2 + Fraction(1, 10**20)], [2, 2 + Fraction(1, 10**21)]
+    assert cell_pieces(raised, top).piece_of([apex, below]).tolist() == [-1, 0]
+    notch = [[0, 0], [4, 0], [4, Fraction(5, 2)], [2, 3], [4, Fraction(7, 2)], [4, 4], [0, 4]]
+    pieces = cell_pieces(notch, top)  # a wedge from the right, its tip at (2, 3)
+    assert len(pieces) == 1 and pieces.piece_of([[2, 3], [2, 2.9], [3, 3]]).tolist() == [-1, 0, -1]
+    frame = shapely.box(0, 0, 6, 6).difference(shapely.box(2, 2, 4, 4))
+    assert len(cell_pieces(frame, [[1, 1], [5, 1], [5, 5], [1, 5]])) == 1  # a ring around it
+    assert len(cell_pieces(frame, [[1, 3], [5, 3], [5, 5], [1, 5]])) == 1  # one band, bent
+    assert len(cell_pieces(frame, [[1, 2], [5, 2], [5, 4], [1, 4]])) == 2  # left and right
+    eps = Fraction(1, 10**30)  # a cell reaching past the hole's edge by 1e-30
+    assert len(cell_pieces(frame, [[2 - eps, 2], [4 + eps, 2], [4 + eps, 4], [2 - eps, 4]])) == 2
 
 
 def test_rational_grid_points_are_strictly_inside():

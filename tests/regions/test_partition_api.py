@@ -12,7 +12,7 @@ from torch import nn
 
 import regions
 from regions.constructions import line_arrangement, sawtooth
-from regions.exact_geometry import boundary_meets_interior, point_side
+from regions.exact_geometry import boundary_meets_interior, cell_pieces, point_side
 from regions.oracle import exact_patterns, exact_signs
 
 
@@ -132,6 +132,50 @@ def test_a_sliver_at_a_corner_of_a_non_convex_domain_is_a_region():
     # long edge with the whole cell beside it (GEOS dropped the piece's copy of their vertex at
     # the corner for one an ulp away), and an edge an ulp long with the sliver.
     assert part.adjacency().pairs.tolist() == hull.adjacency().pairs.tolist() == [[0, 2], [1, 2]]
+
+
+def corner_and_lobe(c, w):
+    """A line through c (its bias -w c, rounded) and a polygon with a convex corner at c, on
+    the line's negative side but within rounding of it, and a lobe crossing it far from c."""
+    c, w = np.asarray(c), np.asarray(w)
+    t = np.array([-w[1], w[0]])
+    a, b = c - w + 0.3 * t, c - w - 0.3 * t
+    p1 = b - 2 * t
+    p2, p3 = p1 + 1.5 * w, p1 + 1.5 * w - 0.5 * t
+    p4 = p3 - 2 * w
+    domain = shapely.Polygon([c, b, p1, p2, p3, p4, p4 + 3 * t + 0.01 * w, a])
+    return line_arrangement(w[None, :], -(w[None, :] @ c)), domain
+
+
+def test_a_corner_an_ulp_across_a_line_is_a_region_beside_a_big_piece():
+    # The rounded line passes an ulp inside the corner: the cell beyond it holds the lobe and
+    # a sliver at the corner. float64 clipping kept only the lobe (2 regions for 3): the
+    # pieces of cells within rounding of the domain's corners are now found exactly.
+    net, domain = corner_and_lobe(
+        [0.6265404784005448, 0.8255111545554434], [0.809114507928309, 0.5876510129829868]
+    )
+    part = regions.decompose(net, domain)
+    assert [len(cell_pieces(domain, part.exact_corners(c))) for c in range(2)] == [2, 1]
+    assert len(part) == 3 and part.region_cell.tolist() == [0, 0, 1]
+    sliver = int(np.flatnonzero(part.areas == 0)[0])
+    assert (
+        shapely.distance(
+            part.to_shapely()[sliver], shapely.Point(0.6265404784005448, 0.8255111545554434)
+        )
+        < 1e-15
+    )
+    assert part.patterns[sliver].tolist() == part.patterns[part.region_cell == 0][0].tolist()
+
+
+def test_a_corner_an_ulp_short_of_a_line_adds_no_region():
+    # The rounded line passes an ulp outside the corner: float64 clipping made a sliver of
+    # area 1e-33 there that no exact piece holds (3 regions for 2); it goes.
+    net, domain = corner_and_lobe(
+        [-0.11924569056843204, 0.9091809873814745], [0.8097217830492258, -0.586813968865417]
+    )
+    part = regions.decompose(net, domain)
+    assert [len(cell_pieces(domain, part.exact_corners(c))) for c in range(2)] == [1, 1]
+    assert len(part) == 2 and np.all(part.areas > 0.2)
 
 
 THREE = np.array(
