@@ -5,7 +5,8 @@ all, and then it is a region exactly as on a convex domain, however thin. Which 
 are is decided exactly: a float test with a margin beyond the cell's rigorous vertex bounds
 settles almost every cell, rational arithmetic the few it leaves open (the boundary within
 rounding of the cell: a domain corner that lines pass through, say). Only the cells the
-boundary crosses are clipped, by GEOS in float64 (:meth:`regions.domain.Domain.clip`). Two
+boundary crosses are clipped, by GEOS in float64 (:meth:`regions.domain.Domain.clip`), and
+their pieces counted exactly where rounding may have got them wrong. Two
 cells that are one region each are neighbours where an edge between them runs through the
 domain's interior, decided the same way (:func:`edges_meet_interior`).
 """
@@ -36,6 +37,9 @@ __all__ = [
     "valid_cells",
 ]
 
+_ULPS = 16
+"""Ulps of the largest coordinate that GEOS's overlays may move a point by, at most."""
+
 _SLACK = 2.0**-30
 """Of the coordinates' scale, added to every margin: GEOS's distances, buffers and
 point-in-polygon tests err by a few ulps, far below it."""
@@ -52,7 +56,8 @@ def clipped_cells(
     domain's boundary crosses is clipped in float64, into as many regions as pieces of
     positive area, and at least one: its interior meets the domain's near any crossing,
     however thin; where float64 leaves it no piece, its region is a zero-area trace of where
-    it meets the domain (:func:`traces`). Other cells lie outside.
+    it meets the domain (:func:`traces`). Where rounding may have got a cell's pieces wrong,
+    they are set right by its exact pieces (:func:`_exact_pieces`). Other cells lie outside.
 
     Parameters
     ----------
@@ -62,8 +67,8 @@ def clipped_cells(
         The non-convex domain; the cells tile its hull.
     bounds : (reach (C,), exact_corners) or None
         Each cell's largest vertex distance bound and its exact corners (see
-        :func:`cell_sides`); None (below full depth: no bounds) clips every cell, in float64
-        only.
+        :func:`cell_sides`); None (derived cells without bounds: the class cells) clips every
+        cell, in float64 only.
 
     Returns
     -------
@@ -111,19 +116,20 @@ def _exact_pieces(
     """The float64 pieces of crossed cells set right where rounding may have got them wrong:
     which regions (R,) stay, and zero-area regions (cells (n,), polygons (n,)) to add.
 
-    Float64 clipping finds every piece of a cell, and no other, unless the two boundaries
-    come within rounding of each other (:func:`_fragile`). The pieces of the few cells where
-    they may are found exactly (:func:`regions.exact_geometry.cell_pieces`), and each float
-    piece is matched to the exact piece that holds its point. A float piece thinner than its
-    cell's margin that matches none, or one that a fatter piece already matches, is
-    rounding's, and goes; an exact piece that no float piece matches (lost, or merged into
-    another) gets a region, a point at its interior point. Two fat float pieces of one
-    exact piece (joined by a neck thinner than float64 resolves) stay two regions.
+    Float64 clipping finds every piece of a cell, and no other, unless the two boundaries come
+    within rounding of each other (:func:`_fragile`). The pieces of the few cells where they
+    may are found exactly (:func:`regions.exact_geometry.cell_pieces`), and each float piece is
+    matched to the exact piece that holds its point. A float piece no wider than rounding makes
+    (the cell's vertex bounds and a few ulps) that matches none, or one that a fatter piece
+    already matches, is rounding's, and goes; an exact piece that no float piece matches (lost,
+    or merged into another) gets a region, a point at its interior point. Two fat float pieces
+    of one exact piece (joined by a neck thinner than float64 resolves) stay two regions.
     """
     keep = np.ones(len(region_cell), dtype=bool)
     more, dots = [], []
     fragile = np.flatnonzero(crossed & _fragile(cells, reach, domain))
-    margin = reach + _SLACK * (domain.diameter + float(np.abs(domain.hull).max()))
+    # Rounding's slivers are no wider than the cell's vertex bounds and GEOS's few ulps.
+    width = reach + _ULPS * float(np.spacing(np.abs(domain.hull).max()))
     first = np.searchsorted(region_cell, fragile)
     last = np.searchsorted(region_cell, fragile, side="right")
     for c, a, b in zip(fragile.tolist(), first.tolist(), last.tolist(), strict=True):
@@ -132,7 +138,7 @@ def _exact_pieces(
         empty = shapely.is_empty(points)  # GEOS finds none on some zero-area polygons
         points[empty] = shapely.get_point(shapely.get_exterior_ring(geoms[a:b][empty]), 0)
         match = exact.piece_of(shapely.get_coordinates(points))
-        thin = shapely.area(geoms[a:b]) <= shapely.length(geoms[a:b]) * margin[c]
+        thin = shapely.area(geoms[a:b]) <= shapely.length(geoms[a:b]) * width[c]
         held: set[int] = set()
         for k in np.argsort(thin, kind="stable").tolist():  # fat pieces first
             if thin[k] and (match[k] < 0 or match[k] in held):
