@@ -119,10 +119,12 @@ def _exact_pieces(
     Float64 clipping finds every piece of a cell, and no other, unless the two boundaries come
     within rounding of each other (:func:`_fragile`). The pieces of the few cells where they
     may are found exactly (:func:`regions.exact_geometry.cell_pieces`), and each float piece is
-    matched to the exact piece that holds its point. A float piece no wider than rounding makes
-    (the cell's vertex bounds and a few ulps) that matches none, or one that a fatter piece
-    already matches, is rounding's, and goes; an exact piece that no float piece matches (lost,
-    or merged into another) gets a region, a point at its interior point. Two fat float pieces
+    matched to the exact piece that holds its point. An exact piece that no float piece matches
+    takes the nearest float piece that matches none and passes within rounding of its point (a
+    thin exact piece whose point its float copy missed), or else gets a region of its own, a
+    point at its interior point (lost, or merged into another). A float piece no wider than
+    rounding makes (the cell's vertex bounds and a few ulps) left matching none, or matching an
+    exact piece that a fatter one already does, is rounding's, and goes. Two fat float pieces
     of one exact piece (joined by a neck thinner than float64 resolves) stay two regions.
     """
     keep = np.ones(len(region_cell), dtype=bool)
@@ -141,14 +143,25 @@ def _exact_pieces(
         thin = shapely.area(geoms[a:b]) <= shapely.length(geoms[a:b]) * width[c]
         held: set[int] = set()
         for k in np.argsort(thin, kind="stable").tolist():  # fat pieces first
-            if thin[k] and (match[k] < 0 or match[k] in held):
+            if thin[k] and match[k] in held:
                 keep[a + k] = False
             held.add(int(match[k]))
+        # A float piece matching none may stand for a thin exact piece whose point it missed,
+        # if it passes within rounding of that point.
+        spare = [k for k in range(b - a) if match[k] < 0]
         for i in range(len(exact)):
-            if i not in held:
-                x, y = (float(v) for v in exact.points[i])
+            if i in held:
+                continue
+            x, y = (float(v) for v in exact.points[i])
+            off = {k: shapely.distance(geoms[a + k], shapely.Point(x, y)) for k in spare}
+            near = [k for k in spare if off[k] <= 2 * width[c]]
+            if near:
+                spare.remove(min(near, key=off.get))
+            else:
                 more.append(c)
                 dots.append(shapely.Polygon([(x, y)] * 4))
+        for k in spare:
+            keep[a + k] = not thin[k]
     return keep, np.array(more, dtype=np.int64), np.array(dots, dtype=object)
 
 

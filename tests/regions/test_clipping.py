@@ -143,7 +143,8 @@ def test_edges_through_the_interior_of_the_l_shape():
 def test_float_pieces_are_matched_to_the_exact_ones():
     # One cell, the box [0, 2] x [1, 2], across the L's arm: a single exact piece [0, 1] x
     # [1, 2]. As float pieces: its two fat halves (a neck float64 might have cut) both stay;
-    # a sliver outside the L and a sliver duplicating a half go. A cell thinner than its
+    # a sliver outside the L and a sliver duplicating a half go, a strip 3e-9 wide (wider
+    # than the cell's bound 1e-9 and rounding's few ulps) stays. A cell thinner than its
     # margin across the L's edge y = 1, whose only float piece is a sliver outside, gets a
     # point at its exact piece below y = 1 instead.
     eps = 2.0**-60
@@ -154,14 +155,15 @@ def test_float_pieces_are_matched_to_the_exact_ones():
             shapely.box(0, 1, 0.5, 2),
             shapely.box(0.5, 1, 1, 2),
             shapely.box(1.5, 1.5, 1.5 + eps, 1.6),  # outside: no exact piece
+            shapely.box(0.6, 1.2, 0.6 + 3e-9, 1.8),  # wider than rounding makes: stays
             shapely.box(1.5, 1.2, 1.5 + eps, 1.3),  # the second cell's, outside
         ]
     )
-    region_cell = np.array([0, 0, 0, 0, 1])
+    region_cell = np.array([0, 0, 0, 0, 0, 1])
     keep, more, dots = _exact_pieces(
         cells, np.ones(2, dtype=bool), region_cell, geoms, ELL, np.full(2, 1e-9), exactly(cells)
     )
-    assert keep.tolist() == [False, True, True, False, False]
+    assert keep.tolist() == [False, True, True, False, True, False]
     assert more.tolist() == [1]
     (x, y), *_ = shapely.get_coordinates(dots[0])  # a zero-area polygon at one point
     assert 1.5 < x < 1.5 + 2**-40 and 0.5 < y < 1 and shapely.area(dots[0]) == 0
