@@ -85,11 +85,14 @@ def clipped_cells(
         whole, crossed = cell_sides(cells, bounds[0], domain, bounds[1])
     pieces = np.full(len(cells), None, dtype=object)
     pieces[crossed] = domain.clip(_for_overlay(cells[crossed], domain))
-    parts, cell = shapely.get_parts(pieces, return_index=True)
-    kept = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
-    lost = crossed & (np.bincount(cell[kept], minlength=len(cells)) == 0)
+    lost = crossed & ~_has_area(pieces)
     if bounds is None:  # crossed by float geometry only: none is known to be lost
         lost[:] = False
+    # GEOS's float overlay can fail where a cell's corner is an ulp off the domain's (a
+    # cell of area 0.7 came out as two points); snap-rounding to a grid of a few ulps cannot.
+    grid = 4 * float(np.spacing(np.abs(domain.hull).max()))
+    pieces[lost] = domain.clip(_for_overlay(cells[lost], domain), grid_size=grid)
+    lost &= ~_has_area(pieces)
     pieces[whole] = cells[whole]
     pieces[lost] = traces(cells[lost], domain)
     parts, cell = shapely.get_parts(pieces, return_index=True)
@@ -102,6 +105,13 @@ def clipped_cells(
         order = np.argsort(region_cell, kind="stable")
         region_cell, geoms = region_cell[order], np.concatenate([geoms[stay], dots])[order]
     return region_cell, geoms, whole[region_cell]
+
+
+def _has_area(pieces: np.ndarray) -> np.ndarray:
+    """Whether each geometry (C,) holds a polygon of positive area (None: no)."""
+    parts, cell = shapely.get_parts(pieces, return_index=True)
+    kept = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
+    return np.bincount(cell[kept], minlength=len(pieces)) > 0
 
 
 def _exact_pieces(
@@ -143,9 +153,9 @@ def _exact_pieces(
         thin = shapely.area(geoms[a:b]) <= shapely.length(geoms[a:b]) * width[c]
         held: set[int] = set()
         for k in np.argsort(thin, kind="stable").tolist():  # fat pieces first
-            if thin[k] and match[k] in held:
-                keep[a + k] = False
-            held.add(int(match[k]))
+            if match[k] >= 0:
+                keep[a + k] = not (thin[k] and match[k] in held)
+                held.add(int(match[k]))
         # A float piece matching none may stand for a thin exact piece whose point it missed,
         # if it passes within rounding of that point.
         spare = [k for k in range(b - a) if match[k] < 0]

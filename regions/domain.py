@@ -67,8 +67,8 @@ class Domain:
         lo, hi = self.hull.min(axis=0), self.hull.max(axis=0)
         return float(np.hypot(*(hi - lo)))
 
-    def clip(self, geoms: object) -> object:
-        """``shapely.intersection(geoms, polygon)``, computed near the origin.
+    def clip(self, geoms: object, grid_size: float | None = None) -> object:
+        """``shapely.intersection(geoms, polygon, grid_size)``, computed near the origin.
 
         GEOS's overlays lose small features far from the origin: the cells of a domain 7e-8
         across at (0, 1e7), 36 float64 steps tall, each met the domain in an empty polygon.
@@ -89,9 +89,10 @@ class Domain:
         centre = (lo + hi) / 2
         shift = np.where(np.abs(centre) > hi - lo, centre, 0.0)
         if not shift.any():
-            return shapely.intersection(geoms, self.polygon)
+            return shapely.intersection(geoms, self.polygon, grid_size=grid_size)
         moved = [shapely.transform(g, lambda c: c - shift) for g in (geoms, self.polygon)]
-        return shapely.transform(shapely.intersection(*moved), lambda c: c + shift)
+        met = shapely.intersection(*moved, grid_size=grid_size)
+        return shapely.transform(met, lambda c: c + shift)
 
 
 @functools.lru_cache(maxsize=256)

@@ -167,3 +167,47 @@ def test_float_pieces_are_matched_to_the_exact_ones():
     assert more.tolist() == [1]
     (x, y), *_ = shapely.get_coordinates(dots[0])  # a zero-area polygon at one point
     assert 1.5 < x < 1.5 + 2**-40 and 0.5 < y < 1 and shapely.area(dots[0]) == 0
+
+
+def test_a_cell_with_a_corner_an_ulp_off_the_domains_keeps_its_area():
+    # A cell of a decomposition (found by a random campaign) with two corners an ulp apart,
+    # one of them the domain's corner at (-0.412..., 0.592...): GEOS's float overlay met it
+    # with the domain in two points, so its region was a zero-area trace and 0.72 of the
+    # domain's area was lost. Snap-rounding to a grid of a few ulps clips it whole.
+    domain = as_domain(
+        shapely.Polygon(
+            [
+                (1.1627033124572457, 0.5096817972607266),
+                (1.661522375358436, 1.5729990960024847),
+                (0.6293871956562204, 1.533037176464544),
+                (0.2016263535807143, 0.8871541845050377),
+                (-0.4123283617275064, 0.5924186649083235),
+                (-1.1441256393187547, -0.5220411732514483),
+                (0.12579234411168244, -0.6438760779251806),
+                (0.8606253612131622, -1.0369736453873575),
+                (2.3188450386944854, -0.3312692759054102),
+            ]
+        )
+    )
+    corners = [
+        (0.14490155735237947, -0.5220411732514483),
+        (-0.4123283617275065, 0.5924186649083236),
+        (-0.4123283617275064, 0.5924186649083235),
+        (-1.1441256393187547, -0.5220411732514483),
+    ]
+    exact = [  # the cell's exact corners, where its lines cross
+        ("4702324381484776053214382869539/32451855365842674479755453005824", corners[0][1]),
+        (
+            "-121489898594095833731904119250741969318364603241/"
+            "294643565349463675312668896789964764735323766784",
+            "87276173804078821331697927254020377426698462057/"
+            "147321782674731837656334448394982382367661883392",
+        ),
+        corners[2],
+        corners[3],
+    ]
+    exact = [(Fraction(x), Fraction(y)) for x, y in exact]
+    cells = np.array([shapely.Polygon(corners)])
+    region_cell, geoms, whole = clipped_cells(cells, domain, (np.full(1, 7e-15), lambda c: exact))
+    assert region_cell.tolist() == [0] and not whole[0]  # the domain's corner is the cell's
+    assert shapely.area(geoms[0]) == pytest.approx(0.7182845204928, rel=1e-12)
