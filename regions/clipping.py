@@ -139,7 +139,8 @@ def _exact_pieces(
     """
     keep = np.ones(len(region_cell), dtype=bool)
     more, dots = [], []
-    fragile = np.flatnonzero(crossed & _fragile(cells, reach, domain))
+    fragile = np.flatnonzero(crossed)
+    fragile = fragile[_fragile(cells[fragile], reach[fragile], domain)]
     # Rounding's slivers are no wider than the cell's vertex bounds and GEOS's few ulps.
     width = reach + _ULPS * float(np.spacing(np.abs(domain.hull).max()))
     first = np.searchsorted(region_cell, fragile)
