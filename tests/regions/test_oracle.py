@@ -281,19 +281,24 @@ def test_boundary_meets_interior_with_holes_and_repeated_corners():
     assert boundary_meets_interior(frame, [(1, 1), (2 + eps, 1), (2 + eps, 3), (1, 3)])
 
 
+def integer_polygon(rng: np.random.Generator, top: int, most: int) -> shapely.Polygon:
+    """3 times in 10 a square frame around a box hole; else a polygon of 3 to ``most - 1``
+    random integer corners below ``top`` (often invalid: callers skip those)."""
+    if rng.random() < 0.3:
+        lo = rng.integers(1, 4, 2)
+        hi = lo + rng.integers(1, 6 - lo)
+        hole = [[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]]
+        return shapely.Polygon([[0, 0], [6, 0], [6, 6], [0, 6]], [hole])
+    return shapely.Polygon(rng.integers(0, top, (rng.integers(3, most), 2)).astype(float))
+
+
 def test_segment_meets_interior_matches_geos_on_integer_polygons():
     # Small integer coordinates: GEOS's relate is exact on them, and they put segments along
     # polygon edges, through corners, touching from outside and along holes' edges.
     rng = np.random.default_rng(2)
     seen, holes = {True: 0, False: 0}, 0
     for _ in range(1500):
-        if rng.random() < 0.3:  # a square frame around a box hole
-            lo = rng.integers(1, 4, 2)
-            hi = lo + rng.integers(1, 6 - lo)
-            hole = [[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]]
-            poly = shapely.Polygon([[0, 0], [6, 0], [6, 6], [0, 6]], [hole])
-        else:
-            poly = shapely.Polygon(rng.integers(0, 6, (rng.integers(3, 8), 2)).astype(float))
+        poly = integer_polygon(rng, 6, 8)
         p, q = rng.integers(0, 7, (2, 2)).astype(float)
         if not (poly.is_valid and poly.area > 0 and (p != q).any()):
             continue
@@ -320,13 +325,7 @@ def test_cell_pieces_match_geos_on_integer_polygons():
     rng = np.random.default_rng(5)
     seen = Counter()
     for _ in range(1500):
-        if rng.random() < 0.3:  # a square frame around a box hole
-            lo = rng.integers(1, 4, 2)
-            hi = lo + rng.integers(1, 6 - lo)
-            hole = [[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]]
-            poly = shapely.Polygon([[0, 0], [6, 0], [6, 6], [0, 6]], [hole])
-        else:
-            poly = shapely.Polygon(rng.integers(0, 7, (rng.integers(3, 9), 2)).astype(float))
+        poly = integer_polygon(rng, 7, 9)
         cell = shapely.convex_hull(shapely.multipoints(rng.integers(0, 7, (5, 2)).astype(float)))
         if not (poly.is_valid and poly.area > 0 and cell.geom_type == "Polygon"):
             continue
