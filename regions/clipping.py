@@ -6,9 +6,9 @@ are is decided exactly: a float test with a margin beyond the cell's rigorous ve
 settles almost every cell, rational arithmetic the few it leaves open (the boundary within
 rounding of the cell: a domain corner that lines pass through, say). Only the cells the
 boundary crosses are clipped, by GEOS in float64 (:meth:`regions.domain.Domain.clip`), and
-their pieces counted exactly where rounding may have got them wrong. Two
-cells that are one region each are neighbours where an edge between them runs through the
-domain's interior, decided the same way (:func:`edges_meet_interior`).
+their pieces counted exactly where rounding may have got them wrong. Two cells that are one
+region each are neighbours where an edge between them runs through the domain's interior,
+decided the same way (:func:`edges_meet_interior`).
 """
 
 from __future__ import annotations
@@ -178,11 +178,11 @@ def _exact_pieces(
 
 def _fragile(cells: np.ndarray, reach: np.ndarray, domain: Domain) -> np.ndarray:
     """Cells (C,) whose float64 clipping may miss pieces: a cell thinner than its margin, a
-    corner of the domain's boundary off its hull within the cell's margin of the cell's
-    boundary, a corner of the cell that near that boundary, or two of its edges that do not
-    meet that near each other there."""
+    corner of the domain's boundary off its hull's edges within the cell's margin of the
+    cell's boundary, a corner of the cell that near that boundary, or two of its edges that
+    do not meet that near each other there."""
     hulls = shapely.convex_hull(cells)
-    margin = reach + _SLACK * (domain.diameter + float(np.abs(domain.hull).max()))
+    margin = _margin(reach, domain)
     inner = _inner_edges(domain)
     if not len(inner):
         return np.zeros(len(cells), dtype=bool)
@@ -229,8 +229,7 @@ def cell_sides(
         meets the cell's interior. A cell that is neither lies outside the domain.
     """
     hulls = shapely.convex_hull(cells)  # the exact cell lies within reach of its hull
-    scale = domain.diameter + float(np.abs(domain.hull).max())
-    margin = reach + _SLACK * scale
+    margin = _margin(reach, domain)
     inner = _inner_edges(domain)
     inner_union = shapely.multilinestrings(inner)
     near = np.zeros(len(cells), dtype=bool)
@@ -261,6 +260,12 @@ def cell_sides(
             )
             inside[c] = point_side([centre], domain.polygon)[0] == 1
     return inside & ~crossed, crossed
+
+
+def _margin(reach: np.ndarray, domain: Domain) -> np.ndarray:
+    """How far a float geometry may lie from its exact one, for float tests: its vertices'
+    bounds ``reach`` plus the slack of the coordinates' scale."""
+    return reach + _SLACK * (domain.diameter + float(np.abs(domain.hull).max()))
 
 
 def _inner_edges(domain: Domain) -> np.ndarray:
@@ -302,8 +307,7 @@ def edges_meet_interior(
     -------
     ndarray of bool, shape (E,)
     """
-    scale = domain.diameter + float(np.abs(domain.hull).max())
-    margin = reach + _SLACK * scale
+    margin = _margin(reach, domain)
     boundary = domain.polygon.boundary
     edges, mid = shapely.linestrings(ends), shapely.points(ends.mean(axis=1))
     clear = shapely.distance(edges, boundary) > margin

@@ -270,8 +270,8 @@ def cell_pieces(polygon: object, corners: object) -> CellPieces:
     A sweep in x stops at every corner of either polygon and every crossing of their edges;
     between two stops each boundary edge spans the slab or misses it, so the cell's interior
     inside the polygon's is a stack of open trapezoids there. Trapezoids of neighbouring
-    slabs join where their sides at the stop between them overlap along a positive length not
-    covered by a vertical edge of the polygon; pieces touching at a point stay apart.
+    slabs join where their sides at the stop between them overlap along a positive length;
+    pieces touching at a point stay apart.
 
     Parameters
     ----------
