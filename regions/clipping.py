@@ -33,6 +33,7 @@ __all__ = [
     "clipped_cells",
     "edges_meet_interior",
     "polygon_segments",
+    "slack",
     "traces",
     "valid_cells",
 ]
@@ -96,8 +97,7 @@ def clipped_cells(
     pieces[whole] = cells[whole]
     pieces[lost] = traces(cells[lost], domain)
     parts, cell = shapely.get_parts(pieces, return_index=True)
-    area = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
-    keep = (whole | lost)[cell] | area
+    keep = (whole | lost)[cell] | _areal(parts)
     region_cell, geoms = cell[keep], shapely.orient_polygons(parts[keep])
     if bounds is not None:
         stay, more, dots = _exact_pieces(cells, crossed, region_cell, geoms, domain, *bounds)
@@ -107,11 +107,15 @@ def clipped_cells(
     return region_cell, geoms, whole[region_cell]
 
 
+def _areal(parts: np.ndarray) -> np.ndarray:
+    """Whether each geometry is a polygon of positive area."""
+    return (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
+
+
 def _has_area(pieces: np.ndarray) -> np.ndarray:
     """Whether each geometry (C,) holds a polygon of positive area (None: no)."""
     parts, cell = shapely.get_parts(pieces, return_index=True)
-    kept = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
-    return np.bincount(cell[kept], minlength=len(pieces)) > 0
+    return np.bincount(cell[_areal(parts)], minlength=len(pieces)) > 0
 
 
 def _exact_pieces(
@@ -262,10 +266,16 @@ def cell_sides(
     return inside & ~crossed, crossed
 
 
+def slack(domain: Domain) -> float:
+    """The slack of the domain's coordinates' scale (plane units): far more than GEOS's
+    rounding of any point on the domain's hull."""
+    return _SLACK * (domain.diameter + float(np.abs(domain.hull).max()))
+
+
 def _margin(reach: np.ndarray, domain: Domain) -> np.ndarray:
     """How far a float geometry may lie from its exact one, for float tests: its vertices'
-    bounds ``reach`` plus the slack of the coordinates' scale."""
-    return reach + _SLACK * (domain.diameter + float(np.abs(domain.hull).max()))
+    bounds ``reach`` plus the :func:`slack`."""
+    return reach + slack(domain)
 
 
 def _inner_edges(domain: Domain) -> np.ndarray:

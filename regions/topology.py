@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 import shapely
 
-from .clipping import clip_segments, edges_meet_interior, polygon_segments
+from .clipping import clip_segments, edges_meet_interior, polygon_segments, slack
 from .mesh import DOMAIN_EDGE
 from .ragged import expand, offsets
 from .results import Adjacency, Boundaries
@@ -46,12 +46,13 @@ class Topology:
         return np.repeat(np.arange(self.n_cells), np.diff(self.start))
 
     @cached_property
-    def _cell_adjacency(self) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs (P, 2) of cells sharing an edge, and the label of that edge."""
+    def _cell_adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pairs (P, 2) of cells sharing an edge, the label of that edge, and the pair of
+        every interior edge (as ``_twins``)."""
         a, b = self._twins
         pairs = np.sort(np.stack([self._owner[a], self._owner[b]], axis=1), axis=1)
-        pairs, idx = np.unique(pairs, axis=0, return_index=True)
-        return pairs.reshape(-1, 2), self.edge_label[a][idx]
+        pairs, idx, pair = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
+        return pairs.reshape(-1, 2), self.edge_label[a][idx], pair.ravel()
 
     def adjacency(self) -> Adjacency:
         """Neighbouring regions and the breakpoint whose boundary separates them.
@@ -73,7 +74,7 @@ class Topology:
         >>> sorted(adj.layer.tolist())  # boundaries drawn by layers 1, 2, 3
         [1, 2, 2, 3, 3, 3, 3]
         """
-        pairs, column = self._cell_adjacency
+        pairs, column, _ = self._cell_adjacency
         if self._clipped is not None:
             pairs, column = self._clip_pairs(pairs, column)
         return Adjacency(
@@ -98,28 +99,22 @@ class Topology:
         one = rep[owner] == 1
         keep = one & whole[ra] & whole[rb]
         decide = one & ~keep
-        keep[decide] = self._through_domain(pairs[owner[decide]])
+        keep[decide] = self._through_domain(owner[decide])
         pieces = ~one
         a, b = shapely.boundary(geoms[ra[pieces]]), shapely.boundary(geoms[rb[pieces]])
         # GEOS may round a clipped piece's copy of a shared vertex or drop a near-duplicate:
         # snap one side to the other within far more than such ulps first.
-        scale = self.domain.diameter + float(np.abs(self.domain.hull).max())
-        shared = shapely.length(shapely.intersection(shapely.snap(a, b, 2.0**-30 * scale), b))
+        shared = shapely.length(shapely.intersection(shapely.snap(a, b, slack(self.domain)), b))
         keep[pieces] = shared > 1e-12 * self.domain.diameter
         return np.sort(np.stack([ra[keep], rb[keep]], 1), axis=1), column[owner[keep]]
 
-    def _through_domain(self, pairs: np.ndarray) -> np.ndarray:
-        """Whether some edge between the two cells of each pair (P, 2) runs through the
-        domain's interior, exactly (:func:`regions.clipping.edges_meet_interior`)."""
-        if not len(pairs):
-            return np.zeros(0, dtype=bool)
-        n = self.n_cells
-        a, b = self._twins
-        cells = np.sort(np.stack([self._owner[a], self._owner[b]], axis=1), axis=1)
-        key, want = cells[:, 0] * n + cells[:, 1], pairs[:, 0] * n + pairs[:, 1]
-        by_key = np.argsort(want)
-        at = np.searchsorted(want[by_key], key)
-        edge = np.flatnonzero(want[by_key][np.minimum(at, len(want) - 1)] == key)
+    def _through_domain(self, which: np.ndarray) -> np.ndarray:
+        """Whether some edge between the two cells of each pair (indices (P,) into
+        ``_cell_adjacency``) runs through the domain's interior, exactly
+        (:func:`regions.clipping.edges_meet_interior`)."""
+        pairs, _, pair = self._cell_adjacency
+        a, _ = self._twins
+        edge = np.flatnonzero(np.isin(pair, which))
         u, v = self.ring[a[edge]], self.ring[self._next[a[edge]]]
         state = self.cut_state
         if state is None:  # derived cells: their float vertices are taken as exact
@@ -140,8 +135,8 @@ class Topology:
             lambda e: (exact(int(u[e])), exact(int(v[e]))),
         )
         through = np.zeros(len(pairs), dtype=bool)
-        np.logical_or.at(through, by_key[at[edge]], meets)
-        return through
+        np.logical_or.at(through, pair[edge], meets)
+        return through[which]
 
     def boundaries(self, *, include_domain: bool = False) -> Boundaries:
         """Every boundary segment, each once, labelled by the layer and unit that drew it.
