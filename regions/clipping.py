@@ -14,6 +14,7 @@ decided the same way (:func:`edges_meet_interior`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -28,6 +29,7 @@ from .exact_geometry import (
 )
 
 __all__ = [
+    "CellBounds",
     "cell_sides",
     "clip_segments",
     "clipped_cells",
@@ -46,10 +48,32 @@ _SLACK = 2.0**-30
 point-in-polygon tests err by a few ulps, far below it."""
 
 
+@dataclass(frozen=True)
+class CellBounds:
+    """What a decomposition proves about its convex cells' float vertices.
+
+    Attributes
+    ----------
+    reach : ndarray, shape (C,)
+        The largest distance bound of each cell's vertices from the exact ones (plane units).
+    exact_corners : callable
+        A cell's exact vertices (:meth:`regions.Partition.exact_corners`).
+    vertex_cell, vertex_xy, vertex_r : ndarray, shapes (V,), (V, 2) and (V,)
+        Every float vertex of every cell (ring order): its cell, position and distance bound.
+        Where a domain corner is a cell's float vertex with bound 0 and no other vertex of the
+        cell rounds onto it, it is exactly the cell's corner, not a near-coincidence. Default
+        none known.
+    """
+
+    reach: np.ndarray
+    exact_corners: Callable[[int], list[tuple[Fraction, Fraction]]]
+    vertex_cell: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    vertex_xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    vertex_r: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
 def clipped_cells(
-    cells: np.ndarray,
-    domain: Domain,
-    bounds: tuple[np.ndarray, Callable[[int], list[tuple[Fraction, Fraction]]]] | None,
+    cells: np.ndarray, domain: Domain, bounds: CellBounds | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The regions of a partition on a non-convex domain, from its convex cells on the hull.
 
@@ -66,10 +90,9 @@ def clipped_cells(
         The cells' float polygons (shapely).
     domain : Domain
         The non-convex domain; the cells tile its hull.
-    bounds : (reach (C,), exact_corners) or None
-        Each cell's largest vertex distance bound and its exact corners (see
-        :func:`cell_sides`); None (derived cells without bounds: the class cells) clips every
-        cell, in float64 only.
+    bounds : CellBounds or None
+        What the decomposition proves about the cells' vertices; None (derived cells without
+        bounds: the class cells) clips every cell, in float64 only.
 
     Returns
     -------
@@ -83,7 +106,7 @@ def clipped_cells(
     if bounds is None:
         whole, crossed = np.zeros(len(cells), dtype=bool), np.ones(len(cells), dtype=bool)
     else:
-        whole, crossed = cell_sides(cells, bounds[0], domain, bounds[1])
+        whole, crossed = cell_sides(cells, bounds.reach, domain, bounds.exact_corners)
     pieces = np.full(len(cells), None, dtype=object)
     pieces[crossed] = domain.clip(_for_overlay(cells[crossed], domain))
     lost = crossed & ~_has_area(pieces)
@@ -100,7 +123,7 @@ def clipped_cells(
     keep = (whole | lost)[cell] | _areal(parts)
     region_cell, geoms = cell[keep], shapely.orient_polygons(parts[keep])
     if bounds is not None:
-        stay, more, dots = _exact_pieces(cells, crossed, region_cell, geoms, domain, *bounds)
+        stay, more, dots = _exact_pieces(cells, crossed, region_cell, geoms, domain, bounds)
         region_cell = np.concatenate([region_cell[stay], more])
         order = np.argsort(region_cell, kind="stable")
         region_cell, geoms = region_cell[order], np.concatenate([geoms[stay], dots])[order]
@@ -124,8 +147,7 @@ def _exact_pieces(
     region_cell: np.ndarray,
     geoms: np.ndarray,
     domain: Domain,
-    reach: np.ndarray,
-    exact_corners: Callable[[int], list[tuple[Fraction, Fraction]]],
+    bounds: CellBounds,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The float64 pieces of crossed cells set right where rounding may have got them wrong:
     which regions (R,) stay, and zero-area regions (cells (n,), polygons (n,)) to add.
@@ -143,14 +165,15 @@ def _exact_pieces(
     """
     keep = np.ones(len(region_cell), dtype=bool)
     more, dots = [], []
+    reach = bounds.reach
     fragile = np.flatnonzero(crossed)
-    fragile = fragile[_fragile(cells[fragile], reach[fragile], domain)]
+    fragile = fragile[_fragile(cells, fragile, domain, bounds)]
     # Rounding's slivers are no wider than the cell's vertex bounds and GEOS's few ulps.
     width = reach + _ULPS * float(np.spacing(np.abs(domain.hull).max()))
     first = np.searchsorted(region_cell, fragile)
     last = np.searchsorted(region_cell, fragile, side="right")
     for c, a, b in zip(fragile.tolist(), first.tolist(), last.tolist(), strict=True):
-        exact = cell_pieces(domain.polygon, exact_corners(c))
+        exact = cell_pieces(domain.polygon, bounds.exact_corners(c))
         points = shapely.point_on_surface(geoms[a:b])
         empty = shapely.is_empty(points)  # GEOS finds none on some zero-area polygons
         points[empty] = shapely.get_point(shapely.get_exterior_ring(geoms[a:b][empty]), 0)
@@ -180,22 +203,42 @@ def _exact_pieces(
     return keep, np.array(more, dtype=np.int64), np.array(dots, dtype=object)
 
 
-def _fragile(cells: np.ndarray, reach: np.ndarray, domain: Domain) -> np.ndarray:
-    """Cells (C,) whose float64 clipping may miss pieces: a cell thinner than its margin, a
-    corner of the domain's boundary off its hull's edges within the cell's margin of the
-    cell's boundary, a corner of the cell that near that boundary, or two of its edges that
-    do not meet that near each other there."""
-    hulls = shapely.convex_hull(cells)
-    margin = _margin(reach, domain)
+def _fragile(cells: np.ndarray, ids: np.ndarray, domain: Domain, bounds: CellBounds) -> np.ndarray:
+    """Which of the cells ``ids`` (n,) float64 clipping may get wrong pieces of: a cell thinner
+    than its margin, a corner of the domain's boundary off its hull's edges within the cell's
+    margin of the cell's boundary, a corner of the cell that near that boundary, or two of its
+    edges that do not meet that near each other there.
+
+    A domain corner that is exactly one of the cell's corners (a pinned vertex) is no
+    near-coincidence: the cell's edges from it and the boundary's are then decided by the
+    edges' far ends, which the same tests check (where two segments from one point are within
+    rounding of each other, the shorter one's far end is within rounding of the longer one).
+    """
     inner = _inner_edges(domain)
     if not len(inner):
-        return np.zeros(len(cells), dtype=bool)
+        return np.zeros(len(ids), dtype=bool)
+    hulls = shapely.convex_hull(cells[ids])
+    margin = _margin(bounds.reach[ids], domain)
     ends = shapely.get_coordinates(inner).reshape(-1, 2, 2)
-    corners = shapely.multipoints(ends.reshape(-1, 2))
-    boundary = shapely.multilinestrings(inner)
+    corners = np.unique(ends.reshape(-1, 2), axis=0)
+    pinned = _pinned_corners(bounds, corners)
     near = shapely.area(hulls) <= shapely.length(hulls) * margin  # twice the width, about
-    near |= shapely.distance(shapely.boundary(hulls), corners) <= margin
-    near |= shapely.distance(shapely.extract_unique_points(hulls), boundary) <= margin
+    cell, corner = _within(shapely.boundary(hulls), margin, shapely.points(corners))
+    key = ids.tolist()
+    apart = [
+        (key[c], *corners[k].tolist()) not in pinned for c, k in zip(cell, corner, strict=True)
+    ]
+    near[cell[np.array(apart, dtype=bool)]] = True
+    # Every float vertex, not the hull's only: one an ulp off a pinned corner may be no hull's.
+    xy, owner = shapely.get_coordinates(
+        shapely.extract_unique_points(cells[ids]), return_index=True
+    )
+    vertex, edge = _within(shapely.points(xy), margin[owner], inner)
+    apart = [
+        (key[owner[v]], *xy[v].tolist()) not in pinned or not (ends[e] == xy[v]).all(axis=1).any()
+        for v, e in zip(vertex, edge, strict=True)
+    ]
+    near[owner[vertex[np.array(apart, dtype=bool)]]] = True
     # Pinches: inner edges that share no corner and come within the largest margin.
     left, right = shapely.STRtree(inner).query(inner, "dwithin", float(margin.max()))
     apart = ~np.any(
@@ -205,6 +248,28 @@ def _fragile(cells: np.ndarray, reach: np.ndarray, domain: Domain) -> np.ndarray
     if len(pinches):
         near |= shapely.distance(hulls, shapely.multilinestrings(pinches)) <= margin
     return near
+
+
+def _within(
+    geoms: np.ndarray, margin: np.ndarray, others: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, j), each an array (n,): ``geoms[i]`` within ``margin[i]`` of ``others[j]``."""
+    i, j = shapely.STRtree(others).query(geoms, "dwithin", float(margin.max()))
+    close = shapely.distance(geoms[i], others[j]) <= margin[i]
+    return i[close], j[close]
+
+
+def _pinned_corners(bounds: CellBounds, corners: np.ndarray) -> set[tuple[int, float, float]]:
+    """(cell, x, y) of the domain corners (``corners``, (k, 2)) that are exactly a cell's
+    corner: a float vertex of it with bound 0, and no other vertex of it rounded onto it."""
+    xy = bounds.vertex_xy
+    at = np.flatnonzero(np.isin(xy[:, 0], corners[:, 0]) & np.isin(xy[:, 1], corners[:, 1]))
+    exact: dict[tuple[int, float, float], bool] = {}
+    for c, (x, y), r in zip(
+        bounds.vertex_cell[at].tolist(), xy[at].tolist(), bounds.vertex_r[at].tolist(), strict=True
+    ):
+        exact[c, x, y] = exact.get((c, x, y), True) and r == 0
+    return {key for key, pinned in exact.items() if pinned}
 
 
 def cell_sides(

@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 
 from .breakpoints import Breakpoints, Level, renamed_class, renamed_property, stack_levels
-from .clipping import clipped_cells
+from .clipping import CellBounds, clipped_cells
 from .decisions import Decisions
 from .domain import Domain, Plane
 from .fallback import CutState
@@ -175,8 +175,14 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
             return None
         bounds = None
         if self.cut_state is not None:
-            reach = np.maximum.reduceat(self.cut_state.r[self.ring], self.start[:-1])
-            bounds = reach, self.exact_corners
+            r = self.cut_state.r[self.ring]
+            bounds = CellBounds(
+                np.maximum.reduceat(r, self.start[:-1]),
+                self.exact_corners,
+                np.repeat(np.arange(self.n_cells), np.diff(self.start)),
+                self.vertices[self.ring],
+                r,
+            )
         return clipped_cells(self.cell_geometries(), self.domain, bounds)
 
     @cached_property

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import partial
 
 import numpy as np
 import pytest
 import shapely
 
-from regions.clipping import _exact_pieces, cell_sides, clipped_cells, edges_meet_interior
+from regions.clipping import (
+    CellBounds,
+    _exact_pieces,
+    _fragile,
+    cell_sides,
+    clipped_cells,
+    edges_meet_interior,
+)
 from regions.domain import as_domain
 
 ELL = as_domain(shapely.Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)]))
@@ -32,7 +40,7 @@ def test_cells_of_the_l_shape():
     whole, crossed = cell_sides(cells, np.zeros(4), ELL, exactly(cells))
     assert whole.tolist() == [True, True, False, False]
     assert crossed.tolist() == [False, False, True, False]  # the last lies outside
-    region_cell, geoms, whole = clipped_cells(cells, ELL, (np.zeros(4), exactly(cells)))
+    region_cell, geoms, whole = clipped_cells(cells, ELL, CellBounds(np.zeros(4), exactly(cells)))
     assert region_cell.tolist() == [0, 1, 2] and whole.tolist() == [True, True, False]
     assert shapely.area(geoms) == pytest.approx([1.0, 1.0, 33 / 24])  # 7/6 below y = 1
 
@@ -161,7 +169,12 @@ def test_float_pieces_are_matched_to_the_exact_ones():
     )
     region_cell = np.array([0, 0, 0, 0, 0, 1])
     keep, more, dots = _exact_pieces(
-        cells, np.ones(2, dtype=bool), region_cell, geoms, ELL, np.full(2, 1e-9), exactly(cells)
+        cells,
+        np.ones(2, dtype=bool),
+        region_cell,
+        geoms,
+        ELL,
+        CellBounds(np.full(2, 1e-9), exactly(cells)),
     )
     assert keep.tolist() == [False, True, True, False, True, False]
     assert more.tolist() == [1]
@@ -208,6 +221,33 @@ def test_a_cell_with_a_corner_an_ulp_off_the_domains_keeps_its_area():
     ]
     exact = [(Fraction(x), Fraction(y)) for x, y in exact]
     cells = np.array([shapely.Polygon(corners)])
-    region_cell, geoms, whole = clipped_cells(cells, domain, (np.full(1, 7e-15), lambda c: exact))
+    region_cell, geoms, whole = clipped_cells(
+        cells, domain, CellBounds(np.full(1, 7e-15), lambda c: exact)
+    )
     assert region_cell.tolist() == [0] and not whole[0]  # the domain's corner is the cell's
     assert shapely.area(geoms[0]) == pytest.approx(0.7182845204928, rel=1e-12)
+
+
+def test_a_domain_corner_that_is_exactly_a_cells_corner_is_not_fragile():
+    # The L's corner (2, 1) is a corner of its hull, so exactly a corner of the cells there:
+    # a cell with its pinned vertex (bound 0) there needs no exact pieces; the same cell
+    # without the vertex known exact, or with a second vertex rounded onto the corner, does.
+    cells = np.array([shapely.Polygon([(1.5, 0.5), (2, 0.5), (2, 1), (1.5, 1.5)])])
+    ring = shapely.get_coordinates(cells[0])[:-1]
+    fragile = partial(_fragile, cells, np.array([0]), ELL)
+    assert not fragile(
+        CellBounds(
+            np.full(1, 1e-12), exactly(cells), np.zeros(4, int), ring, np.r_[1e-12, 1e-12, 0, 1e-12]
+        )
+    )[0]
+    assert fragile(CellBounds(np.full(1, 1e-12), exactly(cells)))[0]
+    doubled = np.insert(ring, 3, ring[2], axis=0)
+    assert fragile(
+        CellBounds(
+            np.full(1, 1e-12),
+            exactly(cells),
+            np.zeros(5, int),
+            doubled,
+            np.r_[1e-12, 1e-12, 0, 1e-12, 1e-12],
+        )
+    )[0]
