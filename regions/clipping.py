@@ -34,6 +34,7 @@ __all__ = [
     "clip_segments",
     "clipped_cells",
     "edges_meet_interior",
+    "outline",
     "polygon_segments",
     "slack",
     "traces",
@@ -99,7 +100,8 @@ def clipped_cells(
     region_cell : ndarray of int, shape (R,)
         The cell of each region, in cell order.
     geometries : ndarray, shape (R,)
-        The regions' polygons, counter-clockwise.
+        The regions' polygons, counter-clockwise; a MultiPolygon for a region whose float64
+        parts meet only within rounding (:func:`_exact_pieces`).
     whole : ndarray of bool, shape (R,)
         Whether the region is its whole cell (its polygon the cell's, unclipped).
     """
@@ -123,7 +125,7 @@ def clipped_cells(
     keep = (whole | lost)[cell] | _areal(parts)
     region_cell, geoms = cell[keep], shapely.orient_polygons(parts[keep])
     if bounds is not None:
-        stay, more, dots = _exact_pieces(cells, crossed, region_cell, geoms, domain, bounds)
+        stay, geoms, more, dots = _exact_pieces(cells, crossed, region_cell, geoms, domain, bounds)
         region_cell = np.concatenate([region_cell[stay], more])
         order = np.argsort(region_cell, kind="stable")
         region_cell, geoms = region_cell[order], np.concatenate([geoms[stay], dots])[order]
@@ -148,9 +150,10 @@ def _exact_pieces(
     geoms: np.ndarray,
     domain: Domain,
     bounds: CellBounds,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The float64 pieces of crossed cells set right where rounding may have got them wrong:
-    which regions (R,) stay, and zero-area regions (cells (n,), polygons (n,)) to add.
+    which regions (R,) stay, their geometries (R,), and zero-area regions (cells (n,),
+    polygons (n,)) to add.
 
     Float64 clipping finds every piece of a cell, and no other, unless the two boundaries come
     within rounding of each other (:func:`_fragile`). The pieces of the few cells where they
@@ -160,9 +163,11 @@ def _exact_pieces(
     thin exact piece whose point its float copy missed), or else gets a region of its own, a
     point at its interior point (lost, or merged into another). A float piece no wider than
     rounding makes (the cell's vertex bounds and a few ulps) left matching none, or matching an
-    exact piece that a fatter one already does, is rounding's, and goes. Two fat float pieces
-    of one exact piece (joined by a neck thinner than float64 resolves) stay two regions.
+    exact piece that a fatter one already does, is rounding's, and goes. Fat float pieces of
+    one exact piece (joined by a neck thinner than float64 resolves) are one region, a
+    MultiPolygon of them.
     """
+    geoms = geoms.copy()
     keep = np.ones(len(region_cell), dtype=bool)
     more, dots = [], []
     reach = bounds.reach
@@ -179,11 +184,18 @@ def _exact_pieces(
         points[empty] = shapely.get_point(shapely.get_exterior_ring(geoms[a:b][empty]), 0)
         match = exact.piece_of(shapely.get_coordinates(points))
         thin = shapely.area(geoms[a:b]) <= shapely.length(geoms[a:b]) * width[c]
-        held: set[int] = set()
+        held: dict[int, list[int]] = {}  # exact piece: the float pieces standing for it
         for k in np.argsort(thin, kind="stable").tolist():  # fat pieces first
             if match[k] >= 0:
-                keep[a + k] = not (thin[k] and match[k] in held)
-                held.add(int(match[k]))
+                own = held.setdefault(int(match[k]), [])
+                if own and thin[k]:
+                    keep[a + k] = False  # rounding's sliver beside its piece's float copy
+                else:
+                    own.append(a + k)
+        for own in held.values():  # fat parts of one piece, parted by rounding only
+            if len(own) > 1:
+                geoms[own[0]] = shapely.multipolygons(geoms[own])
+                keep[own[1:]] = False
         # A float piece matching none may stand for a thin exact piece whose point it missed,
         # if it passes within rounding of that point.
         spare = [k for k in range(b - a) if match[k] < 0]
@@ -200,7 +212,7 @@ def _exact_pieces(
                 dots.append(shapely.Polygon([(x, y)] * 4))
         for k in spare:
             keep[a + k] = not thin[k]
-    return keep, np.array(more, dtype=np.int64), np.array(dots, dtype=object)
+    return keep, geoms, np.array(more, dtype=np.int64), np.array(dots, dtype=object)
 
 
 def _fragile(cells: np.ndarray, ids: np.ndarray, domain: Domain, bounds: CellBounds) -> np.ndarray:
@@ -466,6 +478,23 @@ def clip_segments(segments: np.ndarray, domain: Domain) -> tuple[np.ndarray, np.
         axis=1,
     )
     return ends.reshape(-1, 2, 2), index
+
+
+def outline(region: shapely.Geometry) -> np.ndarray:
+    """A region's outline as one counter-clockwise vertex ring (k, 2), without the closing
+    vertex: a Polygon's exterior; a MultiPolygon's exteriors (parts that only rounding keeps
+    apart) chained where their vertices come nearest, by a bridge of zero area there and
+    back, so that the ring's shoelace area is the parts' sum."""
+    ring, *others = [np.asarray(p.exterior.coords)[:-1] for p in shapely.get_parts(region)]
+    for other in others:
+        gap = ((ring[:, None, :] - other[None, :, :]) ** 2).sum(axis=2)
+        i, j = np.unravel_index(np.argmin(gap), gap.shape)
+        ring = np.concatenate(
+            [ring[: i + 1], np.roll(other, -j, axis=0), other[j : j + 1], ring[i:]]
+        )
+    if others:  # no bridge of no length: parts that touch share the vertex once each way
+        ring = ring[~np.all(ring == np.roll(ring, 1, axis=0), axis=1)]
+    return ring
 
 
 def polygon_segments(polygon: shapely.Polygon) -> np.ndarray:

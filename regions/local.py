@@ -85,8 +85,11 @@ def _check(points: object, radius: object) -> tuple[np.ndarray, float]:
 
 
 def _edges(polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Edge ends a, b (E, 2) of every ring of every polygon, and each edge's polygon (E,)."""
-    rings, owner = shapely.get_rings(polygons, return_index=True)
+    """Edge ends a, b (E, 2) of every ring of every polygon (or every part of a
+    MultiPolygon), and each edge's polygon (E,)."""
+    parts, whose = shapely.get_parts(polygons, return_index=True)
+    rings, owner = shapely.get_rings(parts, return_index=True)
+    owner = whose[owner]
     coords, ring = shapely.get_coordinates(rings, return_index=True)
     same = ring[1:] == ring[:-1]  # consecutive coordinates of one (closed) ring
     return coords[:-1][same], coords[1:][same], owner[ring[:-1][same]]

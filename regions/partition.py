@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 
 from .breakpoints import Breakpoints, Level, renamed_class, renamed_property, stack_levels
-from .clipping import CellBounds, clipped_cells
+from .clipping import CellBounds, clipped_cells, outline
 from .decisions import Decisions
 from .domain import Domain, Plane
 from .fallback import CutState
@@ -328,6 +328,10 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
     def to_shapely(self) -> np.ndarray:
         """The regions as an array (R,) of shapely Polygons (with holes if the domain has any).
 
+        On a non-convex domain, a region whose exact polygon is joined by a neck thinner than
+        float64 resolves (where the domain's boundary passes within rounding of a cell's) is a
+        MultiPolygon of its float64 parts.
+
         Examples
         --------
         >>> import regions
@@ -342,7 +346,8 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
 
     @cached_property
     def polygons(self) -> tuple[np.ndarray, ...]:
-        """Counter-clockwise vertex arrays (k_i, 2) of every region (exterior rings if clipped).
+        """Counter-clockwise vertex arrays (k_i, 2) of every region (exterior rings if clipped;
+        see :func:`regions.clipping.outline` for a region of several parts).
 
         A tuple of R arrays, without the closing vertex.
 
@@ -359,7 +364,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         clipped = self._clipped
         if clipped is None:
             return tuple(np.split(self.vertices[self.ring], self.start[1:-1]))
-        return tuple(np.asarray(g.exterior.coords)[:-1] for g in clipped[1])
+        return tuple(outline(g) for g in clipped[1])
 
     def _cell_moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Areas (C,) and centroids (C, 2) of the convex cells (shoelace, about the vertex mean)."""

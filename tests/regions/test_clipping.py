@@ -150,25 +150,25 @@ def test_edges_through_the_interior_of_the_l_shape():
 
 def test_float_pieces_are_matched_to_the_exact_ones():
     # One cell, the box [0, 2] x [1, 2], across the L's arm: a single exact piece [0, 1] x
-    # [1, 2]. As float pieces: its two fat halves (a neck float64 might have cut) both stay;
-    # a sliver outside the L and a sliver duplicating a half go, a strip 3e-9 wide (wider
-    # than the cell's bound 1e-9 and rounding's few ulps) stays. A cell thinner than its
-    # margin across the L's edge y = 1, whose only float piece is a sliver outside, gets a
-    # point at its exact piece below y = 1 instead.
+    # [1, 2]. As float pieces: two fat parts of it (a neck float64 might have cut) and a
+    # strip 3e-9 wide between them (wider than the cell's bound 1e-9 and rounding's few ulps)
+    # are one region, a MultiPolygon of the three; a sliver outside the L and a sliver
+    # duplicating a part go. A cell thinner than its margin across the L's edge y = 1, whose
+    # only float piece is a sliver outside, gets a point at its exact piece below y = 1.
     eps = 2.0**-60
     cells = np.array([shapely.box(0, 1, 2, 2), shapely.box(1.5, 0.5, 1.5 + 2**-40, 1.5)])
     geoms = np.array(
         [
-            shapely.box(0.2, 1.2, 0.2 + eps, 1.8),  # inside the first half
-            shapely.box(0, 1, 0.5, 2),
+            shapely.box(0.2, 1.2, 0.2 + eps, 1.8),  # inside the first part
+            shapely.box(0, 1, 0.4, 2),
             shapely.box(0.5, 1, 1, 2),
             shapely.box(1.5, 1.5, 1.5 + eps, 1.6),  # outside: no exact piece
-            shapely.box(0.6, 1.2, 0.6 + 3e-9, 1.8),  # wider than rounding makes: stays
+            shapely.box(0.45, 1.2, 0.45 + 3e-9, 1.8),  # wider than rounding makes: a part
             shapely.box(1.5, 1.2, 1.5 + eps, 1.3),  # the second cell's, outside
         ]
     )
     region_cell = np.array([0, 0, 0, 0, 0, 1])
-    keep, more, dots = _exact_pieces(
+    keep, out, more, dots = _exact_pieces(
         cells,
         np.ones(2, dtype=bool),
         region_cell,
@@ -176,7 +176,10 @@ def test_float_pieces_are_matched_to_the_exact_ones():
         ELL,
         CellBounds(np.full(2, 1e-9), exactly(cells)),
     )
-    assert keep.tolist() == [False, True, True, False, True, False]
+    assert keep.tolist() == [False, True, False, False, False, False]
+    assert shapely.get_num_geometries(out[1]) == 3
+    assert shapely.area(out[1]) == pytest.approx(0.4 + 0.5 + 3e-9 * 0.6, rel=1e-12)
+    assert shapely.equals(geoms[1], shapely.box(0, 1, 0.4, 2))  # the input is left as it was
     assert more.tolist() == [1]
     (x, y), *_ = shapely.get_coordinates(dots[0])  # a zero-area polygon at one point
     assert 1.5 < x < 1.5 + 2**-40 and 0.5 < y < 1 and shapely.area(dots[0]) == 0

@@ -7,7 +7,7 @@ import pytest
 import shapely
 import torch
 from checks import model_forward
-from exact_checks import whole_cells
+from exact_checks import check_exact, whole_cells
 from torch import nn
 
 import regions
@@ -176,6 +176,47 @@ def test_a_corner_an_ulp_short_of_a_line_adds_no_region():
     part = regions.decompose(net, domain)
     assert [len(cell_pieces(domain, part.exact_corners(c))) for c in range(2)] == [1, 1]
     assert len(part) == 2 and np.all(part.areas > 0.2)
+
+
+def test_parts_joined_by_a_neck_thinner_than_float64_are_one_region():
+    # Found by a random campaign: a line (bias -w c, rounded) passes within rounding of the
+    # domain's reflex corner c and leaves, in the cell beyond it, two lobes that touch in
+    # float64 only at c, but are joined exactly by a neck thinner than float64 resolves.
+    # They were two regions (5 for 4); they are one, a MultiPolygon of the two parts.
+    domain = shapely.Polygon(
+        [
+            (77.09389398454191, 267.9416934695948),
+            (-737.8914667370799, 601.955467919727),
+            (-661.5583797015669, 78.71193289128978),
+            (-700.4350343570958, -12.055237928471957),  # c
+            (-979.4291175789272, -57.42112876788184),
+            (392.6377503140802, -606.9464128577197),
+            (525.4107799569417, -403.7406975053168),
+            (160.26912080842578, -84.16698450160654),
+        ]
+    )
+    w = [[1.0103558580483245, -0.8326096141575327], [0.8827201885195486, 0.2567301180409596]]
+    part = regions.decompose(line_arrangement(w, [697.6513331447688, 496.8115962906888]), domain)
+    pieces = [len(cell_pieces(domain, part.exact_corners(c))) for c in range(part.n_cells)]
+    assert pieces == [1, 1, 1, 1] and len(part) == 4
+    geoms = part.to_shapely()
+    (joined,) = np.flatnonzero(shapely.get_num_geometries(geoms) > 1)
+    lobes = shapely.get_parts(geoms[joined])
+    assert len(lobes) == 2 and shapely.distance(lobes[0], lobes[1]) == 0
+    assert part.locate(shapely.get_coordinates(shapely.centroid(lobes))).tolist() == [joined] * 2
+    ring = part.polygons[joined]  # one ring through both lobes, bridged at c: twice through c
+    assert np.all(ring == domain.exterior.coords[3], axis=1).sum() == 2
+    assert np.all(np.any(ring != np.roll(ring, 1, axis=0), axis=1))  # no edge of no length
+    x, y = ring.T
+    shoelace = 0.5 * np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)
+    assert shoelace == pytest.approx(part.areas[joined], rel=1e-12)
+    # Local complexity sees both lobes' edges: points just beyond each lobe's corners.
+    corners, lobe = shapely.get_coordinates(lobes, return_index=True)
+    centre = shapely.get_coordinates(shapely.centroid(lobes))[lobe]
+    beyond = corners + 1e-3 * (corners - centre) / np.linalg.norm(corners - centre, axis=1)[:, None]
+    near = shapely.distance(geoms[:, None], shapely.points(beyond)[None, :]) < 2e-3
+    assert regions.local_counts(part, beyond, 2e-3).tolist() == near.sum(axis=0).tolist()
+    check_exact(part)
 
 
 THREE = np.array(
