@@ -13,6 +13,7 @@ decided the same way (:func:`edges_meet_interior`).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -21,22 +22,18 @@ import numpy as np
 import shapely
 
 from .domain import Domain
-from .exact_geometry import (
-    boundary_meets_interior,
-    cell_pieces,
-    point_side,
-    segment_meets_interior,
-)
+from .exact_geometry import boundary_meets_interior, cell_pieces, point_side
+from .exact_segments import segment_meets_interior
 
 __all__ = [
     "CellBounds",
+    "Clipped",
     "cell_sides",
     "clip_segments",
     "clipped_cells",
     "edges_meet_interior",
     "outline",
     "polygon_segments",
-    "slack",
     "traces",
     "valid_cells",
 ]
@@ -73,9 +70,31 @@ class CellBounds:
     vertex_r: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-def clipped_cells(
-    cells: np.ndarray, domain: Domain, bounds: CellBounds | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class Clipped:
+    """The regions of a partition on a non-convex domain (:func:`clipped_cells`).
+
+    Attributes
+    ----------
+    region_cell : ndarray of int, shape (R,)
+        The cell of each region, in cell order.
+    geometries : ndarray, shape (R,)
+        The regions' polygons, counter-clockwise; a MultiPolygon for a region whose float64
+        parts meet only within rounding (:func:`_exact_pieces`).
+    whole : ndarray of bool, shape (R,)
+        Whether the region is its whole cell (its polygon the cell's, unclipped).
+    piece : ndarray of int, shape (R,)
+        Which exact piece of its cell (:func:`regions.exact_geometry.cell_pieces`' order) a
+        region is, where the cell's pieces were found exactly; -1 elsewhere.
+    """
+
+    region_cell: np.ndarray
+    geometries: np.ndarray
+    whole: np.ndarray
+    piece: np.ndarray
+
+
+def clipped_cells(cells: np.ndarray, domain: Domain, bounds: CellBounds | None) -> Clipped:
     """The regions of a partition on a non-convex domain, from its convex cells on the hull.
 
     A cell in the domain whole is one region, as on a convex domain. A cell that the
@@ -97,13 +116,7 @@ def clipped_cells(
 
     Returns
     -------
-    region_cell : ndarray of int, shape (R,)
-        The cell of each region, in cell order.
-    geometries : ndarray, shape (R,)
-        The regions' polygons, counter-clockwise; a MultiPolygon for a region whose float64
-        parts meet only within rounding (:func:`_exact_pieces`).
-    whole : ndarray of bool, shape (R,)
-        Whether the region is its whole cell (its polygon the cell's, unclipped).
+    Clipped
     """
     if bounds is None:
         whole, crossed = np.zeros(len(cells), dtype=bool), np.ones(len(cells), dtype=bool)
@@ -116,20 +129,38 @@ def clipped_cells(
         lost[:] = False
     # GEOS's float overlay can fail where a cell's corner is an ulp off the domain's (a
     # cell of area 0.7 came out as two points); snap-rounding to a grid of a few ulps cannot.
-    grid = 4 * float(np.spacing(np.abs(domain.hull).max()))
-    pieces[lost] = domain.clip(_for_overlay(cells[lost], domain), grid_size=grid)
+    pieces[lost] = _snap_clipped(_for_overlay(cells[lost], domain), domain)
     lost &= ~_has_area(pieces)
     pieces[whole] = cells[whole]
     pieces[lost] = traces(cells[lost], domain)
     parts, cell = shapely.get_parts(pieces, return_index=True)
     keep = (whole | lost)[cell] | _areal(parts)
     region_cell, geoms = cell[keep], shapely.orient_polygons(parts[keep])
+    piece = np.full(len(region_cell), -1)
     if bounds is not None:
-        stay, geoms, more, dots = _exact_pieces(cells, crossed, region_cell, geoms, domain, bounds)
-        region_cell = np.concatenate([region_cell[stay], more])
+        stay, geoms, piece, more, dots = _exact_pieces(
+            cells, crossed, region_cell, geoms, domain, bounds
+        )
+        region_cell = np.concatenate([region_cell[stay], more[:, 0]])
         order = np.argsort(region_cell, kind="stable")
         region_cell, geoms = region_cell[order], np.concatenate([geoms[stay], dots])[order]
-    return region_cell, geoms, whole[region_cell]
+        piece = np.concatenate([piece[stay], more[:, 1]])[order]
+    return Clipped(region_cell, geoms, whole[region_cell], piece)
+
+
+def _snap_clipped(cells: np.ndarray, domain: Domain) -> np.ndarray:
+    """Cells (n,) clipped to the domain with snap-rounding to a grid of 4 ulps. Where GEOS
+    fails on a cell even so (a sliver thinner than the grid, which it cannot close up), the
+    cell comes out empty, and its trace stands for it."""
+    grid = 4 * float(np.spacing(np.abs(domain.hull).max()))
+    try:
+        return domain.clip(cells, grid_size=grid)
+    except shapely.errors.GEOSException:
+        out = np.full(len(cells), shapely.Polygon(), dtype=object)
+        for i, cell in enumerate(cells):
+            with contextlib.suppress(shapely.errors.GEOSException):
+                out[i] = domain.clip(cell, grid_size=grid)
+        return out
 
 
 def _areal(parts: np.ndarray) -> np.ndarray:
@@ -150,10 +181,11 @@ def _exact_pieces(
     geoms: np.ndarray,
     domain: Domain,
     bounds: CellBounds,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The float64 pieces of crossed cells set right where rounding may have got them wrong:
-    which regions (R,) stay, their geometries (R,), and zero-area regions (cells (n,),
-    polygons (n,)) to add.
+    which regions (R,) stay, their geometries (R,) and exact pieces (R,; -1 where not
+    counted exactly), and zero-area regions (cells and exact pieces (n, 2), polygons (n,))
+    to add.
 
     Float64 clipping finds every piece of a cell, and no other, unless the two boundaries come
     within rounding of each other (:func:`_fragile`). The pieces of the few cells where they
@@ -168,6 +200,7 @@ def _exact_pieces(
     MultiPolygon of them.
     """
     geoms = geoms.copy()
+    piece = np.full(len(region_cell), -1)
     keep = np.ones(len(region_cell), dtype=bool)
     more, dots = [], []
     reach = bounds.reach
@@ -192,8 +225,9 @@ def _exact_pieces(
                     keep[a + k] = False  # rounding's sliver beside its piece's float copy
                 else:
                     own.append(a + k)
-        for own in held.values():  # fat parts of one piece, parted by rounding only
-            if len(own) > 1:
+        for i, own in held.items():
+            piece[own] = i
+            if len(own) > 1:  # fat parts of one piece, parted by rounding only
                 geoms[own[0]] = shapely.multipolygons(geoms[own])
                 keep[own[1:]] = False
         # A float piece matching none may stand for a thin exact piece whose point it missed,
@@ -206,13 +240,16 @@ def _exact_pieces(
             off = {k: shapely.distance(geoms[a + k], shapely.Point(x, y)) for k in spare}
             near = [k for k in spare if off[k] <= 2 * width[c]]
             if near:
-                spare.remove(min(near, key=off.get))
+                k = min(near, key=off.get)
+                spare.remove(k)
+                piece[a + k] = i
             else:
-                more.append(c)
+                more.append((c, i))
                 dots.append(shapely.Polygon([(x, y)] * 4))
         for k in spare:
             keep[a + k] = not thin[k]
-    return keep, geoms, np.array(more, dtype=np.int64), np.array(dots, dtype=object)
+    more = np.array(more, dtype=np.int64).reshape(-1, 2)
+    return keep, geoms, piece, more, np.array(dots, dtype=object)
 
 
 def _fragile(cells: np.ndarray, ids: np.ndarray, domain: Domain, bounds: CellBounds) -> np.ndarray:
@@ -343,16 +380,11 @@ def cell_sides(
     return inside & ~crossed, crossed
 
 
-def slack(domain: Domain) -> float:
-    """The slack of the domain's coordinates' scale (plane units): far more than GEOS's
-    rounding of any point on the domain's hull."""
-    return _SLACK * (domain.diameter + float(np.abs(domain.hull).max()))
-
-
 def _margin(reach: np.ndarray, domain: Domain) -> np.ndarray:
     """How far a float geometry may lie from its exact one, for float tests: its vertices'
-    bounds ``reach`` plus the :func:`slack`."""
-    return reach + slack(domain)
+    bounds ``reach`` plus a slack of the coordinates' scale (far more than GEOS's rounding of
+    any point on the domain's hull)."""
+    return reach + _SLACK * (domain.diameter + float(np.abs(domain.hull).max()))
 
 
 def _inner_edges(domain: Domain) -> np.ndarray:
@@ -378,7 +410,7 @@ def edges_meet_interior(
     interior wherever a point of the copy lies inside, farther than the margin from the
     boundary (the midpoints of the copy and of its pieces inside the domain are tried).
     Rational arithmetic settles the rest: edges along the boundary, or within their margin
-    of it (:func:`regions.exact_geometry.segment_meets_interior`).
+    of it (:func:`regions.exact_segments.segment_meets_interior`).
 
     Parameters
     ----------

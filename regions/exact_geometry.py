@@ -29,7 +29,6 @@ __all__ = [
     "point_side",
     "polygon_area",
     "rational_grid",
-    "segment_meets_interior",
 ]
 
 
@@ -158,58 +157,6 @@ def _enters(p: list, q: list, edges: list) -> bool:
         elif c0 <= 0:
             return False
     return lo < hi
-
-
-def segment_meets_interior(polygon: object, p: object, q: object) -> bool:
-    """Whether the segment from ``p`` to ``q`` runs through a polygon's interior, exactly.
-
-    The polygon's boundary cuts the open segment into open pieces, each wholly inside,
-    outside or along the boundary; the segment runs through the interior (along a positive
-    length) when the midpoint of some piece is strictly inside.
-
-    Parameters
-    ----------
-    polygon : shapely.Polygon or array_like, shape (k, 2)
-        A simple polygon, holes allowed for a shapely Polygon.
-    p, q : array_like, shape (2,)
-        The segment's ends: floats (taken exactly), ints or Fractions. Equal ends give False.
-
-    Returns
-    -------
-    bool
-
-    Examples
-    --------
-    >>> from regions.exact_geometry import segment_meets_interior
-    >>> ell = [[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]]
-    >>> segment_meets_interior(ell, [1, 1], [1, 2])  # along the L's edge
-    False
-    >>> segment_meets_interior(ell, [1, 1], [2, 2]), segment_meets_interior(ell, [1, 1], [0, 2])
-    (False, True)
-    """
-    rings = _rings(polygon)
-    (ends, *ring_ints), scale = _integers(as_ratios([p, q]), *rings)
-    (px, py), (qx, qy) = ends.tolist()
-    dx, dy = qx - px, qy - py
-    if dx == 0 and dy == 0:
-        return False
-    # Where each edge crosses the segment's line: t along the segment, s along the edge. An
-    # edge on that line needs no cut of its own: the edges before and after the run of such
-    # edges cross the line at its ends.
-    cuts = {Fraction(0), Fraction(1)}
-    for ring in ring_ints:
-        r = ring.tolist()
-        for (ax, ay), (bx, by) in zip(r, r[1:] + r[:1], strict=True):
-            ex, ey = bx - ax, by - ay
-            denom = dx * ey - dy * ex
-            if denom != 0:
-                s = Fraction((ax - px) * dy - (ay - py) * dx, denom)
-                if 0 <= s <= 1:
-                    cuts.add(Fraction((ax - px) * ey - (ay - py) * ex, denom))
-    ts = sorted(t for t in cuts if 0 <= t <= 1)
-    mids = [(a + b) / 2 for a, b in zip(ts, ts[1:], strict=False)]
-    points = [(Fraction(px + t * dx, scale), Fraction(py + t * dy, scale)) for t in mids]
-    return bool(np.any(point_side(points, polygon) == 1))
 
 
 @dataclass(frozen=True)

@@ -172,7 +172,7 @@ class PointLocation:
         return np.array([np.argmax(segment_min(s, self.start)) for s in slack], dtype=np.int64)
 
     def _cell_to_region(self, points: np.ndarray, cell: np.ndarray) -> np.ndarray:
-        region_cell, geoms, _ = self._clipped
+        region_cell, geoms = self._clipped.region_cell, self._clipped.geometries
         region = np.full(len(points), -1, dtype=np.int64)
         order = np.argsort(region_cell, kind="stable")
         first = np.searchsorted(region_cell[order], np.arange(self.n_cells))

@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 
 from .breakpoints import Breakpoints, Level, renamed_class, renamed_property, stack_levels
-from .clipping import CellBounds, clipped_cells, outline
+from .clipping import CellBounds, Clipped, clipped_cells, outline
 from .decisions import Decisions
 from .domain import Domain, Plane
 from .fallback import CutState
@@ -168,9 +168,9 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         return len(self.start) - 1
 
     @cached_property
-    def _clipped(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """For non-convex domains: the cell of each region (R,), its geometry (R,) and whether
-        it is its whole cell (R,), from :func:`regions.clipping.clipped_cells`."""
+    def _clipped(self) -> Clipped | None:
+        """For non-convex domains: the regions from the cells
+        (:func:`regions.clipping.clipped_cells`)."""
         if self.domain.convex:
             return None
         bounds = None
@@ -202,7 +202,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         [0.125, 0.125, 2.75]
         """
         clipped = self._clipped
-        return np.arange(self.n_cells) if clipped is None else clipped[0]
+        return np.arange(self.n_cells) if clipped is None else clipped.region_cell
 
     def __len__(self) -> int:
         """Number R of regions."""
@@ -342,7 +342,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         ((4,), [1.0, 1.0, 1.0, 1.0])
         """
         clipped = self._clipped
-        return self.cell_geometries() if clipped is None else clipped[1]
+        return self.cell_geometries() if clipped is None else clipped.geometries
 
     @cached_property
     def polygons(self) -> tuple[np.ndarray, ...]:
@@ -364,7 +364,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         clipped = self._clipped
         if clipped is None:
             return tuple(np.split(self.vertices[self.ring], self.start[1:-1]))
-        return tuple(outline(g) for g in clipped[1])
+        return tuple(outline(g) for g in clipped.geometries)
 
     def _cell_moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Areas (C,) and centroids (C, 2) of the convex cells (shoelace, about the vertex mean)."""
@@ -393,7 +393,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         [0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125]
         """
         clipped = self._clipped
-        return self._cell_moments()[0] if clipped is None else shapely.area(clipped[1])
+        return self._cell_moments()[0] if clipped is None else shapely.area(clipped.geometries)
 
     @cached_property
     def centroids(self) -> np.ndarray:
@@ -412,7 +412,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         clipped = self._clipped
         if clipped is None:
             return self._cell_moments()[1]
-        return shapely.get_coordinates(shapely.centroid(clipped[1]))
+        return shapely.get_coordinates(shapely.centroid(clipped.geometries))
 
     @cached_property
     def points(self) -> np.ndarray:
@@ -434,9 +434,9 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         clipped = self._clipped
         if clipped is None:
             return mean
-        region_cell, geoms, whole = clipped
-        out = mean[region_cell]
-        out[~whole] = shapely.get_coordinates(shapely.point_on_surface(geoms[~whole]))
+        out = mean[clipped.region_cell]
+        cut = ~clipped.whole
+        out[cut] = shapely.get_coordinates(shapely.point_on_surface(clipped.geometries[cut]))
         return out
 
     def exact_corners(self, cell: int) -> list[tuple[Fraction, Fraction]]:

@@ -11,9 +11,10 @@ from fractions import Fraction
 from functools import cached_property
 
 import numpy as np
-import shapely
 
-from .clipping import clip_segments, edges_meet_interior, polygon_segments, slack
+from .clipping import clip_segments, edges_meet_interior, polygon_segments
+from .exact_geometry import CellPieces, cell_pieces
+from .exact_segments import points_across
 from .mesh import DOMAIN_EDGE
 from .ragged import expand, offsets
 from .results import Adjacency, Boundaries
@@ -82,11 +83,12 @@ class Topology:
         )
 
     def _clip_pairs(self, pairs: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Region pairs from cell pairs. Two cells that are one region each (whole, or crossed
-        by the domain's boundary into one piece) are neighbours exactly where an edge between
-        them runs through the domain's interior (two whole cells always do); the pieces of a
-        cell cut into more, where their float64 boundaries share a positive length."""
-        region_cell, geoms, whole = self._clipped
+        """Region pairs from cell pairs, exactly. Two cells that are one region each (whole,
+        or crossed by the domain's boundary into one piece) are neighbours where an edge
+        between them runs through the domain's interior (two whole cells always do); the
+        pieces of a cell cut into more, where such an edge borders both
+        (:meth:`_pieces_across`)."""
+        region_cell, whole = self._clipped.region_cell, self._clipped.whole
         order = np.argsort(region_cell, kind="stable")
         counts = np.bincount(region_cell, minlength=self.n_cells)
         first = offsets(counts)
@@ -101,12 +103,14 @@ class Topology:
         decide = one & ~keep
         keep[decide] = self._through_domain(owner[decide])
         pieces = ~one
-        a, b = shapely.boundary(geoms[ra[pieces]]), shapely.boundary(geoms[rb[pieces]])
-        # GEOS may round a clipped piece's copy of a shared vertex or drop a near-duplicate:
-        # snap one side to the other within far more than such ulps first.
-        shared = shapely.length(shapely.intersection(shapely.snap(a, b, slack(self.domain)), b))
-        keep[pieces] = shared > 1e-12 * self.domain.diameter
+        keep[pieces] = self._pieces_across(owner[pieces], ra[pieces], rb[pieces])
         return np.sort(np.stack([ra[keep], rb[keep]], 1), axis=1), column[owner[keep]]
+
+    def _exact_vertex(self, w: int) -> tuple[Fraction, Fraction]:
+        """Vertex ``w``'s exact position (derived cells' float vertices are taken as exact)."""
+        if self.cut_state is None:
+            return Fraction(float(self.vertices[w, 0])), Fraction(float(self.vertices[w, 1]))
+        return self.cut_state.exact.point(w).point
 
     def _through_domain(self, which: np.ndarray) -> np.ndarray:
         """Whether some edge between the two cells of each pair (indices (P,) into
@@ -116,27 +120,65 @@ class Topology:
         a, _ = self._twins
         edge = np.flatnonzero(np.isin(pair, which))
         u, v = self.ring[a[edge]], self.ring[self._next[a[edge]]]
-        state = self.cut_state
-        if state is None:  # derived cells: their float vertices are taken as exact
-            reach = np.zeros(len(self.vertices))
-
-            def exact(w: int) -> tuple[Fraction, Fraction]:
-                return Fraction(float(self.vertices[w, 0])), Fraction(float(self.vertices[w, 1]))
-        else:
-            reach = state.r
-
-            def exact(w: int) -> tuple[Fraction, Fraction]:
-                return state.exact.point(w).point
-
+        reach = np.zeros(len(self.vertices)) if self.cut_state is None else self.cut_state.r
         meets = edges_meet_interior(
             self.vertices[np.stack([u, v], axis=1)],
             np.maximum(reach[u], reach[v]),
             self.domain,
-            lambda e: (exact(int(u[e])), exact(int(v[e]))),
+            lambda e: (self._exact_vertex(int(u[e])), self._exact_vertex(int(v[e]))),
         )
         through = np.zeros(len(pairs), dtype=bool)
         np.logical_or.at(through, pair[edge], meets)
         return through[which]
+
+    def _pieces_across(self, which: np.ndarray, ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
+        """Whether regions ``ra`` and ``rb`` (P,), pieces of the two cells of each pair
+        ``which`` (into ``_cell_adjacency``), border each other, exactly: where an edge
+        between the cells runs through the domain's interior, a point beside each inside
+        piece of it on either side (:func:`regions.exact_segments.points_across`) lies in the
+        exact pieces of the two cells that border each other there
+        (:func:`regions.exact_geometry.cell_pieces`), and those are regions: as clipping
+        matched them, or by the regions' points."""
+        clipped = self._clipped
+        _, _, pair = self._cell_adjacency
+        a, b = self._twins
+        cells: dict[int, tuple[list, CellPieces, dict[int, int]]] = {}
+
+        def cell(c: int) -> tuple[list, CellPieces, dict[int, int]]:
+            """A cell's exact corners, its exact pieces, and the region of each piece."""
+            if c not in cells:
+                corners = [
+                    self._exact_vertex(w) for w in self.ring[self.start[c] : self.start[c + 1]]
+                ]
+                pieces = cell_pieces(self.domain.polygon, corners)
+                mine = np.flatnonzero(clipped.region_cell == c)
+                piece = clipped.piece[mine]
+                guess = piece < 0  # where float64 clipping is trusted
+                piece[guess] = pieces.piece_of(self.points[mine[guess]])
+                cells[c] = corners, pieces, dict(zip(piece.tolist(), mine.tolist(), strict=True))
+            return cells[c]
+
+        def region(c: int, point: tuple[Fraction, Fraction]) -> int:
+            _, pieces, held = cell(c)
+            k = int(pieces.piece_of([point])[0])
+            if k in held:
+                return held[k]
+            # A piece whose region's point missed it, in a cell float64 clips faithfully: the
+            # region holding the point, as locate gives it.
+            xy = np.array([[float(point[0]), float(point[1])]])
+            return int(self._cell_to_region(xy, np.array([c]))[0])
+
+        found = set()
+        for e in np.flatnonzero(np.isin(pair, which)).tolist():
+            left, right = int(self._owner[a[e]]), int(self._owner[b[e]])  # a's ring is ccw
+            u, v = int(self.ring[a[e]]), int(self.ring[self._next[a[e]]])
+            p, q = self._exact_vertex(u), self._exact_vertex(v)
+            for x, y in points_across(self.domain.polygon, p, q, cell(left)[0], cell(right)[0]):
+                found.add(tuple(sorted((region(left, x), region(right, y)))))
+        return np.array(
+            [tuple(sorted(r)) in found for r in zip(ra.tolist(), rb.tolist(), strict=True)],
+            dtype=bool,
+        )
 
     def boundaries(self, *, include_domain: bool = False) -> Boundaries:
         """Every boundary segment, each once, labelled by the layer and unit that drew it.

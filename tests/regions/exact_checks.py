@@ -17,8 +17,8 @@ from regions.exact_geometry import (
     point_side,
     polygon_area,
     rational_grid,
-    segment_meets_interior,
 )
+from regions.exact_segments import points_across, segment_meets_interior
 from regions.oracle import as_fractions, exact_patterns, exact_signs
 
 UP_RIGHT = ((1, 0), (0, 1))  # "just beside a point": p + e (1, 0) + e^2 (0, 1)
@@ -272,35 +272,62 @@ def check_locate(part: regions.Partition, pts: np.ndarray) -> None:
 
 
 def check_neighbours(part: regions.Partition) -> None:
-    """On a non-convex domain, two cells that are one region each (whole, or crossed in one
-    piece) are neighbours exactly where an edge between them runs through the domain's
-    interior, judged in rationals at the edges' exact ends. (Pieces of a cell cut into more
-    are float64 geometry, as the README says.)"""
+    """On a non-convex domain, two regions are neighbours exactly where an edge between
+    their cells borders both inside the domain's interior, judged in rationals: for cells that
+    are one region each, where the edge runs through the domain's interior (at the edges'
+    exact ends); for pieces of a cell cut into more, where points beside the edge's inside
+    pieces (``points_across``) lie in their exact pieces (``cell_pieces``), each region being
+    the exact piece that holds its interior point."""
     if part.domain.convex:
         return
     counts = np.bincount(part.region_cell, minlength=part.n_cells)
-    region = np.full(part.n_cells, -1)
-    region[part.region_cell] = np.arange(len(part))
-    sides: dict[tuple[int, int], list[int]] = {}
+    sides: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
     for c, ring in enumerate(np.split(part.ring, part.start[1:-1])):
         for a, b in zip(ring.tolist(), np.roll(ring, -1).tolist(), strict=True):
-            sides.setdefault((min(a, b), max(a, b)), []).append(c)
-    expected = {
-        tuple(sorted(region[cs].tolist()))
-        for (a, b), cs in sides.items()
-        if len(cs) == 2
-        and np.all(counts[cs] == 1)
-        and segment_meets_interior(
-            part.domain.polygon,
-            part.cut_state.exact.point(a).point,
-            part.cut_state.exact.point(b).point,
-        )
+            sides.setdefault((min(a, b), max(a, b)), []).append((c, a, b))
+    exact = part.cut_state.exact
+    pieces = {}  # cell: its exact pieces, and the region of each (None: not judged)
+    expected, judged = set(), set()
+    for twins in sides.values():
+        if len(twins) != 2 or min(counts[c] for c, _, _ in twins) == 0:
+            continue
+        (left, a, b), (right, _, _) = twins  # a -> b runs counter-clockwise round left
+        p, q = exact.point(a).point, exact.point(b).point
+        if counts[left] == counts[right] == 1:
+            if segment_meets_interior(part.domain.polygon, p, q):
+                expected.add(
+                    tuple(sorted(np.flatnonzero(np.isin(part.region_cell, [left, right])).tolist()))
+                )
+            judged.add((left, right))
+            continue
+        for c in (left, right):
+            if c not in pieces:
+                cp = cell_pieces(part.domain.polygon, part.exact_corners(c))
+                mine = np.flatnonzero(part.region_cell == c)
+                held = cp.piece_of(part.points[mine])
+                ok = (held >= 0).all() and len(set(held.tolist())) == len(mine) == len(cp)
+                pieces[c] = (
+                    cp,
+                    dict(zip(held.tolist(), mine.tolist(), strict=True)) if ok else None,
+                )
+        if pieces[left][1] is None or pieces[right][1] is None:
+            continue
+        judged.add((left, right))
+        for pl, pr in points_across(
+            part.domain.polygon, p, q, part.exact_corners(left), part.exact_corners(right)
+        ):
+            ra = pieces[left][1][int(pieces[left][0].piece_of([pl])[0])]
+            rb = pieces[right][1][int(pieces[right][0].piece_of([pr])[0])]
+            expected.add((min(ra, rb), max(ra, rb)))
+    cell = part.region_cell
+    found = {
+        tuple(p)
+        for p in part.adjacency().pairs.tolist()
+        if (cell[p[0]], cell[p[1]]) in judged or (cell[p[1]], cell[p[0]]) in judged
     }
-    one = counts[part.region_cell] == 1
-    found = {tuple(p) for p in part.adjacency().pairs.tolist() if one[p].all()}
     assert found == expected, (
-        f"neighbours among one-region cells: {len(found - expected)} found that are not, "
-        f"{len(expected - found)} missed (first: {sorted(expected ^ found)[0]})"
+        f"neighbours: {len(found - expected)} found that are not, {len(expected - found)} "
+        f"missed (first: {sorted(expected ^ found)[0]})"
     )
 
 

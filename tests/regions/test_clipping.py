@@ -13,6 +13,7 @@ from regions.clipping import (
     CellBounds,
     _exact_pieces,
     _fragile,
+    _snap_clipped,
     cell_sides,
     clipped_cells,
     edges_meet_interior,
@@ -40,9 +41,10 @@ def test_cells_of_the_l_shape():
     whole, crossed = cell_sides(cells, np.zeros(4), ELL, exactly(cells))
     assert whole.tolist() == [True, True, False, False]
     assert crossed.tolist() == [False, False, True, False]  # the last lies outside
-    region_cell, geoms, whole = clipped_cells(cells, ELL, CellBounds(np.zeros(4), exactly(cells)))
-    assert region_cell.tolist() == [0, 1, 2] and whole.tolist() == [True, True, False]
-    assert shapely.area(geoms) == pytest.approx([1.0, 1.0, 33 / 24])  # 7/6 below y = 1
+    out = clipped_cells(cells, ELL, CellBounds(np.zeros(4), exactly(cells)))
+    assert out.region_cell.tolist() == [0, 1, 2] and out.whole.tolist() == [True, True, False]
+    assert out.piece.tolist() == [-1, -1, 0]  # counted exactly: (2, 1) is not known exact
+    assert shapely.area(out.geometries) == pytest.approx([1.0, 1.0, 33 / 24])  # 7/6 below y = 1
 
 
 def test_a_cell_within_its_reach_of_the_boundary_is_judged_exactly():
@@ -116,7 +118,8 @@ def test_a_cell_with_corners_an_ulp_apart_is_clipped_whole():
         (-159933.14469618737, -104380.42364691161),
     ]
     cells = np.array([shapely.Polygon(ring)])
-    region_cell, geoms, whole = clipped_cells(cells, domain, None)  # clipped in floats
+    out = clipped_cells(cells, domain, None)  # clipped in floats
+    region_cell, geoms, whole = out.region_cell, out.geometries, out.whole
     assert region_cell.tolist() == [0] and whole.tolist() == [False]
     assert shapely.area(geoms[0]) == pytest.approx(shapely.Polygon(ring[::2]).area, rel=1e-9)
 
@@ -168,7 +171,7 @@ def test_float_pieces_are_matched_to_the_exact_ones():
         ]
     )
     region_cell = np.array([0, 0, 0, 0, 0, 1])
-    keep, out, more, dots = _exact_pieces(
+    keep, out, piece, more, dots = _exact_pieces(
         cells,
         np.ones(2, dtype=bool),
         region_cell,
@@ -180,7 +183,7 @@ def test_float_pieces_are_matched_to_the_exact_ones():
     assert shapely.get_num_geometries(out[1]) == 3
     assert shapely.area(out[1]) == pytest.approx(0.4 + 0.5 + 3e-9 * 0.6, rel=1e-12)
     assert shapely.equals(geoms[1], shapely.box(0, 1, 0.4, 2))  # the input is left as it was
-    assert more.tolist() == [1]
+    assert piece[1] == 0 and more.tolist() == [[1, 0]]  # the second cell's exact piece 0
     (x, y), *_ = shapely.get_coordinates(dots[0])  # a zero-area polygon at one point
     assert 1.5 < x < 1.5 + 2**-40 and 0.5 < y < 1 and shapely.area(dots[0]) == 0
 
@@ -224,11 +227,9 @@ def test_a_cell_with_a_corner_an_ulp_off_the_domains_keeps_its_area():
     ]
     exact = [(Fraction(x), Fraction(y)) for x, y in exact]
     cells = np.array([shapely.Polygon(corners)])
-    region_cell, geoms, whole = clipped_cells(
-        cells, domain, CellBounds(np.full(1, 7e-15), lambda c: exact)
-    )
-    assert region_cell.tolist() == [0] and not whole[0]  # the domain's corner is the cell's
-    assert shapely.area(geoms[0]) == pytest.approx(0.7182845204928, rel=1e-12)
+    out = clipped_cells(cells, domain, CellBounds(np.full(1, 7e-15), lambda c: exact))
+    assert out.region_cell.tolist() == [0] and not out.whole[0]  # the domain's corner is its
+    assert shapely.area(out.geometries[0]) == pytest.approx(0.7182845204928, rel=1e-12)
 
 
 def test_a_domain_corner_that_is_exactly_a_cells_corner_is_not_fragile():
@@ -254,3 +255,47 @@ def test_a_domain_corner_that_is_exactly_a_cells_corner_is_not_fragile():
             np.r_[1e-12, 1e-12, 0, 1e-12, 1e-12],
         )
     )[0]
+
+
+def test_slivers_that_snap_rounding_cannot_clip_are_left_to_their_traces():
+    # Two slivers of a decomposition (found by a random campaign), 1e-11 wide at 3e5, a fifth
+    # of an ulp there, beside the domain's corner (-329389.26293..., -159893.73418...):
+    # GEOS's snap-rounding overlay threw "Ring edge missing" on the second, and the whole
+    # decomposition failed. Each cell is now clipped alone where the batch fails, and a
+    # cell GEOS cannot clip comes out empty (its trace is its region).
+    domain = as_domain(
+        shapely.Polygon(
+            [
+                (170718.70517284353, 51383.56922874172),
+                (98133.61763995759, 90679.96603001418),
+                (-24102.218435719835, 331093.40421091765),
+                (-134974.8476501927, 145509.72979493937),
+                (-388920.80845201685, 97771.43307519548),
+                (-329389.2629350829, -159893.73418112096),
+                (-122345.14588898074, -250741.90603303973),
+                (182022.10416737635, -444804.3907020965),
+                (169305.85358174416, -73422.1641153277),
+            ]
+        )
+    )
+    a, b = (-329389.26282811456, -159893.7342407137), (-329389.263085222, -159893.73353128717)
+    cells = shapely.polygons(
+        [
+            [
+                a,
+                (-329389.2628281147, -159893.73424071376),
+                b,
+                (-329389.2630852219, -159893.73353128726),
+            ],
+            [
+                (-329389.26282811456, -159893.73424071382),
+                (-329389.263085222, -159893.73353128668),
+                (-329389.26308522193, -159893.73353128677),
+                (-329389.26282811456, -159893.73424071376),
+            ],
+        ]
+    )
+    with pytest.raises(shapely.errors.GEOSException):
+        domain.clip(cells, grid_size=4 * float(np.spacing(4e5)))
+    clipped = _snap_clipped(cells, domain)
+    assert len(clipped) == 2 and shapely.is_empty(clipped[1]) and shapely.area(clipped).sum() == 0
