@@ -209,6 +209,33 @@ class CellPieces:
                         out[i] = piece
         return out
 
+    def piece_at(self, points: object) -> np.ndarray:
+        """The piece (N,) whose closure holds each point: for points of the cell's closure
+        strictly inside the polygon, on the cell's boundary too (near such a point the cell's
+        interior inside the polygon is one piece); -1 for a point of none.
+
+        Examples
+        --------
+        >>> from regions.exact_geometry import cell_pieces
+        >>> u = [[0, 0], [3, 0], [3, 3], [2, 3], [2, 1], [1, 1], [1, 3], [0, 3]]  # a U
+        >>> arms = cell_pieces(u, [[0, 2], [3, 2], [3, 4], [0, 4]])
+        >>> arms.piece_at([[0.5, 2], [2.5, 2], [1.5, 2]]).tolist()  # on the cell's lower side
+        [0, 1, -1]
+        """
+        out = np.full(len(as_ratios(points)), -1, dtype=np.int64)
+        for i, ((xn, xd), (yn, yd)) in enumerate(as_ratios(points)):
+            x, y = Fraction(xn * self.scale, xd), Fraction(yn * self.scale, yd)
+            k = bisect.bisect_left(self.bounds, x)  # bounds[k - 1] < x <= bounds[k]
+            for slab in (k - 1, k):  # slab s spans bounds[s] .. bounds[s + 1]
+                if (
+                    0 <= slab < len(self.trapezoids)
+                    and self.bounds[slab] <= x <= self.bounds[slab + 1]
+                ):
+                    for lower, upper, piece in self.trapezoids[slab]:
+                        if _height(lower, x) <= y <= _height(upper, x):
+                            out[i] = piece
+        return out
+
 
 def cell_pieces(polygon: object, corners: object) -> CellPieces:
     """The connected pieces of the interior of a convex polygon inside a polygon's interior,

@@ -142,6 +142,13 @@ class ExactVertices:
             self._evaluate([(v, depth)])
         return self._points[v]
 
+    def position(self, v: int) -> tuple[Fraction, Fraction]:
+        """Vertex ``v``'s exact position, with the network evaluated only as far as placing
+        it needs (its lines, or its edge's ends up to the function that cut it)."""
+        if v not in self._points:
+            self._evaluate([(v, 0)])
+        return self._points[v].point
+
     def values(self, vertices: np.ndarray, fn: np.ndarray | int) -> list[Fraction]:
         """Exact values of function(s) ``fn`` at the exact vertices."""
         fns = np.broadcast_to(np.asarray(fn, dtype=np.int64), np.shape(vertices))
@@ -193,9 +200,14 @@ class ExactVertices:
                     )
             xy = [xy[w] for w in ready]
             depth = max(need[w] for w in ready)  # the outputs too where it exceeds the layers
-            for w, point in zip(
-                ready, exact_eval_raw(self.net, self.plane, xy, depth), strict=True
-            ):
+            if depth == 0:  # positions only: nothing to walk (hull corners are floats)
+                exact = [
+                    tuple(Fraction(float(c)) if isinstance(c, float) else c for c in p) for p in xy
+                ]
+                points = [RawPoint(point=p, _pre=(), _logits=None, _den=1) for p in exact]
+            else:
+                points = exact_eval_raw(self.net, self.plane, xy, depth)
+            for w, point in zip(ready, points, strict=True):
                 self._points[w] = point
                 del need[w]
 

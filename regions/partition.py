@@ -470,7 +470,7 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         if self.cut_state is None:
             raise ValueError("exact corners need a partition from regions.decompose")
         verts = self.ring[self.start[cell] : self.start[cell + 1]].tolist()
-        return [self.cut_state.exact.point(v).point for v in verts]
+        return [self.cut_state.exact.position(v) for v in verts]
 
     def exact_point(self, cell: int) -> tuple[Fraction, Fraction]:
         """An exact rational point strictly inside a convex cell: its exact corners' mean.

@@ -14,7 +14,7 @@ import numpy as np
 
 from .clipping import clip_segments, edges_meet_interior, polygon_segments
 from .exact_geometry import CellPieces, cell_pieces
-from .exact_segments import points_across
+from .exact_segments import inside_midpoints
 from .mesh import DOMAIN_EDGE
 from .ragged import expand, offsets
 from .results import Adjacency, Boundaries
@@ -110,7 +110,7 @@ class Topology:
         """Vertex ``w``'s exact position (derived cells' float vertices are taken as exact)."""
         if self.cut_state is None:
             return Fraction(float(self.vertices[w, 0])), Fraction(float(self.vertices[w, 1]))
-        return self.cut_state.exact.point(w).point
+        return self.cut_state.exact.position(w)
 
     def _through_domain(self, which: np.ndarray) -> np.ndarray:
         """Whether some edge between the two cells of each pair (indices (P,) into
@@ -133,52 +133,47 @@ class Topology:
 
     def _pieces_across(self, which: np.ndarray, ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
         """Whether regions ``ra`` and ``rb`` (P,), pieces of the two cells of each pair
-        ``which`` (into ``_cell_adjacency``), border each other, exactly: where an edge
-        between the cells runs through the domain's interior, a point beside each inside
-        piece of it on either side (:func:`regions.exact_segments.points_across`) lies in the
-        exact pieces of the two cells that border each other there
-        (:func:`regions.exact_geometry.cell_pieces`), and those are regions: as clipping
-        matched them, or by the regions' points."""
+        ``which`` (into ``_cell_adjacency``), border each other, exactly: at the midpoint of
+        each piece of an edge between the cells that runs through the domain's interior
+        (:func:`regions.exact_segments.inside_midpoints`), the exact piece of either cell
+        whose closure holds it (:meth:`regions.exact_geometry.CellPieces.piece_at`); those
+        are regions as clipping matched them, or by the regions' points."""
         clipped = self._clipped
         _, _, pair = self._cell_adjacency
         a, b = self._twins
-        cells: dict[int, tuple[list, CellPieces, dict[int, int]]] = {}
+        cells: dict[int, tuple[CellPieces, dict[int, int]]] = {}
 
-        def cell(c: int) -> tuple[list, CellPieces, dict[int, int]]:
-            """A cell's exact corners, its exact pieces, and the region of each piece."""
+        def pieces(c: int) -> tuple[CellPieces, dict[int, int]]:
+            """A cell's exact pieces and the region of each."""
             if c not in cells:
-                corners = [
-                    self._exact_vertex(w) for w in self.ring[self.start[c] : self.start[c + 1]]
-                ]
-                pieces = cell_pieces(self.domain.polygon, corners)
+                ring = self.ring[self.start[c] : self.start[c + 1]].tolist()
+                exact = cell_pieces(self.domain.polygon, [self._exact_vertex(w) for w in ring])
                 mine = np.flatnonzero(clipped.region_cell == c)
                 piece = clipped.piece[mine]
                 guess = piece < 0  # where float64 clipping is trusted
-                piece[guess] = pieces.piece_of(self.points[mine[guess]])
-                cells[c] = corners, pieces, dict(zip(piece.tolist(), mine.tolist(), strict=True))
+                piece[guess] = exact.piece_of(self.points[mine[guess]])
+                cells[c] = exact, dict(zip(piece.tolist(), mine.tolist(), strict=True))
             return cells[c]
 
-        def region(c: int, point: tuple[Fraction, Fraction]) -> int:
-            _, pieces, held = cell(c)
-            k = int(pieces.piece_of([point])[0])
+        def region(c: int, m: tuple[Fraction, Fraction]) -> int:
+            exact, held = pieces(c)
+            k = int(exact.piece_at([m])[0])
             if k in held:
                 return held[k]
-            # A piece whose region's point missed it, in a cell float64 clips faithfully: the
-            # region holding the point, as locate gives it.
-            xy = np.array([[float(point[0]), float(point[1])]])
+            # A piece whose region's float point missed it, in a cell float64 clips
+            # faithfully: the region nearest the point, as locate gives it.
+            xy = np.array([[float(m[0]), float(m[1])]])
             return int(self._cell_to_region(xy, np.array([c]))[0])
 
         found = set()
         for e in np.flatnonzero(np.isin(pair, which)).tolist():
-            left, right = int(self._owner[a[e]]), int(self._owner[b[e]])  # a's ring is ccw
+            left, right = int(self._owner[a[e]]), int(self._owner[b[e]])
             u, v = int(self.ring[a[e]]), int(self.ring[self._next[a[e]]])
             p, q = self._exact_vertex(u), self._exact_vertex(v)
-            for x, y in points_across(self.domain.polygon, p, q, cell(left)[0], cell(right)[0]):
-                found.add(tuple(sorted((region(left, x), region(right, y)))))
-        return np.array(
-            [tuple(sorted(r)) in found for r in zip(ra.tolist(), rb.tolist(), strict=True)],
-            dtype=bool,
-        )
+            for m in inside_midpoints(self.domain.polygon, p, q):
+                found.add(tuple(sorted((region(left, m), region(right, m)))))
+        pairs = zip(ra.tolist(), rb.tolist(), strict=True)
+        return np.array([tuple(sorted(r)) in found for r in pairs], dtype=bool)
 
     def boundaries(self, *, include_domain: bool = False) -> Boundaries:
         """Every boundary segment, each once, labelled by the layer and unit that drew it.

@@ -18,7 +18,7 @@ from regions.exact_geometry import (
     polygon_area,
     rational_grid,
 )
-from regions.exact_segments import points_across, segment_meets_interior
+from regions.exact_segments import inside_midpoints, segment_meets_interior
 from regions.oracle import as_fractions, exact_patterns, exact_signs
 
 UP_RIGHT = ((1, 0), (0, 1))  # "just beside a point": p + e (1, 0) + e^2 (0, 1)
@@ -276,7 +276,7 @@ def check_neighbours(part: regions.Partition) -> None:
     their cells borders both inside the domain's interior, judged in rationals: for cells that
     are one region each, where the edge runs through the domain's interior (at the edges'
     exact ends); for pieces of a cell cut into more, where points beside the edge's inside
-    pieces (``points_across``) lie in their exact pieces (``cell_pieces``), each region being
+    pieces (:func:`_across`) lie in their exact pieces (``cell_pieces``), each region being
     the exact piece that holds its interior point."""
     if part.domain.convex:
         return
@@ -313,9 +313,7 @@ def check_neighbours(part: regions.Partition) -> None:
         if pieces[left][1] is None or pieces[right][1] is None:
             continue
         judged.add((left, right))
-        for pl, pr in points_across(
-            part.domain.polygon, p, q, part.exact_corners(left), part.exact_corners(right)
-        ):
+        for pl, pr in _across(part, p, q, left, right):
             ra = pieces[left][1][int(pieces[left][0].piece_of([pl])[0])]
             rb = pieces[right][1][int(pieces[right][0].piece_of([pr])[0])]
             expected.add((min(ra, rb), max(ra, rb)))
@@ -329,6 +327,40 @@ def check_neighbours(part: regions.Partition) -> None:
         f"neighbours: {len(found - expected)} found that are not, {len(expected - found)} "
         f"missed (first: {sorted(expected ^ found)[0]})"
     )
+
+
+def _across(part: regions.Partition, p: tuple, q: tuple, left: int, right: int) -> list:
+    """For each piece of the edge pq between cells ``left`` and ``right`` (on its left and
+    right) inside the domain's interior, a point strictly inside each cell and the domain
+    beside the piece's midpoint: nearer to it than the domain's boundary and the cells'
+    other sides, so in the exact piece of each cell that borders the edge there."""
+    rings = [part.domain.polygon.exterior, *part.domain.polygon.interiors]
+    edges = [
+        (tuple(map(Fraction, r.coords[i])), tuple(map(Fraction, r.coords[i + 1])))
+        for r in rings
+        for i in range(len(r.coords) - 1)
+    ]
+    for c in (left, right):
+        corners = part.exact_corners(c)
+        edges += [
+            (a, b)
+            for a, b in zip(corners, corners[1:] + corners[:1], strict=True)
+            if a != b and not (_on_line(a, p, q) and _on_line(b, p, q))
+        ]
+    normal = (p[1] - q[1], q[0] - p[0])  # towards the left cell
+    length2 = normal[0] ** 2 + normal[1] ** 2
+    out = []
+    for m in inside_midpoints(part.domain.polygon, p, q):
+        clear = min(_distance2(m, a, b) for a, b in edges)
+        t = Fraction(1)
+        while t * t * length2 >= clear:
+            t /= 2
+        out.append(tuple((m[0] + s * t * normal[0], m[1] + s * t * normal[1]) for s in (1, -1)))
+    return out
+
+
+def _on_line(v: tuple, p: tuple, q: tuple) -> bool:
+    return (q[0] - p[0]) * (v[1] - p[1]) - (q[1] - p[1]) * (v[0] - p[0]) == 0
 
 
 def check_exact(part: regions.Partition, grid: int = 40) -> None:

@@ -32,7 +32,7 @@ from regions.exact_geometry import (
     polygon_area,
     rational_grid,
 )
-from regions.exact_segments import points_across, segment_meets_interior
+from regions.exact_segments import inside_midpoints, segment_meets_interior
 from regions.network import Activation, Affine, Concat, Sum
 from regions.oracle import exact_affine, exact_eval, exact_patterns, exact_signs, n_columns
 
@@ -319,34 +319,14 @@ def test_segment_meets_interior_an_ulp_off_an_edge():
     assert not segment_meets_interior(frame, (1, 1), (1, 1))  # no length
 
 
-def _crosses(a: tuple, b: tuple, c: tuple, d: tuple) -> bool:
-    """Whether segments ab and cd meet (touching included), exactly."""
-
-    def orient(p: tuple, q: tuple, r: tuple) -> int:
-        v = (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
-        return (v > 0) - (v < 0)
-
-    def within(p: tuple, q: tuple, r: tuple) -> bool:  # r on the line pq: within its box?
-        return min(p[0], q[0]) <= r[0] <= max(p[0], q[0]) and min(p[1], q[1]) <= r[1] <= max(
-            p[1], q[1]
-        )
-
-    o = orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b)
-    if o[0] * o[1] < 0 and o[2] * o[3] < 0:
-        return True
-    return any(
-        o[i] == 0 and within(*ends, r)
-        for i, ends, r in [(0, (a, b), c), (1, (a, b), d), (2, (c, d), a), (3, (c, d), b)]
-    )
-
-
-def test_points_across_a_shared_side_join_the_pieces_it_borders():
+def test_the_pieces_at_a_shared_side_are_those_beside_its_inside_midpoints():
     # Two triangles on either side of an integer segment pq, and integer polygons (holes
-    # too): there is a pair of points where pq runs through the polygon's interior, and each
-    # pair's segment crosses pq inside the polygon without meeting its boundary, so the two
-    # points' pieces of the triangles inside the polygon border each other there.
+    # too): there is a midpoint where pq runs through the polygon's interior, strictly inside
+    # it; the piece of each triangle whose closure holds it (piece_at) is the piece holding
+    # the point a hair (1e-9, far below these polygons' features) into the triangle.
     rng = np.random.default_rng(8)
-    pairs = 0
+    seen = 0
+    hair = Fraction(1, 10**9)
     for _ in range(2500):
         poly = integer_polygon(rng, 6, 8)
         p, q, c, d = (tuple(map(Fraction, v)) for v in rng.integers(0, 7, (4, 2)).tolist())
@@ -354,32 +334,34 @@ def test_points_across_a_shared_side_join_the_pieces_it_borders():
         other = (q[0] - p[0]) * (d[1] - p[1]) - (q[1] - p[1]) * (d[0] - p[0])
         if not (poly.is_valid and poly.area > 0 and side > 0 and other < 0):
             continue
-        across = points_across(poly, p, q, [p, q, c], [q, p, d])
-        assert bool(across) == segment_meets_interior(poly, p, q)
-        edges = [
-            (tuple(map(Fraction, r.coords[i])), tuple(map(Fraction, r.coords[i + 1])))
-            for r in [poly.exterior, *poly.interiors]
-            for i in range(len(r.coords) - 1)
-        ]
-        for left, right in across:
-            assert point_side([left], [p, q, c])[0] == 1 and point_side([right], [q, p, d])[0] == 1
-            assert not any(_crosses(left, right, e, f) for e, f in edges)
-            assert point_side([left, right], poly).tolist() == [1, 1]
-            pairs += 1
-    assert pairs > 100
+        mids = inside_midpoints(poly, p, q)
+        assert bool(mids) == segment_meets_interior(poly, p, q)
+        if not mids:
+            continue
+        assert point_side(mids, poly).tolist() == [1] * len(mids)
+        normal = (p[1] - q[1], q[0] - p[0])  # to the left, the first triangle
+        for corners, sign in (([p, q, c], 1), ([q, p, d], -1)):
+            pieces = cell_pieces(poly, corners)
+            beside = [(x + sign * hair * normal[0], y + sign * hair * normal[1]) for x, y in mids]
+            held = pieces.piece_at(mids)
+            assert (held >= 0).all() and held.tolist() == pieces.piece_of(beside).tolist()
+        seen += len(mids)
+    assert seen > 100
 
 
-def test_points_across_thin_spikes():
-    # A segment crossing two spikes 2e-30 wide: one pair of points in each.
+def test_inside_midpoints_across_thin_spikes():
+    # A segment crossing two spikes 2e-30 wide: a midpoint in each, whose pieces of the
+    # cells below and above are the spikes' parts there.
     w = Fraction(1, 10**30)
     spikes = [(-2, -2), (2, -2), (2, 0), (Fraction(1, 2) + w, 0), (Fraction(1, 2), 3)]
     spikes += [(Fraction(1, 2) - w, 0), (-Fraction(1, 2) + w, 0), (-Fraction(1, 2), 3)]
     spikes += [(-Fraction(1, 2) - w, 0), (-2, 0)]
     below, above = [(-3, -3), (3, -3), (3, 1), (-3, 1)], [(-3, 1), (3, 1), (3, 4), (-3, 4)]
-    across = points_across(spikes, (3, 1), (-3, 1), below, above)
-    assert [round(float(a[0]), 6) for a, _ in across] == [0.5, -0.5]
-    assert all(abs(a[0] - b[0]) < w and a[1] < 1 < b[1] for a, b in across)
-    assert point_side([p for pair in across for p in pair], spikes).tolist() == [1] * 4
+    mids = inside_midpoints(spikes, (3, 1), (-3, 1))
+    assert [float(x) for x, _ in mids] == [0.5, -0.5] and all(y == 1 for _, y in mids)
+    assert cell_pieces(spikes, below).piece_at(mids).tolist() == [0, 0]  # one piece below
+    tips = cell_pieces(spikes, above)
+    assert len(tips) == 2 and sorted(tips.piece_at(mids).tolist()) == [0, 1]
 
 
 def test_cell_pieces_match_geos_on_integer_polygons():
