@@ -255,8 +255,8 @@ def _exact_pieces(
 def _fragile(cells: np.ndarray, ids: np.ndarray, domain: Domain, bounds: CellBounds) -> np.ndarray:
     """Which of the cells ``ids`` (n,) float64 clipping may get wrong pieces of: a cell thinner
     than its margin, a corner of the domain's boundary off its hull's edges within the cell's
-    margin of the cell's boundary, a corner of the cell that near that boundary, or two of its
-    edges that do not meet that near each other there.
+    margin of the cell's boundary, a corner of the cell as near to that boundary, or two of
+    the boundary's edges that do not meet as near to each other there.
 
     A domain corner that is exactly one of the cell's corners (a pinned vertex) is no
     near-coincidence: the cell's edges from it and the boundary's are then decided by the

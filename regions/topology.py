@@ -141,6 +141,7 @@ class Topology:
         clipped = self._clipped
         _, _, pair = self._cell_adjacency
         a, b = self._twins
+        first = np.searchsorted(clipped.region_cell, np.arange(self.n_cells + 1))
         cells: dict[int, tuple[CellPieces, dict[int, int]]] = {}
 
         def pieces(c: int) -> tuple[CellPieces, dict[int, int]]:
@@ -148,14 +149,17 @@ class Topology:
             if c not in cells:
                 ring = self.ring[self.start[c] : self.start[c + 1]].tolist()
                 exact = cell_pieces(self.domain.polygon, [self._exact_vertex(w) for w in ring])
-                mine = np.flatnonzero(clipped.region_cell == c)
+                mine = np.arange(first[c], first[c + 1])
                 piece = clipped.piece[mine]
                 guess = piece < 0  # where float64 clipping is trusted
                 piece[guess] = exact.piece_of(self.points[mine[guess]])
-                cells[c] = exact, dict(zip(piece.tolist(), mine.tolist(), strict=True))
+                held = {k: r for k, r in zip(piece.tolist(), mine.tolist(), strict=True) if k >= 0}
+                cells[c] = exact, held
             return cells[c]
 
         def region(c: int, m: tuple[Fraction, Fraction]) -> int:
+            if first[c + 1] - first[c] == 1:  # one region: the one exact piece
+                return int(first[c])
             exact, held = pieces(c)
             k = int(exact.piece_at([m])[0])
             if k in held:

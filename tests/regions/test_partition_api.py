@@ -219,6 +219,20 @@ def test_parts_joined_by_a_neck_thinner_than_float64_are_one_region():
     check_exact(part)
 
 
+def test_spikes_of_the_domain_across_a_line_are_neighbours_of_the_cell_below():
+    # Two spikes 2e-13 wide cross the line y = 1: the cell above is two regions (their tips)
+    # and the cell below one, bordering each tip along 2e-13 of the line. The tips' float64
+    # boundaries shared less than 1e-12 of the domain's diameter with it, and the pairs were
+    # lost; they are decided exactly now.
+    w = 1e-13
+    spikes = [(0.5 + w, 0), (0.5, 1.5), (0.5 - w, 0), (-0.5 + w, 0), (-0.5, 1.5), (-0.5 - w, 0)]
+    domain = shapely.Polygon([(-2, -2), (2, -2), (2, 0), *spikes, (-2, 0)])
+    part = regions.decompose(line_arrangement([[0, 1]], [-1.0]), domain)
+    assert part.region_cell.tolist() == [0, 0, 1] and part.areas[:2].max() < 1e-13
+    assert part.adjacency().pairs.tolist() == [[0, 2], [1, 2]]
+    check_exact(part)
+
+
 THREE = np.array(
     [
         [0.345584192064786, 0.8216181435011584],
