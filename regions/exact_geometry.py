@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -194,19 +195,16 @@ class CellPieces:
         """The piece (N,) that holds each point, -1 for a point in none (outside the cell or
         the polygon, or on their boundaries)."""
         out = np.full(len(as_ratios(points)), -1, dtype=np.int64)
-        for i, ((xn, xd), (yn, yd)) in enumerate(as_ratios(points)):
-            x, y = Fraction(xn * self.scale, xd), Fraction(yn * self.scale, yd)
-            if any(wx == x and y0 <= y <= y1 for wx, y0, y1 in self.walls):
+        for i, x, y, trapezoids in self._trapezoids_at(points):
+            # Beside a stop at x, both slabs' trapezoids' sides there hold interior points,
+            # but for walls; at the cell's ends, x is on its boundary.
+            if x in (self.bounds[0], self.bounds[-1]) or any(
+                wx == x and y0 <= y <= y1 for wx, y0, y1 in self.walls
+            ):
                 continue
-            # The slab holding x, or both slabs beside a stop at x (their trapezoids' sides
-            # there hold interior points, but for walls).
-            k = bisect.bisect_left(self.bounds, x)  # bounds[k - 1] < x <= bounds[k]
-            if k in (0, len(self.bounds)) or x == self.bounds[-1]:
-                continue  # beyond the cell, or on its boundary
-            for slab in [k - 1, k] if x == self.bounds[k] else [k - 1]:
-                for lower, upper, piece in self.trapezoids[slab]:
-                    if _height(lower, x) < y < _height(upper, x):
-                        out[i] = piece
+            for lower, upper, piece in trapezoids:
+                if _height(lower, x) < y < _height(upper, x):
+                    out[i] = piece
         return out
 
     def piece_at(self, points: object) -> np.ndarray:
@@ -223,18 +221,24 @@ class CellPieces:
         [0, 1, -1]
         """
         out = np.full(len(as_ratios(points)), -1, dtype=np.int64)
+        for i, x, y, trapezoids in self._trapezoids_at(points):
+            for lower, upper, piece in trapezoids:
+                if _height(lower, x) <= y <= _height(upper, x):
+                    out[i] = piece
+        return out
+
+    def _trapezoids_at(self, points: object) -> Iterator[tuple[int, Fraction, Fraction, list]]:
+        """Each point's index and coordinates (scaled), and the trapezoids of the slabs whose
+        closed x-range holds it (two beside a stop, none beyond the cell)."""
         for i, ((xn, xd), (yn, yd)) in enumerate(as_ratios(points)):
             x, y = Fraction(xn * self.scale, xd), Fraction(yn * self.scale, yd)
             k = bisect.bisect_left(self.bounds, x)  # bounds[k - 1] < x <= bounds[k]
-            for slab in (k - 1, k):  # slab s spans bounds[s] .. bounds[s + 1]
-                if (
-                    0 <= slab < len(self.trapezoids)
-                    and self.bounds[slab] <= x <= self.bounds[slab + 1]
-                ):
-                    for lower, upper, piece in self.trapezoids[slab]:
-                        if _height(lower, x) <= y <= _height(upper, x):
-                            out[i] = piece
-        return out
+            slabs = [
+                s
+                for s in (k - 1, k)  # slab s spans bounds[s] .. bounds[s + 1]
+                if 0 <= s < len(self.trapezoids) and self.bounds[s] <= x <= self.bounds[s + 1]
+            ]
+            yield i, x, y, [t for s in slabs for t in self.trapezoids[s]]
 
 
 def cell_pieces(polygon: object, corners: object) -> CellPieces:
