@@ -208,9 +208,8 @@ class CellPieces:
         return out
 
     def piece_at(self, points: object) -> np.ndarray:
-        """The piece (N,) whose closure holds each point: for points of the cell's closure
-        strictly inside the polygon, on the cell's boundary too (near such a point the cell's
-        interior inside the polygon is one piece); -1 for a point of none.
+        """The piece (N,) whose closure holds each point (one of them where the closures of
+        two meet, at a pinch of the polygon's boundary); -1 for a point of none.
 
         Examples
         --------

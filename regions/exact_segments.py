@@ -8,12 +8,13 @@ over one common denominator and every predicate is an integer sign.
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 from .exact_geometry import _integers, _rings, point_side
 from .oracle import as_ratios
 
-__all__ = ["inside_midpoints", "segment_meets_interior"]
+__all__ = ["inside_midpoints", "inward", "segment_meets_interior"]
 
 Point = tuple[Fraction, Fraction]
 
@@ -82,3 +83,82 @@ def inside_midpoints(polygon: object, p: object, q: object) -> list[Point]:
     mids = [(a + b) / 2 for a, b in zip(ts, ts[1:], strict=False)]
     points = [(Fraction(px + t * dx, scale), Fraction(py + t * dy, scale)) for t in mids]
     return [m for m, side in zip(points, point_side(points, polygon), strict=True) if side == 1]
+
+
+def inward(polygon: object, p: object) -> Point:
+    """A direction ``d`` from a point ``p`` of a polygon's boundary into its interior, exactly:
+    ``p + t d`` lies strictly inside for every small enough ``t > 0``.
+
+    Near ``p`` the interior is a union of open sectors between the boundary's edges there, so
+    one of a few candidates lies in it: the normals of those edges (``p`` on an edge), or the
+    sum of two edges' directions from ``p`` or its opposite (``p`` at a corner: a sector under
+    a half-turn holds the sum, one over it the opposite). Each is checked exactly: the first
+    piece of its ray that the boundary cuts off lies inside.
+
+    Parameters
+    ----------
+    polygon : shapely.Polygon or array_like, shape (k, 2)
+        A simple polygon, holes allowed for a shapely Polygon, in either orientation.
+    p : array_like, shape (2,)
+        A point on its boundary: floats (taken exactly), ints or Fractions.
+
+    Returns
+    -------
+    (Fraction, Fraction)
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not on the boundary (no candidate leads inside).
+
+    Examples
+    --------
+    >>> from regions.exact_segments import inward
+    >>> ell = [[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]]
+    >>> tuple(map(int, inward(ell, (1, 1.5))))  # on the L's inner edge x = 1: toward -x
+    (-1, 0)
+    >>> tuple(map(int, inward(ell, (1, 1))))  # its reflex corner: down, into the L
+    (0, -1)
+    >>> tuple(map(int, inward([[0, 0], [1, 0], [0, 1]], (0, 0))))  # a corner: between its sides
+    (1, 1)
+    """
+    rings = _rings(polygon)
+    (point, *ring_ints), scale = _integers(as_ratios([p]), *rings)
+    px, py = point[0].tolist()
+    rays, candidates = [], []
+    for ring in ring_ints:
+        r = ring.tolist()
+        for (ax, ay), (bx, by) in zip(r, r[1:] + r[:1], strict=True):
+            ex, ey = bx - ax, by - ay
+            on = (px - ax) * ey == (py - ay) * ex
+            if on and min(ax, bx) <= px <= max(ax, bx) and min(ay, by) <= py <= max(ay, by):
+                candidates += [(-ey, ex), (ey, -ex)]
+                rays += [(x - px, y - py) for x, y in ((ax, ay), (bx, by)) if (x, y) != (px, py)]
+    for (ux, uy), (wx, wy) in itertools.combinations(rays, 2):
+        candidates += [(ux + wx, uy + wy), (-ux - wx, -uy - wy)]
+    for d in candidates:
+        if d != (0, 0) and _first_piece_inside(ring_ints, polygon, (px, py), d, scale):
+            dx, dy = d
+            return Fraction(dx, scale), Fraction(dy, scale)
+    raise ValueError(f"regions.exact_segments.inward: {p} is not on the polygon's boundary")
+
+
+def _first_piece_inside(
+    rings: list, polygon: object, p: tuple[int, int], d: tuple[int, int], scale: int
+) -> bool:
+    """Whether the ray from ``p`` along ``d`` (integers over ``scale``) starts inside the
+    polygon: the midpoint of its first piece, up to the first crossing of an edge, is."""
+    (px, py), (dx, dy) = p, d
+    first = Fraction(1)
+    for ring in rings:
+        r = ring.tolist()
+        for (ax, ay), (bx, by) in zip(r, r[1:] + r[:1], strict=True):
+            ex, ey = bx - ax, by - ay
+            denom = dx * ey - dy * ex
+            if denom != 0:
+                s = Fraction((ax - px) * dy - (ay - py) * dx, denom)
+                t = Fraction((ax - px) * ey - (ay - py) * ex, denom)
+                if 0 <= s <= 1 and 0 < t < first:
+                    first = t
+    mid = [(Fraction(2 * px + first * dx, 2 * scale), Fraction(2 * py + first * dy, 2 * scale))]
+    return bool(point_side(mid, polygon)[0] == 1)

@@ -14,7 +14,8 @@ import numpy as np
 import shapely
 
 from .bounded import settled_signs
-from .exact_geometry import point_side
+from .exact_geometry import CellPieces, cell_pieces, point_side
+from .exact_segments import inward
 from .floats import EPS
 from .oracle import as_fractions, exact_signs
 from .ragged import segment_min
@@ -45,8 +46,8 @@ class PointLocation:
         pattern. A point on boundaries gets one of the regions whose closure holds it: the
         one entered by stepping off the point toward the inside of the domain, decided
         symbolically (:func:`regions.oracle.exact_signs` with ``toward``). On a non-convex
-        domain the regions are float64 pieces of those cells (README, "How exact is exact"):
-        a point gets the piece of its cell that holds it, else the nearest.
+        domain, where a cell may be cut into several regions, a point gets the one that is
+        the exact piece of its cell whose closure holds it (README, "How exact is exact").
 
         Parameters
         ----------
@@ -128,13 +129,23 @@ class PointLocation:
         return found
 
     def _beside(self, points: np.ndarray) -> np.ndarray:
-        """Exact signs (N, S) just beside each point, toward the hull's exact vertex mean."""
+        """Exact signs (N, S) just beside each point, toward the domain's inside: toward the
+        hull's exact vertex mean, or, from a point on a non-convex domain's boundary, into the
+        domain there (:func:`regions.exact_segments.inward`; toward the hull's middle could
+        leave it)."""
         hull = as_fractions(self.domain.hull)
         cx = sum(x for x, _ in hull) / len(hull)
         cy = sum(y for _, y in hull) / len(hull)
+        polygon = self.domain.polygon
+        on_edge = np.zeros(len(points), dtype=bool)
+        if not self.domain.convex:
+            on_edge = point_side(points, polygon) == 0
         toward = []
-        for x, y in as_fractions(points):
-            dx, dy = (cx - x, cy - y) if (x, y) != (cx, cy) else (Fraction(1), Fraction(0))
+        for (x, y), on in zip(as_fractions(points), on_edge.tolist(), strict=True):
+            if on:
+                dx, dy = inward(polygon, (x, y))
+            else:
+                dx, dy = (cx - x, cy - y) if (x, y) != (cx, cy) else (Fraction(1), Fraction(0))
             toward.append([[dx, dy], [-dy, dx]])
         return exact_signs(self.network, self.plane, points, toward=toward)
 
@@ -171,29 +182,51 @@ class PointLocation:
         slack = [(_cross(edge, p - a) + tol) / length for p in points]
         return np.array([np.argmax(segment_min(s, self.start)) for s in slack], dtype=np.int64)
 
-    def _cell_to_region(self, points: np.ndarray, cell: np.ndarray) -> np.ndarray:
-        region_cell, geoms = self._clipped.region_cell, self._clipped.geometries
+    def _cell_to_region(
+        self, points: np.ndarray, cell: np.ndarray, exact: list | None = None
+    ) -> np.ndarray:
+        """The region (N,) of each point of the domain in its cell ``cell`` (N,) (-1: none):
+        the cell's one region, or the one that is the exact piece of it whose closure holds
+        the point (:meth:`_region_at`; ``exact``: the points as rationals, if not the floats)."""
+        first = np.searchsorted(self._clipped.region_cell, np.arange(self.n_cells + 1))
         region = np.full(len(points), -1, dtype=np.int64)
-        order = np.argsort(region_cell, kind="stable")
-        first = np.searchsorted(region_cell[order], np.arange(self.n_cells))
-        last = np.searchsorted(region_cell[order], np.arange(self.n_cells), side="right")
         todo = np.flatnonzero(cell >= 0)
-        for rank in range(int((last - first).max(initial=0))):
-            idx = todo[first[cell[todo]] + rank < last[cell[todo]]]
-            r = order[first[cell[idx]] + rank]
-            hit = shapely.intersects_xy(geoms[r], points[idx, 0], points[idx, 1]) & (
-                region[idx] < 0
-            )
-            region[idx[hit]] = r[hit]
-        # In the domain exactly, yet in none of its cell's pieces: the pieces are float64
-        # geometry, and a domain corner or edge point may lie an ulp outside them. The
-        # nearest piece of its cell holds it up to that rounding (of any cell, where float64
-        # clipping left the cell no piece).
-        for i in todo[region[todo] < 0]:
-            pieces = order[first[cell[i]] : last[cell[i]]]
-            pieces = pieces if pieces.size else np.arange(len(geoms))
-            region[i] = pieces[np.argmin(shapely.distance(geoms[pieces], shapely.Point(points[i])))]
+        count = first[cell[todo] + 1] - first[cell[todo]]
+        region[todo[count == 1]] = first[cell[todo[count == 1]]]
+        for i in todo[count != 1].tolist():
+            region[i] = self._region_at(int(cell[i]), points[i] if exact is None else exact[i])
         return region
+
+    def _region_at(self, c: int, point: object) -> int:
+        """The region of cell ``c`` that is the exact piece of it whose closure holds
+        ``point`` (:meth:`regions.exact_geometry.CellPieces.piece_at`), else the nearest."""
+        pieces, held = self._piece_regions(c)
+        k = int(pieces.piece_at([point])[0])
+        if k in held:
+            return held[k]
+        # A piece whose region's float point missed it, in a cell float64 clips faithfully
+        # (or a cell with no region, from a partition made with tol > 0): the nearest.
+        first = np.searchsorted(self._clipped.region_cell, [c, c + 1])
+        mine = np.arange(*first) if first[1] > first[0] else np.arange(len(self))
+        xy = shapely.Point(float(point[0]), float(point[1]))
+        return int(mine[np.argmin(shapely.distance(self._clipped.geometries[mine], xy))])
+
+    def _piece_regions(self, c: int) -> tuple[CellPieces, dict[int, int]]:
+        """Cell ``c``'s exact pieces in the domain, and the region of each (cached)."""
+        if c not in self._pieces_of_cells:
+            ring = self.ring[self.start[c] : self.start[c + 1]].tolist()
+            pieces = cell_pieces(self.domain.polygon, [self._exact_vertex(w) for w in ring])
+            mine = np.flatnonzero(self._clipped.region_cell == c)
+            piece = self._clipped.piece[mine]
+            guess = piece < 0  # where float64 clipping is trusted
+            piece[guess] = pieces.piece_of(self.points[mine[guess]])
+            held = {k: r for k, r in zip(piece.tolist(), mine.tolist(), strict=True) if k >= 0}
+            self._pieces_of_cells[c] = pieces, held
+        return self._pieces_of_cells[c]
+
+    @cached_property
+    def _pieces_of_cells(self) -> dict[int, tuple[CellPieces, dict[int, int]]]:
+        return {}
 
 
 def _row_keys(packed: np.ndarray) -> np.ndarray:

@@ -13,7 +13,6 @@ from functools import cached_property
 import numpy as np
 
 from .clipping import clip_segments, edges_meet_interior, polygon_segments
-from .exact_geometry import CellPieces, cell_pieces
 from .exact_segments import inside_midpoints
 from .mesh import DOMAIN_EDGE
 from .ragged import expand, offsets
@@ -138,36 +137,13 @@ class Topology:
         (:func:`regions.exact_segments.inside_midpoints`), the exact piece of either cell
         whose closure holds it (:meth:`regions.exact_geometry.CellPieces.piece_at`); those
         are regions as clipping matched them, or by the regions' points."""
-        clipped = self._clipped
         _, _, pair = self._cell_adjacency
         a, b = self._twins
-        first = np.searchsorted(clipped.region_cell, np.arange(self.n_cells + 1))
-        cells: dict[int, tuple[CellPieces, dict[int, int]]] = {}
-
-        def pieces(c: int) -> tuple[CellPieces, dict[int, int]]:
-            """A cell's exact pieces and the region of each."""
-            if c not in cells:
-                ring = self.ring[self.start[c] : self.start[c + 1]].tolist()
-                exact = cell_pieces(self.domain.polygon, [self._exact_vertex(w) for w in ring])
-                mine = np.arange(first[c], first[c + 1])
-                piece = clipped.piece[mine]
-                guess = piece < 0  # where float64 clipping is trusted
-                piece[guess] = exact.piece_of(self.points[mine[guess]])
-                held = {k: r for k, r in zip(piece.tolist(), mine.tolist(), strict=True) if k >= 0}
-                cells[c] = exact, held
-            return cells[c]
+        first = np.searchsorted(self._clipped.region_cell, np.arange(self.n_cells + 1))
 
         def region(c: int, m: tuple[Fraction, Fraction]) -> int:
-            if first[c + 1] - first[c] == 1:  # one region: the one exact piece
-                return int(first[c])
-            exact, held = pieces(c)
-            k = int(exact.piece_at([m])[0])
-            if k in held:
-                return held[k]
-            # A piece whose region's float point missed it, in a cell float64 clips
-            # faithfully: the region nearest the point, as locate gives it.
-            xy = np.array([[float(m[0]), float(m[1])]])
-            return int(self._cell_to_region(xy, np.array([c]))[0])
+            # One region: the one exact piece.
+            return int(first[c]) if first[c + 1] - first[c] == 1 else self._region_at(c, m)
 
         found = set()
         for e in np.flatnonzero(np.isin(pair, which)).tolist():

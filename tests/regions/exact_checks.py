@@ -254,10 +254,13 @@ def check_locate(part: regions.Partition, pts: np.ndarray) -> None:
     an ulp of them), at the domain's corners and just outside them, a point gets -1 exactly
     when it is outside the domain, and otherwise a region whose pattern agrees with every
     nonzero exact sign at the point (a region whose closure holds it); one beside the point
-    toward the domain's inside where it lies on breakpoints."""
+    toward the domain's inside where it lies on breakpoints. On a non-convex domain, also at
+    its own corners, and a clipped region is an exact piece of its cell whose closure holds
+    the point (:func:`_in_closure`)."""
     hull = part.domain.hull
     out = hull + 2.0**-40 * (hull - hull.mean(axis=0)) + np.spacing(np.abs(hull).max())
-    sample = np.unique(np.concatenate([pts, part.vertices, hull, out]), axis=0)
+    corners = shapely.get_coordinates(part.domain.polygon)
+    sample = np.unique(np.concatenate([pts, part.vertices, hull, out, corners]), axis=0)
     found = part.locate(sample)
     inside = point_side(sample, part.domain.polygon) >= 0
     assert np.array_equal(found >= 0, inside), "locate disagrees with the domain, exactly"
@@ -269,6 +272,60 @@ def check_locate(part: regions.Partition, pts: np.ndarray) -> None:
         f"{wrong.size} of {inside.sum()} points are located in a region that does not hold "
         f"them (first: {sample[inside][wrong[0]].tolist()} in region {found[inside][wrong[0]]})"
     )
+    if part.domain.convex:
+        return
+    whole = whole_cells(part)
+    pieces = {}  # cell: region_pieces
+    for p, r in zip(sample[inside].tolist(), found[inside].tolist(), strict=True):
+        if whole[r]:  # the region's closure is its cell's, which holds the point
+            continue
+        c = int(part.region_cell[r])
+        if c not in pieces:
+            pieces[c] = region_pieces(part, c)
+        cp, regions_of = pieces[c]
+        if regions_of is None:
+            continue
+        piece = {region: k for k, region in regions_of.items()}[r]
+        assert _in_closure(cp, piece, p), (
+            f"{p} is located in region {r}, a piece of cell {c} whose closure does not hold it"
+        )
+
+
+def region_pieces(part: regions.Partition, c: int) -> tuple:
+    """Cell ``c``'s exact pieces in the domain (``cell_pieces``), and the region of each, the
+    region being the piece that holds its interior point (None where the regions' points do
+    not hold one piece each: not judged)."""
+    cp = cell_pieces(part.domain.polygon, part.exact_corners(c))
+    mine = np.flatnonzero(part.region_cell == c)
+    held = cp.piece_of(part.points[mine])
+    ok = (held >= 0).all() and len(set(held.tolist())) == len(mine) == len(cp)
+    return cp, dict(zip(held.tolist(), mine.tolist(), strict=True)) if ok else None
+
+
+def _in_closure(cp: object, piece: int, point: list) -> bool:
+    """Whether ``point`` lies in the closure of an exact piece: in one of its sweep's closed
+    trapezoids, each judged as the convex polygon of its four corners."""
+    x, y = (Fraction(v) * cp.scale for v in point)
+    for s, slab in enumerate(cp.trapezoids):
+        x0, x1 = cp.bounds[s], cp.bounds[s + 1]
+        for lower, upper, k in slab:
+            if k != piece:
+                continue
+            quad = [_at(lower, x0), _at(lower, x1), _at(upper, x1), _at(upper, x0)]
+            sides = [
+                (b[0] - a[0]) * (y - a[1]) - (b[1] - a[1]) * (x - a[0])
+                for a, b in zip(quad, quad[1:] + quad[:1], strict=True)
+                if a != b
+            ]
+            if all(side >= 0 for side in sides):
+                return True
+    return False
+
+
+def _at(edge: tuple, x: Fraction) -> tuple[Fraction, Fraction]:
+    """The point of a non-vertical segment's line at ``x``."""
+    (ax, ay), (bx, by) = edge
+    return x, Fraction(ay) + Fraction(by - ay) * (x - ax) / (bx - ax)
 
 
 def check_neighbours(part: regions.Partition) -> None:
@@ -286,7 +343,7 @@ def check_neighbours(part: regions.Partition) -> None:
         for a, b in zip(ring.tolist(), np.roll(ring, -1).tolist(), strict=True):
             sides.setdefault((min(a, b), max(a, b)), []).append((c, a, b))
     exact = part.cut_state.exact
-    pieces = {}  # cell: its exact pieces, and the region of each (None: not judged)
+    pieces = {}  # cell: region_pieces
     expected, judged = set(), set()
     for twins in sides.values():
         if len(twins) != 2 or min(counts[c] for c, _, _ in twins) == 0:
@@ -302,14 +359,7 @@ def check_neighbours(part: regions.Partition) -> None:
             continue
         for c in (left, right):
             if c not in pieces:
-                cp = cell_pieces(part.domain.polygon, part.exact_corners(c))
-                mine = np.flatnonzero(part.region_cell == c)
-                held = cp.piece_of(part.points[mine])
-                ok = (held >= 0).all() and len(set(held.tolist())) == len(mine) == len(cp)
-                pieces[c] = (
-                    cp,
-                    dict(zip(held.tolist(), mine.tolist(), strict=True)) if ok else None,
-                )
+                pieces[c] = region_pieces(part, c)
         if pieces[left][1] is None or pieces[right][1] is None:
             continue
         judged.add((left, right))

@@ -380,6 +380,20 @@ def test_non_convex_domain_splits_regions_into_connected_pieces():
     assert len(part.adjacency()) == 2
     found = part.locate([[-1.5, 1.5], [1.5, 1.5], [0, -1.5], [0, 1.5]])
     assert len(set(found[:3])) == 3 and found[3] == -1  # (0, 1.5) lies in the notch
+    check_exact(part)  # and every point in the arms' cell gets the arm that holds it
+
+
+def test_locate_steps_off_a_non_convex_domains_boundary_into_the_domain():
+    # The line x = 1 runs along the L's inner edge from (1, 1) to (1, 2). Stepping from a
+    # point of that edge toward the hull's middle, (1, 1), follows both, and the tie's
+    # quarter turn then leaves the L for x > 1, whose one region, (1, 2] x [0, 1], does not
+    # reach the point: locate gave it until the step went into the domain instead.
+    ell = shapely.Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)])
+    part = regions.decompose(line_arrangement(np.array([[1.0, 0.0]]), np.array([-1.0])), ell)
+    left, right = part.locate([[0.5, 1.5], [1.5, 0.5]]).tolist()
+    assert len(part) == 2 and left != right
+    assert part.locate([[1, 1.5], [1, 2], [1, 1.75]]).tolist() == [left] * 3
+    check_exact(part)
 
 
 def test_the_old_names_of_the_breakpoints_warn_and_give_the_same_objects():
