@@ -166,7 +166,7 @@ def check_points(points: object, where: str) -> np.ndarray:
     Raises
     ------
     InvalidArgumentError
-        For non-numeric input or any other shape.
+        For non-numeric input, any other shape, or a NaN or infinite coordinate.
 
     Examples
     --------
@@ -192,6 +192,12 @@ def check_points(points: object, where: str) -> np.ndarray:
         raise InvalidArgumentError(
             f"{where}: points must have shape (N, 2) (or (2,) for one point) in plane "
             f"coordinates (u, v), got shape {arr.shape}"
+        )
+    bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
+    if bad.size:
+        raise InvalidArgumentError(
+            f"{where}: points must be finite; {bad.size} of {len(arr)} hold NaN or infinity "
+            f"(first: row {bad[0]}, {arr[bad[0]].tolist()})"
         )
     return arr
 

@@ -101,6 +101,17 @@ def test_locate_with_non_numbers(part):
         part.locate([["a", "b"]])
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_locate_with_non_finite_points(part, bad):
+    # NaN reached shapely (a warning, then -1) and infinity the oracle (an error naming it).
+    points = [[0.1, 0.2], [0.3, bad], [bad, 0.5]]
+    with pytest.raises(
+        regions.InvalidArgumentError,
+        match=r"locate: points must be finite; 2 of 3 .* row 1, \[0.3, ",
+    ):
+        part.locate(points)
+
+
 def test_locate_one_point_and_no_points(part):
     assert part.locate([0.05, 0.5]).shape == (1,)
     assert part.locate(np.zeros((0, 2))).shape == (0,)
