@@ -90,9 +90,9 @@ def inward(polygon: object, p: object) -> Point:
     ``p + t d`` lies strictly inside for every small enough ``t > 0``.
 
     Near ``p`` the interior is a union of open sectors between the boundary's edges there, so
-    one of a few candidates lies in it: the normals of those edges (``p`` on an edge), or the
-    sum of two edges' directions from ``p`` or its opposite (``p`` at a corner: a sector under
-    a half-turn holds the sum, one over it the opposite). Each is checked exactly: the first
+    one of a few candidates lies in it: the normals of those edges (``p`` on an edge, or at a
+    corner whose sector spans a right angle or more), or the sum of two edges' directions
+    from ``p`` (a sector under a half-turn holds it). Each is checked exactly: the first
     piece of its ray that the boundary cuts off lies inside.
 
     Parameters
@@ -135,7 +135,7 @@ def inward(polygon: object, p: object) -> Point:
                 candidates += [(-ey, ex), (ey, -ex)]
                 rays += [(x - px, y - py) for x, y in ((ax, ay), (bx, by)) if (x, y) != (px, py)]
     for (ux, uy), (wx, wy) in itertools.combinations(rays, 2):
-        candidates += [(ux + wx, uy + wy), (-ux - wx, -uy - wy)]
+        candidates.append((ux + wx, uy + wy))
     for d in candidates:
         if d != (0, 0) and _first_piece_inside(ring_ints, polygon, (px, py), d, scale):
             dx, dy = d

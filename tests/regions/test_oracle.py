@@ -32,7 +32,7 @@ from regions.exact_geometry import (
     polygon_area,
     rational_grid,
 )
-from regions.exact_segments import inside_midpoints, segment_meets_interior
+from regions.exact_segments import inside_midpoints, inward, segment_meets_interior
 from regions.network import Activation, Affine, Concat, Sum
 from regions.oracle import exact_affine, exact_eval, exact_patterns, exact_signs, n_columns
 
@@ -347,6 +347,39 @@ def test_the_pieces_at_a_shared_side_are_those_beside_its_inside_midpoints():
             assert (held >= 0).all() and held.tolist() == pieces.piece_of(beside).tolist()
         seen += len(mids)
     assert seen > 100
+
+
+def test_inward_steps_from_every_boundary_point_into_the_interior():
+    # Integer polygons (holes too): from each corner and each edge's midpoint, a hair (1e-9
+    # of the direction, far below these polygons' features) along the direction found lies
+    # strictly inside; a point off the boundary has no such direction.
+    rng = np.random.default_rng(9)
+    seen, holes = 0, 0
+    hair = Fraction(1, 10**9)
+    for _ in range(300):
+        poly = integer_polygon(rng, 6, 8)
+        if not (poly.is_valid and poly.area > 0):
+            continue
+        rings = [np.asarray(r.coords) for r in (poly.exterior, *poly.interiors)]
+        points = [tuple(map(Fraction, v)) for r in rings for v in r[:-1].tolist()]
+        points += [
+            tuple((Fraction(a) + Fraction(b)) / 2 for a, b in zip(u, v, strict=True))
+            for r in rings
+            for u, v in zip(r[:-1].tolist(), r[1:].tolist(), strict=True)
+        ]
+        for x, y in points:
+            dx, dy = inward(poly, (x, y))
+            assert point_side([(x + hair * dx, y + hair * dy)], poly)[0] == 1, (poly.wkt, x, y)
+        seen += len(points)
+        holes += len(poly.interiors)
+        for inside in rational_grid(poly, 8)[:1]:
+            with pytest.raises(ValueError, match="not on the polygon's boundary"):
+                inward(poly, inside)
+    assert seen > 1000 and holes > 20
+    # A hole touching the outer ring at (-2, 0): beside it, the frame's inside is two wedges.
+    touch = shapely.Polygon([(-2, -2), (2, -2), (2, 2), (-2, 2)], [[(-2, 0), (0, 1), (0, -1)]])
+    dx, dy = inward(touch, (-2, 0))
+    assert point_side([(-2 + hair * dx, hair * dy)], touch)[0] == 1
 
 
 def test_inside_midpoints_across_thin_spikes():
