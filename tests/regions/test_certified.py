@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import shapely
 import torch
-from exact_checks import UP_RIGHT, check_exact
+from exact_checks import UP_RIGHT, check_exact, check_locate
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from torch import nn
@@ -99,7 +99,8 @@ def test_adversarial_nets_on_non_convex_domains_at_every_scale_and_place(case):
 def test_coarser_views_on_non_convex_domains_are_the_truncated_nets(case):
     # at_depth(k) is the partition of the net cut after its k-th activation layer, which the
     # checks above judge exactly: the same regions, patterns and areas. Before, it clipped
-    # every cell in float64 and lost the slivers a full-depth partition keeps.
+    # every cell in float64 and lost the slivers a full-depth partition keeps. Points are
+    # located in them as in a full-depth partition.
     part = case.decompose()
     modules = list(case.model)
     for k in range(1, part.depth):
@@ -108,6 +109,7 @@ def test_coarser_views_on_non_convex_domains_are_the_truncated_nets(case):
         assert len(coarse) == len(truncated), f"depth {k}"
         assert sorted(map(bytes, coarse.patterns)) == sorted(map(bytes, truncated.patterns))
         assert sorted(coarse.areas.tolist()) == sorted(truncated.areas.tolist())
+        check_locate(coarse, rational_grid(case.domain, 10))
 
 
 @EXACT
