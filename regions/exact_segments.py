@@ -69,16 +69,7 @@ def inside_midpoints(polygon: object, p: object, q: object) -> list[Point]:
     # Where each edge crosses the segment's line: t along the segment, s along the edge. An
     # edge on that line needs no cut of its own: the edges before and after the run of such
     # edges cross the line at its ends.
-    cuts = {Fraction(0), Fraction(1)}
-    for ring in ring_ints:
-        r = ring.tolist()
-        for (ax, ay), (bx, by) in zip(r, r[1:] + r[:1], strict=True):
-            ex, ey = bx - ax, by - ay
-            denom = dx * ey - dy * ex
-            if denom != 0:
-                s = Fraction((ax - px) * dy - (ay - py) * dx, denom)
-                if 0 <= s <= 1:
-                    cuts.add(Fraction((ax - px) * ey - (ay - py) * ex, denom))
+    cuts = {Fraction(0), Fraction(1), *_crossings(ring_ints, (px, py), (dx, dy))}
     ts = sorted(t for t in cuts if 0 <= t <= 1)
     mids = [(a + b) / 2 for a, b in zip(ts, ts[1:], strict=False)]
     points = [(Fraction(px + t * dx, scale), Fraction(py + t * dy, scale)) for t in mids]
@@ -149,16 +140,21 @@ def _first_piece_inside(
     """Whether the ray from ``p`` along ``d`` (integers over ``scale``) starts inside the
     polygon: the midpoint of its first piece, up to the first crossing of an edge, is."""
     (px, py), (dx, dy) = p, d
-    first = Fraction(1)
+    first = min((t for t in _crossings(rings, p, d) if 0 < t < 1), default=Fraction(1))
+    mid = [(Fraction(2 * px + first * dx, 2 * scale), Fraction(2 * py + first * dy, 2 * scale))]
+    return bool(point_side(mid, polygon)[0] == 1)
+
+
+def _crossings(rings: list, p: tuple[int, int], d: tuple[int, int]) -> list[Fraction]:
+    """Where each edge of the rings (integer arrays) crosses the line ``p + t d``: its ``t``,
+    for an edge that meets the line in one point (an edge along it has none)."""
+    (px, py), (dx, dy) = p, d
+    out = []
     for ring in rings:
         r = ring.tolist()
         for (ax, ay), (bx, by) in zip(r, r[1:] + r[:1], strict=True):
             ex, ey = bx - ax, by - ay
             denom = dx * ey - dy * ex
-            if denom != 0:
-                s = Fraction((ax - px) * dy - (ay - py) * dx, denom)
-                t = Fraction((ax - px) * ey - (ay - py) * ex, denom)
-                if 0 <= s <= 1 and 0 < t < first:
-                    first = t
-    mid = [(Fraction(2 * px + first * dx, 2 * scale), Fraction(2 * py + first * dy, 2 * scale))]
-    return bool(point_side(mid, polygon)[0] == 1)
+            if denom != 0 and 0 <= Fraction((ax - px) * dy - (ay - py) * dx, denom) <= 1:
+                out.append(Fraction((ax - px) * ey - (ay - py) * ex, denom))
+    return out
