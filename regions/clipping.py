@@ -8,7 +8,7 @@ rounding of the cell: a domain corner that lines pass through, say). Only the ce
 boundary crosses are clipped, by GEOS in float64 (:meth:`regions.domain.Domain.clip`), and
 their pieces counted exactly where rounding may have got them wrong. Two cells that are one
 region each are neighbours where an edge between them runs through the domain's interior,
-decided the same way (:func:`edges_meet_interior`).
+decided the same way (:mod:`regions.edge_clipping`).
 """
 
 from __future__ import annotations
@@ -23,15 +23,14 @@ import shapely
 
 from .domain import Domain
 from .exact_geometry import boundary_meets_interior, cell_pieces, point_side
-from .exact_segments import segment_meets_interior
 
 __all__ = [
     "CellBounds",
     "Clipped",
     "cell_sides",
-    "clip_segments",
     "clipped_cells",
-    "edges_meet_interior",
+    "inner_edges",
+    "margin_of",
     "outline",
     "polygon_segments",
     "traces",
@@ -263,11 +262,11 @@ def _fragile(cells: np.ndarray, ids: np.ndarray, domain: Domain, bounds: CellBou
     edges' far ends, which the same tests check (where two segments from one point are within
     rounding of each other, the shorter one's far end is within rounding of the longer one).
     """
-    inner = _inner_edges(domain)
+    inner = inner_edges(domain)
     if not len(inner):
         return np.zeros(len(ids), dtype=bool)
     hulls = shapely.convex_hull(cells[ids])
-    margin = _margin(bounds.reach[ids], domain)
+    margin = margin_of(bounds.reach[ids], domain)
     ends = shapely.get_coordinates(inner).reshape(-1, 2, 2)
     corners = np.unique(ends.reshape(-1, 2), axis=0)
     pinned = _pinned_corners(bounds, corners)
@@ -347,8 +346,8 @@ def cell_sides(
         meets the cell's interior. A cell that is neither lies outside the domain.
     """
     hulls = shapely.convex_hull(cells)  # the exact cell lies within reach of its hull
-    margin = _margin(reach, domain)
-    inner = _inner_edges(domain)
+    margin = margin_of(reach, domain)
+    inner = inner_edges(domain)
     inner_union = shapely.multilinestrings(inner)
     near = np.zeros(len(cells), dtype=bool)
     near[shapely.STRtree(hulls).query(inner, "dwithin", float(margin.max()))[1]] = True
@@ -380,76 +379,18 @@ def cell_sides(
     return inside & ~crossed, crossed
 
 
-def _margin(reach: np.ndarray, domain: Domain) -> np.ndarray:
+def margin_of(reach: np.ndarray, domain: Domain) -> np.ndarray:
     """How far a float geometry may lie from its exact one, for float tests: its vertices'
     bounds ``reach`` plus a slack of the coordinates' scale (far more than GEOS's rounding of
     any point on the domain's hull)."""
     return reach + _SLACK * (domain.diameter + float(np.abs(domain.hull).max()))
 
 
-def _inner_edges(domain: Domain) -> np.ndarray:
+def inner_edges(domain: Domain) -> np.ndarray:
     """The domain's boundary edges (linestrings) off its hull's edges: only these can enter a
     cell, since the cells tile the hull."""
     edges = shapely.linestrings(polygon_segments(domain.polygon))
     return edges[~shapely.covered_by(edges, shapely.boundary(shapely.Polygon(domain.hull)))]
-
-
-def edges_meet_interior(
-    ends: np.ndarray,
-    reach: np.ndarray,
-    domain: Domain,
-    exact_ends: Callable[[int], tuple[tuple[Fraction, Fraction], tuple[Fraction, Fraction]]],
-) -> np.ndarray:
-    """Whether each edge, exactly, runs through the domain's interior (along a positive
-    length): then the cells on its two sides, each one region, are neighbours there.
-
-    A float test settles almost every edge. The exact edge lies within its margin (the ends'
-    distance bounds, and the slack) of its float copy: where that copy stays farther than
-    the margin from the domain's boundary, the edge lies wholly inside or outside, as its
-    midpoint; where it stays farther from the domain, outside; and it runs through the
-    interior wherever a point of the copy lies inside, farther than the margin from the
-    boundary (the midpoints of the copy and of its pieces inside the domain are tried).
-    Rational arithmetic settles the rest: edges along the boundary, or within their margin
-    of it (:func:`regions.exact_segments.segment_meets_interior`).
-
-    Parameters
-    ----------
-    ends : ndarray, shape (E, 2, 2)
-        The edges' float ends.
-    reach : ndarray, shape (E,)
-        The larger distance bound of each edge's two ends from their exact points.
-    domain : Domain
-    exact_ends : callable
-        An edge's exact ends, by its index.
-
-    Returns
-    -------
-    ndarray of bool, shape (E,)
-    """
-    margin = _margin(reach, domain)
-    boundary = domain.polygon.boundary
-    edges, mid = shapely.linestrings(ends), shapely.points(ends.mean(axis=1))
-    clear = shapely.distance(edges, boundary) > margin
-    meets = (clear & shapely.intersects(domain.polygon, mid)) | _deep_inside(mid, domain, margin)
-    open_ = np.flatnonzero(~clear & ~meets)
-    pieces, owner = shapely.get_parts(
-        shapely.intersection(edges[open_], domain.polygon), return_index=True
-    )
-    lines = shapely.get_type_id(pieces) == 1
-    mid = shapely.line_interpolate_point(pieces[lines], 0.5, normalized=True)
-    owner = open_[owner[lines]]
-    meets[owner[_deep_inside(mid, domain, margin[owner])]] = True
-    away = shapely.distance(edges[open_], domain.polygon) > margin[open_]
-    for e in open_[~meets[open_] & ~away]:
-        meets[e] = segment_meets_interior(domain.polygon, *exact_ends(int(e)))
-    return meets
-
-
-def _deep_inside(points: np.ndarray, domain: Domain, margin: np.ndarray) -> np.ndarray:
-    """Whether each float point lies inside the domain, farther than its margin from the
-    boundary: then every point within the margin is in the domain's interior."""
-    far = shapely.distance(points, domain.polygon.boundary) > margin
-    return far & shapely.intersects(domain.polygon, points)
 
 
 def _for_overlay(cells: np.ndarray, domain: Domain) -> np.ndarray:
@@ -494,22 +435,6 @@ def traces(cells: np.ndarray, domain: Domain) -> np.ndarray:
         xy = shapely.get_coordinates(g)
         out[i] = shapely.Polygon(np.concatenate([xy, xy[::-1], xy[:1]]))
     return out
-
-
-def clip_segments(segments: np.ndarray, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
-    """Pieces (E', 2, 2) of segments inside a domain, and the source index (E',) of each."""
-    pieces = domain.clip(shapely.linestrings(segments))
-    parts, index = shapely.get_parts(pieces, return_index=True)
-    keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)
-    parts, index = parts[keep], index[keep]
-    ends = np.stack(
-        [
-            shapely.get_coordinates(shapely.get_point(parts, 0)),
-            shapely.get_coordinates(shapely.get_point(parts, -1)),
-        ],
-        axis=1,
-    )
-    return ends.reshape(-1, 2, 2), index
 
 
 def outline(region: shapely.Geometry) -> np.ndarray:

@@ -17,7 +17,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from . import region_maps
-from .clipping import clip_segments, valid_cells
+from .clipping import valid_cells
+from .edge_clipping import clip_segments
 from .fallback import class_function
 from .floats import EPS, SAFE
 from .lines import ArgmaxLine

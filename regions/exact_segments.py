@@ -14,7 +14,7 @@ from fractions import Fraction
 from .exact_geometry import _integers, _rings, point_side
 from .oracle import as_ratios
 
-__all__ = ["inside_midpoints", "inward", "segment_meets_interior"]
+__all__ = ["inside_midpoints", "inside_spans", "inward", "segment_meets_interior"]
 
 Point = tuple[Fraction, Fraction]
 
@@ -60,6 +60,35 @@ def inside_midpoints(polygon: object, p: object, q: object) -> list[Point]:
     >>> [tuple(map(float, m)) for m in inside_midpoints(u, (0, 2), (3, 2))]  # across its arms
     [(0.5, 2.0), (2.5, 2.0)]
     """
+    return [m for _, _, m in _inside_pieces(polygon, p, q)]
+
+
+def inside_spans(polygon: object, p: object, q: object) -> list[tuple[Fraction, Fraction]]:
+    """Where the segment from ``p`` to ``q`` runs through a polygon's interior, exactly: the
+    intervals ``(t0, t1)``, 0 <= t0 < t1 <= 1, of ``p + t (q - p)`` whose open pieces lie
+    strictly inside but for single points of the boundary they touch, in order from ``p``.
+    Stretches along the boundary or outside are not in any.
+
+    Examples
+    --------
+    >>> from regions.exact_segments import inside_spans
+    >>> ell = [[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]]
+    >>> [tuple(map(str, span)) for span in inside_spans(ell, (1, -1), (1, 3))]  # x = 1
+    [('1/4', '1/2')]
+    >>> inside_spans(ell, (0, 1.5), (2, 0.5))  # through the reflex corner, inside either side
+    [(Fraction(0, 1), Fraction(1, 1))]
+    """
+    spans: list[tuple[Fraction, Fraction]] = []
+    for t0, t1, _ in _inside_pieces(polygon, p, q):
+        if spans and spans[-1][1] == t0:  # two pieces on either side of a point it touches
+            t0 = spans.pop()[0]
+        spans.append((t0, t1))
+    return spans
+
+
+def _inside_pieces(polygon: object, p: object, q: object) -> list[tuple[Fraction, Fraction, Point]]:
+    """The open pieces (t0, t1) of the segment from ``p`` to ``q`` between its crossings with
+    the polygon's boundary that lie strictly inside, with their midpoints, in order."""
     rings = _rings(polygon)
     (ends, *ring_ints), scale = _integers(as_ratios([p, q]), *rings)
     (px, py), (qx, qy) = ends.tolist()
@@ -71,9 +100,11 @@ def inside_midpoints(polygon: object, p: object, q: object) -> list[Point]:
     # edges cross the line at its ends.
     cuts = {Fraction(0), Fraction(1), *_crossings(ring_ints, (px, py), (dx, dy))}
     ts = sorted(t for t in cuts if 0 <= t <= 1)
-    mids = [(a + b) / 2 for a, b in zip(ts, ts[1:], strict=False)]
+    pieces = list(zip(ts, ts[1:], strict=False))
+    mids = [(a + b) / 2 for a, b in pieces]
     points = [(Fraction(px + t * dx, scale), Fraction(py + t * dy, scale)) for t in mids]
-    return [m for m, side in zip(points, point_side(points, polygon), strict=True) if side == 1]
+    sides = point_side(points, polygon)
+    return [(a, b, m) for (a, b), m, side in zip(pieces, points, sides, strict=True) if side == 1]
 
 
 def inward(polygon: object, p: object) -> Point:

@@ -7,12 +7,14 @@ directed edge.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from functools import cached_property
 
 import numpy as np
 
-from .clipping import clip_segments, edges_meet_interior, polygon_segments
+from .clipping import polygon_segments
+from .edge_clipping import clip_segments, edges_meet_interior
 from .exact_segments import inside_midpoints
 from .mesh import DOMAIN_EDGE
 from .ragged import expand, offsets
@@ -111,21 +113,26 @@ class Topology:
             return Fraction(float(self.vertices[w, 0])), Fraction(float(self.vertices[w, 1]))
         return self.cut_state.exact.position(w)
 
+    def _edge_copies(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray, Callable]:
+        """The edges from ring positions ``at`` (E,): float ends (E, 2, 2), the larger bound
+        of their ends' distances from the exact points (E,), and the exact ends by index."""
+        u, v = self.ring[at], self.ring[self._next[at]]
+        reach = np.zeros(len(self.vertices)) if self.cut_state is None else self.cut_state.r
+        return (
+            self.vertices[np.stack([u, v], axis=1)],
+            np.maximum(reach[u], reach[v]),
+            lambda e: (self._exact_vertex(int(u[e])), self._exact_vertex(int(v[e]))),
+        )
+
     def _through_domain(self, which: np.ndarray) -> np.ndarray:
         """Whether some edge between the two cells of each pair (indices (P,) into
         ``_cell_adjacency``) runs through the domain's interior, exactly
-        (:func:`regions.clipping.edges_meet_interior`)."""
+        (:func:`regions.edge_clipping.edges_meet_interior`)."""
         pairs, _, pair = self._cell_adjacency
         a, _ = self._twins
         edge = np.flatnonzero(np.isin(pair, which))
-        u, v = self.ring[a[edge]], self.ring[self._next[a[edge]]]
-        reach = np.zeros(len(self.vertices)) if self.cut_state is None else self.cut_state.r
-        meets = edges_meet_interior(
-            self.vertices[np.stack([u, v], axis=1)],
-            np.maximum(reach[u], reach[v]),
-            self.domain,
-            lambda e: (self._exact_vertex(int(u[e])), self._exact_vertex(int(v[e]))),
-        )
+        ends, reach, exact_ends = self._edge_copies(a[edge])
+        meets = edges_meet_interior(ends, reach, self.domain, exact_ends)
         through = np.zeros(len(pairs), dtype=bool)
         np.logical_or.at(through, pair[edge], meets)
         return through[which]
@@ -184,11 +191,10 @@ class Topology:
         """
         _, first = np.unique(self._edge_keys, return_index=True)
         first = first[(self.edge_label[first] != DOMAIN_EDGE) | include_domain]
-        ends = self.ring[first], self.ring[self._next[first]]
-        segments = np.stack([self.vertices[ends[0]], self.vertices[ends[1]]], axis=1)
+        segments, reach, exact_ends = self._edge_copies(first)
         column = self.edge_label[first]
         if self._clipped is not None:
-            segments, keep = clip_segments(segments, self.domain)
+            segments, keep = clip_segments(segments, self.domain, reach, exact_ends)
             column = column[keep]
             if include_domain:
                 ring_segments = polygon_segments(self.domain.polygon)

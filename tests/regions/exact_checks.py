@@ -413,9 +413,27 @@ def _on_line(v: tuple, p: tuple, q: tuple) -> bool:
     return (q[0] - p[0]) * (v[1] - p[1]) - (q[1] - p[1]) * (v[0] - p[0]) == 0
 
 
+def check_boundaries(part: regions.Partition) -> None:
+    """On a non-convex domain, the breakpoints' boundaries are pieces of the cells' edges:
+    each end is a vertex of the partition, or where the piece leaves the domain, within
+    rounding of its boundary."""
+    if part.domain.convex:
+        return
+    b = part.boundaries()
+    ends = b.segments.reshape(-1, 2)
+    known = {tuple(v) for v in part.vertices.tolist()}
+    vertex = np.array([tuple(e) in known for e in ends.tolist()], dtype=bool)
+    off = shapely.distance(part.domain.polygon.boundary, shapely.points(ends[~vertex]))
+    assert np.all(off <= BOUNDARY_ULPS * resolution(part)), (
+        f"{np.count_nonzero(off > BOUNDARY_ULPS * resolution(part))} ends of boundaries are "
+        "neither vertices nor on the domain's boundary"
+    )
+
+
 def check_exact(part: regions.Partition, grid: int = 40) -> None:
     """All of the above."""
     check_interior_points(part)
     check_tiling(part)
     check_neighbours(part)
+    check_boundaries(part)
     check_completeness(part, grid)

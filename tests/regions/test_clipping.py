@@ -16,9 +16,9 @@ from regions.clipping import (
     _snap_clipped,
     cell_sides,
     clipped_cells,
-    edges_meet_interior,
 )
 from regions.domain import as_domain
+from regions.edge_clipping import edges_meet_interior
 
 ELL = as_domain(shapely.Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)]))
 

@@ -32,7 +32,7 @@ from regions.exact_geometry import (
     polygon_area,
     rational_grid,
 )
-from regions.exact_segments import inside_midpoints, inward, segment_meets_interior
+from regions.exact_segments import inside_midpoints, inside_spans, inward, segment_meets_interior
 from regions.network import Activation, Affine, Concat, Sum
 from regions.oracle import exact_affine, exact_eval, exact_patterns, exact_signs, n_columns
 
@@ -307,6 +307,44 @@ def test_segment_meets_interior_matches_geos_on_integer_polygons():
         seen[expected] += 1
         holes += len(poly.interiors)
     assert min(seen.values()) > 100 and holes > 100
+
+
+def test_inside_spans_match_geos_on_integer_polygons():
+    # The spans are the parts of the segment in the polygon less those along its boundary:
+    # GEOS's, whose crossings are rounded, to 1e-9 of the segment. Exactly, each span's ends
+    # lie on the boundary but for the segment's own.
+    rng = np.random.default_rng(3)
+    seen, joined = 0, 0
+    for _ in range(1500):
+        poly = integer_polygon(rng, 6, 8)
+        p, q = (tuple(map(Fraction, v)) for v in rng.integers(0, 7, (2, 2)).tolist())
+        if not (poly.is_valid and poly.area > 0 and p != q):
+            continue
+        spans = inside_spans(poly, p, q)
+        line = shapely.LineString([p, q])
+        geos = shapely.line_merge(
+            shapely.difference(shapely.intersection(line, poly), poly.boundary)
+        )
+        parts = [g for g in shapely.get_parts(geos) if g.length > 0]
+        assert len(parts) == len(spans), (poly.wkt, p, q)
+        inside = sum(float(t1 - t0) for t0, t1 in spans) * line.length
+        assert abs(inside - sum(g.length for g in parts)) <= 1e-9 * line.length
+        ends = [t for span in spans for t in span]
+        at = [(p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])) for t in ends]
+        on_ends = zip(point_side(at, poly).tolist() if at else [], ends, strict=True)
+        assert all(s == 0 if 0 < t < 1 else s >= 0 for s, t in on_ends)
+        # The pieces between crossings that lie inside (their midpoints, strictly) make up the
+        # spans, joined where they meet.
+        d = (q[0] - p[0]) or (q[1] - p[1])
+        mids = [
+            ((m[0] - p[0]) if q[0] != p[0] else (m[1] - p[1])) / d
+            for m in inside_midpoints(poly, p, q)
+        ]
+        assert all(any(t0 < t < t1 for t0, t1 in spans) for t in mids)
+        assert all(any(t0 < t < t1 for t in mids) for t0, t1 in spans)
+        seen += len(spans)
+        joined += len(mids) > len(spans)  # touching the boundary
+    assert seen > 300 and joined > 5
 
 
 def test_segment_meets_interior_an_ulp_off_an_edge():

@@ -383,6 +383,20 @@ def test_non_convex_domain_splits_regions_into_connected_pieces():
     check_exact(part)  # and every point in the arms' cell gets the arm that holds it
 
 
+def test_boundaries_along_a_non_convex_domains_edge_are_not_between_regions():
+    # The line x = 1 runs through the L from (1, 0) to (1, 1), then along its inner edge to
+    # (1, 2), where it borders one region only. Float64 clipping kept that stretch as a
+    # breakpoint's boundary, and as a stretch of the decision boundary (relu(x - 1) > 0).
+    ell = shapely.Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)])
+    part = regions.decompose(line_arrangement(np.array([[1.0, 0.0]]), np.array([-1.0])), ell)
+    b = part.boundaries()
+    assert np.sort(b.segments, axis=1).tolist() == [[[1.0, 0.0], [1.0, 1.0]]]
+    assert b.layer.tolist() == [1] and b.unit.tolist() == [0]
+    assert np.sort(part.decision_boundary().segments, axis=1).tolist() == [[[1.0, 0.0], [1.0, 1.0]]]
+    with_domain = part.boundaries(include_domain=True)
+    assert len(with_domain) == 7 and with_domain.layer.tolist().count(0) == 6
+
+
 def test_locate_steps_off_a_non_convex_domains_boundary_into_the_domain():
     # The line x = 1 runs along the L's inner edge from (1, 1) to (1, 2). Stepping from a
     # point of that edge toward the hull's middle, (1, 1), follows both, and the tie's
