@@ -113,7 +113,7 @@ def clip_segments(
     margin = margin_of(reach, domain)
     lines, mid = shapely.linestrings(segments), shapely.points(segments.mean(axis=1))
     # Only the boundary's edges off the hull's can cross an edge of the cells, which tile the
-    # hull; a segment whose middle is near the hull's boundary is a sliver of rounding.
+    # hull; and a midpoint that near the boundary does not tell inside from outside.
     inner = shapely.multilinestrings(inner_edges(domain))
     near = (shapely.distance(lines, inner) <= margin) | (
         shapely.distance(mid, domain.polygon.boundary) <= margin
@@ -131,8 +131,8 @@ def clip_segments(
     for e in np.setdiff1d(near, clean).tolist():
         p, q = exact_ends(e) if exact_ends else [tuple(map(Fraction, v)) for v in segments[e]]
         for t0, t1 in inside_spans(domain.polygon, p, q):
-            ends = [(p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])) for t in (t0, t1)]
-            piece = np.array(ends, dtype=float)
+            cut = [(p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])) for t in (t0, t1)]
+            piece = np.array(cut, dtype=float)
             piece[0] = segments[e, 0] if t0 == 0 else piece[0]
             piece[1] = segments[e, 1] if t1 == 1 else piece[1]
             pieces.append(piece[None])

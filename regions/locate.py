@@ -182,19 +182,17 @@ class PointLocation:
         slack = [(_cross(edge, p - a) + tol) / length for p in points]
         return np.array([np.argmax(segment_min(s, self.start)) for s in slack], dtype=np.int64)
 
-    def _cell_to_region(
-        self, points: np.ndarray, cell: np.ndarray, exact: list | None = None
-    ) -> np.ndarray:
+    def _cell_to_region(self, points: np.ndarray, cell: np.ndarray) -> np.ndarray:
         """The region (N,) of each point of the domain in its cell ``cell`` (N,) (-1: none):
         the cell's one region, or the one that is the exact piece of it whose closure holds
-        the point (:meth:`_region_at`; ``exact``: the points as rationals, if not the floats)."""
+        the point (:meth:`_region_at`)."""
         first = np.searchsorted(self._clipped.region_cell, np.arange(self.n_cells + 1))
         region = np.full(len(points), -1, dtype=np.int64)
         todo = np.flatnonzero(cell >= 0)
         count = first[cell[todo] + 1] - first[cell[todo]]
         region[todo[count == 1]] = first[cell[todo[count == 1]]]
         for i in todo[count != 1].tolist():
-            region[i] = self._region_at(int(cell[i]), points[i] if exact is None else exact[i])
+            region[i] = self._region_at(int(cell[i]), points[i])
         return region
 
     def _region_at(self, c: int, point: object) -> int:
