@@ -254,9 +254,9 @@ def check_locate(part: regions.Partition, pts: np.ndarray) -> None:
     an ulp of them), at the domain's corners and just outside them, a point gets -1 exactly
     when it is outside the domain, and otherwise a region whose pattern agrees with every
     nonzero exact sign at the point (a region whose closure holds it); one beside the point
-    toward the domain's inside where it lies on breakpoints. On a non-convex domain, also at
-    its own corners, and a clipped region is an exact piece of its cell whose closure holds
-    the point (:func:`_in_closure`)."""
+    toward the domain's inside where it lies on breakpoints. The domain's own corners are
+    tried too, and on a non-convex domain a clipped region must be an exact piece of its cell
+    whose closure holds the point (:func:`_in_closure`)."""
     hull = part.domain.hull
     out = hull + 2.0**-40 * (hull - hull.mean(axis=0)) + np.spacing(np.abs(hull).max())
     corners = shapely.get_coordinates(part.domain.polygon)
