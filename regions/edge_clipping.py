@@ -114,13 +114,14 @@ def clip_segments(
     lines, mid = shapely.linestrings(segments), shapely.points(segments.mean(axis=1))
     # Only the boundary's edges off the hull's can cross an edge of the cells, which tile the
     # hull; and a midpoint that near the boundary does not tell inside from outside.
-    inner = shapely.multilinestrings(inner_edges(domain))
+    edges = inner_edges(domain)
+    inner = shapely.multilinestrings(edges)
     near = (shapely.distance(lines, inner) <= margin) | (
         shapely.distance(mid, domain.polygon.boundary) <= margin
     )
     keep = ~near & shapely.intersects(domain.polygon, mid)
     near = np.flatnonzero(near)
-    clean = near[_clean_crossings(segments[near], margin[near], domain)]
+    clean = near[_clean_crossings(segments[near], margin[near], domain, edges)]
     parts, owner = shapely.get_parts(
         shapely.intersection(lines[clean], domain.polygon), return_index=True
     )
@@ -142,18 +143,20 @@ def clip_segments(
     return np.concatenate(pieces).reshape(-1, 2, 2)[order], index[order]
 
 
-def _clean_crossings(segments: np.ndarray, margin: np.ndarray, domain: Domain) -> np.ndarray:
+def _clean_crossings(
+    segments: np.ndarray, margin: np.ndarray, domain: Domain, edges: np.ndarray
+) -> np.ndarray:
     """Which segments (n, 2, 2) of the hull, each within its margin (n,) of the domain's
     boundary, cross it only cleanly, so that float64 clipping gets their exact copies'
     pieces: their ends and middles farther than the margin from the boundary's edges off the
-    hull (:func:`regions.clipping.inner_edges`), the boundary's corners as far from them, and
-    each such edge they come that near crossed so steeply that moving their ends by the
-    margin cannot undo it (each end of either farther from the other's line than the margin,
-    times the lever of where it lies along the segment's line, for the segment's)."""
+    hull (``edges``, :func:`regions.clipping.inner_edges`), the boundary's corners as far
+    from them, and each such edge they come that near crossed so steeply that moving their
+    ends by the margin cannot undo it (each end of either farther from the other's line than
+    the margin, times the lever of where it lies along the segment's line, for the
+    segment's)."""
     if not len(segments):
         return np.zeros(0, dtype=bool)
-    lines, edges = shapely.linestrings(segments), inner_edges(domain)
-    inner = shapely.multilinestrings(edges)
+    lines, inner = shapely.linestrings(segments), shapely.multilinestrings(edges)
     ends = shapely.points(np.concatenate([segments, segments.mean(axis=1, keepdims=True)], 1))
     clean = (shapely.distance(ends, inner) > margin[:, None]).all(axis=1)
     corners = shapely.multipoints(shapely.get_coordinates(domain.polygon.boundary))

@@ -186,7 +186,7 @@ class PointLocation:
         """The region (N,) of each point of the domain in its cell ``cell`` (N,) (-1: none):
         the cell's one region, or the one that is the exact piece of it whose closure holds
         the point (:meth:`_region_at`)."""
-        first = np.searchsorted(self._clipped.region_cell, np.arange(self.n_cells + 1))
+        first = self._first_region
         region = np.full(len(points), -1, dtype=np.int64)
         todo = np.flatnonzero(cell >= 0)
         count = first[cell[todo] + 1] - first[cell[todo]]
@@ -204,8 +204,8 @@ class PointLocation:
             return held[k]
         # A piece whose region's float point missed it, in a cell float64 clips faithfully
         # (or a cell with no region, from a partition made with tol > 0): the nearest.
-        first = np.searchsorted(self._clipped.region_cell, [c, c + 1])
-        mine = np.arange(*first) if first[1] > first[0] else np.arange(len(self))
+        lo, hi = self._first_region[c : c + 2]
+        mine = np.arange(lo, hi) if hi > lo else np.arange(len(self))
         xy = shapely.Point(float(point[0]), float(point[1]))
         return int(mine[np.argmin(shapely.distance(self._clipped.geometries[mine], xy))])
 
@@ -214,13 +214,19 @@ class PointLocation:
         if c not in self._pieces_of_cells:
             ring = self.ring[self.start[c] : self.start[c + 1]].tolist()
             pieces = cell_pieces(self.domain.polygon, [self._exact_vertex(w) for w in ring])
-            mine = np.flatnonzero(self._clipped.region_cell == c)
+            mine = np.arange(*self._first_region[c : c + 2])
             piece = self._clipped.piece[mine]
             guess = piece < 0  # where float64 clipping is trusted
             piece[guess] = pieces.piece_of(self.points[mine[guess]])
             held = {k: r for k, r in zip(piece.tolist(), mine.tolist(), strict=True) if k >= 0}
             self._pieces_of_cells[c] = pieces, held
         return self._pieces_of_cells[c]
+
+    @cached_property
+    def _first_region(self) -> np.ndarray:
+        """Where each cell's regions start (C + 1,), on a non-convex domain (regions are in
+        cell order)."""
+        return np.searchsorted(self._clipped.region_cell, np.arange(self.n_cells + 1))
 
     @cached_property
     def _pieces_of_cells(self) -> dict[int, tuple[CellPieces, dict[int, int]]]:

@@ -146,7 +146,7 @@ class Topology:
         are regions as clipping matched them, or by the regions' points."""
         _, _, pair = self._cell_adjacency
         a, b = self._twins
-        first = np.searchsorted(self._clipped.region_cell, np.arange(self.n_cells + 1))
+        first = self._first_region
 
         def region(c: int, m: tuple[Fraction, Fraction]) -> int:
             # One region: the one exact piece.
