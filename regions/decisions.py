@@ -119,8 +119,10 @@ class Decisions:
         return same, int(at.size)
 
     @cached_property
-    def _class_cells(self: _P) -> tuple[_P, np.ndarray]:
-        """The cells cut further where the predicted class changes, and each piece's class.
+    def _class_cells(self: _P) -> tuple[_P, np.ndarray, np.ndarray]:
+        """The cells cut further where the predicted class changes, each piece's class, and
+        each vertex's bound on its distance from its exact point (the cut's mesh continues
+        the partition's, so ``cut_state.exact.position`` places the new vertices too).
 
         One exact cut per logit after the first: each piece keeps its winner so far and is
         cut where the next logit overtakes it (ties go to the lower index, as ``argmax``).
@@ -178,7 +180,7 @@ class Decisions:
             levels=(),
             cut_state=None,
         )
-        return cells, current
+        return cells, current, mesh.r.copy()
 
     def decision_boundary(self) -> DecisionBoundary:
         """The exact boundary where the predicted class (argmax of the logits, or logit > 0 for
@@ -213,13 +215,21 @@ class Decisions:
         >>> round(db.length, 6)  # 2 sqrt(2)
         2.828427
         """
-        cells, cls = self._class_cells
+        cells, cls, r = self._class_cells
         a, b = cells._twins
         e = a[cls[cells._owner[a]] != cls[cells._owner[b]]]
-        ends = cells.ring[e], cells.ring[cells._next[e]]
-        segments = np.stack([cells.vertices[ends[0]], cells.vertices[ends[1]]], axis=1)
+        u, v = cells.ring[e], cells.ring[cells._next[e]]
+        segments = np.stack([cells.vertices[u], cells.vertices[v]], axis=1)
         if self._clipped is not None:
-            segments, _ = clip_segments(segments, self.domain)
+            # Clipped as the edges they are, exactly: a stretch along the domain's edge (the
+            # class changes toward its outside only) is no boundary inside the domain.
+            position = self.cut_state.exact.position
+            segments, _ = clip_segments(
+                segments,
+                self.domain,
+                np.maximum(r[u], r[v]),
+                lambda i: (position(int(u[i])), position(int(v[i]))),
+            )
         return DecisionBoundary(segments)
 
     def predicted_region(self, cls: int = 1) -> shapely.Geometry:
@@ -253,7 +263,7 @@ class Decisions:
         (-1.0, -1.0, 0.0, 0.0)
         """
         check_index(cls, "cls", 0, max(self.network.n_outputs, 2) - 1, "Partition.predicted_region")
-        cells, labels = self._class_cells
+        cells, labels, _ = self._class_cells
         geoms = valid_cells(cells.cell_geometries()[labels == cls])
         region = shapely.coverage_union_all(geoms) if len(geoms) else shapely.Polygon()
         return region if self.domain.convex else self.domain.clip(region)

@@ -19,7 +19,7 @@ from regions.exact_geometry import (
     rational_grid,
 )
 from regions.exact_segments import inside_midpoints, segment_meets_interior
-from regions.oracle import as_fractions, exact_patterns, exact_signs
+from regions.oracle import as_fractions, exact_eval, exact_patterns, exact_signs
 
 UP_RIGHT = ((1, 0), (0, 1))  # "just beside a point": p + e (1, 0) + e^2 (0, 1)
 BOUNDARY_ULPS = 16  # allowed rounding of a cut vertex off a slanted domain edge
@@ -417,17 +417,73 @@ def check_boundaries(part: regions.Partition) -> None:
     """On a non-convex domain, the breakpoints' boundaries are pieces of the cells' edges:
     each end is a vertex of the partition, or where the piece leaves the domain, within
     rounding of its boundary."""
-    if part.domain.convex:
-        return
-    b = part.boundaries()
-    ends = b.segments.reshape(-1, 2)
-    known = {tuple(v) for v in part.vertices.tolist()}
+    if not part.domain.convex:
+        _check_ends(part, part.boundaries().segments, part.vertices, "boundaries")
+
+
+def _check_ends(
+    part: regions.Partition, segments: np.ndarray, vertices: np.ndarray, what: str
+) -> None:
+    """Each end of the clipped ``segments`` is one of the ``vertices`` or, where a piece
+    leaves the domain, within rounding of its boundary."""
+    ends = segments.reshape(-1, 2)
+    known = {tuple(v) for v in vertices.tolist()}
     vertex = np.array([tuple(e) in known for e in ends.tolist()], dtype=bool)
     off = shapely.distance(part.domain.polygon.boundary, shapely.points(ends[~vertex]))
     assert np.all(off <= BOUNDARY_ULPS * resolution(part)), (
-        f"{np.count_nonzero(off > BOUNDARY_ULPS * resolution(part))} ends of boundaries are "
+        f"{np.count_nonzero(off > BOUNDARY_ULPS * resolution(part))} ends of {what} are "
         "neither vertices nor on the domain's boundary"
     )
+
+
+def _predicted(logits: tuple[Fraction, ...]) -> int:
+    """The class a point's exact logits predict: argmax, ties to the lower index; for one
+    logit, 1 where it is positive."""
+    if len(logits) == 1:
+        return int(logits[0] > 0)
+    return max(range(len(logits)), key=lambda k: (logits[k], -k))
+
+
+def check_decisions(part: regions.Partition) -> None:
+    """The class cells behind ``decision_boundary`` and ``predicted_region`` are exact: each
+    predicts its class at its exact corners' mean, strictly inside it; along every edge
+    between cells of two classes, both classes' logits are the largest, and equal, at the
+    edge's exact ends (for one logit: it is 0 there). Full-depth partitions from decompose."""
+    if part.cut_state is None or part.depth < part.network.n_layers:
+        return
+    cells, cls, _ = part._class_cells
+    net, plane, position = part.network, part.plane, part.cut_state.exact.position
+    rings = np.split(cells.ring, cells.start[1:-1])
+    corners = [[position(v) for v in ring.tolist()] for ring in rings]
+    means = [(sum(p[0] for p in c) / len(c), sum(p[1] for p in c) / len(c)) for c in corners]
+    assert all(point_side([m], c)[0] == 1 for m, c in zip(means, corners, strict=True)), (
+        "a class cell is empty"
+    )
+    predicted = [_predicted(p.logits) for p in exact_eval(net, plane, means)]
+    wrong = np.flatnonzero(np.array(predicted) != cls)
+    assert not wrong.size, (
+        f"{wrong.size} of {len(cls)} class cells predict another class inside (first: cell "
+        f"{wrong[0]}, class {cls[wrong[0]]}, exactly {predicted[wrong[0]]})"
+    )
+    if not part.domain.convex:
+        _check_ends(
+            part, part.decision_boundary().segments, cells.vertices, "the decision boundary"
+        )
+    a, b = cells._twins
+    between = np.flatnonzero(cls[cells._owner[a]] != cls[cells._owner[b]])
+    ends = np.stack([cells.ring[a[between]], cells.ring[cells._next[a[between]]]], axis=1)
+    vertices = np.unique(ends).tolist()
+    points = exact_eval(net, plane, [position(v) for v in vertices]) if vertices else []
+    at = dict(zip(vertices, points, strict=True))
+    for e, (u, v) in zip(between.tolist(), ends.tolist(), strict=True):
+        k, j = cls[cells._owner[a[e]]], cls[cells._owner[b[e]]]
+        for w in (u, v):
+            logits = at[w].logits
+            top = (logits[0], 0) if len(logits) == 1 else (max(logits), logits[k], logits[j])
+            assert len(set(top)) == 1, (
+                f"the decision boundary's edge from vertex {u} to {v} (classes {k} and {j}) "
+                f"is off the exact boundary at vertex {w}: logits {[float(x) for x in logits]}"
+            )
 
 
 def check_exact(part: regions.Partition, grid: int = 40) -> None:
@@ -436,4 +492,5 @@ def check_exact(part: regions.Partition, grid: int = 40) -> None:
     check_tiling(part)
     check_neighbours(part)
     check_boundaries(part)
+    check_decisions(part)
     check_completeness(part, grid)

@@ -397,6 +397,26 @@ def test_boundaries_along_a_non_convex_domains_edge_are_not_between_regions():
     assert len(with_domain) == 7 and with_domain.layer.tolist().count(0) == 6
 
 
+def test_decision_boundary_along_a_non_convex_domains_edge_is_clipped_exactly():
+    # The logit x - 3y + 2 vanishes on the line through (0, 2/3), (1, 1) and (4, 2): across
+    # the domain, then along its slanted inner edge from (1, 1) to (4, 2), where the class
+    # changes toward the notch only. The class cut's vertex (0, 2/3) rounds down, so the
+    # float segment from it to (4, 2) runs just inside the domain there: clipping its float
+    # ends kept that stretch.
+    model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)).double()
+    with torch.no_grad():
+        model[0].weight.copy_(torch.eye(2, dtype=torch.float64))
+        model[0].bias.fill_(10.0)  # relu(x + 10), relu(y + 10): on everywhere
+        model[2].weight.copy_(torch.tensor([[1.0, -3.0]], dtype=torch.float64))
+        model[2].bias.fill_(22.0)
+    domain = shapely.Polygon([(0, 0), (4, 0), (4, 2), (1, 1), (1, 4), (0, 4)])
+    part = regions.decompose(model, domain)
+    db = part.decision_boundary()
+    assert np.sort(db.segments, axis=1).tolist() == [[[0.0, 2 / 3], [1.0, 1.0]]]
+    assert part.predicted_region(1).area == pytest.approx(16 / 3)  # below the line
+    check_exact(part)
+
+
 def test_locate_steps_off_a_non_convex_domains_boundary_into_the_domain():
     # The line x = 1 runs along the L's inner edge from (1, 1) to (1, 2). Stepping from a
     # point of that edge toward the hull's middle, (1, 1), follows both, and the tie's
