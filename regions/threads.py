@@ -55,7 +55,7 @@ MIN_CHUNKS = 8
 """Chunks a thread takes at least: shorter loops run in the caller's thread, where starting
 threads and limiting BLAS would cost more than they gain."""
 
-_blas: dict[str, object] = {"depth": 0, "limit": None, "controller": None}
+_blas: dict[str, object] = {"depth": 0, "restore": [], "libraries": None}
 _pool: dict[tuple[int, int], ThreadPoolExecutor] = {}
 
 
@@ -66,22 +66,28 @@ def _in_main_thread() -> bool:
 @contextmanager
 def one_blas_thread() -> Iterator[None]:
     """BLAS in one thread inside the block (blocks nest), its own threads restored after; in
-    any thread but the main one, BLAS is left as it is."""
+    any thread but the main one, BLAS is left as it is.
+
+    Each BLAS library's thread count is set directly (about 1 us a library, where
+    threadpoolctl's ``limit`` takes some 20 us: a small net's decomposition enters once)."""
     if not _in_main_thread():
         yield
         return
     if _blas["depth"] == 0:
-        if _blas["controller"] is None:  # finding the libraries takes 0.1 ms, once
-            _blas["controller"] = ThreadpoolController()
-        _blas["limit"] = _blas["controller"].limit(limits=1, user_api="blas")
+        if _blas["libraries"] is None:  # finding the libraries takes 0.1 ms, once
+            _blas["libraries"] = ThreadpoolController().select(user_api="blas").lib_controllers
+        _blas["restore"] = [(lib, lib.get_num_threads()) for lib in _blas["libraries"]]
+        for lib, _ in _blas["restore"]:
+            lib.set_num_threads(1)
     _blas["depth"] += 1
     try:
         yield
     finally:
         _blas["depth"] -= 1
         if _blas["depth"] == 0:
-            _blas["limit"].restore_original_limits()
-            _blas["limit"] = None
+            for lib, n in _blas["restore"]:
+                lib.set_num_threads(n)
+            _blas["restore"] = []
 
 
 def over_chunks(n: int, step: int, run: Callable[[int, int], T]) -> list[T]:
