@@ -30,6 +30,7 @@ from .line_exact import ExactLine
 from .line_walk import LineWalk
 from .maps import node_maps
 from .network import Network
+from .threads import one_blas_thread
 from .tracing import trace
 
 __all__ = ["DEFAULT_MAX_PIECES", "LinePieces", "decompose_line"]
@@ -341,7 +342,8 @@ def decompose_line(
     max_pieces = _check_max_pieces(max_pieces)
     pl, points, segment = _segment(net, start, end, plane)
     walk = LineWalk(net, points, pl, tol, max_pieces)
-    walk.run()
+    with one_blas_thread():  # many small products, as in decompose
+        walk.run()
     return LinePieces(
         network=net,
         segment=segment,
