@@ -19,6 +19,7 @@ from .exact_segments import inward
 from .floats import EPS
 from .oracle import as_fractions, exact_signs
 from .ragged import segment_min
+from .threads import one_blas_thread
 from .validate import check_points
 
 __all__ = ["PointLocation"]
@@ -105,10 +106,11 @@ class PointLocation:
 
     def _locate_cells(self, points: np.ndarray) -> np.ndarray:
         """Cells holding points of the domain's hull, from their exact signs."""
-        settled = [
-            settled_signs(self.network, self.plane, chunk, self.depth)[:2]
-            for chunk in np.array_split(points, -(-len(points) // _CHUNK))
-        ]
+        with one_blas_thread():  # a chunk's products are small, as decompose's
+            settled = [
+                settled_signs(self.network, self.plane, chunk, self.depth)[:2]
+                for chunk in np.array_split(points, -(-len(points) // _CHUNK))
+            ]
         bits = np.concatenate([b for b, _ in settled])
         rows = np.flatnonzero(np.concatenate([u.any(axis=1) for _, u in settled]))
         if rows.size:
