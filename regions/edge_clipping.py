@@ -148,40 +148,21 @@ def _clean_crossings(
 ) -> np.ndarray:
     """Which segments (n, 2, 2) of the hull, each within its margin (n,) of the domain's
     boundary, cross it only cleanly, so that float64 clipping gets their exact copies'
-    pieces: their ends and middles farther than the margin from the boundary's edges off the
-    hull (``edges``, :func:`regions.clipping.inner_edges`), the boundary's corners as far
-    from them, and each such edge they come that near crossed so steeply that moving their
-    ends by the margin cannot undo it (each end of either farther from the other's line than
-    the margin, times the lever of where it lies along the segment's line, for the
-    segment's)."""
+    pieces: their ends farther than the margin from the boundary's edges off the hull
+    (``edges``, :func:`regions.clipping.inner_edges`), and the boundary's corners as far from
+    them.
+
+    Then moving the ends to their exact points moves every point of the segment by less
+    than the margin, so along the way no corner lies on the segment and no end on an edge:
+    each edge stays crossed properly or not at all, and as no two edges meet but at corners,
+    the crossings keep their order along the segment. (Two segments within the margin of
+    each other that do not cross are that near at an end of one of them, so a segment that
+    passes within the margin of an edge here crosses it.)"""
     if not len(segments):
         return np.zeros(0, dtype=bool)
     lines, inner = shapely.linestrings(segments), shapely.multilinestrings(edges)
-    ends = shapely.points(np.concatenate([segments, segments.mean(axis=1, keepdims=True)], 1))
-    clean = (shapely.distance(ends, inner) > margin[:, None]).all(axis=1)
+    clean = (shapely.distance(shapely.points(segments), inner) > margin[:, None]).all(axis=1)
     corners = shapely.multipoints(shapely.get_coordinates(domain.polygon.boundary))
     clean &= shapely.distance(lines, corners) > margin
-    met = shapely.distance(lines[:, None], edges[None, :]) <= margin[:, None]
-    edges = shapely.get_coordinates(edges).reshape(-1, 2, 2)
-    a, b = segments[:, None, 0], segments[:, None, 1]  # (n, 1, 2)
-    c, d = edges[None, :, 0], edges[None, :, 1]  # (1, k, 2)
-    m = margin[:, None]
-    u, v = b - a, d - c
-    uu = _dot(u, u)
-    clean &= uu[:, 0] > 0  # a segment of no length in float64 has no direction to trust
-    steep = np.ones(met.shape, dtype=bool)
-    for end in (c, d):  # the boundary edge's ends against the segment's line
-        t = _dot(u, end - a) / np.where(uu > 0, uu, 1.0)
-        lever = np.abs(t) + np.abs(1 - t)
-        steep &= np.abs(_cross2(u, end - a)) > m * np.sqrt(uu) * lever
-    for end in (a, b):  # the segment's ends against the boundary edge's line
-        steep &= np.abs(_cross2(v, end - c)) > m * np.sqrt(_dot(v, v))
-    return clean & (steep | ~met).all(axis=1)
-
-
-def _dot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    return u[..., 0] * v[..., 0] + u[..., 1] * v[..., 1]
-
-
-def _cross2(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    return u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+    # A segment of no length in float64 has no direction to trust.
+    return clean & (((segments[:, 1] - segments[:, 0]) ** 2).sum(axis=1) > 0)

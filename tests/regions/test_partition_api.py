@@ -397,6 +397,31 @@ def test_boundaries_along_a_non_convex_domains_edge_are_not_between_regions():
     assert len(with_domain) == 7 and with_domain.layer.tolist().count(0) == 6
 
 
+def test_boundaries_touching_a_non_convex_domains_corner_are_one_piece():
+    # x + y = 2 runs through the L's interior on both sides of its reflex corner (1, 1), which
+    # it only touches: GEOS cuts it there in two.
+    ell = shapely.Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)])
+    part = regions.decompose(line_arrangement(np.array([[1.0, 1.0]]), np.array([-2.0])), ell)
+    (segment,) = part.boundaries().segments
+    assert sorted(map(tuple, segment.tolist())) == [(0.0, 2.0), (2.0, 0.0)]
+
+
+def test_boundaries_from_a_rounded_vertex_on_a_non_convex_domains_edge():
+    # Two lines cross exactly at (1.5, 1), on the L's inner edge, and run into the notch above
+    # it; float64 puts their vertex just below, inside the L, so that float clipping kept two
+    # slivers beyond it.
+    ell = shapely.Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)])
+    normals = np.array([[75409297.0, 27375235.0], [33543225.0, -22974975.0]])
+    offsets = np.array([-140489180.5, -27339862.5])  # both exactly through (1.5, 1)
+    part = regions.decompose(line_arrangement(normals, offsets), ell)
+    vertex = part.vertices[np.abs(part.vertices - [1.5, 1.0]).max(axis=1) < 1e-9]
+    assert vertex.tolist() == [[1.5, 1.0 - 2.0**-52]]  # the case: rounded into the L
+    b = part.boundaries()
+    assert sorted(b.unit.tolist()) == [0, 1]  # one segment of each line, down to y = 0
+    assert (b.segments[:, :, 1].min(axis=1) == 0).all()
+    check_exact(part)
+
+
 def test_decision_boundary_along_a_non_convex_domains_edge_is_clipped_exactly():
     # The logit x - 3y + 2 vanishes on the line through (0, 2/3), (1, 1) and (4, 2): across
     # the domain, then along its slanted inner edge from (1, 1) to (4, 2), where the class
