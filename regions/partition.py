@@ -6,7 +6,8 @@ over regions. On a non-convex domain (or one with holes) the convex cells comput
 domain's hull are clipped to it, and every connected piece of a clipped cell is a region.
 
 What a partition answers beyond its own cells lives in one module per role, mixed into
-:class:`Partition`: :mod:`regions.locate` (point location), :mod:`regions.topology`
+:class:`Partition`: :mod:`regions.cell_geometry` (polygons, areas, centroids, interior and
+exact points), :mod:`regions.locate` (point location), :mod:`regions.topology`
 (adjacency, boundaries, Euler's formula), :mod:`regions.snapshots` (coarser views by depth)
 and :mod:`regions.decisions` (linear regions, decision boundary, predicted regions). The
 column meanings and per-layer snapshots are in :mod:`regions.breakpoints`, the small results in
@@ -16,14 +17,13 @@ column meanings and per-layer snapshots are in :mod:`regions.breakpoints`, the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import cached_property
 
 import numpy as np
-import shapely
 
 from .breakpoints import Breakpoints, Level, renamed_class, renamed_property, stack_levels
-from .clipping import CellBounds, Clipped, clipped_cells, outline
+from .cell_geometry import CellGeometry
+from .clipping import CellBounds, Clipped, clipped_cells
 from .decisions import Decisions
 from .domain import Domain, Plane
 from .fallback import CutState
@@ -31,7 +31,6 @@ from .local import local_counts, local_density
 from .locate import PointLocation
 from .maps import level_maps, node_maps
 from .network import Network
-from .ragged import segment_sum
 from .results import Adjacency, Boundaries, DecisionBoundary, LinearRegions
 from .snapshots import Snapshots
 from .topology import Topology
@@ -54,7 +53,7 @@ def __getattr__(name: str) -> type[Breakpoints]:
 
 
 @dataclass(frozen=True, eq=False)
-class Partition(PointLocation, Topology, Snapshots, Decisions):
+class Partition(CellGeometry, PointLocation, Topology, Snapshots, Decisions):
     """A piecewise-linear model's regions over a 2D domain.
 
     Regions are convex polygons (pieces of them on a non-convex domain) on which the model's
@@ -300,192 +299,6 @@ class Partition(PointLocation, Topology, Snapshots, Decisions):
         """
         self._check_layer(layer, "Partition.layer_patterns")
         return self.patterns[:, self.breakpoints.columns(layer)]
-
-    # ------------------------------------------------------------------------- geometry
-    def cell_geometries(self) -> np.ndarray:
-        """The convex cells as an array (C,) of shapely Polygons.
-
-        On a non-convex domain these are the unclipped cells on its hull; see
-        :meth:`to_shapely` for the regions themselves.
-
-        Examples
-        --------
-        >>> import regions
-        >>> from shapely import Polygon
-        >>> from regions.constructions import line_arrangement
-        >>> ell = Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)])
-        >>> part = regions.decompose(line_arrangement([[1, 1]], [-2.5]), ell)  # x + y = 2.5
-        >>> [g.area for g in part.cell_geometries()]  # the hull has area 3.5
-        [0.625, 2.875]
-        """
-        coords = self.vertices[self.ring]
-        return shapely.polygons(
-            shapely.linearrings(
-                coords, indices=np.repeat(np.arange(self.n_cells), np.diff(self.start))
-            )
-        )
-
-    def to_shapely(self) -> np.ndarray:
-        """The regions as an array (R,) of shapely Polygons (with holes if the domain has any).
-
-        On a non-convex domain, a region whose exact polygon is joined by a neck thinner than
-        float64 resolves (where the domain's boundary passes within rounding of a cell's) is a
-        MultiPolygon of its float64 parts.
-
-        Examples
-        --------
-        >>> import regions
-        >>> from regions.constructions import line_arrangement
-        >>> part = regions.decompose(line_arrangement([[1, 0], [0, 1]], [0, 0]), (-1, 1, -1, 1))
-        >>> polys = part.to_shapely()
-        >>> polys.shape, [g.area for g in polys]
-        ((4,), [1.0, 1.0, 1.0, 1.0])
-        """
-        clipped = self._clipped
-        return self.cell_geometries() if clipped is None else clipped.geometries
-
-    @cached_property
-    def polygons(self) -> tuple[np.ndarray, ...]:
-        """Counter-clockwise vertex arrays (k_i, 2) of every region (exterior rings if clipped;
-        see :func:`regions.clipping.outline` for a region of several parts).
-
-        A tuple of R arrays, without the closing vertex.
-
-        Examples
-        --------
-        >>> import regions
-        >>> from regions.constructions import line_arrangement
-        >>> part = regions.decompose(line_arrangement([[1, 0], [0, 1]], [0, 0]), (-1, 1, -1, 1))
-        >>> [len(poly) for poly in part.polygons]  # four squares
-        [4, 4, 4, 4]
-        >>> part.polygons[part.locate([[0.5, 0.5]])[0]].tolist()
-        [[1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]
-        """
-        clipped = self._clipped
-        if clipped is None:
-            return tuple(np.split(self.vertices[self.ring], self.start[1:-1]))
-        return tuple(outline(g) for g in clipped.geometries)
-
-    def _cell_moments(self) -> tuple[np.ndarray, np.ndarray]:
-        """Areas (C,) and centroids (C, 2) of the convex cells (shoelace, about the vertex mean)."""
-        lengths = np.diff(self.start)
-        xy = self.vertices[self.ring]
-        mean = segment_sum(xy, self.start) / lengths[:, None]
-        p = xy - np.repeat(mean, lengths, axis=0)
-        q = p[self._next]
-        cross = p[:, 0] * q[:, 1] - q[:, 0] * p[:, 1]
-        area = 0.5 * segment_sum(cross, self.start)
-        moment = segment_sum((p + q) * cross[:, None], self.start) / 6.0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            centroid = mean + np.where(area[:, None] > 0, moment / area[:, None], 0.0)
-        return area, centroid
-
-    @cached_property
-    def areas(self) -> np.ndarray:
-        """Region areas (R,), in squared plane units.
-
-        Examples
-        --------
-        >>> import regions
-        >>> from regions.constructions import sawtooth
-        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
-        >>> part.areas.round(12).tolist()
-        [0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125]
-        """
-        clipped = self._clipped
-        return self._cell_moments()[0] if clipped is None else shapely.area(clipped.geometries)
-
-    @cached_property
-    def centroids(self) -> np.ndarray:
-        """Region centroids (R, 2), in plane coordinates.
-
-        Examples
-        --------
-        >>> import regions
-        >>> from regions.constructions import sawtooth
-        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
-        >>> sorted(part.centroids[:, 0].round(12).tolist())[:3]  # strip centres
-        [0.0625, 0.1875, 0.3125]
-        >>> set(part.centroids[:, 1].round(12).tolist())
-        {0.5}
-        """
-        clipped = self._clipped
-        if clipped is None:
-            return self._cell_moments()[1]
-        return shapely.get_coordinates(shapely.centroid(clipped.geometries))
-
-    @cached_property
-    def points(self) -> np.ndarray:
-        """One point (R, 2) strictly inside every region (vertex mean of the convex cell).
-
-        On a non-convex domain, a point on the surface of each clipped piece instead (a
-        region that is its whole cell keeps its cell's vertex mean).
-
-        Examples
-        --------
-        >>> import regions
-        >>> from regions.constructions import sawtooth
-        >>> part = regions.decompose(sawtooth(3), (0, 1, 0, 1))  # 8 strips of width 1/8
-        >>> import numpy as np
-        >>> bool(np.array_equal(part.locate(part.points), np.arange(len(part))))
-        True
-        """
-        mean = segment_sum(self.vertices[self.ring], self.start) / np.diff(self.start)[:, None]
-        clipped = self._clipped
-        if clipped is None:
-            return mean
-        out = mean[clipped.region_cell]
-        cut = ~clipped.whole
-        out[cut] = shapely.get_coordinates(shapely.point_on_surface(clipped.geometries[cut]))
-        return out
-
-    def exact_corners(self, cell: int) -> list[tuple[Fraction, Fraction]]:
-        """A convex cell's vertices as exact rational points (counter-clockwise).
-
-        The float ``vertices`` are within rounding of these; a cell thinner than float64 can
-        resolve may have no float point inside it, but its exact corners always span it.
-
-        Parameters
-        ----------
-        cell : int
-            Index of the convex cell (a region on a convex domain).
-
-        Returns
-        -------
-        list of (Fraction, Fraction)
-
-        Raises
-        ------
-        ValueError
-            On a partition that did not come from :func:`regions.decompose`.
-
-        Examples
-        --------
-        >>> import regions
-        >>> from regions.constructions import sawtooth
-        >>> part = regions.decompose(sawtooth(1), (0, 1, 0, 1))  # x = 1/2 halves the square
-        >>> sorted(part.exact_corners(0))[0]
-        (Fraction(1, 2), Fraction(0, 1))
-        """
-        if self.cut_state is None:
-            raise ValueError("exact corners need a partition from regions.decompose")
-        verts = self.ring[self.start[cell] : self.start[cell + 1]].tolist()
-        return [self.cut_state.exact.position(v) for v in verts]
-
-    def exact_point(self, cell: int) -> tuple[Fraction, Fraction]:
-        """An exact rational point strictly inside a convex cell: its exact corners' mean.
-
-        Examples
-        --------
-        >>> import regions
-        >>> from regions.constructions import sawtooth
-        >>> part = regions.decompose(sawtooth(1), (0, 1, 0, 1))
-        >>> sorted(part.exact_point(r) for r in range(2))[0]
-        (Fraction(1, 4), Fraction(1, 2))
-        """
-        corners = self.exact_corners(cell)
-        n = len(corners)
-        return sum(p[0] for p in corners) / n, sum(p[1] for p in corners) / n
 
     # -------------------------------------------------------------------- affine maps
     def affine(
