@@ -31,7 +31,7 @@ from .mesh import DOMAIN_EDGE
 from .oracle import exact_eval
 from .partition import Partition
 from .ragged import segment_sum
-from .threads import over_chunks
+from .threads import one_blas_thread, over_chunks
 
 __all__ = ["CHUNK_POINTS", "CertificationError", "CertificationReport", "certify"]
 
@@ -164,7 +164,8 @@ def _settled(
             done.append((signs, undecided, values[out], errors[out]))
         return done
 
-    runs = over_chunks(len(points), CHUNK_POINTS, run)
+    with one_blas_thread():  # small products, chunk by chunk, as decompose's
+        runs = over_chunks(len(points), CHUNK_POINTS, run)
     chunks = [chunk for done in runs for chunk in done]
     signs, undecided, logits, errors = (np.concatenate(a) for a in zip(*chunks, strict=True))
     return signs, undecided, logits, errors

@@ -8,10 +8,10 @@ would only compete with them, so it runs in one thread while they do. Each chunk
 the same whichever thread computes it, and what the threads gather (extremes) merges by exact
 maxima and minima, so results are identical bit for bit in any number of threads.
 
-The decomposition, lines and point location hold BLAS in one thread throughout: their products
-are many and small, and waking BLAS's threads for each, after anything else ran, cost a small
-net's decomposition 2 to 3 times its time at the median (BLAS's floats then no longer depend
-on its threads either).
+The decomposition, lines, point location and certification hold BLAS in one thread
+throughout: their products are many and small, and waking BLAS's threads for each, after
+anything else ran, cost a small net's decomposition 2 to 3 times its time at the median
+(BLAS's floats then no longer depend on its threads either).
 
 Only the main thread starts threads or limits BLAS: OpenBLAS ignores a limit set from another
 thread once the main thread has set one (seen with OpenBLAS 0.3.31), so a loop run from any
