@@ -218,18 +218,12 @@ class Decisions:
         cells, cls, r = self._class_cells
         a, b = cells._twins
         e = a[cls[cells._owner[a]] != cls[cells._owner[b]]]
-        u, v = cells.ring[e], cells.ring[cells._next[e]]
-        segments = np.stack([cells.vertices[u], cells.vertices[v]], axis=1)
+        # The class cells' mesh continues the decomposition's: its exact vertices place them.
+        segments, reach, exact_ends = cells._edge_copies(e, r, self.cut_state.exact.position)
         if self._clipped is not None:
             # Clipped as the edges they are, exactly: a stretch along the domain's edge (the
             # class changes toward its outside only) is no boundary inside the domain.
-            position = self.cut_state.exact.position
-            segments, _ = clip_segments(
-                segments,
-                self.domain,
-                np.maximum(r[u], r[v]),
-                lambda i: (position(int(u[i])), position(int(v[i]))),
-            )
+            segments, _ = clip_segments(segments, self.domain, reach, exact_ends)
         return DecisionBoundary(segments)
 
     def predicted_region(self, cls: int = 1) -> shapely.Geometry:

@@ -114,14 +114,13 @@ def clip_segments(
     lines, mid = shapely.linestrings(segments), shapely.points(segments.mean(axis=1))
     # Only the boundary's edges off the hull's can cross an edge of the cells, which tile the
     # hull; and a midpoint that near the boundary does not tell inside from outside.
-    edges = inner_edges(domain)
-    inner = shapely.multilinestrings(edges)
+    inner = shapely.multilinestrings(inner_edges(domain))
     near = (shapely.distance(lines, inner) <= margin) | (
         shapely.distance(mid, domain.polygon.boundary) <= margin
     )
     keep = ~near & shapely.intersects(domain.polygon, mid)
     near = np.flatnonzero(near)
-    clean = near[_clean_crossings(segments[near], margin[near], domain, edges)]
+    clean = near[_clean_crossings(segments[near], lines[near], margin[near], domain, inner)]
     parts, owner = shapely.get_parts(
         shapely.intersection(lines[clean], domain.polygon), return_index=True
     )
@@ -144,13 +143,17 @@ def clip_segments(
 
 
 def _clean_crossings(
-    segments: np.ndarray, margin: np.ndarray, domain: Domain, edges: np.ndarray
+    segments: np.ndarray,
+    lines: np.ndarray,
+    margin: np.ndarray,
+    domain: Domain,
+    inner: shapely.Geometry,
 ) -> np.ndarray:
-    """Which segments (n, 2, 2) of the hull, each within its margin (n,) of the domain's
-    boundary, cross it only cleanly, so that float64 clipping gets their exact copies'
-    pieces: their ends farther than the margin from the boundary's edges off the hull
-    (``edges``, :func:`regions.clipping.inner_edges`), and the boundary's corners as far from
-    them.
+    """Which segments (n, 2, 2) of the hull (``lines``, as linestrings), each within its
+    margin (n,) of the domain's boundary, cross it only cleanly, so that float64 clipping
+    gets their exact copies' pieces: their ends farther than the margin from the boundary's
+    edges off the hull (``inner``, :func:`regions.clipping.inner_edges` as one geometry), and
+    the boundary's corners as far from them.
 
     Then moving the ends to their exact points moves every point of the segment by less
     than the margin, so along the way no corner lies on the segment and no end on an edge:
@@ -160,7 +163,6 @@ def _clean_crossings(
     passes within the margin of an edge here crosses it.)"""
     if not len(segments):
         return np.zeros(0, dtype=bool)
-    lines, inner = shapely.linestrings(segments), shapely.multilinestrings(edges)
     clean = (shapely.distance(shapely.points(segments), inner) > margin[:, None]).all(axis=1)
     corners = shapely.multipoints(shapely.get_coordinates(domain.polygon.boundary))
     clean &= shapely.distance(lines, corners) > margin

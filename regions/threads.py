@@ -60,7 +60,7 @@ MIN_CHUNKS = 8
 """Chunks a thread takes at least: shorter loops run in the caller's thread, where starting
 threads and limiting BLAS would cost more than they gain."""
 
-_blas: dict[str, object] = {"depth": 0, "restore": [], "libraries": None}
+_blas: dict[str, object] = {"depth": 0, "libraries": None}
 _pool: dict[tuple[int, int], ThreadPoolExecutor] = {}
 
 
@@ -78,21 +78,20 @@ def one_blas_thread() -> Iterator[None]:
     if not _in_main_thread():
         yield
         return
+    restore = []  # the outermost block's: each library and its threads before
     if _blas["depth"] == 0:
         if _blas["libraries"] is None:  # finding the libraries takes 0.1 ms, once
             _blas["libraries"] = ThreadpoolController().select(user_api="blas").lib_controllers
-        _blas["restore"] = [(lib, lib.get_num_threads()) for lib in _blas["libraries"]]
-        for lib, _ in _blas["restore"]:
+        restore = [(lib, lib.get_num_threads()) for lib in _blas["libraries"]]
+        for lib, _ in restore:
             lib.set_num_threads(1)
     _blas["depth"] += 1
     try:
         yield
     finally:
         _blas["depth"] -= 1
-        if _blas["depth"] == 0:
-            for lib, n in _blas["restore"]:
-                lib.set_num_threads(n)
-            _blas["restore"] = []
+        for lib, n in restore:
+            lib.set_num_threads(n)
 
 
 def over_chunks(n: int, step: int, run: Callable[[int, int], T]) -> list[T]:

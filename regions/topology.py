@@ -113,15 +113,24 @@ class Topology:
             return Fraction(float(self.vertices[w, 0])), Fraction(float(self.vertices[w, 1]))
         return self.cut_state.exact.position(w)
 
-    def _edge_copies(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray, Callable]:
+    def _edge_copies(
+        self,
+        at: np.ndarray,
+        r: np.ndarray | None = None,
+        position: Callable[[int], tuple[Fraction, Fraction]] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, Callable]:
         """The edges from ring positions ``at`` (E,): float ends (E, 2, 2), the larger bound
-        of their ends' distances from the exact points (E,), and the exact ends by index."""
+        of their ends' distances from the exact points (E,), and the exact ends by index.
+        The vertices' bounds ``r`` (V,) and exact positions default to the decomposition's
+        (:meth:`_exact_vertex`); derived cells pass their own."""
         u, v = self.ring[at], self.ring[self._next[at]]
-        reach = np.zeros(len(self.vertices)) if self.cut_state is None else self.cut_state.r
+        if r is None:
+            r = np.zeros(len(self.vertices)) if self.cut_state is None else self.cut_state.r
+        position = self._exact_vertex if position is None else position
         return (
             self.vertices[np.stack([u, v], axis=1)],
-            np.maximum(reach[u], reach[v]),
-            lambda e: (self._exact_vertex(int(u[e])), self._exact_vertex(int(v[e]))),
+            np.maximum(r[u], r[v]),
+            lambda e: (position(int(u[e])), position(int(v[e]))),
         )
 
     def _through_domain(self, which: np.ndarray) -> np.ndarray:
