@@ -27,8 +27,9 @@ Each face's interior point (its vertex mean) is located in our partition; ``diff
 faces whose regioncam pattern differs from our region's there, and ``rc!=fwd`` / ``ours!=fwd``
 the faces whose pattern differs from the model's own float64 forward pass at that point.
 
-``--segments N`` then times ``regions.decompose_line`` (trace reused) on N random segments with
-endpoints uniform in [-1, 1]^2 through the 2-128x4-1 net, against regioncam's
+``--segments N`` then times, on N random segments with endpoints uniform in [-1, 1]^2 through
+the nets of ``--line-rows`` (2-16x3-1 and 2-128x4-1), ``regions.decompose_line`` one segment
+at a time and ``regions.decompose_lines`` all at once (trace reused), against regioncam's
 ``Regioncam1D.through_points`` on the same segments, and compares piece counts.
 Results are recorded in benchmarks/RESULTS.md.
 """
@@ -55,6 +56,7 @@ except ImportError:  # the optional peer: our columns are still timed
 
 ROWS = [*NETS][:6] + ["he+bias-2-64x8-1", "he+bias-2-64x14-1"]
 QUICK = ["2-16x3-1", "2-32x3-1", "2-64x3-1", "2-128x2-1"]
+LINE_ROWS = ["2-16x3-1", "2-128x4-1"]
 
 
 def peer(model: nn.Sequential, h: float) -> object:
@@ -146,29 +148,42 @@ def peer_line(model: nn.Sequential, segment: np.ndarray) -> int:
     return rc.num_edges
 
 
-def lines(n: int, repeat: int) -> None:
-    """decompose_line on ``n`` random segments through 2-128x4-1, against Regioncam1D."""
-    model = mlp(128, 4, "default", 0)
-    net = regions.trace(model)
+def lines(n: int, repeat: int, names: list[str]) -> None:
+    """``n`` random segments through each named net: ``decompose_line`` one segment at a time
+    and ``decompose_lines`` all at once (trace reused), against Regioncam1D."""
     segments = random_segments(n, seed=1)
-    runs: dict[str, Callable[[], object]] = {
-        "ours": lambda: [regions.decompose_line(net, p, q) for p, q in segments],
-    }
-    if regioncam:
-        runs["regioncam"] = lambda: [peer_line(model, s) for s in segments]
-    t = interleaved(runs, repeat)
-    pieces = np.array([len(regions.decompose_line(net, p, q)) for p, q in segments])
-    print(f"\ndecompose_line, 2-128x4-1, {n} random segments in [-1, 1]^2 (trace reused)")
-    print(f"{'tool':10} {'min s':>8} {'median':>8} {'ms/segment':>10} {'pieces':>8}")
-    print(f"{'ours':10} {stat(t['ours'])} {1e3 * min(t['ours']) / n:10.3f} {pieces.sum():8d}")
-    if regioncam:
-        theirs = np.array([peer_line(model, s) for s in segments])
-        rc_ms = 1e3 * min(t["regioncam"]) / n
-        print(f"{'regioncam':10} {stat(t['regioncam'])} {rc_ms:10.3f} {theirs.sum():8d}")
-        print(
-            f"regioncam / ours: {min(t['regioncam']) / min(t['ours']):.2f}; segments whose "
-            f"piece counts differ: {np.sum(theirs != pieces)} of {n}"
-        )
+    print(f"\nlines: {n} random segments in [-1, 1]^2 (trace reused); ms/segment from the min")
+    print(
+        f"{'net':12} {'tool':10} {'min s':>8} {'median':>8} {'ms/segment':>10} {'pieces':>8}"
+        f" {'rc/x':>6}"
+    )
+    for name in names:
+        model, _ = named(name)
+        net = regions.trace(model)
+        runs: dict[str, Callable[[], object]] = {
+            "one by one": lambda net=net: [regions.decompose_line(net, p, q) for p, q in segments],
+            "batched": lambda net=net: regions.decompose_lines(net, segments[:, 0], segments[:, 1]),
+        }
+        if regioncam:
+            runs["regioncam"] = lambda model=model: [peer_line(model, s) for s in segments]
+        t = interleaved(runs, repeat)
+        ours = regions.decompose_lines(net, segments[:, 0], segments[:, 1])
+        pieces = np.array([len(p) for p in ours])
+        single = np.array([len(regions.decompose_line(net, p, q)) for p, q in segments])
+        if not np.array_equal(pieces, single):
+            raise SystemExit(f"bench_peer: {name}: decompose_lines and decompose_line differ")
+        counts = {"one by one": pieces, "batched": pieces}
+        if regioncam:
+            counts["regioncam"] = np.array([peer_line(model, s) for s in segments])
+        for tool, times in t.items():
+            ratio = min(t["regioncam"]) / min(times) if regioncam else float("nan")
+            print(
+                f"{name:12} {tool:10} {stat(times)} {1e3 * min(times) / n:10.3f} "
+                f"{counts[tool].sum():8d} {ratio:6.2f}"
+            )
+        if regioncam:
+            differ = np.sum(counts["regioncam"] != pieces)
+            print(f"{name:12} segments whose piece counts differ from regioncam's: {differ} of {n}")
 
 
 def main() -> None:
@@ -176,6 +191,9 @@ def main() -> None:
     parser.add_argument("--rows", nargs="+", choices=ROWS, help="default: all")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each tool per row")
     parser.add_argument("--segments", type=int, default=1000, help="line segments (0: skip)")
+    parser.add_argument(
+        "--line-rows", nargs="+", choices=ROWS, default=LINE_ROWS, help="nets the lines cross"
+    )
     parser.add_argument("--quick", action="store_true", help="small rows, 3 runs, 100 lines")
     parser.add_argument(
         "--keep-freed-memory",
@@ -202,7 +220,7 @@ def main() -> None:
     regions.decompose(mlp(8, 1, "default", 0))  # warm up BLAS and imports
     table(names, repeat)
     if segments:
-        lines(segments, repeat)
+        lines(segments, repeat, args.line_rows)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from .errors import (
     TooManyRegionsError,
     UnsupportedModelError,
 )
-from .line import DEFAULT_MAX_PIECES, LinePieces, decompose_line
+from .line import DEFAULT_MAX_PIECES, LinePieces, decompose_line, decompose_lines
 from .local import local_counts, local_density
 from .network import Network
 from .partition import (
@@ -66,6 +66,7 @@ __all__ = [
     "count",
     "decompose",
     "decompose_line",
+    "decompose_lines",
     "distinct_lines",
     "is_piecewise_linear",
     "keep_freed_memory",

@@ -1,7 +1,10 @@
-"""The layer-by-layer pass behind :func:`regions.decompose_line`.
+"""The layer-by-layer pass behind :func:`regions.decompose_line` and
+:func:`regions.decompose_lines`.
 
-Pieces of the segment are kept as their breaks; every live node's maps ``alpha + beta s`` on
-each piece are carried in float64 together with a rigorous bound on their error. At each
+Pieces of the segments are kept as their breaks; every live node's maps ``alpha + beta s`` on
+each piece are carried in float64 together with a rigorous bound on their error. Many segments
+walk together: their pieces are the rows of the same arrays (each segment's contiguous, in
+order), so a layer's passes are shared by all of them; every row's floats are its own. At each
 activation layer every unit's sign at every break is decided by the float value against its
 bound (or exactly, in :mod:`regions.line_exact`, where the bound does not settle it), each
 strict sign change within a piece gives one root, and the roots of a piece are ordered (and
@@ -45,27 +48,34 @@ def _up(bound: np.ndarray) -> np.ndarray:
 
 
 class LineWalk:
-    """One decomposition along one segment: the state of the pass (see the module docstring).
+    """One decomposition along N segments: the state of the pass (see the module docstring).
 
-    Pieces are kept as ``breaks`` (P + 1,) including 0 and 1, with error bounds ``err``, ids
-    (keys of the exact-value cache) and the pattern column that drew each (``drawn``, -1 at
-    the ends); every live node's maps as ``(m, e)``: values (P, 2, width), rows alpha and
-    beta, and their bounds. After :meth:`run`: ``breaks``, ``patterns`` (P, S), ``columns``
-    (a :class:`Breakpoints`), ``drawn``, ``merged`` and ``output`` (slopes and values at s = 0,
-    each (P, n_outputs)).
+    The pieces (P in all) of segment 0 come first, then those of segment 1, and so on
+    (``seg`` (P,) says whose each is). Each segment's breaks include its ends 0 and 1, so the
+    breaks (P + N,) of piece p are ``p + seg[p]`` and the one after; each break has an error
+    bound ``err``, an id (key of the exact-value cache) and the pattern column that drew it
+    (``drawn``, -1 at the ends), and ``owner`` (P + N,) is the piece whose maps evaluate it
+    (the piece after it, or at a segment's end the piece before). Every live node's maps are
+    kept as ``(m, e)``: values (P, 2, width), rows alpha and beta, and their bounds. After
+    :meth:`run`: ``breaks``, ``patterns`` (P, S), ``columns`` (a :class:`Breakpoints`),
+    ``drawn``, ``merged`` (N,) and ``output`` (slopes and values at s = 0, each (P,
+    n_outputs)); :meth:`pieces` gives a segment's rows.
 
     Parameters
     ----------
     net : Network
         The traced model.
-    points : ndarray, shape (2, k)
-        The segment's endpoints, in input coordinates or (k = 2) in ``plane``'s.
+    points : ndarray, shape (N, 2, k)
+        The segments' endpoints, in input coordinates or (k = 2) in ``plane``'s.
     plane : Plane or None
         The plane of the endpoints, if any.
     tol : float
         0, or the merging distance of :func:`regions.decompose_line`.
     max_pieces : int
-        Raise :class:`TooManyRegionsError` beyond this many pieces.
+        Raise :class:`TooManyRegionsError` beyond this many pieces of a segment.
+    first : int, optional
+        For :func:`regions.decompose_lines`, the index of the first segment in all it was
+        given (error messages name the segment); None for :func:`regions.decompose_line`.
 
     Examples
     --------
@@ -73,41 +83,63 @@ class LineWalk:
     >>> import regions
     >>> from regions.constructions import sawtooth
     >>> from regions.line_walk import LineWalk
-    >>> walk = LineWalk(regions.trace(sawtooth(2)), np.array([[0.0, 0.0], [1.0, 0.0]]), None, 0, 9)
+    >>> points = np.array([[[0.0, 0.0], [1.0, 0.0]], [[0.0, 0.0], [0.5, 0.0]]])
+    >>> walk = LineWalk(regions.trace(sawtooth(2)), points, None, 0, 9)
     >>> walk.run()
-    >>> walk.breaks.tolist(), walk.drawn.tolist()  # with the ends 0 and 1
-    ([0.0, 0.25, 0.5, 0.75, 1.0], [-1, 3, 1, 3, -1])
+    >>> walk.breaks.tolist()  # each segment's with its ends 0 and 1
+    [0.0, 0.25, 0.5, 0.75, 1.0, 0.0, 0.5, 1.0]
+    >>> walk.drawn.tolist(), walk.seg.tolist()
+    ([-1, 3, 1, 3, -1, -1, 3, -1], [0, 0, 0, 0, 1, 1])
     """
 
     def __init__(
-        self, net: Network, points: np.ndarray, plane: Plane | None, tol: float, max_pieces: int
+        self,
+        net: Network,
+        points: np.ndarray,
+        plane: Plane | None,
+        tol: float,
+        max_pieces: int,
+        first: int | None = None,
     ) -> None:
+        n = len(points)
         self.net = net
         self.tol = tol
         self.max_pieces = max_pieces
-        self.exact = ExactLine(net, points, plane)
-        self.breaks = np.array([0.0, 1.0])
-        self.err = np.zeros(2)
-        self.ids = np.array([0, 1])
-        self.drawn = np.array([-1, -1])
+        self.first, self.n_segments = first, n
+        self.where = "regions.decompose_line" if first is None else "regions.decompose_lines"
+        self.exact = [ExactLine(net, p, plane) for p in points]
+        self.seg = np.arange(n)
+        self.breaks = np.tile([0.0, 1.0], n)
+        self.err = np.zeros(2 * n)
+        self.ids = np.tile([0, 1], n)  # every segment's ends are s = 0 and s = 1
+        self.drawn = np.full(2 * n, -1)
+        self.owner = np.repeat(self.seg, 2)
         self.cache: dict[int, Fraction] = {0: Fraction(0), 1: Fraction(1)}
         self.next_id = 2
-        self.patterns = np.zeros((1, 0), dtype=bool)
-        self.merged = 0
+        self.patterns = np.zeros((n, 0), dtype=bool)
+        self.merged = np.zeros(n, dtype=np.int64)
         self.columns, self.sizes = _network_info(net)
         self.maps_cache: dict[tuple[int, int], tuple[list[Fraction], list[Fraction]]] = {}
         self.points, self.plane = points, plane
-        self.start, self.input_err = _input_map(points, plane)
+
+    def _which(self, i: int) -> str:
+        """Segment ``i`` as error messages name it (not at all for one segment)."""
+        return "" if self.first is None else f" {self.first + i}"
+
+    def pieces(self, i: int) -> tuple[slice, slice]:
+        """Segment ``i``'s rows of the pieces' arrays, and of the breaks' (its ends included)."""
+        first, stop = np.searchsorted(self.seg, [i, i + 1])
+        return slice(first, stop), slice(first + i, stop + i + 1)
 
     def run(self) -> None:
         """Walk the network, cutting the pieces at every activation layer."""
         net = self.net
         last_use = net.last_use()
         double = len(net.activations) >= COMPENSATE_FROM
-        if double:  # states (m, e, lo): see regions.line_compensated
-            values = {0: line_compensated.input_map(self.points, self.plane)}
-        else:
-            values = {0: (self.start[None].copy(), self.input_err[None].copy())}
+        # One piece per segment to start: states (m, e) or, in double floats, (m, e, lo).
+        start = line_compensated.input_map if double else _input_map
+        maps = [start(p, self.plane) for p in self.points]
+        values = {0: tuple(np.concatenate(parts) for parts in zip(*maps, strict=True))}
         for i, node in enumerate(net.nodes[1:], 1):
             if isinstance(node, Activation):
                 self.maps_cache.clear()  # keyed by layer-start piece
@@ -122,10 +154,12 @@ class LineWalk:
                         values[i] = line_compensated.linear(node, values)
                 else:
                     values[i] = _linear(node, values, self.sizes.get(i))
-                if not all(np.all(np.isfinite(a)) for a in values[i]):
+                bad = ~np.logical_and.reduce([np.isfinite(a).all(axis=(1, 2)) for a in values[i]])
+                if bad.any():
+                    which = self._which(self.seg[bad][0])
                     raise InvalidModelError(
-                        f"regions.decompose_line: the values of '{getattr(node, 'name', i)}' "
-                        "overflow float64 along the segment"
+                        f"{self.where}: the values of '{getattr(node, 'name', i)}' "
+                        f"overflow float64 along the segment{which}"
                     )
             for j in [j for j in values if last_use[j] <= i and j != i]:
                 del values[j]
@@ -155,16 +189,19 @@ class LineWalk:
         group = np.cumsum(~dup) - 1  # every root's leader (equal roots share one)
         near_left, near_right = self._near(piece, roots, leader)
         kept = ~(near_left | near_right)
-        self.merged += int(np.count_nonzero(~kept))
+        self.merged += np.bincount(self.seg[piece[leader[~kept]]], minlength=self.n_segments)
         # Kept leaders before each leader in its piece: its new break's rank there.
         kept_before = np.cumsum(kept) - kept
         first_of_piece = np.searchsorted(piece[leader], piece[leader], side="left")
         rank = kept_before - kept_before[first_of_piece]
         counts = np.bincount(piece[leader[kept]], minlength=n) + 1
         total = int(counts.sum())
-        if total > self.max_pieces:
+        per_segment = np.bincount(self.seg, counts, minlength=self.n_segments)
+        if per_segment.max() > self.max_pieces:
+            which = self._which(per_segment.argmax())
             raise TooManyRegionsError(
-                f"regions.decompose_line: more than max_pieces={self.max_pieces} pieces after "
+                f"{self.where}: more than max_pieces={self.max_pieces} pieces along the "
+                f"segment{which} after "
                 f"activation layer {node.layer} ('{node.name}'); raise max_pieces"
             )
         parent = np.repeat(np.arange(n), counts)
@@ -183,20 +220,19 @@ class LineWalk:
         )
         bits = bits.reshape(total, -1)
         new = leader[kept]
-        position = offset[piece[new]] + 1 + rank[kept]
-        self._insert(offset, total, position, roots[new], bound[new], column[new], new, known)
+        position = offset[piece[new]] + 1 + rank[kept]  # the new piece the break starts
+        self._insert(offset, parent, position, roots[new], bound[new], column[new], new, known)
         self.patterns = np.concatenate([self.patterns[parent], bits], axis=1)
         return parent
 
     def _signs(self, node: Activation, m: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
         """Exact sign (-1, 0, 1) of every ``z - t`` (P, width, K) at each piece's two ends.
 
-        Each break is evaluated once, with the map of the piece after it (the last with the
-        last piece's): the model is continuous, so both neighbours' maps agree there.
+        Each break is evaluated once, with the map of its ``owner`` (the piece after it, a
+        segment's end with the piece before): the model is continuous, so both neighbours'
+        maps agree there.
         """
-        n = len(m)
-        own = np.concatenate([m, m[-1:]])
-        own_e = np.concatenate([e, e[-1:]])
+        own, own_e = m[self.owner], e[self.owner]
         alpha, beta = own[:, 0, :, None], own[:, 1, :, None]
         s = self.breaks[:, None, None]
         t = node.thresholds[None]
@@ -209,8 +245,9 @@ class LineWalk:
         above, below = g > bound, g < -bound
         sign = above.astype(np.int8) - below
         for q, j, k in np.argwhere(~(above | below)):
-            sign[q, j, k] = self._exact_sign(node, min(q, n - 1), j, k, q)
-        return sign[:-1], sign[1:]
+            sign[q, j, k] = self._exact_sign(node, self.owner[q], j, k, q)
+        first = np.arange(len(m)) + self.seg  # each piece's first break
+        return sign[first], sign[first + 1]
 
     def _roots(
         self,
@@ -225,7 +262,8 @@ class LineWalk:
         alpha, beta = m[piece, 0, unit], m[piece, 1, unit]
         e_alpha, e_beta = e[piece, 0, unit], e[piece, 1, unit]
         num = node.thresholds[unit, k] - alpha
-        lo, hi = self.breaks[piece], self.breaks[piece + 1]
+        first = piece + self.seg[piece]  # each piece's first break
+        lo, hi = self.breaks[first], self.breaks[first + 1]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             r = num / beta
             e_num = e_alpha + _gamma(1) * np.abs(num)
@@ -235,7 +273,7 @@ class LineWalk:
         clipped = np.clip(r, lo, hi)  # the root is inside its piece
         bound = np.where(usable, _up(bound + np.abs(clipped - r)), np.inf)
         # ... so never further from the estimate than the piece's far end.
-        e_lo, e_hi = self.err[piece], self.err[piece + 1]
+        e_lo, e_hi = self.err[first], self.err[first + 1]
         span = _up(np.maximum((clipped - lo) + e_lo, (hi - clipped) + e_hi))
         return clipped, np.minimum(bound, span)
 
@@ -284,15 +322,17 @@ class LineWalk:
         if self.tol == 0:
             return np.zeros(len(leader), dtype=bool), np.zeros(len(leader), dtype=bool)
         p, r = piece[leader], roots[leader]
-        before = self.breaks[p]
-        same = np.concatenate([[False], p[1:] == p[:-1]])
+        first = p + self.seg[p]  # each piece's first break
+        before = self.breaks[first]
+        same = np.zeros(len(p), dtype=bool)  # a root after another of its piece
+        same[1:] = p[1:] == p[:-1]
         before[same] = r[:-1][same[1:]]
-        return r - before < self.tol, self.breaks[p + 1] - r < self.tol
+        return r - before < self.tol, self.breaks[first + 1] - r < self.tol
 
     def _insert(
         self,
         offset: np.ndarray,
-        total: int,
+        parent: np.ndarray,
         position: np.ndarray,
         roots: np.ndarray,
         bound: np.ndarray,
@@ -300,18 +340,28 @@ class LineWalk:
         items: np.ndarray,
         known: dict,
     ) -> None:
-        """Merge the new breaks (at ``position`` of the new break array) with the old ones."""
+        """Merge the new breaks (starting the new pieces ``position``) with the old ones: the
+        first break of every old piece starts its first child (at ``offset``), and each
+        segment's end stays its end."""
+        seg, n_segments = self.seg[parent], self.n_segments
+        ends = np.searchsorted(seg, np.arange(n_segments), side="right")  # pieces through each
+        old_ends = np.searchsorted(self.seg, np.arange(n_segments), side="right")
         old = (self.breaks, self.err, self.ids, self.drawn)
         new_ids = np.arange(self.next_id, self.next_id + len(items))
         self.next_id += len(items)
         first = self.patterns.shape[1]  # this layer's first pattern column
+        starts = np.arange(len(self.seg)) + self.seg  # the old pieces' first breaks
         merged = []
         for a, fresh in zip(old, (roots, bound, new_ids, first + column), strict=True):
-            out = np.empty(total + 1, dtype=a.dtype)
-            out[offset], out[total] = a[:-1], a[-1]
-            out[position] = fresh
+            out = np.empty(len(seg) + n_segments, dtype=a.dtype)
+            out[offset + self.seg] = a[starts]
+            out[ends + np.arange(n_segments)] = a[old_ends + np.arange(n_segments)]
+            out[position + seg[position]] = fresh
             merged.append(out)
         self.breaks, self.err, self.ids, self.drawn = merged
+        self.seg, self.owner = seg, np.empty(len(seg) + n_segments, dtype=np.int64)
+        self.owner[np.arange(len(seg)) + seg] = np.arange(len(seg))
+        self.owner[ends + np.arange(n_segments)] = ends - 1
         for item, i in zip(items.tolist(), new_ids.tolist(), strict=True):
             if item in known:
                 self.cache[i] = known[item]
@@ -322,7 +372,8 @@ class LineWalk:
         key = (layer, i)
         if key not in self.maps_cache:
             row = self.patterns[i : i + 1]
-            self.maps_cache[key] = self.exact.preactivation(self.columns, layer, row)
+            line = self.exact[self.seg[i]]
+            self.maps_cache[key] = line.preactivation(self.columns, layer, row)
         return self.maps_cache[key]
 
     def _exact_sign(self, node: Activation, i: int, j: int, k: int, q: int) -> int:
@@ -337,26 +388,26 @@ class LineWalk:
 
     def _exact_break(self, q: int) -> Fraction:
         key = int(self.ids[q])
-        if key not in self.cache:
-            row = self.patterns[q : q + 1]  # the piece after the break
-            self.cache[key] = self.exact.break_value(self.columns, int(self.drawn[q]), row)
+        if key not in self.cache:  # not an end: its owner is the piece after it
+            i = self.owner[q]
+            line, row = self.exact[self.seg[i]], self.patterns[i : i + 1]
+            self.cache[key] = line.break_value(self.columns, int(self.drawn[q]), row)
         return self.cache[key]
 
 
 def _input_map(points: np.ndarray, plane: Plane | None) -> tuple[np.ndarray, np.ndarray]:
-    """The segment's input map in float64, rows x(0) and x(1) - x(0) (2, n_inputs), and a
-    bound on the error of each entry."""
+    """The segment's input map in float64 on its one piece, rows x(0) and x(1) - x(0) (1, 2,
+    n_inputs), and a bound on the error of each entry."""
     direction = points[1] - points[0]  # correctly rounded: within u of the exact difference
     if plane is None:
-        return np.stack([points[0], direction]), _up(
-            np.stack([0 * direction, _U * np.abs(direction)])
-        )
-    basis, origin = plane.basis, plane.origin
-    at_start = origin + basis @ points[0]
-    along = basis @ direction
-    err_start = _gamma(3) * (np.abs(origin) + np.abs(basis) @ np.abs(points[0]))
-    err_along = (_gamma(2) + _gamma(1)) * (np.abs(basis) @ np.abs(direction))
-    return np.stack([at_start, along]), _up(np.stack([err_start, err_along]))
+        m, e = np.stack([points[0], direction]), np.stack([0 * direction, _U * np.abs(direction)])
+    else:
+        basis, origin = plane.basis, plane.origin
+        m = np.stack([origin + basis @ points[0], basis @ direction])
+        err_start = _gamma(3) * (np.abs(origin) + np.abs(basis) @ np.abs(points[0]))
+        err_along = (_gamma(2) + _gamma(1)) * (np.abs(basis) @ np.abs(direction))
+        e = np.stack([err_start, err_along])
+    return m[None], _up(e)[None]
 
 
 _INFO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -544,8 +544,9 @@ def warped_grid(part: Partition, layer: int, n_lines: int = GRID_LINES) -> Warpe
     inputs = [np.array([[b[0], y], [b[1], y]]) for y in np.linspace(b[2], b[3], n_lines)]
     inputs += [np.array([[x, b[2]], [x, b[3]]]) for x in np.linspace(b[0], b[1], n_lines)]
     lines = []
-    for p, q in inputs:
-        pieces = regions.decompose_line(part.network, p, q, plane=part.plane).at_depth(layer)
+    walks = regions.decompose_lines(part.network, *np.swapaxes(inputs, 0, 1), plane=part.plane)
+    for walk in walks:
+        pieces = walk.at_depth(layer)
         a, c = pieces.affine(layer=layer)
         # Both ends of every piece, mapped by that piece's map: exact and continuous.
         ends = np.concatenate([[0.0], pieces.breaks, [1.0]])

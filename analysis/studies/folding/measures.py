@@ -54,7 +54,10 @@ def _walks(net: regions.Network, segments: np.ndarray, plane: object) -> list[np
     segments = np.asarray(segments, dtype=np.float64)
     if segments.ndim != 3 or segments.shape[1] != 2:
         raise ValueError(f"segments must have shape (n, 2, d), got {segments.shape}")
-    return [regions.decompose_line(net, p, q, plane=plane).patterns for p, q in segments]
+    return [
+        line.patterns
+        for line in regions.decompose_lines(net, *segments.swapaxes(0, 1), plane=plane)
+    ]
 
 
 def pattern_walk(
