@@ -34,7 +34,16 @@ from .network import Network
 from .threads import one_blas_thread
 from .tracing import trace
 
-__all__ = ["BATCH", "DEFAULT_MAX_PIECES", "LinePieces", "decompose_line", "decompose_lines"]
+__all__ = [
+    "DEFAULT_MAX_PIECES",
+    "FIRST_BATCH",
+    "MAX_BATCH",
+    "MIN_BATCH",
+    "VALUES_PER_WALK",
+    "LinePieces",
+    "decompose_line",
+    "decompose_lines",
+]
 
 DEFAULT_MAX_PIECES = 1_000_000
 
@@ -359,9 +368,10 @@ def decompose_lines(
 ) -> list[LinePieces]:
     """:func:`decompose_line` of many segments at once: the same pieces, far faster.
 
-    The segments walk the network together, :data:`BATCH` at a time, so that each layer's
-    passes serve all of them: on small nets, where a segment has a few pieces, one segment's
-    walk is almost all fixed cost (see ``benchmarks/RESULTS.md``).
+    The segments walk the network together, a batch at a time (as many as keep a node's maps
+    at about :data:`VALUES_PER_WALK` values), so that each layer's passes serve all of them:
+    on small nets, where a segment has a few pieces, one segment's walk is almost all fixed
+    cost (see ``benchmarks/RESULTS.md``).
 
     Parameters
     ----------
@@ -407,17 +417,31 @@ def decompose_lines(
     pl, points, segments = _segments(net, starts, ends, plane)
     out: list[LinePieces] = []
     bar = tqdm(total=len(points), desc="regions: lines", unit="segment", disable=not progress)
+    lo, size = 0, min(FIRST_BATCH, MAX_BATCH)
     with bar:
-        for lo in range(0, len(points), BATCH):
-            hi = lo + BATCH
+        while lo < len(points):
+            hi = min(lo + size, len(points))
             out += _walked(net, points[lo:hi], pl, segments[lo:hi], tol, max_pieces, lo)
-            bar.update(len(points[lo:hi]))
+            bar.update(hi - lo)
+            # As many segments next as have about VALUES_PER_WALK values per node, at the
+            # pieces per segment seen so far.
+            values = sum(len(pieces) for pieces in out) * max(net.widths) / hi
+            size, lo = int(min(MAX_BATCH, max(MIN_BATCH, VALUES_PER_WALK / values))), hi
     return out
 
 
-BATCH = 64
-"""Segments that :func:`decompose_lines` walks together: enough that a small net's passes
-cost little per segment, few enough that wide, deep nets' maps stay small."""
+FIRST_BATCH = 4
+"""Segments :func:`decompose_lines` walks together first (a walk of segments of very many
+pieces takes as much more memory)."""
+
+VALUES_PER_WALK = 1 << 18
+"""Values (pieces times units) per node's maps that :func:`decompose_lines` aims a walk at:
+about as many as a layer's maps fill 2 MB, which stays in cache (through 2-128x4-1, 64
+segments at a time took a fifth longer than 16: their maps were fresh memory, 14 MB a node)."""
+
+MIN_BATCH, MAX_BATCH = 1, 256
+"""Fewest and most segments :func:`decompose_lines` walks together (through 2-16x3-1, 128
+segments a walk took 0.13 ms a segment, 64 0.13 and 8 0.40)."""
 
 
 def _walked(

@@ -49,7 +49,7 @@ def test_adversarial_nets_batched_are_exact_and_as_one_by_one(model, ends, batch
     ends = np.array(ends)
     ends[(ends[:, :2] == ends[:, 2:]).all(axis=1), 2] += 1.0
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(line, "BATCH", batch)
+        patch.setattr(line, "MAX_BATCH", batch)
         many = regions.decompose_lines(model, ends[:, :2], ends[:, 2:])
     assert len(many) == len(ends)
     for pieces, row in zip(many, ends, strict=True):
@@ -137,7 +137,7 @@ def test_segments_of_different_lengths_keep_their_own_ends():
 )
 def test_bad_input_names_the_segment(starts, ends, kwargs, error, match):
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(line, "BATCH", 2)  # the third segment in the second batch
+        patch.setattr(line, "MAX_BATCH", 2)  # the third segment in the second batch
         with pytest.raises(error, match=match):
             regions.decompose_lines(sawtooth(3), starts, ends, **kwargs)
 
