@@ -412,20 +412,22 @@ def decompose_lines(
     True
     """
     net = model if isinstance(model, Network) else trace(model, n_inputs=n_inputs)
-    tol = _check_tol(tol)
-    max_pieces = _check_max_pieces(max_pieces)
+    tol = _check_tol(tol, "regions.decompose_lines")
+    max_pieces = _check_max_pieces(max_pieces, "regions.decompose_lines")
     pl, points, segments = _segments(net, starts, ends, plane)
     out: list[LinePieces] = []
     bar = tqdm(total=len(points), desc="regions: lines", unit="segment", disable=not progress)
-    lo, size = 0, min(FIRST_BATCH, MAX_BATCH)
+    lo, size, n_pieces = 0, min(FIRST_BATCH, MAX_BATCH), 0
     with bar:
         while lo < len(points):
             hi = min(lo + size, len(points))
-            out += _walked(net, points[lo:hi], pl, segments[lo:hi], tol, max_pieces, lo)
+            walked = _walked(net, points[lo:hi], pl, segments[lo:hi], tol, max_pieces, lo)
+            out += walked
             bar.update(hi - lo)
             # As many segments next as have about VALUES_PER_WALK values per node, at the
             # pieces per segment seen so far.
-            values = sum(len(pieces) for pieces in out) * max(net.widths) / hi
+            n_pieces += sum(len(pieces) for pieces in walked)
+            values = n_pieces * max(net.widths) / hi
             size, lo = int(min(MAX_BATCH, max(MIN_BATCH, VALUES_PER_WALK / values))), hi
     return out
 
@@ -480,23 +482,19 @@ def _walked(
     return out
 
 
-def _check_tol(tol: object) -> float:
+def _check_tol(tol: object, where: str = "regions.decompose_line") -> float:
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
-        raise TypeError(f"regions.decompose_line: tol must be a number, got {type(tol).__name__}")
+        raise TypeError(f"{where}: tol must be a number, got {type(tol).__name__}")
     if not 0 <= float(tol) < 1:
-        raise ValueError(
-            f"regions.decompose_line: tol must be in [0, 1) (a fraction of the segment), got {tol}"
-        )
+        raise ValueError(f"{where}: tol must be in [0, 1) (a fraction of the segment), got {tol}")
     return float(tol)
 
 
-def _check_max_pieces(max_pieces: object) -> int:
+def _check_max_pieces(max_pieces: object, where: str = "regions.decompose_line") -> int:
     if isinstance(max_pieces, bool) or not isinstance(max_pieces, numbers.Integral):
-        raise TypeError(
-            f"regions.decompose_line: max_pieces must be an int, got {type(max_pieces).__name__}"
-        )
+        raise TypeError(f"{where}: max_pieces must be an int, got {type(max_pieces).__name__}")
     if max_pieces < 1:
-        raise ValueError(f"regions.decompose_line: max_pieces must be >= 1, got {max_pieces}")
+        raise ValueError(f"{where}: max_pieces must be >= 1, got {max_pieces}")
     return int(max_pieces)
 
 
