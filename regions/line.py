@@ -464,18 +464,20 @@ def _walked(
     out = []
     for i, segment in enumerate(segments):
         rows, breaks = walk.pieces(i)
+        # A segment's own patterns: a view would keep its whole batch's alive.
+        patterns = walk.patterns[rows] if len(segments) == 1 else walk.patterns[rows].copy()
         out.append(
             LinePieces(
                 network=net,
                 segment=segment,
                 plane=plane,
                 breaks=walk.breaks[breaks][1:-1].copy(),
-                patterns=walk.patterns[rows],
+                patterns=patterns,
                 breakpoints=walk.columns,
                 break_switch=walk.drawn[breaks][1:-1].copy(),
                 depth=net.n_layers,
                 merged=int(walk.merged[i]),
-                _output=tuple(a[rows] for a in walk.output),
+                _output=tuple(a[rows].copy() for a in walk.output),
                 _exact=walk.exact[i],
             )
         )
