@@ -59,6 +59,8 @@ from regions.constructions import sawtooth
 # coming back. The sawtooth of depth L folds [0, 1] onto itself 2^(L-1) times; along the
 # horizontal segment through all its strips, chi = 1 - L / (2^L - 1) exactly. The walk is
 # `regions.decompose_line` along the segment: exact breaks, so no piece is too thin to count.
+# (Many segments at once, as the distributions below take, walk together through
+# `regions.decompose_lines`: the same pieces, a small net's walk some 20 times faster.)
 
 # %%
 for depth in range(1, 6):
