@@ -7,8 +7,8 @@ a table.
     python benchmarks/bench_count.py --init he+bias            # the earlier sessions' net
 
 The default net is issue 12's He 2-64x32-1 on [-3, 3]² (He-normal weights, PyTorch's default
-biases: ``regions.testing.mlp(64, 32, "he+default-bias")``, 1,732,894 regions), counted in 64
-strips by one worker and by two (the issue's settings: in one piece that net takes some 8 GB).
+biases: ``regions.testing.mlp(64, 32, "he+default-bias")``, 1,732,894 regions), by default
+counted in 64 strips by one worker and by two (in one piece that net takes over 8 GB).
 
 Every run is a fresh Python process, so that its peak resident memory (``ru_maxrss``,
 importing ``regions`` and torch included) is its own, started in turn for each setting, the
