@@ -33,8 +33,10 @@ __all__ = [
     "margin_of",
     "outline",
     "polygon_segments",
+    "polygonal",
     "traces",
     "valid_cells",
+    "without_spikes",
 ]
 
 _ULPS = 16
@@ -247,8 +249,63 @@ def _exact_pieces(
                 dots.append(shapely.Polygon([(x, y)] * 4))
         for k in spare:
             keep[a + k] = not thin[k]
+        # The closed cell and domain may also meet along a segment, which rounding can fold
+        # into a float piece as a spike: its vertices lie far from every exact piece.
+        closures = exact.closures()
+        for k in np.flatnonzero(keep[a:b]):
+            geoms[a + k] = without_spikes(geoms[a + k], closures, 2 * width[c])
     more = np.array(more, dtype=np.int64).reshape(-1, 2)
     return keep, geoms, piece, more, np.array(dots, dtype=object)
+
+
+def without_spikes(geom: shapely.Geometry, support: np.ndarray, reach: float) -> shapely.Geometry:
+    """A float polygon without the vertices farther than ``reach`` from every geometry of
+    ``support`` (exact pieces' closures, rounded): the tips of spikes that rounding made of
+    where the exact shapes only touch along a segment. Returned as it is where no vertex is
+    that far, or where dropping them would leave no valid polygon.
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> from regions.clipping import without_spikes
+    >>> spiky = shapely.Polygon([(0, 0), (1, 0), (1, 1), (3, 1 + 1e-17), (1, 1 + 2e-16), (0, 1)])
+    >>> without_spikes(spiky, np.array([shapely.box(0, 0, 1, 1)]), 1e-9).wkt
+    'POLYGON ((0 0, 1 0, 1 1, 1 1.0000000000000002, 0 1, 0 0))'
+    """
+    tree, parts, dropped = shapely.STRtree(support), [], False
+    for part in shapely.get_parts(geom):
+        rings = []
+        for ring in [part.exterior, *part.interiors]:
+            xy = np.asarray(ring.coords)[:-1]
+            near = np.zeros(len(xy), dtype=bool)
+            near[tree.query(shapely.points(xy), "dwithin", reach)[0]] = True
+            if near.sum() < 3:
+                return geom  # a ring all spike: not rounding's to undo
+            rings.append(xy[near])
+            dropped |= not near.all()
+        parts.append(shapely.Polygon(rings[0], rings[1:]))
+    if not dropped:
+        return geom
+    out = parts[0] if isinstance(geom, shapely.Polygon) else shapely.multipolygons(parts)
+    return out if out.is_valid else geom
+
+
+def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygons of an overlay's result, as one Polygon or MultiPolygon (an empty Polygon
+    if none): a clip also returns where the shapes only touch, as lines and points.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from regions.clipping import polygonal
+    >>> polygonal(shapely.box(0, 0, 1, 1).intersection(shapely.box(1, 0, 2, 1))).wkt
+    'POLYGON EMPTY'
+    """
+    parts = shapely.get_parts(geom)
+    parts = parts[shapely.get_type_id(parts) == 3]
+    if len(parts) > 1:
+        return shapely.multipolygons(parts)
+    return parts[0] if len(parts) else shapely.Polygon()
 
 
 def _fragile(cells: np.ndarray, ids: np.ndarray, domain: Domain, bounds: CellBounds) -> np.ndarray:

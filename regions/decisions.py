@@ -17,7 +17,15 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from . import region_maps
-from .clipping import valid_cells
+from .clipping import (
+    CellBounds,
+    Clipped,
+    clipped_cells,
+    margin_of,
+    polygonal,
+    valid_cells,
+    without_spikes,
+)
 from .edge_clipping import clip_segments
 from .fallback import class_function
 from .floats import EPS, SAFE
@@ -239,7 +247,9 @@ class Decisions:
         -------
         shapely.Geometry
             A Polygon or MultiPolygon (empty if the class is never predicted), clipped to a
-            non-convex domain.
+            non-convex domain; where the decision boundary runs along the domain's edge, the
+            stretch they share is no part of it (each vertex lies within rounding of the
+            exact region's closure).
 
         Raises
         ------
@@ -260,4 +270,31 @@ class Decisions:
         cells, labels, _ = self._class_cells
         geoms = valid_cells(cells.cell_geometries()[labels == cls])
         region = shapely.coverage_union_all(geoms) if len(geoms) else shapely.Polygon()
-        return region if self.domain.convex else self.domain.clip(region)
+        if self.domain.convex:
+            return region
+        # The union clipped as a whole, so that its pieces meet without rounding's slivers.
+        # Where the class cells' edges run along the domain's, the clip also returns that
+        # stretch, as a line, or in floats as a spike, which each class cell's exact pieces
+        # show up.
+        region = polygonal(self.domain.clip(region))
+        pieces, reach = self._clipped_class_cells
+        support = pieces.geometries[labels[pieces.region_cell] == cls]
+        return region if region.is_empty else without_spikes(region, support, reach)
+
+    @cached_property
+    def _clipped_class_cells(self) -> tuple[Clipped, float]:
+        """The class cells clipped to a non-convex domain as the regions are, exactly where
+        rounding may get them wrong (:func:`regions.clipping.clipped_cells`), and how far the
+        float geometries may lie from the exact ones."""
+        cells, _, r = self._class_cells
+        ring, start = cells.ring, cells.start
+        reach = np.maximum.reduceat(r[ring], start[:-1])
+        position = self.cut_state.exact.position
+
+        def exact_corners(cell: int) -> list:
+            return [position(v) for v in ring[start[cell] : start[cell + 1]].tolist()]
+
+        owner = np.repeat(np.arange(cells.n_cells), np.diff(start))
+        bounds = CellBounds(reach, exact_corners, owner, cells.vertices[ring], r[ring])
+        clipped = clipped_cells(cells.cell_geometries(), self.domain, bounds)
+        return clipped, 2 * float(margin_of(reach, self.domain).max(initial=0.0))

@@ -226,6 +226,34 @@ class CellPieces:
                     out[i] = piece
         return out
 
+    def closures(self) -> np.ndarray:
+        """Each piece's closure (P,) in floats: a MultiPolygon of its trapezoids, every corner
+        rounded to the nearest float, so within half an ulp of the exact closure.
+
+        Examples
+        --------
+        >>> from regions.exact_geometry import cell_pieces
+        >>> u = [[0, 0], [3, 0], [3, 3], [2, 3], [2, 1], [1, 1], [1, 3], [0, 3]]  # a U
+        >>> [g.bounds for g in cell_pieces(u, [[0, 2], [3, 2], [3, 4], [0, 4]]).closures()]
+        [(0.0, 2.0, 1.0, 3.0), (2.0, 2.0, 3.0, 3.0)]
+        """
+        parts: list[list[shapely.Polygon]] = [[] for _ in self.points]
+        for k, slab in enumerate(self.trapezoids):
+            x0, x1 = self.bounds[k], self.bounds[k + 1]
+            for lower, upper, piece in slab:
+                corners = [(x0, lower), (x1, lower), (x1, upper), (x0, upper)]
+                parts[piece].append(
+                    shapely.Polygon(
+                        [
+                            (float(x / self.scale), float(_height(e, x) / self.scale))
+                            for x, e in corners
+                        ]
+                    )
+                )
+        out = np.empty(len(parts), dtype=object)
+        out[:] = [shapely.multipolygons(p) for p in parts]
+        return out
+
     def _trapezoids_at(self, points: object) -> Iterator[tuple[int, Fraction, Fraction, list]]:
         """Each point's index and coordinates (scaled), and the trapezoids of the slabs whose
         closed x-range holds it (two beside a stop, none beyond the cell)."""
