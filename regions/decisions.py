@@ -246,10 +246,10 @@ class Decisions:
         Returns
         -------
         shapely.Geometry
-            A Polygon or MultiPolygon (empty if the class is never predicted), clipped to a
-            non-convex domain; where the decision boundary runs along the domain's edge, the
-            stretch they share is no part of it (each vertex lies within rounding of the
-            exact region's closure).
+            A Polygon or MultiPolygon (empty if the class is never predicted, or only in
+            cells thinner than float64 resolves), clipped to a non-convex domain; where the
+            decision boundary runs along the domain's edge, the stretch they share is no
+            part of it (each vertex lies within rounding of the exact region's closure).
 
         Raises
         ------
@@ -269,7 +269,11 @@ class Decisions:
         check_index(cls, "cls", 0, max(self.network.n_outputs, 2) - 1, "Partition.predicted_region")
         cells, labels, _ = self._class_cells
         geoms = valid_cells(cells.cell_geometries()[labels == cls])
-        region = shapely.coverage_union_all(geoms) if len(geoms) else shapely.Polygon()
+        try:
+            region = shapely.coverage_union_all(geoms) if len(geoms) else shapely.Polygon()
+        except shapely.errors.GEOSException:  # cells an ulp apart are no exact coverage
+            region = shapely.union_all(geoms)
+        region = polygonal(region)  # cells rounding flattened (their hulls lines) hold no area
         if self.domain.convex:
             return region
         # The union clipped as a whole, so that its pieces meet without rounding's slivers.
