@@ -320,7 +320,7 @@ def _fragile(cells: np.ndarray, ids: np.ndarray, domain: Domain, bounds: CellBou
     rounding of each other, the shorter one's far end is within rounding of the longer one).
     """
     inner = inner_edges(domain)
-    if not len(inner):
+    if not len(inner) or not len(ids):
         return np.zeros(len(ids), dtype=bool)
     hulls = shapely.convex_hull(cells[ids])
     margin = margin_of(bounds.reach[ids], domain)

@@ -443,6 +443,23 @@ def test_decision_boundary_along_a_non_convex_domains_edge_is_clipped_exactly():
     check_exact(part)
 
 
+def test_a_non_convex_domain_that_no_cell_crosses():
+    # Both lines run from the reflex corner (1/4, 5/8) to other corners, so every cell lies
+    # in the domain whole or outside it: the fragile-cell test, given no crossed cell, took
+    # the largest of no margins (ValueError) and every geometry failed with it.
+    domain = shapely.Polygon(
+        [(0.625, 0), (0.625, 0.75), (0.25, 0.625), (0.125, 1), (-0.5, -0.625), (0.5, -0.125)]
+    )
+    normals = np.array([[0.75, 0.25], [0.75, 0.25], [-0.125, 0.375]])
+    part = regions.decompose(
+        line_arrangement(normals, np.array([-0.34375, -0.34375, -0.203125])), domain
+    )
+    assert (len(part), part.n_cells) == (3, 4)
+    assert whole_cells(part).all()
+    assert part.areas.sum() == domain.area
+    check_exact(part)
+
+
 def test_locate_steps_off_a_non_convex_domains_boundary_into_the_domain():
     # The line x = 1 runs along the L's inner edge from (1, 1) to (1, 2). Stepping from a
     # point of that edge toward the hull's middle, (1, 1), follows both, and the tie's
