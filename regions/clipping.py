@@ -35,6 +35,7 @@ __all__ = [
     "polygon_segments",
     "polygonal",
     "traces",
+    "union_of_cells",
     "valid_cells",
     "without_spikes",
 ]
@@ -288,6 +289,40 @@ def without_spikes(geom: shapely.Geometry, support: np.ndarray, reach: float) ->
         return geom
     out = parts[0] if isinstance(geom, shapely.Polygon) else shapely.multipolygons(parts)
     return out if out.is_valid else geom
+
+
+def union_of_cells(cells: np.ndarray, domain: Domain) -> shapely.Geometry:
+    """The union of some of a partition's convex cells (float polygons (n,) tiling part of
+    the domain's hull), as one Polygon or MultiPolygon.
+
+    Their coverage union where they are an exact coverage. Where rounding has left them none
+    (corners an ulp apart, cells flattened to lines) GEOS's coverage union refuses or may
+    return a wrong result, and so may its general union of cells with corners an ulp apart
+    (two triangles sharing an edge came out as one of them): so the result's area is checked
+    against the cells' own, and otherwise the union is taken anew, of cells cleaned for
+    overlays (:func:`_for_overlay`), and pair by pair if that fails too.
+    """
+    geoms = valid_cells(cells)
+    total = float(shapely.area(geoms).sum())
+    allowance = 1e-9 * float(shapely.area(shapely.Polygon(domain.hull)))
+
+    def whole(g: shapely.Geometry) -> bool:
+        return abs(g.area - total) <= allowance
+
+    if not len(geoms):
+        return shapely.Polygon()
+    with contextlib.suppress(shapely.errors.GEOSException):
+        union = polygonal(shapely.coverage_union_all(geoms))
+        if whole(union):
+            return union
+    clean = _for_overlay(cells, domain)
+    union = polygonal(shapely.union_all(clean))
+    if whole(union):
+        return union
+    union = clean[0]
+    for cell in clean[1:]:
+        union = shapely.union(union, cell)
+    return polygonal(union)
 
 
 def polygonal(geom: shapely.Geometry) -> shapely.Geometry:

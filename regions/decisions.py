@@ -23,7 +23,7 @@ from .clipping import (
     clipped_cells,
     margin_of,
     polygonal,
-    valid_cells,
+    union_of_cells,
     without_spikes,
 )
 from .edge_clipping import clip_segments
@@ -268,12 +268,7 @@ class Decisions:
         """
         check_index(cls, "cls", 0, max(self.network.n_outputs, 2) - 1, "Partition.predicted_region")
         cells, labels, _ = self._class_cells
-        geoms = valid_cells(cells.cell_geometries()[labels == cls])
-        try:
-            region = shapely.coverage_union_all(geoms) if len(geoms) else shapely.Polygon()
-        except shapely.errors.GEOSException:  # cells an ulp apart are no exact coverage
-            region = shapely.union_all(geoms)
-        region = polygonal(region)  # cells rounding flattened (their hulls lines) hold no area
+        region = union_of_cells(cells.cell_geometries()[labels == cls], self.domain)
         if self.domain.convex:
             return region
         # The union clipped as a whole, so that its pieces meet without rounding's slivers.

@@ -129,9 +129,10 @@ def test_a_needle_far_from_every_exact_piece_is_no_spike_of_a_thin_true_region()
 
 
 # Lines through pairs of a domain's corners (two of them the same line in the first and
-# the last): class cells thinner than float64 resolves, whose hulls are lines, and cells
+# the third): class cells thinner than float64 resolves, whose hulls are lines, and cells
 # whose float edges an ulp apart are no exact coverage. Their union raised (GEOSException)
-# in all three, the last on a convex domain.
+# in all four, the last two on convex domains; in the last, GEOS's general union of class 1's
+# two triangles (one with a corner an ulp from another) returned one of them.
 _THROUGH_CORNERS = [
     (
         [
@@ -180,6 +181,16 @@ _THROUGH_CORNERS = [
             [-0.7612775203231452, 0.03239103309797087],
         ],
         [-0.4655934648876129, -0.4655934648876129, 0.414099051898558],
+    ),
+    (
+        [
+            (float.fromhex("-0x1.2ca5bdd9ad0f6p-2"), float.fromhex("0x1.21c5286ec1d7cp-1")),
+            (float.fromhex("-0x1.dfbdf5ddd9516p-1"), float.fromhex("0x1.3be360962908bp-3")),
+            (float.fromhex("-0x1.8eac4bb7ea4c4p-5"), float.fromhex("-0x1.d169b2905d580p-1")),
+            (float.fromhex("0x1.ec9c29e7aec18p-1"), float.fromhex("-0x1.04906360686c4p-3")),
+        ],
+        [[-0.7817810094289771, 1.0107950758162585], [0.2814708051320687, 1.899125092375504]],
+        [0.8807760947214871, -0.029188324144350797],
     ),
 ]
 
