@@ -28,6 +28,7 @@ __all__ = [
     "CellBounds",
     "Clipped",
     "cell_sides",
+    "clip_to_area",
     "clipped_cells",
     "inner_edges",
     "margin_of",
@@ -296,34 +297,74 @@ def union_of_cells(cells: np.ndarray, domain: Domain) -> shapely.Geometry:
     the domain's hull), as one Polygon or MultiPolygon.
 
     Their coverage union where they are an exact coverage. Where rounding has left them none
-    (corners an ulp apart, cells flattened to lines) GEOS's coverage union refuses or may
-    return a wrong result, and so may its floating-point general union (two triangles sharing
-    an edge, one with a corner an ulp from another, came out as one of them): so the result's
-    area is checked against the cells' own, and otherwise the union is taken with snap
-    rounding to a grid of 4 ulps, which is robust, and moves no vertex by more than that.
+    (corners an ulp apart, cells flattened to lines), GEOS's unions refuse or may return a
+    wrong result, silently: its floating-point union of two triangles sharing an edge, one
+    with a corner an ulp from another, came out as one of them; its snap-rounding union of
+    three cells, one flattened, came out empty, and of others raised. So each union tried is
+    checked against the cells' summed area (:func:`_of_area`): the coverage union; then the
+    cells snapped to a grid of 4 ulps one by one (so that each is valid there) and their
+    union on that grid, which moves no vertex by more; then the floating-point union. Cells
+    that rounding flattened are left out: they hold no area.
 
     Raises
     ------
     RuntimeError
-        If that union too falls short of the cells' area.
+        If no union has the cells' area.
     """
     geoms = valid_cells(cells)
+    geoms = geoms[shapely.area(geoms) > 0]
     if not len(geoms):
         return shapely.Polygon()
-    total = float(shapely.area(geoms).sum())
+    grid = _grid(domain)
+
+    def snapped() -> shapely.Geometry:
+        cells = shapely.set_precision(geoms, grid)
+        return shapely.union_all(cells[~shapely.is_empty(cells)], grid_size=grid)
+
+    attempts = [
+        lambda: shapely.coverage_union_all(geoms),
+        snapped,
+        lambda: shapely.union_all(geoms),
+    ]
+    return _of_area(attempts, float(shapely.area(geoms).sum()), domain, "union of cells")
+
+
+def clip_to_area(geom: shapely.Geometry, domain: Domain, area: float) -> shapely.Geometry:
+    """A polygon clipped to the domain, as one Polygon or MultiPolygon, known to have
+    ``area``: GEOS's floating-point intersection may return a wrong result silently (a class
+    region's union with a notch at the domain's edge came out as the whole domain), so it is
+    checked (:func:`_of_area`), and retaken with snap rounding to a grid of 4 ulps."""
+    attempts = [lambda: domain.clip(geom), lambda: domain.clip(geom, grid_size=_grid(domain))]
+    return _of_area(attempts, area, domain, "clip")
+
+
+def _grid(domain: Domain) -> float:
+    """The grid of snap-rounded overlays: 4 ulps of the largest coordinate."""
+    return 4 * float(np.spacing(np.abs(domain.hull).max()))
+
+
+def _of_area(
+    attempts: list[Callable[[], shapely.Geometry]], area: float, domain: Domain, what: str
+) -> shapely.Geometry:
+    """The polygons of the first overlay of ``attempts`` whose area is ``area`` to 1e-9 of
+    the domain's hull (an overlay that raises counts as none).
+
+    Raises
+    ------
+    RuntimeError
+        If none has.
+    """
     allowance = 1e-9 * float(shapely.area(shapely.Polygon(domain.hull)))
-    with contextlib.suppress(shapely.errors.GEOSException):
-        union = polygonal(shapely.coverage_union_all(geoms))
-        if abs(union.area - total) <= allowance:
-            return union
-    grid = 4 * float(np.spacing(np.abs(domain.hull).max()))
-    union = polygonal(shapely.union_all(geoms, grid_size=grid))
-    if abs(union.area - total) > allowance:
-        raise RuntimeError(
-            f"regions.clipping.union_of_cells: the union of {len(geoms)} cells has area "
-            f"{union.area!r}, not their own {total!r}: please report this partition"
-        )
-    return union
+    found = []
+    for attempt in attempts:
+        with contextlib.suppress(shapely.errors.GEOSException):
+            found.append(polygonal(attempt()))
+            if abs(found[-1].area - area) <= allowance:
+                return found[-1]
+    raise RuntimeError(
+        f"regions.clipping: no {what} found has the area {area!r} (got "
+        f"{[g.area for g in found]}): please report this partition"
+    )
 
 
 def polygonal(geom: shapely.Geometry) -> shapely.Geometry:

@@ -20,9 +20,9 @@ from . import region_maps
 from .clipping import (
     CellBounds,
     Clipped,
+    clip_to_area,
     clipped_cells,
     margin_of,
-    polygonal,
     union_of_cells,
     without_spikes,
 )
@@ -275,9 +275,9 @@ class Decisions:
         # Where the class cells' edges run along the domain's, the clip also returns that
         # stretch, as a line, or in floats as a spike, which each class cell's exact pieces
         # show up.
-        region = polygonal(self.domain.clip(region))
         pieces, reach = self._clipped_class_cells
         support = pieces.geometries[labels[pieces.region_cell] == cls]
+        region = clip_to_area(region, self.domain, float(shapely.area(support).sum()))
         return region if region.is_empty else without_spikes(region, support, reach)
 
     @cached_property

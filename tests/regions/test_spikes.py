@@ -131,9 +131,12 @@ def test_a_needle_far_from_every_exact_piece_is_no_spike_of_a_thin_true_region()
 # Lines through pairs of a domain's corners (two of them the same line in the first and
 # the third): class cells thinner than float64 resolves, whose hulls are lines, and cells
 # whose float edges an ulp apart are no exact coverage. Their union raised (GEOSException)
-# in all five (the third and fourth domains are convex, the fifth has a hole). GEOS's
-# floating-point union of the fourth's class 1 triangles (one with a corner an ulp from
-# another) returned one of them.
+# in the first six (the third, fourth and sixth domains are convex, the fifth has a hole).
+# GEOS's floating-point union of the fourth's class 1 triangles (one with a corner an ulp from
+# another) returned one of them, and its snap-rounding union of the sixth's three class 1
+# cells (one flattened) nothing. In the last, class 0 is a triangle on the domain's edge, and
+# GEOS's floating-point clip of class 1's union (the hull less that triangle) returned the
+# whole domain.
 _x = float.fromhex
 
 _THROUGH_CORNERS = [
@@ -220,6 +223,40 @@ _THROUGH_CORNERS = [
             [-0.32275793565322686, 0.5521257814435194],
         ],
         [-0.2384329452896971, -0.20091623109762907, 0.09087504196068573, 0.19563482231368992],
+    ),
+    (
+        shapely.Polygon(
+            [
+                (_x("0x1.fc22bb73e5ee9p-2"), _x("0x1.a0e15567f11b6p-3")),
+                (_x("-0x1.396b3f1d6b6c2p-1"), _x("0x1.133aeddb8d74ep-1")),
+                (_x("-0x1.ce87f7b0bbe56p-1"), _x("0x1.13e5dfb711f89p-4")),
+                (_x("0x1.29d439478ac4bp-1"), _x("-0x1.a51e193413cd8p-2")),
+            ]
+        ),
+        [
+            [-0.9488065975708004, -1.193843614887642],
+            [0.9488065975708004, 1.193843614887642],
+            [0.6148024187451384, 0.08547102073125751],
+        ],
+        [0.06095284559552849, -0.060952845595528604, -0.3224791300790835],
+    ),
+    (
+        shapely.Polygon(
+            [
+                (_x("0x1.6864b49431ac1p-1"), _x("0x1.51b707c408891p-2")),
+                (_x("-0x1.14cda5c4cf2c0p-1"), _x("0x1.9f7a274a66e58p-1")),
+                (_x("-0x1.2e4e3e4d8a990p-1"), _x("0x1.848070d82b666p-1")),
+                (_x("-0x1.bf9498cb46544p-2"), _x("-0x1.4d49891972cafp-6")),
+                (_x("-0x1.8d502867c27cep-1"), _x("-0x1.f50f05baef69ep-2")),
+                (_x("0x1.38821607ba874p-1"), _x("-0x1.32a01cc2e1506p-5")),
+            ]
+        ),
+        [
+            [-1.2481075438714044, 0.18556148119018423],
+            [0.017087623871018354, 1.0474577673438457],
+            [-0.8191148861642317, 1.4798955018578273],
+        ],
+        [-0.8777361377065294, 0.028776470994606198, 0.0885003046954253],
     ),
 ]
 
