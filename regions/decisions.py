@@ -17,21 +17,14 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from . import region_maps
-from .clipping import (
-    CellBounds,
-    Clipped,
-    clip_to_area,
-    clipped_cells,
-    margin_of,
-    union_of_cells,
-    without_spikes,
-)
+from .clipping import CellBounds, Clipped, clipped_cells, margin_of
 from .edge_clipping import clip_segments
 from .fallback import class_function
 from .floats import EPS, SAFE
 from .lines import ArgmaxLine
 from .mesh import DOMAIN_EDGE, Mesh
 from .oracle import exact_affine
+from .overlays import clip_to_area, union_of_cells, without_spikes
 from .results import DecisionBoundary, LinearRegions
 from .validate import check_index, check_real
 

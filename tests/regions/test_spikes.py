@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from torch import nn
 
 import regions
-from regions.clipping import without_spikes
 from regions.constructions import line_arrangement
 from regions.exact_geometry import cell_pieces, point_side, rational_grid
+from regions.overlays import without_spikes
 
 _STEPS = (Fraction(1, 10**6), Fraction(1, 10**9))  # far beyond rounding
 
