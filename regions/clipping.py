@@ -23,7 +23,7 @@ import shapely
 
 from .domain import Domain
 from .exact_geometry import boundary_meets_interior, cell_pieces, point_side
-from .overlays import valid_cells, without_spikes
+from .overlays import union_of_cells, valid_cells, without_spikes
 
 __all__ = [
     "CellBounds",
@@ -183,16 +183,19 @@ def _exact_pieces(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The float64 pieces of crossed cells set right where rounding may have got them wrong:
     which regions (R,) stay, their geometries (R,) and exact pieces (R,; -1 where not
-    counted exactly), and zero-area regions (cells and exact pieces (n, 2), polygons (n,))
-    to add.
+    counted exactly), and regions no float piece stands for (cells and exact pieces (n, 2),
+    polygons (n,)) to add.
 
     Float64 clipping finds every piece of a cell, and no other, unless the two boundaries come
     within rounding of each other (:func:`_fragile`). The pieces of the few cells where they
     may are found exactly (:func:`regions.exact_geometry.cell_pieces`), and each float piece is
     matched to the exact piece that holds its point. An exact piece that no float piece matches
     takes the nearest float piece that matches none and passes within rounding of its point (a
-    thin exact piece whose point its float copy missed), or else gets a region of its own, a
-    point at its interior point (lost, or merged into another). A float piece no wider than
+    thin exact piece whose point its float copy missed), or else gets a region of its own: a
+    point at its interior point where it is thinner than rounding (lost), or its closure where
+    a float piece took it with another across a pinch of the domain's boundary (and then every
+    piece of the cell is its exact closure, rounded: :meth:`CellPieces.closures`, joined by
+    :func:`regions.overlays.union_of_cells`). A float piece no wider than
     rounding makes (the cell's vertex bounds and a few ulps) left matching none, or matching an
     exact piece that a fatter one already does, is rounding's, and goes. Fat float pieces of
     one exact piece (joined by a neck thinner than float64 resolves) are one region, a
@@ -232,6 +235,9 @@ def _exact_pieces(
         # A float piece matching none may stand for a thin exact piece whose point it missed,
         # if it passes within rounding of that point.
         spare = [k for k in range(b - a) if match[k] < 0]
+        closures = exact.closures()
+        fat = shapely.area(closures) > shapely.length(closures) * width[c]
+        swallowed = False
         for i in range(len(exact)):
             if i in held:
                 continue
@@ -244,16 +250,31 @@ def _exact_pieces(
                 piece[a + k] = i
             else:
                 more.append((c, i))
-                dots.append(shapely.Polygon([(x, y)] * 4))
+                swallowed |= bool(fat[i])
+                dots.append(
+                    _closed(closures[i], domain) if fat[i] else shapely.Polygon([(x, y)] * 4)
+                )
         for k in spare:
             keep[a + k] = not thin[k]
+        kept = a + np.flatnonzero(keep[a:b])
+        if swallowed:
+            # A fat exact piece that no float piece stands for was taken into another's,
+            # across a pinch of the domain's boundary float64 does not resolve: every piece
+            # of the cell is its exact closure, rounded.
+            for k in kept[piece[kept] >= 0]:
+                geoms[k] = _closed(closures[piece[k]], domain)
+            continue
         # The closed cell and domain may also meet along a segment, which rounding can fold
         # into a float piece as a spike: its vertices lie far from every exact piece.
-        closures = exact.closures()
-        for k in np.flatnonzero(keep[a:b]):
-            geoms[a + k] = without_spikes(geoms[a + k], closures, 2 * width[c])
+        for k in kept:
+            geoms[k] = without_spikes(geoms[k], closures, 2 * width[c])
     more = np.array(more, dtype=np.int64).reshape(-1, 2)
     return keep, geoms, piece, more, np.array(dots, dtype=object)
+
+
+def _closed(closure: shapely.Geometry, domain: Domain) -> shapely.Geometry:
+    """An exact piece's closure (its rounded trapezoids) as one polygon, oriented."""
+    return shapely.orient_polygons(union_of_cells(shapely.get_parts(closure), domain))
 
 
 def _fragile(cells: np.ndarray, ids: np.ndarray, domain: Domain, bounds: CellBounds) -> np.ndarray:

@@ -279,3 +279,46 @@ def test_predicted_regions_of_lines_through_a_domains_corners(domain, normals, o
         clear = shapely.distance(shapely.boundary(found[k]), shapely.points(grid)) > 1e-9
         inside = shapely.contains_xy(found[k], grid[:, 0], grid[:, 1])
         assert np.array_equal(inside[clear], (cls == k)[clear])
+
+
+def test_pieces_of_a_cell_joined_at_a_pinch_are_each_their_own_shape():
+    # Two lines through corners of the domain and of its hole, one passing 4e-18 from the
+    # hole's corner (1/8, 1/16): a cell meets the domain in two pieces, which float64
+    # clipping returned as one polygon, so one region held both pieces' area and the other
+    # was a point: grid points located in the second lay 0.17 from its polygon.
+    domain = shapely.Polygon(
+        [
+            (_x("0x1.9ac77df76656cp-2"), _x("0x1.f1687a36e94dbp-3")),
+            (_x("0x1.8c995b8d4cb83p-2"), _x("0x1.65a6dd3426ac1p-1")),
+            (_x("0x1.e4e1c9c6dea53p-5"), _x("0x1.abb7d1f8a8b4bp-2")),
+            (_x("-0x1.5e861a2654a02p-2"), _x("0x1.330d93e2c3520p-1")),
+            (_x("-0x1.bf17d4e74a975p-2"), _x("0x1.fa02588dac584p-2")),
+            (_x("-0x1.86d022e37f82fp-1"), _x("0x1.e8f6f9538aaf9p-3")),
+            (_x("-0x1.3de81f556fec9p-2"), _x("-0x1.08f126f53d3d5p-1")),
+        ],
+        [
+            [
+                (0.125, 0.0625),
+                (0.125, 0.25),
+                (0.0, 0.125),
+                (-0.125, 0.1875),
+                (-0.1875, 0.125),
+                (-0.3125, 0.0625),
+                (-0.125, -0.25),
+            ]
+        ],
+    )
+    normals = np.array(
+        [[0.49287505607677573, -0.52615162680157], [0.17625231538962519, 0.8883067038257247]]
+    )
+    part = regions.decompose(
+        line_arrangement(normals, np.array([-0.06992852469079554, -0.07755070841281095])), domain
+    )
+    assert len(part) == 5
+    geoms = part.to_shapely()
+    grid = rational_grid(domain, 30)
+    where = part.locate(grid)
+    clear = shapely.distance(shapely.boundary(geoms[where]), shapely.points(grid)) > 1e-9
+    assert shapely.contains_xy(geoms[where], grid[:, 0], grid[:, 1])[clear].all()
+    assert (part.areas > 1e-3).all()
+    assert abs(part.areas.sum() - domain.area) < 1e-12
