@@ -1,7 +1,7 @@
 """GEOS's overlays of a partition's float cells, checked: their union, its clip to a
 non-convex domain, and the spikes rounding leaves where exact shapes only touch.
 
-Cells tile the domain's hull exactly, but their float copies may have corners an ulp apart
+The exact cells tile the domain's hull, but their float copies may have corners an ulp apart
 or be flattened to lines, and there GEOS's overlays may raise or, worse, return a wrong
 result silently. So every overlay here is checked against the area it must have and retaken
 with snap rounding where it falls short (:func:`union_of_cells`, :func:`clip_to_area`), and
