@@ -444,9 +444,10 @@ def test_decision_boundary_along_a_non_convex_domains_edge_is_clipped_exactly():
 
 
 def test_a_non_convex_domain_that_no_cell_crosses():
-    # Both lines run from the reflex corner (1/4, 5/8) to other corners, so every cell lies
-    # in the domain whole or outside it: the fragile-cell test, given no crossed cell, took
-    # the largest of no margins (ValueError) and every geometry failed with it.
+    # The two lines (one as two units) run from the reflex corner (1/4, 5/8) to other
+    # corners, one along the domain's edge to (5/8, 3/4), so every cell lies in the domain
+    # whole or outside it: the fragile-cell test, given no crossed cell, took the largest of
+    # no margins (ValueError) and every geometry failed with it.
     domain = shapely.Polygon(
         [(0.625, 0), (0.625, 0.75), (0.25, 0.625), (0.125, 1), (-0.5, -0.625), (0.5, -0.125)]
     )
