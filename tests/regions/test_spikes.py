@@ -323,3 +323,32 @@ def test_pieces_of_a_cell_joined_at_a_pinch_are_each_their_own_shape():
     assert shapely.contains_xy(geoms[where], grid[:, 0], grid[:, 1])[clear].all()
     assert (part.areas > 1e-3).all()
     assert abs(part.areas.sum() - domain.area) < 1e-12
+
+
+def test_a_cell_holding_a_notch_of_the_domain_is_clipped_to_it():
+    # Two lines through corners of a domain a hundredth across: one cell holds the notch
+    # between the corners (-0.0088, 0.0033) and (-0.0092, 0.00076), and GEOS's floating-point
+    # clip of it came out without the notch, its region's area 5% more than the domain's.
+    domain = shapely.Polygon(
+        [
+            (_x("0x1.24da7a8378ba6p-8"), _x("0x1.e8946e7dcaab7p-8")),
+            (_x("-0x1.20e0a0f04c621p-7"), _x("0x1.b070a57841e6dp-9")),
+            (_x("-0x1.33eff5fe0c9b5p-8"), _x("0x1.d8a274080ea44p-11")),
+            (_x("-0x1.2c8d4851cf871p-7"), _x("0x1.8f52a7a85d14dp-11")),
+            (_x("-0x1.c57c876f67610p-8"), _x("-0x1.340a4c7bb72f5p-11")),
+            (_x("-0x1.74d2266e04241p-9"), _x("-0x1.ff39abc5bb99bp-9")),
+            (_x("0x1.06259c59e952dp-8"), _x("-0x1.c804d1ca471a9p-8")),
+        ]
+    )
+    normals = np.array(
+        [
+            [0.0025376076292407236, -0.00035627529998652485],
+            [-0.003057955741870812, -0.00684444223672427],
+        ]
+    )
+    offsets = np.array([2.3546586928419597e-05, -3.539368964241481e-05])
+    part = regions.decompose(line_arrangement(normals, offsets), domain)
+    assert abs(part.areas.sum() - domain.area) < 1e-9 * domain.area
+    assert all(g.within(domain.buffer(1e-12)) for g in part.to_shapely())
+    found = [part.predicted_region(cls) for cls in (0, 1)]
+    assert abs(found[0].area + found[1].area - domain.area) < 1e-9 * domain.area
