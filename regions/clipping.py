@@ -23,7 +23,7 @@ import shapely
 
 from .domain import Domain
 from .exact_geometry import boundary_meets_interior, cell_pieces, point_side
-from .overlays import union_of_cells, valid_cells, without_spikes
+from .overlays import area_allowance, union_of_cells, valid_cells, without_spikes
 
 __all__ = [
     "CellBounds",
@@ -162,7 +162,7 @@ def _check_areas(
     RuntimeError
         If the areas still do not sum to the domain's.
     """
-    allowance = 1e-9 * float(shapely.area(shapely.Polygon(domain.hull)))
+    allowance = area_allowance(domain, float(np.nansum(shapely.length(pieces))))
 
     def off() -> float:
         return abs(float(np.nansum(shapely.area(pieces))) - domain.area)

@@ -18,7 +18,14 @@ import shapely
 
 from .domain import Domain
 
-__all__ = ["clip_to_area", "polygonal", "union_of_cells", "valid_cells", "without_spikes"]
+__all__ = [
+    "area_allowance",
+    "clip_to_area",
+    "polygonal",
+    "union_of_cells",
+    "valid_cells",
+    "without_spikes",
+]
 
 
 def without_spikes(geom: shapely.Geometry, support: np.ndarray, reach: float) -> shapely.Geometry:
@@ -87,7 +94,8 @@ def union_of_cells(cells: np.ndarray, domain: Domain) -> shapely.Geometry:
         snapped,
         lambda: shapely.union_all(geoms),
     ]
-    return _of_area(attempts, float(shapely.area(geoms).sum()), domain, "union of cells")
+    length = float(shapely.length(geoms).sum())
+    return _of_area(attempts, float(shapely.area(geoms).sum()), domain, length, "union of cells")
 
 
 def clip_to_area(geom: shapely.Geometry, domain: Domain, area: float) -> shapely.Geometry:
@@ -96,7 +104,8 @@ def clip_to_area(geom: shapely.Geometry, domain: Domain, area: float) -> shapely
     region's union with a notch at the domain's edge came out as the whole domain), so it is
     checked (:func:`_of_area`), and retaken with snap rounding to a grid of 4 ulps."""
     attempts = [lambda: domain.clip(geom), lambda: domain.clip(geom, grid_size=_grid(domain))]
-    return _of_area(attempts, area, domain, "clip")
+    length = geom.length + domain.polygon.length
+    return _of_area(attempts, area, domain, length, "clip")
 
 
 def _grid(domain: Domain) -> float:
@@ -104,18 +113,32 @@ def _grid(domain: Domain) -> float:
     return 4 * float(np.spacing(np.abs(domain.hull).max()))
 
 
+def area_allowance(domain: Domain, length: float) -> float:
+    """How far the float areas of geometries on the domain, their boundaries ``length`` long
+    in all, may be off through rounding alone: a band 64 ulps of the largest coordinate wide
+    along those boundaries (a domain 7e-8 across at (0, 1e7) has steps of 1.9e-9), plus 1e-9
+    of the hull's area."""
+    ulp = float(np.spacing(np.abs(domain.hull).max()))
+    return 64 * ulp * length + 1e-9 * float(shapely.area(shapely.Polygon(domain.hull)))
+
+
 def _of_area(
-    attempts: list[Callable[[], shapely.Geometry]], area: float, domain: Domain, what: str
+    attempts: list[Callable[[], shapely.Geometry]],
+    area: float,
+    domain: Domain,
+    length: float,
+    what: str,
 ) -> shapely.Geometry:
-    """The polygons of the first overlay of ``attempts`` whose area is ``area`` to 1e-9 of
-    the domain's hull (an overlay that raises counts as none).
+    """The polygons of the first overlay of ``attempts`` whose area is ``area`` to rounding
+    (:func:`area_allowance` of the inputs' boundaries, ``length`` long; an overlay that
+    raises counts as none).
 
     Raises
     ------
     RuntimeError
         If none has.
     """
-    allowance = 1e-9 * float(shapely.area(shapely.Polygon(domain.hull)))
+    allowance = area_allowance(domain, length)
     found = []
     for attempt in attempts:
         with contextlib.suppress(shapely.errors.GEOSException):
