@@ -146,7 +146,7 @@ def _of_area(
             if abs(found[-1].area - area) <= allowance:
                 return found[-1]
     raise RuntimeError(
-        f"regions.clipping: no {what} found has the area {area!r} (got "
+        f"regions.overlays: no {what} found has the area {area!r} (got "
         f"{[g.area for g in found]}): please report this partition"
     )
 
