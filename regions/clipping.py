@@ -23,7 +23,7 @@ import shapely
 
 from .domain import Domain
 from .exact_geometry import boundary_meets_interior, cell_pieces, point_side
-from .overlays import area_allowance, union_of_cells, valid_cells, without_spikes
+from .overlays import area_allowance, snap_grid, union_of_cells, valid_cells, without_spikes
 
 __all__ = [
     "CellBounds",
@@ -67,6 +67,27 @@ class CellBounds:
     vertex_cell: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     vertex_xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     vertex_r: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @classmethod
+    def of(
+        cls,
+        ring: np.ndarray,
+        start: np.ndarray,
+        vertices: np.ndarray,
+        r: np.ndarray,
+        position: Callable[[int], tuple[Fraction, Fraction]],
+    ) -> CellBounds:
+        """The bounds of cells given as vertex rings (``ring`` (V,) of vertex indices, each
+        cell's from ``start`` (C + 1,)) over ``vertices`` (N, 2), with each vertex's distance
+        bound ``r`` (N,) and exact point ``position(vertex)``."""
+        bound = r[ring]
+
+        def exact_corners(cell: int) -> list[tuple[Fraction, Fraction]]:
+            return [position(v) for v in ring[start[cell] : start[cell + 1]].tolist()]
+
+        owner = np.repeat(np.arange(len(start) - 1), np.diff(start))
+        reach = np.maximum.reduceat(bound, start[:-1])
+        return cls(reach, exact_corners, owner, vertices[ring], bound)
 
 
 @dataclass(frozen=True)
@@ -167,8 +188,7 @@ def _check_areas(
     def off() -> float:
         return abs(float(np.nansum(shapely.area(pieces))) - domain.area)
 
-    hull = float(shapely.area(shapely.Polygon(domain.hull)))
-    if off() <= allowance or abs(float(shapely.area(cells).sum()) - hull) > allowance:
+    if off() <= allowance or abs(float(shapely.area(cells).sum()) - domain.hull_area) > allowance:
         return  # right, or cells that do not tile the hull (some of them, in tests)
     ids = np.flatnonzero(crossed)
     snapped = _snap_clipped(_for_overlay(cells[ids], domain), domain)
@@ -185,7 +205,7 @@ def _snap_clipped(cells: np.ndarray, domain: Domain) -> np.ndarray:
     """Cells (n,) clipped to the domain with snap-rounding to a grid of 4 ulps. Where GEOS
     fails on a cell even so (a sliver thinner than the grid, which it cannot close up), the
     cell comes out empty, and its trace stands for it."""
-    grid = 4 * float(np.spacing(np.abs(domain.hull).max()))
+    grid = snap_grid(domain)
     try:
         return domain.clip(cells, grid_size=grid)
     except shapely.errors.GEOSException:

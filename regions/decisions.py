@@ -279,14 +279,7 @@ class Decisions:
         rounding may get them wrong (:func:`regions.clipping.clipped_cells`), and how far the
         float geometries may lie from the exact ones."""
         cells, _, r = self._class_cells
-        ring, start = cells.ring, cells.start
-        reach = np.maximum.reduceat(r[ring], start[:-1])
         position = self.cut_state.exact.position
-
-        def exact_corners(cell: int) -> list:
-            return [position(v) for v in ring[start[cell] : start[cell + 1]].tolist()]
-
-        owner = np.repeat(np.arange(cells.n_cells), np.diff(start))
-        bounds = CellBounds(reach, exact_corners, owner, cells.vertices[ring], r[ring])
+        bounds = CellBounds.of(cells.ring, cells.start, cells.vertices, r, position)
         clipped = clipped_cells(cells.cell_geometries(), self.domain, bounds)
-        return clipped, 2 * float(margin_of(reach, self.domain).max(initial=0.0))
+        return clipped, 2 * float(margin_of(bounds.reach, self.domain).max(initial=0.0))

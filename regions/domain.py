@@ -61,6 +61,11 @@ class Domain:
         return float(self.polygon.area)
 
     @property
+    def hull_area(self) -> float:
+        """Area of the domain's convex hull, in squared plane units."""
+        return float(Polygon(self.hull).area)
+
+    @property
     def diameter(self) -> float:
         """Diagonal of the hull's bounding box, in plane units (the scale of geometric
         tolerances)."""

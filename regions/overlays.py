@@ -22,6 +22,7 @@ __all__ = [
     "area_allowance",
     "clip_to_area",
     "polygonal",
+    "snap_grid",
     "union_of_cells",
     "valid_cells",
     "without_spikes",
@@ -83,7 +84,7 @@ def union_of_cells(cells: np.ndarray, domain: Domain) -> shapely.Geometry:
     geoms = geoms[shapely.area(geoms) > 0]
     if not len(geoms):
         return shapely.Polygon()
-    grid = _grid(domain)
+    grid = snap_grid(domain)
 
     def snapped() -> shapely.Geometry:
         cells = shapely.set_precision(geoms, grid)
@@ -103,13 +104,13 @@ def clip_to_area(geom: shapely.Geometry, domain: Domain, area: float) -> shapely
     ``area``: GEOS's floating-point intersection may return a wrong result silently (a class
     region's union with a notch at the domain's edge came out as the whole domain), so it is
     checked (:func:`_of_area`), and retaken with snap rounding to a grid of 4 ulps."""
-    attempts = [lambda: domain.clip(geom), lambda: domain.clip(geom, grid_size=_grid(domain))]
+    attempts = [lambda: domain.clip(geom), lambda: domain.clip(geom, grid_size=snap_grid(domain))]
     length = geom.length + domain.polygon.length
     return _of_area(attempts, area, domain, length, "clip")
 
 
-def _grid(domain: Domain) -> float:
-    """The grid of snap-rounded overlays: 4 ulps of the largest coordinate."""
+def snap_grid(domain: Domain) -> float:
+    """The grid of snap-rounded overlays on the domain: 4 ulps of the largest coordinate."""
     return 4 * float(np.spacing(np.abs(domain.hull).max()))
 
 
@@ -119,7 +120,7 @@ def area_allowance(domain: Domain, length: float) -> float:
     along those boundaries (a domain 7e-8 across at (0, 1e7) has steps of 1.9e-9), plus 1e-9
     of the hull's area."""
     ulp = float(np.spacing(np.abs(domain.hull).max()))
-    return 64 * ulp * length + 1e-9 * float(shapely.area(shapely.Polygon(domain.hull)))
+    return 64 * ulp * length + 1e-9 * domain.hull_area
 
 
 def _of_area(

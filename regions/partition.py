@@ -174,13 +174,9 @@ class Partition(CellGeometry, PointLocation, Topology, Snapshots, Decisions):
             return None
         bounds = None
         if self.cut_state is not None:
-            r = self.cut_state.r[self.ring]
-            bounds = CellBounds(
-                np.maximum.reduceat(r, self.start[:-1]),
-                self.exact_corners,
-                np.repeat(np.arange(self.n_cells), np.diff(self.start)),
-                self.vertices[self.ring],
-                r,
+            state = self.cut_state
+            bounds = CellBounds.of(
+                self.ring, self.start, self.vertices, state.r, state.exact.position
             )
         return clipped_cells(self.cell_geometries(), self.domain, bounds)
 
