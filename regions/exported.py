@@ -15,7 +15,6 @@ Programs from ``ExportedProgram.run_decompositions()`` (core ATen: ``addmm``, ``
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
@@ -26,7 +25,6 @@ from torch.export.graph_signature import InputKind, OutputKind
 
 from . import arguments, layers, shapes, torchops
 from .errors import (
-    EvalSemanticsWarning,
     InvalidModelError,
     NotPiecewiseLinearError,
     UnsupportedModelError,
@@ -194,13 +192,15 @@ def _leaves(args: Any) -> list[Any]:
     return found
 
 
+_EXPORT_EVAL = "Export model.eval() to silence this warning."
+
+
 class _AtenWalker(Walker):
     """Walks an exported program's graph once, mapping ATen calls to :class:`Network` nodes."""
 
     def __init__(self, program: ExportedProgram, n_inputs: int | None, warn: bool) -> None:
-        super().__init__(n_inputs)
+        super().__init__(n_inputs, warn)
         self.program = program
-        self.warn = warn
         self.batch: Any = None  # the example batch size: an int, or a SymInt when dynamic
 
     # ------------------------------------------------------------------ the walk
@@ -320,17 +320,6 @@ class _AtenWalker(Walker):
     def is_batch(self, size: Any) -> bool:
         return size is shapes.BATCH or str(size) == str(self.batch)
 
-    def eval_semantics(self, where: str) -> None:
-        if self.warn:
-            warnings.warn(
-                f"{where} runs in training mode in the exported program; regions decomposes it "
-                "with eval semantics (dropout off, BatchNorm running statistics). Export "
-                "model.eval() to silence this warning.",
-                EvalSemanticsWarning,
-                stacklevel=8,  # the caller of regions.trace
-            )
-            self.warn = False
-
     # ------------------------------------------------------------------ handlers
     def op_getitem(self, call: torchops.Call, fx_node: torch.fx.Node) -> Any:
         obj, key = call.input, call.take("key")
@@ -346,7 +335,7 @@ class _AtenWalker(Walker):
 
     def op_dropout(self, call: torchops.Call, fx_node: torch.fx.Node) -> Any:
         if call.take("train") and arguments.number(call.take("p"), "p", call.where) > 0:
-            self.eval_semantics(call.where)
+            self.eval_semantics(f"{call.where} in the exported program", _EXPORT_EVAL)
         call.take_all()
         t = self.tensor(call.input, call.where)[0]
         return (t, None) if len(fx_node.target._schema.returns) == 2 else t
@@ -381,15 +370,14 @@ class _AtenWalker(Walker):
         """permute, transpose, t of feature axes: a permutation of the features."""
         t, dims = self.tensor(call.input, call.where)
         ndim, perm = len(dims) + 1, list(range(len(dims) + 1))
-        if call.op.name == "permute":
-            perm = [shapes.axis(d, dims, call.where) + 1 for d in call.take("dims")]
-            perm = [0, *perm] if len(perm) == ndim - 1 else [-1]  # the batch axis must stay
+        if call.op.name == "permute":  # of every axis, the batch axis first
+            perm = [int(d) % ndim for d in call.take("dims")]
         elif call.op.name == "transpose":
             i, j = (shapes.axis(call.take(k), dims, call.where) + 1 for k in ("dim0", "dim1"))
             perm[i], perm[j] = j, i
         elif ndim == 2:
             perm = [-1]
-        if sorted(perm) != list(range(ndim)):
+        if sorted(perm) != list(range(ndim)) or perm[0] != 0:
             raise UnsupportedModelError(
                 f"{call.where}: it moves the batch axis of a {shapes.describe(dims)} tensor; "
                 "regions supports permutations of the feature axes"
@@ -398,7 +386,9 @@ class _AtenWalker(Walker):
         n = math.prod(dims)
         order = np.arange(n).reshape(dims).transpose(axes).ravel()
         node = Affine(t.index, np.eye(n)[order], np.zeros(n), fx_node.name)
-        return self.new(self.add(node, n), tuple(dims[a] for a in axes))
+        out = self.new(self.add(node, n), tuple(dims[a] for a in axes))
+        self.permuted |= {t.group, out.group}  # a view in torch, reordered: see Walker.mutate
+        return out
 
     def op_scale(self, call: torchops.Call, fx_node: torch.fx.Node) -> Any:
         """``x * c``, ``c * x``, ``x / c`` for a number or a constant tensor ``c``."""
@@ -487,7 +477,7 @@ class _AtenWalker(Walker):
     def op_batchnorm(self, call: torchops.Call, fx_node: torch.fx.Node) -> Any:
         """BatchNorm in eval semantics (running statistics), folded into an Affine."""
         if call.params.get("training"):
-            self.eval_semantics(call.where)
+            self.eval_semantics(f"{call.where} in the exported program", _EXPORT_EVAL)
         call.used.update({"training", "momentum", "cudnn_enabled"})
         t, dims = self.tensor(call.input, call.where)
         stats = [call.take(k) for k in _BATCHNORM.split()[1:]]

@@ -280,6 +280,10 @@ for _t in (torch.relu_, torch.abs_, torch.clamp_, torch.clip_, torch.neg_):
     _FUNCTIONS[_t] = _inplace(_FUNCTIONS[getattr(torch, _t.__name__[:-1])])
 _FUNCTIONS[F.hardtanh_] = _inplace(_HARDTANH)
 _FUNCTIONS[F.leaky_relu_] = _inplace(_LEAKY)
+# ``x += y`` and its kin, as regions.tracing records them: in place on a tensor.
+for _t, _o in [(operator.iadd, _ADD), (operator.isub, _SUB), (operator.imul, _MUL)]:
+    _FUNCTIONS[_t] = _inplace(_o)
+_FUNCTIONS[operator.itruediv] = _inplace(_DIV)
 
 _NOT_PIECEWISE_LINEAR = set(
     """tanh sigmoid exp exp2 expm1 log log1p log2 log10 sin cos tan asin acos atan atan2 sinh

@@ -13,6 +13,7 @@ shared with the ``torch.export`` tracer (:mod:`regions.walk`); :func:`trace` han
 from __future__ import annotations
 
 import functools
+import operator
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -130,20 +131,7 @@ def trace(
             "model must be a torch.nn.Module or a torch.export.ExportedProgram, got "
             f"{type(model).__name__}"
         )
-    if (
-        warn
-        and model.training
-        and any(
-            isinstance(m, (nn.Dropout, nn.BatchNorm1d, nn.AlphaDropout)) for m in model.modules()
-        )
-    ):
-        warnings.warn(
-            f"{type(model).__name__} is in training mode; regions decomposes it with eval "
-            "semantics (dropout off, BatchNorm running statistics). Call model.eval() to "
-            "silence this warning.",
-            EvalSemanticsWarning,
-            stacklevel=3,
-        )
+    warn = _check_modules(model, warn)
     if not any(True for _ in model.children()):
         model = nn.Sequential(model)  # fx would trace a bare leaf's internals (F.linear, ...)
     net = _linear_relu_chain(model, n_inputs)
@@ -152,13 +140,71 @@ def trace(
     graph = _sequential_graph(model)
     if graph is None:
         try:
-            graph = torch.fx.symbolic_trace(model).graph
+            graph = _Tracer().trace(model)
         except Exception as exc:  # fx raises many types; all mean "cannot trace"
             raise UnsupportedModelError(
                 f"torch.fx could not trace {type(model).__name__}: {exc}. regions needs a "
                 "model without data-dependent control flow."
             ) from exc
-    return _Builder(graph, dict(model.named_modules()), n_inputs).build()
+    return _Builder(graph, dict(model.named_modules()), n_inputs, warn).build()
+
+
+def _check_modules(model: nn.Module, warn: bool) -> bool:
+    """Warn if a module that training changes is in training mode (returns whether a warning
+    is still to give), and refuse a model with forward hooks or pre-hooks, which torch.fx
+    does not run (a hook may change what a module computes: ``torch.nn.utils.prune`` sets the
+    weight in one)."""
+    hooks = nn.modules.module
+    if hooks._global_forward_hooks or hooks._global_forward_pre_hooks:
+        raise UnsupportedModelError(f"global forward hooks are registered{_HOOKS}")
+    for name, m in model.named_modules():
+        what = f"{type(m).__name__} module '{name}'" if name else type(m).__name__
+        if m._forward_hooks or m._forward_pre_hooks:
+            raise UnsupportedModelError(f"{what} has forward hooks or pre-hooks{_HOOKS}")
+        if warn and m.training and isinstance(m, _TRAINING_CHANGES):
+            warnings.warn(
+                f"{what} is in training mode; regions decomposes it with eval semantics "
+                "(dropout off, BatchNorm running statistics). Call model.eval() to silence "
+                "this warning.",
+                EvalSemanticsWarning,
+                stacklevel=3,  # the caller of regions.trace
+            )
+            warn = False
+    return warn
+
+
+_TRAINING_CHANGES = (nn.Dropout, nn.BatchNorm1d, nn.AlphaDropout, nn.FeatureAlphaDropout)
+"""Modules whose training mode changes what they compute."""
+
+_HOOKS = (
+    ", which torch.fx does not run, and they may change what the model computes "
+    "(torch.nn.utils.prune sets the weights in one): remove them (prune.remove makes pruning "
+    "permanent), or trace torch.export.export(model, (x,)), which runs them"
+)
+
+
+class _InPlaceProxy(torch.fx.Proxy):
+    """A proxy that records ``x += y`` (and ``-=``, ``*=``, ``/=``) as the in-place operation
+    it is on a tensor. fx's own proxies have no in-place operators, so Python rebinds ``x`` to
+    ``x + y`` and an alias of ``x`` (``y = x`` before) would keep the old values."""
+
+
+def _in_place(op: Callable[[Any, Any], Any]) -> Callable[[torch.fx.Proxy, Any], torch.fx.Proxy]:
+    def method(self: torch.fx.Proxy, other: Any) -> torch.fx.Proxy:
+        return self.tracer.create_proxy("call_function", op, (self, other), {})
+
+    return method
+
+
+for _name in ("iadd", "isub", "imul", "itruediv"):
+    setattr(_InPlaceProxy, f"__{_name}__", _in_place(getattr(operator, _name)))
+
+
+class _Tracer(torch.fx.Tracer):
+    """``torch.fx.symbolic_trace``'s tracer, its proxies with in-place operators."""
+
+    def proxy(self, node: torch.fx.Node) -> torch.fx.Proxy:
+        return _InPlaceProxy(node, self)
 
 
 def _linear_relu_chain(model: nn.Module, n_inputs: int | None) -> Network | None:
@@ -168,7 +214,7 @@ def _linear_relu_chain(model: nn.Module, n_inputs: int | None) -> Network | None
     model, and where the walk would raise (it says why)."""
     if type(model) is not nn.Sequential:
         return None
-    children = list(model.named_children())
+    children = _calls(model)
     if not children or any(type(m) not in (nn.Linear, nn.ReLU) for _, m in children):
         return None
     walk, index = Walker(n_inputs), 0
@@ -194,11 +240,21 @@ def _sequential_graph(model: nn.Module) -> torch.fx.Graph | None:
     """The graph ``torch.fx.symbolic_trace`` records for a plain ``nn.Sequential`` of torch.nn
     leaf modules (one call per child, in order), built directly: a fast path that skips
     tracing Python code. None for any other model."""
-    children = list(model.named_children())
+    if type(model) is not nn.Sequential:
+        return None
+    children = _calls(model)
     leaf = _leaf_test()
-    if type(model) is not nn.Sequential or not all(leaf(m, name) for name, m in children):
+    if not all(leaf(m, name) for name, m in children):
         return None
     return _chain(tuple(name for name, _ in children))
+
+
+def _calls(model: nn.Sequential) -> list[tuple[str, nn.Module]]:
+    """The modules a ``Sequential`` calls, in order, each named as fx names it: a module
+    that appears twice (a shared ReLU, a tied layer) is called twice, under its first name
+    (``named_children`` lists it once)."""
+    first = {id(m): name for name, m in reversed(model._modules.items())}
+    return [(first[id(m)], m) for m in model._modules.values()]
 
 
 @functools.cache
@@ -224,9 +280,13 @@ class _Builder(Walker):
     """Walks an fx graph once, mapping fx nodes to :class:`Network` nodes."""
 
     def __init__(
-        self, graph: torch.fx.Graph, modules: dict[str, nn.Module], n_inputs: int | None
+        self,
+        graph: torch.fx.Graph,
+        modules: dict[str, nn.Module],
+        n_inputs: int | None,
+        warn: bool = True,
     ) -> None:
-        super().__init__(n_inputs)
+        super().__init__(n_inputs, warn)
         self.graph = graph
         self.modules = modules
 
@@ -258,9 +318,11 @@ class _Builder(Walker):
         if fx_node.op == "call_module":
             mod = self.modules[fx_node.target]
             where = f"module '{fx_node.target}' ({type(mod).__name__})"
-            call = torchops.module_call(mod, fx_node.args[0], where, self.prev_name)
             if len(fx_node.args) != 1 or fx_node.kwargs:
-                raise UnsupportedModelError(f"{where} is called with more than its input")
+                raise UnsupportedModelError(
+                    f"{where} is called with other than its input alone, by position"
+                )
+            call = torchops.module_call(mod, fx_node.args[0], where, self.prev_name)
         else:
             name = getattr(fx_node.target, "__name__", str(fx_node.target))
             where = f"{fx_node.op} '{name}' (node '{fx_node.name}')"

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
+import warnings
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,7 +22,12 @@ import torch
 import torch.fx
 
 from . import arguments, layers, shapes, torchops
-from .errors import InvalidModelError, NotPiecewiseLinearError, UnsupportedModelError
+from .errors import (
+    EvalSemanticsWarning,
+    InvalidModelError,
+    NotPiecewiseLinearError,
+    UnsupportedModelError,
+)
 from .network import Affine, Concat, Network, Node, Sum
 
 __all__ = ["Traced", "MaxResult", "Walker", "max_field"]
@@ -63,14 +70,18 @@ class Walker:
     ((3, 3), '0')
     """
 
-    def __init__(self, n_inputs: int | None) -> None:
+    def __init__(self, n_inputs: int | None, warn: bool = True) -> None:
         self.nodes: list[Node | None] = [None]
         self.widths: list[int | None] = [n_inputs]
         self.values: dict[torch.fx.Node, Any] = {}  # Traced, MaxResult or a Python value
         self.members: dict[int, list[torch.fx.Node]] = {}  # storage -> the tensors viewing it
         self.storage = itertools.count(1)  # 0 is the input's
+        # Storage seen through a reordering view (permute, transpose): in-place changes there
+        # would have to be reordered into every other view of it, which no view here does.
+        self.permuted: set[int] = set()
         self.prev_name = "the input"
         self.softmax = False
+        self.warn = warn  # an EvalSemanticsWarning still to give
 
     # ------------------------------------------------------------------ bookkeeping
     def add(self, node: Node, width: int) -> int:
@@ -135,8 +146,23 @@ class Walker:
 
     def set(self, fx_node: torch.fx.Node, value: Any) -> None:
         self.values[fx_node] = value
-        if isinstance(value, Traced):
-            self.members.setdefault(value.group, []).append(fx_node)
+        if isinstance(value, (Traced, MaxResult)):  # a max's values view its storage too
+            group = value.group if isinstance(value, Traced) else value.values.group
+            self.members.setdefault(group, []).append(fx_node)
+
+    def eval_semantics(self, where: str, fix: str) -> None:
+        """Warn, once, that ``where`` runs in training mode, decomposed with eval semantics."""
+        if self.warn:
+            level, frame = 1, sys._getframe()
+            while frame.f_back is not None and frame.f_globals["__name__"].startswith("regions."):
+                level, frame = level + 1, frame.f_back
+            warnings.warn(
+                f"{where} runs in training mode; regions decomposes it with eval semantics "
+                f"(dropout off, BatchNorm running statistics). {fix}",
+                EvalSemanticsWarning,
+                stacklevel=level,  # the first caller outside regions
+            )
+            self.warn = False
 
     def network(self, output: int) -> Network:
         """The walked graph as a :class:`Network` whose output is node ``output``."""
@@ -157,15 +183,25 @@ class Walker:
         """Lower ``call`` (of graph node ``fx_node``) with its handler and record the result."""
         result = getattr(self, f"op_{call.op.kind}")(call, fx_node)
         call.done()
-        if call.inplace:
+        if call.inplace and self.is_tensor(call.input):  # (``n += 1`` on a number is not)
             result = self.mutate(call.input, result)
         self.set(fx_node, result)
 
     def mutate(self, target: torch.fx.Node, result: Traced) -> Traced:
         """An in-place result: every view of the mutated storage now holds its values."""
         old = self.values[target]
+        if old.group in self.permuted:
+            raise UnsupportedModelError(
+                f"'{target.name}' is changed in place while a permuted or transposed view of "
+                "its storage exists; regions supports in-place operations on tensors without "
+                "reordering views: apply this operation out of place"
+            )
         for member in self.members[old.group]:
-            self.values[member] = replace(self.values[member], index=result.index)
+            value = self.values[member]
+            if isinstance(value, MaxResult):
+                self.values[member] = MaxResult(replace(value.values, index=result.index))
+            else:
+                self.values[member] = replace(value, index=result.index)
         return Traced(result.index, old.dims, old.group)
 
     # ------------------------------------------------------------------ elementwise
@@ -174,14 +210,16 @@ class Walker:
         t, dims = self.tensor(call.input, call.where)
         n, name = math.prod(dims), torchops.node_name(fx_node)
         spec = arguments.activation_spec(call, n, dims)
-        if spec is None:
-            return t
+        if spec is None:  # the identity (say, a clamp with infinite bounds): a new tensor
+            return self.new(t.index, dims)
         if isinstance(spec, float):
             node = Affine(t.index, np.zeros((n, n)), np.full(n, spec), name)
             return self.new(self.add(node, n), dims)
         return self.new(layers.add_activation(self, t.index, spec, name), dims)
 
     def op_identity(self, call: torchops.Call, fx_node: torch.fx.Node) -> Traced:
+        if call.op.name == "dropout" and call.params.get("training", call.params.get("train")):
+            self.eval_semantics(call.where, "Pass training=self.training to silence this warning.")
         call.take_all()  # Dropout (eval semantics), Identity, contiguous, detach, +x
         return self.tensor(call.input, call.where)[0]
 
