@@ -131,6 +131,14 @@ def trace(
             "model must be a torch.nn.Module or a torch.export.ExportedProgram, got "
             f"{type(model).__name__}"
         )
+    if type(model).__name__ == "OptimizedModule" and isinstance(model._orig_mod, nn.Module):
+        model = model._orig_mod  # torch.compile's wrapper computes what the module does
+    if isinstance(model, torch.jit.ScriptModule):
+        raise UnsupportedModelError(
+            f"{type(model).__name__} is a TorchScript module, which torch.fx cannot trace: "
+            "pass the nn.Module it was scripted or traced from, or torch.export.export(model, "
+            "(x,))"
+        )
     warn = _check_modules(model, warn)
     if not any(True for _ in model.children()):
         model = nn.Sequential(model)  # fx would trace a bare leaf's internals (F.linear, ...)
@@ -387,6 +395,8 @@ class _Builder(Walker):
         obj = self.values.get(call.input) if isinstance(call.input, torch.fx.Node) else None
         key = self.constant(call.take("key"))
         if isinstance(obj, MaxResult):
+            if key in (1, "indices") and not fx_node.users:
+                return None  # ``v, _ = torch.max(h, 2)``: indices taken, never read
             return max_field(obj, key, call.where)
         if isinstance(obj, Traced):
             raise UnsupportedModelError(

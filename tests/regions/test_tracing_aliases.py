@@ -258,3 +258,31 @@ def test_in_place_beside_a_permuted_view_is_refused(how):
     program = torch.export.export(model, (torch.tensor(X[:4]),))
     with pytest.raises(regions.UnsupportedModelError, match="permuted or transposed view"):
         regions.trace(program)
+
+
+# ----------------------------------------------------------------- wrappers and leftovers
+def test_a_compiled_module_is_traced_as_the_module_it_wraps():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1)).double().eval()
+    net = regions.trace(torch.compile(model))
+    assert traced_error(model, net) < 1e-12 and net.widths == (2, 4, 4, 1)
+
+
+@pytest.mark.parametrize(
+    "script", [torch.jit.script, lambda m: torch.jit.trace(m, torch.ones(2, 2))]
+)
+def test_torchscript_modules_are_refused_for_what_they_are(script):
+    model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1)).eval()
+    with pytest.raises(regions.UnsupportedModelError, match="TorchScript module"):
+        regions.trace(script(model))
+
+
+def test_the_unread_indices_of_a_max_are_no_obstacle():
+    def forward(s, x):
+        values, _ = torch.max(s.a(x).view(-1, 2, 3), 2)
+        return values
+
+    model = model_of(forward)
+    assert traced_error(model, regions.trace(model)) < 1e-12
+    with pytest.raises(regions.UnsupportedModelError, match="indices of a max"):
+        regions.trace(model_of(lambda s, x: torch.max(s.a(x).view(-1, 2, 3), 2)[1] * 1.0))
