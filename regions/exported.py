@@ -63,7 +63,7 @@ _TABLE: list[tuple[str, torchops.Op]] = [
     ("sub", _op("sub", "add", "input other", alpha=1)),
     ("rsub", _op("sub", "add", "other input", alpha=1)),  # rsub(x, c) is c - x
     ("mul", _op("mul", "scale", "input other")),
-    ("div", _op("div", "scale", "input other", rounding_mode=None)),
+    ("div true_divide", _op("div", "scale", "input other", rounding_mode=None)),
     ("neg", _op("neg", "scale", "input")),
     ("maximum", _op("maximum", "maximum", "input other")),
     ("minimum", _op("minimum", "maximum", "input other")),
@@ -86,9 +86,9 @@ _TABLE: list[tuple[str, torchops.Op]] = [
     ("t", _op("t", "permute", "input")),
     ("cat concat", _op("cat", "cat", "tensors dim", dim=0)),
     ("clone", _op("clone", "clone", "input", memory_format=None)),
-    ("alias detach lift_fresh_copy", _op("identity", "identity", "input")),
+    ("alias detach lift_fresh_copy positive", _op("identity", "identity", "input")),
     (
-        "dropout feature_dropout alpha_dropout native_dropout",
+        "dropout feature_dropout alpha_dropout feature_alpha_dropout native_dropout",
         _op("dropout", "dropout", "input p train"),
     ),
     ("softmax log_softmax", _op("softmax", "softmax", "input dim dtype", dtype=None)),

@@ -286,3 +286,18 @@ def test_the_unread_indices_of_a_max_are_no_obstacle():
     assert traced_error(model, regions.trace(model)) < 1e-12
     with pytest.raises(regions.UnsupportedModelError, match="indices of a max"):
         regions.trace(model_of(lambda s, x: torch.max(s.a(x).view(-1, 2, 3), 2)[1] * 1.0))
+
+
+@pytest.mark.parametrize(
+    "forward",
+    [
+        lambda s, x: torch.true_divide(F.relu(s.a(x)), 4),
+        lambda s, x: +F.relu(s.a(x)),
+        lambda s, x: nn.functional.feature_alpha_dropout(F.relu(s.a(x)), 0.5, training=False),
+    ],
+    ids=["true_divide", "positive", "feature_alpha_dropout"],
+)
+def test_exported_programs_take_what_the_fx_tracer_takes(forward):
+    model = model_of(forward)
+    program = torch.export.export(model, (torch.tensor(X[:4]),))
+    assert traced_error(model, regions.trace(program)) < 1e-12
