@@ -25,7 +25,7 @@ from .errors import InvalidModelError, TooManyRegionsError, UnsupportedModelErro
 from .line_exact import ExactLine
 from .network import Activation, Affine, Concat, Network, Sum
 
-__all__ = ["LineWalk"]
+__all__ = ["LineWalk", "input_map"]
 
 COMPENSATE_FROM = 14
 """Nets of this many activation layers or more are walked in double floats
@@ -137,7 +137,7 @@ class LineWalk:
         last_use = net.last_use()
         double = len(net.activations) >= COMPENSATE_FROM
         # One piece per segment to start: states (m, e) or, in double floats, (m, e, lo).
-        start = line_compensated.input_map if double else _input_map
+        start = line_compensated.input_map if double else input_map
         maps = [start(p, self.plane) for p in self.points]
         values = {0: tuple(np.concatenate(parts) for parts in zip(*maps, strict=True))}
         for i, node in enumerate(net.nodes[1:], 1):
@@ -302,7 +302,7 @@ class LineWalk:
         arrays = (piece, unit, k, roots, bound)
         for a, b in zip(starts, ends, strict=True):
             idx = np.arange(a, b + 1)
-            values = [self._exact_root(node, piece[i], unit[i], k[i]) for i in idx]
+            values = [self._exact_root(node, piece[i], unit[i], k[i], roots[i]) for i in idx]
             order = sorted(range(len(idx)), key=lambda i: (values[i], unit[idx[i]], k[idx[i]]))
             for arr in arrays:
                 arr[idx] = arr[idx[order]]
@@ -382,8 +382,13 @@ class LineWalk:
         g = alpha[j] + beta[j] * self._exact_break(q) - Fraction(float(node.thresholds[j, k]))
         return (g > 0) - (g < 0)
 
-    def _exact_root(self, node: Activation, i: int, j: int, k: int) -> Fraction:
+    def _exact_root(self, node: Activation, i: int, j: int, k: int, estimate: float) -> Fraction:
+        """Unit j's root on piece i, exactly. A unit constant on the piece has none; with
+        ``tol > 0`` a merge can still show it changing sign there (its ends were judged by
+        their own pieces' maps, which a merge leaves apart): the estimate stands."""
         alpha, beta = self._exact_maps(node.layer, i)
+        if beta[j] == 0:
+            return Fraction(float(estimate))
         return (Fraction(float(node.thresholds[j, k])) - alpha[j]) / beta[j]
 
     def _exact_break(self, q: int) -> Fraction:
@@ -395,7 +400,7 @@ class LineWalk:
         return self.cache[key]
 
 
-def _input_map(points: np.ndarray, plane: Plane | None) -> tuple[np.ndarray, np.ndarray]:
+def input_map(points: np.ndarray, plane: Plane | None) -> tuple[np.ndarray, np.ndarray]:
     """The segment's input map in float64 on its one piece, rows x(0) and x(1) - x(0) (1, 2,
     n_inputs), and a bound on the error of each entry."""
     direction = points[1] - points[0]  # correctly rounded: within u of the exact difference

@@ -9,13 +9,16 @@ from contextlib import contextmanager
 from fractions import Fraction
 
 import pytest
+import torch
 from exact_model import check_line
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_line import adversarial_nets, small
+from torch import nn
 
 import regions
 from regions import line_walk, testing
+from regions.line import LOOSE_BREAK
 
 
 @contextmanager
@@ -88,3 +91,71 @@ def test_double_floats_through_a_deep_leaky_net():
     model = testing.mlp(64, 16, "he+bias", 0, negative_slope=0.1)
     line, seen, exact_signs = walked(model, (-3.0, 2.0), (3.0, -1.0))
     assert len(line) > 100 and seen and not exact_signs
+
+
+def chain(*layers: tuple) -> nn.Sequential:
+    """A float64 Sequential of Linear layers (weights, biases) and the modules between them."""
+    modules = []
+    for item in layers:
+        if isinstance(item, nn.Module):
+            modules.append(item)
+            continue
+        W, b = (torch.tensor(v, dtype=torch.float64) for v in item)
+        linear = nn.Linear(W.shape[1], W.shape[0]).double()
+        with torch.no_grad():
+            linear.weight.copy_(W), linear.bias.copy_(b)
+        modules.append(linear)
+    return nn.Sequential(*modules).eval()
+
+
+@pytest.mark.parametrize("double", [False, True])
+def test_a_break_whose_value_cancels_is_the_exact_break_rounded(double):
+    """z = (x + 1) - 1 along x from -1e-20 to 3e-20: the float map's value cancels to 0, and
+    its root bound spans the piece; the break is at 1/4, exactly as rounded."""
+    model = chain(([[1.0, 0.0]], [1.0]), nn.ReLU(), ([[1.0]], [-1.0]), nn.ReLU(), ([[1.0]], [0]))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(line_walk, "COMPENSATE_FROM", 0 if double else 10**6)
+        line = regions.decompose_line(model, [-1e-20, 0.0], [3e-20, 0.0])
+    (exact,) = line.exact_breaks()
+    assert abs(exact - Fraction(1, 4)) < Fraction(1, 10**15)
+    assert line.breaks.tolist() == [float(exact)]
+    assert line.locate([0.1, 0.3]).tolist() == [0, 1]
+    assert 0 < line.midpoints[0] < line.breaks[0] < line.midpoints[1] < 1
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(model=adversarial_nets(), ends=st.lists(small.map(lambda v: v / 2), min_size=4, max_size=4))
+def test_every_float_break_is_near_its_exact_break(model, ends):
+    start, end = ends[:2], ends[2:]
+    if start == end:
+        end = [end[0] + 1.0, end[1]]
+    line = regions.decompose_line(model, start, end)
+    for b, exact in zip(line.breaks.tolist(), line.exact_breaks(), strict=True):
+        assert b == float(exact) or abs(Fraction(b) - exact) <= LOOSE_BREAK * abs(Fraction(b))
+
+
+def test_layer_maps_along_a_plane_segment_are_the_walks():
+    """A segment one ulp of 0.25 long in plane coordinates: its input ends round to points
+    two ulps of 0.35 apart, so the layer maps must come through the plane, as the walk's."""
+    model = chain(([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]], [0.0, 0.0]), nn.ReLU(), ([[1.0, 1.0]], [0]))
+    plane = ([0.1, 0.2, 0.3], ([1.0, 0.0, 0.0], [0.0, 1.0, 0.0]))
+    line = regions.decompose_line(model, [0.25, 1.0], [0.25 + 2**-54, 1.0], plane=plane)
+    a1, _ = line.affine(layer=1)
+    a, _ = line.affine()
+    assert a1[0].tolist() == [2.0**-54, 0.0]  # x0 = 0.35 + s 2^-54 exactly; unit 1 constant
+    assert a[0, 0] == a1[0].sum()  # the output is their sum
+
+
+def test_a_merge_that_leaves_a_unit_constant_on_its_piece():
+    """With tol > 0 the merged pieces' maps disagree at their breaks: a unit constant on a
+    piece may seem to change sign there, and has no exact root (it raised ZeroDivisionError)."""
+    model = chain(
+        ([[-1e4, -1e4], [1e4, 1e4]], [2e4, -2e4]),
+        nn.Hardtanh(),  # kinks at x + y = 2 +- 1e-4
+        ([[-2.0, 1.0], [-2.0, 1.0]], [-1.5, -1.5]),
+        nn.Hardtanh(-1.0, 0.5),
+        ([[2.0, 3.0]], [0.25]),
+    )
+    exact = regions.decompose_line(model, [3.0, -3.0], [2.0, 1.5])
+    merged = regions.decompose_line(model, [3.0, -3.0], [2.0, 1.5], tol=1e-3)
+    assert len(exact) == 5 and len(merged) < len(exact) and merged.merged >= 1
