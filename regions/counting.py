@@ -137,10 +137,11 @@ def _count_in_strips(
     xmin, xmax, ymin, ymax = box
     cuts = np.linspace(xmin, xmax, pieces + 1)
     cuts[0], cuts[-1] = xmin, xmax
+    cuts = np.unique(cuts)  # a box a few ulps wide has fewer floats than pieces asked for
     strips = [(lo, hi, ymin, ymax) for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)]
     count_strip = partial(_strip, net, plane=plane, max_regions=max_regions, sides=cuts[1:-1])
     counted: list[tuple[int, np.ndarray]] = []
-    with tqdm(total=pieces, desc="regions: strips", unit="strip", disable=not progress) as bar:
+    with tqdm(total=len(strips), desc="regions: strips", unit="strip", disable=not progress) as bar:
         if workers == 1:
             for strip in strips:
                 counted.append(count_strip(strip))

@@ -29,6 +29,7 @@ vectorised over all (point, region, edge) triples at once.
 from __future__ import annotations
 
 import math
+import numbers
 import weakref
 from fractions import Fraction
 from typing import Protocol
@@ -72,7 +73,16 @@ def _prepare(part: _HasRegions) -> tuple[np.ndarray, shapely.STRtree, tuple[np.n
     return prepared
 
 
-def _check(points: object, radius: object) -> tuple[np.ndarray, float]:
+def _check(part: object, points: object, radius: object) -> tuple[np.ndarray, float]:
+    if not callable(getattr(part, "to_shapely", None)):
+        raise TypeError(
+            f"regions.local: part must be a Partition (anything with to_shapely()), got "
+            f"{type(part).__name__}; decompose a model first"
+        )
+    if isinstance(radius, bool) or not isinstance(radius, numbers.Real):
+        raise ValueError(
+            f"regions.local: radius must be a finite number > 0, got {type(radius).__name__}"
+        )
     pts = np.asarray(points, dtype=np.float64)
     if pts.ndim != 2 or pts.shape[1] != 2:
         raise ValueError(f"regions.local: points must have shape (N, 2), got {pts.shape}")
@@ -182,7 +192,10 @@ def local_counts(part: _HasRegions, points: object, radius: float) -> np.ndarray
     Raises
     ------
     ValueError
-        For points not of shape (N, 2) or not finite, or a radius that is not finite and > 0.
+        For points not of shape (N, 2) or not finite, or a radius that is not a finite number
+        > 0.
+    TypeError
+        For ``part`` without ``to_shapely()`` (a model, say: decompose it first).
 
     Examples
     --------
@@ -204,13 +217,14 @@ def local_counts(part: _HasRegions, points: object, radius: float) -> np.ndarray
     >>> regions.local_counts(part, [[3.0, 0.0]], 1.0).tolist()  # the disc misses the domain
     [0]
     """
-    pts, r = _check(points, radius)
+    pts, r = _check(part, points, radius)
     polygons, tree, (a, b, first) = _prepare(part)
     if len(pts) == 0 or len(polygons) == 0:
         return np.zeros(len(pts), dtype=np.int64)
     # Disc boxes rounded outwards, so every region meeting a disc is a candidate.
-    lo = np.nextafter(np.nextafter(pts - r, -np.inf), -np.inf)
-    hi = np.nextafter(np.nextafter(pts + r, np.inf), np.inf)
+    with np.errstate(over="ignore"):  # a radius near float64's largest: boxes to infinity
+        lo = np.nextafter(np.nextafter(pts - r, -np.inf), -np.inf)
+        hi = np.nextafter(np.nextafter(pts + r, np.inf), np.inf)
     point, region = tree.query(shapely.box(*lo.T, *hi.T))
     # Cheapest first: a vertex in the open disc; then an edge crossing it between its ends;
     # then (for the few pairs left) the centre inside the region.
@@ -253,5 +267,5 @@ def local_density(part: _HasRegions, points: object, radius: float) -> np.ndarra
     >>> float(regions.local_density(part, [[0.0, 0.0]], 0.5)[0] * 3.141592653589793 / 4)
     4.0
     """
-    _, r = _check(points, radius)
+    _, r = _check(part, points, radius)
     return local_counts(part, points, r) / (math.pi * r * r)

@@ -3,6 +3,7 @@ count as in one piece, with the regions that reach across strips counted once.""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import shapely
 import torch
@@ -56,3 +57,14 @@ def test_pieces_need_a_box_exact_counting_and_a_count():
             regions.count(model, (0, 1, 0, 1), pieces=bad)
     with pytest.raises(regions.TooManyRegionsError):
         regions.count(across(4), (0, 1, 0, 1), pieces=3, max_regions=15)
+
+
+@pytest.mark.parametrize(("left", "pieces", "workers"), [(1.0, 3, 1), (1e7, 8, 2)])
+def test_more_pieces_than_a_narrow_box_has_floats(left, pieces, workers):
+    """A box two ulps wide has only three floats to cut it at: the strips are as many as
+    there are, not empty ones the count refused."""
+    right = float(np.nextafter(np.nextafter(left, 2 * left), 2 * left))
+    net = testing.mlp(4, 2, "he+bias", seed=3)
+    box = (left, right, 0.0, 1.0)
+    counted = regions.count(net, box, pieces=pieces, workers=workers)
+    assert counted == regions.count(net, box) == len(regions.decompose(net, box))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -145,9 +146,26 @@ def test_examples_and_density() -> None:
         ([[0.0, np.nan]], 0.1, "points must be finite"),
         ([[0.0, 0.0]], 0.0, "radius must be a finite number > 0"),
         ([[0.0, 0.0]], math.inf, "radius must be a finite number > 0"),
+        ([[0.0, 0.0]], "1", "radius must be a finite number > 0, got str"),
+        ([[0.0, 0.0]], True, "radius must be a finite number > 0, got bool"),
     ],
 )
 def test_bad_input(points: object, radius: float, message: str) -> None:
     part = regions.decompose(line_arrangement([[1, 0]], [0]), (-1, 1, -1, 1))
     with pytest.raises(ValueError, match=f"regions.local: {message}"):
         part.local_counts(points, radius)
+    with pytest.raises(ValueError, match=f"regions.local: {message}"):
+        regions.local_density(part, points, radius)
+
+
+def test_a_model_for_a_partition_is_refused_by_name() -> None:
+    model = line_arrangement([[1, 0]], [0])
+    with pytest.raises(TypeError, match="part must be a Partition .* got Sequential; decompose"):
+        regions.local_counts(model, [[0.0, 0.0]], 0.5)
+
+
+def test_a_radius_near_the_largest_float_counts_every_region_quietly() -> None:
+    part = regions.decompose(line_arrangement([[1, 0], [0, 1]], [0, 0]), (-1, 1, -1, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert part.local_counts([[0.0, 0.0], [5.0, 5.0]], 1.7e308).tolist() == [4, 4]
