@@ -522,10 +522,25 @@ def _segment(net: Network, start: object, end: object, plane: object) -> tuple:
     )
     if np.array_equal(points[0], points[1]):
         raise DomainError("regions.decompose_line: start and end coincide (a segment of length 0)")
+    _check_length("regions.decompose_line", points[None])
     if plane is None:
         return None, points, points
     pl = as_plane(plane, net.n_inputs)
-    return pl, points, pl.to_input(points)
+    return pl, points, _check_length("regions.decompose_line", pl.to_input(points)[None])[0]
+
+
+def _check_length(where: str, points: np.ndarray) -> np.ndarray:
+    """Segments ``points`` (N, 2, k) whose ends' differences float64 holds (the walk's
+    direction), returned as they are."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        long = ~np.isfinite(points[:, 1] - points[:, 0]).all(axis=1)
+    if long.any():
+        which = "" if len(points) == 1 else f" {np.flatnonzero(long)[0]}"
+        raise DomainError(
+            f"{where}: segment{which} is too long for float64: end - start overflows "
+            "(coordinates or directions beyond 1.8e308)"
+        )
+    return points
 
 
 def _endpoints(net: Network, name: str, p: object, plane: object, many: bool) -> np.ndarray:
@@ -569,10 +584,10 @@ def _segments(net: Network, starts: object, ends: object, plane: object) -> tupl
         raise DomainError(
             f"regions.decompose_lines: segment {same[0]} has equal ends (a segment of length 0)"
         )
-    points = np.stack(arrays, axis=1)
+    points = _check_length("regions.decompose_lines", np.stack(arrays, axis=1))
     if plane is None:
         return None, points, points
     pl = as_plane(plane, net.n_inputs)
     # One segment at a time, as decompose_line converts its ends: the same floats.
     segments = np.stack([pl.to_input(p) for p in points]) if len(points) else points
-    return pl, points, segments
+    return pl, points, _check_length("regions.decompose_lines", segments)

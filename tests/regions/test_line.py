@@ -416,6 +416,7 @@ def test_tol_merges_on_purpose_and_counts_it():
         ({"start": [0.0, 0.0, 0.0]}, regions.DomainError, r"start must have shape \(2,\)"),
         ({"end": [0.0, float("nan")]}, regions.DomainError, "end has non-finite"),
         ({"end": [0.0, 0.0]}, regions.DomainError, "coincide"),
+        ({"start": [-1e308, 0.0], "end": [1e308, 0.0]}, regions.DomainError, "too long"),
         ({"start": "ab"}, regions.DomainError, "start must be a point"),
         ({"tol": -1.0}, ValueError, r"tol must be in \[0, 1\)"),
         ({"tol": "0"}, TypeError, "tol must be a number"),

@@ -126,6 +126,20 @@ def test_segments_of_different_lengths_keep_their_own_ends():
             r"starts has non-finite .*row 1",
         ),
         ("ab", [[1.0, 0.0]], {}, regions.DomainError, "starts must be an array"),
+        (
+            [[0.0, 0.0], [-1e308, 0.0]],
+            [[1.0, 0.0], [1e308, 0.0]],
+            {},
+            regions.DomainError,
+            "segment 1 is too long for float64",
+        ),
+        (
+            [[0.0, 0.0], [-1e154, 0.0]],
+            [[1.0, 0.0], [1e154, 0.0]],
+            {"plane": ([0.0, 0.0], ([1e154, 0.0], [0.0, 1e154]))},
+            regions.DomainError,
+            "segment 1 is too long for float64",  # in input coordinates
+        ),
         ([[0.0, 0.0]], [[1.0, 0.0]], {"tol": 2.0}, ValueError, r"decompose_lines: tol must be in"),
         (
             [[0.0, 0.5]] * 3,
