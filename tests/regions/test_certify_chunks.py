@@ -6,11 +6,13 @@ from __future__ import annotations
 import dataclasses
 import importlib
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 
 import regions
 from regions import testing, threads
+from regions.constructions import sawtooth
 
 certify_module = importlib.import_module("regions.certify")
 
@@ -50,13 +52,48 @@ def test_a_wrong_pattern_is_caught_in_any_chunk(monkeypatch, chunk):
     regions.certify(part)  # and the partition itself passes
 
 
-def test_a_wrong_output_map_shows_in_the_worst_error(monkeypatch):
+@pytest.mark.parametrize("off", [0.5, 1e-9])
+def test_a_wrong_output_map_is_caught_in_any_chunk(monkeypatch, off):
     monkeypatch.setattr(certify_module, "CHUNK_POINTS", 2)
     monkeypatch.setattr(threads, "MIN_CHUNKS", 1)
     part = regions.decompose(testing.mlp(8, 3, "he+bias", seed=2), (-2, 2, -2, 2))
     assert regions.certify(part).worst_map_error < 1e-12
     A, c = part._output_maps
     c = c.copy()
-    c[len(c) - 1] += 0.5  # the last cell's constant term off by a half
+    c[len(c) - 1] += off  # the last cell's constant term off, far beyond its error bound
     monkeypatch.setitem(part.__dict__, "_output_maps", (A, c))
-    assert regions.certify(part).worst_map_error > 0.1
+    with pytest.raises(regions.CertificationError, match=f"^cell {len(c) - 1}: output 0 of its"):
+        regions.certify(part)
+
+
+# ----------------------------------------------------------------- the hull's boundary
+def square_halves() -> regions.Partition:
+    """x = 1/2 halves the unit square: two cells, taken as they are (their float vertices
+    exact, as a partition without its decomposition's bookkeeping)."""
+    part = regions.decompose(sawtooth(1), (0, 1, 0, 1))
+    return dataclasses.replace(part, cut_state=None)
+
+
+def test_a_domain_edge_off_the_hull_is_caught():
+    part = square_halves()
+    assert regions.certify(part).n_cells == 2
+    vertices = part.vertices.copy()
+    corner = int(((vertices == 0).all(axis=1)).nonzero()[0][0])
+    vertices[corner] = (-1.0, -1.0)  # the corner (0, 0) moved off the square
+    with pytest.raises(regions.CertificationError, match="along the hull's boundary"):
+        regions.certify(dataclasses.replace(part, vertices=vertices))
+
+
+def test_cells_that_cover_the_hull_twice_are_caught():
+    part = square_halves()
+    n = len(part.vertices)
+    twice = dataclasses.replace(
+        part,  # a second copy of both cells on vertices of their own: conforming, but double
+        vertices=np.concatenate([part.vertices, part.vertices]),
+        ring=np.concatenate([part.ring, part.ring + n]),
+        start=np.concatenate([part.start, part.start[1:] + part.start[-1]]),
+        edge_label=np.concatenate([part.edge_label, part.edge_label]),
+        cell_bits=np.concatenate([part.cell_bits, part.cell_bits]),
+    )
+    with pytest.raises(regions.CertificationError, match="do not cover the hull once"):
+        regions.certify(twice)
