@@ -4,7 +4,9 @@
 Pieces of the segments are kept as their breaks; every live node's maps ``alpha + beta s`` on
 each piece are carried in float64 together with a rigorous bound on their error. Many segments
 walk together: their pieces are the rows of the same arrays (each segment's contiguous, in
-order), so a layer's passes are shared by all of them; every row's floats are its own. At each
+order), so a layer's passes are shared by all of them; every row's values come from its own
+rows alone (BLAS may round a product differently with the batch's shape: a few ulps, within
+the bounds, so a segment's maps alone and in a batch may differ that much). At each
 activation layer every unit's sign at every break is decided by the float value against its
 bound (or exactly, in :mod:`regions.line_exact`, where the bound does not settle it), each
 strict sign change within a piece gives one root, and the roots of a piece are ordered (and
