@@ -12,7 +12,8 @@ from hypothesis import given, settings
 
 import regions
 from regions import testing, threads
-from regions.constructions import sawtooth
+from regions.constructions import line_arrangement, sawtooth
+from regions.mesh import DOMAIN_EDGE
 
 certify_module = importlib.import_module("regions.certify")
 
@@ -97,3 +98,41 @@ def test_cells_that_cover_the_hull_twice_are_caught():
     )
     with pytest.raises(regions.CertificationError, match="do not cover the hull once"):
         regions.certify(twice)
+
+
+# ----------------------------------------------------------------- completeness
+def test_a_cell_a_breakpoint_crosses_is_caught_by_a_complete_check():
+    """relu(x) + relu(y) on [-1, 1]^2 with the cells x > 0, y > 0 and x < 0, y > 0 merged:
+    three cells for four regions. The merged cell's vertex mean lies on x = 0, where the
+    unit is off, as its pattern says: only its corners show the line crossing it."""
+    model = line_arrangement([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0])
+    part = dataclasses.replace(regions.decompose(model, (-1, 1, -1, 1)), cut_state=None)
+
+    def vertex(x: float, y: float) -> int:
+        return int(np.flatnonzero((part.vertices == (x, y)).all(axis=1))[0])
+
+    # The upper half, counter-clockwise from (-1, 0): along y = 0 (drawn by unit 1), then
+    # the domain's edges.
+    top = [vertex(*p) for p in [(-1, 0), (0, 0), (1, 0), (1, 1), (0, 1), (-1, 1)]]
+    lower = np.flatnonzero(~part.cell_patterns[:, 1])
+    rings = [np.array(top)] + [part.ring[part.start[c] : part.start[c + 1]] for c in lower]
+    labels = [np.array([1, 1, DOMAIN_EDGE, DOMAIN_EDGE, DOMAIN_EDGE, DOMAIN_EDGE])]
+    labels += [part.edge_label[part.start[c] : part.start[c + 1]] for c in lower]
+    bits = np.concatenate([[[False, True]], part.cell_patterns[lower]])
+    merged = dataclasses.replace(
+        part,
+        ring=np.concatenate(rings),
+        start=np.concatenate([[0], np.cumsum([len(r) for r in rings])]),
+        edge_label=np.concatenate(labels),
+        cell_bits=np.packbits(bits, axis=1),
+    )
+    assert regions.certify(merged).n_cells == 3  # every other check passes
+    with pytest.raises(regions.CertificationError, match="^cell 0: breakpoint 0 .* crosses it"):
+        regions.certify(merged, complete=True)
+
+
+@settings(max_examples=20, deadline=None)
+@given(case=testing.cases(n_inputs=(2, 3)))
+def test_decompositions_are_complete(case):
+    part = case.decompose()
+    assert regions.certify(part, complete=True).n_cells == part.n_cells
