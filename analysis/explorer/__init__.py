@@ -70,8 +70,22 @@ def _partition(model: Any, domain: Any, what: str) -> regions.Partition:
     return regions.decompose(model, regions.DEFAULT_BOX if domain is None else domain)
 
 
+def _accuracy(value: Any, what: str) -> float | None:
+    """A checkpoint's accuracy as a plain float in [0, 1] (the page's JSON has no NaN)."""
+    if value is None:
+        return None
+    try:
+        acc = float(value)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"analysis.explore: {what} must be a number, got {value!r}") from err
+    if not 0 <= acc <= 1:  # NaN too
+        raise ValueError(f"analysis.explore: {what} must be in [0, 1], got {value!r}")
+    return acc
+
+
 def _points(data: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(X (N, 2), y (N,))`` from a lab Dataset (its test split) or a pair of arrays."""
+    """``(X (N, 2), y (N,))`` from a lab Dataset (its test split) or a pair of arrays; None
+    for no data or no points (no accuracy to show)."""
     if data is None:
         return None
     X, y = (data.X_test, data.y_test) if isinstance(data, Dataset) else data
@@ -83,7 +97,7 @@ def _points(data: Any) -> tuple[np.ndarray, np.ndarray] | None:
         )
     if not np.issubdtype(y.dtype, np.integer) or (y.size and (y.min() < 0 or y.max() > 255)):
         raise ValueError("analysis.explore: data labels y must be integers in 0..255")
-    return X, y
+    return (X, y) if len(X) else None
 
 
 def explore(
@@ -124,7 +138,8 @@ def explore(
     ------
     TypeError, ValueError
         For a model that is neither a module nor a partition, a partition with ``domain``,
-        a partition below full depth, checkpoints on another domain, or malformed data.
+        a partition below full depth, checkpoints on another domain, a checkpoint's accuracy
+        that is not a number in [0, 1], or malformed data.
 
     Examples
     --------
@@ -142,15 +157,21 @@ def explore(
     """
     points = _points(data)
     main = _partition(model_or_partition, domain, "model_or_partition")
+    # Checkpoints given as models are decomposed where the main partition is.
+    where = main.domain.polygon if isinstance(model_or_partition, regions.Partition) else domain
     frames = []
     for i, item in enumerate(checkpoints or ()):
         cp = item if isinstance(item, Checkpoint) else Checkpoint(*item)
-        part = _partition(cp.model, domain, f"checkpoints[{i}].model")
+        part = _partition(
+            cp.model,
+            None if isinstance(cp.model, regions.Partition) else where,
+            f"checkpoints[{i}].model",
+        )
         if not part.domain.polygon.equals(main.domain.polygon):
             raise ValueError(
                 f"analysis.explore: checkpoints[{i}] is on another domain than the model"
             )
-        acc = cp.accuracy
+        acc = _accuracy(cp.accuracy, f"checkpoints[{i}].accuracy")
         if acc is None and points is not None:
             acc = accuracy_of(part, *points)
         frames.append(frame(part, step=int(cp.step), accuracy=acc))

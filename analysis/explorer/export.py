@@ -189,7 +189,7 @@ def frame(part: Partition, *, step: int | None = None, accuracy: float | None = 
         "counts": part.counts_by_depth().tolist(),
         "depth": depth,
         "n_outputs": int(c.shape[1]),
-        "widths": [int(np.count_nonzero(part.breakpoints.layer == k)) for k in range(1, depth + 1)],
+        "widths": [act.width for act in part.network.activations[:depth]],  # units, not breakpoints
         "step": step,
         "accuracy": accuracy,
     }

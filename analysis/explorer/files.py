@@ -148,7 +148,10 @@ def _from_state_dict(state: Any, hidden: Sequence[int], path: Path) -> LoadedMod
             for a, b in zip(widths[:-1], widths[1:], strict=True):
                 layers += [nn.Linear(a, b), nn.ReLU()]
             model = nn.Sequential(*layers[:-1])
-        model.load_state_dict(state)
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as err:  # a bias of the wrong size, say
+            raise ModelFileError(f"{path}: the tensors do not fit an MLP: {err}") from err
         return LoadedModel(model.eval(), "state_dict")
     raise ModelFileError(
         f"{path}: the keys {sorted(state)[:6]} are neither those of the lab's MLP "

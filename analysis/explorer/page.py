@@ -118,7 +118,8 @@ def page_html(
         "palette": PALETTE,
     }
     # "</" inside the JSON would end its script element early.
-    meta_json = json.dumps(meta, separators=(",", ":")).replace("</", "<\\/")
+    # allow_nan=False: JSON.parse refuses NaN, and the page would never load.
+    meta_json = json.dumps(meta, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
     return Template(_static("page.html")).substitute(
         title=title.replace("&", "&amp;").replace("<", "&lt;"),
         css=_static("explorer.css"),

@@ -102,6 +102,10 @@ def _explore(args: argparse.Namespace) -> int:
 
     out = args.out if args.out is not None else args.model.with_suffix(".html")
     reason = _unwritable_reason(out.parent)
+    if out.resolve() == args.model.resolve():
+        reason = "it is the model file itself, which the page would replace; pass --out"
+    elif out.is_dir():
+        reason = "it is a directory; pass --out with a file name"
     if reason is not None:
         args.error(f"cannot write the page '{out}': {reason}")
     try:
@@ -109,8 +113,10 @@ def _explore(args: argparse.Namespace) -> int:
         data = loaded.dataset
         box = args.box or (data.box if data is not None else None)
         page = explore(loaded.model, out, domain=box, data=data, title=args.title)
-    except (ModelFileError, regions.RegionsError) as err:
+    except ModelFileError as err:
         args.error(str(err))
+    except regions.RegionsError as err:  # the model the file holds cannot be decomposed
+        args.error(f"{args.model}: {err}")
     print(f"wrote {page}")
     return 0
 

@@ -117,3 +117,39 @@ def test_explore_names_each_bad_argument(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="frames is empty"):
         page_html([], part.domain.polygon)
     assert not page.exists()
+
+
+def test_widths_count_units_not_breakpoints() -> None:
+    """Hardtanh has two breakpoints a unit: the page's layers have 5 and 3 units."""
+    torch.manual_seed(8)
+    net = nn.Sequential(
+        nn.Linear(2, 5), nn.Hardtanh(), nn.Linear(5, 3), nn.ReLU6(), nn.Linear(3, 2)
+    )
+    f = frame(regions.decompose(net, (-2, 2, -2, 2)))
+    assert f.meta["widths"] == [5, 3]
+    assert f.arrays["switch_unit"][f.arrays["switch_layer"] == 1].max() == 4
+
+
+def test_accuracies_are_numbers_the_page_can_read(tmp_path: Path) -> None:
+    """No points: no accuracy (the mean of none was NaN, which JSON.parse refuses, and the
+    page never loaded); a checkpoint's accuracy must be a number in [0, 1]."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2))
+    empty = (np.zeros((0, 2)), np.zeros(0, dtype=int))
+    page = explore(net, tmp_path / "empty.html", domain=(-1, 1, -1, 1), data=empty)
+    assert '"accuracy":null' in page.read_text() and "NaN" not in page.read_text()
+    page = explore(
+        net, tmp_path / "f32.html", domain=(-1, 1, -1, 1), checkpoints=[(0, net, np.float32(0.5))]
+    )
+    assert '"accuracy":0.5' in page.read_text()
+    for bad in (float("nan"), float("inf"), 1.5):
+        with pytest.raises(ValueError, match=r"checkpoints\[0\]\.accuracy must be in \[0, 1\]"):
+            explore(net, tmp_path / "bad.html", domain=(-1, 1, -1, 1), checkpoints=[(0, net, bad)])
+
+
+def test_module_checkpoints_of_a_partition_are_on_its_domain(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2))
+    part = regions.decompose(net, (-1, 1, -1, 1))
+    page = explore(part, tmp_path / "cp.html", checkpoints=[(0, net)])
+    assert page.read_text().count(f'"count":{len(part)},') == 2

@@ -172,6 +172,8 @@ def test_the_command_writes_a_state_dicts_page(tmp_path: Path) -> None:
         (["--hidden", "7"], "does not match the file's hidden widths 6"),
         (["--hidden", "6", "--box", "1", "-1", "0", "1"], "xmin"),
         (["--hidden", "6", "--out", "{tmp}/net.pt/page.html"], "is not a directory"),
+        (["--hidden", "6", "--out", "{tmp}/net.pt"], "the model file itself"),
+        (["--hidden", "6", "--out", "{tmp}"], "it is a directory"),
     ],
 )
 def test_the_command_reports_bad_arguments(
@@ -186,3 +188,35 @@ def test_the_command_reports_bad_arguments(
     err = capsys.readouterr().err
     assert "usage: python -m analysis explore" in err and message in err
     assert not list(tmp_path.glob("*.html"))
+
+
+def test_the_command_keeps_a_model_file_named_like_its_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A state dict saved as net.html: the default page name is the file itself."""
+    path = tmp_path / "net.html"
+    torch.save(nn.Sequential(nn.Linear(2, 6), nn.ReLU(), nn.Linear(6, 1)).state_dict(), path)
+    before = path.read_bytes()
+    with pytest.raises(SystemExit) as exit:
+        main(["explore", str(path), "--hidden", "6"])
+    assert exit.value.code == 2 and "the model file itself" in capsys.readouterr().err
+    assert path.read_bytes() == before
+
+
+def test_tensors_that_do_not_fit_name_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bias.pt"
+    state = {"0.weight": torch.zeros(4, 2), "0.bias": torch.zeros(3)}
+    torch.save({**state, "2.weight": torch.zeros(1, 4), "2.bias": torch.zeros(1)}, path)
+    fits = r"(?s)bias.pt: the tensors do not fit an MLP: .*0.bias"
+    with pytest.raises(ModelFileError, match=fits):
+        load_model(path, hidden=[4])
+
+
+def test_a_model_the_core_refuses_names_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "wide.pt"
+    torch.save(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1)).state_dict(), path)
+    with pytest.raises(SystemExit):
+        main(["explore", str(path), "--hidden", "4"])
+    assert f"{path}: the model has 3 inputs" in capsys.readouterr().err
