@@ -131,8 +131,9 @@ def trace(
             "model must be a torch.nn.Module or a torch.export.ExportedProgram, got "
             f"{type(model).__name__}"
         )
-    if type(model).__name__ == "OptimizedModule" and isinstance(model._orig_mod, nn.Module):
-        model = model._orig_mod  # torch.compile's wrapper computes what the module does
+    wrapped = getattr(model, "_orig_mod", None)
+    if type(model).__name__ == "OptimizedModule" and isinstance(wrapped, nn.Module):
+        model = wrapped  # torch.compile's wrapper computes what the module does
     if isinstance(model, torch.jit.ScriptModule):
         raise UnsupportedModelError(
             f"{type(model).__name__} is a TorchScript module, which torch.fx cannot trace: "
