@@ -9,11 +9,10 @@ from contextlib import contextmanager
 from fractions import Fraction
 
 import pytest
-import torch
 from exact_model import check_line
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_line import adversarial_nets, small
+from test_line import adversarial_nets, sequential, small
 from torch import nn
 
 import regions
@@ -93,26 +92,13 @@ def test_double_floats_through_a_deep_leaky_net():
     assert len(line) > 100 and seen and not exact_signs
 
 
-def chain(*layers: tuple) -> nn.Sequential:
-    """A float64 Sequential of Linear layers (weights, biases) and the modules between them."""
-    modules = []
-    for item in layers:
-        if isinstance(item, nn.Module):
-            modules.append(item)
-            continue
-        W, b = (torch.tensor(v, dtype=torch.float64) for v in item)
-        linear = nn.Linear(W.shape[1], W.shape[0]).double()
-        with torch.no_grad():
-            linear.weight.copy_(W), linear.bias.copy_(b)
-        modules.append(linear)
-    return nn.Sequential(*modules).eval()
-
-
 @pytest.mark.parametrize("double", [False, True])
 def test_a_break_whose_value_cancels_is_the_exact_break_rounded(double):
     """z = (x + 1) - 1 along x from -1e-20 to 3e-20: the float map's value cancels to 0, and
     its root bound spans the piece; the break is at 1/4, exactly as rounded."""
-    model = chain(([[1.0, 0.0]], [1.0]), nn.ReLU(), ([[1.0]], [-1.0]), nn.ReLU(), ([[1.0]], [0]))
+    model = sequential(
+        ([[1.0, 0.0]], [1.0]), nn.ReLU(), ([[1.0]], [-1.0]), nn.ReLU(), ([[1.0]], [0])
+    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(line_walk, "COMPENSATE_FROM", 0 if double else 10**6)
         line = regions.decompose_line(model, [-1e-20, 0.0], [3e-20, 0.0])
@@ -137,7 +123,9 @@ def test_every_float_break_is_near_its_exact_break(model, ends):
 def test_layer_maps_along_a_plane_segment_are_the_walks():
     """A segment one ulp of 0.25 long in plane coordinates: its input ends round to points
     two ulps of 0.35 apart, so the layer maps must come through the plane, as the walk's."""
-    model = chain(([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]], [0.0, 0.0]), nn.ReLU(), ([[1.0, 1.0]], [0]))
+    model = sequential(
+        ([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]], [0.0, 0.0]), nn.ReLU(), ([[1.0, 1.0]], [0])
+    )
     plane = ([0.1, 0.2, 0.3], ([1.0, 0.0, 0.0], [0.0, 1.0, 0.0]))
     line = regions.decompose_line(model, [0.25, 1.0], [0.25 + 2**-54, 1.0], plane=plane)
     a1, _ = line.affine(layer=1)
@@ -149,7 +137,7 @@ def test_layer_maps_along_a_plane_segment_are_the_walks():
 def test_a_merge_that_leaves_a_unit_constant_on_its_piece():
     """With tol > 0 the merged pieces' maps disagree at their breaks: a unit constant on a
     piece may seem to change sign there, and has no exact root (it raised ZeroDivisionError)."""
-    model = chain(
+    model = sequential(
         ([[-1e4, -1e4], [1e4, 1e4]], [2e4, -2e4]),
         nn.Hardtanh(),  # kinks at x + y = 2 +- 1e-4
         ([[-2.0, 1.0], [-2.0, 1.0]], [-1.5, -1.5]),
