@@ -495,7 +495,8 @@ def _walked(
 
 LOOSE_BREAK = 2.0**-20
 """Relative error bound of a float break beyond which :func:`_walked` rounds the exact break
-instead (a few breaks in ten thousand random segments; most are within a few ulps)."""
+instead: far above the few ulps of a well-placed root, so that the exact breaks, which cost
+rational arithmetic, are taken only where the float one may be far off."""
 
 
 def _check_tol(tol: object, where: str = "regions.decompose_line") -> float:
