@@ -377,7 +377,9 @@ def check_plane_basis(basis: np.ndarray) -> None:
     Raises
     ------
     DomainError
-        For parallel directions (d >= 2) or zero directions (d = 1).
+        For parallel directions (d >= 2) or zero directions (d = 1), or directions so nearly
+        parallel, or so different in size, that float64 cannot keep the plane two-dimensional
+        (the smaller singular value below 1e-12 of the larger), said apart.
 
     Examples
     --------
@@ -397,4 +399,21 @@ def check_plane_basis(basis: np.ndarray) -> None:
             )
         return
     if np.linalg.matrix_rank(basis, tol=1e-12 * max(np.abs(basis).max(), 1e-300)) < 2:
-        raise DomainError("plane directions are parallel (or the three points collinear)")
+        if _parallel(basis[:, 0], basis[:, 1]):
+            raise DomainError("plane directions are parallel (or the three points collinear)")
+        raise DomainError(
+            "plane directions are nearly parallel, or of sizes more than 1e12 apart (the "
+            "basis's smaller singular value is below 1e-12 of its larger): the plane is "
+            "degenerate in float64; choose directions of similar size at a wider angle"
+        )
+
+
+def _parallel(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether directions ``a`` and ``b`` (d,) are exactly parallel (either zero counts)."""
+    i = int(np.argmax(np.abs(a)))
+    if a[i] == 0:
+        return True
+    ai, bi = Fraction(float(a[i])), Fraction(float(b[i]))
+    return all(
+        ai * Fraction(float(y)) == bi * Fraction(float(x)) for x, y in zip(a, b, strict=True)
+    )

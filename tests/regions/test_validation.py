@@ -157,6 +157,21 @@ def test_one_input_model_with_zero_directions():
         regions.decompose(OneInput(), plane=([0.0], ([0.0], [0.0])))
 
 
+@pytest.mark.parametrize(
+    ("directions", "match"),
+    [
+        (([1.0, 2.0, 0.5], [2.0, 4.0, 1.0]), r"directions are parallel \("),
+        (([0.0, 0.0, 0.0], [0.0, 1.0, 0.0]), r"directions are parallel \("),
+        (([1e154, 0.0, 0.0], [0.0, 1.0, 0.0]), "nearly parallel, or of sizes more than 1e12 apart"),
+        (([1.0, 0.0, 0.0], [1.0, 1e-13, 0.0]), "nearly parallel, or of sizes more than 1e12 apart"),
+    ],
+)
+def test_parallel_and_nearly_parallel_planes_are_told_apart(directions, match):
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
+    with pytest.raises(regions.DomainError, match=match):
+        regions.decompose(model, plane=([0.0, 0.0, 0.0], directions))
+
+
 # ----------------------------------------------------------------- non-finite models
 def bn_model(**stats) -> nn.Module:
     model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3, eps=stats.pop("eps", 1e-5)))
