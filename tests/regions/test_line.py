@@ -196,6 +196,16 @@ scales = st.sampled_from([1e-8, 1e-4, 1.0, 1.0, 1e4, 1e8])
 small = st.integers(-3, 3).map(float)
 
 
+def _two_ends(values: list[float]) -> tuple[list[float], list[float]]:
+    """A segment's start and end from four numbers (the end moved where they coincide)."""
+    start, end = values[:2], values[2:]
+    return start, end if start != end else [end[0] + 1.0, end[1]]
+
+
+segment_ends = st.lists(small.map(lambda v: v / 2), min_size=4, max_size=4).map(_two_ends)
+"""Segments with ends on a grid of halves, for the adversarial nets."""
+
+
 @st.composite
 def adversarial_nets(draw):
     """ReLU nets with integer weights, a few units scaled by 1e-8..1e8 and duplicated units."""
@@ -217,11 +227,9 @@ def adversarial_nets(draw):
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
-@given(model=adversarial_nets(), ends=st.lists(small.map(lambda v: v / 2), min_size=4, max_size=4))
+@given(model=adversarial_nets(), ends=segment_ends)
 def test_adversarial_nets_are_exact(model, ends):
-    start, end = ends[:2], ends[2:]
-    if start == end:
-        end = [end[0] + 1.0, end[1]]
+    start, end = ends
     check_line(model, regions.decompose_line(model, start, end), start, end)
 
 

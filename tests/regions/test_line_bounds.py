@@ -11,8 +11,7 @@ from fractions import Fraction
 import pytest
 from exact_model import check_line
 from hypothesis import given, settings
-from hypothesis import strategies as st
-from test_line import adversarial_nets, sequential, small
+from test_line import adversarial_nets, segment_ends, sequential
 from torch import nn
 
 import regions
@@ -46,11 +45,9 @@ def checked_maps() -> Iterator[list[tuple[float, Fraction]]]:
 
 @pytest.mark.parametrize("double", [False, True])
 @settings(max_examples=15, deadline=None, derandomize=True)
-@given(model=adversarial_nets(), ends=st.lists(small.map(lambda v: v / 2), min_size=4, max_size=4))
+@given(model=adversarial_nets(), ends=segment_ends)
 def test_bounds_hold_on_adversarial_nets(double, model, ends):
-    start, end = ends[:2], ends[2:]
-    if start == end:
-        end = [end[0] + 1.0, end[1]]
+    start, end = ends
     with checked_maps() as seen, pytest.MonkeyPatch.context() as patch:
         patch.setattr(line_walk, "COMPENSATE_FROM", 0 if double else 10**6)
         line = regions.decompose_line(model, start, end)
@@ -110,11 +107,9 @@ def test_a_break_whose_value_cancels_is_the_exact_break_rounded(double):
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)
-@given(model=adversarial_nets(), ends=st.lists(small.map(lambda v: v / 2), min_size=4, max_size=4))
+@given(model=adversarial_nets(), ends=segment_ends)
 def test_every_float_break_is_near_its_exact_break(model, ends):
-    start, end = ends[:2], ends[2:]
-    if start == end:
-        end = [end[0] + 1.0, end[1]]
+    start, end = ends
     line = regions.decompose_line(model, start, end)
     for b, exact in zip(line.breaks.tolist(), line.exact_breaks(), strict=True):
         assert b == float(exact) or abs(Fraction(b) - exact) <= LOOSE_BREAK * abs(Fraction(b))

@@ -210,16 +210,8 @@ def test_feature_alpha_dropout_in_training_mode_warns():
 
 
 def test_a_module_called_by_keyword_is_refused_clearly():
-    class ByKeyword(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.fc = nn.Linear(2, 3)
-
-        def forward(self, x):
-            return self.fc(input=x)
-
     with pytest.raises(regions.UnsupportedModelError, match="its input alone, by position"):
-        regions.trace(ByKeyword())
+        regions.trace(model_of(lambda s, x: s.a(input=x)))
 
 
 # ----------------------------------------------------------------- exported permutations
