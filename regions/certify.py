@@ -172,26 +172,23 @@ def _check_complete(part: Partition) -> None:
     a convex cell that reaches ``t`` inside it is ``t`` throughout); so the pattern holds
     inside the cell, the next layer is affine there, and its values at the corners (the
     model is continuous) are its affine map's."""
+    points = [part._exact_vertex(v) for v in range(len(part.vertices))]
     signs = np.array(
-        [p.signs for p in exact_eval(part.network, part.plane, _exact_points(part))], dtype=np.int8
+        [p.signs for p in exact_eval(part.network, part.plane, points)], dtype=np.int8
     ).reshape(len(part.vertices), -1)
     owner, corner = part._owner, signs[part.ring]
     on = part.cell_patterns[owner]
-    crossed = np.flatnonzero(((on & (corner < 0)) | (~on & (corner > 0))).any(axis=1))
+    wrong = (on & (corner < 0)) | (~on & (corner > 0))  # (incidences, breakpoints)
+    crossed = np.flatnonzero(wrong.any(axis=1))
     if crossed.size:
         i = int(crossed[0])
-        col = int(np.flatnonzero((on[i] & (corner[i] < 0)) | (~on[i] & (corner[i] > 0)))[0])
+        col = int(np.flatnonzero(wrong[i])[0])
         raise CertificationError(
             f"cell {int(owner[i])}: breakpoint {col} (layer {part.breakpoints.layer[col]}, unit "
             f"{part.breakpoints.unit[col]}) crosses it: its pattern says "
             f"{'on' if on[i, col] else 'off'}, but at its vertex {int(part.ring[i])} the unit "
             f"is {'below' if corner[i, col] < 0 else 'above'} the breakpoint"
         )
-
-
-def _exact_points(part: Partition) -> list[tuple[Fraction, Fraction]]:
-    """Every vertex as an exact point (see :func:`_exact_corners`)."""
-    return [_exact_vertex(part, v) for v in range(len(part.vertices))]
 
 
 def _check_maps(
@@ -258,7 +255,7 @@ def _exact_corners(part: Partition, cell: int) -> list[tuple[Fraction, Fraction]
     """A cell's corners as exact points: rebuilt from their provenance where the partition
     keeps it, else its float vertices taken as exact."""
     verts = part.ring[part.start[cell] : part.start[cell + 1]].tolist()
-    return [_exact_vertex(part, v) for v in verts]
+    return [part._exact_vertex(v) for v in verts]
 
 
 def _check_boundary(part: Partition, at: np.ndarray) -> None:
@@ -277,7 +274,7 @@ def _check_boundary(part: Partition, at: np.ndarray) -> None:
     nearest = np.argsort(off / np.hypot(d[:, 0], d[:, 1]), axis=1)
     twice = Fraction(0)
     for i, (p, q) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
-        a, b = _exact_vertex(part, p), _exact_vertex(part, q)
+        a, b = part._exact_vertex(p), part._exact_vertex(q)
         if not any(_along(a, b, *sides[k]) for k in nearest[i].tolist()):
             raise CertificationError(
                 f"edge ({p}, {q}) of cell {int(part._owner[at[i]])} is labelled the domain's "
@@ -303,13 +300,6 @@ def _along(a: tuple, b: tuple, h0: tuple, h1: tuple) -> bool:
         if not 0 <= dx * (x - h0[0]) + dy * (y - h0[1]) <= length:
             return False
     return dx * (b[0] - a[0]) + dy * (b[1] - a[1]) > 0
-
-
-def _exact_vertex(part: Partition, v: int) -> tuple[Fraction, Fraction]:
-    """Vertex ``v`` as an exact point (see :func:`_exact_corners`)."""
-    if part.cut_state is None:
-        return Fraction(float(part.vertices[v, 0])), Fraction(float(part.vertices[v, 1]))
-    return part.cut_state.exact.position(v)
 
 
 def _check_tiling(part: Partition, boundary_too: bool) -> int:
