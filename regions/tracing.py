@@ -166,30 +166,26 @@ def _check_modules(model: nn.Module, warn: bool) -> bool:
     hooks = nn.modules.module
     if hooks._global_forward_hooks or hooks._global_forward_pre_hooks:
         raise UnsupportedModelError(f"global forward hooks are registered{_HOOKS}")
-    # The usual case first, module by module without their names (named_modules took a tenth
-    # of a small net's trace).
-    stack, flagged = [model], False
-    while stack and not flagged:
-        m = stack.pop()
-        flagged = bool(m._forward_hooks or m._forward_pre_hooks)
-        flagged |= m.training and isinstance(m, _TRAINING_CHANGES)
-        stack.extend(c for c in m._modules.values() if c is not None)
-    if not flagged:
-        return warn
     for name, m in model.named_modules():
-        what = f"{type(m).__name__} module '{name}'" if name else type(m).__name__
         if m._forward_hooks or m._forward_pre_hooks:
-            raise UnsupportedModelError(f"{what} has forward hooks or pre-hooks{_HOOKS}")
+            raise UnsupportedModelError(
+                f"{_described(name, m)} has forward hooks or pre-hooks{_HOOKS}"
+            )
         if warn and m.training and isinstance(m, _TRAINING_CHANGES):
             warnings.warn(
-                f"{what} is in training mode; regions decomposes it with eval semantics "
-                "(dropout off, BatchNorm running statistics). Call model.eval() to silence "
-                "this warning.",
+                f"{_described(name, m)} is in training mode; regions decomposes it with eval "
+                "semantics (dropout off, BatchNorm running statistics). Call model.eval() to "
+                "silence this warning.",
                 EvalSemanticsWarning,
                 stacklevel=3,  # the caller of regions.trace
             )
             warn = False
     return warn
+
+
+def _described(name: str, module: nn.Module) -> str:
+    """A module as messages name it: its type, and its path unless it is the model."""
+    return f"{type(module).__name__} module '{name}'" if name else type(module).__name__
 
 
 _TRAINING_CHANGES = (nn.Dropout, nn.BatchNorm1d, nn.AlphaDropout, nn.FeatureAlphaDropout)
