@@ -22,6 +22,7 @@ from .errors import (
     NotPiecewiseLinearError,
     RegionsError,
     TooManyRegionsError,
+    TraceMismatchError,
     UnsupportedModelError,
 )
 from .line import DEFAULT_MAX_PIECES, LinePieces, decompose_line, decompose_lines
@@ -60,6 +61,7 @@ __all__ = [
     "Plane",
     "RegionsError",
     "TooManyRegionsError",
+    "TraceMismatchError",
     "UnsupportedModelError",
     "arrangement_cells",
     "certify",

@@ -27,7 +27,7 @@ __all__ = ["certified_signs", "compensated_forward", "forward_with_bounds", "set
 
 
 def forward_with_bounds(
-    net: Network, plane: Plane, points: np.ndarray, compensated: bool = False
+    net: Network, plane: Plane | None, points: np.ndarray, compensated: bool = False
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Float values of every node at plane points, with rigorous bounds on their errors.
 
@@ -37,7 +37,8 @@ def forward_with_bounds(
     Parameters
     ----------
     net : Network
-    plane : Plane
+    plane : Plane or None
+        None: ``points`` are the model's inputs (N, n_inputs), exact.
     points : ndarray, shape (N, 2)
         Plane coordinates.
     compensated : bool
@@ -62,13 +63,15 @@ def forward_with_bounds(
     """
     if compensated:
         return compensated_forward(net, plane, points)
-    x = plane.to_input(points)
-    values: list[np.ndarray] = [x]
     # Every rounding errs by a relative gamma term, or (a product below float64's normal
     # range) by up to 2^-1075 absolute: UNDERFLOW (2^-1000) covers any node's sum of those.
-    errors: list[np.ndarray] = [
-        gamma(3) * (np.abs(points) @ np.abs(plane.basis).T + np.abs(plane.origin)) + UNDERFLOW
-    ]
+    if plane is None:
+        values, errors = [points], [np.zeros_like(points)]
+    else:
+        values = [plane.to_input(points)]
+        errors = [
+            gamma(3) * (np.abs(points) @ np.abs(plane.basis).T + np.abs(plane.origin)) + UNDERFLOW
+        ]
     for node in net.nodes[1:]:
         if isinstance(node, Affine):
             src, err = values[node.src], errors[node.src]

@@ -82,6 +82,27 @@ class UnsupportedModelError(RegionsError, TypeError):
     """
 
 
+class TraceMismatchError(UnsupportedModelError):
+    """The traced network computes something other than the model's own forward pass.
+
+    :func:`regions.trace` checks every trace read from a graph against ``model(x)`` at a few
+    inputs (:mod:`regions.trace_check`); this error means tracing misread the model, a bug in
+    regions to report. ``regions.trace(model, check=False)`` skips the check.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import regions
+    >>> from regions.trace_check import check_forward
+    >>> a, b = torch.nn.Linear(2, 3), torch.nn.Linear(2, 3)
+    >>> try:  # a's trace is not b
+    ...     check_forward(b, regions.trace(a))
+    ... except regions.TraceMismatchError as exc:
+    ...     print(str(exc)[:55])
+    regions.trace: the traced network is not what the model
+    """
+
+
 class InvalidModelError(RegionsError, ValueError):
     """The model's parameters or shapes are unusable (NaN/Inf weights, wrong input width).
 

@@ -30,6 +30,7 @@ from .errors import (
     UnsupportedModelError,
 )
 from .network import Affine, Network
+from .trace_check import check_forward
 from .walk import MaxResult, Traced, Walker, max_field
 
 __all__ = ["trace_program", "ATEN_OPS"]
@@ -120,7 +121,11 @@ ATEN_OPS: tuple[str, ...] = tuple(sorted(_ATEN))
 
 
 def trace_program(
-    program: ExportedProgram, *, n_inputs: int | None = None, warn: bool = True
+    program: ExportedProgram,
+    *,
+    n_inputs: int | None = None,
+    warn: bool = True,
+    check: bool = True,
 ) -> Network:
     """Trace a ``torch.export`` program into a float64 :class:`Network`.
 
@@ -138,6 +143,10 @@ def trace_program(
     warn : bool
         Emit :class:`EvalSemanticsWarning` for dropout or BatchNorm in training mode, which
         regions decomposes with eval semantics.
+    check : bool
+        Compare the network with the program's own module (``program.module()``) at a few
+        inputs (:func:`regions.trace_check.check_forward`), unless some call in it runs in
+        training mode.
 
     Returns
     -------
@@ -178,7 +187,12 @@ def trace_program(
         raise UnsupportedModelError(
             f"program must be a torch.export.ExportedProgram, got {type(program).__name__}"
         )
-    return _AtenWalker(program, n_inputs, warn).build()
+    walker = _AtenWalker(program, n_inputs, warn)
+    net = walker.build()
+    if check and not walker.trains:
+        static = walker.batch if isinstance(walker.batch, int) else None
+        check_forward(program.module(), net, static, walker.features)
+    return net
 
 
 def _mutates(target: Any) -> bool:
@@ -202,6 +216,7 @@ class _AtenWalker(Walker):
         super().__init__(n_inputs, warn)
         self.program = program
         self.batch: Any = None  # the example batch size: an int, or a SymInt when dynamic
+        self.features: tuple[int, ...] = ()  # the input's shape after the batch axis
 
     # ------------------------------------------------------------------ the walk
     def build(self) -> Network:
@@ -252,7 +267,7 @@ class _AtenWalker(Walker):
                 raise UnsupportedModelError(
                     f"n_inputs={self.widths[0]}, but the exported program's input has {n} features"
                 )
-            self.batch, self.widths[0] = shape[0], n
+            self.batch, self.features, self.widths[0] = shape[0], shape[1:], n
             self.set(node, Traced(0, shape[1:], 0))
             return
         kinds = (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR)

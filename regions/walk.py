@@ -82,6 +82,7 @@ class Walker:
         self.prev_name = "the input"
         self.softmax = False
         self.warn = warn  # an EvalSemanticsWarning still to give
+        self.trains = False  # some call runs in training mode (read with eval semantics)
 
     # ------------------------------------------------------------------ bookkeeping
     def add(self, node: Node, width: int) -> int:
@@ -152,6 +153,7 @@ class Walker:
 
     def eval_semantics(self, where: str, fix: str) -> None:
         """Warn, once, that ``where`` runs in training mode, decomposed with eval semantics."""
+        self.trains = True
         if self.warn:
             level, frame = 1, sys._getframe()
             while frame.f_back is not None and frame.f_globals["__name__"].startswith("regions."):

@@ -1,0 +1,155 @@
+"""The safety net under tracing: every trace read from a graph is run against the model's own
+forward pass (regions.trace_check). It must catch a misread model, raise nothing for a right
+one at any weight scale, and leave the model as it found it."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from test_tracing_aliases import model_of
+from torch import nn
+
+import regions
+from regions import testing
+from regions.trace_check import check_forward
+
+
+def alias_add(s, x):
+    """``h += y`` beside an alias of ``h``: fx's own proxies once traced it as ``h = h + y``."""
+    h = s.a(x)
+    kept = h
+    h += s.b(torch.relu(h))
+    return torch.relu(kept) - h
+
+
+def misread_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Undo the in-place proxies: the tracer records ``h += y`` as ``h = h + y`` again."""
+    monkeypatch.setattr(regions.tracing._Tracer, "proxy", torch.fx.Tracer.proxy)
+
+
+def test_a_misread_alias_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = model_of(alias_add)
+    regions.trace(model)  # read right: no error
+    misread_in_place(monkeypatch)
+    with pytest.raises(regions.TraceMismatchError, match="is not what the model computes"):
+        regions.trace(model)
+    assert isinstance(regions.trace(model, check=False), regions.Network)  # the way out
+    assert not regions.is_piecewise_linear(model)
+
+
+def test_a_misread_model_in_training_mode_is_caught_and_left_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Dropout and BatchNorm in training mode are run in eval mode for the check (the trace
+    reads them so), then put back; nothing the forward could update changes."""
+
+    def forward(s, x):
+        return alias_add(s, s.drop(s.norm(x)))
+
+    model = model_of(forward)
+    model.norm, model.drop = nn.BatchNorm1d(2).double(), nn.Dropout(0.5)
+    with torch.no_grad():
+        model.norm.running_mean.fill_(0.5)
+        model.norm.running_var.fill_(2.0)
+    model.train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", regions.EvalSemanticsWarning)
+        regions.trace(model)
+        misread_in_place(monkeypatch)
+        with pytest.raises(regions.TraceMismatchError):
+            regions.trace(model)
+    assert all(m.training for m in model.modules())
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+
+
+def test_a_call_in_training_mode_is_not_checked() -> None:
+    """``F.dropout(..., training=True)`` drops at random in the forward pass, and the trace
+    reads it as off: the two differ on purpose, so the check stays out."""
+    model = model_of(lambda s, x: s.b(F.dropout(torch.relu(s.a(x)), 0.5, True)))
+    with pytest.warns(regions.EvalSemanticsWarning):
+        net = regions.trace(model)
+    assert net.n_outputs == 6
+
+
+@pytest.mark.parametrize("final", [nn.Softmax(dim=1), nn.LogSoftmax(dim=1)])
+def test_a_stripped_softmax_is_compared_through_it(final: nn.Module) -> None:
+    torch.manual_seed(0)
+    a = nn.Sequential(nn.Linear(2, 5), nn.LeakyReLU(0.1), nn.Linear(5, 3), final).double()
+    b = nn.Sequential(nn.Linear(2, 5), nn.LeakyReLU(0.1), nn.Linear(5, 3), final).double()
+    assert regions.trace(a).softmax
+    with pytest.raises(regions.TraceMismatchError):
+        check_forward(b, regions.trace(a))
+
+
+@pytest.mark.parametrize("shape", [(3, 2), (3, 1, 2)])
+def test_exported_programs_are_checked_at_their_static_batch_and_shape(
+    shape: tuple[int, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    torch.manual_seed(0)
+    a, b = (
+        nn.Sequential(nn.Flatten(), nn.Linear(2, 4), nn.Hardtanh(), nn.Linear(4, 2)).eval()
+        for _ in range(2)
+    )
+    program = torch.export.export(a, (torch.zeros(shape),))  # batch 3 only
+    with pytest.raises(AssertionError):  # the program refuses another batch size
+        program.module()(torch.zeros(8, *shape[1:]))
+    regions.trace(program)  # read right
+    misread = regions.trace(b)
+    monkeypatch.setattr(regions.exported._AtenWalker, "network", lambda self, output: misread)
+    with pytest.raises(regions.TraceMismatchError):
+        regions.trace(program)
+
+
+def test_a_forward_that_cannot_run_is_left_unchecked() -> None:
+    net = regions.trace(nn.Sequential(nn.Linear(2, 3), nn.Hardtanh()))
+
+    def fails(x):
+        raise RuntimeError("no")
+
+    check_forward(fails, net)
+    check_forward(lambda x: (x, x), net)  # no tensor
+
+
+def shifted_output(model: nn.Sequential, by: float) -> nn.Sequential:
+    """``model`` with its last bias moved by ``by``."""
+    with torch.no_grad():
+        model[-1].bias += by
+    return model
+
+
+@pytest.mark.parametrize(("by", "caught"), [(1e-7, True), (1e-13, False)])
+def test_the_margin_lies_between_rounding_and_a_real_difference(by: float, caught: bool) -> None:
+    """Outputs of order one, rounded at about 1e-16: a trace off by 1e-7 is caught, one off by
+    1e-13 (a few hundred ulps) is taken for rounding."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 8), nn.LeakyReLU(0.2), nn.Linear(8, 2)).double()
+    net = regions.trace(model)
+    other = shifted_output(nn.Sequential(*model).double(), by)
+    if caught:
+        with pytest.raises(regions.TraceMismatchError):
+            check_forward(other, net)
+    else:
+        check_forward(other, net)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(model=testing.nets(max_layers=4, max_width=6))
+def test_adversarial_nets_raise_no_false_alarm(model: nn.Sequential) -> None:
+    """Weights from 1e-8 to 1e8 (over 1e16 across two layers), duplicated and shifted units,
+    integer weights putting lines through common points: torch's float64 forward agrees with
+    the trace within the margin."""
+    check_forward(model, regions.trace(model, check=False))
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(model=testing.nets(max_layers=4, max_width=6, adversarial=False))
+def test_a_doubled_output_is_caught(model: nn.Sequential) -> None:
+    """Normal weights, outputs of order one: twice the model is not its trace."""
+    net = regions.trace(model, check=False)
+    with pytest.raises(regions.TraceMismatchError, match="further apart than rounding"):
+        check_forward(lambda t: 2 * model(t), net)
