@@ -153,3 +153,19 @@ def test_a_doubled_output_is_caught(model: nn.Sequential) -> None:
     net = regions.trace(model, check=False)
     with pytest.raises(regions.TraceMismatchError, match="further apart than rounding"):
         check_forward(lambda t: 2 * model(t), net)
+
+
+def test_a_float32_model_gets_its_own_tensors_back() -> None:
+    """The check runs the forward with float64 copies swapped in; the model's own parameters
+    and buffers (the same objects, float32) are back after it."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.LeakyReLU(0.1), nn.Linear(4, 1))
+    model.eval()
+    before = [(m, dict(m._parameters), dict(m._buffers)) for m in model.modules()]
+    values = {k: v.clone() for k, v in model.state_dict().items()}
+    regions.trace(model)
+    for m, params, buffers in before:
+        assert all(m._parameters[k] is t for k, t in params.items())
+        assert all(m._buffers[k] is t for k, t in buffers.items())
+    assert model[0].weight.dtype == torch.float32
+    assert all(torch.equal(v, values[k]) for k, v in model.state_dict().items())
