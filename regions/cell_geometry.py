@@ -89,14 +89,17 @@ class CellGeometry:
         return tuple(outline(g) for g in clipped.geometries)
 
     def _cell_moments(self) -> tuple[np.ndarray, np.ndarray]:
-        """Areas (C,) and centroids (C, 2) of the convex cells (shoelace, about the vertex mean)."""
+        """Areas (C,) and centroids (C, 2) of the convex cells (shoelace, about the vertex mean;
+        never negative)."""
         lengths = np.diff(self.start)
         xy = self.vertices[self.ring]
         mean = segment_sum(xy, self.start) / lengths[:, None]
         p = xy - np.repeat(mean, lengths, axis=0)
         q = p[self._next]
         cross = p[:, 0] * q[:, 1] - q[:, 0] * p[:, 1]
-        area = 0.5 * segment_sum(cross, self.start)
+        # A cell thinner than float64 resolves can come out clockwise from rounded vertices:
+        # its area is then 0, nearer the exact one than a negative float.
+        area = np.maximum(0.5 * segment_sum(cross, self.start), 0.0)
         moment = segment_sum((p + q) * cross[:, None], self.start) / 6.0
         with np.errstate(invalid="ignore", divide="ignore"):
             centroid = mean + np.where(area[:, None] > 0, moment / area[:, None], 0.0)
@@ -140,8 +143,10 @@ class CellGeometry:
     def points(self) -> np.ndarray:
         """One point (R, 2) strictly inside every region (vertex mean of the convex cell).
 
-        On a non-convex domain, a point on the surface of each clipped piece instead (a
-        region that is its whole cell keeps its cell's vertex mean).
+        On a non-convex domain, each clipped piece's point is the centre of its largest
+        inscribed circle instead, as far inside as the piece allows (a region that is its
+        whole cell keeps its cell's vertex mean). A region thinner than float64 resolves may
+        have no float point strictly inside: :meth:`exact_point` gives an exact one.
 
         Examples
         --------
@@ -157,8 +162,10 @@ class CellGeometry:
         if clipped is None:
             return mean
         out = mean[clipped.region_cell]
-        cut = ~clipped.whole
-        out[cut] = shapely.get_coordinates(shapely.point_on_surface(clipped.geometries[cut]))
+        cut = ~clipped.whole & ~shapely.is_empty(clipped.geometries)  # (an empty one has none)
+        # Not point_on_surface: GEOS may return a vertex of a piece that has a hair-thin strip.
+        centres = shapely.maximum_inscribed_circle(clipped.geometries[cut])
+        out[cut] = shapely.get_coordinates(centres)[::2]  # each a line from the centre
         return out
 
     def exact_corners(self, cell: int) -> list[tuple[Fraction, Fraction]]:

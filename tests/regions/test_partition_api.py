@@ -520,3 +520,40 @@ def test_stacked_patterns_read_every_level_through_the_ancestors(widths):
         if isinstance(layer, nn.Linear):
             signs.append((x > 0).numpy())
     np.testing.assert_array_equal(part.patterns, np.concatenate(signs, axis=1))
+
+
+def test_a_clipped_piece_with_a_hair_thin_strip_gets_a_point_inside() -> None:
+    """Region 2 (area 9) has a strip 1e-5 wide along the hole's edge, down to the box's edge:
+    GEOS's point on its surface was the vertex (0, -4), on the breakpoint x = 0, so locate
+    gave that point to another region. Its inscribed circle's centre is well inside."""
+    domain = shapely.Polygon([(-4, -4), (4, -4), (4, 4), (-4, 4)], [[(-2, -1), (2, -1), (0, 2)]])
+    part = regions.decompose(
+        line_arrangement(np.array([[-3e-05, -2e-05], [-3.0, 0.0]]), np.array([4e-05, 0.0])),
+        domain,
+    )
+    assert np.array_equal(part.locate(part.points), np.arange(len(part)))
+    assert (exact_signs(part.network, part.plane, part.points) != 0).all()
+    check_exact(part)
+
+
+def thin_strip_net() -> nn.Sequential:
+    """2-1-3-2: the breakpoints of units 0 and 2 of the second layer (the first layer's unit
+    at 1e-10 / 1.5 and at 5e-11) are near-parallel lines on a box near (1e6, 1e6), bounding
+    a strip of exact area 4.3e-18, far thinner than float64 resolves there."""
+    m = nn.Sequential(nn.Linear(2, 1), nn.ReLU(), nn.Linear(1, 3), nn.ReLU(), nn.Linear(3, 2))
+    with torch.no_grad():
+        m[0].weight.copy_(torch.tensor([[-59525898.46504717, -35996663.88559403]]))
+        m[0].bias.fill_(95522951377417.27)
+        m[2].weight.copy_(torch.tensor([[-1.5], [1.0], [20000.0]]))
+        m[2].bias.copy_(torch.tensor([1e-10, 0.0, 1e-06]))
+        m[4].weight.copy_(torch.tensor([[3.0, 2.0, -2.0], [2.0, 3.0, -2.0]]))
+        m[4].bias.copy_(torch.tensor([-1.0, -1.0]))
+    return m.double().eval()
+
+
+def test_a_cell_rounded_clockwise_has_area_zero() -> None:
+    """The thin strip's rounded corners run clockwise (a float area of -3.6e-10): its area
+    is 0, nearer the exact one than a negative number, and the areas still sum to the box's."""
+    part = regions.decompose(thin_strip_net(), (1e6, 1e6 + 4, 1e6, 1e6 + 8))
+    assert (part.areas >= 0).all()
+    assert part.areas.sum() == pytest.approx(32.0, rel=1e-9)
