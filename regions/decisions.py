@@ -260,8 +260,11 @@ class Decisions:
         (-1.0, -1.0, 0.0, 0.0)
         """
         check_index(cls, "cls", 0, max(self.network.n_outputs, 2) - 1, "Partition.predicted_region")
-        cells, labels, _ = self._class_cells
-        region = union_of_cells(cells.cell_geometries()[labels == cls], self.domain)
+        cells, labels, r = self._class_cells
+        if (labels == cls).all():  # the whole domain, exactly as given
+            return self.domain.polygon
+        reach = float(r.max(initial=0.0))
+        region = union_of_cells(cells.cell_geometries()[labels == cls], self.domain, reach)
         if self.domain.convex:
             return region
         # The union clipped as a whole, so that its pieces meet without rounding's slivers.
@@ -270,7 +273,7 @@ class Decisions:
         # show up.
         pieces, reach = self._clipped_class_cells
         support = pieces.geometries[labels[pieces.region_cell] == cls]
-        region = clip_to_area(region, self.domain, float(shapely.area(support).sum()))
+        region = clip_to_area(region, self.domain, float(shapely.area(support).sum()), reach)
         return region if region.is_empty else without_spikes(region, support, reach)
 
     @cached_property

@@ -61,7 +61,7 @@ def without_spikes(geom: shapely.Geometry, support: np.ndarray, reach: float) ->
     return out if out.is_valid else geom
 
 
-def union_of_cells(cells: np.ndarray, domain: Domain) -> shapely.Geometry:
+def union_of_cells(cells: np.ndarray, domain: Domain, reach: float = 0.0) -> shapely.Geometry:
     """The union of some of a partition's convex cells (float polygons (n,) tiling part of
     the domain's hull), as one Polygon or MultiPolygon.
 
@@ -73,7 +73,9 @@ def union_of_cells(cells: np.ndarray, domain: Domain) -> shapely.Geometry:
     checked against the cells' summed area (:func:`_of_area`): the coverage union; then the
     cells snapped to a grid of 4 ulps one by one (so that each is valid there) and their
     union on that grid, which moves no vertex by more; then the floating-point union. Cells
-    that rounding flattened are left out: they hold no area.
+    that rounding flattened are left out: they hold no area. Vertices up to ``reach`` from
+    their exact points (a cut's bound) may make neighbours overlap or part along their shared
+    edges by as much: the union's area may differ by that band too.
 
     Raises
     ------
@@ -96,17 +98,22 @@ def union_of_cells(cells: np.ndarray, domain: Domain) -> shapely.Geometry:
         lambda: shapely.union_all(geoms),
     ]
     length = float(shapely.length(geoms).sum())
-    return _of_area(attempts, float(shapely.area(geoms).sum()), domain, length, "union of cells")
+    area = float(shapely.area(geoms).sum())
+    return _of_area(attempts, area, domain, length, "union of cells", reach)
 
 
-def clip_to_area(geom: shapely.Geometry, domain: Domain, area: float) -> shapely.Geometry:
+def clip_to_area(
+    geom: shapely.Geometry, domain: Domain, area: float, reach: float = 0.0
+) -> shapely.Geometry:
     """A polygon clipped to the domain, as one Polygon or MultiPolygon, known to have
-    ``area``: GEOS's floating-point intersection may return a wrong result silently (a class
-    region's union with a notch at the domain's edge came out as the whole domain), so it is
-    checked (:func:`_of_area`), and retaken with snap rounding to a grid of 4 ulps."""
+    ``area`` (its vertices up to ``reach`` from the exact ones, as in
+    :func:`union_of_cells`): GEOS's floating-point intersection may return a wrong result
+    silently (a class region's union with a notch at the domain's edge came out as the whole
+    domain), so it is checked (:func:`_of_area`), and retaken with snap rounding to a grid of
+    4 ulps."""
     attempts = [lambda: domain.clip(geom), lambda: domain.clip(geom, grid_size=snap_grid(domain))]
     length = geom.length + domain.polygon.length
-    return _of_area(attempts, area, domain, length, "clip")
+    return _of_area(attempts, area, domain, length, "clip", reach)
 
 
 def snap_grid(domain: Domain) -> float:
@@ -129,22 +136,25 @@ def _of_area(
     domain: Domain,
     length: float,
     what: str,
+    reach: float = 0.0,
 ) -> shapely.Geometry:
-    """The polygons of the first overlay of ``attempts`` whose area is ``area`` to rounding
-    (:func:`area_allowance` of the inputs' boundaries, ``length`` long; an overlay that
-    raises counts as none).
+    """The polygons of the first valid overlay of ``attempts`` whose area is ``area`` to
+    rounding (:func:`area_allowance` of the inputs' boundaries, ``length`` long, and a band
+    ``2 reach`` wide along them; an overlay that raises counts as none). Validity too: a
+    coverage union of cells that rounding made overlap came out self-intersecting, with the
+    right area.
 
     Raises
     ------
     RuntimeError
         If none has.
     """
-    allowance = area_allowance(domain, length)
+    allowance = area_allowance(domain, length) + 2 * reach * length
     found = []
     for attempt in attempts:
         with contextlib.suppress(shapely.errors.GEOSException):
             found.append(polygonal(attempt()))
-            if abs(found[-1].area - area) <= allowance:
+            if found[-1].is_valid and abs(found[-1].area - area) <= allowance:
                 return found[-1]
     raise RuntimeError(
         f"regions.overlays: no {what} found has the area {area!r} (got "

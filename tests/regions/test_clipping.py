@@ -19,6 +19,7 @@ from regions.clipping import (
 )
 from regions.domain import as_domain
 from regions.edge_clipping import edges_meet_interior
+from regions.overlays import union_of_cells
 
 ELL = as_domain(shapely.Polygon([(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)]))
 
@@ -299,3 +300,16 @@ def test_slivers_that_snap_rounding_cannot_clip_are_left_to_their_traces():
         domain.clip(cells, grid_size=4 * float(np.spacing(4e5)))
     clipped = _snap_clipped(cells, domain)
     assert len(clipped) == 2 and shapely.is_empty(clipped[1]) and shapely.area(clipped).sum() == 0
+
+
+def test_a_union_that_is_not_valid_is_not_taken() -> None:
+    """Two cells whose shared edge rounding tilted apart by 2e-9 (each vertex within 1e-9 of
+    its exact point): GEOS's coverage union returns them as an invalid MultiPolygon with the
+    right area; the union taken is a valid one."""
+    cells = np.array(
+        [shapely.box(0, 0, 1, 1), shapely.Polygon([(1 - 1e-9, 0), (2, 0), (2, 1), (1 + 1e-9, 1)])]
+    )
+    assert not shapely.coverage_union_all(cells).is_valid
+    union = union_of_cells(cells, as_domain((0, 2, 0, 1)), 1e-9)
+    assert union.is_valid
+    assert union.area == pytest.approx(2.0, abs=4e-9)

@@ -541,6 +541,7 @@ def thin_strip_net() -> nn.Sequential:
     at 1e-10 / 1.5 and at 5e-11) are near-parallel lines on a box near (1e6, 1e6), bounding
     a strip of exact area 4.3e-18, far thinner than float64 resolves there."""
     m = nn.Sequential(nn.Linear(2, 1), nn.ReLU(), nn.Linear(1, 3), nn.ReLU(), nn.Linear(3, 2))
+    m = m.double()  # before the weights, which float32 would round
     with torch.no_grad():
         m[0].weight.copy_(torch.tensor([[-59525898.46504717, -35996663.88559403]]))
         m[0].bias.fill_(95522951377417.27)
@@ -548,7 +549,7 @@ def thin_strip_net() -> nn.Sequential:
         m[2].bias.copy_(torch.tensor([1e-10, 0.0, 1e-06]))
         m[4].weight.copy_(torch.tensor([[3.0, 2.0, -2.0], [2.0, 3.0, -2.0]]))
         m[4].bias.copy_(torch.tensor([-1.0, -1.0]))
-    return m.double().eval()
+    return m.eval()
 
 
 def test_a_cell_rounded_clockwise_has_area_zero() -> None:
@@ -557,3 +558,43 @@ def test_a_cell_rounded_clockwise_has_area_zero() -> None:
     part = regions.decompose(thin_strip_net(), (1e6, 1e6 + 4, 1e6, 1e6 + 8))
     assert (part.areas >= 0).all()
     assert part.areas.sum() == pytest.approx(32.0, rel=1e-9)
+
+
+def one_class_net() -> nn.Sequential:
+    """2-2-2-1 with a logit of at most -2 on the box [1e4, 4204304]^2 (exactly, at every
+    vertex), but lines drawn by weights of 1e5: class 0 everywhere."""
+    m = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+    with torch.no_grad():
+        m[0].weight.copy_(torch.tensor([[-3.0, 1.0], [-1.0, -1.0]]))
+        m[0].bias.copy_(torch.tensor([2641440.0, 4214304.0]))
+        m[2].weight.copy_(torch.tensor([[-100000.0, -1.0], [200000.0, -2.0]]))
+        m[2].bias.copy_(torch.tensor([2.0, 0.0]))
+        m[4].weight.copy_(torch.tensor([[-2.0, -1.0]]))
+        m[4].bias.fill_(-2.0)
+    return m.double().eval()
+
+
+def test_a_class_predicted_everywhere_is_the_domain() -> None:
+    """The cells' coverage union came out self-intersecting (the area right), and on the box
+    with a hole the clip found no union of the right area and raised."""
+    box = (1e4, 4204304, 1e4, 4204304)
+    hole = [(1058576, 2107152), (1058576, 3155728), (2107152, 2107152)]
+    holed = shapely.Polygon(shapely.box(1e4, 1e4, 4204304, 4204304).exterior.coords, [hole])
+    for domain in (box, holed):
+        part = regions.decompose(one_class_net(), domain)
+        region = part.predicted_region(0)
+        assert region.is_valid
+        assert shapely.equals_exact(region, part.domain.polygon, tolerance=0.0)
+        assert part.predicted_region(1).is_empty
+
+
+def test_class_regions_of_cut_vertices_placed_within_their_bounds() -> None:
+    """The thin strip's class cut places vertices 2.6e-6 from their exact points (within
+    their bounds of 1e-4), so the class cells overlap by more than the float area allowance:
+    the union allows for the vertices' bounds, and the two classes still tile the box."""
+    part = regions.decompose(thin_strip_net(), (1e6, 1e6 + 4, 1e6, 1e6 + 8))
+    zero, one = part.predicted_region(0), part.predicted_region(1)
+    assert zero.is_valid and one.is_valid
+    assert zero.area > 4 and one.area > 27
+    assert zero.area + one.area == pytest.approx(32.0, abs=1e-3)
+    assert zero.intersection(one).area < 1e-3
