@@ -214,7 +214,11 @@ class DecisionBoundary:
         >>> len(lines.geoms), lines.length
         (1, 2.0)
         """
+        if not len(self.segments):
+            return shapely.MultiLineString()  # not line_merge's empty GeometryCollection
         merged = shapely.line_merge(shapely.multilinestrings(shapely.linestrings(self.segments)))
-        if isinstance(merged, shapely.LineString):
-            return shapely.MultiLineString([merged]) if not merged.is_empty else merged
-        return merged
+        if merged.is_empty:
+            return shapely.MultiLineString()
+        return (
+            shapely.MultiLineString([merged]) if isinstance(merged, shapely.LineString) else merged
+        )

@@ -598,3 +598,10 @@ def test_class_regions_of_cut_vertices_placed_within_their_bounds() -> None:
     assert zero.area > 4 and one.area > 27
     assert zero.area + one.area == pytest.approx(32.0, abs=1e-3)
     assert zero.intersection(one).area < 1e-3
+
+
+def test_a_decision_boundary_that_is_not_there_is_an_empty_multilinestring() -> None:
+    boundary = regions.decompose(one_class_net(), (1e4, 4204304, 1e4, 4204304)).decision_boundary()
+    assert len(boundary) == 0
+    lines = boundary.to_shapely()
+    assert isinstance(lines, shapely.MultiLineString) and lines.is_empty
