@@ -290,11 +290,26 @@ class LineWalk:
     ) -> tuple[np.ndarray, dict]:
         """Certify the order of the sorted roots; reorder in exact arithmetic where the float
         bounds overlap. Returns which roots equal the one before (in place of a new break)
-        and the exact values computed (index -> Fraction)."""
-        gap = (roots[1:] - roots[:-1]) * (1 - 2.0**-50)
-        sure = (piece[1:] != piece[:-1]) | (gap > (bound[1:] + bound[:-1]) * (1 + 2.0**-50))
+        and the exact values computed (index -> Fraction).
+
+        The order between two neighbours is certain where every root's interval before them
+        ends below every one's after them, in their piece: a loose root (a slope that cancels
+        is placed mid-piece with a bound as wide as the piece) can overlap roots it is not
+        next to, and comparing neighbours alone left it out of order with them.
+        """
         dup = np.zeros(len(roots), dtype=bool)
         known: dict[int, Fraction] = {}
+        if len(roots) < 2:
+            return dup, known
+        slack = 2.0**-50 * (np.abs(roots) + bound)  # covers the rounding of the ends
+        ends = _ranks(roots - bound - slack, roots + bound + slack)
+        first = np.concatenate([[True], piece[1:] != piece[:-1]])
+        start = np.cumsum(first) - 1  # each root's piece, numbered 0, 1, ... in order
+        n = 2 * len(roots) + 1
+        # Within a piece, by ranks offset per piece (earlier pieces rank lower throughout).
+        below = np.maximum.accumulate(start * n + ends[1]) - start * n
+        above = np.minimum.accumulate((start * n + ends[0])[::-1])[::-1] - start * n
+        sure = first[1:] | (below[:-1] < above[1:])
         unsure = np.flatnonzero(~sure)
         if not unsure.size:
             return dup, known
@@ -477,3 +492,10 @@ def _activate(
     err[:, 0] += _gamma(2) * np.abs(offset)
     scaled[:, 0] += offset
     return scaled, _up(err)
+
+
+def _ranks(*arrays: np.ndarray) -> list[np.ndarray]:
+    """The arrays' values replaced by their ranks among all of them (equal values equal
+    ranks), which compare as the values do."""
+    _, inverse = np.unique(np.concatenate(arrays), return_inverse=True)
+    return np.split(inverse, np.cumsum([len(a) for a in arrays[:-1]]))

@@ -142,3 +142,21 @@ def test_a_merge_that_leaves_a_unit_constant_on_its_piece():
     exact = regions.decompose_line(model, [3.0, -3.0], [2.0, 1.5])
     merged = regions.decompose_line(model, [3.0, -3.0], [2.0, 1.5], tol=1e-3)
     assert len(exact) == 5 and len(merged) < len(exact) and merged.merged >= 1
+
+
+def test_a_loose_root_is_ordered_against_roots_it_is_not_next_to() -> None:
+    """Along the diagonal, unit 1's slope cancels (1 - (1 + 2^-52)): its root, exactly 1/10,
+    is placed mid-piece with a bound as wide as the piece, after the tight roots 3/10 and
+    2/5 in float order. Only neighbours were compared exactly, so it was put between them
+    (breaks 0.3, 0.1, 0.4) and the pieces got wrong patterns."""
+    e = 2.0**-52
+    model = sequential(
+        ([[1.0, 0.0], [1.0, -(1 + e)], [1.0, 0.0]], [-0.3, 0.1 * e, -0.4]),
+        nn.ReLU(),
+        ([[1.0, 1.0, 1.0]], [0.0]),
+    )
+    one = regions.decompose_line(model, [0.0, 0.0], [1.0, 1.0])
+    (batched,) = regions.decompose_lines(model, [[0.0, 0.0]], [[1.0, 1.0]])
+    for pieces in (one, batched):
+        check_line(model, pieces, [0.0, 0.0], [1.0, 1.0])  # breaks in order, patterns right
+        assert pieces.patterns.astype(int).tolist() == [[0, 1, 0], [0, 0, 0], [1, 0, 0], [1, 0, 1]]
