@@ -275,8 +275,10 @@ def as_plane(plane: object, n_inputs: int) -> Plane:
 
     ``plane`` is None (for 2 inputs the identity, for 1 input x = u), a :class:`Plane` (a
     partition's ``part.plane``), ``(origin, (d1, d2))`` with an origin and two direction
-    vectors, or three input points ``(p0, p1, p2)`` (then p0, p1, p2 sit at plane coordinates
-    (0, 0), (1, 0), (0, 1)). The directions must span a plane, except
+    vectors, or three input points ``(p0, p1, p2)`` (then p0 sits at plane coordinates (0, 0),
+    and p1, p2 at (1, 0), (0, 1) to rounding: the directions are the float64 differences
+    ``p1 - p0`` and ``p2 - p0``, exact only where the subtraction is; the decomposition is
+    exact for the plane so defined, ``part.plane``). The directions must span a plane, except
     for a 1-input model, whose input space is a line: any direction along it will do, as long as
     one is nonzero.
 
@@ -355,11 +357,19 @@ def _plane_vectors(plane: object) -> tuple[np.ndarray, np.ndarray]:
         if len(parts) == 2:
             return np.asarray(parts[0], dtype=np.float64), np.asarray(parts[1], np.float64).T
         if len(parts) == 3:
-            p0, p1, p2 = (np.asarray(p, dtype=np.float64) for p in parts)
-            return p0, np.stack([p1 - p0, p2 - p0], axis=1)
+            points = [np.asarray(p, dtype=np.float64) for p in parts]
+            with np.errstate(over="ignore", invalid="ignore"):
+                basis = np.stack([points[1] - points[0], points[2] - points[0]], axis=1)
     except (TypeError, ValueError) as exc:
         raise DomainError(_PLANE_FORMS) from exc
-    raise DomainError(_PLANE_FORMS)
+    if len(parts) != 3:
+        raise DomainError(_PLANE_FORMS)
+    if all(np.isfinite(p).all() for p in points) and not np.isfinite(basis).all():
+        raise DomainError(
+            "the plane's directions p1 - p0 and p2 - p0 overflow float64: choose points nearer "
+            "each other"
+        )
+    return points[0], basis
 
 
 _PLANE_FORMS = (
@@ -398,6 +408,11 @@ def check_plane_basis(basis: np.ndarray) -> None:
                 "model needs a nonzero direction, e.g. plane=([0.0], ([1.0], [0.0])) for x = u"
             )
         return
+    if 0 < np.abs(basis).max() < np.finfo(np.float64).tiny:
+        raise DomainError(
+            "plane directions are below float64's normal range (2.2e-308), where they lose "
+            "precision: scale them up (and the domain down)"
+        )
     if np.linalg.matrix_rank(basis, tol=1e-12 * max(np.abs(basis).max(), 1e-300)) < 2:
         if _parallel(basis[:, 0], basis[:, 1]):
             raise DomainError("plane directions are parallel (or the three points collinear)")

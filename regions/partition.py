@@ -30,7 +30,7 @@ from .fallback import CutState
 from .local import local_counts, local_density
 from .locate import PointLocation
 from .maps import level_maps, node_maps
-from .network import Network
+from .network import Activation, Network
 from .results import Adjacency, Boundaries, DecisionBoundary, LinearRegions
 from .snapshots import Snapshots
 from .topology import Topology
@@ -357,8 +357,11 @@ class Partition(CellGeometry, PointLocation, Topology, Snapshots, Decisions):
             act = self.network.activations[layer - 1]
             node = act.src if pre else self.network.nodes.index(act)
             # The node reads the layers before it only: its maps are built on the regions of
-            # that level and read through each region's ancestor there.
-            level = layer - 1 if pre else layer
+            # the level of the last activation before it in node order (a preactivation may
+            # come before earlier layers: maximum(a, b) + leaky_relu(a)), and read through
+            # each region's ancestor there.
+            nodes = self.network.nodes[1 : node + 1]
+            level = sum(isinstance(n, Activation) for n in nodes)
             ancestor = self.region_cell
             for snapshot in reversed(self.levels[level : self.depth]):
                 ancestor = snapshot.parent[ancestor]

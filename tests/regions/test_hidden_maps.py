@@ -88,3 +88,45 @@ def test_hidden_maps_of_a_coarser_partition_and_a_plane():
     ancestor = part.levels[2].parent
     A, _ = coarse.affine(layer=2)
     assert np.array_equal(fine, A[ancestor])
+
+
+class MaxThenLeaky(nn.Module):
+    """Layer 2's preactivation ``a`` comes before layer 1 (the maximum) in node order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.l1, self.l2, self.out = nn.Linear(2, 3), nn.Linear(2, 3), nn.Linear(3, 1)
+
+    def forward(self, x):
+        a, b = self.l1(x), self.l2(x)
+        return self.out(torch.maximum(a, b) + torch.nn.functional.leaky_relu(a, 0.1))
+
+
+class EarlyPreactivation(nn.Module):
+    """Layer 3's preactivation ``p`` is computed before layer 2."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.l1, self.l2, self.l3 = nn.Linear(3, 4), nn.Linear(4, 4), nn.Linear(4, 4)
+        self.out = nn.Linear(8, 1)
+
+    def forward(self, x):
+        h = torch.relu(self.l1(x))
+        p = self.l3(h)
+        q = torch.relu(self.l2(h))
+        return self.out(torch.cat([q, torch.nn.functional.leaky_relu(p, 0.1)], dim=1))
+
+
+@pytest.mark.parametrize(
+    ("make", "plane"),
+    [
+        (lambda: seeded(MaxThenLeaky(), 0), None),
+        (lambda: seeded(EarlyPreactivation(), 1), ([0.1, -0.2, 0.3], ([1, 0.5, 0], [0, 1, -1]))),
+    ],
+)
+def test_a_preactivation_before_an_earlier_layer_is_read_on_its_own_level(make, plane):
+    """Its maps are built on the level of the last activation before it in node order; they
+    were read through the ancestors one level too deep (IndexError)."""
+    part = regions.decompose(make(), (-2, 2, -2, 2), plane=plane)
+    assert check_hidden_maps(part) > 0
+    assert check_hidden_maps(part.at_depth(part.depth - 1)) > 0

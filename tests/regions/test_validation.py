@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -164,12 +165,23 @@ def test_one_input_model_with_zero_directions():
         (([0.0, 0.0, 0.0], [0.0, 1.0, 0.0]), r"directions are parallel \("),
         (([1e154, 0.0, 0.0], [0.0, 1.0, 0.0]), "nearly parallel, or of sizes more than 1e12 apart"),
         (([1.0, 0.0, 0.0], [1.0, 1e-13, 0.0]), "nearly parallel, or of sizes more than 1e12 apart"),
+        # Orthogonal and of one size, but subnormal: once called nearly parallel.
+        (([5e-324, 0.0, 0.0], [0.0, 5e-324, 0.0]), r"below float64's normal range"),
     ],
 )
 def test_parallel_and_nearly_parallel_planes_are_told_apart(directions, match):
     model = nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
     with pytest.raises(regions.DomainError, match=match):
         regions.decompose(model, plane=([0.0, 0.0, 0.0], directions))
+
+
+def test_three_points_whose_differences_overflow_are_told_so():
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
+    points = ([-1.5e308, 0.0, 0.0], [1.5e308, 0.0, 0.0], [0.0, 1.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy overflow warning either
+        with pytest.raises(regions.DomainError, match=r"p1 - p0 and p2 - p0 overflow float64"):
+            regions.decompose(model, plane=points)
 
 
 # ----------------------------------------------------------------- non-finite models
