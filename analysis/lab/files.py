@@ -1,18 +1,42 @@
 """Atomic file writes: a reader never sees a half-written cache entry, result or figure.
 
 Everything is written to a temporary file in the target's directory, flushed to disk and then
-renamed over the target (``os.replace`` is atomic on POSIX and Windows).
+renamed over the target (``os.replace`` is atomic on POSIX and Windows). The file gets the mode a
+plain ``open()`` would create it with, ``0o666`` less the umask, so outputs can be served and a
+cache shared as the umask allows.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 __all__ = ["atomic_write", "atomic_write_text"]
+
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (4.7 and later).
+
+    Elsewhere it is set and restored, which is only safe against threads of this module
+    (another thread creating a file in between would get the temporary mask).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
@@ -33,7 +57,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None
     Returns
     -------
     Path
-        ``path``, as a :class:`pathlib.Path`.
+        ``path``, as a :class:`pathlib.Path`, with mode ``0o666`` less the umask (as
+        ``open(path, "w")`` creates files; :func:`tempfile.mkstemp` alone gives ``0o600``).
 
     Examples
     --------
@@ -65,6 +90,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.chmod(tmp, 0o666 & ~_umask())
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())

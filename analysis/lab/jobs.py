@@ -22,6 +22,7 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
+from analysis.lab import sgd
 from analysis.lab.files import atomic_write_text
 from analysis.lab.sgd import TrainConfig
 from analysis.lab.train import train
@@ -113,7 +114,9 @@ class Job:
 
     Subclasses implement :meth:`run`. Bump the subclass's ``version`` when a code change
     alters what its jobs compute, so old result files are no longer picked up. Fields may be
-    JSON-able values or dataclasses of them (a :class:`~analysis.lab.sgd.TrainConfig`).
+    JSON-able values or dataclasses of them (a :class:`~analysis.lab.sgd.TrainConfig`). The
+    key of a job holding a ``TrainConfig`` also hashes :data:`~analysis.lab.sgd.CACHE_VERSION`,
+    since its result depends on the nets trained.
 
     Examples
     --------
@@ -133,17 +136,29 @@ class Job:
         return json.loads(json.dumps(dataclasses.asdict(self)))
 
     def key(self) -> str:
-        """Stable 16-hex-digit key: sha256 of the job type, version and canonical field JSON."""
-        canonical = json.dumps(
-            {"type": type(self).__name__, "version": self.version, "fields": self.to_dict()},
-            sort_keys=True,
-            separators=(",", ":"),
-        )
+        """Stable 16-hex-digit key: sha256 of the job type, version and canonical field JSON
+        (and of the training cache version when the job trains nets)."""
+        identity = {"type": type(self).__name__, "version": self.version, "fields": self.to_dict()}
+        if _trains(self):
+            # Read at call time, as TrainConfig.key does.
+            identity["cache_version"] = sgd.CACHE_VERSION
+        canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def run(self, cache_dir: str | None) -> JSON:
         """Compute the result; nets are trained through the model cache ``cache_dir``."""
         raise NotImplementedError(f"{type(self).__name__} must implement run(cache_dir)")
+
+
+def _trains(value: Any) -> bool:
+    """Whether ``value`` holds a :class:`TrainConfig` (in dataclass fields, tuples or lists)."""
+    if isinstance(value, TrainConfig):
+        return True
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(_trains(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, list | tuple):
+        return any(_trains(item) for item in value)
+    return False
 
 
 def run_job(job: Job, cache_dir: str | None) -> JSON:

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from analysis.lab.checks import check_int, check_real
+
 __all__ = ["ACTIVATIONS", "INITS", "MLP", "HiddenBlock", "MLPConfig", "predict_proba"]
 
 ACTIVATIONS: tuple[str, ...] = ("relu", "leaky_relu", "sigmoid", "tanh", "elu", "swish")
@@ -71,23 +73,33 @@ class MLPConfig:
 
     def __post_init__(self) -> None:
         # Canonical types, so equal configs serialise (and hash into cache keys) identically.
-        hidden = tuple(int(h) for h in self.hidden)
+        owner = "MLPConfig"
+        hidden = tuple(check_int(owner, f"hidden[{i}]", h, 1) for i, h in enumerate(self.hidden))
         object.__setattr__(self, "hidden", hidden)
         if self.residual is not None:
             object.__setattr__(self, "residual", tuple(bool(r) for r in self.residual))
-        for name in ("keep_prob", "bn_momentum", "bn_eps", "leaky_slope", "bias_std"):
-            object.__setattr__(self, name, float(getattr(self, name)))
+        for name in ("n_inputs", "n_outputs"):
+            object.__setattr__(self, name, check_int(owner, name, getattr(self, name), 1))
+        if self.seed is not None:  # torch.Generator.manual_seed takes 64 bits
+            object.__setattr__(self, "seed", check_int(owner, "seed", self.seed, 0))
+            if self.seed >= 2**64:
+                raise ValueError(f"MLPConfig.seed must be < 2**64, got {self.seed}")
+        # NaN slips through comparisons, so each float is checked finite first; bn_eps > 0,
+        # as batch norm divides by sqrt(variance + eps).
+        floats = (("keep_prob", None, False), ("bn_momentum", 0.0, False), ("bn_eps", 0.0, True),
+                  ("leaky_slope", None, False), ("bias_std", 0.0, False))  # fmt: skip
+        for name, low, above in floats:
+            value = check_real(owner, name, getattr(self, name), low, above=above)
+            object.__setattr__(self, name, value)
         object.__setattr__(self, "batch_norm", bool(self.batch_norm))
-        if not hidden or min(hidden) < 1:
-            raise ValueError(f"hidden must be a non-empty sequence of positive widths: {hidden}")
+        if not hidden:
+            raise ValueError("MLPConfig.hidden must be a non-empty sequence of positive widths")
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
         if self.init not in INITS:
             raise ValueError(f"init must be one of {INITS}, got {self.init!r}")
         if not 0.0 < self.keep_prob <= 1.0:
             raise ValueError(f"keep_prob must be in (0, 1], got {self.keep_prob}")
-        if self.n_inputs < 1 or self.n_outputs < 1:
-            raise ValueError("n_inputs and n_outputs must be positive")
         if self.bias_std < 0 or (self.bias_std > 0 and self.init == "default"):
             raise ValueError(
                 f"bias_std must be >= 0 and applies to init 'he' or 'xavier' only, got "

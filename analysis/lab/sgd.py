@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch.optim import optimizer as torch_optimizer
 
+from analysis.lab.checks import check_int, check_real
 from analysis.lab.data import DATASET_NAMES, Dataset, make_dataset
 from analysis.lab.models import MLP, MLPConfig
 
@@ -37,6 +38,7 @@ __all__ = [
     "accuracy",
     "batch_loss",
     "build_model",
+    "check_finite",
     "dataset_for",
     "l2_coefficient",
     "run_sgd",
@@ -65,29 +67,33 @@ class TrainConfig:
     dataset : str
         Dataset name (:data:`analysis.lab.data.DATASET_NAMES`).
     n_train, n_test : int
-        Dataset sizes.
+        Dataset sizes (``n_train >= 1``, ``n_test >= 0``).
     noise : float
         Training label-flip probability.
     data_seed : int
-        Seed of the dataset sample.
+        Seed of the dataset sample (>= 0).
     model : MLPConfig
-        Architecture. If ``model.seed`` is None the initialisation seed derives from ``seed``.
+        Architecture, with 2 inputs and at least 2 outputs (one logit per class). If
+        ``model.seed`` is None the initialisation seed derives from ``seed``.
     epochs : int
-        Passes over the training set.
+        Passes over the training set (>= 1).
     batch_size : int
         Mini-batch size; the last batch of an epoch may be smaller.
     lr : float
-        SGD learning rate.
+        SGD learning rate (finite, > 0).
     weight_decay : float
         L2 coefficient ``lambda`` on the linear layers' weights only (biases and batch-norm
         parameters are not decayed): the loss gains ``lambda / 2 * sum(W**2)``. It comes on top
         of the L2 term of ``loss="classic"`` (see :func:`l2_coefficient`).
     seed : int
-        Seed of initialisation (see ``model``), shuffling and dropout.
+        Seed of initialisation (see ``model``), shuffling and dropout (>= 0).
     loss : str
         The training loss (:data:`LOSSES`, see :func:`batch_loss`): ``"cross_entropy"`` (of the
         logits, the default), ``"classic"`` (the published classic study's objective) or
         ``"mse"`` (on one-hot targets). Part of the cache key whenever it is not the default.
+
+    Integer fields take integers or integral floats (``3.0``); anything else, a value out of
+    range or a non-finite float raises ``ValueError`` naming the field at construction.
 
     Examples
     --------
@@ -130,15 +136,22 @@ class TrainConfig:
             raise ValueError(f"unknown loss {self.loss!r}; valid: {', '.join(LOSSES)}")
         if not isinstance(self.model, MLPConfig):
             raise TypeError(f"model must be an MLPConfig, got {type(self.model).__name__}")
-        # Canonical types, so equal configs hash into the same cache key.
-        for name in ("n_train", "n_test", "data_seed", "epochs", "batch_size", "seed"):
-            object.__setattr__(self, name, int(getattr(self, name)))
-        for name in ("noise", "lr", "weight_decay"):
-            object.__setattr__(self, name, float(getattr(self, name)))
-        if self.epochs < 0 or self.batch_size < 1 or self.lr <= 0 or self.weight_decay < 0:
+        # Canonical types, so equal configs hash into the same cache key. Every run trains at
+        # least one epoch: results read the last epoch's accuracy.
+        smallest = {"n_train": 1, "n_test": 0, "data_seed": 0, "epochs": 1, "batch_size": 1}
+        for name, minimum in {**smallest, "seed": 0}.items():
+            value = check_int("TrainConfig", name, getattr(self, name), minimum)
+            object.__setattr__(self, name, value)
+        for name, above in (("noise", False), ("lr", True), ("weight_decay", False)):
+            value = check_real("TrainConfig", name, getattr(self, name), 0.0, above=above)
+            object.__setattr__(self, name, value)
+        if self.noise > 1:
+            raise ValueError(f"TrainConfig.noise must be a probability in [0, 1], got {self.noise}")
+        if self.model.n_inputs != 2 or self.model.n_outputs < 2:
             raise ValueError(
-                "need epochs >= 0, batch_size >= 1, lr > 0 and weight_decay >= 0, got "
-                f"{self.epochs}, {self.batch_size}, {self.lr}, {self.weight_decay}"
+                "TrainConfig.model: the datasets are 2D with two classes, so the net needs "
+                f"n_inputs 2 and n_outputs >= 2, got {self.model.n_inputs} and "
+                f"{self.model.n_outputs}"
             )
 
     def to_dict(self) -> dict[str, Any]:
@@ -403,6 +416,35 @@ def l2_coefficient(config: TrainConfig) -> float:
     (0.0, 0.0001)
     """
     return config.weight_decay + (CLASSIC_L2 if config.loss == "classic" else 0.0)
+
+
+def check_finite(model: torch.nn.Module, what: str) -> None:
+    """Raise if ``model`` holds a non-finite parameter or buffer: training ``what`` diverged.
+
+    Every loop that trains a net calls it before caching the net, so a diverged net is never
+    cached and the error says what to change.
+
+    Raises
+    ------
+    FloatingPointError
+        ``"<what> diverged (non-finite weights); try a smaller lr"``.
+
+    Examples
+    --------
+    >>> from analysis.lab.models import MLP
+    >>> from analysis.lab.sgd import check_finite
+    >>> net = MLP((2,), seed=0)
+    >>> check_finite(net, "demo")  # finite: nothing happens
+    >>> with torch.no_grad():
+    ...     _ = net.output.bias.fill_(float("nan"))
+    >>> try:
+    ...     check_finite(net, "training demo")
+    ... except FloatingPointError as err:
+    ...     print(err)
+    training demo diverged (non-finite weights); try a smaller lr
+    """
+    if not all(torch.isfinite(v).all() for v in model.state_dict().values()):
+        raise FloatingPointError(f"{what} diverged (non-finite weights); try a smaller lr")
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from analysis.lab.sgd import (
     TrainConfig,
     accuracy,
     build_model,
+    check_finite,
     dataset_for,
     run_sgd,
     sgd_optimizer,
@@ -342,10 +343,7 @@ def train(
     start = time.perf_counter()
     model, initial_state, history = _fit(config, record_every, progress)
     seconds = round(time.perf_counter() - start, 3)
-    if not all(torch.isfinite(v).all() for v in model.state_dict().values()):
-        raise FloatingPointError(
-            f"training {config.key()} diverged (non-finite weights); try a smaller lr"
-        )
+    check_finite(model, f"training {config.key()}")
     result = TrainResult(model, history, config, False, initial_state, seconds)
     if cache_dir is not None:
         meta = {

@@ -1,9 +1,10 @@
 """Command line: ``python -m analysis reproduce [--experiment NAME ...] [--quick] ...`` and
 ``python -m analysis explore MODEL [--hidden 10,10,10] [--box ...] [--out PAGE]``.
 
-Arguments are checked before any work starts: an unknown experiment or an output (or cache)
-directory that cannot be created or written to ends the run with an argparse-style message
-on stderr and exit status 2, leaving nothing behind. Figures, manifests and ``index.html``
+Arguments are checked before any work starts: an unknown experiment, an output (or cache)
+directory that cannot be created or written to, or a ``--scheduler`` address that is malformed
+or cannot be reached ends the run with an argparse-style message on stderr and exit status 2,
+leaving nothing behind. Figures, manifests and ``index.html``
 are each written atomically. Ctrl-C (once or more) ends the run and its worker processes
 with one line, "interrupted; rerun to resume", and exit status 130; a rerun loads every
 finished result. Warnings (a cache entry retrained, say) print as one line each.
@@ -17,7 +18,7 @@ import signal
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from contextlib import ExitStack
 from pathlib import Path
 from typing import NoReturn
 
@@ -25,7 +26,7 @@ import regions
 from analysis.explorer import explore
 from analysis.explorer.files import ModelFileError, load_model
 from analysis.lab.options import RunOptions
-from analysis.run.cluster import dask_executor
+from analysis.run.cluster import address_problem, dask_executor
 from analysis.run.registry import EXPERIMENTS
 from analysis.run.reproduce import reproduce
 from analysis.run.sweep import show_warning
@@ -220,15 +221,20 @@ def _unwritable_reason(path: Path) -> str | None:
     return None
 
 
+def _check_directories(error: Callable[[str], NoReturn], paths: dict[str, Path]) -> None:
+    """Report through ``error`` the first directory in ``paths`` (role -> path) unusable."""
+    for role, path in paths.items():
+        reason = _unwritable_reason(path)
+        if reason is not None:
+            error(f"cannot write the {role} directory '{path}': {reason}")
+
+
 def _prepare_directories(error: Callable[[str], NoReturn], paths: dict[str, Path]) -> None:
     """Create every directory in ``paths`` (role -> path), or report through ``error``.
 
     All paths are checked before any is created, so a bad one leaves nothing behind.
     """
-    for role, path in paths.items():
-        reason = _unwritable_reason(path)
-        if reason is not None:
-            error(f"cannot write the {role} directory '{path}': {reason}")
+    _check_directories(error, paths)
     for role, path in paths.items():
         try:
             path.mkdir(parents=True, exist_ok=True)
@@ -254,7 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ------
     SystemExit
         From argparse: status 0 after ``--help``, status 2 (message on stderr) for an
-        invalid argument or an output or cache directory that cannot be written.
+        invalid argument, an output or cache directory that cannot be written, or a
+        ``--scheduler`` address that is malformed or cannot be reached (nothing is created).
 
     Examples
     --------
@@ -281,16 +288,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _explore(args)
     names = list(dict.fromkeys(args.experiment or EXPERIMENTS))
     cache = args.cache if args.cache is not None else args.out / "cache"
-    _prepare_directories(args.error, {"output": args.out, "cache": cache})
+    directories = {"output": args.out, "cache": cache}
+    _check_directories(args.error, directories)
+    problem = None if args.scheduler is None else address_problem(args.scheduler)
+    if problem is not None:
+        args.error(f"--scheduler: {problem}")
     options = RunOptions(
         out_dir=args.out, cache_dir=cache, quick=args.quick, jobs=args.jobs, progress=args.progress
     )
-    cluster = nullcontext() if args.scheduler is None else dask_executor(args.scheduler)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), ExitStack() as stack:
             warnings.showwarning = show_warning
-            with cluster as executor:
-                index = reproduce(options, names, executor)
+            executor = None
+            if args.scheduler is not None:
+                try:  # before the directories are made: a failure leaves nothing behind
+                    executor = stack.enter_context(dask_executor(args.scheduler))
+                except ConnectionError as err:
+                    args.error(str(err))
+            _prepare_directories(args.error, directories)
+            index = reproduce(options, names, executor)
     except KeyboardInterrupt:
         # A second Ctrl-C must not interrupt the goodbye.
         signal.signal(signal.SIGINT, signal.SIG_IGN)

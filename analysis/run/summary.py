@@ -20,6 +20,7 @@ import io
 import json
 import math
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -36,6 +37,7 @@ __all__ = [
     "TABLE_CSV",
     "ExperimentReport",
     "FigureFile",
+    "ManifestWarning",
     "MediaFile",
     "collect_reports",
     "load_manifest",
@@ -210,6 +212,13 @@ def load_manifest(path: str | os.PathLike[str]) -> ExperimentReport:
     ExperimentReport
         Equal to the report that was saved.
 
+    Raises
+    ------
+    OSError
+        When the file cannot be read.
+    ValueError
+        When it is not JSON (``json.JSONDecodeError``) or not a manifest.
+
     Examples
     --------
     >>> import tempfile
@@ -223,14 +232,21 @@ def load_manifest(path: str | os.PathLike[str]) -> ExperimentReport:
     ('tanh', None, 0.5)
     """
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    table = data.pop("table")
-    return ExperimentReport(
-        **{k: v for k, v in data.items() if k not in ("figures", "explorers", "media")},
-        figures=tuple(FigureFile(**f) for f in data["figures"]),
-        explorers=tuple(FigureFile(**f) for f in data.get("explorers", ())),
-        media=tuple(MediaFile(**m) for m in data.get("media", ())),
-        table=Table(tuple(table["columns"]), tuple(tuple(r) for r in table["rows"])),
-    )
+    try:
+        table = data.pop("table")
+        return ExperimentReport(
+            **{k: v for k, v in data.items() if k not in ("figures", "explorers", "media")},
+            figures=tuple(FigureFile(**f) for f in data["figures"]),
+            explorers=tuple(FigureFile(**f) for f in data.get("explorers", ())),
+            media=tuple(MediaFile(**m) for m in data.get("media", ())),
+            table=Table(tuple(table["columns"]), tuple(tuple(r) for r in table["rows"])),
+        )
+    except (AttributeError, KeyError, TypeError) as err:  # valid JSON, not a manifest
+        raise ValueError(f"{path} is not a manifest: {type(err).__name__}: {err}") from err
+
+
+class ManifestWarning(UserWarning):
+    """Emitted when a manifest cannot be read: its experiment is left out of the index."""
 
 
 def collect_reports(
@@ -243,7 +259,8 @@ def collect_reports(
     out_dir : str or os.PathLike
         The output directory.
     names : iterable of str
-        Experiment names; those without a manifest are left out.
+        Experiment names; those without a manifest are left out, and so are those whose
+        manifest cannot be read (truncated, say), with a :class:`ManifestWarning` naming it.
 
     Returns
     -------
@@ -260,8 +277,21 @@ def collect_reports(
     >>> [r.name for r in reports]
     ['demo']
     """
-    paths = (Path(out_dir) / name / MANIFEST for name in names)
-    return [load_manifest(p) for p in paths if p.is_file()]
+    reports = []
+    for name in names:
+        path = Path(out_dir) / name / MANIFEST
+        if not path.is_file():
+            continue
+        try:
+            reports.append(load_manifest(path))
+        except (OSError, ValueError) as err:
+            warnings.warn(
+                f"ignoring manifest {path} ({err}); run experiment {name!r} again to list it "
+                "in the index",
+                ManifestWarning,
+                stacklevel=2,
+            )
+    return reports
 
 
 def _cell(value: Any) -> str:

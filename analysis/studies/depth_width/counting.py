@@ -226,11 +226,12 @@ def region_statistics(part: regions.Partition, config: TrainConfig) -> dict[str,
 
     A region is placed by its interior point (``part.points``). Densities are regions per
     unit area (squared input units) in distance bands: to the exact decision boundary, inside
-    the data box (:data:`BOUNDARY_BINS`; band areas exact, from shapely buffers clipped to
-    the box), and outside the data box (Chebyshev distance, :data:`DATA_BINS`); plus the
-    median distance from a region to its nearest training point. Inside the data box every
-    point is within about 0.05 of a training point (10,000 uniform samples on 16 square
-    units), so "near the data" means the data box and "far" means the margin around it.
+    the data box (:data:`BOUNDARY_BINS`; band areas from shapely buffers clipped to the box,
+    whose round joins are polygons: 1e-4 relative at most on this module's examples), and
+    outside the data box (Chebyshev distance, :data:`DATA_BINS`); plus the median distance
+    from a region to its nearest training point. Inside the data box every point is within
+    about 0.05 of a training point (10,000 uniform samples on 16 square units), so "near the
+    data" means the data box and "far" means the margin around it.
 
     Parameters
     ----------

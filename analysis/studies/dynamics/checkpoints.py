@@ -16,6 +16,7 @@ import hashlib
 import json
 import math
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +26,17 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from analysis.lab.cache import CacheError, load_entry, save_entry
+from analysis.lab import sgd
+from analysis.lab.cache import CacheError, CacheWarning, load_entry, save_entry
 from analysis.lab.models import MLP
-from analysis.lab.sgd import TrainConfig, batch_loss, build_model, dataset_for, sgd_optimizer
+from analysis.lab.sgd import (
+    TrainConfig,
+    batch_loss,
+    build_model,
+    check_finite,
+    dataset_for,
+    sgd_optimizer,
+)
 
 __all__ = [
     "OPTIMIZERS",
@@ -120,8 +129,10 @@ class DynamicsRun:
         }
 
     def key(self) -> str:
-        """16 hex digits naming the run's checkpoint folder (the label is left out)."""
+        """16 hex digits naming the run's checkpoint folder (the label is left out, the
+        training cache version :data:`~analysis.lab.sgd.CACHE_VERSION` is in)."""
         fields = {k: v for k, v in self.to_dict().items() if k != "label"}
+        fields["cache_version"] = sgd.CACHE_VERSION  # read at call time, as TrainConfig.key does
         canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
@@ -199,17 +210,36 @@ def _net(run: DynamicsRun, payload: dict[str, Any]) -> MLP:
 
 
 def load_net(run: DynamicsRun, cache_dir: str | os.PathLike[str], step: int) -> MLP:
-    """The net of checkpoint ``step`` (in eval mode), which must have been trained.
+    """The net of checkpoint ``step`` (in eval mode), from the cache or trained again.
+
+    A checkpoint that is missing (a cleared cache) or unusable (corrupt, unreadable) gives a
+    :class:`~analysis.lab.cache.CacheWarning`; the run is then trained to its end through
+    :func:`train_checkpoints`, from its last readable checkpoint, into the same weights bit
+    for bit, so numbers measured earlier still hold and every later load is a hit.
 
     Raises
     ------
-    CacheError
-        When the checkpoint is missing, unreadable or corrupt.
+    ValueError
+        When ``step`` is not one of ``run.checkpoint_steps``.
     """
-    payload = load_checkpoint(run, cache_dir, step)
-    if payload is None:
-        raise CacheError(f"no checkpoint at step {step} in {run.folder(cache_dir)}")
-    return _net(run, payload)
+    steps = run.checkpoint_steps.tolist()
+    if step not in steps:
+        raise ValueError(f"load_net: step {step} is not a checkpoint of run {run.label!r}: {steps}")
+    try:
+        payload = load_checkpoint(run, cache_dir, step)
+        reason = "it is missing"
+    except CacheError as err:
+        payload, reason = None, str(err)
+    if payload is not None:
+        return _net(run, payload)
+    warnings.warn(
+        f"checkpoint {_entry(step)} of run {run.label!r} in {run.folder(cache_dir)} is "
+        f"unusable ({reason}); training the run again",
+        CacheWarning,
+        stacklevel=2,
+    )
+    # The whole run, so that the next checkpoint asked for is on disk too.
+    return [net for s, net in train_checkpoints(run, cache_dir) if s == step][0]
 
 
 def _epoch_order(run: DynamicsRun, epoch: int) -> torch.Tensor:
@@ -261,6 +291,12 @@ def train_checkpoints(
     (int, MLP)
         The checkpoint step and the net then, in eval mode (a fresh copy each time).
 
+    Raises
+    ------
+    FloatingPointError
+        When training diverged (non-finite weights at a checkpoint), before that checkpoint
+        is saved: a diverged net is never cached, as in :func:`analysis.lab.train.train`.
+
     Examples
     --------
     >>> import tempfile
@@ -310,6 +346,7 @@ def train_checkpoints(
             optimizer.step()
             if step + 1 in pending:
                 model.eval()
+                check_finite(model, f"run {run.label!r} ({run.key()}), trained to step {step + 1},")
                 _save(run, cache_dir, step + 1, model, optimizer)
                 yield step + 1, _net(run, {"model": model.state_dict()})
     finally:

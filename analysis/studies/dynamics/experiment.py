@@ -19,6 +19,7 @@ import math
 import re
 import tempfile
 import time
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 
 import regions
+from analysis.lab.cache import CacheWarning
 from analysis.lab.data import Box, get_boundary
 from analysis.lab.files import atomic_write_text
 from analysis.lab.jobs import Job
@@ -85,9 +87,11 @@ class DynamicsJob(Job):
     probe: Probe
 
     def _measure_path(self, cache_dir: str, step: int) -> Path:
-        """Where one checkpoint's numbers are kept, beside its weights (per probe)."""
+        """Where one checkpoint's numbers are kept, beside its weights (per probe and version:
+        bumping :attr:`version` or :data:`MEASURE_VERSION` measures every checkpoint again)."""
         probe = json.dumps(self.to_dict()["probe"], sort_keys=True)
-        key = hashlib.sha256(f"{MEASURE_VERSION}:{probe}".encode()).hexdigest()[:12]
+        versions = f"{MEASURE_VERSION}:{self.version}"
+        key = hashlib.sha256(f"{versions}:{probe}".encode()).hexdigest()[:12]
         return self.training.folder(cache_dir) / f"measure_{key}_{step:09d}.json"
 
     def run(self, cache_dir: str | None) -> dict[str, Any]:
@@ -101,8 +105,9 @@ class DynamicsJob(Job):
         start = time.perf_counter()
         for step, net in train_checkpoints(self.training, cache_dir):
             path = self._measure_path(cache_dir, step)
-            if path.is_file():
-                rows.append(json.loads(path.read_text()))
+            cached = _cached_row(path, step)
+            if cached is not None:
+                rows.append(cached)
                 continue
             t = time.perf_counter()
             row = {"step": step, **measure(net, data, self.probe, fixed)}
@@ -111,6 +116,25 @@ class DynamicsJob(Job):
             rows.append(row)
         total = time.perf_counter() - start
         return {"rows": rows, "seconds": round(total, 3), "measure_seconds": round(measuring, 3)}
+
+
+def _cached_row(path: Path, step: int) -> dict[str, Any] | None:
+    """The numbers of checkpoint ``step`` kept at ``path``, or None when there are none.
+
+    An unusable file (truncated, not a row of that step) gives a
+    :class:`~analysis.lab.cache.CacheWarning` and None, so the checkpoint is measured again
+    and the file overwritten.
+    """
+    if not path.is_file():
+        return None
+    try:
+        row = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(row, dict) or row.get("step") != step:
+            raise ValueError(f"it does not hold the numbers of step {step}")
+        return row
+    except (OSError, ValueError) as err:
+        warnings.warn(f"ignoring measure file {path}: {err}; measuring again", CacheWarning, 3)
+        return None
 
 
 def humayun_run(

@@ -165,6 +165,32 @@ def test_invalid_config() -> None:
         MLP(())
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "why"),
+    [
+        ("hidden", (4.7,), r"hidden\[0\] must be an integer, got 4.7"),
+        ("hidden", (4, 0), r"hidden\[1\] must be >= 1, got 0"),
+        ("bn_eps", -1, "bn_eps must be > 0, got -1.0"),
+        ("bn_eps", 0, "bn_eps must be > 0"),
+        ("leaky_slope", math.nan, "leaky_slope must be a finite number, got nan"),
+        ("bias_std", math.nan, "bias_std must be a finite number, got nan"),
+        ("keep_prob", math.nan, "keep_prob must be a finite number, got nan"),
+        ("bn_momentum", math.inf, "bn_momentum must be a finite number, got inf"),
+        ("seed", -3, "seed must be >= 0, got -3"),
+        ("seed", 1.5, "seed must be an integer, got 1.5"),
+        ("n_outputs", 0, "n_outputs must be >= 1, got 0"),
+        ("n_inputs", 2.5, "n_inputs must be an integer, got 2.5"),
+    ],
+)
+def test_invalid_fields_are_refused_by_name(field: str, value: object, why: str) -> None:
+    with pytest.raises(ValueError, match=f"^MLPConfig.{why}"):
+        MLPConfig(**{field: value})
+
+
+def test_integral_floats_are_still_widths() -> None:
+    assert MLPConfig(hidden=(4.0, 3), seed=2.0) == MLPConfig(hidden=(4, 3), seed=2)
+
+
 def test_predict_proba() -> None:
     model = MLP((16,), keep_prob=0.5, batch_norm=True, seed=0)
     model.train()

@@ -103,6 +103,40 @@ def test_plain_sgd_update_is_optimizer_step_bit_for_bit(loss: str) -> None:
     assert not _same_weights(models[0].state_dict(), build_model(config).state_dict())
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "why"),
+    [
+        ("epochs", 2.5, "epochs must be an integer, got 2.5"),
+        ("epochs", 0, "epochs must be >= 1, got 0"),
+        ("epochs", True, "epochs must be an integer, got True"),
+        ("seed", 1.7, "seed must be an integer, got 1.7"),
+        ("seed", -1, "seed must be >= 0, got -1"),
+        ("seed", "3", "seed must be an integer, got '3'"),
+        ("data_seed", -1, "data_seed must be >= 0, got -1"),
+        ("n_train", 10.9, "n_train must be an integer, got 10.9"),
+        ("n_train", 0, "n_train must be >= 1, got 0"),
+        ("n_test", -1, "n_test must be >= 0, got -1"),
+        ("batch_size", 0, "batch_size must be >= 1, got 0"),
+        ("lr", float("nan"), "lr must be a finite number, got nan"),
+        ("lr", float("inf"), "lr must be a finite number, got inf"),
+        ("lr", 0.0, "lr must be > 0, got 0.0"),
+        ("weight_decay", float("nan"), "weight_decay must be a finite number, got nan"),
+        ("weight_decay", -0.1, "weight_decay must be >= 0, got -0.1"),
+        ("noise", 1.5, r"noise must be a probability in \[0, 1\], got 1.5"),
+        ("model", MLPConfig((4,), n_outputs=1), "model: .* n_outputs >= 2, got 2 and 1"),
+        ("model", MLPConfig((4,), n_inputs=3), "model: .* needs n_inputs 2 "),
+    ],
+)
+def test_invalid_fields_are_refused_by_name(field: str, value: object, why: str) -> None:
+    with pytest.raises(ValueError, match=f"^TrainConfig.{why}"):
+        replace(SMALL, **{field: value})
+
+
+def test_integral_floats_are_still_accepted() -> None:
+    assert replace(SMALL, epochs=10.0, seed=0.0, lr=1) == replace(SMALL, lr=1.0)
+    assert replace(SMALL, epochs=10.0).key() == SMALL.key()
+
+
 def test_key_is_canonical_and_sensitive() -> None:
     assert SMALL.key() == replace(SMALL, lr=0.05, noise=0).key()
     assert SMALL.key() == TrainConfig.from_dict(json.loads(json.dumps(SMALL.to_dict()))).key()

@@ -133,6 +133,32 @@ def test_bad_jobs_is_an_argument_error(jobs: str, capsys: pytest.CaptureFixture[
     assert "--jobs" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("garbage", "'garbage' is not a scheduler address: expected [SCHEME://]HOST:PORT"),
+        ("http://host:80", "unknown protocol 'http'"),
+        ("tcp://host:0", "port 0 of 'tcp://host:0' is not in 1..65535"),
+        ("tcp://127.0.0.1:1", "cannot reach the Dask scheduler at tcp://127.0.0.1:1"),
+    ],
+)
+def test_a_bad_or_unreachable_scheduler_is_an_argument_error_leaving_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], address: str, why: str
+) -> None:
+    import dask  # the cluster extra, which this environment installs
+
+    out = tmp_path / "out"
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["reproduce", "--quick", "--out", str(out), "--scheduler", address])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    *usage, reason = err.strip().splitlines()  # the usage and one line of reason
+    assert usage[0].startswith("usage:") and "Traceback" not in err
+    assert reason.startswith("python -m analysis reproduce: error: ") and why in reason
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_every_experiment_names_its_notebook() -> None:
     notebooks = {name: e.notebook for name, e in EXPERIMENTS.items()}
     assert {notebooks[name] for name in list(EXPERIMENTS)[:6]} == {NOTEBOOK}

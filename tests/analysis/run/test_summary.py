@@ -13,6 +13,7 @@ import pytest
 from analysis.run.summary import (
     ExperimentReport,
     FigureFile,
+    ManifestWarning,
     collect_reports,
     save_manifest,
     write_index,
@@ -99,6 +100,30 @@ def test_report_without_notebook_and_old_manifests(tmp_path: Path) -> None:
     page = write_index(tmp_path, reports).read_text()
     assert len(notebook_hrefs(page)) == 3  # only the linked section and its two figures
     assert page.count('<p class="notebook">') == 1
+
+
+def test_an_unreadable_manifest_is_warned_about_and_left_out_of_the_index(
+    tmp_path: Path,
+) -> None:
+    from analysis.lab.options import RunOptions
+    from analysis.run.reproduce import reproduce
+
+    good, bad = ("batchnorm", "dropout")  # registered names: reproduce lists them
+    save_manifest(tmp_path, small_report(good))
+    path = save_manifest(tmp_path, small_report(bad))
+    path.write_text(path.read_text()[:40])  # truncated
+    foreign = save_manifest(tmp_path, small_report("depth"))
+    foreign.write_text("[1, 2]")  # JSON, but not a manifest
+    options = RunOptions(tmp_path, tmp_path / "cache", progress=False)
+    with pytest.warns(ManifestWarning) as caught:
+        page = reproduce(options, []).read_text()  # rewrites the index only
+    messages = sorted(str(w.message) for w in caught)
+    assert len(messages) == 2
+    assert messages[0].startswith(f"ignoring manifest {foreign} (")
+    assert messages[1].startswith(f"ignoring manifest {path} (")
+    assert "run experiment 'dropout' again" in messages[1]
+    assert "Title of batchnorm" in page and "Title of dropout" not in page
+    assert len(path.read_text()) == 40  # left for the experiment's next run to replace
 
 
 def test_page_depends_only_on_manifests_and_the_relative_path(tmp_path: Path) -> None:

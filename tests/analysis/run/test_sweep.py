@@ -14,6 +14,7 @@ import torch
 from tqdm.auto import tqdm
 
 import regions
+from analysis.lab import sgd
 from analysis.lab.jobs import Job, SweepWarning, TrainJob, result_path, run_job
 from analysis.lab.sgd import build_model
 from analysis.lab.train import train
@@ -58,6 +59,23 @@ def test_key_is_stable_and_distinguishes_fields_and_types() -> None:
     assert Square(3).key() != Square(4).key()
     assert Square(3).key() != Other(3).key()
     assert len(Square(3).key()) == 16
+
+
+def test_a_new_training_cache_version_gives_training_jobs_new_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from analysis.studies.dynamics.checkpoints import DynamicsRun
+    from analysis.studies.dynamics.experiment import DynamicsJob
+    from analysis.studies.dynamics.measures import Probe
+
+    run = DynamicsRun("x", SMALL, checkpoints=2)
+    keyed = (TrainJob(SMALL), CountJob(SMALL, True), DynamicsJob(run, Probe()), run, SMALL)
+    before = [thing.key() for thing in keyed]
+    square = Square(3).key()
+    monkeypatch.setattr(sgd, "CACHE_VERSION", sgd.CACHE_VERSION + 1)
+    after = [thing.key() for thing in keyed]
+    assert all(a != b for a, b in zip(after, before, strict=True))
+    assert Square(3).key() == square  # trains nothing: its results still hold
 
 
 def test_interrupted_sweep_resumes_and_computes_only_the_rest(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ per-checkpoint measures against independent computations, and a tiny run end to 
 from __future__ import annotations
 
 import io
+import shutil
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import torch
 from PIL import Image
 
 import regions
-from analysis.lab.cache import entry_paths
+from analysis.lab.cache import CacheWarning, entry_paths
 from analysis.lab.models import MLPConfig
 from analysis.lab.options import RunOptions
 from analysis.lab.sgd import TrainConfig, build_model, dataset_for
@@ -67,6 +69,16 @@ def test_a_corrupt_checkpoint_is_trained_again(tmp_path: Path) -> None:
     again = {s: _weights(net) for s, net in train_checkpoints(run, tmp_path)}
     assert all(torch.equal(first[24][k], again[24][k]) for k in first[24])
     assert torch.load(pt_path, weights_only=True)["model"].keys() == first[11].keys()
+
+
+def test_diverged_training_is_an_error_and_never_cached(tmp_path: Path) -> None:
+    run = DynamicsRun("wild", replace(SMALL, lr=1e30), "sgd", checkpoints=5)
+    with pytest.raises(FloatingPointError, match=r"'wild'.* diverged .*try a smaller lr"):
+        list(train_checkpoints(run, tmp_path))
+    saved = sorted(int(p.stem[5:]) for p in run.folder(tmp_path).glob("step_*.pt"))
+    assert saved == run.checkpoint_steps.tolist()[: len(saved)] and 0 < len(saved) < 6
+    for step in saved:  # every checkpoint on disk is finite and loads
+        assert all(torch.isfinite(p).all() for p in load_net(run, tmp_path, step).parameters())
 
 
 def test_bad_runs_raise() -> None:
@@ -142,6 +154,56 @@ def test_tiny_study_end_to_end(tmp_path: Path) -> None:
     assert all(
         torch.equal(a, b) for a, b in zip(net.parameters(), initial.parameters(), strict=True)
     )
+
+
+def test_a_broken_or_missing_checkpoint_is_warned_about_and_trained_again(
+    tmp_path: Path,
+) -> None:
+    """The sweep's numbers are loaded, so the report must mend the checkpoints it draws."""
+    run = DynamicsRun("a", SMALL, "adamw", checkpoints=3)
+    study = Dynamics(name="dynamics", runs=(run,), probe=PROBE)
+    options = RunOptions(tmp_path / "out", tmp_path / "cache", progress=False)
+    table = run_experiment(study, options).table
+    gif = (tmp_path / "out" / "dynamics" / "training.gif").read_bytes()
+    last = entry_paths(run.folder(options.cache_dir), "step_000000024")[0]
+    payload = torch.load(last, weights_only=True)
+    payload["model"]["output.bias"][0] += 1.0  # the weights change behind the checksum
+    torch.save(payload, last)
+    with pytest.warns(CacheWarning, match=r"step_000000024 of run 'a' .*checksum"):
+        assert run_experiment(study, options).table == table
+    assert (tmp_path / "out" / "dynamics" / "training.gif").read_bytes() == gif
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # mended: every checkpoint loads
+        assert not torch.equal(
+            load_net(run, options.cache_dir, 24).output.bias, payload["model"]["output.bias"]
+        )
+    shutil.rmtree(options.cache_dir / "dynamics")
+    with pytest.warns(CacheWarning, match=r"\(it is missing\); training the run again"):
+        assert run_experiment(study, options).table == table
+    assert (tmp_path / "out" / "dynamics" / "training.gif").read_bytes() == gif
+
+
+def test_an_unusable_measure_file_is_warned_about_and_measured_again(tmp_path: Path) -> None:
+    job = DynamicsJob(DynamicsRun("a", SMALL, "adamw", checkpoints=2), PROBE)
+    rows = job.run(str(tmp_path))["rows"]
+    path = job._measure_path(str(tmp_path), rows[1]["step"])
+    path.write_text(path.read_text()[:20])  # truncated
+    with pytest.warns(CacheWarning, match=f"ignoring measure file {path}"):
+        again = job.run(str(tmp_path))
+    assert again["rows"] == rows and again["measure_seconds"] > 0
+    assert job.run(str(tmp_path))["measure_seconds"] == 0.0  # the file was written again
+
+
+def test_a_new_job_version_measures_again(tmp_path: Path) -> None:
+    job = DynamicsJob(DynamicsRun("a", SMALL, "adamw", checkpoints=2), PROBE)
+    job.run(str(tmp_path))
+
+    class Bumped(DynamicsJob):
+        version = DynamicsJob.version + 1
+
+    bumped = Bumped(job.training, job.probe)
+    assert bumped._measure_path(str(tmp_path), 0) != job._measure_path(str(tmp_path), 0)
+    assert bumped.run(str(tmp_path))["measure_seconds"] > 0
 
 
 def test_registered_settings() -> None:
