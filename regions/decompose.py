@@ -14,6 +14,8 @@ the maps pass through the activation onto the new regions and the walk continues
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 from torch import nn
@@ -72,7 +74,9 @@ def decompose(
         through three points, placed at (u, v) = (0, 0), (1, 0), (0, 1); or another
         partition's ``part.plane``).
     max_regions : int
-        Raise :class:`TooManyRegionsError` as soon as more regions appear, before memory runs out.
+        Raise :class:`TooManyRegionsError` as soon as more regions appear, before memory runs out
+        (on a non-convex domain, more convex cells of its hull: the pass's work, which bounds
+        the regions from above).
     tol : float
         0 (the default): exact, every sign decided exactly for the float64 model. A positive
         ``tol`` merges near-coincident lines on purpose: a vertex whose value for a breakpoint
@@ -107,7 +111,7 @@ def decompose(
     # BLAS in one thread: the pass's products are many and small, where waking BLAS's threads
     # costs more than they gain (2-32x3-1 took 2.6 times as long at the median, 2-128x4-1 1.4
     # times), and where loops are long, the pass's own threads share the cores (over_chunks).
-    with one_blas_thread():
+    with one_blas_thread(), _interrupts_as_such():
         mesh, levels, breakpoints, state = _cut_layers(net, dom, pl, max_regions, tol, progress)
     return Partition(
         network=net,
@@ -123,6 +127,20 @@ def decompose(
         depth=net.n_layers,
         cut_state=state,
     )
+
+
+@contextmanager
+def _interrupts_as_such() -> Iterator[None]:
+    """Re-raise a Ctrl-C as itself where it fired while numba boxed a compiled loop's result:
+    numba reports it as a ``SystemError`` ("returned a result with an exception set") with
+    the ``KeyboardInterrupt`` in its context, which ``except KeyboardInterrupt`` misses."""
+    try:
+        yield
+    except SystemError as err:
+        cause = err.__cause__ or err.__context__
+        if isinstance(cause, KeyboardInterrupt):
+            raise cause from None
+        raise
 
 
 def _cut_layers(
@@ -145,35 +163,37 @@ def _cut_layers(
         if progress
         else _NoBar()
     )
-    first_column = 0
-    for i, node in enumerate(net.nodes[1:], 1):
-        if isinstance(node, (Affine, Sum, Concat)):
-            with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-                maps[i] = _propagated(node, maps, n_slices[i], _last_reader(node, i, last_use))
-            if not maps[i].check_finite():
-                raise InvalidModelError(
-                    f"node '{node.name}' overflows float64 on the domain (non-finite affine "
-                    "maps or error bounds): rescale the weights or shrink the domain"
-                )
-        else:  # an activation's maps are its (checked) input's times finite slopes
-            maps[node.src] = region_maps.built(maps[node.src])
-            cut = _LayerCut(mesh, node, maps[node.src], tol, exact, first_column)
-            cut.run(max_regions, bar)
-            level = cut.level()
-            del cut  # and with it the layer's maps, before the next layer's are built
-            levels.append(level)
-            first_column += node.thresholds.size
-            pieces = level.pieces(node.width)
-            maps[i] = region_maps.activation(node, maps[node.src], pieces, level.parent)
-            # What later nodes still read moves to the new level's regions.
-            maps = {
-                j: m if j == i else m.take(level.parent)
-                for j, m in maps.items()
-                if last_use[j] > i or j == i
-            }
-        for j in [j for j in maps if last_use[j] <= i and j != i]:
-            del maps[j]
-    bar.close()
+    try:  # the bar is closed however the pass ends (Ctrl-C, too many regions)
+        first_column = 0
+        for i, node in enumerate(net.nodes[1:], 1):
+            if isinstance(node, (Affine, Sum, Concat)):
+                with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+                    maps[i] = _propagated(node, maps, n_slices[i], _last_reader(node, i, last_use))
+                if not maps[i].check_finite():
+                    raise InvalidModelError(
+                        f"node '{node.name}' overflows float64 on the domain (non-finite affine "
+                        "maps or error bounds): rescale the weights or shrink the domain"
+                    )
+            else:  # an activation's maps are its (checked) input's times finite slopes
+                maps[node.src] = region_maps.built(maps[node.src])
+                cut = _LayerCut(mesh, node, maps[node.src], tol, exact, first_column)
+                cut.run(max_regions, bar)
+                level = cut.level()
+                del cut  # and with it the layer's maps, before the next layer's are built
+                levels.append(level)
+                first_column += node.thresholds.size
+                pieces = level.pieces(node.width)
+                maps[i] = region_maps.activation(node, maps[node.src], pieces, level.parent)
+                # What later nodes still read moves to the new level's regions.
+                maps = {
+                    j: m if j == i else m.take(level.parent)
+                    for j, m in maps.items()
+                    if last_use[j] > i or j == i
+                }
+            for j in [j for j in maps if last_use[j] <= i and j != i]:
+                del maps[j]
+    finally:
+        bar.close()
     # No cycle (mesh -> exact -> mesh) left behind: the partition's arrays go as soon as it
     # does, not at the next garbage collection (cutting in partition methods sets it anew).
     mesh.exact_vertex = None

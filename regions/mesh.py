@@ -403,7 +403,7 @@ class Mesh:
         undecided = ~(above | below)
         if line.band > 0:
             snapped = np.abs(s) <= line.band
-            self.n_snapped += int(np.count_nonzero(snapped & ~undecided))
+            self.n_snapped += len(np.unique(vertices[snapped & ~undecided]))  # not incidences
             sign[snapped] = 0
             undecided &= ~snapped
         self.n_filtered += len(s) - int(np.count_nonzero(undecided))

@@ -83,13 +83,16 @@ def one_blas_thread() -> Iterator[None]:
         if _blas["libraries"] is None:  # finding the libraries takes 0.1 ms, once
             _blas["libraries"] = ThreadpoolController().select(user_api="blas").lib_controllers
         restore = [(lib, lib.get_num_threads()) for lib in _blas["libraries"]]
+    entered = False
+    try:  # a Ctrl-C anywhere after the counts are read still restores them and the depth
         for lib, _ in restore:
             lib.set_num_threads(1)
-    _blas["depth"] += 1
-    try:
+        _blas["depth"] += 1
+        entered = True
         yield
     finally:
-        _blas["depth"] -= 1
+        if entered:
+            _blas["depth"] -= 1
         for lib, n in restore:
             lib.set_num_threads(n)
 

@@ -78,7 +78,9 @@ def check_real(value: object, name: str, where: str, *, below: float = np.inf) -
 def check_max_regions(value: object, where: str) -> int:
     """``max_regions``: a positive whole number; ``1e6`` (a float) is accepted.
 
-    NaN, infinity and None are refused: none of them means "no limit".
+    NaN, infinity and None are refused: none of them means "no limit". One beyond int64
+    (``2**63``, ``1e300``) is int64's largest, which no count reaches (the compiled loops
+    compare in int64).
 
     Returns
     -------
@@ -94,6 +96,8 @@ def check_max_regions(value: object, where: str) -> int:
     >>> from regions.validate import check_max_regions
     >>> check_max_regions(1e6, "decompose")
     1000000
+    >>> check_max_regions(2**70, "decompose") == 2**63 - 1
+    True
     >>> check_max_regions(2.5, "decompose")
     Traceback (most recent call last):
         ...
@@ -106,7 +110,7 @@ def check_max_regions(value: object, where: str) -> int:
             f"{where}: max_regions must be a positive integer (regions.DEFAULT_MAX_REGIONS by "
             f"default), got {_given(value)}"
         )
-    return int(value)
+    return min(int(value), int(np.iinfo(np.int64).max))
 
 
 def check_index(value: object, name: str, lo: int, hi: int, where: str) -> int:

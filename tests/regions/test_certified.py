@@ -23,6 +23,7 @@ from torch import nn
 
 import regions
 from regions import testing
+from regions.constructions import line_arrangement
 from regions.exact_geometry import rational_grid
 from regions.oracle import exact_affine, exact_eval, exact_patterns, exact_signs
 
@@ -249,6 +250,15 @@ def test_tol_zero_is_exact():
     part = regions.decompose(model, tol=0)
     check_exact(part)
     assert len(part) == len(regions.decompose(model)) > 10
+
+
+def test_tol_counts_the_vertices_it_moves_once_each():
+    """x = 0, y = 0 and x + 2y = 1e-5: with tol=1e-5 only the origin moves (onto the third
+    line), but the warning counted it once for each polygon around it: 4."""
+    model = line_arrangement(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 2.0]]), [0.0, 0.0, -1e-5])
+    with pytest.warns(UserWarning, match=r"tol=1e-05 put 1 vertices on breakpoint lines"):
+        part = regions.decompose(model, tol=1e-5)
+    assert len(part) == len(regions.decompose(model)) - 1  # the sliver merged
 
 
 def lines_through(domain: tuple[float, float, float, float]) -> nn.Sequential:

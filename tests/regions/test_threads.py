@@ -130,3 +130,31 @@ def test_partitions_are_the_same_in_any_number_of_threads(case):
         x, y = getattr(one.cut_state.output, name), getattr(three.cut_state.output, name)
         for a, b in zip(x, y, strict=True):
             np.testing.assert_array_equal(a, b, strict=True)
+
+
+class _Library:
+    """A BLAS library's controller; with ``fails``, its first ``set_num_threads`` is
+    interrupted (a Ctrl-C)."""
+
+    def __init__(self, fails: bool) -> None:
+        self.threads, self.fails = 4, fails
+
+    def get_num_threads(self) -> int:
+        return self.threads
+
+    def set_num_threads(self, n: int) -> None:
+        if self.fails:
+            self.fails = False
+            raise KeyboardInterrupt
+        self.threads = n
+
+
+def test_a_ctrl_c_while_blas_is_being_limited_restores_it(monkeypatch) -> None:
+    """A Ctrl-C after one library was set to one thread and before the block was entered left
+    it there (and, a moment later, the depth at 1, so that no later block restored it)."""
+    libs = [_Library(fails=False), _Library(fails=True)]
+    monkeypatch.setitem(threads._blas, "libraries", libs)
+    with pytest.raises(KeyboardInterrupt), threads.one_blas_thread():
+        pass
+    assert [lib.threads for lib in libs] == [4, 4]
+    assert threads._blas["depth"] == 0

@@ -287,3 +287,44 @@ def test_a_non_finite_parameter_is_named(field):
     index = net.nodes.index(node)
     with pytest.raises(regions.InvalidModelError, match=rf"\(node {index}, .*NaN or infinite"):
         regions.decompose(net, (0, 1, 0, 1))
+
+
+@pytest.mark.parametrize("limit", [2**63, 10**30, 1e300])
+def test_a_limit_beyond_int64_is_no_limit(limit):
+    """It reached the compiled loop as it was: OverflowError (int too big to convert)."""
+    assert len(regions.decompose(sawtooth(3), (0, 1, 0, 1), max_regions=limit)) == 8
+    assert regions.count(sawtooth(3), (0, 1, 0, 1), max_regions=limit, pieces=2) == 8
+
+
+def test_the_progress_bar_is_closed_however_the_pass_ends(monkeypatch):
+    """A Ctrl-C between layers left decompose's bar among tqdm's open ones (kept alive with
+    the exception, as IPython keeps it), and the next bar was drawn a line lower."""
+    from tqdm.auto import tqdm
+
+    module = sys.modules["regions.decompose"]  # regions.decompose is the function
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module._LayerCut, "level", interrupted)
+    with pytest.raises(KeyboardInterrupt) as caught:  # kept, with its frames and their bar
+        regions.decompose(sawtooth(4), (0, 1, 0, 1), progress=True)
+    assert not getattr(tqdm, "_instances", None)
+    assert caught.traceback
+
+
+def test_a_ctrl_c_that_numba_reports_as_a_system_error_is_raised_as_itself():
+    """A Ctrl-C while numba boxes a compiled loop's result comes back as SystemError with the
+    KeyboardInterrupt in its context; decompose raises the KeyboardInterrupt."""
+    from regions.decompose import _interrupts_as_such
+
+    def boxed():
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise SystemError("returned a result with an exception set") from None
+
+    with pytest.raises(KeyboardInterrupt), _interrupts_as_such():
+        boxed()
+    with pytest.raises(SystemError), _interrupts_as_such():  # any other SystemError stays
+        raise SystemError("other")
