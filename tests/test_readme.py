@@ -46,3 +46,14 @@ def test_ten_lines_run_and_print_what_they_say(
     assert (tmp_path / "regions.png").stat().st_size > 10_000
     page = (tmp_path / "regions.html").read_text(encoding="utf-8")
     assert '"count":767,' in page and "window.regionsExplorer" in page
+
+
+def test_every_public_name_of_regions_is_listed() -> None:
+    """The README's list of public names claims to be complete: it names all of
+    ``regions.__all__`` and nothing else."""
+    import regions
+
+    section = README.split("### Every public name of `regions`")[1].split("\n## ")[0]
+    section = section.split("\n### ")[0]
+    names = set(re.findall(r"`([A-Za-z_]+)`", section))
+    assert names == set(regions.__all__)
