@@ -263,14 +263,15 @@ class Decisions:
         cells, labels, r = self._class_cells
         if (labels == cls).all():  # the whole domain, exactly as given
             return self.domain.polygon
-        reach = float(r.max(initial=0.0))
-        region = union_of_cells(cells.cell_geometries()[labels == cls], self.domain, reach)
+        moved = float(r.max(initial=0.0))  # how far a class cell's vertex may be off
+        region = union_of_cells(cells.cell_geometries()[labels == cls], self.domain, moved)
         if self.domain.convex:
             return region
         # The union clipped as a whole, so that its pieces meet without rounding's slivers.
         # Where the class cells' edges run along the domain's, the clip also returns that
         # stretch, as a line, or in floats as a spike, which each class cell's exact pieces
         # show up.
+        # Clipped pieces lie within ``reach`` of the exact ones (at least ``moved``).
         pieces, reach = self._clipped_class_cells
         support = pieces.geometries[labels[pieces.region_cell] == cls]
         region = clip_to_area(region, self.domain, float(shapely.area(support).sum()), reach)
