@@ -1,4 +1,4 @@
-"""Take the README's screenshot of the explorer: the ten lines' net, one region pinned, one hovered.
+"""The README's explorer screenshot: the first example's net, a region pinned, one hovered.
 
     python docs/explorer_shot.py     # writes docs/images/explorer.png (and explorer.html beside)
 

@@ -1,5 +1,5 @@
-"""The README's promises: its two set-up commands come first, and its ten lines run and print
-what their comment says."""
+"""The README's promises: its two set-up commands come first, and its first example runs and
+prints what its comment says."""
 
 from __future__ import annotations
 
@@ -31,10 +31,10 @@ def test_setup_commands_come_first() -> None:
     assert lines[5] == "```"
 
 
-def test_ten_lines_run_and_print_what_they_say(
+def test_first_example_runs_and_prints_what_it_says(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code = _section_code("## Ten lines")
+    code = _section_code("## A first example")
     assert len([line for line in code.splitlines() if line.strip()]) <= 16
     # The comment on the print line states its output.
     promised = re.search(r"print\(.*\)  # (.*?):", code).group(1)
