@@ -146,7 +146,8 @@ def trace_program(
     check : bool
         Compare the network with the program's own module (``program.module()``) at a few
         inputs (:func:`regions.trace_check.check_forward`), unless some call in it runs in
-        training mode.
+        training mode, or it computes a constant (a weight from parameters) in a precision
+        below float64, which the check's float64 run would compute otherwise.
 
     Returns
     -------
@@ -189,14 +190,38 @@ def trace_program(
         )
     walker = _AtenWalker(program, n_inputs, warn)
     net = walker.build()
-    if check and not walker.trains:
+    if check and not walker.trains and not walker.rounds:
         static = walker.batch if isinstance(walker.batch, int) else None
-        check_forward(program.module(), net, static, walker.features)
+        check_forward(program.module(), net, static, walker.features, exported=True)
     return net
 
 
 def _mutates(target: Any) -> bool:
     return isinstance(target, torch._ops.OpOverload) and target._schema.is_mutable
+
+
+def _below_float64(value: Any) -> bool:
+    return (
+        isinstance(value, torch.Tensor)
+        and value.is_floating_point()
+        and (value.dtype != torch.float64)
+    )
+
+
+def _same_in_float64(target: Any, args: tuple, kwargs: dict, result: torch.Tensor) -> bool:
+    """Whether ``target`` gives ``result`` again on float64 copies of its floating tensors:
+    whether it rounded nothing (a transpose, a view, a cast back)."""
+
+    def widened(a: Any) -> Any:
+        floating = isinstance(a, torch.Tensor) and a.is_floating_point()
+        return a.to(torch.float64, copy=True) if floating else a
+
+    wide_args, wide_kwargs = torch.fx.node.map_aggregate((args, kwargs), widened)
+    try:
+        again = target(*wide_args, **wide_kwargs)
+    except Exception:  # it cannot run in float64: say it rounds (the check is skipped)
+        return False
+    return isinstance(again, torch.Tensor) and torch.equal(again, result.to(again.dtype))
 
 
 def _leaves(args: Any) -> list[Any]:
@@ -217,6 +242,7 @@ class _AtenWalker(Walker):
         self.program = program
         self.batch: Any = None  # the example batch size: an int, or a SymInt when dynamic
         self.features: tuple[int, ...] = ()  # the input's shape after the batch axis
+        self.rounds = False  # some constant is computed in a precision below float64
 
     # ------------------------------------------------------------------ the walk
     def build(self) -> Network:
@@ -313,13 +339,17 @@ class _AtenWalker(Walker):
         return node if traced else value
 
     def evaluate(self, target: Any, args: tuple, kwargs: dict, where: str) -> Any:
-        """An operation on constants alone (a weight's transpose), run by torch."""
+        """An operation on constants alone (a weight's transpose), run by torch; where it
+        rounds in a precision below float64, :attr:`rounds` notes it."""
         if any(a is shapes.BATCH for a in _leaves((args, kwargs))):
             raise UnsupportedModelError(
                 f"{where}: using the batch size as a number is not supported"
             )
         with torch.no_grad():
-            return target(*args, **kwargs)
+            result = target(*args, **kwargs)
+            if not self.rounds and _below_float64(result):
+                self.rounds = not _same_in_float64(target, args, kwargs, result)
+        return result
 
     def op_of(self, target: Any, name: str, where: str) -> torchops.Op:
         if not isinstance(target, torch._ops.OpOverload):

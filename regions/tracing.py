@@ -15,7 +15,8 @@ from __future__ import annotations
 import functools
 import operator
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ import torch
 import torch.fx
 from torch import nn
 from torch.export import ExportedProgram
+from torch.nn.utils import parametrize
 
 from . import layers, shapes, torchops
 from .errors import (
@@ -153,7 +155,13 @@ def trace(
             "pass the nn.Module it was scripted or traced from, or torch.export.export(model, "
             "(x,))"
         )
-    warn = _check_modules(model, warn)
+    warn, parametrizations = _check_modules(model, warn)
+    with _in_eval(parametrizations):
+        return _traced(model, n_inputs, warn, check)
+
+
+def _traced(model: nn.Module, n_inputs: int | None, warn: bool, check: bool) -> Network:
+    """:func:`trace` of a module, its hooks and modes checked."""
     if not any(True for _ in model.children()):
         model = nn.Sequential(model)  # fx would trace a bare leaf's internals (F.linear, ...)
     net = _linear_relu_chain(model, n_inputs)
@@ -175,29 +183,61 @@ def trace(
     return net
 
 
-def _check_modules(model: nn.Module, warn: bool) -> bool:
+def _check_modules(model: nn.Module, warn: bool) -> tuple[bool, list[nn.Module]]:
     """Warn if a module that training changes is in training mode (returns whether a warning
-    is still to give), and refuse a model with forward hooks or pre-hooks, which torch.fx
-    does not run (a hook may change what a module computes: ``torch.nn.utils.prune`` sets the
-    weight in one)."""
+    is still to give), refuse a model with forward hooks or pre-hooks, which torch.fx does
+    not run (a hook may change what a module computes: ``torch.nn.utils.prune`` sets the
+    weight in one), and list the parametrizations in training mode (see :func:`_in_eval`)."""
     hooks = nn.modules.module
     if hooks._global_forward_hooks or hooks._global_forward_pre_hooks:
         raise UnsupportedModelError(f"global forward hooks are registered{_HOOKS}")
+    parametrizations = []
     for name, m in model.named_modules():
         if m._forward_hooks or m._forward_pre_hooks:
             raise UnsupportedModelError(
                 f"{_described(name, m)} has forward hooks or pre-hooks{_HOOKS}"
             )
+        if parametrize.is_parametrized(m):
+            parametrizations += [p for ps in m.parametrizations.values() for p in ps if p.training]
         if warn and m.training and isinstance(m, _TRAINING_CHANGES):
-            warnings.warn(
+            _warn_eval(
                 f"{_described(name, m)} is in training mode; regions decomposes it with eval "
-                "semantics (dropout off, BatchNorm running statistics). Call model.eval() to "
-                "silence this warning.",
-                EvalSemanticsWarning,
-                stacklevel=3,  # the caller of regions.trace
+                "semantics (dropout off, BatchNorm running statistics)."
             )
             warn = False
-    return warn
+    # A parametrization with state (spectral_norm's power iteration) updates it whenever its
+    # weight is read in training mode.
+    if warn and any(True for p in parametrizations for _ in p.buffers()):
+        _warn_eval(
+            "a parametrization with state (as spectral_norm's power iteration) is in training "
+            "mode; regions reads its weight with eval semantics (no update)."
+        )
+        warn = False
+    return warn, parametrizations
+
+
+def _warn_eval(what: str) -> None:
+    """An :class:`EvalSemanticsWarning` for the caller of :func:`trace`."""
+    warnings.warn(
+        f"{what} Call model.eval() to silence this warning.",
+        EvalSemanticsWarning,
+        stacklevel=4,  # the caller of regions.trace
+    )
+
+
+@contextmanager
+def _in_eval(modules: list[nn.Module]) -> Iterator[None]:
+    """``modules`` in eval mode while a model is traced and checked, then back:
+    parametrizations are read with eval semantics, as dropout and BatchNorm, and spectral_norm
+    in training mode would update the model's power-iteration vectors each time its weight is
+    read."""
+    for m in modules:
+        m.train(False)
+    try:
+        yield
+    finally:
+        for m in modules:
+            m.train(True)
 
 
 def _described(name: str, module: nn.Module) -> str:
