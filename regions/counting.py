@@ -6,6 +6,7 @@ decomposed, in one piece or, for millions of regions, one vertical strip of the 
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from functools import partial
 
@@ -15,7 +16,7 @@ from tqdm.auto import tqdm
 
 from . import threads
 from .arrangement import arrangement_cells
-from .decompose import DEFAULT_MAX_REGIONS, DEFAULT_TOL, decompose
+from .decompose import DEFAULT_MAX_REGIONS, DEFAULT_TOL, _decompose, decompose
 from .domain import Domain, as_domain, as_plane
 from .errors import InvalidArgumentError, TooManyRegionsError
 from .network import Activation, Affine, Network
@@ -58,7 +59,9 @@ def count(
         "he+default-bias")`` on [-3, 3]^2, 1,732,894 regions in 64 pieces, takes 45 to 48 s and
         2.7 GB with 2 workers on a 2-core Xeon, against 72 s and 1.9 GB one strip at a time (48
         pieces: 45 to 48 s, 3.5 GB). Called from a thread other than the main one, BLAS keeps
-        its own threads.
+        its own threads. When a strip fails, or the count is interrupted (Ctrl-C), the strips
+        still running stop at their next call of the compiled loop (a fraction of a second),
+        and their threads have ended when the error reaches the caller.
 
     Examples
     --------
@@ -151,25 +154,62 @@ def _count_in_strips(
             # the cores; BLAS's threads would compete with them (the strips' own loops stay in
             # their threads, which are not the main one).
             with threads.one_blas_thread():
+                stop = threading.Event()  # set when the count is called off (see _Watch)
                 pool = ThreadPoolExecutor(workers, thread_name_prefix="regions.count")
                 try:
-                    jobs = [pool.submit(count_strip, s) for s in strips]
+                    jobs = [pool.submit(count_strip, s, watch=_Watch(stop)) for s in strips]
                     for future in as_completed(jobs):
                         counted.append(future.result())
                         bar.update()
-                finally:  # on an error or Ctrl-C, the strips not started are dropped
-                    pool.shutdown(wait=False, cancel_futures=True)
+                finally:
+                    # On an error or Ctrl-C, the strips not started are dropped and the running
+                    # ones stop at their next check; waiting for them, the error comes back
+                    # with no thread left using the cores (nor the BLAS setting restored early).
+                    stop.set()
+                    pool.shutdown(wait=True, cancel_futures=True)
     alone = sum(n for n, _ in counted)
     shared = np.concatenate([bits for _, bits in counted])
     return alone + len(np.unique(shared, axis=0))
 
 
+class _Cancelled(Exception):
+    """A strip stopped because its count was called off (another strip's error, a Ctrl-C)."""
+
+
+class _Watch:
+    """What a strip's decomposition reports to in place of a progress bar: between calls of
+    the compiled loop (``_UNITS_PER_CALL`` units each), it stops the strip by raising
+    :class:`_Cancelled` once ``stop`` is set."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+
+    def update(self, n: int = 1) -> None:
+        """Raise :class:`_Cancelled` if the count was called off."""
+        if self.stop.is_set():
+            raise _Cancelled
+
+    def close(self) -> None:
+        """Nothing."""
+
+
 def _strip(
-    net: Network, strip: tuple[float, ...], *, plane: object, max_regions: int, sides: np.ndarray
+    net: Network,
+    strip: tuple[float, ...],
+    *,
+    plane: object,
+    max_regions: int,
+    sides: np.ndarray,
+    watch: _Watch | None = None,
 ) -> tuple[int, np.ndarray]:
     """The regions of ``strip`` with no vertex on the strips' ``sides``, and the packed
-    patterns (n, ceil(S / 8)) of those with one."""
-    part = decompose(net, strip, plane=plane, max_regions=max_regions)
+    patterns (n, ceil(S / 8)) of those with one; ``watch`` stops it when its count is called
+    off (strips in threads)."""
+    if watch is not None:
+        watch.update()  # called off before it started
+    part = _decompose(
+        net, strip, plane, max_regions, tol=DEFAULT_TOL, n_inputs=None, progress=False, bar=watch
+    )
     # On a box the convex cells are the regions.
     owner = np.repeat(np.arange(len(part)), np.diff(part.start))
     touching = np.zeros(len(part), dtype=bool)

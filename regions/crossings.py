@@ -19,7 +19,7 @@ from . import kernels
 from .floats import EPS, SAFE, gamma
 from .ragged import offsets, positions
 
-__all__ = ["side_flags"]
+__all__ = ["band_overruled", "overruled", "side_flags"]
 
 Flags = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -104,11 +104,7 @@ def _side_flags_numpy(
     scale: float,
     band: np.ndarray,
 ) -> Flags:
-    with np.errstate(invalid="ignore"):
-        spread = np.multiply.outer(slope, r)
-    if not np.all(np.isfinite(r)):
-        spread[:, ~np.isfinite(r)] = np.inf
-    margin = (spread + fixed[:, None]) * scale
+    margin = _margin(slope, fixed, r, scale)
     s = z - t[:, None]
     if np.any(band > 0):
         band = band[:, None]
@@ -120,6 +116,16 @@ def _side_flags_numpy(
     maybe_above, maybe_below, above, below = _reduce_sides(flags, ring, start)
     crossed = maybe_above & maybe_below
     return crossed, above, ~(crossed | above | below)
+
+
+def _margin(slope: np.ndarray, fixed: np.ndarray, r: np.ndarray, scale: float) -> np.ndarray:
+    """Beyond what distance from its breakpoint each unit's value at each vertex has a certain
+    sign (U, V): as :func:`side_flags` says."""
+    with np.errstate(invalid="ignore"):
+        spread = np.multiply.outer(slope, r)
+    if not np.all(np.isfinite(r)):
+        spread[:, ~np.isfinite(r)] = np.inf
+    return (spread + fixed[:, None]) * scale
 
 
 def _reduce_sides(flags: list[np.ndarray], ring: np.ndarray, start: np.ndarray) -> list:
@@ -147,6 +153,73 @@ def pack_rows(flags: np.ndarray) -> np.ndarray:
     for i in range(1, 8):
         packed |= rows[:, i] << (7 - i)
     return packed
+
+
+def overruled(off: np.ndarray, owner: np.ndarray, p: kernels.Plan) -> np.ndarray:
+    """Which vertices a cut with a band settled against the side the float filter proved
+    (``decompose(tol=)``'s warning counts them): positions of the cut's incidences (polygon
+    ``owner``, one of the candidates ``p`` plans) whose vertex ``off`` says is provably above
+    (below) the line though its polygon is left whole below (above) it, or, of a split polygon,
+    lies in the piece below though provably above, or ends the cut edge (is in both pieces)
+    though provably below. ``off`` is :meth:`regions.mesh.Mesh.sides`'s."""
+    split, above = p.split[owner], p.above[owner]
+    bad = ((off > 0) & (split | ~above)) | ((off < 0) & ~split & above)
+    if p.run.size:
+        at = np.flatnonzero(split)  # the split polygons' incidences, as the plan lays them
+        ends = at[np.concatenate([p.pa[~p.cross_before], p.nb[~p.cross_after]])]
+        bad[ends] |= off[ends] < 0
+    return np.flatnonzero(bad)
+
+
+def band_overruled(
+    z: np.ndarray,
+    t: np.ndarray,
+    slope: np.ndarray,
+    fixed: np.ndarray,
+    r: np.ndarray,
+    ring: np.ndarray,
+    first: np.ndarray,
+    length: np.ndarray,
+    scale: float,
+    band: np.ndarray,
+    settled: np.ndarray,
+    above: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """The vertices a refresh's band may have settled against their side of a breakpoint: on a
+    polygon whose side it ``settled`` (P, U: not crossed) as ``above`` says (P, U: its bit),
+    within the unit's ``band`` of the breakpoint (as :func:`side_flags` takes its arguments).
+
+    Returns
+    -------
+    units, vertices : ndarray of int64, shape (n,)
+        Such pairs, where the vertex may lie on the other side of such a polygon's.
+    side : ndarray of int8, shape (n,)
+        The vertex's certain side (0 where the floats cannot tell, for exact arithmetic).
+    low, high : ndarray of bool, shape (n,)
+        Whether it lies on a polygon settled below (above) the line: it was moved if it lies
+        above (below) it.
+    """
+    margin = _margin(slope, fixed, r, scale)
+    s = z - t[:, None]
+    within = np.abs(s) <= band[:, None]
+    near = within.any(axis=0)
+    index = positions(first, length)
+    at = np.flatnonzero(near[ring[index]])
+    # The incidences of those vertices by vertex, then whether each vertex lies on a settled
+    # polygon below (above) the line, per unit.
+    at = at[np.argsort(ring[index[at]], kind="stable")]
+    polygons = np.repeat(np.arange(len(first)), length)[at]
+    vertices, starts = np.unique(ring[index[at]], return_index=True)
+    if not vertices.size:
+        none = np.empty(0, dtype=np.int64)
+        return none, none, none.astype(np.int8), none > 0, none > 0
+    bit, open_ = above[polygons].T, settled[polygons].T  # (U, incidences)
+    low = np.logical_or.reduceat(open_ & ~bit, starts, axis=1)
+    high = np.logical_or.reduceat(open_ & bit, starts, axis=1)
+    sv, mv = s[:, vertices], margin[:, vertices]
+    side = (sv > mv).view(np.int8) - (sv < -mv).view(np.int8)
+    units, j = np.nonzero(within[:, vertices] & (((side >= 0) & low) | ((side <= 0) & high)))
+    return units, vertices[j], side[units, j], low[units, j], high[units, j]
 
 
 def _side_flags_loops(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 import numpy as np
 from torch import nn
@@ -23,7 +24,7 @@ from tqdm.auto import tqdm
 
 from . import fused, kernels, region_maps
 from .breakpoints import Breakpoints, Level, stack_levels
-from .crossings import side_flags
+from .crossings import band_overruled, side_flags
 from .domain import Domain, Plane, as_domain, as_plane
 from .errors import InvalidModelError, TooManyRegionsError
 from .fallback import CutState, ExactVertices
@@ -102,6 +103,22 @@ def decompose(
     >>> len(regions.decompose(net))  # three lines through the origin
     6
     """
+    return _decompose(model, domain, plane, max_regions, tol, n_inputs, progress)
+
+
+def _decompose(
+    model: nn.Module | Network,
+    domain: object,
+    plane: object,
+    max_regions: int,
+    tol: float,
+    n_inputs: int | None,
+    progress: bool,
+    bar: _Bar | None = None,
+) -> Partition:
+    """:func:`decompose`, its cuts reporting to ``bar`` where one is given (instead of a
+    progress bar): between calls of the compiled loop, so that raising there stops the pass
+    (:func:`regions.count`'s strips stop so when the count is called off)."""
     max_regions = check_max_regions(max_regions, "decompose")
     tol = check_real(tol, "tol", "decompose", below=1e-3)
     net = model if isinstance(model, Network) else trace(model, n_inputs=n_inputs)
@@ -112,7 +129,9 @@ def decompose(
     # costs more than they gain (2-32x3-1 took 2.6 times as long at the median, 2-128x4-1 1.4
     # times), and where loops are long, the pass's own threads share the cores (over_chunks).
     with one_blas_thread(), _interrupts_as_such():
-        mesh, levels, breakpoints, state = _cut_layers(net, dom, pl, max_regions, tol, progress)
+        mesh, levels, breakpoints, state = _cut_layers(
+            net, dom, pl, max_regions, tol, progress, bar
+        )
     return Partition(
         network=net,
         domain=dom,
@@ -144,7 +163,13 @@ def _interrupts_as_such() -> Iterator[None]:
 
 
 def _cut_layers(
-    net: Network, dom: Domain, pl: Plane, max_regions: int, tol: float, progress: bool
+    net: Network,
+    dom: Domain,
+    pl: Plane,
+    max_regions: int,
+    tol: float,
+    progress: bool,
+    bar: _Bar | None = None,
 ) -> tuple[Mesh, list[Level], Breakpoints, CutState]:
     mesh = Mesh(dom.hull)
     levels: list[Level] = []
@@ -158,11 +183,12 @@ def _cut_layers(
     n_slices = region_maps.slices(net)
     maps: dict[int, region_maps.Maps] = {0: region_maps.input_maps(pl.map, mesh.box, compensated)}
     # A disabled tqdm bar still costs about 0.3 ms to make: a tenth of a small net's time.
-    bar = (
-        tqdm(total=len(breakpoints.layer), desc="regions: cutting", unit="breakpoint")
-        if progress
-        else _NoBar()
-    )
+    if bar is None:
+        bar = (
+            tqdm(total=len(breakpoints.layer), desc="regions: cutting", unit="breakpoint")
+            if progress
+            else _NoBar()
+        )
     try:  # the bar is closed however the pass ends (Ctrl-C, too many regions)
         first_column = 0
         for i, node in enumerate(net.nodes[1:], 1):
@@ -202,7 +228,7 @@ def _cut_layers(
             f"tol={tol} put {mesh.n_snapped} vertices on breakpoint lines they are provably off; "
             "regions thinner than that are merged into their neighbours. Use tol=0 (the "
             "default) for the exact partition.",
-            stacklevel=3,
+            stacklevel=4,  # the caller of decompose
         )
     state = CutState(
         output=region_maps.built(maps[net.output]),
@@ -217,6 +243,15 @@ def _cut_layers(
         n_snapped=mesh.n_snapped,
     )
     return mesh, levels, breakpoints, state
+
+
+class _Bar(Protocol):
+    """What the cut uses of a progress bar: ``update`` between calls of the compiled loop, and
+    ``close``."""
+
+    def update(self, n: int = 1) -> object: ...
+
+    def close(self) -> None: ...
 
 
 class _NoBar:
@@ -302,6 +337,7 @@ class _LayerCut:
         # The candidates at the last refresh (none yet): see refresh.
         self.crossed = np.empty((0, 0, 0), dtype=bool)
         self.first_unit = self.refreshed_at = 0
+        self.moved: set[tuple[int, int]] = set()  # (breakpoint, vertex) pairs counted
         if tol > 0 and mesh.n_vertices:
             t = node.thresholds
             self.band = tol * np.maximum(z.max(axis=1)[:, None] - t, t - z.min(axis=1)[:, None])
@@ -348,10 +384,11 @@ class _LayerCut:
             band=float(self.band[unit, k]),
         )
 
-    def run(self, max_regions: int, bar: tqdm | _NoBar) -> None:
+    def run(self, max_regions: int, bar: _Bar) -> None:
         mesh, node = self.mesh, self.node
         n_thresholds = node.thresholds.shape[1]
-        # Without a bar the compiled loop takes the whole layer in one call.
+        # Without a bar (a progress bar, or a strip's watch) the compiled loop takes the whole
+        # layer in one call.
         per_call = node.width if isinstance(bar, _NoBar) else _UNITS_PER_CALL
         unit = 0
         while unit < node.width:
@@ -391,6 +428,8 @@ class _LayerCut:
             candidates = np.flatnonzero(crossed[k][mesh.parent])
             column, n_before = unit * n_thresholds + k, mesh.n_polygons
             mesh.cut(self.line(unit, k), self.first_column + column, candidates)
+            if mesh.moved.size:
+                self.count(self.first_column + column, mesh.moved)
             self.record(column, candidates, n_before)
             if mesh.n_polygons > max_regions:
                 return fused.TOO_MANY, unit
@@ -429,15 +468,47 @@ class _LayerCut:
         scale = SAFE / (1 - 4 * EPS)
         for k, t in enumerate(node.thresholds[units].T):
             fixed = self.fixed[units] + gamma(4) * np.abs(t)
-            crossed, above, unsettled = side_flags(
-                z, t, slope, fixed, r, ring, first, length, scale, self.band[units, k]
-            )
-            self.bits[: mesh.n_polygons, unit * n_thresholds + k :: n_thresholds] = above
+            band = self.band[units, k]
+            flags = (z, t, slope, fixed, r, ring, first, length, scale, band)
+            crossed, above, unsettled = side_flags(*flags)
+            columns = self.bits[: mesh.n_polygons, unit * n_thresholds + k :: n_thresholds]
+            columns[:] = above
             # Usually none: any() takes a tenth of nonzero()'s time on a wide layer.
             if unsettled.any():
                 self.settle(unit, k, unsettled)
+            if band.any():  # the polygons the band left uncrossed: what it moved there
+                self.overruled(unit, k, *band_overruled(*flags, ~crossed, columns))
             out.append(crossed.T)
         self.crossed = np.stack(out)  # a unit's polygons, contiguous
+
+    def overruled(
+        self,
+        unit: int,
+        k: int,
+        units: np.ndarray,
+        vertices: np.ndarray,
+        side: np.ndarray,
+        low: np.ndarray,
+        high: np.ndarray,
+    ) -> None:
+        """Count the vertices a refresh's band settled against their side of threshold
+        column ``k`` (:func:`~regions.crossings.band_overruled`'s pairs, units from ``unit``
+        on), the sides the floats cannot tell settled exactly."""
+        n_thresholds = self.node.thresholds.shape[1]
+        fn = self.first_column + (unit + units) * n_thresholds + k
+        if (unsure := np.flatnonzero(side == 0)).size:
+            values = self.exact.values(vertices[unsure], fn[unsure])
+            side[unsure] = [(v > 0) - (v < 0) for v in values]
+        moved = ((side > 0) & low) | ((side < 0) & high)
+        for f in np.unique(fn[moved]).tolist():
+            self.count(f, vertices[moved & (fn == f)])
+
+    def count(self, fn: int, vertices: np.ndarray) -> None:
+        """Count the vertices a band settled against their side of breakpoint ``fn`` (in
+        ``mesh.n_snapped``), each once however many polygons and refreshes saw it."""
+        new = {(fn, v) for v in vertices.tolist()} - self.moved
+        self.moved |= new
+        self.mesh.n_snapped += len(new)
 
     def settle(self, unit: int, k: int, cells: np.ndarray) -> None:
         """The bits of the ``cells`` (polygons, units from ``unit`` on) of threshold column

@@ -15,7 +15,7 @@ import numpy as np
 from . import kernels
 from .floats import EPS, SAFE, gamma
 
-__all__ = ["intersect"]
+__all__ = ["between", "intersect"]
 
 
 def intersect(
@@ -89,6 +89,83 @@ def _intersect_numpy(
     good = (low > 0).all(axis=0) & (sine > 0) & (np.abs(xy) <= box).all(axis=1) & np.isfinite(r)
     r[~good] = np.inf
     return np.where(np.isfinite(xy), xy, 0.0), r
+
+
+def between(
+    xy: np.ndarray,
+    r: np.ndarray,
+    ends: np.ndarray,
+    vertices: np.ndarray,
+    s: np.ndarray,
+    err: np.ndarray,
+    crossed: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The new vertices of a cut with a band (``decompose(tol=)``): where the values that
+    decided the sides of each crossed edge's ends vanish, taken affine along the edge, as the
+    exact fallback places them then (:class:`regions.fallback.ExactVertices`, with the exact
+    values at the exact ends), rather than where the line equations cross.
+
+    Under a band, the equations need not cross on the edge: the maps of regions merged across
+    an edge from a vertex the band put on a line (off it) differ on that edge, so the line's
+    equation on a polygon may not cross an edge whose ends' values (from the regions around
+    them) have opposite signs, and a vertex beyond an end turns a piece inside out (its ring
+    clockwise, the areas summing to more than the domain's). The point placed here lies on
+    the edge, strictly between its ends but for rounding, whatever the maps.
+
+    Parameters
+    ----------
+    xy, r : ndarray, shape (V, 2) and (V,)
+        The vertex pool: float vertices and their distance bounds.
+    ends : ndarray of int, shape (2, n)
+        Each edge's two vertex ids.
+    vertices, s, err : ndarray, shape (m,)
+        Vertex ids with the function's values there and their error bounds (one value a
+        vertex, however often it is listed), the ends among them, of opposite signs.
+    crossed : (ndarray (n, 2), ndarray (n,))
+        Where the line equations cross (:func:`intersect`) and its distance bound.
+
+    Returns
+    -------
+    xy : ndarray, shape (n, 2)
+        ``p + tau (q - p)`` with ``tau = s_p / (s_p - s_q)``.
+    r : ndarray, shape (n,)
+        Bound on each point's distance from where the exact lines cross (from the equations'
+        crossing where that is known: errors do not compound), else from where the exact
+        values, taken affine along the edge between the exact ends, vanish (inf where the
+        bounds do not keep the signs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pool = np.array([[0.0, 0.0], [2.0, 1.0]])
+    >>> xy, r = between(pool, np.zeros(2), np.array([[0], [1]]), np.array([0, 1]),
+    ...                 np.array([1.0, -3.0]), np.zeros(2), (np.zeros((1, 2)), np.full(1, np.inf)))
+    >>> xy.tolist(), bool(r[0] < 1e-15)
+    ([[0.5, 0.25]], True)
+    """
+    ids, at = np.unique(vertices, return_index=True)
+    at = at[np.searchsorted(ids, ends)]
+    (sp, sq), err = s[at], err[at]
+    p, q = xy[ends[0]], xy[ends[1]]
+    size = np.abs(sp) + np.abs(sq)  # |sp - sq|: the signs are opposite
+    tau = sp / (sp - sq)
+    step = q - p
+    out = p + tau[:, None] * step
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        # |tau - tau*| for values within err of the exact ones, and tau's own rounding.
+        slack = size * (1 - 2 * EPS) - err[0] - err[1]
+        moved = (err[0] * np.abs(sq) + err[1] * np.abs(sp)) / (size * (1 - 2 * EPS) * slack)
+        length = np.hypot(step[:, 0], step[:, 1])
+        bound = (
+            np.maximum(r[ends[0]], r[ends[1]])
+            + length * (1 + gamma(2)) * (moved + gamma(3) * np.abs(tau))
+            + gamma(3) * (np.hypot(p[:, 0], p[:, 1]) + length)
+        ) * SAFE
+        bound[~(slack > 0) | ~np.isfinite(bound)] = np.inf
+        at, far = crossed
+        apart = np.hypot(out[:, 0] - at[:, 0], out[:, 1] - at[:, 1]) * (1 + gamma(3))
+        bound = np.where(np.isfinite(far), (apart + far) * SAFE, bound)
+    return out, bound
 
 
 _CASE_ORDER = np.array([[0, 1], [2, 3]])[:, None, :]

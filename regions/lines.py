@@ -21,7 +21,7 @@ import numpy as np
 from .floats import EPS, SAFE, gamma
 from .region_maps import NodeMaps
 
-__all__ = ["ArgmaxLine", "AxisLine", "Line", "MapLine", "VertexPool"]
+__all__ = ["ArgmaxLine", "AxisLine", "Line", "MapLine", "VertexPool", "chords", "through"]
 
 Coefficients = tuple[np.ndarray, np.ndarray]
 """Line equations ``(a, b, c)`` (n, 3) and bounds (n,) on the error of ``a x + b y + c`` at any
@@ -273,3 +273,65 @@ class ArgmaxLine:
         m = self.maps.m[regions, :, self.k] - self.maps.m[regions, :, j]
         reach = (np.abs(m[:, 0]) + np.abs(m[:, 1])) * self.mesh.box + np.abs(m[:, 2])
         return m, (own(regions, self.k) + own(regions, j) + (2 * EPS) * reach) * SAFE
+
+
+def chords(
+    mesh: VertexPool,
+    own_line: np.ndarray,
+    own_error: np.ndarray,
+    rv: np.ndarray,
+    crossing: np.ndarray,
+    p: tuple,
+    snapped: np.ndarray,
+) -> Coefficients:
+    """The equations to store for the new edges of a cut with a band (``decompose(tol=)``),
+    one per split polygon: the cut line's (``own_line``, ``own_error``), but for an edge with an
+    end the band put on the line (``snapped``, per incidence ``rv`` of the split polygons), the
+    line through its two ends (:func:`through`). ``crossing`` and the
+    :class:`~regions.kernels.Plan` ``p`` are :meth:`Mesh.cut`'s.
+
+    Such an end may lie off the line by up to the band, and the edge with it: every edge stores
+    the line it lies on, and a later cut's vertex on it is where that line crosses the cut's
+    (with a band, a bound on its distance from there; beyond the class cells' cuts too).
+    """
+    _, _, _, _, _, _, nb, pa, cross_after, cross_before = p
+    need = np.flatnonzero((~cross_before & snapped[pa]) | (~cross_after & snapped[nb]))
+    if need.size == 0:
+        return own_line, own_error
+    start = np.where(cross_before, crossing[0], rv[pa])[need]
+    stop = np.where(cross_after, crossing[1], rv[nb])[need]
+    xy, r = mesh.xy, mesh.r
+    own_line, own_error = own_line.copy(), own_error.copy()
+    own_line[need], own_error[need] = through(xy[start], xy[stop], r[start], r[stop], mesh.box)
+    return own_line, own_error
+
+
+def through(
+    p: np.ndarray, q: np.ndarray, rp: np.ndarray, rq: np.ndarray, box: float
+) -> Coefficients:
+    """The line through float points ``p`` and ``q`` (n, 2), and a bound on the error of its
+    ``a x + b y + c`` against the line through the exact points within ``rp`` and ``rq`` of
+    them, at any point ``X`` with ``|x|, |y| <= box``.
+
+    With ``(a, b) = (q_y - p_y, p_x - q_x)`` and ``c = -(a p_x + b p_y)`` in floats, the exact
+    line is ``A (x - P_x) + B (y - P_y)`` with ``(A, B)`` within ``rp + rq`` of the exact
+    ``(a, b)`` in each coordinate: the error is at most ``|a - A| |x - p_x| + |b - B| |y - p_y|
+    + |(A, B)| rp`` plus the rounding of ``a``, ``b`` and ``c``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> line, err = through(np.array([[0.0, 0.5]]), np.array([[1.0, 1.5]]), np.zeros(1),
+    ...                     np.zeros(1), box=2.0)
+    >>> line.tolist(), bool(err[0] < 1e-14)
+    ([[1.0, -1.0, 0.5]], True)
+    """
+    a, b = q[:, 1] - p[:, 1], p[:, 0] - q[:, 0]
+    ax, by = a * p[:, 0], b * p[:, 1]
+    line = np.stack([a, b, -(ax + by)], axis=1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        reach = rp + rq
+        tilt = 2 * box * (EPS * (1 + 2 * EPS) * (np.abs(a) + np.abs(b)) + 2 * reach)
+        shift = (np.hypot(a, b) * (1 + 4 * EPS) + reach) * rp
+        err = (tilt + shift + gamma(2) * (np.abs(ax) + np.abs(by))) * SAFE
+    return line, np.where(np.isnan(err), np.inf, err)

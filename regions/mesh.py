@@ -11,7 +11,8 @@ vertex with a rigorous bound ``r`` on its distance from the exact point (lines e
 their functions there with error bounds, see :mod:`regions.lines`). Every edge keeps the
 equation of the line it lies on, so a new vertex is computed as the intersection of two line
 equations, never from the float positions of earlier vertices: errors do not compound from
-one generation of vertices to the next.
+one generation of vertices to the next (a line with a ``band`` places them on their edges:
+:func:`~regions.intersections.between`).
 
 :meth:`Mesh.cut` splits every polygon that a line ``s = 0`` crosses, where ``s`` is affine on
 each polygon. Which side of the line each vertex lies on is decided exactly: by the float
@@ -29,9 +30,10 @@ import numpy as np
 
 from . import kernels
 from .compaction import laid_out
+from .crossings import overruled
 from .floats import EPS, SAFE
-from .intersections import intersect
-from .lines import Line
+from .intersections import between, intersect
+from .lines import Line, chords
 from .ragged import offsets, with_room
 from .rationals import line_through
 
@@ -103,9 +105,12 @@ class Mesh:
         (the positive piece of a split polygon keeps its index; the negative one is appended).
     split : ndarray of int
         After a cut, the polygons it split, in the order their negative pieces were appended.
+    moved : ndarray of int
+        After a cut with a band, the vertices it settled against their side of the line (see
+        :func:`regions.crossings.overruled`; some maybe twice).
     n_filtered, n_exact, n_snapped : int
-        Side-of-line decisions settled by the float filter, in exact arithmetic, and by a
-        line's ``band`` against what the filter proved.
+        Side-of-line decisions settled by the float filter and in exact arithmetic, and the
+        vertices a band settled against their side of a line (counted by the caller).
 
     Parameters
     ----------
@@ -381,7 +386,7 @@ class Mesh:
 
     def sides(
         self, line: Line, vertices: np.ndarray, polygons: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """The exact side of ``line`` of each vertex seen from a polygon.
 
         Parameters
@@ -394,23 +399,28 @@ class Mesh:
         -------
         sign : ndarray of int8, shape (n,)
             -1, 0 (on the line, or within ``line.band``) or 1.
-        s : ndarray, shape (n,)
-            Float values; where exact arithmetic decided, the exact value rounded.
+        s, err : ndarray, shape (n,)
+            Float values and error bounds; where exact arithmetic decided, the exact value.
+        off : ndarray of int8, shape (n,), or None
+            With a band: the side of each vertex it put on the line (0 elsewhere); None
+            without one.
         """
         s, err = line.at(vertices, polygons)
         above, below = s > err, s < -err
         sign = above.view(np.int8) - below.view(np.int8)
-        undecided = ~(above | below)
-        if line.band > 0:
-            snapped = np.abs(s) <= line.band
-            self.n_snapped += len(np.unique(vertices[snapped & ~undecided]))  # not incidences
+        undecided, off = ~(above | below), None
+        if line.band > 0:  # its sign 0; its side, exactly where the floats cannot tell
+            off = np.where(snapped := np.abs(s) <= line.band, sign, 0).astype(np.int8)
+            if (unsure := np.flatnonzero(snapped & undecided)).size:
+                self.settle(line, vertices, polygons, unsure, off, s.copy())
             sign[snapped] = 0
             undecided &= ~snapped
         self.n_filtered += len(s) - int(np.count_nonzero(undecided))
         if undecided.any():
-            s = s.copy()
+            s, err = s.copy(), err.copy()
             self.settle(line, vertices, polygons, np.flatnonzero(undecided), sign, s)
-        return sign, s
+            err[undecided] = (2 * EPS) * np.abs(s[undecided])
+        return sign, s, err, off
 
     def settle(
         self,
@@ -481,15 +491,16 @@ class Mesh:
             candidates = np.arange(self.n_polygons)
         if candidates.size == 0:
             self.positive = np.zeros(self.n_polygons, dtype=bool)
-            self.split = candidates
+            self.split = self.moved = candidates
             return 0
         lengths = self.length[candidates]
         sub_start = offsets(lengths)
         cand_owner = np.repeat(np.arange(len(candidates)), lengths)
         cand_local = np.arange(sub_start[-1]) - sub_start[cand_owner]
         inc = self.first[candidates][cand_owner] + cand_local
-        sign_all, s_all = self.sides(line, self._ring[inc], candidates[cand_owner])
+        sign_all, s_all, err_all, off = self.sides(line, self._ring[inc], candidates[cand_owner])
         p = kernels.plan(sign_all, s_all, lengths)
+        self.moved = self._ring[inc[overruled(off, cand_owner, p)]] if off is not None else inc[:0]
         chosen = candidates[p.split]
         self.positive = np.zeros(self.n_polygons + chosen.size, dtype=bool)
         self.positive[candidates] = p.above  # split ones keep their index for the positive side
@@ -514,6 +525,9 @@ class Mesh:
             own_error[cut_poly],
             self.box,
         )
+        if line.band > 0:  # between the edge's ends, where the values vanish: see between
+            keep, ends = p.split[cand_owner], np.stack([lo, hi])
+            xy, r = between(self._xy, self._r, ends, rv, s_all[keep], err_all[keep], (xy, r))
         # The crossed edge's label; a hull edge is told by its (exactly rounded) equation.
         provenance = kernels.provenance(
             lo,
@@ -527,13 +541,17 @@ class Mesh:
         # Exact vertices lie in the hull's bounding box: clamping there only moves a float
         # vertex closer to its exact point (and keeps cut vertices on a box's edges inside it).
         np.clip(xy, self.low, self.high, out=xy)
-        self.place_exactly(xy, r, provenance)
+        if line.band == 0:  # a band's exact vertices need not lie on their edges
+            self.place_exactly(xy, r, provenance)
         self._append_vertices(xy, r, provenance, self.vertex_values(xy, polys))
         new_ids = n + inverse
         n_after = np.count_nonzero(p.cross_after)
         crossing = np.empty((2, len(chosen)), dtype=np.int64)  # vertex before / after the run
         crossing[0, p.cross_before] = new_ids[n_after:]
         crossing[1, p.cross_after] = new_ids[:n_after]
+        if line.band > 0:  # an edge from a vertex the band put on the line: see chords
+            snapped = (np.abs(s_all) <= line.band)[p.split[cand_owner]]
+            own_line, own_error = chords(self, own_line, own_error, rv, crossing, p, snapped)
 
         # The new rings (positive sides first) from the incidences, the new vertices and the
         # cut line on each split polygon; the positive side takes the split polygon's place,
