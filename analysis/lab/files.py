@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_write", "atomic_write_text"]
+__all__ = ["atomic_write", "atomic_write_text", "remove_partial"]
 
 _UMASK_LOCK = threading.Lock()
 
@@ -88,6 +88,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _WRITING.add(tmp)
     try:
         with os.fdopen(fd, "wb") as fh:
             os.chmod(tmp, 0o666 & ~_umask())
@@ -98,7 +99,21 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        _WRITING.discard(tmp)
     return path
+
+
+_WRITING: set[str] = set()
+"""The temporary files of this process's writes in progress (see :func:`remove_partial`)."""
+
+
+def remove_partial() -> None:
+    """Remove the temporary files of the writes in progress, for a process about to end
+    without unwinding (a pool worker terminated by SIGTERM runs no ``except`` clause): they
+    would be left in the cache for good."""
+    for tmp in list(_WRITING):
+        Path(tmp).unlink(missing_ok=True)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:

@@ -163,6 +163,10 @@ def save_manifest(out_dir: str | os.PathLike[str], report: ExperimentReport) -> 
         The output directory; ``<name>/`` is created in it if missing.
     report : ExperimentReport
         What to record. The CSV holds the table alone, ``None`` written as an empty field.
+        A number that is not finite (NaN: a measure undefined for a run, as the distance to
+        a decision boundary the net has none of) is written as JSON's ``null`` (strict JSON
+        has no NaN, and parsers such as ``JSON.parse`` or ``jq`` refuse it) and as an empty
+        field; it loads as ``None``.
 
     Returns
     -------
@@ -186,14 +190,25 @@ def save_manifest(out_dir: str | os.PathLike[str], report: ExperimentReport) -> 
     """
     folder = Path(out_dir) / report.name
     folder.mkdir(parents=True, exist_ok=True)
-    data = dataclasses.asdict(report)
-    atomic_write_text(folder / MANIFEST, json.dumps(data, indent=1) + "\n")
+    data = _strict(dataclasses.asdict(report))
+    atomic_write_text(folder / MANIFEST, json.dumps(data, indent=1, allow_nan=False) + "\n")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(report.table.columns)
-    writer.writerows([["" if v is None else v for v in row] for row in report.table.rows])
+    writer.writerows([["" if v is None else v for v in row] for row in data["table"]["rows"]])
     atomic_write_text(folder / TABLE_CSV, buffer.getvalue())
     return folder / MANIFEST
+
+
+def _strict(data: Any) -> Any:
+    """``data`` (nested dicts, lists and tuples) with every number that is not finite None."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _strict(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_strict(v) for v in data]
+    return data
 
 
 def load_manifest(path: str | os.PathLike[str]) -> ExperimentReport:

@@ -38,6 +38,7 @@ from typing import TextIO
 from tqdm.auto import tqdm
 
 import regions
+from analysis.lab.files import remove_partial
 from analysis.lab.jobs import JSON, Job, load_result, save_result
 
 __all__ = ["process_pool", "run_sweep", "show_warning"]
@@ -74,11 +75,19 @@ def _init_worker() -> None:
     warnings print on one line; freed memory is kept for the worker's next decompositions
     (:func:`regions.keep_freed_memory`: the worker is a process of our own)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _terminated)
     regions.keep_freed_memory()
     warnings.showwarning = show_warning
     # tqdm's default lock is a multiprocessing lock, which a terminated worker would leave
     # behind (the resource tracker then warns at exit); a worker's bars need only a thread lock.
     tqdm.set_lock(threading.RLock())
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """A worker's SIGTERM (:func:`_end_workers`): its writes in progress removed, then the
+    exit SIGTERM gives, without unwinding the job."""
+    remove_partial()
+    os._exit(128 + signum)
 
 
 def _end_workers(pool: ProcessPoolExecutor) -> None:

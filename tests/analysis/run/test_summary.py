@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -224,3 +225,21 @@ def test_attachments_are_written_listed_and_shown(tmp_path: Path) -> None:
     del old["media"]  # a manifest written before attachments existed
     path.write_text(json.dumps(old))
     assert load_manifest(path).media == ()
+
+
+def test_undefined_numbers_are_null_in_strict_json(tmp_path: Path) -> None:
+    """A NaN measure (the distance to a decision boundary a net has none of) or an infinite
+    one is written as null and an empty CSV field: strict parsers refuse JSON's NaN."""
+    from analysis.run.summary import load_manifest
+
+    table = Table(("run", "distance", "ratio"), (("a", float("nan"), 1.5), ("b", 0.25, -math.inf)))
+    report = dataclasses.replace(small_report(), table=table)
+    path = save_manifest(tmp_path, report)
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    data = json.loads(path.read_text(), parse_constant=refuse)
+    assert data["table"]["rows"] == [["a", None, 1.5], ["b", 0.25, None]]
+    assert (path.parent / "results.csv").read_text().splitlines()[1:] == ["a,,1.5", "b,0.25,"]
+    assert load_manifest(path).table.rows == (("a", None, 1.5), ("b", 0.25, None))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 import warnings
 from dataclasses import dataclass, replace
 from functools import partial
@@ -15,6 +16,7 @@ from tqdm.auto import tqdm
 
 import regions
 from analysis.lab import sgd
+from analysis.lab.files import atomic_write
 from analysis.lab.jobs import Job, SweepWarning, TrainJob, result_path, run_job
 from analysis.lab.sgd import build_model
 from analysis.lab.train import train
@@ -161,10 +163,32 @@ def test_pool_workers_keep_freed_memory(monkeypatch):
     kept = []
     monkeypatch.setattr(regions, "keep_freed_memory", lambda: kept.append(True))
     handler, show, lock = signal.getsignal(signal.SIGINT), warnings.showwarning, tqdm.get_lock()
+    terminate = signal.getsignal(signal.SIGTERM)
     try:
         _init_worker()
     finally:
         signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, terminate)
         warnings.showwarning = show
         tqdm.set_lock(lock)
     assert kept == [True]
+
+
+def _write_slowly(path: str) -> None:
+    """Half a file, then a minute's wait: a write in progress when the worker is ended."""
+    atomic_write(path, lambda fh: (fh.write(b"half"), time.sleep(60)))
+
+
+def test_ended_workers_leave_no_partial_files(tmp_path: Path) -> None:
+    """A Ctrl-C ends the pool's workers by SIGTERM, which runs no clean-up of theirs: the
+    temporary file of a write in progress is removed all the same (it would stay in the cache
+    for good)."""
+    target = tmp_path / "model.pt"
+    with pytest.raises(KeyboardInterrupt), process_pool(1) as pool:
+        pool.submit(_write_slowly, str(target))
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob(".model.pt.*.tmp")):  # the worker is writing
+            assert time.monotonic() < deadline, "the worker never started writing"
+            time.sleep(0.02)
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
