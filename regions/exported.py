@@ -52,7 +52,7 @@ _POOL_DEFAULTS = {
 }
 _TABLE: list[tuple[str, torchops.Op]] = [
     ("relu", _op("relu", "activation", "input")),
-    ("abs", _op("abs", "activation", "input")),
+    ("abs absolute", _op("abs", "activation", "input")),
     ("leaky_relu", _op("leaky_relu", "activation", "input negative_slope", negative_slope=0.01)),
     ("hardtanh", _op("hardtanh", "activation", "input min_val max_val", min_val=-1, max_val=1)),
     ("relu6", _op("relu6", "activation", "input")),
@@ -61,11 +61,11 @@ _TABLE: list[tuple[str, torchops.Op]] = [
     ("clamp_max", _op("clamp", "activation", "input max", min=None)),
     ("prelu _prelu_kernel", _op("prelu", "activation", "input weight")),
     ("add", _op("add", "add", "input other", alpha=1)),
-    ("sub", _op("sub", "add", "input other", alpha=1)),
+    ("sub subtract", _op("sub", "add", "input other", alpha=1)),
     ("rsub", _op("sub", "add", "other input", alpha=1)),  # rsub(x, c) is c - x
-    ("mul", _op("mul", "scale", "input other")),
-    ("div true_divide", _op("div", "scale", "input other", rounding_mode=None)),
-    ("neg", _op("neg", "scale", "input")),
+    ("mul multiply", _op("mul", "scale", "input other")),
+    ("div divide true_divide", _op("div", "scale", "input other", rounding_mode=None)),
+    ("neg negative", _op("neg", "scale", "input")),
     ("maximum", _op("maximum", "maximum", "input other")),
     ("minimum", _op("minimum", "maximum", "input other")),
     ("max", _op("max", "reduce", "input dim keepdim", dim=None, keepdim=False)),
@@ -191,8 +191,12 @@ def trace_program(
     walker = _AtenWalker(program, n_inputs, warn)
     net = walker.build()
     if check and not walker.trains and not walker.rounds:
+        try:  # torch may fail to unlift a program (one that writes into its input)
+            module = program.module()
+        except Exception:  # then there is nothing to run: left unchecked
+            return net
         static = walker.batch if isinstance(walker.batch, int) else None
-        check_forward(program.module(), net, static, walker.features, exported=True)
+        check_forward(module, net, static, walker.features, exported=True)
     return net
 
 

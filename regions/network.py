@@ -289,7 +289,7 @@ class Network:
         """
         last = list(range(len(self.nodes)))
         for i, node in enumerate(self.nodes):
-            for src in _sources(node):
+            for src in sources(node):
                 last[src] = i
         last[self.output] = len(self.nodes)
         return last
@@ -389,7 +389,8 @@ class Network:
         return values[self.output], pre
 
 
-def _sources(node: Node | None) -> tuple[int, ...]:
+def sources(node: Node | None) -> tuple[int, ...]:
+    """The indices of the nodes ``node`` reads (none for the input, ``None``)."""
     if node is None:
         return ()
     if isinstance(node, (Sum, Concat)):

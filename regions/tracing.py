@@ -260,6 +260,9 @@ class _InPlaceProxy(torch.fx.Proxy):
     it is on a tensor. fx's own proxies have no in-place operators, so Python rebinds ``x`` to
     ``x + y`` and an alias of ``x`` (``y = x`` before) would keep the old values."""
 
+    def __getattr__(self, k: str) -> torch.fx.proxy.Attribute:
+        return _InPlaceAttribute(self, k)
+
 
 def _in_place(op: Callable[[Any, Any], Any]) -> Callable[[torch.fx.Proxy, Any], torch.fx.Proxy]:
     def method(self: torch.fx.Proxy, other: Any) -> torch.fx.Proxy:
@@ -268,8 +271,17 @@ def _in_place(op: Callable[[Any, Any], Any]) -> Callable[[torch.fx.Proxy, Any], 
     return method
 
 
+class _InPlaceAttribute(torch.fx.proxy.Attribute):
+    """An attribute of a proxy (``torch.max(x, 1).values``), with the in-place operators of
+    :class:`_InPlaceProxy`: fx's own attributes have none, so ``v += 1`` would rebind ``v``."""
+
+    def __getattr__(self, k: str) -> torch.fx.proxy.Attribute:
+        return _InPlaceAttribute(self, k)
+
+
 for _name in ("iadd", "isub", "imul", "itruediv"):
-    setattr(_InPlaceProxy, f"__{_name}__", _in_place(getattr(operator, _name)))
+    for _cls in (_InPlaceProxy, _InPlaceAttribute):
+        setattr(_cls, f"__{_name}__", _in_place(getattr(operator, _name)))
 
 
 class _Tracer(torch.fx.Tracer):

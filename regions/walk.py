@@ -28,7 +28,7 @@ from .errors import (
     NotPiecewiseLinearError,
     UnsupportedModelError,
 )
-from .network import Affine, Concat, Network, Node, Sum
+from .network import Activation, Affine, Concat, Network, Node, Sum, sources
 
 __all__ = ["Traced", "MaxResult", "Walker", "max_field"]
 
@@ -172,12 +172,13 @@ class Walker:
             raise InvalidModelError("cannot infer the model's input width: pass n_inputs")
         if self.widths[0] < 1:
             raise InvalidModelError("the model has 0 inputs; regions needs at least one")
+        nodes, widths, output = _read_by(self.nodes, self.widths, output)
         return Network(
-            nodes=tuple(self.nodes),
-            widths=tuple(self.widths),
+            nodes=nodes,
+            widths=widths,
             output=output,
-            n_inputs=self.widths[0],
-            n_outputs=self.widths[output],
+            n_inputs=widths[0],
+            n_outputs=widths[output],
             softmax=self.softmax,
         )
 
@@ -397,6 +398,33 @@ class Walker:
         dims = shapes.concat([d for _, d in tensors], call.take("dim"), call.where)
         node = Concat(tuple(t.index for t, _ in tensors), fx_node.name)
         return self.new(self.add(node, math.prod(dims)), dims)
+
+
+def _read_by(
+    nodes: list[Node | None], widths: list[int], output: int
+) -> tuple[tuple[Node | None, ...], tuple[int, ...], int]:
+    """The input and the nodes ``output`` depends on, renumbered in order (activation layers
+    too), with their widths and the output's new index: a result the model computes but never
+    uses (torch.fx records it) must draw no region boundary."""
+    live = {0, output}
+    for i in range(output, 0, -1):
+        if i in live:
+            live.update(sources(nodes[i]))
+    kept = sorted(live)
+    index = {old: new for new, old in enumerate(kept)}
+    out: list[Node | None] = [None]
+    layer = 0
+    for old in kept[1:]:
+        node = nodes[old]
+        if isinstance(node, Activation):
+            layer += 1
+            node = replace(node, src=index[node.src], layer=layer)
+        elif isinstance(node, (Sum, Concat)):
+            node = replace(node, srcs=tuple(index[j] for j in node.srcs))
+        else:
+            node = replace(node, src=index[node.src])
+        out.append(node)
+    return tuple(out), tuple(widths[i] for i in kept), index[output]
 
 
 def max_field(result: MaxResult, key: Any, where: str) -> Traced:

@@ -278,3 +278,45 @@ def test_bad_inputs():
         regions.trace(program, n_inputs=3)
     with pytest.raises(regions.UnsupportedModelError, match="or a torch.export.ExportedProgram"):
         regions.trace("model.pt2")
+
+
+class DeadBranch(nn.Module):
+    """A result computed and never used (ReLUs of ReLUs, after the output in graph order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b, self.c = nn.Linear(2, 4), nn.Linear(2, 3), nn.Linear(3, 3)
+
+    def forward(self, x):
+        out = torch.maximum(self.a(x), -self.a(x))
+        unused = torch.relu(self.c(torch.relu(self.b(x))))  # noqa: F841 (the point)
+        return out
+
+
+@pytest.mark.parametrize("core", [False, True], ids=["export", "core-aten"])
+def test_dead_code_draws_no_boundary(core):
+    """fx records a result that is never used, and each of its activations once cut the
+    regions (26 where the function has 10); a program drops it, but only its last node.
+    Only the nodes the output reads are kept, in both tracers, and certify's exact
+    evaluation (which stops at the output) agrees with the patterns."""
+    model = seeded(DeadBranch())
+    only = Lambda(lambda h: torch.maximum(h, -h))
+    only.fc = model.a
+    net = regions.trace(model)
+    assert net.n_layers == 1  # the maximum's
+    same_network(regions.trace(export(model, core=core)), net)
+    part = regions.decompose(model)
+    assert len(part) == regions.count(export(model, core=core)) == len(regions.decompose(only))
+    regions.certify(part)
+
+
+def test_a_program_torch_cannot_unlift_is_traced_unchecked():
+    """A core ATen program that writes into its input: ``program.module()`` itself raises
+    (torch's unlifting), so there is nothing to check against."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.ReLU(inplace=True), nn.Linear(2, 1)).double().eval()
+    program = export(model, core=True)
+    with pytest.raises(RuntimeError):
+        program.module()
+    net = regions.trace(program)
+    assert net.widths == (2, 2, 1) and net.n_layers == 1

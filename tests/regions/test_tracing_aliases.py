@@ -126,6 +126,28 @@ def test_augmented_assignment_is_in_place(op):
     check_exact(model, regions.decompose(model))
 
 
+def values_augmented_under_a_view(s, x):
+    v = torch.max(s.a(x).view(-1, 2, 3), dim=2).values  # an attribute of a proxy
+    w = v.unsqueeze(1)  # a view of v
+    v += 1.0
+    return w
+
+
+def values_augmented_read_again(s, x):
+    r = torch.max(s.a(x).view(-1, 2, 3), dim=2)
+    v = r.values
+    v -= 2.0
+    return r.values * 3.0  # the pair's values, changed
+
+
+@pytest.mark.parametrize("forward", [values_augmented_under_a_view, values_augmented_read_again])
+def test_augmented_assignment_on_an_attribute_is_in_place(forward):
+    """``torch.max(x, dim).values`` is an attribute of fx's proxy, not a proxy fx makes: its
+    ``+=`` was recorded as ``v = v + 1``, and the view (the pair) kept the old values."""
+    model = model_of(forward)
+    assert traced_error(model, regions.trace(model, check=False)) < 1e-12
+
+
 def test_augmented_assignment_on_numbers_and_residuals():
     def forward(s, x):
         out = F.relu(s.a(x))
@@ -286,8 +308,24 @@ def test_the_unread_indices_of_a_max_are_no_obstacle():
         lambda s, x: torch.true_divide(F.relu(s.a(x)), 4),
         lambda s, x: +F.relu(s.a(x)),
         lambda s, x: nn.functional.feature_alpha_dropout(F.relu(s.a(x)), 0.5, training=False),
+        lambda s, x: torch.absolute(s.a(x)),
+        lambda s, x: torch.subtract(s.a(x), 1.0, alpha=2),
+        lambda s, x: torch.multiply(F.relu(s.a(x)), 2.0),
+        lambda s, x: torch.divide(F.relu(s.a(x)), 4.0),
+        lambda s, x: torch.negative(F.relu(s.a(x))),
+        lambda s, x: s.a(x).absolute_(),
     ],
-    ids=["true_divide", "positive", "feature_alpha_dropout"],
+    ids=[
+        "true_divide",
+        "positive",
+        "feature_alpha_dropout",
+        "absolute",
+        "subtract",
+        "multiply",
+        "divide",
+        "negative",
+        "absolute_",
+    ],
 )
 def test_exported_programs_take_what_the_fx_tracer_takes(forward):
     model = model_of(forward)
