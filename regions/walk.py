@@ -410,6 +410,8 @@ def _read_by(
     for i in range(output, 0, -1):
         if i in live:
             live.update(sources(nodes[i]))
+    if len(live) == len(nodes):  # the usual case: every node is read
+        return tuple(nodes), tuple(widths), output
     kept = sorted(live)
     index = {old: new for new, old in enumerate(kept)}
     out: list[Node | None] = [None]
