@@ -258,6 +258,11 @@ _HOOKS = (
 )
 
 
+_ON_NUMBERS = {operator.neg, operator.pos, operator.abs, operator.pow}
+"""Python functions the fx graph may apply to numbers alone (besides ``math``'s), where no
+handler reads them: run as they are (see ``_Builder.on_numbers``)."""
+
+
 class _InPlaceProxy(torch.fx.Proxy):
     """A proxy that records ``x += y`` (and ``-=``, ``*=``, ``/=``) as the in-place operation
     it is on a tensor. fx's own proxies have no in-place operators, so Python rebinds ``x`` to
@@ -413,9 +418,39 @@ class _Builder(Walker):
         else:
             name = getattr(fx_node.target, "__name__", str(fx_node.target))
             where = f"{fx_node.op} '{name}' (node '{fx_node.name}')"
+            if self.on_numbers(fx_node):
+                self.set(fx_node, self.number(fx_node, where))
+                return
             op = torchops.function_op(fx_node.target, where, self.prev_name)
             call = torchops.Call.bind(op, fx_node.args, fx_node.kwargs, where)
         self.apply(call, fx_node)
+
+    def on_numbers(self, fx_node: torch.fx.Node) -> bool:
+        """Whether ``fx_node`` is Python's arithmetic on numbers alone, beyond what the
+        handlers take (``-x.size(1)``, ``x.size(1) ** 2``, ``math.sqrt(x.size(1))``)."""
+        if fx_node.op != "call_function" or not (
+            fx_node.target in _ON_NUMBERS or getattr(fx_node.target, "__module__", "") == "math"
+        ):
+            return False
+        found: list[Any] = []
+        torch.fx.node.map_aggregate((fx_node.args, fx_node.kwargs), found.append)
+        return all(
+            not isinstance(a, torch.fx.Node)
+            or (a in self.values and not isinstance(self.values[a], (Traced, MaxResult)))
+            for a in found
+        )
+
+    def number(self, fx_node: torch.fx.Node, where: str) -> Any:
+        """The value of a call :meth:`on_numbers`."""
+        args, kwargs = self.constant(fx_node.args), self.constant(dict(fx_node.kwargs))
+        found: list[Any] = []
+        torch.fx.node.map_aggregate((args, kwargs), found.append)
+        if any(a is shapes.BATCH for a in found):
+            raise UnsupportedModelError(
+                f"{where}: arithmetic on the batch size is not supported; keep the batch axis "
+                "as x.size(0) or -1"
+            )
+        return fx_node.target(*args, **kwargs)
 
     # ------------------------------------------------------------------ layers
     def infer_width(self, arg: torch.fx.Node, width: int) -> None:

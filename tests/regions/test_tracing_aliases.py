@@ -3,6 +3,7 @@ hooks and training mode (each case here was once traced into a different functio
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -158,6 +159,22 @@ def test_augmented_assignment_on_numbers_and_residuals():
 
     model = model_of(forward)
     assert traced_error(model, regions.trace(model)) < 1e-12
+
+
+def test_python_arithmetic_on_sizes_is_run():
+    """Numbers from shape queries go through Python's own functions too (``-n``, ``n ** 2``,
+    ``math.sqrt(n)``), which no handler reads: they are run as they are; not on the batch
+    size, which is no number while tracing."""
+
+    def forward(s, x):
+        h = F.relu(s.a(x))  # the Linear first: it gives the input's width
+        n = x.size(1)
+        return h * -n / n**2 * math.sqrt(n) + abs(-n)
+
+    model = model_of(forward)
+    assert traced_error(model, regions.trace(model)) < 1e-12
+    with pytest.raises(regions.UnsupportedModelError, match="arithmetic on the batch size"):
+        regions.trace(model_of(lambda s, x: s.a(x) * -x.size(0)))
 
 
 # ----------------------------------------------------------------- hooks
