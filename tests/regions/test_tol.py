@@ -11,24 +11,11 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-import torch
+from test_certified import sequential
 from torch import nn
 
 import regions
 from regions.constructions import line_arrangement
-
-
-def sequential(*layers: tuple[list, list]) -> nn.Sequential:
-    """A float64 ReLU MLP with the given (weight, bias) layers, ReLU between them."""
-    modules: list[nn.Module] = []
-    for i, (W, b) in enumerate(layers):
-        W = torch.as_tensor(W, dtype=torch.float64)
-        linear = nn.Linear(W.shape[1], W.shape[0]).double()
-        with torch.no_grad():
-            linear.weight.copy_(W)
-            linear.bias.copy_(torch.as_tensor(b, dtype=torch.float64))
-        modules += [linear] if i == len(layers) - 1 else [linear, nn.ReLU()]
-    return nn.Sequential(*modules).eval()
 
 
 def merged(model: nn.Module, tol: float) -> tuple[regions.Partition, int]:
