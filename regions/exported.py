@@ -361,7 +361,8 @@ class _AtenWalker(Walker):
         if name in _ATEN:
             return _ATEN[name]
         base = name[:-1] if name.endswith("_") else name
-        if base in _ATEN and _ATEN[base].kind in ("activation", "add", "scale", "identity"):
+        in_place = ("activation", "add", "scale", "identity", "dropout")
+        if base in _ATEN and _ATEN[base].kind in in_place:
             op = _ATEN[base]
             return torchops.Op(op.name, op.kind, op.params, op.defaults, inplace=True)
         torchops.refuse(base.lstrip("_").removeprefix("native_"), where, self.prev_name)

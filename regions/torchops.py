@@ -224,8 +224,14 @@ for _targets, _o in [
     ((F.leaky_relu,), _with_inplace(_LEAKY)),
     ((F.max_pool1d, torch.max_pool1d), _POOL),
     (
-        (F.dropout,),
+        (F.dropout, F.dropout1d),
         _op("dropout", "identity", "input p training inplace", p=0.5, training=True, inplace=False),
+    ),
+    (
+        (F.alpha_dropout, F.feature_alpha_dropout),
+        _op(
+            "dropout", "identity", "input p training inplace", p=0.5, training=False, inplace=False
+        ),
     ),
     ((torch.dropout,), _op("dropout", "identity", "input p train")),
     (

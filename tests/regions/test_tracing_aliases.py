@@ -348,3 +348,21 @@ def test_exported_programs_take_what_the_fx_tracer_takes(forward):
     model = model_of(forward)
     program = torch.export.export(model, (torch.tensor(X[:4]),))
     assert traced_error(model, regions.trace(program)) < 1e-12
+
+
+@pytest.mark.parametrize(
+    "forward",
+    [
+        lambda s, x: s.b(F.dropout(F.relu(s.a(x)), 0.5, False, True)),
+        lambda s, x: s.b(F.alpha_dropout(F.relu(s.a(x)), 0.5, False)),
+        lambda s, x: s.b(F.feature_alpha_dropout(F.relu(s.a(x)), 0.5)),
+    ],
+    ids=["dropout in place", "alpha_dropout", "feature_alpha_dropout"],
+)
+def test_functional_dropouts_in_eval_both_ways(forward):
+    """Dropouts called off (``training=False``) are the identity, in place too, for both
+    tracers (fx refused the alpha ones, export the in-place one)."""
+    model = model_of(forward)
+    program = torch.export.export(model, (torch.tensor(X[:4]),))
+    assert traced_error(model, regions.trace(model)) < 1e-12
+    assert traced_error(model, regions.trace(program)) < 1e-12
