@@ -66,6 +66,23 @@ _ARITHMETIC = {
 }
 
 
+def leaves(args: Any) -> list[Any]:
+    """The arguments nested in lists, tuples and dicts, flattened."""
+    found: list[Any] = []
+    torch.fx.node.map_aggregate(args, found.append)
+    return found
+
+
+def no_batch_size(values: list[Any], where: str) -> None:
+    """Refuse arithmetic on the batch size (:data:`regions.shapes.BATCH`): it is no number
+    while tracing."""
+    if any(v is shapes.BATCH for v in values):
+        raise UnsupportedModelError(
+            f"{where}: arithmetic on the batch size is not supported; keep the batch axis as "
+            "x.size(0) or -1"
+        )
+
+
 def arithmetic(call: Call, a: Any, b: Any) -> Any:
     """The call on two numbers (from shape queries such as ``x.size(1) // 2``).
 
@@ -77,11 +94,7 @@ def arithmetic(call: Call, a: Any, b: Any) -> Any:
     >>> arithmetic(call, 6, 4)
     1
     """
-    if a is shapes.BATCH or b is shapes.BATCH:
-        raise UnsupportedModelError(
-            f"{call.where}: arithmetic on the batch size is not supported; keep the batch axis "
-            "as x.size(0) or -1"
-        )
+    no_batch_size([a, b], call.where)
     if not (isinstance(a, numbers.Number) and isinstance(b, numbers.Number)):
         raise UnsupportedModelError(f"{call.where}: unsupported operands {a!r} and {b!r}")
     if call.op.name in ("add", "sub") and call.take("alpha") != 1:

@@ -228,13 +228,6 @@ def _same_in_float64(target: Any, args: tuple, kwargs: dict, result: torch.Tenso
     return isinstance(again, torch.Tensor) and torch.equal(again, result.to(again.dtype))
 
 
-def _leaves(args: Any) -> list[Any]:
-    """The arguments nested in lists, tuples and dicts, flattened."""
-    found: list[Any] = []
-    torch.fx.node.map_aggregate(args, lambda a: found.append(a))
-    return found
-
-
 _EXPORT_EVAL = "Export model.eval() to silence this warning."
 
 
@@ -319,7 +312,7 @@ class _AtenWalker(Walker):
             name = getattr(target, "__name__", str(target))
             where = f"'{name}' (node '{node.name}')"
         args, kwargs = torch.fx.node.map_arg((node.args, node.kwargs), self.resolve)
-        if not any(isinstance(a, torch.fx.Node) for a in _leaves((args, kwargs))):
+        if not any(isinstance(a, torch.fx.Node) for a in arguments.leaves((args, kwargs))):
             self.values[node] = self.evaluate(target, args, kwargs, where)
             return
         call = torchops.Call.bind(self.op_of(target, name, where), args, kwargs, where)
@@ -345,7 +338,7 @@ class _AtenWalker(Walker):
     def evaluate(self, target: Any, args: tuple, kwargs: dict, where: str) -> Any:
         """An operation on constants alone (a weight's transpose), run by torch; where it
         rounds in a precision below float64, :attr:`rounds` notes it."""
-        if any(a is shapes.BATCH for a in _leaves((args, kwargs))):
+        if any(a is shapes.BATCH for a in arguments.leaves((args, kwargs))):
             raise UnsupportedModelError(
                 f"{where}: using the batch size as a number is not supported"
             )

@@ -25,7 +25,7 @@ import torch.fx
 from torch import nn
 from torch.export import ExportedProgram
 
-from . import layers, shapes, torchops
+from . import arguments, layers, shapes, torchops
 from .errors import (
     EvalSemanticsWarning,
     NotPiecewiseLinearError,
@@ -432,24 +432,16 @@ class _Builder(Walker):
             fx_node.target in _ON_NUMBERS or getattr(fx_node.target, "__module__", "") == "math"
         ):
             return False
-        found: list[Any] = []
-        torch.fx.node.map_aggregate((fx_node.args, fx_node.kwargs), found.append)
         return all(
             not isinstance(a, torch.fx.Node)
             or (a in self.values and not isinstance(self.values[a], (Traced, MaxResult)))
-            for a in found
+            for a in arguments.leaves((fx_node.args, fx_node.kwargs))
         )
 
     def number(self, fx_node: torch.fx.Node, where: str) -> Any:
         """The value of a call :meth:`on_numbers`."""
         args, kwargs = self.constant(fx_node.args), self.constant(dict(fx_node.kwargs))
-        found: list[Any] = []
-        torch.fx.node.map_aggregate((args, kwargs), found.append)
-        if any(a is shapes.BATCH for a in found):
-            raise UnsupportedModelError(
-                f"{where}: arithmetic on the batch size is not supported; keep the batch axis "
-                "as x.size(0) or -1"
-            )
+        arguments.no_batch_size(arguments.leaves((args, kwargs)), where)
         return fx_node.target(*args, **kwargs)
 
     # ------------------------------------------------------------------ layers
