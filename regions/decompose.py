@@ -500,13 +500,14 @@ class _LayerCut:
             values = self.exact.values(vertices[unsure], fn[unsure])
             side[unsure] = [(v > 0) - (v < 0) for v in values]
         moved = ((side > 0) & low) | ((side < 0) & high)
-        for f in np.unique(fn[moved]).tolist():
-            self.count(f, vertices[moved & (fn == f)])
+        self.count(fn[moved], vertices[moved])
 
-    def count(self, fn: int, vertices: np.ndarray) -> None:
-        """Count the vertices a band settled against their side of breakpoint ``fn`` (in
-        ``mesh.n_snapped``), each once however many polygons and refreshes saw it."""
-        new = {(fn, v) for v in vertices.tolist()} - self.moved
+    def count(self, fn: int | np.ndarray, vertices: np.ndarray) -> None:
+        """Count the vertices a band settled against their side of breakpoint ``fn`` (one, or
+        one each) (in ``mesh.n_snapped``), each once however many polygons and refreshes saw
+        it."""
+        fn = np.broadcast_to(fn, vertices.shape)
+        new = set(zip(fn.tolist(), vertices.tolist(), strict=True)) - self.moved
         self.moved |= new
         self.mesh.n_snapped += len(new)
 
