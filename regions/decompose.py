@@ -22,7 +22,7 @@ import numpy as np
 from torch import nn
 from tqdm.auto import tqdm
 
-from . import fused, kernels, region_maps
+from . import fused, kernels, layer_kernels, region_maps
 from .breakpoints import Breakpoints, Level, stack_levels
 from .crossings import band_overruled, side_flags
 from .domain import Domain, Plane, as_domain, as_plane
@@ -172,6 +172,11 @@ def _cut_layers(
     bar: _Bar | None = None,
 ) -> tuple[Mesh, list[Level], Breakpoints, CutState]:
     mesh = Mesh(dom.hull)
+    # Room for a small net's layers at once (each layer reserves _AHEAD more): growing the
+    # pools at the first layers, copies and all, cost a 2-16x3-1 net 3% of its time.
+    mesh.reserve_vertices(4 * _AHEAD)
+    mesh.reserve_polygons(2 * _AHEAD)
+    mesh.ring_room(16 * _AHEAD)
     levels: list[Level] = []
     last_use = net.last_use()
     breakpoints = Breakpoints.of(net)
@@ -314,8 +319,6 @@ class _LayerCut:
     ) -> None:
         self.mesh, self.node, self.maps, self.exact = mesh, node, maps, exact
         self.first_column = first_column
-        mesh.reset_parents()
-        self.origin = mesh.parent.copy()  # each polygon's region at the layer's start
         # Room for a small layer's cuts from the start: stopping the compiled loop to grow
         # the pools cost a 2-16x3-1 net 7% of its time.
         n_vertices, n_polygons = mesh.n_vertices + 2 * _AHEAD, mesh.n_polygons + _AHEAD
@@ -323,11 +326,13 @@ class _LayerCut:
         mesh.reserve_polygons(n_polygons)
         mesh.ring_room(8 * _AHEAD)
         # Whose maps give each vertex's values: one polygon around it (any: the node is
-        # continuous), a layer-start region. Every vertex is on some ring.
+        # continuous), a layer-start region; each polygon is its own parent and region.
         self.source = np.empty(max(2 * mesh.n_vertices + 16, n_vertices), dtype=np.int64)
-        self.source[mesh.ring] = np.repeat(np.arange(mesh.n_polygons), mesh.length)
+        self.origin = np.arange(mesh.n_polygons)
         z = mesh.new_values(node.width, self.vertex_values)
-        region_maps.evaluate(maps, self.source[: mesh.n_vertices], mesh.xy, out=z)
+        table = (mesh.first, mesh.length, mesh.ring_store, mesh.parent, self.source)
+        if not layer_kernels.started(*table, maps.m, mesh.xy, z):
+            region_maps.evaluate(maps, self.source[: mesh.n_vertices], mesh.xy, out=z)
         self.fixed, self.slope = maps.bounds(mesh.box)
         # Polygon-major, so a split copies its polygon's bits as one contiguous row.
         rows = max(2 * mesh.n_polygons, n_polygons)
@@ -413,8 +418,8 @@ class _LayerCut:
                     "shrink the domain or decompose fewer layers"
                 )
             unit = done
-        self.origin = self.origin[mesh.parent]
-        mesh.reset_parents()
+        # Each polygon's layer-start region, the rings in polygon order, the packed bits.
+        self.origin, self.start, self.packed = mesh.snapshot(self.origin, self.bits)
         # The layer's values (and, through this method, its maps) are read no more: free them
         # before the next layer's maps are built.
         mesh.set_values(np.empty((0, mesh.n_vertices)), no_values)
@@ -526,12 +531,11 @@ class _LayerCut:
     def level(self) -> Level:
         """Snapshot of the mesh after the layer, with each region's side of its breakpoints."""
         mesh = self.mesh
-        bits = self.bits[: mesh.n_polygons]  # unit-major columns, as the breakpoints
         return Level(
             ring=mesh.ring,
-            start=mesh.start,
+            start=self.start,
             edge_label=mesh.label,
             parent=self.origin,
-            bits=np.packbits(bits, axis=1),
-            n_bits=bits.shape[1],
+            bits=self.packed,  # unit-major columns, as the breakpoints
+            n_bits=self.bits.shape[1],
         )

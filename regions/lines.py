@@ -19,9 +19,19 @@ from typing import Protocol
 import numpy as np
 
 from .floats import EPS, SAFE, gamma
+from .rationals import line_through
 from .region_maps import NodeMaps
 
-__all__ = ["ArgmaxLine", "AxisLine", "Line", "MapLine", "VertexPool", "chords", "through"]
+__all__ = [
+    "ArgmaxLine",
+    "AxisLine",
+    "Line",
+    "MapLine",
+    "VertexPool",
+    "chords",
+    "hull_lines",
+    "through",
+]
 
 Coefficients = tuple[np.ndarray, np.ndarray]
 """Line equations ``(a, b, c)`` (n, 3) and bounds (n,) on the error of ``a x + b y + c`` at any
@@ -335,3 +345,25 @@ def through(
         shift = (np.hypot(a, b) * (1 + 4 * EPS) + reach) * rp
         err = (tilt + shift + gamma(2) * (np.abs(ax) + np.abs(by))) * SAFE
     return line, np.where(np.isnan(err), np.inf, err)
+
+
+def hull_lines(hull: np.ndarray, box: float) -> tuple[np.ndarray, np.ndarray]:
+    """Equations (k, 3) of the hull's edges through its float corners, and their error bounds.
+
+    Each coefficient of :func:`~regions.rationals.line_through` is computed exactly and rounded
+    once. A box's edges have exact equations: y - y0 (flat) or x - x0 (upright). In Python
+    floats, corner by corner: a hull has few corners, and numpy's calls cost a small net's
+    decomposition about 2% here (:class:`~regions.mesh.Mesh` starts from them).
+    """
+    corners = hull.tolist()
+    rows = []
+    for (x0, y0), (x1, y1) in zip(corners, corners[1:] + corners[:1], strict=True):
+        if y0 == y1:
+            rows.append((0.0, 1.0, -y0))
+        elif x0 == x1:
+            rows.append((1.0, 0.0, -x0))
+        else:
+            rows.append(tuple(float(c) for c in line_through((x0, y0), (x1, y1))))
+    lines = np.array(rows)
+    err = (2 * EPS) * (np.abs(lines[:, :2]).sum(axis=1) * box + np.abs(lines[:, 2])) * SAFE
+    return lines, err

@@ -28,14 +28,13 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import kernels
+from . import kernels, layer_kernels
 from .compaction import laid_out
 from .crossings import overruled
-from .floats import EPS, SAFE
+from .floats import EPS
 from .intersections import between, intersect
-from .lines import Line, chords
+from .lines import Line, chords, hull_lines
 from .ragged import offsets, with_room
-from .rationals import line_through
 
 __all__ = ["DOMAIN_EDGE", "Mesh", "PLACE_EXACTLY", "VertexValues", "no_values"]
 
@@ -157,7 +156,7 @@ class Mesh:
         self.exact_vertex: Callable[[np.ndarray], tuple[Fraction, Fraction]] | None = None
         self._ring = np.arange(k, dtype=np.int64)
         self._label = np.full(k, DOMAIN_EDGE, dtype=np.int64)
-        self._lines, self._line_errors = _hull_lines(hull, self.box)
+        self._lines, self._line_errors = hull_lines(hull, self.box)
         self._hull_lines = self._lines.copy()
         self._used, self._compact_at = k, -1
         self.n_polygons = 1
@@ -295,6 +294,18 @@ class Mesh:
         if laid is not None:
             (self._ring, self._label, self._lines, self._line_errors), self._used = laid
         self._compact_at = self._used
+
+    def snapshot(self, origin: np.ndarray, bits: np.ndarray) -> tuple[np.ndarray, ...]:
+        """A layer's end (:func:`regions.layer_kernels.snapshot`): each polygon's region
+        ``origin[parent]`` (n_polygons,), every polygon its own parent, the rings laid out,
+        their offsets (n_polygons + 1,) and the polygons' ``bits`` rows packed."""
+        store = (self._ring, self._label, self._lines, self._line_errors)
+        regions, start, packed, store, self._used = layer_kernels.snapshot(
+            self.first, self.length, self.parent, origin, store, self._used, bits[: self.n_polygons]
+        )
+        self._ring, self._label, self._lines, self._line_errors = store
+        self._compact_at = self._used
+        return regions, start, packed
 
     # --------------------------------------------------------------------- updates
     def set_values(self, values: np.ndarray, vertex_values: VertexValues) -> None:
@@ -573,25 +584,3 @@ class Mesh:
 def no_values(xy: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """Default vertex values: none (for lines that read only coordinates)."""
     return np.empty((0, len(xy)))
-
-
-def _hull_lines(hull: np.ndarray, box: float) -> tuple[np.ndarray, np.ndarray]:
-    """Equations (k, 3) of the hull's edges through its float corners, and their error bounds.
-
-    Each coefficient of :func:`~regions.rationals.line_through` is computed exactly and rounded
-    once. A box's edges have exact equations: y - y0 (flat) or x - x0 (upright). In Python
-    floats, corner by corner: a hull has few corners, and numpy's calls cost a small net's
-    decomposition about 2% here.
-    """
-    corners = hull.tolist()
-    rows = []
-    for (x0, y0), (x1, y1) in zip(corners, corners[1:] + corners[:1], strict=True):
-        if y0 == y1:
-            rows.append((0.0, 1.0, -y0))
-        elif x0 == x1:
-            rows.append((1.0, 0.0, -x0))
-        else:
-            rows.append(tuple(float(c) for c in line_through((x0, y0), (x1, y1))))
-    lines = np.array(rows)
-    err = (2 * EPS) * (np.abs(lines[:, :2]).sum(axis=1) * box + np.abs(lines[:, 2])) * SAFE
-    return lines, err

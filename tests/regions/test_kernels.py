@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import regions
-from regions import intersections, kernels, map_kernels, testing
+from regions import intersections, kernels, layer_kernels, map_kernels, testing
 from regions.crossings import side_flags
 from regions.floats import EPS, SAFE
 from regions.testing import mlp
@@ -240,6 +240,74 @@ def test_evaluate_twins_agree_bit_for_bit(first):
     r = regions[v]
     want = (m[r, 0, first:] * xy[v, 0] + m[r, 1, first:] * xy[v, 1]) + m[r, 2, first:]
     np.testing.assert_array_equal(outs[0][:, v], want)
+
+
+def _scattered_store(rng: np.random.Generator, n_poly: int) -> tuple[np.ndarray, ...]:
+    """A polygon table over a ring store whose rings lie out of order with dead rows between
+    them (as cuts leave it), over ``n_poly`` vertices, each on some ring and some on several."""
+    length = rng.integers(3, 7, size=n_poly).astype(np.int64)
+    gap = rng.integers(0, 3, size=n_poly)
+    first = np.empty(n_poly, np.int64)
+    at = 0
+    for p in rng.permutation(n_poly):
+        at += gap[p]
+        first[p] = at
+        at += length[p]
+    ring = rng.integers(0, n_poly, size=at + 5).astype(np.int64)
+    live = np.concatenate([np.arange(f, f + k) for f, k in zip(first, length, strict=True)])
+    ring[rng.choice(live, size=n_poly, replace=False)] = np.arange(n_poly)
+    return first, length, ring
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_layer_start_twins_agree_with_the_numpy_definition(compiled, monkeypatch):
+    """Each vertex's source is the last polygon (in order) whose ring holds it, parents are
+    reset and the values are the maps' at the vertices, compiled and in numpy: the same."""
+    monkeypatch.setattr(kernels, "COMPILED", compiled)
+    rng = np.random.default_rng(5)
+    first, length, ring = _scattered_store(rng, 60)
+    rows = np.concatenate([np.arange(f, f + k) for f, k in zip(first, length, strict=True)])
+    want = np.full(80, -1)  # room beyond the 60 vertices, left alone
+    want[ring[rows]] = np.repeat(np.arange(60), length)  # numpy: the last write wins
+    m = rng.normal(size=(60, 3, 7))
+    xy = rng.normal(size=(60, 2))
+    parent = rng.integers(0, 60, size=60)
+    source = np.full(80, -1)
+    values = np.full((7, len(xy)), np.nan)
+    assert layer_kernels.started(first, length, ring, parent, source, m, xy, values)
+    np.testing.assert_array_equal(source, want)
+    np.testing.assert_array_equal(parent, np.arange(60))
+    expected = np.empty_like(values)
+    map_kernels._evaluate_numpy(m, want[: len(xy)], xy, 0, expected)
+    np.testing.assert_array_equal(values.view(np.int64), expected.view(np.int64))
+
+
+@pytest.mark.parametrize("n_bits", [1, 8, 13, 16, 40])
+def test_layer_snapshot_twins_agree_bit_for_bit(twins, n_bits):
+    """Regions through the parents, the store laid out in polygon order, the offsets and the
+    bits packed as ``np.packbits``, compiled and in numpy."""
+    rng = np.random.default_rng(n_bits)
+    first, length, ring = _scattered_store(rng, 50)
+    used = len(ring)
+    store = (ring, rng.integers(-1, 9, size=used), rng.normal(size=(used, 3)), rng.random(used))
+    parent, origin = rng.integers(0, 20, size=50), rng.integers(0, 1000, size=20)
+    bits = rng.random((50, n_bits)) < 0.5
+
+    def run():
+        table = (first.copy(), length.copy(), parent.copy())
+        out = layer_kernels.snapshot(*table, origin, store, used, bits)  # rows past used: room
+        return (*table, *out[:3], *(a[: out[4]] for a in out[3]), np.array([out[4]]))
+
+    compiled, numpy = twins(run)
+    assert_same(compiled, numpy)
+    new_first, _, new_parent, regions_, start, packed, new_ring, *_ = numpy
+    np.testing.assert_array_equal(regions_, origin[parent])
+    np.testing.assert_array_equal(new_parent, np.arange(50))
+    np.testing.assert_array_equal(packed, np.packbits(bits, axis=1))
+    np.testing.assert_array_equal(new_first, start[:-1])
+    for p in range(50):  # each ring moved whole to its offset
+        laid = new_ring[start[p] : start[p + 1]]
+        np.testing.assert_array_equal(laid, ring[first[p] : first[p] + length[p]])
 
 
 def test_evaluate_twins_agree_where_the_rows_cancel():
