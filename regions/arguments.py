@@ -13,7 +13,6 @@ import numbers
 import operator
 from typing import Any
 
-import numpy as np
 import torch
 import torch.fx
 
@@ -23,6 +22,7 @@ from .torchops import Call
 
 __all__ = [
     "number",
+    "summands",
     "arithmetic",
     "activation_spec",
     "scale_factor",
@@ -57,9 +57,28 @@ def number(value: Any, name: str, where: str, *, finite: bool = True) -> float:
     return float(value)
 
 
+def summands(call: Call) -> tuple[Any, Any, float]:
+    """``(a, b, sign)`` of an add, sub or rsub call, which computes ``a + sign * alpha * b``:
+    ``rsub(x, y)`` is ``y - alpha x``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from regions.arguments import summands
+    >>> from regions.torchops import Call, function_op
+    >>> summands(Call.bind(function_op(torch.rsub, "", ""), ("x", 1.0), {}, "rsub"))
+    (1.0, 'x', -1.0)
+    """
+    a, b = call.input, call.take("other")
+    if call.op.name == "rsub":
+        return b, a, -1.0
+    return a, b, -1.0 if call.op.name == "sub" else 1.0
+
+
 _ARITHMETIC = {
     "add": operator.add,
     "sub": operator.sub,
+    "rsub": operator.sub,
     "mul": operator.mul,
     "div": operator.truediv,
     "floordiv": operator.floordiv,
@@ -84,7 +103,8 @@ def no_batch_size(values: list[Any], where: str) -> None:
 
 
 def arithmetic(call: Call, a: Any, b: Any) -> Any:
-    """The call on two numbers (from shape queries such as ``x.size(1) // 2``).
+    """The call on two numbers (from shape queries such as ``x.size(1) // 2``); for add, sub
+    and rsub, ``a`` and ``b`` are their :func:`summands`.
 
     Examples
     --------
@@ -97,7 +117,7 @@ def arithmetic(call: Call, a: Any, b: Any) -> Any:
     no_batch_size([a, b], call.where)
     if not (isinstance(a, numbers.Number) and isinstance(b, numbers.Number)):
         raise UnsupportedModelError(f"{call.where}: unsupported operands {a!r} and {b!r}")
-    if call.op.name in ("add", "sub") and call.take("alpha") != 1:
+    if call.op.name in ("add", "sub", "rsub") and call.take("alpha") != 1:
         b = call.params["alpha"] * b
     return _ARITHMETIC[call.op.name](a, b)
 
@@ -132,8 +152,7 @@ def activation_spec(call: Call, n: int, dims: tuple[int, ...]) -> layers.Spec | 
     if name == "prelu":
         weight = call.module.weight if call.module is not None else call.take("weight")
         a = layers.to_numpy(weight, f"{where}.weight")
-        slope = a[shapes.channels(dims, a.size, "slopes", where, shared=True)]
-        return np.zeros((n, 1)), np.stack([slope, np.ones(n)], axis=1), np.zeros((n, 2))
+        return layers.prelu(a[shapes.channels(dims, a.size, "slopes", where, shared=True)])
     keys = ("min_val", "max_val") if name == "hardtanh" else ("min", "max")
     lo, hi = (
         None if call.take(k) is None else number(call.params[k], k, where, finite=False)

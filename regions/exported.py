@@ -3,18 +3,24 @@
 ``torch.export.export(model, (x,))`` captures a model as a graph of ATen operations even when
 ``torch.fx`` cannot trace it (data-dependent Python control flow is resolved at export time).
 :func:`trace_program` walks that graph once with the lowering :mod:`regions.tracing` uses
-(:mod:`regions.walk`): each ATen call is bound to its schema's arguments, applied or refused
-by name. Parameters, buffers and constants come from the program's ``state_dict`` and
-``constants``; operations on them alone (``permute`` of a weight, ``num_batches_tracked += 1``)
-are evaluated with torch on copies. Every traced result is checked against the shape the
-program recorded for it, so an operation regions reads differently from torch is refused.
+(:mod:`regions.walk`): each ATen call is bound to its schema's arguments (the table is
+:mod:`regions.atenops`), applied or refused by name. Parameters, buffers and constants come
+from the program's ``state_dict`` and ``constants``; operations on them alone (``permute`` of
+a weight, ``num_batches_tracked += 1``) are evaluated with torch on copies. Every traced result
+is checked against the shape the program recorded for it, so an operation regions reads
+differently from torch is refused.
 Programs from ``ExportedProgram.run_decompositions()`` (core ATen: ``addmm``, ``permute``,
-``_native_batch_norm_legit_no_training``, ...) are accepted as well.
+``_native_batch_norm_legit_no_training``, ...) are accepted as well, with two of its
+multi-node forms: a Linear on a (batch, C, L) tensor as ``view(batch * C, L)``, ``addmm`` and a
+view back (:class:`_Rows`), and PReLU as ``where(x > 0, x, x * w)`` (:class:`_Positive`).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+import operator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,6 +30,7 @@ from torch.export import ExportedProgram
 from torch.export.graph_signature import InputKind, OutputKind
 
 from . import arguments, layers, shapes, torchops
+from .atenops import ATEN_OPS, BATCHNORM, aten_op
 from .errors import (
     InvalidModelError,
     NotPiecewiseLinearError,
@@ -34,90 +41,6 @@ from .trace_check import check_forward
 from .walk import MaxResult, Traced, Walker, max_field
 
 __all__ = ["trace_program", "ATEN_OPS"]
-
-
-def _op(name: str, kind: str, params: str, **defaults: Any) -> torchops.Op:
-    return torchops.Op(name, kind, tuple(params.split()), defaults)
-
-
-_BATCHNORM = "input weight bias running_mean running_var"
-# ATen's max_pool1d and max_pool2d_with_indices take the same arguments.
-_POOL = "input kernel_size stride padding dilation ceil_mode"
-_POOL_DEFAULTS = {
-    "stride": (),
-    "padding": 0,
-    "dilation": 1,
-    "ceil_mode": False,
-    "return_indices": False,
-}
-_TABLE: list[tuple[str, torchops.Op]] = [
-    ("relu", _op("relu", "activation", "input")),
-    ("abs absolute", _op("abs", "activation", "input")),
-    ("leaky_relu", _op("leaky_relu", "activation", "input negative_slope", negative_slope=0.01)),
-    ("hardtanh", _op("hardtanh", "activation", "input min_val max_val", min_val=-1, max_val=1)),
-    ("relu6", _op("relu6", "activation", "input")),
-    ("clamp clip", _op("clamp", "activation", "input min max", min=None, max=None)),
-    ("clamp_min", _op("clamp", "activation", "input min", max=None)),
-    ("clamp_max", _op("clamp", "activation", "input max", min=None)),
-    ("prelu _prelu_kernel", _op("prelu", "activation", "input weight")),
-    ("add", _op("add", "add", "input other", alpha=1)),
-    ("sub subtract", _op("sub", "add", "input other", alpha=1)),
-    ("rsub", _op("sub", "add", "other input", alpha=1)),  # rsub(x, c) is c - x
-    ("mul multiply", _op("mul", "scale", "input other")),
-    ("div divide true_divide", _op("div", "scale", "input other", rounding_mode=None)),
-    ("neg negative", _op("neg", "scale", "input")),
-    ("maximum", _op("maximum", "maximum", "input other")),
-    ("minimum", _op("minimum", "maximum", "input other")),
-    ("max", _op("max", "reduce", "input dim keepdim", dim=None, keepdim=False)),
-    ("min", _op("min", "reduce", "input dim keepdim", dim=None, keepdim=False)),
-    ("amax", _op("amax", "reduce", "input dim keepdim", dim=(), keepdim=False)),
-    ("amin", _op("amin", "reduce", "input dim keepdim", dim=(), keepdim=False)),
-    ("max_pool1d", _op("max_pool1d", "pool", _POOL, **_POOL_DEFAULTS)),
-    (
-        "max_pool2d_with_indices",
-        _op("max_pool2d", "pool2d", _POOL, **_POOL_DEFAULTS),
-    ),
-    ("view _unsafe_view reshape", _op("view", "shape", "input shape")),
-    ("flatten", _op("flatten", "shape", "input start_dim end_dim", start_dim=0, end_dim=-1)),
-    ("squeeze", _op("squeeze", "shape", "input dim", dim=None)),
-    ("unsqueeze", _op("unsqueeze", "shape", "input dim")),
-    ("unflatten", _op("unflatten", "shape", "input dim sizes")),
-    ("permute", _op("permute", "permute", "input dims")),
-    ("transpose swapaxes", _op("transpose", "permute", "input dim0 dim1")),
-    ("t", _op("t", "permute", "input")),
-    ("cat concat", _op("cat", "cat", "tensors dim", dim=0)),
-    ("clone", _op("clone", "clone", "input", memory_format=None)),
-    ("alias detach lift_fresh_copy positive", _op("identity", "identity", "input")),
-    (
-        "dropout feature_dropout alpha_dropout feature_alpha_dropout native_dropout",
-        _op("dropout", "dropout", "input p train"),
-    ),
-    ("softmax log_softmax", _op("softmax", "softmax", "input dim dtype", dtype=None)),
-    (
-        "_softmax _log_softmax",
-        _op("softmax", "softmax", "input dim half_to_float", half_to_float=False),
-    ),
-    ("linear", _op("linear", "matmul", "input weight bias", bias=None)),
-    ("addmm", _op("addmm", "matmul", "bias input weight", beta=1, alpha=1)),
-    ("mm matmul", _op("mm", "matmul", "input weight")),
-    (
-        "batch_norm",
-        _op("batch_norm", "batchnorm", f"{_BATCHNORM} training momentum eps cudnn_enabled"),
-    ),
-    (
-        "native_batch_norm _native_batch_norm_legit _native_batch_norm_legit_functional",
-        _op("batch_norm", "batchnorm", f"{_BATCHNORM} training momentum eps"),
-    ),
-    (
-        "_native_batch_norm_legit_no_training",
-        _op("batch_norm", "batchnorm", f"{_BATCHNORM} momentum eps"),
-    ),
-    ("sym_size", _op("sym_size", "sym_size", "input dim")),
-]
-_ATEN: dict[str, torchops.Op] = {name: op for names, op in _TABLE for name in names.split()}
-ATEN_OPS: tuple[str, ...] = tuple(sorted(_ATEN))
-"""The ATen operations (overload packets) :func:`trace_program` lowers; in-place forms
-(``relu_``, ``add_``, ...) of the elementwise ones too."""
 
 
 def trace_program(
@@ -231,6 +154,37 @@ def _same_in_float64(target: Any, args: tuple, kwargs: dict, result: torch.Tenso
 _EXPORT_EVAL = "Export model.eval() to silence this warning."
 
 
+@dataclass(frozen=True)
+class _Rows(Traced):
+    """A view whose first axis merges the batch axis with the first feature axis: torch's
+    (batch * dims[0], *dims[1:]) tensor, each example's entries its own dims[0] rows (a view
+    keeps the row-major order). Core ATen applies a Linear to a (batch, C, L) tensor as
+    ``view(batch * C, L)``, ``addmm`` and a view back; nothing else may read one."""
+
+
+@dataclass(frozen=True)
+class _BatchTimes:
+    """The batch size times ``k`` (at least 2), as a view's first size: see :class:`_Rows`."""
+
+    k: int
+
+
+@dataclass(frozen=True)
+class _Positive:
+    """``x > 0`` of a traced tensor: a step, read only by ``where(x > 0, x, x * w)``, which is
+    PReLU (its core ATen form)."""
+
+    of: Traced
+
+
+def _merged(name: str, rows: _Rows) -> str:
+    shape = ", ".join([f"batch * {rows.dims[0]}", *map(str, rows.dims[1:])])
+    return (
+        f"'{name}', a view that merges the batch axis into rows ({shape}); regions reads one "
+        "only in a matrix product on its last axis (a Linear) and a view back to (batch, ...)"
+    )
+
+
 class _AtenWalker(Walker):
     """Walks an exported program's graph once, mapping ATen calls to :class:`Network` nodes."""
 
@@ -264,6 +218,10 @@ class _AtenWalker(Walker):
                 if not self.is_tensor(result):
                     raise UnsupportedModelError(
                         "the exported program must return a single tensor computed from its input"
+                    )
+                if isinstance(self.values[result], _Rows):
+                    raise UnsupportedModelError(
+                        f"the exported program returns {_merged(result.name, self.values[result])}"
                     )
                 output = self.values[result].index
             elif node.op == "call_function":
@@ -315,30 +273,53 @@ class _AtenWalker(Walker):
         if not any(isinstance(a, torch.fx.Node) for a in arguments.leaves((args, kwargs))):
             self.values[node] = self.evaluate(target, args, kwargs, where)
             return
-        call = torchops.Call.bind(self.op_of(target, name, where), args, kwargs, where)
-        self.apply(call, node)
+        op = self.op_of(target, name, where)
+        self.guard(op, args, kwargs, where)
+        self.apply(torchops.Call.bind(op, args, kwargs, where), node)
         result, val = self.values[node], node.meta.get("val")
         if isinstance(result, Traced) and isinstance(val, torch.Tensor):
             shape = tuple(val.shape)
-            if shape[1:] != result.dims or not self.is_batch(shape[0]):
+            rows, dims = (
+                (result.dims[0], result.dims[1:]) if isinstance(result, _Rows) else (1, result.dims)
+            )
+            if shape[1:] != dims or not self.is_batch(shape[0], rows):
                 raise UnsupportedModelError(
                     f"{where}: the program's result has shape {shape}, but regions reads a "
                     f"{shapes.describe(result.dims)} tensor; regions supports operations that "
                     "act on each example separately (export with a batch of at least 2)"
                 )
 
+    def guard(self, op: torchops.Op, args: tuple, kwargs: dict, where: str) -> None:
+        """Refuse an operation on a comparison or on merged rows but the ones that read them."""
+        for arg in arguments.leaves((args, kwargs)):
+            value = self.values.get(arg) if isinstance(arg, torch.fx.Node) else None
+            if isinstance(value, _Positive) and op.kind != "where":
+                raise UnsupportedModelError(
+                    f"{where}: its input '{arg.name}' is a comparison (x > 0), a step; regions "
+                    "reads one only in where(x > 0, x, x * w), PReLU's core ATen form"
+                )
+            if isinstance(value, _Rows) and op.kind != "matmul" and op.name != "view":
+                raise UnsupportedModelError(f"{where}: its input is {_merged(arg.name, value)}")
+
     def resolve(self, node: torch.fx.Node) -> Any:
         """A graph node as an argument: itself when it holds traced values, else its value."""
         value = self.values[node]
-        traced = isinstance(value, (Traced, MaxResult)) or (
+        traced = isinstance(value, (Traced, MaxResult, _Positive)) or (
             isinstance(value, tuple) and any(isinstance(v, Traced) for v in value)
         )
         return node if traced else value
 
     def evaluate(self, target: Any, args: tuple, kwargs: dict, where: str) -> Any:
         """An operation on constants alone (a weight's transpose), run by torch; where it
-        rounds in a precision below float64, :attr:`rounds` notes it."""
-        if any(a is shapes.BATCH for a in arguments.leaves((args, kwargs))):
+        rounds in a precision below float64, :attr:`rounds` notes it. The batch size times a
+        number is the first size of a view merging rows (:class:`_Rows`)."""
+        batch = [a for a in args if a is shapes.BATCH or isinstance(a, _BatchTimes)]
+        if target is operator.mul and len(args) == 2 and len(batch) == 1 and not kwargs:
+            k = args[1] if args[0] is batch[0] else args[0]
+            if isinstance(k, int) and not isinstance(k, bool) and k > 1:
+                return _BatchTimes(k * (1 if batch[0] is shapes.BATCH else batch[0].k))
+        leaves = arguments.leaves((args, kwargs))
+        if any(a is shapes.BATCH or isinstance(a, _BatchTimes) for a in leaves):
             raise UnsupportedModelError(
                 f"{where}: using the batch size as a number is not supported"
             )
@@ -351,17 +332,19 @@ class _AtenWalker(Walker):
     def op_of(self, target: Any, name: str, where: str) -> torchops.Op:
         if not isinstance(target, torch._ops.OpOverload):
             return torchops.function_op(target, where, self.prev_name)  # getitem, arithmetic
-        if name in _ATEN:
-            return _ATEN[name]
-        base = name[:-1] if name.endswith("_") else name
-        in_place = ("activation", "add", "scale", "identity", "dropout")
-        if base in _ATEN and _ATEN[base].kind in in_place:
-            op = _ATEN[base]
-            return torchops.Op(op.name, op.kind, op.params, op.defaults, inplace=True)
-        torchops.refuse(base.lstrip("_").removeprefix("native_"), where, self.prev_name)
+        return aten_op(name, where, self.prev_name)
 
-    def is_batch(self, size: Any) -> bool:
-        return size is shapes.BATCH or str(size) == str(self.batch)
+    def is_batch(self, size: Any, rows: int = 1) -> bool:
+        """Whether ``size`` is the batch size (times ``rows``)."""
+        return (size is shapes.BATCH and rows == 1) or str(size) == str(self.batch * rows)
+
+    def rows(self, size: Any) -> int | None:
+        """k where a view's first size is k >= 2 times the batch size (:class:`_Rows`)."""
+        if isinstance(size, _BatchTimes):
+            return size.k
+        if isinstance(size, int) and isinstance(self.batch, int) and size > self.batch:
+            return size // self.batch if size % self.batch == 0 else None
+        return None
 
     # ------------------------------------------------------------------ handlers
     def op_getitem(self, call: torchops.Call, fx_node: torch.fx.Node) -> Any:
@@ -384,11 +367,24 @@ class _AtenWalker(Walker):
         return (t, None) if len(fx_node.target._schema.returns) == 2 else t
 
     def op_shape(self, call: torchops.Call, fx_node: torch.fx.Node) -> Traced:
-        """Views; a leading size equal to the example batch size is the batch axis."""
-        shape = call.params.get("shape")
+        """Views: a leading size equal to the example batch size is the batch axis, k times it
+        merges it into rows (:class:`_Rows`). Squeezing the batch axis of a fixed batch of 2
+        or more changes nothing."""
+        shape, dim = call.params.get("shape"), call.params.get("dim")
+        t, dims = self.tensor(call.input, call.where)
+        rows = self.rows(shape[0]) if call.op.name == "view" and shape else None
+        if rows:
+            call.take("shape")
+            new = shapes.reshape(dims, [shapes.BATCH, rows, *shape[1:]], call.where)
+            return _Rows(t.index, new, t.group)
         if call.op.name == "view" and shape and self.is_batch(shape[0]):
             call.params["shape"] = [shapes.BATCH, *shape[1:]]
-        return super().op_shape(call, fx_node)
+        fixed = isinstance(self.batch, int) and self.batch > 1
+        if call.op.name == "squeeze" and dim is not None and fixed:
+            listed = dim if isinstance(dim, (tuple, list)) else [dim]
+            call.params["dim"] = [d for d in listed if d not in (0, -len(dims) - 1)]
+        out = super().op_shape(call, fx_node)
+        return Traced(out.index, out.dims, out.group)  # not _Rows: a view back to the batch
 
     def op_pool2d(self, call: torchops.Call, fx_node: torch.fx.Node) -> MaxResult:
         """2D max pooling with windows one row high: 1D pooling of the last axis (the core
@@ -443,7 +439,10 @@ class _AtenWalker(Walker):
 
     def by_constant(self, call: torchops.Call, fx_node: torch.fx.Node) -> Traced | None:
         """Arithmetic with a constant tensor: a diagonal Affine, or None for the walker."""
-        a, b = call.input, call.params.get("other")
+        if call.op.kind == "add":
+            a, b, sign = arguments.summands(call)
+        else:
+            a, b, sign = call.input, call.params.get("other"), 1.0
         if not (isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor)):
             return None
         x, c = (b, a) if isinstance(a, torch.Tensor) else (a, b)
@@ -463,8 +462,7 @@ class _AtenWalker(Walker):
         v = np.broadcast_to(layers.to_numpy(c, call.where), full).ravel()
         n, name = v.size, call.op.name
         call.take("other")
-        if name in ("add", "sub"):
-            sign = -1.0 if name == "sub" else 1.0
+        if call.op.kind == "add":
             alpha = arguments.number(call.take("alpha"), "alpha", call.where)
             gain, shift = (1.0, sign * alpha * v) if x is a else (sign * alpha, v)
             W = gain * np.eye(n)
@@ -503,6 +501,10 @@ class _AtenWalker(Walker):
             raise UnsupportedModelError(f"{where}: the weight has shape {tuple(w.shape)}, not 2-D")
         W = layers.to_numpy(w if call.op.name == "linear" else w.T, f"{where} weight")
         b = call.params.get("bias")
+        if self.is_tensor(b):
+            raise UnsupportedModelError(
+                f"{where}: adding a traced tensor as the bias is not supported; write h + x @ W"
+            )
         b = None if b is None else layers.to_numpy(b, f"{where} bias")
         if call.op.name == "addmm":
             alpha = arguments.number(call.take("alpha"), "alpha", where)
@@ -515,7 +517,41 @@ class _AtenWalker(Walker):
                     f"{where}: a bias of shape {b.shape} does not broadcast over the features"
                 )
             b = np.broadcast_to(b.ravel(), W.shape[:1])
-        return self.linear(x, W, b, where, fx_node.name)
+        out = self.linear(x, W, b, where, fx_node.name)
+        return _Rows(out.index, out.dims, out.group) if isinstance(self.values[x], _Rows) else out
+
+    def op_compare(self, call: torchops.Call, fx_node: torch.fx.Node) -> _Positive:
+        """``x > 0``, for :meth:`op_where`; a comparison is a step, refused anywhere else."""
+        t, _ = self.tensor(call.input, call.where)
+        other = call.take("other")
+        if not isinstance(other, numbers.Real) or other != 0:
+            raise UnsupportedModelError(
+                f"{call.where} after '{self.prev_name}': a comparison is discontinuous; regions "
+                "reads only x > 0, in where(x > 0, x, x * w) (PReLU's core ATen form)"
+            )
+        return _Positive(t)
+
+    def op_where(self, call: torchops.Call, fx_node: torch.fx.Node) -> Traced:
+        """``where(x > 0, x, y)`` with ``y = s * x`` elementwise: PReLU with slopes s."""
+        cond, x, y = call.take("condition"), call.input, call.take("other")
+        cond = self.values.get(cond) if isinstance(cond, torch.fx.Node) else None
+        positive = isinstance(cond, _Positive) and self.is_tensor(x) and self.values[x] == cond.of
+        if positive and self.is_tensor(y) and self.values[y].dims == cond.of.dims:
+            t, scaled = cond.of, self.nodes[self.values[y].index]
+            n = math.prod(t.dims)
+            if (
+                isinstance(scaled, Affine)
+                and scaled.src == t.index
+                and scaled.W.shape == (n, n)
+                and np.array_equal(scaled.W, np.diag(np.diag(scaled.W)))
+                and not scaled.b.any()
+            ):
+                spec = layers.prelu(np.diag(scaled.W).copy())
+                return self.new(layers.add_activation(self, t.index, spec, fx_node.name), t.dims)
+        raise UnsupportedModelError(
+            f"{call.where} after '{self.prev_name}': regions reads where only as "
+            "where(x > 0, x, x * w), PReLU's core ATen form; any other selection is a step"
+        )
 
     def op_batchnorm(self, call: torchops.Call, fx_node: torch.fx.Node) -> Any:
         """BatchNorm in eval semantics (running statistics), folded into an Affine."""
@@ -523,7 +559,7 @@ class _AtenWalker(Walker):
             self.eval_semantics(f"{call.where} in the exported program", _EXPORT_EVAL)
         call.used.update({"training", "momentum", "cudnn_enabled"})
         t, dims = self.tensor(call.input, call.where)
-        stats = [call.take(k) for k in _BATCHNORM.split()[1:]]
+        stats = [call.take(k) for k in BATCHNORM.split()[1:]]
         n = dims[0] if stats[2] is None else len(stats[2])
         channel = shapes.channels(dims, n, "features", call.where)
         W, b = layers.batchnorm(*stats[2:], *stats[:2], call.take("eps"), channel, call.where)

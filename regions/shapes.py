@@ -67,10 +67,14 @@ def _int(value: object, what: str, where: str) -> int:
     return int(value)
 
 
-def axis(dim: object, dims: Dims, where: str, *, extra: int = 0) -> int:
+_SEPARATELY = "regions needs every operation to act on each example separately"
+
+
+def axis(dim: object, dims: Dims, where: str, *, extra: int = 0, why: str = _SEPARATELY) -> int:
     """Index into ``dims`` of torch axis ``dim`` (negative counts from the end).
 
-    ``extra = 1`` for unsqueeze, whose ``dim`` ranges over the result's axes.
+    ``extra = 1`` for unsqueeze, whose ``dim`` ranges over the result's axes; ``why`` ends
+    the refusal of the batch axis.
 
     Raises
     ------
@@ -96,8 +100,7 @@ def axis(dim: object, dims: Dims, where: str, *, extra: int = 0) -> int:
         raise InvalidModelError(f"{where}: dim={d} is out of range for a {describe(dims)} tensor")
     if d % ndim == 0:
         raise UnsupportedModelError(
-            f"{where}: dim={d} is the batch axis of a {describe(dims)} tensor; regions needs "
-            "every operation to act on each example separately"
+            f"{where}: dim={d} is the batch axis of a {describe(dims)} tensor; {why}"
         )
     return d % ndim - 1
 
@@ -146,13 +149,17 @@ def reshape(dims: Dims, shape: Sequence[object], where: str) -> Dims:
 
 
 def flatten(dims: Dims, start: object, end: object, where: str) -> Dims:
-    """Feature dims after ``flatten(start_dim, end_dim)``; merging the batch axis is refused.
+    """Feature dims after ``flatten(start_dim, end_dim)``; merging the batch axis is refused,
+    unless the feature axes merged into it have size 1 (``flatten()`` of a (batch, 1) tensor
+    is its (batch,) logits, as ``view(-1)``).
 
     Examples
     --------
     >>> from regions.shapes import flatten
     >>> flatten((1, 4), 1, -1, "flatten"), flatten((4,), 1, -1, "flatten")
     ((4,), (4,))
+    >>> flatten((1,), 0, -1, "flatten"), flatten((1, 4), 0, 1, "flatten")
+    ((), (4,))
     >>> flatten((4,), 0, -1, "flatten")
     Traceback (most recent call last):
         ...
@@ -166,11 +173,13 @@ def flatten(dims: Dims, start: object, end: object, where: str) -> Dims:
             f"{where}: start_dim={s}, end_dim={e} are invalid for a {describe(dims)} tensor"
         )
     s, e = s % ndim, e % ndim
-    if s == 0 and e > 0:
+    if s == 0 and math.prod(dims[:e]) != 1:
         raise UnsupportedModelError(
             f"{where}: start_dim=0 merges the batch axis of a {describe(dims)} tensor into the "
             "features; use flatten(1) (nn.Flatten's default)"
         )
+    if s == 0:  # the batch axis and axes of size 1: each example keeps its entries
+        return dims[e:]
     if s == e:
         return dims
     return (*dims[: s - 1], math.prod(dims[s - 1 : e]), *dims[e:])
@@ -181,6 +190,8 @@ def squeeze(dims: Dims, dim: object, where: str) -> Dims:
 
     ``squeeze()`` without ``dim`` removes every size-1 feature axis and keeps the batch axis:
     torch would also remove it for a batch of one example, which changes no example's values.
+    A ``dim`` listing every axis is ``squeeze()`` (core ATen writes ``squeeze()`` so); any
+    other naming the batch axis is refused.
 
     Examples
     --------
@@ -189,10 +200,26 @@ def squeeze(dims: Dims, dim: object, where: str) -> Dims:
     ((4,), (4,))
     >>> squeeze((4,), 1, "squeeze")  # not of size 1: unchanged, as in torch
     (4,)
+    >>> squeeze((1, 4), [0, 1, 2], "squeeze")
+    (4,)
+    >>> squeeze((1, 4), [0, 1], "squeeze")
+    Traceback (most recent call last):
+        ...
+    regions.errors.UnsupportedModelError: squeeze: dim=0 is the batch axis of a (batch, 1, 4)
+    tensor; ...
     """
     if dim is None:
         return tuple(d for d in dims if d != 1)
-    picked = {axis(d, dims, where) for d in (dim if isinstance(dim, (tuple, list)) else [dim])}
+    listed = [_int(d, "dim", where) for d in (dim if isinstance(dim, (tuple, list)) else [dim])]
+    ndim = len(dims) + 1
+    in_range = all(-ndim <= d < ndim for d in listed)
+    if in_range and sorted(d % ndim for d in listed) == list(range(ndim)):
+        return squeeze(dims, None, where)  # every axis: squeeze()
+    why = (
+        "torch removes it for a batch of one example, which regions cannot follow: squeeze "
+        "feature axes (squeeze() without dim keeps the batch axis)"
+    )
+    picked = {axis(d, dims, where, why=why) for d in listed}
     return tuple(d for i, d in enumerate(dims) if not (i in picked and d == 1))
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import BuiltinFunctionType, MethodDescriptorType
 from typing import Any, NoReturn
 
 import torch
@@ -33,8 +34,10 @@ class Op:
     """A supported operation: canonical ``name``, tracer handler ``kind`` and signature.
 
     ``params`` are the positional-or-keyword parameter names (a trailing ``*name`` collects
-    the remaining positional arguments); ``defaults`` holds every optional parameter,
-    keyword-only ones included; ``inplace`` marks ``relu_``-style methods.
+    the remaining positional arguments, or takes them as one sequence by keyword);
+    ``defaults`` holds every optional parameter, keyword-only ones included; ``inplace`` marks
+    ``relu_``-style methods; ``aliases`` maps other keywords torch takes to the parameter they
+    name (``axis`` for ``dim``, ``size`` for ``view``'s shape).
 
     Examples
     --------
@@ -50,10 +53,11 @@ class Op:
     params: tuple[str, ...]
     defaults: Mapping[str, Any] = field(default_factory=dict)
     inplace: bool = False
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
 
-def _op(name: str, kind: str, params: str, *, inplace: bool = False, **defaults: Any) -> Op:
-    return Op(name, kind, tuple(params.split()), defaults, inplace)
+def _op(name: str, kind: str, params: str, **defaults: Any) -> Op:
+    return Op(name, kind, tuple(params.split()), defaults)
 
 
 def _same(value: Any, default: Any) -> bool:
@@ -94,17 +98,19 @@ class Call:
         """Bind positional and keyword arguments to ``op``'s parameters, as Python would."""
         names = list(op.params)
         params: dict[str, Any] = {}
-        if names and names[-1].startswith("*"):
-            rest = names.pop()[1:]
-            params[rest] = tuple(args[len(names) :])
-            args = args[: len(names)]
+        named = [(op.aliases.get(k, k), v) for k, v in kwargs.items()]
+        star = names.pop()[1:] if names and names[-1].startswith("*") else None
+        if star is not None:
+            extra, args = tuple(args[len(names) :]), args[: len(names)]
+            if extra or all(k != star for k, _ in named):  # else by keyword: view(size=(2, 3))
+                params[star] = extra
         if len(args) > len(names):
             raise UnsupportedModelError(
                 f"{where}: takes {len(names)} positional arguments, got {len(args)}"
             )
         params.update(zip(names, args, strict=False))
-        for key, value in kwargs.items():
-            if key not in names and key not in op.defaults:
+        for key, value in named:
+            if key not in names and key not in op.defaults and key != star:
                 raise UnsupportedModelError(f"{where}: argument '{key}' is not supported")
             if key in params:
                 raise InvalidModelError(f"{where}: argument '{key}' is given twice")
@@ -174,18 +180,19 @@ _POOL = _op(
 
 
 def _inplace(op: Op) -> Op:
-    return Op(op.name, op.kind, op.params, op.defaults, True)
+    return replace(op, inplace=True)
 
 
 def _with_inplace(op: Op) -> Op:
     """The functional form (``F.relu``): an extra ``inplace=False`` parameter."""
-    return Op(op.name, op.kind, (*op.params, "inplace"), {**op.defaults, "inplace": False})
+    return replace(op, params=(*op.params, "inplace"), defaults={**op.defaults, "inplace": False})
 
 
 _FUNCTIONS: dict[Any, Op] = {}
 for _targets, _o in [
     ((operator.add, torch.add, "add"), _ADD),
     ((operator.sub, torch.sub, torch.subtract, "sub", "subtract"), _SUB),
+    ((torch.rsub,), _op("rsub", "add", "input other", alpha=1)),  # rsub(x, y) is y - alpha x
     ((operator.mul, torch.mul, torch.multiply, "mul", "multiply"), _MUL),
     ((operator.truediv, torch.div, torch.divide, torch.true_divide, "div", "divide"), _DIV),
     (("true_divide",), _DIV),
@@ -203,11 +210,11 @@ for _targets, _o in [
     ((torch.minimum, "minimum"), _op("minimum", "maximum", "input other", out=None)),
     (
         (torch.max, "max"),
-        _op("max", "reduce", "input dim keepdim", dim=None, keepdim=False, out=None),
+        _op("max", "reduce", "input dim keepdim", dim=None, keepdim=False, other=None, out=None),
     ),
     (
         (torch.min, "min"),
-        _op("min", "reduce", "input dim keepdim", dim=None, keepdim=False, out=None),
+        _op("min", "reduce", "input dim keepdim", dim=None, keepdim=False, other=None, out=None),
     ),
     (
         (torch.amax, "amax"),
@@ -216,6 +223,10 @@ for _targets, _o in [
     (
         (torch.amin, "amin"),
         _op("amin", "reduce", "input dim keepdim", dim=(), keepdim=False, out=None),
+    ),
+    (
+        (torch.sum, "sum"),
+        _op("sum", "sum", "input dim keepdim", dim=None, keepdim=False, dtype=None, out=None),
     ),
     ((torch.relu, "relu"), _RELU),
     ((F.relu,), _with_inplace(_RELU)),
@@ -238,7 +249,7 @@ for _targets, _o in [
         (torch.flatten, "flatten"),
         _op("flatten", "shape", "input start_dim end_dim", start_dim=0, end_dim=-1),
     ),
-    (("view",), _op("view", "shape", "input *shape")),
+    (("view",), replace(_op("view", "shape", "input *shape"), aliases={"size": "shape"})),
     (("reshape",), _op("reshape", "shape", "input *shape")),
     ((torch.reshape,), _op("reshape", "shape", "input shape")),
     ((torch.squeeze, "squeeze"), _op("squeeze", "shape", "input dim", dim=None)),
@@ -268,28 +279,46 @@ for _targets, _o in [
 ]:
     for _t in _targets:
         _FUNCTIONS[_t] = _o
-for _name in (
-    "add",
-    "sub",
-    "mul",
-    "div",
-    "neg",
-    "abs",
-    "clamp",
-    "clip",
-    "clamp_min",
-    "clamp_max",
-    "relu",
-):
-    _FUNCTIONS[_name + "_"] = _inplace(_FUNCTIONS[_name])
-for _t in (torch.relu_, torch.abs_, torch.clamp_, torch.clip_, torch.neg_):
-    _FUNCTIONS[_t] = _inplace(_FUNCTIONS[getattr(torch, _t.__name__[:-1])])
+for _name in """add sub subtract mul multiply div divide true_divide neg negative abs absolute
+    clamp clip clamp_min clamp_max relu""".split():
+    _FUNCTIONS[_name + "_"] = _inplace(_FUNCTIONS[_name])  # the method, x.relu_()
+    if hasattr(torch, _name + "_"):  # torch.relu_(x)
+        _FUNCTIONS[getattr(torch, _name + "_")] = _inplace(_FUNCTIONS[getattr(torch, _name)])
 _FUNCTIONS[F.hardtanh_] = _inplace(_HARDTANH)
 _FUNCTIONS[F.leaky_relu_] = _inplace(_LEAKY)
 # ``x += y`` and its kin, as regions.tracing records them: in place on a tensor.
 for _t, _o in [(operator.iadd, _ADD), (operator.isub, _SUB), (operator.imul, _MUL)]:
     _FUNCTIONS[_t] = _inplace(_o)
 _FUNCTIONS[operator.itruediv] = _inplace(_DIV)
+
+_NUMPY_NAMES = {
+    "axis": "dim",
+    "keepdims": "keepdim",
+    "x": "input",
+    "a": "input",
+    "x1": "input",
+    "x2": "other",
+}
+"""The keywords torch's C++ argument parser also takes for these parameters (numpy's)."""
+
+
+def _numpy_names(target: Any, op: Op) -> Op:
+    """``op`` for ``target``, with numpy's keywords where torch's C++ argument parser binds its
+    arguments (``torch.sum(x, axis=1)``; not Python functions such as ``F.softmax``)."""
+    known = {*op.params, *op.defaults}
+    if isinstance(target, str):  # a method: its input is the tensor it is called on
+        parsed = isinstance(getattr(torch.Tensor, target, None), MethodDescriptorType)
+        known.discard("input")
+    else:
+        module = getattr(target, "__module__", None) or ""
+        parsed = isinstance(target, BuiltinFunctionType) and module.startswith("torch")
+    if not parsed:
+        return op
+    aliases = {k: v for k, v in _NUMPY_NAMES.items() if v in known}
+    return replace(op, aliases={**op.aliases, **aliases})
+
+
+_FUNCTIONS = {t: _numpy_names(t, o) for t, o in _FUNCTIONS.items()}
 
 _NOT_PIECEWISE_LINEAR = set(
     """tanh sigmoid exp exp2 expm1 log log1p log2 log10 sin cos tan asin acos atan atan2 sinh

@@ -266,12 +266,12 @@ class Walker:
         return arguments.arithmetic(call, self.constant(a), self.constant(b))
 
     def op_add(self, call: torchops.Call, fx_node: torch.fx.Node) -> Any:
-        """``a + alpha b`` (``a - alpha b`` for sub), of tensors or a tensor and a number."""
-        a, b, where = call.input, call.take("other"), call.where
+        """``a + alpha b`` (``a - alpha b`` for sub, ``rsub(b, a)``), of tensors or a tensor
+        and a number."""
+        (a, b, sign), where = arguments.summands(call), call.where
         if not (self.is_tensor(a) or self.is_tensor(b)):
             return arguments.arithmetic(call, self.constant(a), self.constant(b))
         alpha = arguments.number(call.take("alpha"), "alpha", where)
-        sign = -1.0 if call.op.name == "sub" else 1.0
         if self.is_tensor(a) and self.is_tensor(b):
             (ta, dims), (tb, db) = self.tensor(a, where), self.tensor(b, where)
             self.same_dims(dims, db, where)
@@ -312,10 +312,12 @@ class Walker:
 
     def op_reduce(self, call: torchops.Call, fx_node: torch.fx.Node) -> Any:
         """``max``/``min`` over feature axes (a values-indices pair), ``amax``/``amin``;
-        ``max(a, b)`` of two tensors is ``maximum``."""
-        if call.op.name in ("max", "min") and self.is_tensor(call.params["dim"]):
-            call.params["other"] = call.params.pop("dim")
-            return self.op_maximum(call, fx_node)
+        ``max(a, b)`` (or ``max(a, other=b)``) of two tensors is ``maximum``."""
+        if call.op.name in ("max", "min"):
+            if self.is_tensor(call.params["dim"]) and call.params.get("other") is None:
+                call.params["other"] = call.params.pop("dim")
+            if call.params.get("other") is not None:
+                return self.op_maximum(call, fx_node)
         t, dims = self.tensor(call.input, call.where)
         axes = arguments.reduced_axes(call, dims)
         groups, out = shapes.reduce_groups(dims, axes, bool(call.take("keepdim")))
@@ -332,6 +334,16 @@ class Walker:
         name = torchops.node_name(fx_node)
         index = layers.add_maxima(self, t.index, math.prod(dims), groups, name, False)
         return self.new(index, out)
+
+    def op_sum(self, call: torchops.Call, fx_node: torch.fx.Node) -> Traced:
+        """``sum`` over feature axes: an Affine adding each output's group of features."""
+        t, dims = self.tensor(call.input, call.where)
+        axes = arguments.reduced_axes(call, dims)
+        groups, out = shapes.reduce_groups(dims, axes, bool(call.take("keepdim")))
+        W = np.zeros((len(groups), math.prod(dims)))
+        np.put_along_axis(W, groups, 1.0, axis=1)
+        node = Affine(t.index, W, np.zeros(len(groups)), fx_node.name)
+        return self.new(self.add(node, len(groups)), out)
 
     # ------------------------------------------------------------------ layers
     def linear(

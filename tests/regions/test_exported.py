@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -320,3 +321,120 @@ def test_a_program_torch_cannot_unlift_is_traced_unchecked():
         program.module()
     net = regions.trace(program)
     assert net.widths == (2, 2, 1) and net.n_layers == 1
+
+
+# ----------------------------------------------------------------- core ATen's multi-node forms
+class Prelu(nn.Module):
+    """PReLU with one slope or one per feature on (batch, 6), or per channel on (batch, 2, 3):
+    core ATen writes it as where(x > 0, x, x * w)."""
+
+    def __init__(self, slopes: int, channels: bool) -> None:
+        super().__init__()
+        self.a, self.p, self.c = nn.Linear(2, 6), nn.PReLU(slopes), nn.Linear(6, 1)
+        self.channels = channels
+
+    def forward(self, x):
+        h = self.a(x)
+        return self.c(self.p(h.view(-1, 2, 3) if self.channels else h).flatten(1))
+
+
+class ChannelLinear(nn.Module):
+    """A Linear (3 -> 4) on the last axis of a (batch, *shape) tensor: core ATen writes it as
+    view(batch * rows, 3), addmm and a view back."""
+
+    def __init__(self, *shape: int) -> None:
+        super().__init__()
+        rows = math.prod(shape[:-1])
+        self.a, self.b, self.c = nn.Linear(2, 3 * rows), nn.Linear(3, 4), nn.Linear(4 * rows, 1)
+        self.shape = shape
+
+    def forward(self, x):
+        h = torch.relu(self.a(x)).view(-1, *self.shape)
+        return self.c(torch.relu(self.b(h)).flatten(1))
+
+
+def prelu(slopes: int, channels: bool = False) -> nn.Module:
+    model = seeded(Prelu(slopes, channels))
+    with torch.no_grad():  # slopes of both signs, each its own
+        model.p.weight.copy_(torch.linspace(-0.75, 0.5, slopes))
+    return model
+
+
+@pytest.mark.parametrize("dynamic", [False, True], ids=["static", "dynamic"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: prelu(1),
+        lambda: prelu(6),
+        lambda: prelu(2, True),
+        lambda: seeded(ChannelLinear(2, 3)),
+        lambda: seeded(ChannelLinear(2, 2, 3)),
+    ],
+    ids=["prelu", "prelu per feature", "prelu per channel", "linear on rows", "on 2x2 rows"],
+)
+def test_core_aten_forms_of_prelu_and_a_linear_on_channels(make, dynamic):
+    model = make()
+    program = export(model, dynamic=dynamic, core=True)
+    same_network(regions.trace(program), regions.trace(model))
+    part = regions.decompose(program)
+    assert len(part) > 4
+    check_exact_maps(model, part)
+
+
+@pytest.mark.parametrize("dynamic", [False, True], ids=["static", "dynamic"])
+@pytest.mark.parametrize(
+    "fn, match",
+    [
+        (lambda h: torch.where(h > 0, h, 0.5 * h + 1), "where only as"),
+        (lambda h: torch.where(h > 0, 0.5 * h, h), "where only as"),
+        (lambda h: torch.where(h > 0, h, torch.relu(h) * 0.5), "where only as"),
+        (lambda h: torch.where(h > 1, h, 0.5 * h), "a comparison is discontinuous"),
+        (lambda h: (h > 0) * h, "'gt' is a comparison"),
+        (lambda h: torch.relu(h.view(h.shape[0] * 3, 1)).view(-1, 3), "merges the batch axis"),
+        (lambda h: h.view(h.shape[0] * 3, 1), "returns 'view', a view that merges the batch"),
+        (lambda h: torch.addmm(h, h, torch.eye(3, dtype=h.dtype)), "traced tensor as the bias"),
+    ],
+    ids=["shifted", "swapped", "other", "threshold", "mask", "rows", "rows out", "addmm bias"],
+)
+def test_core_aten_forms_refuse_anything_else(fn, match, dynamic):
+    program = export(seeded(Lambda(fn)), dynamic=dynamic, core=True)
+    with pytest.raises(regions.UnsupportedModelError, match=match):
+        regions.trace(program)
+
+
+@pytest.mark.parametrize("dynamic", [False, True], ids=["static", "dynamic"])
+@pytest.mark.parametrize("core", [False, True], ids=["export", "core-aten"])
+def test_squeezing_the_batch_axis(core, dynamic):
+    """Core ATen writes squeeze() as squeeze over every axis, which is squeeze(); squeezing
+    the batch axis of a fixed batch of 4 changes nothing, while a dynamic batch of one would
+    lose it."""
+    model = seeded(Lambda(lambda h: torch.relu(h).unsqueeze(1).squeeze()))
+    same_network(regions.trace(export(model, dynamic=dynamic, core=core)), regions.trace(model))
+    model = seeded(Lambda(lambda h: torch.relu(h).unsqueeze(1).squeeze((0, 1))))
+    program = export(model, dynamic=dynamic, core=core)
+    if dynamic:
+        with pytest.raises(regions.UnsupportedModelError, match="for a batch of one example"):
+            regions.trace(program)
+    else:
+        twin = seeded(Lambda(lambda h: torch.relu(h).unsqueeze(1).squeeze(1)))
+        same_network(regions.trace(program), regions.trace(twin))
+
+
+class Reversed(nn.Module):
+    """rsub of a constant buffer: ``shift - 2 relu(fc(x))``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(2, 3)
+        self.register_buffer("shift", torch.tensor([0.5, -1.0, 2.0]))
+
+    def forward(self, x):
+        return torch.rsub(torch.relu(self.fc(x)), self.shift, alpha=2)
+
+
+@pytest.mark.parametrize("core", [False, True], ids=["export", "core-aten"])
+def test_rsub_of_a_constant_tensor(core):
+    model = seeded(Reversed())
+    part = regions.decompose(export(model, core=core))
+    assert len(part) > 2
+    check_exact_maps(model, part)

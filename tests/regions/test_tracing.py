@@ -513,6 +513,12 @@ CHAINS = {
         lambda: nn.Sequential(nn.Linear(2, 3).to(torch.bfloat16), nn.ReLU()),
         None,
     ),
+    "a lone Linear": (lambda: nn.Linear(3, 2), None),
+    "a lone ReLU, no parameters": (lambda: nn.ReLU(), 4),
+    "a ReLU listed twice": (
+        lambda: (lambda r: nn.Sequential(nn.Linear(2, 3), r, nn.Linear(3, 3), r))(nn.ReLU()),
+        None,
+    ),
 }
 
 

@@ -356,8 +356,9 @@ def test_exported_programs_take_what_the_fx_tracer_takes(forward):
         lambda s, x: s.b(F.dropout(F.relu(s.a(x)), 0.5, False, True)),
         lambda s, x: s.b(F.alpha_dropout(F.relu(s.a(x)), 0.5, False)),
         lambda s, x: s.b(F.feature_alpha_dropout(F.relu(s.a(x)), 0.5)),
+        lambda s, x: s.b(F.dropout1d(F.relu(s.a(x)).unsqueeze(1), 0.5, False).flatten(1)),
     ],
-    ids=["dropout in place", "alpha_dropout", "feature_alpha_dropout"],
+    ids=["dropout in place", "alpha_dropout", "feature_alpha_dropout", "dropout1d"],
 )
 def test_functional_dropouts_in_eval_both_ways(forward):
     """Dropouts called off (``training=False``) are the identity, in place too, for both
