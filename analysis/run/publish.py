@@ -17,6 +17,7 @@ from analysis.explorer.page import page_html
 from analysis.figures.style import render_figure
 from analysis.lab.files import atomic_write
 from analysis.lab.options import RunOptions
+from analysis.run.freshness import forget
 from analysis.run.summary import ExperimentReport, FigureFile, MediaFile, save_manifest
 from analysis.studies.experiment import Experiment, Report
 
@@ -42,24 +43,25 @@ class Rendered:
 
 def render(experiment: Experiment, report: Report, options: RunOptions) -> Rendered:
     """Render every figure and explorer page of ``report``, take its attachments and build
-    the experiment's manifest.
+        the experiment's manifest.
 
-    In quick mode the description gains the :class:`~analysis.lab.options.QuickMode`'s note.
+        In quick mode the description gains the :class:`~analysis.lab.options.QuickMode`'s note.
 
-    Examples
-    --------
-    >>> from pathlib import Path
-    >>> from matplotlib.figure import Figure
-    >>> from analysis.lab.options import RunOptions
-    >>> from analysis.run.publish import render
-    >>> from analysis.run.registry import EXPERIMENTS
-    >>> from analysis.studies.experiment import Drawing, Report, Table
-    >>> report = Report("A square.", (Drawing("square", "A square.", Figure()),), Table((), ()))
-    >>> rendered = render(EXPERIMENTS["depth"], report, RunOptions(Path("o"), Path("c"), True))
-    >>> sorted(rendered.files), rendered.manifest.figures[0].stem  # quick: no PDF
-    (['depth/square.png'], 'depth/square')
-    >>> rendered.manifest.description.startswith("A square. Quick mode:")
-    True
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> from matplotlib.figure import Figure
+        >>> from analysis.lab.options import RunOptions
+    from analysis.run.freshness import forget
+        >>> from analysis.run.publish import render
+        >>> from analysis.run.registry import EXPERIMENTS
+        >>> from analysis.studies.experiment import Drawing, Report, Table
+        >>> report = Report("A square.", (Drawing("square", "A square.", Figure()),), Table((), ()))
+        >>> rendered = render(EXPERIMENTS["depth"], report, RunOptions(Path("o"), Path("c"), True))
+        >>> sorted(rendered.files), rendered.manifest.figures[0].stem  # quick: no PDF
+        (['depth/square.png'], 'depth/square')
+        >>> rendered.manifest.description.startswith("A square. Quick mode:")
+        True
     """
     files: dict[str, bytes] = {}
     figures = []
@@ -112,6 +114,7 @@ def publish(out_dir: str | os.PathLike[str], rendered: Rendered) -> Path:
     Path
         ``<out_dir>/<name>/results.json``.
     """
+    forget(out_dir, rendered.manifest.name)  # what is on disk is no longer the keyed report
     for relative, data in rendered.files.items():
         path = Path(out_dir) / relative
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,8 @@
 :func:`reproduce` runs registered experiments by name: their jobs go through one resumable
 sweep (:func:`~analysis.run.sweep.run_sweep`, results cached under ``<cache>/sweeps``), so
 the workers stay busy across experiments; then each experiment's report is drawn and
-rendered, in the same workers; the calling process writes every result, figure and manifest
+rendered, in the same workers, unless the one on disk was drawn from the same results and code
+(:mod:`~analysis.run.freshness`); the calling process writes every result, figure and manifest
 (:func:`~analysis.run.publish.publish`) and rewrites ``index.html``. The outputs do not depend
 on where or in which order anything ran. :func:`run_experiment` does the same for one
 experiment object in this process (a notebook's own experiment, say).
@@ -23,6 +24,7 @@ from tqdm.auto import tqdm
 
 from analysis.lab.jobs import JSON, Job, run_job
 from analysis.lab.options import RunOptions
+from analysis.run.freshness import record, report_key, up_to_date
 from analysis.run.publish import Rendered, publish, render
 from analysis.run.registry import EXPERIMENTS
 from analysis.run.summary import ExperimentReport, collect_reports, load_manifest, write_index
@@ -106,13 +108,18 @@ def reproduce(options: RunOptions, names: Sequence[str], executor: Executor | No
     with _workers(options, executor) as pool:
         results = _sweep([j for js in jobs.values() for j in js], options, pool)
         tasks = {name: {j: results[j] for j in jobs[name]} for name in names}
+        keys = {name: report_key(name, own, options) for name, own in tasks.items()}
+        drawn = [name for name in tasks if not up_to_date(options.out_dir, name, keys[name])]
+        if options.progress and len(drawn) < len(tasks):
+            kept = ", ".join(name for name in tasks if name not in drawn)
+            print(f"reports up to date, kept: {kept}", file=sys.stderr, flush=True)
         if pool is None:
-            for i, (name, own) in enumerate(tasks.items(), start=1):
+            for i, name in enumerate(drawn, start=1):
                 if options.progress:
-                    print(f"== report {i}/{len(tasks)}: {name}", file=sys.stderr, flush=True)
-                publish(options.out_dir, _report(name, own, options))
+                    print(f"== report {i}/{len(drawn)}: {name}", file=sys.stderr, flush=True)
+                _publish(options, _report(name, tasks[name], options), keys[name])
         else:
-            futures = [pool.submit(_report, name, own, quiet) for name, own in tasks.items()]
+            futures = [pool.submit(_report, name, tasks[name], quiet) for name in drawn]
             bar = tqdm(
                 as_completed(futures),
                 total=len(futures),
@@ -120,8 +127,17 @@ def reproduce(options: RunOptions, names: Sequence[str], executor: Executor | No
                 disable=not options.progress,
             )
             for future in bar:
-                publish(options.out_dir, future.result())
+                rendered = future.result()
+                _publish(options, rendered, keys[rendered.manifest.name])
     return write_index(options.out_dir, collect_reports(options.out_dir, EXPERIMENTS))
+
+
+def _publish(options: RunOptions, rendered: Rendered, key: str) -> None:
+    """Write a registered experiment's report and record the key it was drawn from."""
+    manifest = publish(options.out_dir, rendered)
+    name = rendered.manifest.name
+    files = [*rendered.files, f"{name}/{manifest.name}", f"{name}/results.csv"]
+    record(options.out_dir, name, key, files)
 
 
 def run_experiment(
