@@ -124,7 +124,7 @@ def reproduce(options: RunOptions, names: Sequence[str], executor: Executor | No
                 as_completed(futures),
                 total=len(futures),
                 desc="reports",
-                disable=not options.progress,
+                disable=not options.progress or not futures,
             )
             for future in bar:
                 rendered = future.result()
