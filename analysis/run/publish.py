@@ -43,25 +43,24 @@ class Rendered:
 
 def render(experiment: Experiment, report: Report, options: RunOptions) -> Rendered:
     """Render every figure and explorer page of ``report``, take its attachments and build
-        the experiment's manifest.
+    the experiment's manifest.
 
-        In quick mode the description gains the :class:`~analysis.lab.options.QuickMode`'s note.
+    In quick mode the description gains the :class:`~analysis.lab.options.QuickMode`'s note.
 
-        Examples
-        --------
-        >>> from pathlib import Path
-        >>> from matplotlib.figure import Figure
-        >>> from analysis.lab.options import RunOptions
-    from analysis.run.freshness import forget
-        >>> from analysis.run.publish import render
-        >>> from analysis.run.registry import EXPERIMENTS
-        >>> from analysis.studies.experiment import Drawing, Report, Table
-        >>> report = Report("A square.", (Drawing("square", "A square.", Figure()),), Table((), ()))
-        >>> rendered = render(EXPERIMENTS["depth"], report, RunOptions(Path("o"), Path("c"), True))
-        >>> sorted(rendered.files), rendered.manifest.figures[0].stem  # quick: no PDF
-        (['depth/square.png'], 'depth/square')
-        >>> rendered.manifest.description.startswith("A square. Quick mode:")
-        True
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from matplotlib.figure import Figure
+    >>> from analysis.lab.options import RunOptions
+    >>> from analysis.run.publish import render
+    >>> from analysis.run.registry import EXPERIMENTS
+    >>> from analysis.studies.experiment import Drawing, Report, Table
+    >>> report = Report("A square.", (Drawing("square", "A square.", Figure()),), Table((), ()))
+    >>> rendered = render(EXPERIMENTS["depth"], report, RunOptions(Path("o"), Path("c"), True))
+    >>> sorted(rendered.files), rendered.manifest.figures[0].stem  # quick: no PDF
+    (['depth/square.png'], 'depth/square')
+    >>> rendered.manifest.description.startswith("A square. Quick mode:")
+    True
     """
     files: dict[str, bytes] = {}
     figures = []
