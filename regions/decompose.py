@@ -172,11 +172,6 @@ def _cut_layers(
     bar: _Bar | None = None,
 ) -> tuple[Mesh, list[Level], Breakpoints, CutState]:
     mesh = Mesh(dom.hull)
-    # Room for a small net's layers at once (each layer reserves _AHEAD more), so that the
-    # pools are not grown, every one copied, at each of its first layers.
-    mesh.reserve_vertices(4 * _AHEAD)
-    mesh.reserve_polygons(2 * _AHEAD)
-    mesh.ring_room(16 * _AHEAD)
     levels: list[Level] = []
     last_use = net.last_use()
     breakpoints = Breakpoints.of(net)
