@@ -43,7 +43,7 @@ _TABLE: list[tuple[str, torchops.Op]] = [
     ("prelu _prelu_kernel", _op("prelu", "activation", "input weight")),
     ("add", _op("add", "add", "input other", alpha=1)),
     ("sub subtract", _op("sub", "add", "input other", alpha=1)),
-    ("rsub", _op("rsub", "add", "input other", alpha=1)),
+    ("rsub", _op("rsub", "add", "input other alpha", alpha=1)),  # rsub.Scalar: alpha positional
     ("mul multiply", _op("mul", "scale", "input other")),
     ("div divide true_divide", _op("div", "scale", "input other", rounding_mode=None)),
     ("neg negative", _op("neg", "scale", "input")),

@@ -350,21 +350,28 @@ def _linear_relu_chain(model: nn.Module, n_inputs: int | None) -> Network | None
 def _chain_calls(model: nn.Module) -> list[tuple[str, nn.Module]] | None:
     """The modules a plain chain calls (:func:`_calls`; a lone module is the child ``'0'`` of
     the ``Sequential`` :func:`_traced` wraps it in). None unless all are ``nn.Linear`` and
-    ``nn.ReLU`` modules without submodules and no forward hook is registered: then
-    :func:`_check_modules`, which walks ``named_modules``, would neither warn nor refuse."""
+    ``nn.ReLU`` modules without submodules, no forward hook is registered and no ``forward``
+    is replaced on an instance (the chain is read from the weights, never run: a replaced
+    forward goes to the graph and the trace check): then :func:`_check_modules`, which walks
+    ``named_modules``, would neither warn nor refuse."""
     hooks = nn.modules.module
     if hooks._global_forward_hooks or hooks._global_forward_pre_hooks:
         return None
     if type(model) is nn.Sequential:
-        if model._forward_hooks or model._forward_pre_hooks:
+        if _hooked(model):
             return None
         calls = _calls(model)
     else:
         calls = [("0", model)]
     for _, m in calls:
-        if type(m) not in _CHAIN or m._modules or m._forward_hooks or m._forward_pre_hooks:
+        if type(m) not in _CHAIN or m._modules or _hooked(m):
             return None
     return calls or None
+
+
+def _hooked(module: nn.Module) -> bool:
+    """Whether a module has forward hooks or pre-hooks, or a ``forward`` of its own."""
+    return bool(module._forward_hooks or module._forward_pre_hooks or "forward" in vars(module))
 
 
 _CHAIN = (nn.Linear, nn.ReLU)

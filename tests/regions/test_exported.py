@@ -432,9 +432,21 @@ class Reversed(nn.Module):
         return torch.rsub(torch.relu(self.fc(x)), self.shift, alpha=2)
 
 
+class ReversedByNumber(nn.Module):
+    """rsub of a number, ``1.5 - 3 relu(fc(x))``: ATen's rsub.Scalar takes alpha by position."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(2, 3)
+
+    def forward(self, x):
+        return torch.rsub(torch.relu(self.fc(x)), 1.5, alpha=3)
+
+
 @pytest.mark.parametrize("core", [False, True], ids=["export", "core-aten"])
-def test_rsub_of_a_constant_tensor(core):
-    model = seeded(Reversed())
+@pytest.mark.parametrize("module", [Reversed, ReversedByNumber])
+def test_rsub_of_a_constant_tensor(core, module):
+    model = seeded(module())
     part = regions.decompose(export(model, core=core))
     assert len(part) > 2
     check_exact_maps(model, part)

@@ -560,3 +560,22 @@ def test_linear_relu_chains_are_refused_as_the_walk_refuses(name, monkeypatch):
     with pytest.raises(regions.InvalidModelError) as walked:
         regions.trace(model, n_inputs=n_inputs)
     assert str(walked_or_fast.value) == str(walked.value)
+
+
+@pytest.mark.parametrize("where", ["linear", "relu", "sequential"])
+def test_a_forward_replaced_on_an_instance_goes_to_the_trace_check(where):
+    """A plain chain is read from its weights, never run: a ``forward`` replaced on one of
+    its modules' instances (or the Sequential's) must not be read past. It goes to the graph,
+    where the trace check sees the model compute something else."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 3)).double()
+    target = {"linear": model[0], "relu": model[1], "sequential": model}[where]
+    forward = type(target).forward
+    target.forward = lambda x: -forward(target, x)
+    with pytest.raises(regions.TraceMismatchError):
+        regions.trace(model)
+    del target.forward  # the class's forward again: the fast path, and the model's function
+    x = np.random.default_rng(0).normal(size=(5, 2))
+    np.testing.assert_allclose(
+        regions.trace(model).forward(x)[0], model(torch.tensor(x)).detach().numpy(), rtol=1e-12
+    )
