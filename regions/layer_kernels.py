@@ -132,12 +132,12 @@ def _snapshot_loops(first, length, parent, origin, store, used):
     for p in range(n):
         regions[p] = origin[parent[p]]
         parent[p] = p
-    start = np.zeros(n + 1, np.int64)
-    for p in range(n):
-        start[p + 1] = start[p] + length[p]
     laid = compaction._laid_out_compiled(first, length, store, used)
     if laid is not None:
         store, used = laid
+    start = np.empty(n + 1, np.int64)  # laid out, the rings start where first says
+    start[:n] = first
+    start[n] = used
     return regions, start, store, used
 
 
