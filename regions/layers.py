@@ -24,7 +24,6 @@ __all__ = [
     "Sink",
     "to_numpy",
     "as_float64",
-    "all_finite",
     "tile",
     "relu",
     "leaky",
@@ -82,22 +81,6 @@ def as_float64(t: torch.Tensor) -> np.ndarray:
         t = t.detach().cpu().to(torch.float64)
     # One call for detach().cpu().numpy(); astype copies, as the model may change t later.
     return t.numpy(force=True).astype(np.float64)
-
-
-def all_finite(arrays: list[np.ndarray]) -> bool:
-    """Whether no array holds NaN or infinity (one pass over them all: small arrays' checks
-    cost their calls, not their values).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from regions.layers import all_finite
-    >>> all_finite([np.ones((2, 2)), np.zeros(3)]), all_finite([np.ones(2), np.array([np.inf])])
-    (True, False)
-    >>> all_finite([])
-    True
-    """
-    return not arrays or bool(np.isfinite(np.concatenate([a.ravel() for a in arrays])).all())
 
 
 def tile(thresholds: list[float], slopes: list[float], offsets: list[float], n: int) -> Spec:

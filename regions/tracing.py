@@ -34,7 +34,7 @@ from .errors import (
 from .exported import trace_program
 from .network import Activation, Affine, Network, Node
 from .trace_check import check_forward
-from .validate import check_n_inputs
+from .validate import all_finite, check_n_inputs
 from .walk import MaxResult, Traced, Walker, max_field
 
 __all__ = ["trace", "is_piecewise_linear"]
@@ -334,7 +334,7 @@ def _linear_relu_chain(model: nn.Module, n_inputs: int | None) -> Network | None
             layer += 1
             nodes.append(Activation(len(nodes) - 1, *layers.relu(width), name, layer))
             widths.append(width)
-    if widths[0] < 1 or not layers.all_finite(params):  # the walk names the NaN's layer
+    if widths[0] < 1 or not all_finite(params):  # the walk names the NaN's layer
         return None
     # Each node is read by the next: nothing for Walker.network to prune or renumber.
     return Network(

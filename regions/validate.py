@@ -17,6 +17,7 @@ from .errors import InvalidArgumentError, InvalidModelError
 from .network import Activation, Affine, Network
 
 __all__ = [
+    "all_finite",
     "check_finite_on",
     "check_index",
     "check_max_regions",
@@ -234,13 +235,13 @@ def check_parameters(net: Network) -> None:
         ...
     regions.errors.InvalidModelError: '0' (node 1, Affine) has NaN or infinite parameters; ...
     """
-    if min(net.widths) >= 1 and _all_finite([a for n in net.nodes for a in _parameters(n)]):
+    if min(net.widths) >= 1 and all_finite([a for n in net.nodes for a in _parameters(n)]):
         return  # the usual case, in one pass; else find the first culprit
     for i, node in enumerate(net.nodes):
         if net.widths[i] < 1:
             what = "the input" if node is None else _describe(net, i)
             raise InvalidModelError(f"{what} has width {net.widths[i]}; every node needs a unit")
-        if not _all_finite(_parameters(node)):
+        if not all_finite(_parameters(node)):
             raise InvalidModelError(
                 f"{_describe(net, i)} has NaN or infinite parameters; the model has no regions"
             )
@@ -255,8 +256,19 @@ def _parameters(node: object) -> tuple[np.ndarray, ...]:
     return ()
 
 
-def _all_finite(arrays: Sequence[np.ndarray]) -> bool:
-    """Whether every entry of ``arrays`` is finite."""
+def all_finite(arrays: Sequence[np.ndarray]) -> bool:
+    """Whether every entry of ``arrays`` is finite (one pass over them all: small arrays'
+    checks cost their calls, not their values).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from regions.validate import all_finite
+    >>> all_finite([np.ones((2, 2)), np.zeros(3)]), all_finite([np.ones(2), np.array([np.inf])])
+    (True, False)
+    >>> all_finite([])
+    True
+    """
     return not arrays or bool(np.isfinite(np.concatenate([a.ravel() for a in arrays])).all())
 
 
@@ -310,7 +322,7 @@ def check_finite_on(net: Network, plane: Plane, hull_vertices: np.ndarray) -> No
     hull_vertices = np.asarray(hull_vertices, dtype=np.float64)
     with np.errstate(all="ignore"):
         values = list(net.evaluate(plane.to_input(hull_vertices)))
-        if _all_finite(values):
+        if all_finite(values):
             return
         for i, value in enumerate(values):
             bad = ~np.isfinite(value)
